@@ -1,0 +1,59 @@
+"""鄂尔多斯市12315消费维权服务站验收核查: the application factory."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from flask import Flask
+
+from . import db
+from .config import PROJECT_ROOT, load_config
+from .extensions import csrf, login_manager
+from .passwords import Passwords
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: configuration, extensions, blueprints, error handlers, commands."""
+    settings = load_config(config)
+    app = Flask(
+        __name__,
+        instance_path=settings["INSTANCE_PATH"],
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(settings)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    app.extensions["passwords"] = Passwords(app.config["PASSWORD_TIME_COST"], app.config["PASSWORD_MEMORY_COST"])
+
+
+def register_blueprints(app: Flask) -> None:
+    from .web import admin, auth, directory, directory_io, home
+
+    for module in (auth, home, directory, directory_io, admin):
+        app.register_blueprint(module.bp)
+    from .web import template_helpers
+
+    template_helpers.init_app(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .web import errors
+
+    errors.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import checklist, database, demo, users
+
+    for module in (database, users, demo, checklist):
+        app.cli.add_command(module.group)

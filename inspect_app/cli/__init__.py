@@ -1,0 +1,1 @@
+"""Command-line groups: thin wrappers around the use cases."""

@@ -1,0 +1,80 @@
+"""Configuration from the environment, with an embedded default that needs nothing installed."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Mapping
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when a required production setting is missing."""
+
+
+def _secret_key(instance: Path, env: Mapping[str, str], production: bool) -> str:
+    given = env.get("SECRET_KEY", "").strip()
+    if given:
+        return given
+    if production:
+        raise ConfigError("APP_ENV=production requires an explicit SECRET_KEY in the environment")
+    # Embedded default: generate once and keep it, so sessions survive restarts.
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    key = secrets.token_hex(32)
+    path.write_text(key, encoding="utf-8")
+    path.chmod(0o600)
+    return key
+
+
+def _database_url(instance: Path, env: Mapping[str, str]) -> str:
+    url = env.get("DATABASE_URL", "").strip()
+    if not url:
+        return f"sqlite:///{instance / 'inspect.sqlite3'}"
+    # Accept the common short forms and always use psycopg 3.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_config(overrides: Mapping[str, Any] | None = None,
+                env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Build the settings dictionary: environment first, then explicit overrides."""
+    env = os.environ if env is None else env
+    overrides = dict(overrides or {})
+    instance = Path(overrides.get("INSTANCE_PATH") or env.get("INSTANCE_PATH") or PROJECT_ROOT / "instance")
+    instance.mkdir(parents=True, exist_ok=True)
+    production = (overrides.get("APP_ENV") or env.get("APP_ENV", "development")) == "production"
+    if production and not (overrides.get("SECRET_KEY") or env.get("SECRET_KEY", "").strip()):
+        raise ConfigError("APP_ENV=production requires an explicit SECRET_KEY in the environment")
+
+    config: dict[str, Any] = {
+        "APP_ENV": "production" if production else "development",
+        "INSTANCE_PATH": str(instance),
+        "SQLALCHEMY_DATABASE_URI": _database_url(instance, env),
+        "FILE_STORE_PATH": env.get("FILE_STORE_PATH") or str(instance / "files"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "WTF_CSRF_ENABLED": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
+        "IMPORT_MAX_BYTES": 5 * 1024 * 1024,
+        "IMPORT_MAX_ROWS": 20000,
+        "DIRECTORY_PAGE_SIZE": 20,
+        # Argon2id cost; tests lower it to stay fast.
+        "PASSWORD_TIME_COST": 3,
+        "PASSWORD_MEMORY_COST": 64 * 1024,
+    }
+    if "SECRET_KEY" not in overrides:
+        config["SECRET_KEY"] = _secret_key(instance, env, production)
+    config.update(overrides)
+    Path(config["FILE_STORE_PATH"]).mkdir(parents=True, exist_ok=True)
+    return config

@@ -1,0 +1,1 @@
+"""Rules of the domain: plain Python, no Flask, SQLAlchemy or Pillow imports."""

@@ -1,0 +1,53 @@
+"""People who sign in: inspectors and leaders of a 旗区, the city center, admins."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base
+from ..domain.permissions import Actor, Role
+from .district import District
+from .types import UTCDateTime, utcnow
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('city', 'admin') OR district_id IS NOT NULL", name="district_role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    display_name: Mapped[str] = mapped_column(String(40))
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=20, values_callable=lambda k: [m.value for m in k]))
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"), index=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Bumped on password reset and deactivation so that old sessions stop working.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    district: Mapped[District | None] = relationship()
+
+    # The attributes Flask-Login reads, without importing it into the model layer.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.role, self.district_id)
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}>"

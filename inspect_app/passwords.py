@@ -1,0 +1,38 @@
+"""The password-hashing edge: Argon2id through argon2-cffi."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+MIN_LENGTH = 8
+
+
+class Passwords:
+    """Hash and check passwords with the configured Argon2id cost."""
+
+    def __init__(self, time_cost: int = 3, memory_cost: int = 64 * 1024):
+        self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost)
+
+    def hash(self, password: str) -> str:
+        return self._hasher.hash(password)
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        try:
+            return self._hasher.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        return self._hasher.check_needs_rehash(password_hash)
+
+
+def password_problem(password: str) -> str | None:
+    """Why a new password is not acceptable, in Chinese, or None."""
+    if len(password) < MIN_LENGTH:
+        return f"密码至少需要{MIN_LENGTH}位"
+    if len(password) > 128:
+        return "密码不能超过128位"
+    if password.isdigit() or password.isalpha():
+        return "密码须同时包含字母和数字（或符号）"
+    return None

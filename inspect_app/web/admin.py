@@ -1,0 +1,89 @@
+"""Admin pages: accounts (create, reset password, deactivate and reactivate)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectField, StringField
+
+from ..domain.permissions import ROLE_LABELS, Action
+from ..services import Invalid, NotFound
+from ..services import users as users_service
+from ..services.directory import districts_for
+from .context import actor, allow, get_session, passwords
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+class UserForm(FlaskForm):
+    username = StringField("登录名", render_kw={"autocapitalize": "none", "placeholder": "如 inspector.dongsheng"})
+    display_name = StringField("姓名")
+    role = SelectField("角色", choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+    district = SelectField("所属旗区", choices=[], validate_choice=False)
+    password = PasswordField("初始密码", render_kw={"autocomplete": "new-password"})
+
+
+class PasswordForm(FlaskForm):
+    password = PasswordField("新密码", render_kw={"autocomplete": "new-password"})
+
+
+@bp.before_request
+@login_required
+def _admins_only():
+    allow(Action.MANAGE_USERS)
+
+
+@bp.route("/users", methods=["GET", "POST"])
+def users():
+    form = UserForm()
+    form.district.choices = [("", "（市级角色不选）")] + [
+        (d.code, d.name) for d in districts_for(get_session(), actor())]
+    if form.validate_on_submit():
+        new = users_service.NewUser(form.username.data or "", form.display_name.data or "", form.role.data or "",
+                                    form.district.data or None, form.password.data or "")
+        try:
+            user = users_service.create_user(get_session(), passwords(), new)
+        except Invalid as error:
+            for name, message in error.errors.items():
+                form[name].errors = [*form[name].errors, message]
+        else:
+            flash(f"已创建账号 {user.username}。", "success")
+            return redirect(url_for(".users"))
+    return render_template("admin/users.html", form=form, users=users_service.list_users(get_session()),
+                           action_form=FlaskForm())
+
+
+@bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
+def reset_password(user_id: int):
+    session = get_session()
+    try:
+        user = users_service.get_user(session, user_id)
+    except NotFound:
+        abort(404)
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            users_service.reset_password(session, passwords(), user_id, form.password.data or "")
+        except Invalid as error:
+            form.password.errors = [*form.password.errors, *error.errors.values()]
+        else:
+            flash(f"已重置 {user.username} 的密码，其已登录的设备需重新登录。", "success")
+            return redirect(url_for(".users"))
+    return render_template("admin/password.html", form=form, user=user)
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+def set_active(user_id: int):
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    active = request.form.get("active") == "1"
+    try:
+        user = users_service.set_active(get_session(), user_id, active, current_user.id)
+    except NotFound:
+        abort(404)
+    except Invalid as error:
+        flash(str(error), "error")
+    else:
+        flash(f"已{'启用' if active else '停用'}账号 {user.username}。", "success")
+    return redirect(url_for(".users"))

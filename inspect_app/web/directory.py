@@ -1,0 +1,131 @@
+"""The station directory (名录): list, search, view, create, edit, retire."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from flask_wtf import FlaskForm
+
+from ..domain.permissions import Action, district_scope
+from ..domain.stations import HostType, StationStatus
+from ..services import Forbidden, Invalid, NotFound, directory
+from .context import actor, allow, get_session, today
+from .forms import StationForm
+
+bp = Blueprint("directory", __name__, url_prefix="/directory")
+
+
+def _flag(value: str | None) -> bool | None:
+    return {"1": True, "0": False}.get(value or "")
+
+
+def query_from_args(args: Any) -> tuple[directory.StationQuery, dict[str, str]]:
+    """The directory query in the URL; unknown values are ignored rather than failing."""
+    kept = {k: args.get(k, "").strip() for k in ("q", "district", "host_type", "status", "odr", "demonstration")}
+    kept = {k: v for k, v in kept.items() if v}
+    district_id = int(kept["district"]) if kept.get("district", "").isdigit() else None
+    host_type = kept.get("host_type") if kept.get("host_type") in set(HostType) else None
+    status = kept.get("status") if kept.get("status") in set(StationStatus) else None
+    query = directory.StationQuery(
+        text=kept.get("q", "")[:100], district_id=district_id,
+        host_type=HostType(host_type) if host_type else None, status=StationStatus(status) if status else None,
+        is_odr=_flag(kept.get("odr")), is_demonstration=_flag(kept.get("demonstration")),
+    )
+    return query, kept
+
+
+def _call(fn, *args):
+    try:
+        return fn(*args)
+    except NotFound:
+        abort(404)
+    except Forbidden:
+        abort(403)
+
+
+@bp.route("/")
+@login_required
+def index():
+    allow(Action.VIEW_DIRECTORY)
+    query, kept = query_from_args(request.args)
+    page = request.args.get("page", "1")
+    session = get_session()
+    result = directory.search_stations(session, actor(), query, int(page) if page.isdigit() else 1,
+                                       current_app.config["DIRECTORY_PAGE_SIZE"])
+    return render_template("directory/index.html", page=result, args=kept,
+                           districts=directory.districts_for(session, actor()),
+                           single_district=district_scope(actor()) is not None)
+
+
+@bp.route("/<int:station_id>")
+@login_required
+def show(station_id: int):
+    station = _call(directory.get_station, get_session(), actor(), station_id)
+    return render_template("directory/show.html", station=station, retire_form=FlaskForm())
+
+
+def _station_form(values: dict[str, Any] | None = None) -> StationForm:
+    session = get_session()
+    form = StationForm(data=values) if values is not None and request.method == "GET" else StationForm()
+    districts = directory.districts_for(session, actor())
+    form.district.choices = [(d.code, d.name) for d in districts]
+    if len(districts) > 1:
+        form.district.choices.insert(0, ("", "请选择"))
+    offices = directory.offices_by_district(session, actor())
+    form.office.choices = [("", "（未指定）")] + [
+        (office.name, f"{office.name}（{d.name}）" if len(districts) > 1 else office.name)
+        for d in districts for office in offices.get(d.id, [])
+    ]
+    return form
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    allow(Action.EDIT_STATION)
+    form = _station_form({"status": StationStatus.REGISTERED.value})
+    if form.validate_on_submit():
+        try:
+            station = _call(directory.create_station, get_session(), actor(), form.raw(), today())
+        except Invalid as error:
+            form.show(error)
+        else:
+            flash(f"已新增服务站：{station.name}", "success")
+            return redirect(url_for(".show", station_id=station.id))
+    return render_template("directory/form.html", form=form, station=None)
+
+
+@bp.route("/<int:station_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(station_id: int):
+    session = get_session()
+    station = _call(directory.get_station, session, actor(), station_id, Action.EDIT_STATION)
+    form = _station_form(directory.station_form_values(station))
+    if form.validate_on_submit():
+        try:
+            _call(directory.update_station, session, actor(), station.id, form.raw(), today())
+        except Invalid as error:
+            session.rollback()
+            form.show(error)
+        else:
+            flash("已保存修改。", "success")
+            return redirect(url_for(".show", station_id=station.id))
+    return render_template("directory/form.html", form=form, station=station)
+
+
+@bp.route("/<int:station_id>/retire", methods=["POST"])
+@login_required
+def retire(station_id: int):
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        station = _call(directory.retire_station, get_session(), actor(), station_id)
+    except Invalid as error:
+        flash(str(error), "error")
+    else:
+        flash(f"已撤销服务站：{station.name}", "success")
+    return redirect(url_for(".show", station_id=station_id))

@@ -1,0 +1,26 @@
+"""Error pages in Chinese."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+
+MESSAGES = {
+    400: ("请求有误", "提交的内容无法处理，请返回后重试。"),
+    403: ("无权操作", "您的账号没有进行此操作的权限。"),
+    404: ("页面不存在", "您要找的内容不存在，或不在您的管辖范围内。"),
+    405: ("操作方式不正确", "请通过页面上的按钮进行操作。"),
+    413: ("文件过大", "上传的文件超过了允许的大小。"),
+    500: ("系统出错", "服务器处理时出错，请稍后重试；如果问题持续，请联系系统管理员。"),
+}
+
+
+def _render(code: int, detail: str | None = None):
+    title, message = MESSAGES[code]
+    return render_template("error.html", code=code, title=title, message=detail or message), code
+
+
+def init_app(app: Flask) -> None:
+    for code in MESSAGES:
+        app.register_error_handler(code, lambda error, code=code: _render(code))
+    app.register_error_handler(CSRFError, lambda error: _render(400, "页面已过期或表单校验失败，请刷新页面后重新提交。"))

@@ -1,0 +1,46 @@
+"""Forms: CSRF and rendering only; the rules live in the domain and the use cases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+
+from ..domain.stations import HOST_TYPE_LABELS, STATUS_LABELS
+from ..services import Invalid
+
+
+class StationForm(FlaskForm):
+    number = StringField("站点编号", render_kw={"autocapitalize": "none", "placeholder": "如 150602-001"})
+    name = StringField("服务站名称")
+    host_organisation = StringField("依托单位")
+    credit_code = StringField("统一社会信用代码", render_kw={"autocapitalize": "characters", "maxlength": 24})
+    host_type = SelectField("依托单位类型", choices=[("", "请选择")] + [(k.value, v) for k, v in HOST_TYPE_LABELS.items()])
+    district = SelectField("所属旗区", choices=[], validate_choice=False)
+    office = SelectField("所属监管所", choices=[], validate_choice=False)
+    address = StringField("地址")
+    latitude = StringField("纬度（WGS-84）", render_kw={"inputmode": "decimal", "placeholder": "如 39.82"})
+    longitude = StringField("经度（WGS-84）", render_kw={"inputmode": "decimal", "placeholder": "如 109.96"})
+    head_name = StringField("负责人")
+    phone = StringField("联系电话", render_kw={"inputmode": "tel"})
+    staff_full_time = StringField("专职人数", default="0", render_kw={"inputmode": "numeric"})
+    staff_part_time = StringField("兼职人数", default="0", render_kw={"inputmode": "numeric"})
+    established_on = StringField("成立日期", render_kw={"type": "date"})
+    is_odr = BooleanField("ODR企业（在线消费纠纷解决）")
+    is_demonstration = BooleanField("示范站")
+    status = SelectField("状态", choices=[(k.value, v) for k, v in STATUS_LABELS.items()])
+    notes = TextAreaField("备注")
+
+    def raw(self) -> dict[str, Any]:
+        """The submitted values, keyed by station field."""
+        return {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
+
+    def show(self, error: Invalid) -> None:
+        """Attach a use case's field errors to the form's fields."""
+        for name, message in error.errors.items():
+            target = self._fields.get(name)
+            if target is not None:
+                target.errors = [*target.errors, message]
+            else:
+                self.form_errors.append(message)

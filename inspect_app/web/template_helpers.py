@@ -1,0 +1,27 @@
+"""Names and helpers every template may use."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_login import current_user
+
+from ..domain.permissions import Action, Role, may
+from ..domain.stations import HOST_TYPE_LABELS, STATUS_LABELS, HostType, StationStatus
+
+
+def _can(action: str, district_id: int | None = None) -> bool:
+    if not current_user.is_authenticated:
+        return False
+    return may(current_user.actor, Action(action), district_id)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        can=_can,
+        HostType=HostType,
+        StationStatus=StationStatus,
+        HOST_TYPE_LABELS=HOST_TYPE_LABELS,
+        STATUS_LABELS=STATUS_LABELS,
+        Role=Role,
+        APP_TITLE="12315服务站验收",
+    )
