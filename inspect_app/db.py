@@ -40,6 +40,9 @@ def init_app(app: Flask) -> None:
     engine = make_engine(app.config["SQLALCHEMY_DATABASE_URI"])
     app.extensions["db_engine"] = engine
     app.extensions["db_sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
+    # Per request as well as per app context: a request inside an already pushed context
+    # (the CLI, tests) must not reuse the previous request's identity map.
+    app.teardown_request(_close_session)
     app.teardown_appcontext(_close_session)
 
 

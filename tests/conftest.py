@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from inspect_app import create_app, migrate
 from inspect_app.config import load_config
-from inspect_app.db import Base, get_session, make_engine
+from inspect_app.db import Base, make_engine
 from inspect_app.domain.permissions import Role
 from inspect_app.models import District, Office, Station, User
 from inspect_app.services.demo import credit_code
@@ -71,8 +71,12 @@ def app(app_config: dict[str, Any], database_url: str):
 
 @pytest.fixture
 def session(app) -> Session:
-    with app.app_context():
-        yield get_session()
+    """The test's own session, apart from the ones requests open (so no identity map is shared)."""
+    # No app context stays pushed: requests must get their own, as in production.
+    own = app.extensions["db_sessionmaker"]()
+    own.info["passwords"] = app.extensions["passwords"]
+    yield own
+    own.close()
 
 
 @pytest.fixture
@@ -99,15 +103,13 @@ _numbers = itertools.count(1)
 
 def make_user(session: Session, role: Role | str, district_code: str | None = None,
               username: str | None = None, password: str = PASSWORD, active: bool = True) -> User:
-    from flask import current_app
-
     role = Role(role)
     user = User(
         username=username or f"{role.value}{next(_numbers)}",
         display_name=f"测试{role.label}",
         role=role,
         district_id=district(session, district_code).id if district_code else None,
-        password_hash=current_app.extensions["passwords"].hash(password),
+        password_hash=session.info["passwords"].hash(password),
         active=active,
     )
     session.add(user)

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 
 from ..domain.permissions import ROLE_LABELS, Action
 from ..services import Invalid, NotFound
@@ -19,7 +20,8 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 class UserForm(FlaskForm):
     username = StringField("登录名", render_kw={"autocapitalize": "none", "placeholder": "如 inspector.dongsheng"})
     display_name = StringField("姓名")
-    role = SelectField("角色", choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+    role = SelectField("角色", validate_choice=False,
+                       choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()])
     district = SelectField("所属旗区", choices=[], validate_choice=False)
     password = PasswordField("初始密码", render_kw={"autocomplete": "new-password"})
 
@@ -37,8 +39,8 @@ def _admins_only():
 @bp.route("/users", methods=["GET", "POST"])
 def users():
     form = UserForm()
-    form.district.choices = [("", "（市级角色不选）")] + [
-        (d.code, d.name) for d in districts_for(get_session(), actor())]
+    form.district.choices = [SelectChoice("", "（市级角色不选）")] + [
+        SelectChoice(d.code, d.name) for d in districts_for(get_session(), actor())]
     if form.validate_on_submit():
         new = users_service.NewUser(form.username.data or "", form.display_name.data or "", form.role.data or "",
                                     form.district.data or None, form.password.data or "")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 
 from ..domain.permissions import Action, district_scope
 from ..domain.stations import HostType, StationStatus
@@ -55,7 +55,7 @@ def index():
     session = get_session()
     result = directory.search_stations(session, actor(), query, int(page) if page.isdigit() else 1,
                                        current_app.config["DIRECTORY_PAGE_SIZE"])
-    return render_template("directory/index.html", page=result, args=kept,
+    return render_template("directory/index.html", page=result, args=kept, filtered=bool(kept.keys() - {"q"}),
                            districts=directory.districts_for(session, actor()),
                            single_district=district_scope(actor()) is not None)
 
@@ -71,12 +71,12 @@ def _station_form(values: dict[str, Any] | None = None) -> StationForm:
     session = get_session()
     form = StationForm(data=values) if values is not None and request.method == "GET" else StationForm()
     districts = directory.districts_for(session, actor())
-    form.district.choices = [(d.code, d.name) for d in districts]
+    form.district.choices = [SelectChoice(d.code, d.name) for d in districts]
     if len(districts) > 1:
-        form.district.choices.insert(0, ("", "请选择"))
+        form.district.choices.insert(0, SelectChoice("", "请选择"))
     offices = directory.offices_by_district(session, actor())
-    form.office.choices = [("", "（未指定）")] + [
-        (office.name, f"{office.name}（{d.name}）" if len(districts) > 1 else office.name)
+    form.office.choices = [SelectChoice("", "（未指定）")] + [
+        SelectChoice(office.name, office.name, optgroup=d.name if len(districts) > 1 else None)
         for d in districts for office in offices.get(d.id, [])
     ]
     return form

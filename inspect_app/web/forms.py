@@ -6,9 +6,13 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 
 from ..domain.stations import HOST_TYPE_LABELS, STATUS_LABELS
 from ..services import Invalid
+
+
+FALSE_VALUES = (False, "false", "", "0", "n", "no", "否")
 
 
 class StationForm(FlaskForm):
@@ -16,7 +20,9 @@ class StationForm(FlaskForm):
     name = StringField("服务站名称")
     host_organisation = StringField("依托单位")
     credit_code = StringField("统一社会信用代码", render_kw={"autocapitalize": "characters", "maxlength": 24})
-    host_type = SelectField("依托单位类型", choices=[("", "请选择")] + [(k.value, v) for k, v in HOST_TYPE_LABELS.items()])
+    # Choices are not checked here: the domain rule validates every value with a Chinese message.
+    host_type = SelectField("依托单位类型", validate_choice=False,
+                            choices=[SelectChoice("", "请选择")] + [SelectChoice(k.value, v) for k, v in HOST_TYPE_LABELS.items()])
     district = SelectField("所属旗区", choices=[], validate_choice=False)
     office = SelectField("所属监管所", choices=[], validate_choice=False)
     address = StringField("地址")
@@ -27,9 +33,10 @@ class StationForm(FlaskForm):
     staff_full_time = StringField("专职人数", default="0", render_kw={"inputmode": "numeric"})
     staff_part_time = StringField("兼职人数", default="0", render_kw={"inputmode": "numeric"})
     established_on = StringField("成立日期", render_kw={"type": "date"})
-    is_odr = BooleanField("ODR企业（在线消费纠纷解决）")
-    is_demonstration = BooleanField("示范站")
-    status = SelectField("状态", choices=[(k.value, v) for k, v in STATUS_LABELS.items()])
+    is_odr = BooleanField("ODR企业（在线消费纠纷解决）", false_values=FALSE_VALUES)
+    is_demonstration = BooleanField("示范站", false_values=FALSE_VALUES)
+    status = SelectField("状态", validate_choice=False,
+                         choices=[SelectChoice(k.value, v) for k, v in STATUS_LABELS.items()])
     notes = TextAreaField("备注")
 
     def raw(self) -> dict[str, Any]:
