@@ -1,0 +1,117 @@
+"""How quick the directory list is with 10,000 stations.
+
+Times one page of the list (plain, text search, filters, a late page) and the export query against a
+baseline in the same process: fetching 20 rows by primary key, the least a page can cost.
+Runs on a temporary SQLite file, or on DATABASE_URL when given (its tables are emptied first!).
+
+    .venv/bin/python bench/directory_list.py [--stations 10000] [--repeat 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import tempfile
+import time
+from datetime import date
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from inspect_app import migrate
+from inspect_app.db import make_engine
+from inspect_app.domain.permissions import Actor, Role
+from inspect_app.domain.stations import HostType
+from inspect_app.models import District, Station
+from inspect_app.services import directory
+from inspect_app.services.demo import credit_code
+
+
+def fill(session: Session, count: int) -> None:
+    rng = random.Random(1)
+    districts = session.scalars(select(District)).all()
+    types = list(HostType)
+    rows = []
+    for n in range(count):
+        d = districts[n % len(districts)]
+        rows.append(dict(
+            number=f"{d.code}-{n:05d}", name=f"{d.name}第{n}号12315消费维权服务站",
+            host_organisation=f"鄂尔多斯市{rng.choice('东西南北中')}商贸有限公司{n}",
+            credit_code=credit_code(rng, d.code), host_type=types[n % len(types)], district_id=d.id,
+            address=f"{d.name}{n}号", latitude=d.seat_latitude, longitude=d.seat_longitude,
+            staff_full_time=1, staff_part_time=1, is_odr=n % 3 == 0, is_demonstration=n % 11 == 0,
+            established_on=date(2020, 1, 1),
+        ))
+    session.execute(Station.__table__.insert(), [
+        {**row, "status": "registered", "created_at": _now(), "updated_at": _now()} for row in rows])
+    session.commit()
+
+
+def _now():
+    from inspect_app.models.types import utcnow
+
+    return utcnow()
+
+
+def median_ms(fn, repeat: int) -> float:
+    fn()  # warm caches and statement compilation
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--stations", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=30)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite3"
+        url = url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+        engine = make_engine(url)
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        migrate.upgrade(url)
+        with Session(engine) as session:
+            fill(session, args.stations)
+            city = Actor(Role.CITY, None)
+            leader = Actor(Role.LEADER, session.scalar(select(District.id).where(District.code == "150602")))
+            ids = session.scalars(select(Station.id).limit(20)).all()
+
+            def baseline():
+                session.scalars(select(Station).where(Station.id.in_(ids))).all()
+                session.expunge_all()
+
+            def page(actor, **query):
+                def run():
+                    directory.search_stations(session, actor, directory.StationQuery(**query))
+                    session.expunge_all()
+                return run
+
+            cases = {
+                "list, first page (city)": page(city),
+                "list, first page (leader)": page(leader),
+                "search name '第4321号'": page(city, text="第4321号"),
+                "search credit code part": page(city, text="91150602"),
+                "filter ODR + scenic area": page(city, is_odr=True, host_type=HostType.SCENIC_AREA),
+                "export all (city)": lambda: (directory.all_matching_stations(session, city, directory.StationQuery()),
+                                              session.expunge_all()),
+            }
+            base = median_ms(baseline, args.repeat)
+            print(f"{engine.dialect.name}, {args.stations} stations, median of {args.repeat} runs")
+            print(f"{'baseline: 20 rows by id':<32} {base:8.2f} ms")
+            for name, fn in cases.items():
+                ms = median_ms(fn, args.repeat if "export" not in name else max(3, args.repeat // 10))
+                print(f"{name:<32} {ms:8.2f} ms   ratio {ms / base:6.1f}")
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
