@@ -1,20 +1,76 @@
-"""Directory import and export (placeholder until the import/export work lands)."""
+"""The directory (名录) in Excel: upload an import, download the template and the export."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort
+import io
+
+from flask import Blueprint, abort, current_app, render_template, request, send_file
 from flask_login import login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+
+from ..domain.permissions import Action
+from ..services import Forbidden, NotFound
+from ..services.directory_import import ImportRejected, export_directory, import_directory, template_workbook
+from .context import actor, allow, get_session, today
+from .directory import query_from_args
 
 bp = Blueprint("directory_io", __name__, url_prefix="/directory")
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SHOWN_ROWS = 1000  # a phone cannot usefully scroll more; the summary still counts every problem
 
-@bp.route("/import")
+
+class ImportForm(FlaskForm):
+    file = FileField("名录文件（.xlsx 或 .csv）", validators=[FileRequired("请选择要导入的文件")])
+
+
+def _upload(form: ImportForm) -> tuple[str, bytes] | None:
+    """The uploaded file's name and bytes, or None (with a form error) when it is too large."""
+    limit = current_app.config["IMPORT_MAX_BYTES"]
+    storage = form.file.data
+    data = storage.stream.read(limit + 1)
+    if len(data) > limit:
+        form.file.errors = [*form.file.errors, f"文件超过 {limit / 1024 / 1024:g} MB 的上限，请删除多余的工作表、图片或拆分后分批导入"]
+        return None
+    return storage.filename or "", data
+
+
+@bp.route("/import", methods=["GET", "POST"])
 @login_required
 def import_page():
-    abort(404)
+    allow(Action.IMPORT_DIRECTORY)
+    form = ImportForm()
+    result = rejected = None
+    if form.validate_on_submit() and (upload := _upload(form)) is not None:
+        try:
+            result = import_directory(get_session(), actor(), *upload, today(),
+                                      current_app.config["IMPORT_MAX_ROWS"])
+        except ImportRejected as error:
+            rejected = error.errors
+        except Forbidden:
+            abort(403)
+    return render_template("directory/import.html", form=form, result=result, rejected=rejected,
+                           shown_rows=SHOWN_ROWS)
+
+
+@bp.route("/template.xlsx")
+@login_required
+def template():
+    allow(Action.VIEW_DIRECTORY)
+    return send_file(io.BytesIO(template_workbook()), mimetype=XLSX, as_attachment=True,
+                     download_name="服务站名录导入模板.xlsx", max_age=0)
 
 
 @bp.route("/export.xlsx")
 @login_required
 def export():
-    abort(404)
+    allow(Action.EXPORT_DIRECTORY)
+    query, _ = query_from_args(request.args)
+    try:
+        filename, data = export_directory(get_session(), actor(), query, today())
+    except NotFound:
+        abort(404)
+    except Forbidden:
+        abort(403)
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=filename, max_age=0)
