@@ -37,9 +37,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .web import admin, auth, directory, directory_io, home
+    from .web import admin, auth, campaigns, directory, directory_io, home
 
-    for module in (auth, home, directory, directory_io, admin):
+    for module in (auth, home, directory, directory_io, campaigns, admin):
         app.register_blueprint(module.bp)
     from .web import template_helpers
 

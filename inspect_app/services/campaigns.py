@@ -66,3 +66,7 @@ def current_campaign(session: Session) -> Campaign | None:
 
 def list_campaigns(session: Session) -> list[Campaign]:
     return list(session.scalars(select(Campaign).order_by(Campaign.starts_on.desc())))
+
+
+def get_campaign(session: Session, campaign_id: int) -> Campaign | None:
+    return session.get(Campaign, campaign_id)
