@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from inspect_app.domain.permissions import Actor, Role
 from inspect_app.domain.stations import HostType, StationStatus
-from inspect_app.models import District, Station
+from inspect_app.models import Station
 from inspect_app.services import Forbidden, Invalid, NotFound, directory
 from conftest import district, make_station, station_row
 

@@ -1,6 +1,6 @@
 """The migrations build the schema the models describe, on SQLite and on PostgreSQL."""
 
-from sqlalchemy import inspect, select, text
+from sqlalchemy import inspect, text
 
 from inspect_app import migrate
 from inspect_app.db import make_engine

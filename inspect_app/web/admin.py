@@ -9,7 +9,7 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
 from ..domain.permissions import ROLE_LABELS, Action
-from ..services import Invalid, NotFound
+from ..services import Invalid
 from ..services import users as users_service
 from ..services.directory import districts_for
 from .context import actor, allow, get_session, passwords
@@ -59,10 +59,7 @@ def users():
 @bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
 def reset_password(user_id: int):
     session = get_session()
-    try:
-        user = users_service.get_user(session, user_id)
-    except NotFound:
-        abort(404)
+    user = users_service.get_user(session, user_id)
     form = PasswordForm()
     if form.validate_on_submit():
         try:
@@ -82,8 +79,6 @@ def set_active(user_id: int):
     active = request.form.get("active") == "1"
     try:
         user = users_service.set_active(get_session(), user_id, active, current_user.id)
-    except NotFound:
-        abort(404)
     except Invalid as error:
         flash(str(error), "error")
     else:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, current_app
+from flask import current_app
 from flask_login import current_user
 
 from ..db import get_session
 from ..domain.permissions import Action, Actor
 from ..passwords import Passwords
-from ..services import Forbidden, NotFound
 from ..services.access import require
 
 __all__ = ["get_session", "passwords", "actor", "allow", "today"]
@@ -25,13 +24,8 @@ def actor() -> Actor:
 
 
 def allow(action: Action, district_id: int | None = None) -> None:
-    """Abort with 404 or 403 unless the signed-in user may do this."""
-    try:
-        require(actor(), action, district_id)
-    except NotFound:
-        abort(404)
-    except Forbidden:
-        abort(403)
+    """Raise NotFound or Forbidden (answered 404 or 403) unless the signed-in user may do this."""
+    require(actor(), action, district_id)
 
 
 def today() -> date:

@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..domain.permissions import Action, district_scope
 from ..domain.stations import HostType, StationStatus
-from ..services import Forbidden, Invalid, NotFound, directory
+from ..services import Invalid, directory
 from .context import actor, allow, get_session, today
 from .forms import StationForm
 
@@ -37,15 +37,6 @@ def query_from_args(args: Any) -> tuple[directory.StationQuery, dict[str, str]]:
     return query, kept
 
 
-def _call(fn, *args):
-    try:
-        return fn(*args)
-    except NotFound:
-        abort(404)
-    except Forbidden:
-        abort(403)
-
-
 @bp.route("/")
 @login_required
 def index():
@@ -63,7 +54,7 @@ def index():
 @bp.route("/<int:station_id>")
 @login_required
 def show(station_id: int):
-    station = _call(directory.get_station, get_session(), actor(), station_id)
+    station = directory.get_station(get_session(), actor(), station_id)
     return render_template("directory/show.html", station=station, retire_form=FlaskForm())
 
 
@@ -89,7 +80,7 @@ def new():
     form = _station_form({"status": StationStatus.REGISTERED.value})
     if form.validate_on_submit():
         try:
-            station = _call(directory.create_station, get_session(), actor(), form.raw(), today())
+            station = directory.create_station(get_session(), actor(), form.raw(), today())
         except Invalid as error:
             form.show(error)
         else:
@@ -102,11 +93,11 @@ def new():
 @login_required
 def edit(station_id: int):
     session = get_session()
-    station = _call(directory.get_station, session, actor(), station_id, Action.EDIT_STATION)
+    station = directory.get_station(session, actor(), station_id, Action.EDIT_STATION)
     form = _station_form(directory.station_form_values(station))
     if form.validate_on_submit():
         try:
-            _call(directory.update_station, session, actor(), station.id, form.raw(), today())
+            directory.update_station(session, actor(), station.id, form.raw(), today())
         except Invalid as error:
             session.rollback()
             form.show(error)
@@ -123,7 +114,7 @@ def retire(station_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        station = _call(directory.retire_station, get_session(), actor(), station_id)
+        station = directory.retire_station(get_session(), actor(), station_id)
     except Invalid as error:
         flash(str(error), "error")
     else:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask import Blueprint, current_app, render_template, request, send_file
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
 from ..domain.permissions import Action
-from ..services import Forbidden, NotFound
 from ..services.directory_import import ImportRejected, export_directory, import_directory, template_workbook
 from .context import actor, allow, get_session, today
 from .directory import query_from_args
@@ -48,8 +47,6 @@ def import_page():
                                       current_app.config["IMPORT_MAX_ROWS"])
         except ImportRejected as error:
             rejected = error.errors
-        except Forbidden:
-            abort(403)
     return render_template("directory/import.html", form=form, result=result, rejected=rejected,
                            shown_rows=SHOWN_ROWS)
 
@@ -67,10 +64,5 @@ def template():
 def export():
     allow(Action.EXPORT_DIRECTORY)
     query, _ = query_from_args(request.args)
-    try:
-        filename, data = export_directory(get_session(), actor(), query, today())
-    except NotFound:
-        abort(404)
-    except Forbidden:
-        abort(403)
+    filename, data = export_directory(get_session(), actor(), query, today())
     return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=filename, max_age=0)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 
+from ..services import Forbidden, NotFound
+
 MESSAGES = {
     400: ("请求有误", "提交的内容无法处理，请返回后重试。"),
     403: ("无权操作", "您的账号没有进行此操作的权限。"),
@@ -23,4 +25,7 @@ def _render(code: int, detail: str | None = None):
 def init_app(app: Flask) -> None:
     for code in MESSAGES:
         app.register_error_handler(code, lambda error, code=code: _render(code))
+    # Use cases raise these; every view gets the same answer without wrapping its calls.
+    app.register_error_handler(NotFound, lambda error: _render(404))
+    app.register_error_handler(Forbidden, lambda error: _render(403))
     app.register_error_handler(CSRFError, lambda error: _render(400, "页面已过期或表单校验失败，请刷新页面后重新提交。"))
