@@ -11,6 +11,10 @@ OWN, OTHER = 1, 2
     (Role.INSPECTOR, Action.EDIT_STATION, Decision.FORBIDDEN),
     (Role.INSPECTOR, Action.IMPORT_DIRECTORY, Decision.FORBIDDEN),
     (Role.INSPECTOR, Action.MANAGE_USERS, Decision.FORBIDDEN),
+    (Role.INSPECTOR, Action.INSPECT, Decision.ALLOW),
+    (Role.INSPECTOR, Action.VIEW_INSPECTION, Decision.ALLOW),
+    (Role.LEADER, Action.INSPECT, Decision.FORBIDDEN),
+    (Role.LEADER, Action.VIEW_INSPECTION, Decision.ALLOW),
     (Role.LEADER, Action.VIEW_DIRECTORY, Decision.ALLOW),
     (Role.LEADER, Action.EDIT_STATION, Decision.ALLOW),
     (Role.LEADER, Action.IMPORT_DIRECTORY, Decision.ALLOW),
@@ -33,6 +37,8 @@ def test_district_roles_never_learn_of_another_district(role, action):
     (Action.EDIT_STATION, Decision.FORBIDDEN),
     (Action.IMPORT_DIRECTORY, Decision.FORBIDDEN),
     (Action.MANAGE_USERS, Decision.FORBIDDEN),
+    (Action.INSPECT, Decision.FORBIDDEN),
+    (Action.VIEW_INSPECTION, Decision.ALLOW),
 ])
 def test_city_reads_every_district_and_changes_nothing(action, expected):
     assert decide(Actor(Role.CITY, None), action, OTHER) is expected

@@ -36,6 +36,8 @@ class Action(StrEnum):
     IMPORT_DIRECTORY = "import_directory"
     MANAGE_USERS = "manage_users"
     VIEW_CAMPAIGNS = "view_campaigns"
+    INSPECT = "inspect"  # start, answer, photograph, sign and submit an inspection
+    VIEW_INSPECTION = "view_inspection"  # read an inspection, its photos and signatures
 
 
 class Decision(Enum):
@@ -52,10 +54,12 @@ class Actor:
 
 # What each role may do at all; district roles only inside their own 旗区.
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
-    Role.INSPECTOR: frozenset({Action.VIEW_DIRECTORY, Action.EXPORT_DIRECTORY, Action.VIEW_CAMPAIGNS}),
+    Role.INSPECTOR: frozenset({Action.VIEW_DIRECTORY, Action.EXPORT_DIRECTORY, Action.VIEW_CAMPAIGNS,
+                               Action.INSPECT, Action.VIEW_INSPECTION}),
     Role.LEADER: frozenset({Action.VIEW_DIRECTORY, Action.EXPORT_DIRECTORY, Action.EDIT_STATION,
-                            Action.IMPORT_DIRECTORY, Action.VIEW_CAMPAIGNS}),
-    Role.CITY: frozenset({Action.VIEW_DIRECTORY, Action.EXPORT_DIRECTORY, Action.VIEW_CAMPAIGNS}),
+                            Action.IMPORT_DIRECTORY, Action.VIEW_CAMPAIGNS, Action.VIEW_INSPECTION}),
+    Role.CITY: frozenset({Action.VIEW_DIRECTORY, Action.EXPORT_DIRECTORY, Action.VIEW_CAMPAIGNS,
+                          Action.VIEW_INSPECTION}),
     Role.ADMIN: frozenset(Action),
 }
 

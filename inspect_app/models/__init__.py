@@ -2,7 +2,9 @@
 
 from .campaign import Campaign, ChecklistVersion
 from .district import District, Office
+from .inspection import Inspection, InspectionAnswer, Photo, Signature
 from .station import Station
 from .user import User
 
-__all__ = ["Campaign", "ChecklistVersion", "District", "Office", "Station", "User"]
+__all__ = ["Campaign", "ChecklistVersion", "District", "Inspection", "InspectionAnswer", "Office", "Photo",
+           "Signature", "Station", "User"]

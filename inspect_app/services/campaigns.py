@@ -33,8 +33,15 @@ def load_checklist_version(session: Session, data: Any) -> tuple[ChecklistVersio
     return version, True
 
 
+_parsed: dict[str, ChecklistTemplate] = {}
+
+
 def template_of(version: ChecklistVersion) -> ChecklistTemplate:
-    return parse_template(version.content)
+    """The parsed template of a version; versions never change, so the parse is kept by content hash."""
+    template = _parsed.get(version.content_sha256)
+    if template is None:
+        template = _parsed[version.content_sha256] = parse_template(version.content)
+    return template
 
 
 def version_in_use(session: Session, version_id: int) -> bool:

@@ -1,0 +1,73 @@
+"""The inspection's workflow: its states, who may change it when, and what submission needs."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Iterable, Mapping
+
+from .checklist import ChecklistTemplate
+from .scoring import Answer, Verdict
+
+
+class InspectionStatus(StrEnum):
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    InspectionStatus.IN_PROGRESS: "进行中",
+    InspectionStatus.SUBMITTED: "已提交",
+    InspectionStatus.RETURNED: "已退回",
+}
+NOT_STARTED_LABEL = "未检查"
+
+
+class SignatureRole(StrEnum):
+    REPRESENTATIVE = "representative"
+    INSPECTOR = "inspector"
+
+    @property
+    def label(self) -> str:
+        return {SignatureRole.REPRESENTATIVE: "服务站代表", SignatureRole.INSPECTOR: "检查员"}[self]
+
+
+def is_editable(status: InspectionStatus) -> bool:
+    """The inspector may change an inspection until it is submitted, and again once it is returned."""
+    return status in (InspectionStatus.IN_PROGRESS, InspectionStatus.RETURNED)
+
+
+def required_slots(template: ChecklistTemplate, answers: Mapping[str, Answer]) -> list[str]:
+    """Photo slots that must hold a photo: required by an item that is not 不适用."""
+    slots: list[str] = []
+    for item in template.items:
+        answer = answers.get(item.code)
+        if answer is not None and answer.verdict is Verdict.NA:
+            continue
+        for photo in item.photos:
+            if photo.required and photo.slot not in slots:
+                slots.append(photo.slot)
+    return slots
+
+
+def missing_for_submit(template: ChecklistTemplate, answers: Mapping[str, Answer],
+                       photo_slots: Iterable[str], signatures: Iterable[SignatureRole]) -> list[str]:
+    """What still stands between the inspection and its submission, in Chinese; empty when complete."""
+    missing: list[str] = []
+    unanswered = [item.code for item in template.items if item.code not in answers]
+    if unanswered:
+        missing.append(f"还有{len(unanswered)}项未作答：{'、'.join(unanswered)}")
+    present = set(photo_slots)
+    for slot in required_slots(template, answers):
+        if slot not in present:
+            items = [i.code for i in template.items if any(p.slot == slot and p.required for p in i.photos)]
+            missing.append(f"缺少必拍照片：{template.slot_label(slot)}（{'、'.join(items)}）")
+    signed = set(signatures)
+    for role in SignatureRole:
+        if role not in signed:
+            missing.append(f"缺少{role.label}签名")
+    return missing

@@ -1,0 +1,125 @@
+"""Inspections of a station in a campaign: answers, photos and on-site signatures."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base
+from ..domain.checklist import Outcome
+from ..domain.inspections import InspectionStatus, SignatureRole
+from ..domain.scoring import Verdict
+from .campaign import Campaign, ChecklistVersion
+from .station import Station
+from .types import UTCDateTime, utcnow
+from .user import User
+
+
+def _enum(kind: type) -> Enum:
+    return Enum(kind, native_enum=False, length=30, values_callable=lambda k: [m.value for m in k])
+
+
+class Inspection(Base):
+    """The one inspection of a station in a campaign, with its score kept current."""
+
+    __tablename__ = "inspections"
+    __table_args__ = (UniqueConstraint("station_id", "campaign_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"))
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    checklist_version_id: Mapped[int] = mapped_column(ForeignKey("checklist_versions.id"))
+    inspector_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[InspectionStatus] = mapped_column(_enum(InspectionStatus), default=InspectionStatus.IN_PROGRESS)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    points: Mapped[int] = mapped_column(default=0)
+    maximum: Mapped[int] = mapped_column(default=0)
+    score: Mapped[float] = mapped_column(default=0.0)  # rescaled to 100, one decimal
+    outcome: Mapped[Outcome | None] = mapped_column(_enum(Outcome))
+    failed_critical: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    station: Mapped[Station] = relationship()
+    campaign: Mapped[Campaign] = relationship()
+    checklist_version: Mapped[ChecklistVersion] = relationship()
+    inspector: Mapped[User] = relationship()
+    answers: Mapped[list[InspectionAnswer]] = relationship(back_populates="inspection", cascade="all, delete-orphan")
+    photos: Mapped[list[Photo]] = relationship(back_populates="inspection", order_by="Photo.id")
+    signatures: Mapped[list[Signature]] = relationship(back_populates="inspection", cascade="all, delete-orphan")
+
+
+class InspectionAnswer(Base):
+    """One checklist item's answer; `version` grows with every change (for conflict checks)."""
+
+    __tablename__ = "inspection_answers"
+    __table_args__ = (UniqueConstraint("inspection_id", "item_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"))
+    item_code: Mapped[str] = mapped_column(String(20))
+    verdict: Mapped[Verdict] = mapped_column(_enum(Verdict))
+    points: Mapped[int | None]
+    note: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    inspection: Mapped[Inspection] = relationship(back_populates="answers")
+
+
+class Photo(Base):
+    """A photo of a slot: the original kept byte for byte under its SHA-256, with what was read from it."""
+
+    __tablename__ = "photos"
+    __table_args__ = (UniqueConstraint("inspection_id", "sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"))
+    slot: Mapped[str] = mapped_column(String(30))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    perceptual_hash: Mapped[str] = mapped_column(String(32))
+    original_key: Mapped[str] = mapped_column(String(120))
+    display_key: Mapped[str] = mapped_column(String(120))
+    thumbnail_key: Mapped[str] = mapped_column(String(120))
+    mime: Mapped[str] = mapped_column(String(30))
+    size: Mapped[int]
+    width: Mapped[int]
+    height: Mapped[int]
+    exif_latitude: Mapped[float | None]
+    exif_longitude: Mapped[float | None]
+    exif_taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    exif_taken_at_local: Mapped[str | None] = mapped_column(String(20))
+    exif_offset: Mapped[str | None] = mapped_column(String(8))
+    camera_make: Mapped[str | None] = mapped_column(String(60))
+    camera_model: Mapped[str | None] = mapped_column(String(60))
+    orientation: Mapped[int | None]
+    exif_unreadable: Mapped[bool] = mapped_column(default=False)
+    browser_latitude: Mapped[float | None]
+    browser_longitude: Mapped[float | None]
+    browser_accuracy_m: Mapped[float | None]
+    browser_taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    inspection: Mapped[Inspection] = relationship(back_populates="photos")
+
+
+class Signature(Base):
+    """An on-site signature drawn on the phone, with the signer's typed name."""
+
+    __tablename__ = "signatures"
+    __table_args__ = (UniqueConstraint("inspection_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"))
+    role: Mapped[SignatureRole] = mapped_column(_enum(SignatureRole))
+    signer_name: Mapped[str] = mapped_column(String(30))
+    image_key: Mapped[str] = mapped_column(String(120))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    inspection: Mapped[Inspection] = relationship(back_populates="signatures")
