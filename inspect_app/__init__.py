@@ -9,6 +9,7 @@ from flask import Flask
 from . import db
 from .config import PROJECT_ROOT, load_config
 from .extensions import csrf, login_manager
+from .filestore import FileStore
 from .passwords import Passwords
 
 
@@ -34,12 +35,13 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     app.extensions["passwords"] = Passwords(app.config["PASSWORD_TIME_COST"], app.config["PASSWORD_MEMORY_COST"])
+    app.extensions["filestore"] = FileStore(app.config["FILE_STORE_PATH"])
 
 
 def register_blueprints(app: Flask) -> None:
-    from .web import admin, auth, campaigns, directory, directory_io, home
+    from .web import admin, api, auth, campaigns, directory, directory_io, files, home, inspect
 
-    for module in (auth, home, directory, directory_io, campaigns, admin):
+    for module in (auth, home, directory, directory_io, campaigns, inspect, files, api, admin):
         app.register_blueprint(module.bp)
     from .web import template_helpers
 
@@ -53,7 +55,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from .cli import checklist, database, demo, users
+    from .cli import checklist, database, demo, photos, users
 
-    for module in (database, users, demo, checklist):
+    for module in (database, users, demo, checklist, photos):
         app.cli.add_command(module.group)

@@ -69,6 +69,12 @@ def load_config(overrides: Mapping[str, Any] | None = None,
         "IMPORT_MAX_BYTES": 5 * 1024 * 1024,
         "IMPORT_MAX_ROWS": 20000,
         "DIRECTORY_PAGE_SIZE": 20,
+        "PHOTO_MAX_BYTES": 20 * 1024 * 1024,
+        # Geotag findings (see domain/findings.py); override per deployment if the field needs it.
+        "PHOTO_MAX_ACCURACY_M": 100,
+        "PHOTO_MAX_STATION_DISTANCE_M": 300,
+        "PHOTO_MAX_EXIF_BROWSER_DISTANCE_M": 200,
+        "PHOTO_MAX_AGE_HOURS": 24,
         # Argon2id cost; tests lower it to stay fast.
         "PASSWORD_TIME_COST": 3,
         "PASSWORD_MEMORY_COST": 64 * 1024,

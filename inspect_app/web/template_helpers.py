@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from flask import Flask
 from flask_login import current_user
 
@@ -24,4 +26,5 @@ def init_app(app: Flask) -> None:
         STATUS_LABELS=STATUS_LABELS,
         Role=Role,
         APP_TITLE="12315服务站验收",
+        china=ZoneInfo("Asia/Shanghai"),  # times are stored in UTC and shown in Beijing time
     )

@@ -1,0 +1,195 @@
+"""Geotag and evidence findings on one inspection photo: what a leader should look at twice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Mapping
+
+from .geo import LatLon, distance_m
+
+WARNING = "warning"
+ERROR = "error"
+
+# Messages show times as the inspectors read their own clocks.
+BEIJING = timezone(timedelta(hours=8), "北京时间")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    max_accuracy_m: float = 100
+    max_station_distance_m: float = 300
+    max_exif_browser_distance_m: float = 200
+    max_age_hours: float = 24
+    future_tolerance_minutes: float = 10
+    near_duplicate_distance: int = 6
+
+    @classmethod
+    def from_config(cls, mapping: Mapping[str, Any]) -> Thresholds:
+        """Thresholds from the app config (PHOTO_* keys); missing keys keep their defaults."""
+        keys = {
+            "max_accuracy_m": ("PHOTO_MAX_ACCURACY_M", float),
+            "max_station_distance_m": ("PHOTO_MAX_STATION_DISTANCE_M", float),
+            "max_exif_browser_distance_m": ("PHOTO_MAX_EXIF_BROWSER_DISTANCE_M", float),
+            "max_age_hours": ("PHOTO_MAX_AGE_HOURS", float),
+            "future_tolerance_minutes": ("PHOTO_FUTURE_TOLERANCE_MINUTES", float),
+            "near_duplicate_distance": ("PHOTO_NEAR_DUPLICATE_DISTANCE", int),
+        }
+        # Values may arrive as strings from the environment; a bad one should fail at start-up.
+        return cls(**{field: convert(mapping[key]) for field, (key, convert) in keys.items() if key in mapping})
+
+
+@dataclass(frozen=True)
+class Position:
+    lat: float
+    lon: float
+    accuracy_m: float | None
+    taken_at: datetime | None
+    source: str  # "exif" or "browser"
+
+    @property
+    def point(self) -> LatLon:
+        """The position without its metadata."""
+        return LatLon(self.lat, self.lon)
+
+
+@dataclass(frozen=True)
+class DuplicateHit:
+    kind: str  # "same" (identical bytes) or "similar" (perceptual hash close)
+    station_name: str
+    station_number: str
+    same_station: bool
+    distance: int
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    message: str
+    severity: str  # "warning" or "error"
+
+    def to_dict(self) -> dict[str, str]:
+        """The finding as plain JSON-ready data."""
+        return {"code": self.code, "message": self.message, "severity": self.severity}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Finding:
+        """A finding back from its stored JSON form."""
+        return cls(code=str(data["code"]), message=str(data["message"]), severity=str(data["severity"]))
+
+
+def format_distance(metres: float) -> str:
+    """A distance as an inspector says it: whole 米 below a kilometre, 公里 with one decimal above."""
+    if round(metres) < 1000:
+        return f"{round(metres)} 米"
+    return f"{metres / 1000:.1f} 公里"
+
+
+def format_duration(delta: timedelta) -> str:
+    """A time span in the largest sensible unit (分钟, 小时 or 天)."""
+    minutes = delta.total_seconds() / 60
+    if minutes < 120:
+        return f"{round(minutes)} 分钟"
+    if minutes < 48 * 60:
+        return f"{round(minutes / 60)} 小时"
+    return f"{round(minutes / 1440)} 天"
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def _local(moment: datetime) -> str:
+    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+
+
+def photo_findings(*, exif_position: Position | None, browser_position: Position | None,
+                   station_position: LatLon | None, exif_time: datetime | None,
+                   inspection_started_at: datetime, now: datetime, exif_unreadable: bool,
+                   duplicates: list[DuplicateHit], thresholds: Thresholds) -> list[Finding]:
+    """Every finding for one photo, in a stable order (position, time, file, duplicates)."""
+    findings: list[Finding] = []
+    findings += _position_findings(exif_position, browser_position, station_position, thresholds)
+    findings += _time_findings(exif_time, inspection_started_at, now, thresholds)
+    if exif_unreadable:
+        findings.append(Finding("exif_unreadable", "照片的 EXIF 信息已损坏，无法读取拍摄时间和位置", WARNING))
+    findings += _duplicate_findings(duplicates, thresholds)
+    return findings
+
+
+def _position_findings(exif: Position | None, browser: Position | None, station: LatLon | None,
+                       t: Thresholds) -> list[Finding]:
+    if exif is None and browser is None:
+        # Common in WeChat, which strips EXIF GPS; only the browser position could have saved it.
+        return [Finding("no_position", "照片没有位置信息：拍摄时未获得手机定位，照片中也没有 GPS 信息", WARNING)]
+    found = []
+    if browser is not None and browser.accuracy_m is not None and browser.accuracy_m > t.max_accuracy_m:
+        found.append(Finding(
+            "poor_accuracy",
+            f"拍摄时手机定位精度约 {format_distance(browser.accuracy_m)}（要求 {format_distance(t.max_accuracy_m)}以内）",
+            WARNING))
+    # The browser position is taken at the shutter by the app itself; EXIF GPS may be a stale fix.
+    best = browser if browser is not None else exif
+    if station is not None:
+        away = distance_m(best.point, station)
+        if away > t.max_station_distance_m:
+            where = "拍摄时手机定位" if best.source == "browser" else "照片 GPS 位置"
+            found.append(Finding(
+                "far_from_station",
+                f"{where}距服务站登记位置 {format_distance(away)}（超过 {format_distance(t.max_station_distance_m)}）",
+                ERROR))
+    if exif is not None and browser is not None:
+        apart = distance_m(exif.point, browser.point)
+        if apart > t.max_exif_browser_distance_m:
+            found.append(Finding(
+                "positions_disagree",
+                f"照片 GPS 位置与拍摄时手机定位相距 {format_distance(apart)}"
+                f"（超过 {format_distance(t.max_exif_browser_distance_m)}）",
+                WARNING))
+    return found
+
+
+def _time_findings(exif_time: datetime | None, started_at: datetime, now: datetime,
+                   t: Thresholds) -> list[Finding]:
+    if exif_time is None:
+        return []
+    found = []
+    before = started_at - exif_time
+    if before > timedelta(hours=t.max_age_hours):
+        found.append(Finding(
+            "stale_time",
+            f"照片拍摄于 {_local(exif_time)}（北京时间），比本次验收开始早 {format_duration(before)}"
+            f"（超过 {_number(t.max_age_hours)} 小时），可能不是本次现场拍摄",
+            WARNING))
+    ahead = exif_time - now
+    if ahead > timedelta(minutes=t.future_tolerance_minutes):
+        found.append(Finding(
+            "future_time",
+            f"照片拍摄时间 {_local(exif_time)}（北京时间）比当前时间晚 {format_duration(ahead)}，拍摄设备的时间可能有误",
+            WARNING))
+    return found
+
+
+def _duplicate_findings(hits: list[DuplicateHit], t: Thresholds) -> list[Finding]:
+    same = [h for h in hits if h.kind == "same"]
+    # A photo that is byte-identical somewhere need not be reported there again as merely similar.
+    same_numbers = {h.station_number for h in same}
+    similar = [h for h in hits if h.kind == "similar" and h.distance <= t.near_duplicate_distance
+               and h.station_number not in same_numbers]
+    found = []
+    if same:
+        found.append(Finding("duplicate_photo", f"与{_places(same)}已上传的照片完全相同", ERROR))
+    if similar:
+        found.append(Finding("near_duplicate_photo", f"与{_places(similar)}已上传的照片高度相似", WARNING))
+    return found
+
+
+def _places(hits: list[DuplicateHit]) -> str:
+    """The stations named in a duplicate message: other stations first, at most three, then a count."""
+    names: list[str] = []
+    for hit in sorted(hits, key=lambda h: (h.same_station, h.distance, h.station_number)):
+        name = "本站以往验收" if hit.same_station else f"{hit.station_name}（{hit.station_number}）"
+        if name not in names:
+            names.append(name)
+    shown = "、".join(names[:3])
+    return shown + (f"等 {len(names)} 处" if len(names) > 3 else "")

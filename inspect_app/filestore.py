@@ -1,0 +1,83 @@
+"""Files on disk, addressed by their SHA-256: a stored file never changes, and no name a user gave becomes a path."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from pathlib import Path
+
+_KEY = re.compile(r"([0-9a-f]{2})/([0-9a-f]{2})/([0-9a-f]{64})\.([a-z0-9]{1,8})")
+_SUFFIX = re.compile(r"[a-z0-9]{1,8}")
+
+
+class FileStore:
+    """A directory of content-addressed files, keyed `ab/cd/<sha256>.<suffix>`."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def put(self, data: bytes, suffix: str) -> str:
+        """Store the bytes (atomically and durably) and return their key; storing them again changes nothing."""
+        if not _SUFFIX.fullmatch(suffix):
+            raise ValueError(f"invalid suffix: {suffix!r}")
+        digest = hashlib.sha256(data).hexdigest()
+        key = f"{digest[:2]}/{digest[2:4]}/{digest}.{suffix}"
+        target = self.path(key)
+        # Re-check rather than trust the name: a file cut short by a crash or a bad disk gets rewritten.
+        if target.is_file() and _sha256_of(target) == digest:
+            return key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # A temp file in the same directory, so os.replace is an atomic rename on the same file system:
+        # readers see the whole file or none, never a half-written one.
+        handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=f".{suffix}")
+        try:
+            with os.fdopen(handle, "wb") as temp:
+                temp.write(data)
+                temp.flush()
+                os.fsync(temp.fileno())
+            os.replace(temp_name, target)
+        except BaseException:
+            Path(temp_name).unlink(missing_ok=True)
+            raise
+        _fsync_directory(target.parent)  # makes the rename itself survive a power cut
+        return key
+
+    def path(self, key: str) -> Path:
+        """The file's path for a well-formed key; ValueError for anything else."""
+        match = _KEY.fullmatch(key) if isinstance(key, str) else None
+        if match is None or match[3][:2] != match[1] or match[3][2:4] != match[2]:
+            raise ValueError(f"invalid file key: {key!r}")
+        return self.root / key
+
+    def read(self, key: str) -> bytes:
+        """The stored bytes; FileNotFoundError when the file is missing."""
+        return self.path(key).read_bytes()
+
+    def exists(self, key: str) -> bool:
+        """True when a file is stored under the key."""
+        return self.path(key).is_file()
+
+    def delete(self, key: str) -> None:
+        """Remove the file; a file already gone is fine."""
+        self.path(key).unlink(missing_ok=True)
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _fsync_directory(directory: Path) -> None:
+    try:
+        descriptor = os.open(directory, os.O_RDONLY)
+    except OSError:  # some platforms (Windows) cannot open a directory; the rename is still atomic
+        return
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

@@ -1,0 +1,264 @@
+"""Use cases of the field inspection: open, answer, sign and submit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from ..domain.checklist import ChecklistTemplate
+from ..domain.geo import LatLon, distance_m
+from ..domain.inspections import InspectionStatus, SignatureRole, is_editable, missing_for_submit
+from ..domain.permissions import Action, Actor, district_scope
+from ..domain.scoring import Answer, AnswerError, Score, Verdict, check_answer, score
+from ..domain.stations import StationStatus
+from ..filestore import FileStore
+from ..imaging import PhotoRejected, check_signature_png
+from ..models import Campaign, Inspection, InspectionAnswer, Signature, Station
+from ..models.types import utcnow
+from . import Invalid, NotFound
+from .access import require
+from .campaigns import template_of
+
+NOTE_LIMIT = 500
+NAME_LIMIT = 30
+
+
+@dataclass
+class BoardRow:
+    """A station on the inspector's board: its inspection in this campaign and its distance from here."""
+
+    station: Station
+    inspection: Inspection | None
+    distance_m: float | None
+    last_result: Inspection | None
+
+    @property
+    def status_label(self) -> str:
+        return self.inspection.status.label if self.inspection else "未检查"
+
+    @property
+    def status_code(self) -> str:
+        return self.inspection.status.value if self.inspection else "not_started"
+
+
+def station_board(session: Session, actor: Actor, campaign: Campaign, text: str = "",
+                  here: LatLon | None = None) -> list[BoardRow]:
+    """The stations of the inspector's 旗区 for the campaign, nearest first when a position is given."""
+    require(actor, Action.INSPECT)
+    statement = select(Station).where(Station.status != StationStatus.RETIRED)
+    scope = district_scope(actor)
+    if scope is not None:
+        statement = statement.where(Station.district_id == scope)
+    text = text.strip()
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        statement = statement.where(Station.name.ilike(pattern, escape="\\") | Station.number.ilike(pattern, escape="\\"))
+    stations = session.scalars(statement.order_by(Station.number)).all()
+    ids = [s.id for s in stations]
+    inspections = session.scalars(select(Inspection).where(Inspection.station_id.in_(ids))).all() if ids else []
+    current = {i.station_id: i for i in inspections if i.campaign_id == campaign.id}
+    last: dict[int, Inspection] = {}
+    for inspection in sorted(inspections, key=lambda i: i.submitted_at or i.started_at):
+        if inspection.submitted_at is not None:
+            last[inspection.station_id] = inspection
+    rows = []
+    for station in stations:
+        distance = None
+        if here is not None and station.latitude is not None and station.longitude is not None:
+            distance = distance_m(here, LatLon(station.latitude, station.longitude))
+        rows.append(BoardRow(station, current.get(station.id), distance, last.get(station.id)))
+    if here is not None:
+        rows.sort(key=lambda r: (r.distance_m is None, r.distance_m or 0))
+    return rows
+
+
+def open_inspection(session: Session, actor: Actor, user_id: int, station_id: int, campaign: Campaign) -> Inspection:
+    """The station's inspection in the campaign, started now if there is none: starting twice opens the same one."""
+    station = session.get(Station, station_id)
+    if station is None:
+        raise NotFound()
+    require(actor, Action.INSPECT, station.district_id)
+    if station.status is StationStatus.RETIRED:
+        raise Invalid("该服务站已撤销，不能开始检查")
+    found = _existing(session, station_id, campaign.id)
+    if found is not None:
+        return found
+    inspection = Inspection(station=station, campaign=campaign, checklist_version_id=campaign.checklist_version_id,
+                            inspector_id=user_id, failed_critical=[])
+    session.add(inspection)
+    try:
+        recompute(inspection, template_of(campaign.checklist_version))
+        session.commit()
+    except IntegrityError:
+        session.rollback()  # another device started it a moment ago: open that one
+        found = _existing(session, station_id, campaign.id)
+        if found is None:
+            raise
+        return found
+    return inspection
+
+
+def _existing(session: Session, station_id: int, campaign_id: int) -> Inspection | None:
+    return session.scalar(select(Inspection).where(Inspection.station_id == station_id,
+                                                   Inspection.campaign_id == campaign_id))
+
+
+def get_inspection(session: Session, actor: Actor, inspection_id: int,
+                   action: Action = Action.VIEW_INSPECTION) -> Inspection:
+    """The inspection, if the actor may act on it; NotFound across 旗区."""
+    inspection = session.get(Inspection, inspection_id, options=[
+        selectinload(Inspection.answers), selectinload(Inspection.photos), selectinload(Inspection.signatures)])
+    if inspection is None:
+        raise NotFound()
+    require(actor, action, inspection.station.district_id)
+    return inspection
+
+
+def editable_inspection(session: Session, actor: Actor, inspection_id: int) -> Inspection:
+    """The inspection for a change: only by an inspector of its 旗区 and only while it is editable."""
+    inspection = get_inspection(session, actor, inspection_id, Action.INSPECT)
+    if not is_editable(inspection.status):
+        raise Invalid("检查已提交，不能再修改；如需修改，请分管领导退回")
+    return inspection
+
+
+def answers_of(inspection: Inspection) -> dict[str, Answer]:
+    return {a.item_code: Answer(a.verdict, a.points) for a in inspection.answers}
+
+
+def recompute(inspection: Inspection, template: ChecklistTemplate) -> Score:
+    """Score the inspection from its answers and keep the result on it."""
+    result = score(template, answers_of(inspection))
+    inspection.points, inspection.maximum = result.points, result.maximum
+    inspection.score, inspection.outcome = result.rounded, result.outcome
+    inspection.failed_critical = list(result.failed_critical)
+    return result
+
+
+def _apply_answer(inspection: Inspection, template: ChecklistTemplate, user_id: int, code: str,
+                  verdict: str, points: Any, note: str | None) -> InspectionAnswer:
+    item = next((i for i in template.items if i.code == code), None)
+    if item is None:
+        raise Invalid(f"核查表中没有项目 {code}")
+    if points not in (None, ""):
+        try:
+            points = int(points)
+        except (TypeError, ValueError):
+            raise Invalid({code: f"{code}：得分应为整数"}) from None
+    else:
+        points = None
+    try:
+        answer = check_answer(item, verdict, points)
+    except AnswerError as error:
+        raise Invalid({code: str(error)}) from None
+    note = (note or "").strip() or None
+    if note and len(note) > NOTE_LIMIT:
+        raise Invalid({code: f"{code}：备注不能超过{NOTE_LIMIT}个字"})
+    row = next((a for a in inspection.answers if a.item_code == code), None)
+    if row is None:
+        row = InspectionAnswer(item_code=code, verdict=answer.verdict, points=answer.points, note=note,
+                               updated_by_id=user_id)
+        inspection.answers.append(row)
+    elif (row.verdict, row.points, row.note) != (answer.verdict, answer.points, note):
+        row.verdict, row.points, row.note = answer.verdict, answer.points, note
+        row.version += 1
+        row.updated_by_id = user_id
+    return row
+
+
+def answer_item(session: Session, actor: Actor, user_id: int, inspection_id: int, code: str,
+                verdict: str, points: Any = None, note: str | None = None) -> tuple[InspectionAnswer, Score]:
+    """Record one item's answer and return it with the recomputed score."""
+    inspection = editable_inspection(session, actor, inspection_id)
+    template = template_of(inspection.checklist_version)
+    row = _apply_answer(inspection, template, user_id, code, verdict, points, note)
+    result = recompute(inspection, template)
+    session.commit()
+    return row, result
+
+
+def save_answers(session: Session, actor: Actor, user_id: int, inspection_id: int,
+                 given: dict[str, tuple[str, Any, str | None]]) -> Score:
+    """Record several answers at once (the page without scripts); all valid, or none saved."""
+    inspection = editable_inspection(session, actor, inspection_id)
+    template = template_of(inspection.checklist_version)
+    errors: dict[str, str] = {}
+    for code, (verdict, points, note) in given.items():
+        if not verdict:
+            continue
+        try:
+            _apply_answer(inspection, template, user_id, code, verdict, points, note)
+        except Invalid as error:
+            errors.update(error.errors)
+    if errors:
+        session.rollback()
+        raise Invalid(errors)
+    result = recompute(inspection, template)
+    session.commit()
+    return result
+
+
+def sign(session: Session, actor: Actor, store: FileStore, inspection_id: int, role: str, name: str,
+         png: bytes) -> Signature:
+    """Keep a finger-drawn signature and the typed name; signing again replaces the earlier one."""
+    inspection = editable_inspection(session, actor, inspection_id)
+    try:
+        signer_role = SignatureRole(role)
+    except ValueError:
+        raise NotFound() from None
+    name = (name or "").strip()
+    if not name or len(name) > NAME_LIMIT:
+        raise Invalid({"name": f"请填写签名人姓名（不超过{NAME_LIMIT}个字）"})
+    try:
+        image = check_signature_png(png)
+    except PhotoRejected as error:
+        raise Invalid({"signature": str(error)}) from None
+    key = store.put(image, "png")
+    row = next((s for s in inspection.signatures if s.role is signer_role), None)
+    if row is None:
+        row = Signature(role=signer_role, signer_name=name, image_key=key)
+        inspection.signatures.append(row)
+    else:
+        row.signer_name, row.image_key, row.signed_at = name, key, utcnow()
+    session.commit()
+    return row
+
+
+def missing(inspection: Inspection) -> list[str]:
+    """What the inspection still lacks before it can be submitted."""
+    template = template_of(inspection.checklist_version)
+    return missing_for_submit(template, answers_of(inspection), [p.slot for p in inspection.photos],
+                              [s.role for s in inspection.signatures])
+
+
+def submit(session: Session, actor: Actor, inspection_id: int) -> Inspection:
+    """Submit a complete inspection; refused with the list of what is missing."""
+    inspection = editable_inspection(session, actor, inspection_id)
+    lacking = missing(inspection)
+    if lacking:
+        raise Invalid({str(n): message for n, message in enumerate(lacking)})
+    recompute(inspection, template_of(inspection.checklist_version))
+    inspection.status = InspectionStatus.SUBMITTED
+    inspection.submitted_at = utcnow()
+    session.commit()
+    return inspection
+
+
+def verdict_label(verdict: Verdict | None) -> str:
+    return verdict.label if verdict else "未作答"
+
+
+def parse_choice(value: str) -> tuple[str, int | None]:
+    """A checklist control's value: pass, fail, na, or p:<points> for a graded item."""
+    if value.startswith("p:") and value[2:].isdigit():
+        return "pass", int(value[2:])
+    return value, None
+
+
+def score_of(inspection: Inspection, template: ChecklistTemplate) -> Score:
+    """The inspection's score computed now (the stored one is its copy)."""
+    return score(template, answers_of(inspection))

@@ -1,0 +1,171 @@
+"""Use cases for photo evidence: add (with its findings), replace and remove, all or nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..domain.findings import DuplicateHit, Finding, Position, Thresholds, photo_findings
+from ..domain.geo import LatLon
+from ..domain.permissions import Action, Actor
+from ..filestore import FileStore
+from ..imaging import PhotoFacts, PhotoRejected, make_derivatives, read_photo
+from ..models import Inspection, Photo, Station
+from ..models.types import utcnow
+from . import Invalid, NotFound
+from .access import require
+from .inspections import editable_inspection, template_of
+
+
+@dataclass(frozen=True)
+class BrowserPosition:
+    """Where the browser said the phone was when the photo was taken."""
+
+    latitude: float
+    longitude: float
+    accuracy_m: float | None
+    taken_at: datetime | None
+
+
+def _hamming(a: str, b: str) -> int:
+    return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+def _duplicates(session: Session, inspection: Inspection, facts: PhotoFacts, thresholds: Thresholds) -> list[DuplicateHit]:
+    """Earlier uses of the same or a near-identical photo outside this inspection, one per station and kind."""
+    others = session.execute(
+        select(Photo.sha256, Photo.perceptual_hash, Station.id, Station.name, Station.number)
+        .join(Inspection, Photo.inspection_id == Inspection.id)
+        .join(Station, Inspection.station_id == Station.id)
+        .where(Photo.inspection_id != inspection.id)
+    ).all()
+    hits: dict[tuple[str, int], DuplicateHit] = {}
+    for sha, phash, station_id, name, number in others:
+        distance = 0 if sha == facts.sha256 else _hamming(phash, facts.perceptual_hash)
+        if distance > thresholds.near_duplicate_distance:
+            continue
+        kind = "same" if sha == facts.sha256 else "similar"
+        hits.setdefault((kind, station_id), DuplicateHit(kind, name, number, station_id == inspection.station_id,
+                                                         distance))
+    return list(hits.values())
+
+
+def _findings(session: Session, inspection: Inspection, facts: PhotoFacts, browser: BrowserPosition | None,
+              thresholds: Thresholds, now: datetime) -> list[Finding]:
+    exif = facts.exif
+    station = inspection.station
+    return photo_findings(
+        exif_position=Position(exif.latitude, exif.longitude, None, exif.taken_at, "exif")
+        if exif.latitude is not None and exif.longitude is not None else None,
+        browser_position=Position(browser.latitude, browser.longitude, browser.accuracy_m, browser.taken_at, "browser")
+        if browser is not None else None,
+        station_position=LatLon(station.latitude, station.longitude)
+        if station.latitude is not None and station.longitude is not None else None,
+        exif_time=exif.taken_at,
+        inspection_started_at=inspection.started_at,
+        now=now,
+        exif_unreadable=exif.unreadable,
+        duplicates=_duplicates(session, inspection, facts, thresholds),
+        thresholds=thresholds,
+    )
+
+
+def add_photo(session: Session, actor: Actor, store: FileStore, user_id: int, inspection_id: int, slot: str,
+              data: bytes, browser: BrowserPosition | None, thresholds: Thresholds, max_bytes: int,
+              replaces: int | None = None) -> Photo:
+    """Keep a photo for a slot with its derived copies and findings; nothing half-stored on failure."""
+    inspection = editable_inspection(session, actor, inspection_id)
+    template = template_of(inspection.checklist_version)
+    if slot not in {s.code for s in template.photo_slots}:
+        raise Invalid({"slot": "照片栏目不存在"})
+    old = None
+    if replaces is not None:
+        old = next((p for p in inspection.photos if p.id == replaces), None)
+        if old is None:
+            raise NotFound()
+    try:
+        facts = read_photo(data, max_bytes=max_bytes)
+    except PhotoRejected as error:
+        raise Invalid({"photo": str(error)}) from None
+    if any(p.sha256 == facts.sha256 and p is not old for p in inspection.photos):
+        raise Invalid({"photo": "这张照片已经上传过了"})
+    display, thumbnail = make_derivatives(
+        data, facts, browser_lat=browser.latitude if browser else None,
+        browser_lon=browser.longitude if browser else None, browser_time=browser.taken_at if browser else None)
+    now = utcnow()
+    findings = _findings(session, inspection, facts, browser, thresholds, now)
+    # Files first (each written atomically), then the row; a failed commit takes back the new files.
+    written = [store.put(data, facts.extension), store.put(display, "jpg"), store.put(thumbnail, "jpg")]
+    fresh = [key for key in written if not _referenced(session, key)]
+    exif = facts.exif
+    photo = Photo(
+        slot=slot, sha256=facts.sha256, perceptual_hash=facts.perceptual_hash, original_key=written[0],
+        display_key=written[1], thumbnail_key=written[2], mime=facts.mime, size=facts.size, width=facts.width,
+        height=facts.height, exif_latitude=exif.latitude, exif_longitude=exif.longitude,
+        exif_taken_at=exif.taken_at, exif_taken_at_local=exif.taken_at_local, exif_offset=exif.offset,
+        camera_make=(exif.make or "")[:60] or None, camera_model=(exif.model or "")[:60] or None,
+        orientation=exif.orientation, exif_unreadable=exif.unreadable,
+        browser_latitude=browser.latitude if browser else None,
+        browser_longitude=browser.longitude if browser else None,
+        browser_accuracy_m=browser.accuracy_m if browser else None,
+        browser_taken_at=browser.taken_at if browser else None,
+        findings=[f.to_dict() for f in findings], uploaded_at=now, uploaded_by_id=user_id,
+    )
+    try:
+        released = _detach(session, old) if old is not None else []
+        session.flush()  # the delete goes first: a flush would otherwise insert before it deletes
+        inspection.photos.append(photo)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        _delete_unreferenced(session, store, fresh)
+        raise
+    _delete_unreferenced(session, store, released)
+    return photo
+
+
+def _referenced(session: Session, key: str) -> bool:
+    return bool(session.scalar(select(func.count()).select_from(Photo).where(
+        (Photo.original_key == key) | (Photo.display_key == key) | (Photo.thumbnail_key == key))))
+
+
+def _detach(session: Session, photo: Photo) -> list[str]:
+    """Delete the photo's row (not yet committed); returns its file keys for deletion after the commit."""
+    photo.inspection.photos.remove(photo)
+    session.delete(photo)
+    return [photo.original_key, photo.display_key, photo.thumbnail_key]
+
+
+def _delete_unreferenced(session: Session, store: FileStore, keys: list[str]) -> None:
+    # A file goes only once no row points at it (the same photo may serve another inspection).
+    for key in keys:
+        if not _referenced(session, key):
+            store.delete(key)
+
+
+def remove_photo(session: Session, actor: Actor, store: FileStore, photo_id: int) -> int:
+    """Remove a photo of an editable inspection; returns the inspection's id."""
+    photo = session.get(Photo, photo_id)
+    if photo is None:
+        raise NotFound()
+    inspection = editable_inspection(session, actor, photo.inspection_id)
+    released = _detach(session, photo)
+    session.commit()
+    _delete_unreferenced(session, store, released)
+    return inspection.id
+
+
+def get_photo(session: Session, actor: Actor, photo_id: int) -> Photo:
+    """A photo the actor may see; NotFound across 旗区."""
+    photo = session.get(Photo, photo_id)
+    if photo is None:
+        raise NotFound()
+    require(actor, Action.VIEW_INSPECTION, photo.inspection.station.district_id)
+    return photo
+
+
+def findings_of(photo: Photo) -> list[Finding]:
+    return [Finding.from_dict(f) for f in photo.findings or []]

@@ -1,0 +1,182 @@
+"""The field inspector's pages: the station board, the checklist, photos, signatures, submission."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime, timezone
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from ..domain.checklist import OUTCOME_LABELS
+from ..domain.findings import Thresholds
+from ..domain.geo import LatLon, amap_url
+from ..domain.inspections import SignatureRole, is_editable, required_slots
+from ..domain.permissions import Action, may
+from ..services import Invalid, campaigns, inspections, photos
+from .context import actor, allow, get_session
+
+bp = Blueprint("inspect", __name__, url_prefix="/inspect")
+
+
+def store():
+    return current_app.extensions["filestore"]
+
+
+def _float(name: str, low: float, high: float) -> float | None:
+    try:
+        value = float(request.values.get(name, ""))
+    except ValueError:
+        return None
+    return value if low <= value <= high else None
+
+
+def _here() -> LatLon | None:
+    lat, lon = _float("lat", -90, 90), _float("lon", -180, 180)
+    return LatLon(lat, lon) if lat is not None and lon is not None else None
+
+
+def _guard() -> bool:
+    """CSRF check for the small action forms."""
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    return True
+
+
+@bp.route("/")
+@login_required
+def board():
+    allow(Action.INSPECT)
+    session = get_session()
+    campaign = campaigns.current_campaign(session)
+    here = _here()
+    rows = inspections.station_board(session, actor(), campaign, request.args.get("q", "")[:100], here) \
+        if campaign else []
+    return render_template("inspect/board.html", campaign=campaign, rows=rows, here=here,
+                           q=request.args.get("q", ""), outcomes=OUTCOME_LABELS, form=FlaskForm())
+
+
+@bp.route("/stations/<int:station_id>/open", methods=["POST"])
+@login_required
+def open_station(station_id: int):
+    _guard()
+    session = get_session()
+    campaign = campaigns.current_campaign(session)
+    if campaign is None:
+        abort(404)
+    try:
+        inspection = inspections.open_inspection(session, actor(), current_user.id, station_id, campaign)
+    except Invalid as error:
+        flash(str(error), "error")
+        return redirect(url_for(".board"))
+    return redirect(url_for(".checklist", inspection_id=inspection.id))
+
+
+@bp.route("/inspections/<int:inspection_id>")
+@login_required
+def checklist(inspection_id: int):
+    inspection = inspections.get_inspection(get_session(), actor(), inspection_id)
+    template = campaigns.template_of(inspection.checklist_version)
+    editable = is_editable(inspection.status) and may(actor(), Action.INSPECT, inspection.station.district_id)
+    return render_template(
+        "inspect/checklist.html", inspection=inspection, template=template, editable=editable,
+        answers={a.item_code: a for a in inspection.answers}, outcomes=OUTCOME_LABELS,
+        missing=inspections.missing(inspection), form=FlaskForm(), roles=list(SignatureRole),
+        signatures={s.role: s for s in inspection.signatures}, findings_of=photos.findings_of, amap_url=amap_url,
+        score=inspections.score_of(inspection, template),
+        required_slots=required_slots(template, inspections.answers_of(inspection)),
+    )
+
+
+@bp.route("/inspections/<int:inspection_id>/answers", methods=["POST"])
+@login_required
+def save_answers(inspection_id: int):
+    """The checklist form without scripts: every answer on the page at once."""
+    _guard()
+    session = get_session()
+    inspection = inspections.get_inspection(session, actor(), inspection_id, Action.INSPECT)
+    given = {}
+    for item in campaigns.template_of(inspection.checklist_version).items:
+        verdict, points = inspections.parse_choice(request.form.get(f"answer-{item.code}", ""))
+        given[item.code] = (verdict, points, request.form.get(f"note-{item.code}"))
+    try:
+        inspections.save_answers(session, actor(), current_user.id, inspection_id, given)
+    except Invalid as error:
+        flash("；".join(error.errors.values()), "error")
+    else:
+        flash("已保存。", "success")
+    return redirect(url_for(".checklist", inspection_id=inspection_id))
+
+
+@bp.route("/inspections/<int:inspection_id>/photos", methods=["POST"])
+@login_required
+def add_photo(inspection_id: int):
+    _guard()
+    upload = next((f for f in request.files.getlist("photo") if f and f.filename), None)
+    if upload is None:
+        flash("请选择或拍摄一张照片。", "error")
+        return redirect(url_for(".checklist", inspection_id=inspection_id, _anchor="photos"))
+    browser = None
+    lat, lon = _float("lat", -90, 90), _float("lon", -180, 180)
+    if lat is not None and lon is not None:
+        taken = _float("position_time", 0, 1e13)
+        browser = photos.BrowserPosition(lat, lon, _float("accuracy", 0, 1e6),
+                                         datetime.fromtimestamp(taken / 1000, timezone.utc) if taken else None)
+    replaces = request.form.get("replaces", "")
+    try:
+        photo = photos.add_photo(
+            get_session(), actor(), store(), current_user.id, inspection_id, request.form.get("slot", ""),
+            upload.read(current_app.config["PHOTO_MAX_BYTES"] + 1), browser,
+            Thresholds.from_config(current_app.config), current_app.config["PHOTO_MAX_BYTES"],
+            int(replaces) if replaces.isdigit() else None)
+    except Invalid as error:
+        flash("照片未保存：" + "；".join(error.errors.values()), "error")
+        return redirect(url_for(".checklist", inspection_id=inspection_id, _anchor="photos"))
+    flash(f"照片已保存（{photo.sha256[:12]}）。", "success")
+    return redirect(url_for(".checklist", inspection_id=inspection_id, _anchor=f"photo-{photo.id}"))
+
+
+@bp.route("/photos/<int:photo_id>/remove", methods=["POST"])
+@login_required
+def remove_photo(photo_id: int):
+    _guard()
+    try:
+        inspection_id = photos.remove_photo(get_session(), actor(), store(), photo_id)
+    except Invalid as error:
+        flash(str(error), "error")
+        return redirect(url_for(".board"))
+    flash("照片已删除。", "success")
+    return redirect(url_for(".checklist", inspection_id=inspection_id, _anchor="photos"))
+
+
+@bp.route("/inspections/<int:inspection_id>/signatures/<role>", methods=["POST"])
+@login_required
+def sign(inspection_id: int, role: str):
+    _guard()
+    drawn = request.form.get("signature", "")
+    prefix = "data:image/png;base64,"
+    try:
+        png = base64.b64decode(drawn[len(prefix):], validate=True) if drawn.startswith(prefix) else b""
+    except ValueError:
+        png = b""
+    try:
+        inspections.sign(get_session(), actor(), store(), inspection_id, role, request.form.get("name", ""), png)
+    except Invalid as error:
+        flash("签名未保存：" + "；".join(error.errors.values()), "error")
+    else:
+        flash("签名已保存。", "success")
+    return redirect(url_for(".checklist", inspection_id=inspection_id, _anchor="signatures"))
+
+
+@bp.route("/inspections/<int:inspection_id>/submit", methods=["POST"])
+@login_required
+def submit(inspection_id: int):
+    _guard()
+    try:
+        inspections.submit(get_session(), actor(), inspection_id)
+    except Invalid as error:
+        flash("还不能提交：" + "；".join(error.errors.values()), "error")
+        return redirect(url_for(".checklist", inspection_id=inspection_id, _anchor="submit"))
+    flash("检查已提交。", "success")
+    return redirect(url_for(".checklist", inspection_id=inspection_id))

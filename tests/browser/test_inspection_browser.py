@@ -1,0 +1,96 @@
+"""In a real browser at phone size, with geolocation granted: a whole inspection to submission."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from inspect_app.models import Inspection
+from inspect_app.services import campaigns
+from inspect_app.services.demo import default_template
+from conftest import make_station, make_user
+from photo_factory import jpeg
+
+pytestmark = pytest.mark.browser
+HERE = {"latitude": 39.8203, "longitude": 109.9602, "accuracy": 15}
+
+
+def draw_signature(page, form):
+    form.locator("canvas").scroll_into_view_if_needed()
+    box = form.locator("canvas").bounding_box()
+    x, y = box["x"], box["y"]
+    page.mouse.move(x + 20, y + box["height"] * 0.7)
+    page.mouse.down()
+    for step in range(1, 12):
+        page.mouse.move(x + 20 + step * box["width"] / 14, y + box["height"] * (0.3 if step % 2 else 0.7))
+    page.mouse.up()
+
+
+def test_inspector_answers_photographs_signs_and_submits(live_server, browser, session, screenshot, tmp_path):
+    version, _ = campaigns.load_checklist_version(session, default_template())
+    campaigns.create_campaign(session, "2026年度自查验收", date(2026, 9, 1), date(2026, 12, 15), version.id)
+    make_user(session, "inspector", "150602", username="inspector.ds")
+    station = make_station(session, "150602", name="东胜万达广场12315消费维权服务站", latitude="39.82",
+                           longitude="109.96")
+    photos = []
+    for n in (1, 2):
+        path = tmp_path / f"photo{n}.jpg"
+        path.write_bytes(jpeg(seed=20 + n))
+        photos.append(str(path))
+
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True, locale="zh-CN", geolocation=HERE, permissions=["geolocation"])
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(live_server + "/login")
+    page.fill("input[name=username]", "inspector.ds")
+    page.fill("input[name=password]", "secret-pass-1")
+    page.click("main button[type=submit]")
+    page.click("nav >> text=检查")
+    with page.expect_navigation():
+        page.click("#sort-by-distance")
+    assert "lat=39.820300" in page.url
+    assert "距您" in page.locator(".board-card").first.inner_text()
+    page.click(".board-card >> text=开始检查")
+    page.wait_for_url("**/inspect/inspections/*")
+
+    items = page.locator("#checklist .item")
+    assert items.count() == 19
+    for index in range(items.count()):
+        item = items.nth(index)
+        if item.get_attribute("data-scoring") == "graded":
+            item.locator("select").select_option(index=1)  # the full points
+        else:
+            item.locator("label.choice-pass").click()
+        item.locator(".save-state.saved").wait_for()
+    assert page.locator("#score-value").inner_text() == "100.0"
+    assert page.locator("#score-outcome").inner_text() == "可推荐示范站"
+
+    for slot, path in zip(("signboard", "bulletin_board"), photos):
+        with page.expect_navigation():
+            page.locator(f"#slot-{slot} input[type=file]:not([capture])").set_input_files(path)
+        assert "照片已保存" in page.locator(".flash").inner_text()
+    assert page.locator("figure.photo").count() == 2
+    assert "浏览器定位" in page.locator("figure.photo").first.inner_text()
+
+    for role, name in (("representative", "王丽"), ("inspector", "张强")):
+        form = page.locator(f"form.signature-form[action$='/{role}']")
+        form.locator("input[name=name]").fill(name)
+        draw_signature(page, form)
+        with page.expect_navigation():
+            form.locator("button[type=submit]").click()
+        assert "签名已保存" in page.locator(".flash").inner_text()
+    assert page.locator(".signed img").count() == 2
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "checklist-phone")
+
+    with page.expect_navigation():
+        page.click("#submit-button")
+    assert "检查已提交" in page.locator(".flash").inner_text()
+    session.expire_all()
+    inspection = session.scalars(select(Inspection).where(Inspection.station_id == station.id)).one()
+    assert inspection.status.value == "submitted" and inspection.score == 100
+    assert len(inspection.photos) == 2 and all(p.browser_latitude == HERE["latitude"] for p in inspection.photos)
+    assert len(inspection.signatures) == 2
+    screenshot(page, "checklist-submitted-phone")
+    context.close()
