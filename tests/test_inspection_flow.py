@@ -277,3 +277,22 @@ def test_page_without_scripts_saves_all_answers_at_once(client, session, login_a
     page = client.post(f"/inspect/inspections/{inspection_id}/answers", data={"answer-A1": "na"},
                        follow_redirects=True).get_data(as_text=True)
     assert "不允许选择“不适用”" in page
+
+
+def test_a_failed_commit_leaves_no_file_behind(app, client, session, login_as, station, monkeypatch):
+    from sqlalchemy.orm import Session
+
+    login_as("inspector", "150602")
+    inspection_id = open_inspection(client, station)
+    store_root = app.extensions["filestore"].root
+    before = sorted(p for p in store_root.rglob("*") if p.is_file())
+
+    def broken_commit(self):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(Session, "commit", broken_commit)
+    with pytest.raises(RuntimeError, match="database went away"):
+        upload(client, inspection_id, "signboard", jpeg(seed=30))
+    monkeypatch.undo()
+    assert session.scalar(select(func.count()).select_from(Photo)) == 0
+    assert sorted(p for p in store_root.rglob("*") if p.is_file()) == before
