@@ -296,3 +296,13 @@ def test_a_failed_commit_leaves_no_file_behind(app, client, session, login_as, s
     monkeypatch.undo()
     assert session.scalar(select(func.count()).select_from(Photo)) == 0
     assert sorted(p for p in store_root.rglob("*") if p.is_file()) == before
+
+
+def test_the_station_page_lists_its_inspections(client, session, login_as, auth, station):
+    login_as("inspector", "150602")
+    inspection_id = open_inspection(client, station)
+    put(client, inspection_id, "A1", "pass")
+    auth.logout()
+    login_as("leader", "150602")
+    page = client.get(f"/directory/{station.id}").get_data(as_text=True)
+    assert "验收记录" in page and f"/inspect/inspections/{inspection_id}" in page and "进行中 · 8.0分" in page

@@ -107,6 +107,13 @@ def _existing(session: Session, station_id: int, campaign_id: int) -> Inspection
                                                    Inspection.campaign_id == campaign_id))
 
 
+def inspections_of_station(session: Session, actor: Actor, station: Station) -> list[Inspection]:
+    """The station's inspections, newest campaign first, if the actor may read them."""
+    require(actor, Action.VIEW_INSPECTION, station.district_id)
+    return list(session.scalars(select(Inspection).where(Inspection.station_id == station.id)
+                                .order_by(Inspection.started_at.desc())))
+
+
 def get_inspection(session: Session, actor: Actor, inspection_id: int,
                    action: Action = Action.VIEW_INSPECTION) -> Inspection:
     """The inspection, if the actor may act on it; NotFound across 旗区."""

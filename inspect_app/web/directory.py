@@ -9,9 +9,10 @@ from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
-from ..domain.permissions import Action, district_scope
+from ..domain.checklist import OUTCOME_LABELS
+from ..domain.permissions import Action, district_scope, may
 from ..domain.stations import HostType, StationStatus
-from ..services import Invalid, directory
+from ..services import Invalid, directory, inspections
 from .context import actor, allow, get_session, today
 from .forms import StationForm
 
@@ -54,8 +55,12 @@ def index():
 @bp.route("/<int:station_id>")
 @login_required
 def show(station_id: int):
-    station = directory.get_station(get_session(), actor(), station_id)
-    return render_template("directory/show.html", station=station, retire_form=FlaskForm())
+    session = get_session()
+    station = directory.get_station(session, actor(), station_id)
+    history = inspections.inspections_of_station(session, actor(), station) \
+        if may(actor(), Action.VIEW_INSPECTION, station.district_id) else []
+    return render_template("directory/show.html", station=station, retire_form=FlaskForm(), history=history,
+                           outcomes=OUTCOME_LABELS)
 
 
 def _station_form(values: dict[str, Any] | None = None) -> StationForm:
