@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base
@@ -14,12 +14,8 @@ from ..domain.inspections import InspectionStatus, SignatureRole
 from ..domain.scoring import Verdict
 from .campaign import Campaign, ChecklistVersion
 from .station import Station
-from .types import UTCDateTime, utcnow
+from .types import UTCDateTime, str_enum, utcnow
 from .user import User
-
-
-def _enum(kind: type) -> Enum:
-    return Enum(kind, native_enum=False, length=30, values_callable=lambda k: [m.value for m in k])
 
 
 class Inspection(Base):
@@ -33,14 +29,15 @@ class Inspection(Base):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
     checklist_version_id: Mapped[int] = mapped_column(ForeignKey("checklist_versions.id"))
     inspector_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    status: Mapped[InspectionStatus] = mapped_column(_enum(InspectionStatus), default=InspectionStatus.IN_PROGRESS)
+    status: Mapped[InspectionStatus] = mapped_column(str_enum(InspectionStatus, 30),
+                                                     default=InspectionStatus.IN_PROGRESS)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     points: Mapped[int] = mapped_column(default=0)
     maximum: Mapped[int] = mapped_column(default=0)
     score: Mapped[float] = mapped_column(default=0.0)  # rescaled to 100, one decimal
-    outcome: Mapped[Outcome | None] = mapped_column(_enum(Outcome))
+    outcome: Mapped[Outcome | None] = mapped_column(str_enum(Outcome, 30))
     failed_critical: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     station: Mapped[Station] = relationship()
@@ -61,7 +58,7 @@ class InspectionAnswer(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"))
     item_code: Mapped[str] = mapped_column(String(20))
-    verdict: Mapped[Verdict] = mapped_column(_enum(Verdict))
+    verdict: Mapped[Verdict] = mapped_column(str_enum(Verdict, 30))
     points: Mapped[int | None]
     note: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(default=1)
@@ -117,7 +114,7 @@ class Signature(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"))
-    role: Mapped[SignatureRole] = mapped_column(_enum(SignatureRole))
+    role: Mapped[SignatureRole] = mapped_column(str_enum(SignatureRole, 30))
     signer_name: Mapped[str] = mapped_column(String(30))
     image_key: Mapped[str] = mapped_column(String(120))
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

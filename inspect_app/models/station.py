@@ -4,19 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base
 from ..domain.stations import HostType, StationStatus
 from .district import District, Office
-from .types import UTCDateTime, utcnow
-
-
-def _enum(kind: type) -> Enum:
-    # Stored as plain strings so both backends agree and new values need no type migration.
-    return Enum(kind, native_enum=False, length=20, values_callable=lambda k: [m.value for m in k],
-                validate_strings=True)
+from .types import UTCDateTime, str_enum, utcnow
 
 
 class Station(Base):
@@ -30,7 +24,7 @@ class Station(Base):
     name: Mapped[str] = mapped_column(String(100), index=True)
     host_organisation: Mapped[str] = mapped_column(String(100))
     credit_code: Mapped[str | None] = mapped_column(String(18), index=True)
-    host_type: Mapped[HostType] = mapped_column(_enum(HostType), index=True)
+    host_type: Mapped[HostType] = mapped_column(str_enum(HostType), index=True)
     district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
     office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"), index=True)
     address: Mapped[str] = mapped_column(String(200))
@@ -43,7 +37,7 @@ class Station(Base):
     established_on: Mapped[date | None]
     is_odr: Mapped[bool] = mapped_column(default=False)
     is_demonstration: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[StationStatus] = mapped_column(_enum(StationStatus), default=StationStatus.REGISTERED)
+    status: Mapped[StationStatus] = mapped_column(str_enum(StationStatus), default=StationStatus.REGISTERED)
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Enum
 from sqlalchemy.types import TypeDecorator
 
 
@@ -32,3 +32,9 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def str_enum(kind: type, length: int = 20) -> Enum:
+    """A Python StrEnum stored by value as a plain string: both backends agree, new values need no type change."""
+    return Enum(kind, native_enum=False, length=length, values_callable=lambda k: [m.value for m in k],
+                validate_strings=True)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base
 from ..domain.permissions import Actor, Role
 from .district import District
-from .types import UTCDateTime, utcnow
+from .types import UTCDateTime, str_enum, utcnow
 
 
 class User(Base):
@@ -22,8 +22,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(40), unique=True)
     display_name: Mapped[str] = mapped_column(String(40))
-    role: Mapped[Role] = mapped_column(
-        Enum(Role, native_enum=False, length=20, values_callable=lambda k: [m.value for m in k]))
+    role: Mapped[Role] = mapped_column(str_enum(Role))
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"), index=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
