@@ -39,9 +39,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .web import admin, api, auth, campaigns, directory, directory_io, files, home, inspect
+    from .web import admin, api, auth, campaigns, directory, directory_io, files, home, inspect, pwa
 
-    for module in (auth, home, directory, directory_io, campaigns, inspect, files, api, admin):
+    for module in (auth, home, directory, directory_io, campaigns, inspect, files, api, pwa, admin):
         app.register_blueprint(module.bp)
     from .web import template_helpers
 
