@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from . import db
 from .config import PROJECT_ROOT, load_config
 from .extensions import csrf, login_manager
-from .filestore import FileStore
+from .filestore import FileStore, PartialUploads
 from .passwords import Passwords
 
 
@@ -30,15 +31,24 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
+class IdConverter(IntegerConverter):
+    """Row ids in URLs: a number no database column can hold is simply not found."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        super().__init__(url_map, min=1, max=2**31 - 1)
+
+
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     app.extensions["passwords"] = Passwords(app.config["PASSWORD_TIME_COST"], app.config["PASSWORD_MEMORY_COST"])
     app.extensions["filestore"] = FileStore(app.config["FILE_STORE_PATH"])
+    app.extensions["uploads"] = PartialUploads(app.config["UPLOAD_PARTS_PATH"])
 
 
 def register_blueprints(app: Flask) -> None:
+    app.url_map.converters["id"] = IdConverter
     from .web import admin, api, auth, campaigns, directory, directory_io, files, home, inspect, pwa
 
     for module in (auth, home, directory, directory_io, campaigns, inspect, files, api, pwa, admin):

@@ -7,6 +7,8 @@ login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = "请先登录。"
 login_manager.login_message_category = "warning"
-login_manager.session_protection = "strong"
+# "basic", not "strong": a phone moving between Wi-Fi and mobile data changes its address, and "strong"
+# would sign the inspector out in the middle of a sync.
+login_manager.session_protection = "basic"
 
 csrf = CSRFProtect()

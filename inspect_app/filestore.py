@@ -64,6 +64,50 @@ class FileStore:
         self.path(key).unlink(missing_ok=True)
 
 
+_SHA = re.compile(r"[0-9a-f]{64}")
+
+
+class PartialUploads:
+    """Part files of chunked uploads, one per user and SHA-256, appended in order and checked at the end."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def path(self, user_id: int, sha256: str) -> Path:
+        if not isinstance(user_id, int) or not _SHA.fullmatch(sha256):
+            raise ValueError("invalid upload")
+        return self.root / str(user_id) / f"{sha256}.part"
+
+    def size(self, user_id: int, sha256: str) -> int:
+        """Bytes on disk so far (0 when nothing arrived)."""
+        path = self.path(user_id, sha256)
+        return path.stat().st_size if path.exists() else 0
+
+    def append(self, user_id: int, sha256: str, offset: int, data: bytes) -> int:
+        """Write `data` at `offset`, which must be the current end; returns the new size."""
+        path = self.path(user_id, sha256)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("r+b" if path.exists() else "wb") as stream:
+            # A chunk cut off earlier may have left bytes past what the database counts: drop them.
+            stream.truncate(offset)
+            stream.seek(offset)
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        return offset + len(data)
+
+    def matches(self, user_id: int, sha256: str) -> bool:
+        """True when the part file's content has the SHA-256 it was announced with."""
+        path = self.path(user_id, sha256)
+        return path.exists() and _sha256_of(path) == sha256
+
+    def read(self, user_id: int, sha256: str) -> bytes:
+        return self.path(user_id, sha256).read_bytes()
+
+    def discard(self, user_id: int, sha256: str) -> None:
+        self.path(user_id, sha256).unlink(missing_ok=True)
+
+
 def _sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as stream:

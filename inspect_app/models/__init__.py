@@ -4,7 +4,8 @@ from .campaign import Campaign, ChecklistVersion
 from .district import District, Office
 from .inspection import Inspection, InspectionAnswer, Photo, Signature
 from .station import Station
+from .sync import AnswerConflict, IdempotentRequest, Upload
 from .user import User
 
-__all__ = ["Campaign", "ChecklistVersion", "District", "Inspection", "InspectionAnswer", "Office", "Photo",
-           "Signature", "Station", "User"]
+__all__ = ["AnswerConflict", "Campaign", "ChecklistVersion", "District", "Inspection", "InspectionAnswer", "Office", "Photo",
+           "IdempotentRequest", "Signature", "Station", "Upload", "User"]

@@ -15,3 +15,11 @@ class Invalid(ValueError):
     def __init__(self, errors: dict[str, str] | str):
         self.errors = errors if isinstance(errors, dict) else {"": errors}
         super().__init__("；".join(self.errors.values()))
+
+
+class Conflict(Exception):
+    """The request was made on a stale state; `details` says what the client needs to decide."""
+
+    def __init__(self, message: str, details: dict | None = None):
+        super().__init__(message)
+        self.details = details or {}

@@ -17,9 +17,9 @@ from ..domain.scoring import Answer, AnswerError, Score, Verdict, check_answer, 
 from ..domain.stations import StationStatus
 from ..filestore import FileStore
 from ..imaging import PhotoRejected, check_signature_png
-from ..models import Campaign, Inspection, InspectionAnswer, Signature, Station
+from ..models import AnswerConflict, Campaign, Inspection, InspectionAnswer, Signature, Station
 from ..models.types import utcnow
-from . import Invalid, NotFound
+from . import Conflict, Invalid, NotFound
 from .access import require
 from .campaigns import template_of
 
@@ -146,8 +146,9 @@ def recompute(inspection: Inspection, template: ChecklistTemplate) -> Score:
     return result
 
 
-def _apply_answer(inspection: Inspection, template: ChecklistTemplate, user_id: int, code: str,
-                  verdict: str, points: Any, note: str | None) -> InspectionAnswer:
+def _checked(template: ChecklistTemplate, code: str, verdict: str, points: Any,
+             note: str | None) -> tuple[Answer, str | None]:
+    """Validate one answer against its item; the canonical answer and the cleaned note."""
     item = next((i for i in template.items if i.code == code), None)
     if item is None:
         raise Invalid(f"核查表中没有项目 {code}")
@@ -165,7 +166,11 @@ def _apply_answer(inspection: Inspection, template: ChecklistTemplate, user_id: 
     note = (note or "").strip() or None
     if note and len(note) > NOTE_LIMIT:
         raise Invalid({code: f"{code}：备注不能超过{NOTE_LIMIT}个字"})
-    row = next((a for a in inspection.answers if a.item_code == code), None)
+    return answer, note
+
+
+def _store(inspection: Inspection, user_id: int, code: str, answer: Answer, note: str | None) -> InspectionAnswer:
+    row = _row(inspection, code)
     if row is None:
         row = InspectionAnswer(item_code=code, verdict=answer.verdict, points=answer.points, note=note,
                                updated_by_id=user_id)
@@ -177,15 +182,69 @@ def _apply_answer(inspection: Inspection, template: ChecklistTemplate, user_id: 
     return row
 
 
+def _row(inspection: Inspection, code: str) -> InspectionAnswer | None:
+    return next((a for a in inspection.answers if a.item_code == code), None)
+
+
+def _apply_answer(inspection: Inspection, template: ChecklistTemplate, user_id: int, code: str,
+                  verdict: str, points: Any, note: str | None) -> InspectionAnswer:
+    answer, note = _checked(template, code, verdict, points, note)
+    return _store(inspection, user_id, code, answer, note)
+
+
+NOT_GIVEN: Any = object()
+
+
 def answer_item(session: Session, actor: Actor, user_id: int, inspection_id: int, code: str,
-                verdict: str, points: Any = None, note: str | None = None) -> tuple[InspectionAnswer, Score]:
-    """Record one item's answer and return it with the recomputed score."""
+                verdict: str, points: Any = None, note: str | None = None, base_version: Any = NOT_GIVEN,
+                resolves: int | None = None) -> tuple[InspectionAnswer, Score]:
+    """Record one item's answer and return it with the recomputed score.
+
+    With `base_version` (the version the device last saw; None for unanswered), an edit made on a stale
+    version whose content differs is not applied: both stay, as a Conflict for somebody to choose.
+    """
     inspection = editable_inspection(session, actor, inspection_id)
     template = template_of(inspection.checklist_version)
-    row = _apply_answer(inspection, template, user_id, code, verdict, points, note)
+    answer, clean_note = _checked(template, code, verdict, points, note)
+    current = _row(inspection, code)
+    if base_version is not NOT_GIVEN and base_version != (current.version if current else None):
+        if current is None or (current.verdict, current.points, current.note) != (
+                answer.verdict, answer.points, clean_note):
+            conflict = _record_conflict(session, inspection, user_id, code, answer, clean_note, base_version)
+            raise Conflict(f"{code} 已在其他设备上被修改，请在两个结果中选择一个", {"conflict": conflict})
+    row = _store(inspection, user_id, code, answer, clean_note)
+    if resolves is not None:
+        _resolve(session, inspection, code, resolves)
     result = recompute(inspection, template)
     session.commit()
     return row, result
+
+
+def _record_conflict(session: Session, inspection: Inspection, user_id: int, code: str, answer: Answer,
+                     note: str | None, base_version: int | None) -> AnswerConflict:
+    same = next((c for c in open_conflicts(session, inspection) if c.item_code == code
+                 and (c.verdict, c.points, c.note) == (answer.verdict, answer.points, note)), None)
+    if same is not None:
+        return same
+    conflict = AnswerConflict(inspection_id=inspection.id, item_code=code, base_version=base_version,
+                              verdict=answer.verdict, points=answer.points, note=note, proposed_by_id=user_id)
+    session.add(conflict)
+    session.commit()
+    return conflict
+
+
+def _resolve(session: Session, inspection: Inspection, code: str, conflict_id: int) -> None:
+    conflict = session.get(AnswerConflict, conflict_id)
+    if conflict is None or conflict.inspection_id != inspection.id or conflict.item_code != code:
+        raise Invalid({code: "要解决的冲突不存在"})
+    conflict.resolved_at = utcnow()
+
+
+def open_conflicts(session: Session, inspection: Inspection) -> list[AnswerConflict]:
+    """Edits waiting for somebody to choose between them and the current answers."""
+    return list(session.scalars(select(AnswerConflict).where(
+        AnswerConflict.inspection_id == inspection.id, AnswerConflict.resolved_at.is_(None))
+        .order_by(AnswerConflict.id)))
 
 
 def save_answers(session: Session, actor: Actor, user_id: int, inspection_id: int,

@@ -167,5 +167,11 @@ def get_photo(session: Session, actor: Actor, photo_id: int) -> Photo:
     return photo
 
 
+def photo_by_sha(session: Session, actor: Actor, inspection_id: int, sha256: str) -> Photo | None:
+    """The inspection's photo with these bytes, if it has one (a repeated upload is then no new photo)."""
+    inspection = editable_inspection(session, actor, inspection_id)
+    return next((p for p in inspection.photos if p.sha256 == sha256), None)
+
+
 def findings_of(photo: Photo) -> list[Finding]:
     return [Finding.from_dict(f) for f in photo.findings or []]

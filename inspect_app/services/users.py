@@ -127,3 +127,10 @@ def list_users(session: Session) -> list[User]:
 def get_user(session: Session, user_id: int) -> User:
     """The account, or NotFound."""
     return _get(session, user_id)
+
+
+def display_names(session: Session, user_ids: set[int]) -> dict[int, str]:
+    """Names to show beside the edits people made."""
+    if not user_ids:
+        return {}
+    return dict(session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).all())

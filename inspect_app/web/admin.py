@@ -56,7 +56,7 @@ def users():
                            action_form=FlaskForm())
 
 
-@bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
+@bp.route("/users/<id:user_id>/password", methods=["GET", "POST"])
 def reset_password(user_id: int):
     session = get_session()
     user = users_service.get_user(session, user_id)
@@ -72,7 +72,7 @@ def reset_password(user_id: int):
     return render_template("admin/password.html", form=form, user=user)
 
 
-@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@bp.route("/users/<id:user_id>/active", methods=["POST"])
 def set_active(user_id: int):
     if not FlaskForm().validate_on_submit():
         abort(400)

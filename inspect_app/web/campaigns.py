@@ -20,7 +20,7 @@ def index():
     return render_template("campaigns/index.html", campaigns=campaigns.list_campaigns(get_session()))
 
 
-@bp.route("/<int:campaign_id>/checklist")
+@bp.route("/<id:campaign_id>/checklist")
 @login_required
 def checklist(campaign_id: int):
     allow(Action.VIEW_CAMPAIGNS)

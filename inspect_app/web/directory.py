@@ -52,7 +52,7 @@ def index():
                            single_district=district_scope(actor()) is not None)
 
 
-@bp.route("/<int:station_id>")
+@bp.route("/<id:station_id>")
 @login_required
 def show(station_id: int):
     session = get_session()
@@ -94,7 +94,7 @@ def new():
     return render_template("directory/form.html", form=form, station=None)
 
 
-@bp.route("/<int:station_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:station_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(station_id: int):
     session = get_session()
@@ -112,7 +112,7 @@ def edit(station_id: int):
     return render_template("directory/form.html", form=form, station=station)
 
 
-@bp.route("/<int:station_id>/retire", methods=["POST"])
+@bp.route("/<id:station_id>/retire", methods=["POST"])
 @login_required
 def retire(station_id: int):
     form = FlaskForm()

@@ -22,7 +22,7 @@ def _send(key: str, mimetype: str, download_name: str | None = None):
     return response
 
 
-@bp.route("/photos/<int:photo_id>/<variant>")
+@bp.route("/photos/<id:photo_id>/<variant>")
 @login_required
 def photo(photo_id: int, variant: str):
     if variant not in VARIANTS:
@@ -34,7 +34,7 @@ def photo(photo_id: int, variant: str):
     return _send(getattr(found, VARIANTS[variant]), "image/jpeg")
 
 
-@bp.route("/inspections/<int:inspection_id>/signatures/<role>")
+@bp.route("/inspections/<id:inspection_id>/signatures/<role>")
 @login_required
 def signature(inspection_id: int, role: str):
     inspection = inspections.get_inspection(get_session(), actor(), inspection_id)

@@ -57,7 +57,7 @@ def board():
                            q=request.args.get("q", ""), outcomes=OUTCOME_LABELS, form=FlaskForm())
 
 
-@bp.route("/stations/<int:station_id>/open", methods=["POST"])
+@bp.route("/stations/<id:station_id>/open", methods=["POST"])
 @login_required
 def open_station(station_id: int):
     _guard()
@@ -73,7 +73,7 @@ def open_station(station_id: int):
     return redirect(url_for(".checklist", inspection_id=inspection.id))
 
 
-@bp.route("/inspections/<int:inspection_id>")
+@bp.route("/inspections/<id:inspection_id>")
 @login_required
 def checklist(inspection_id: int):
     inspection = inspections.get_inspection(get_session(), actor(), inspection_id)
@@ -89,7 +89,7 @@ def checklist(inspection_id: int):
     )
 
 
-@bp.route("/inspections/<int:inspection_id>/answers", methods=["POST"])
+@bp.route("/inspections/<id:inspection_id>/answers", methods=["POST"])
 @login_required
 def save_answers(inspection_id: int):
     """The checklist form without scripts: every answer on the page at once."""
@@ -109,7 +109,7 @@ def save_answers(inspection_id: int):
     return redirect(url_for(".checklist", inspection_id=inspection_id))
 
 
-@bp.route("/inspections/<int:inspection_id>/photos", methods=["POST"])
+@bp.route("/inspections/<id:inspection_id>/photos", methods=["POST"])
 @login_required
 def add_photo(inspection_id: int):
     _guard()
@@ -137,7 +137,7 @@ def add_photo(inspection_id: int):
     return redirect(url_for(".checklist", inspection_id=inspection_id, _anchor=f"photo-{photo.id}"))
 
 
-@bp.route("/photos/<int:photo_id>/remove", methods=["POST"])
+@bp.route("/photos/<id:photo_id>/remove", methods=["POST"])
 @login_required
 def remove_photo(photo_id: int):
     _guard()
@@ -150,7 +150,7 @@ def remove_photo(photo_id: int):
     return redirect(url_for(".checklist", inspection_id=inspection_id, _anchor="photos"))
 
 
-@bp.route("/inspections/<int:inspection_id>/signatures/<role>", methods=["POST"])
+@bp.route("/inspections/<id:inspection_id>/signatures/<role>", methods=["POST"])
 @login_required
 def sign(inspection_id: int, role: str):
     _guard()
@@ -169,7 +169,7 @@ def sign(inspection_id: int, role: str):
     return redirect(url_for(".checklist", inspection_id=inspection_id, _anchor="signatures"))
 
 
-@bp.route("/inspections/<int:inspection_id>/submit", methods=["POST"])
+@bp.route("/inspections/<id:inspection_id>/submit", methods=["POST"])
 @login_required
 def submit(inspection_id: int):
     _guard()

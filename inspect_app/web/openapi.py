@@ -23,7 +23,7 @@ def _body(schema: dict[str, Any]) -> dict[str, Any]:
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
-ID = {"type": "integer", "minimum": 1}
+ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
 SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": False,
                "description": "客户端生成的 UUID；同一键重复发送只生效一次，并返回第一次的结果",

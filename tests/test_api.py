@@ -1,0 +1,206 @@
+"""The JSON API the offline app syncs through: idempotency, conflicts, resumable uploads."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import uuid
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from inspect_app.models import Inspection, InspectionAnswer, Photo, Upload
+from inspect_app.services import campaigns
+from inspect_app.services.demo import default_template
+from conftest import make_station
+from photo_factory import jpeg, signature_png
+
+
+@pytest.fixture
+def station(session):
+    version, _ = campaigns.load_checklist_version(session, default_template())
+    campaigns.create_campaign(session, "2026年度自查验收", date(2026, 9, 1), date(2026, 12, 15), version.id)
+    return make_station(session, "150602", latitude="39.82", longitude="109.96")
+
+
+def key() -> dict[str, str]:
+    return {"Idempotency-Key": str(uuid.uuid4())}
+
+
+def open_(client, station, headers=None):
+    response = client.post("/api/v1/inspections", json={"station_id": station.id}, headers=headers or key())
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def upload(client, data: bytes, chunk: int = 512 * 1024) -> str:
+    sha = hashlib.sha256(data).hexdigest()
+    state = client.post("/api/v1/uploads", json={"sha256": sha, "size": len(data)}, headers=key()).get_json()
+    offset = state["received"]
+    while offset < len(data):
+        part = data[offset:offset + chunk]
+        state = client.put(f"/api/v1/uploads/{sha}?offset={offset}", data=part,
+                           content_type="application/octet-stream").get_json()
+        offset = state["received"]
+    assert state["complete"]
+    return sha
+
+
+def test_session_and_bootstrap(client, login_as, station, session):
+    login_as("inspector", "150602")
+    make_station(session, "150603", name="别的旗区")
+    body = client.get("/api/v1/session").get_json()
+    assert body["user"]["role"] == "inspector" and body["user"]["district"]["code"] == "150602"
+    assert body["csrf_token"]
+    boot = client.get("/api/v1/bootstrap").get_json()
+    assert boot["campaign"]["name"] == "2026年度自查验收"
+    assert boot["checklist"]["version"] == "2026.1" and len(boot["checklist"]["sections"]) == 3
+    assert [s["id"] for s in boot["stations"]] == [station.id] and boot["inspections"] == []
+    open_(client, station)
+    assert len(client.get("/api/v1/bootstrap").get_json()["inspections"]) == 1
+
+
+def test_same_idempotency_key_changes_nothing_the_second_time(client, login_as, station, session):
+    login_as("inspector", "150602")
+    inspection = open_(client, station)
+    headers = key()
+    url = f"/api/v1/inspections/{inspection['id']}/answers/A1"
+    first = client.put(url, json={"verdict": "pass", "base_version": None}, headers=headers)
+    # Another device changes the item in between; the replay must not undo that.
+    client.put(url, json={"verdict": "fail", "base_version": 1}, headers=key())
+    again = client.put(url, json={"verdict": "pass", "base_version": None}, headers=headers)
+    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json() == first.get_json()
+    row = session.scalars(select(InspectionAnswer)).one()
+    assert (row.verdict.value, row.version) == ("fail", 2)
+    reused = client.put(f"/api/v1/inspections/{inspection['id']}/answers/A2", json={"verdict": "pass"},
+                        headers=headers)
+    assert reused.status_code == 422 and "已用于另一个请求" in reused.get_json()["error"]["message"]
+
+
+def test_opening_twice_with_different_keys_gives_one_inspection(client, login_as, station, session):
+    login_as("inspector", "150602")
+    assert open_(client, station)["id"] == open_(client, station)["id"]
+    assert session.scalar(select(func.count()).select_from(Inspection)) == 1
+
+
+def test_two_devices_editing_the_same_item_keep_both_until_someone_chooses(client, login_as, station, session):
+    login_as("inspector", "150602")
+    inspection = open_(client, station)
+    url = f"/api/v1/inspections/{inspection['id']}/answers/A4"
+    assert client.put(url, json={"verdict": "pass", "base_version": None}, headers=key()).status_code == 200
+    # The second phone was offline and also answered A4 from an unanswered state.
+    clash = client.put(url, json={"verdict": "fail", "note": "宣传栏过期", "base_version": None}, headers=key())
+    assert clash.status_code == 409
+    conflict = clash.get_json()["error"]["conflict"]
+    assert conflict["server"]["verdict"] == "pass" and conflict["proposed"]["verdict"] == "fail"
+    assert conflict["proposed"]["note"] == "宣传栏过期"
+    shown = client.get(f"/api/v1/inspections/{inspection['id']}").get_json()
+    assert shown["answers"]["A4"]["verdict"] == "pass" and [c["id"] for c in shown["conflicts"]] == [conflict["id"]]
+    # The same stale edit again does not pile up conflicts.
+    client.put(url, json={"verdict": "fail", "note": "宣传栏过期", "base_version": None}, headers=key())
+    assert len(client.get(f"/api/v1/inspections/{inspection['id']}").get_json()["conflicts"]) == 1
+    # The inspector chooses the other phone's answer.
+    chosen = client.put(url, json={"verdict": "fail", "note": "宣传栏过期", "base_version": 1,
+                                   "resolves": conflict["id"]}, headers=key())
+    assert chosen.status_code == 200 and chosen.get_json()["answer"]["version"] == 2
+    after = client.get(f"/api/v1/inspections/{inspection['id']}").get_json()
+    assert after["conflicts"] == [] and after["answers"]["A4"]["verdict"] == "fail"
+
+
+def test_a_stale_edit_with_the_same_content_is_no_conflict(client, login_as, station):
+    login_as("inspector", "150602")
+    inspection = open_(client, station)
+    url = f"/api/v1/inspections/{inspection['id']}/answers/A5"
+    client.put(url, json={"verdict": "pass", "base_version": None}, headers=key())
+    same = client.put(url, json={"verdict": "pass", "base_version": None}, headers=key())
+    assert same.status_code == 200 and same.get_json()["answer"]["version"] == 1
+
+
+def test_resumable_upload_continues_from_what_arrived(client, login_as, station, session):
+    login_as("inspector", "150602")
+    data = jpeg(size=(1600, 1200), seed=40) * 1  # ~ a few hundred KB
+    sha = hashlib.sha256(data).hexdigest()
+    client.post("/api/v1/uploads", json={"sha256": sha, "size": len(data)}, headers=key())
+    first = client.put(f"/api/v1/uploads/{sha}?offset=0", data=data[:1000], content_type="application/octet-stream")
+    assert first.get_json() == {"sha256": sha, "size": len(data), "received": 1000, "complete": False}
+    # The connection dropped; the phone asks where to go on.
+    assert client.get(f"/api/v1/uploads/{sha}").get_json()["received"] == 1000
+    wrong = client.put(f"/api/v1/uploads/{sha}?offset=0", data=data[:1000], content_type="application/octet-stream")
+    assert wrong.status_code == 409 and wrong.get_json()["error"]["received"] == 1000
+    done = client.put(f"/api/v1/uploads/{sha}?offset=1000", data=data[1000:], content_type="application/octet-stream")
+    assert done.get_json()["complete"] is True
+    again = client.post("/api/v1/uploads", json={"sha256": sha, "size": len(data)}, headers=key())
+    assert again.get_json()["received"] == len(data)
+
+
+def test_an_upload_whose_bytes_do_not_match_its_hash_is_refused(client, login_as, station, session):
+    login_as("inspector", "150602")
+    sha = hashlib.sha256(b"the real photo").hexdigest()
+    client.post("/api/v1/uploads", json={"sha256": sha, "size": 14}, headers=key())
+    bad = client.put(f"/api/v1/uploads/{sha}?offset=0", data=b"something else", content_type="application/octet-stream")
+    assert bad.status_code == 422 and "SHA-256" in bad.get_json()["error"]["message"]
+    assert session.scalar(select(func.count()).select_from(Upload)) == 0
+
+
+def test_photo_from_an_upload_with_its_offline_position_and_time(client, login_as, station, session, app):
+    login_as("inspector", "150602")
+    inspection = open_(client, station)
+    data = jpeg(seed=41)
+    sha = upload(client, data, chunk=4096)
+    body = {"slot": "signboard", "sha256": sha, "latitude": 39.8201, "longitude": 109.9601, "accuracy": 9,
+            "position_time": "2026-11-22T03:10:00Z"}
+    headers = key()
+    photo = client.post(f"/api/v1/inspections/{inspection['id']}/photos", json=body, headers=headers)
+    assert photo.status_code == 200, photo.get_json()
+    shown = photo.get_json()
+    assert shown["sha256"] == sha and shown["position_source"] == "browser" and shown["findings"] == []
+    stored = session.scalars(select(Photo)).one()
+    assert stored.browser_taken_at.isoformat() == "2026-11-22T03:10:00+00:00"
+    assert app.extensions["filestore"].read(stored.original_key) == data
+    # Sent again (a sync cut before its answer arrived): the same photo, no second row.
+    assert client.post(f"/api/v1/inspections/{inspection['id']}/photos", json=body, headers=headers).status_code == 200
+    assert client.post(f"/api/v1/inspections/{inspection['id']}/photos", json=body, headers=key()).status_code == 200
+    assert session.scalar(select(func.count()).select_from(Photo)) == 1
+
+
+def test_photo_before_its_upload_finished_is_refused(client, login_as, station):
+    login_as("inspector", "150602")
+    inspection = open_(client, station)
+    response = client.post(f"/api/v1/inspections/{inspection['id']}/photos",
+                           json={"slot": "signboard", "sha256": "0" * 64}, headers=key())
+    assert response.status_code == 422 and "尚未上传完毕" in response.get_json()["error"]["message"]
+
+
+def test_signature_submit_and_incomplete_submit(client, login_as, station):
+    login_as("inspector", "150602")
+    inspection = open_(client, station)
+    iid = inspection["id"]
+    refused = client.post(f"/api/v1/inspections/{iid}/submit", headers=key())
+    assert refused.status_code == 422 and refused.get_json()["error"]["code"] == "incomplete"
+    assert "缺少服务站代表签名" in refused.get_json()["error"]["missing"]
+    image = "data:image/png;base64," + base64.b64encode(signature_png()).decode()
+    signed = client.put(f"/api/v1/inspections/{iid}/signatures/representative", json={"name": "王丽", "image": image},
+                        headers=key())
+    assert signed.status_code == 200 and signed.get_json()["signer_name"] == "王丽"
+    bad = client.put(f"/api/v1/inspections/{iid}/signatures/representative", json={"name": "王丽", "image": "x"},
+                     headers=key())
+    assert bad.status_code == 422
+
+
+def test_errors_are_json_with_stable_codes(client, login_as, station):
+    assert client.get("/api/v1/bootstrap").get_json()["error"]["code"] == "unauthenticated"
+    login_as("leader", "150602")
+    assert client.get("/api/v1/bootstrap").get_json()["error"]["code"] == "forbidden"
+    assert client.post("/api/v1/inspections", data="x", content_type="text/plain").get_json()["error"]["code"] == \
+        "bad_request"
+    assert client.get("/api/v1/inspections/999").get_json()["error"]["code"] == "not_found"
+
+
+def test_openapi_document_is_valid(client):
+    from openapi_spec_validator import validate
+
+    document = client.get("/api/v1/openapi.json").get_json()
+    validate(document)
+    assert document["paths"]["/uploads/{sha256}"]["put"]["operationId"] == "putUploadChunk"
