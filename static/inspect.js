@@ -39,35 +39,50 @@
     critical.hidden = score.failed_critical.length === 0;
     critical.querySelector("span").textContent = score.failed_critical.join("、");
   }
-  function saveItem(item) {
-    var code = item.getAttribute("data-code");
-    var control = item.querySelector("[name='answer-" + code + "']:checked") ||
-      item.querySelector("select[name='answer-" + code + "']");
-    var state = item.querySelector(".save-state");
-    if (!control || !control.value) { state.textContent = ""; return; }
-    var value = control.value, body = { verdict: value, points: null,
-      note: item.querySelector("textarea").value };
-    if (value.indexOf("p:") === 0) { body.verdict = "pass"; body.points = Number(value.slice(2)); }
-    state.textContent = "保存中…"; state.className = "save-state";
+  function send(item, body, onSaved) {
+    var code = item.getAttribute("data-code"), state = item.querySelector(".save-state");
+    var version = item.getAttribute("data-version");
+    body.base_version = version ? Number(version) : null;  // the server keeps both edits when it moved on
+    if (state) { state.textContent = "保存中…"; state.className = "save-state"; }
     fetch(checklist.getAttribute("data-api").replace("CODE", encodeURIComponent(code)), {
       method: "PUT", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": checklist.getAttribute("data-csrf") },
       body: JSON.stringify(body)
     }).then(function (response) {
-      return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+      return response.json().then(function (data) { return { status: response.status, data: data }; });
     }).then(function (result) {
-      if (!result.ok) { throw new Error(result.data.error ? result.data.error.message : "保存失败"); }
+      if (result.status === 409) { window.location.reload(); return; }  // show both results to choose from
+      if (result.status !== 200) { throw new Error(result.data.error ? result.data.error.message : "保存失败"); }
       item.classList.add("answered");
-      state.textContent = "已保存"; state.className = "save-state saved";
+      item.setAttribute("data-version", result.data.answer.version);
+      if (state) { state.textContent = "已保存"; state.className = "save-state saved"; }
       updateScore(result.data.score);
+      if (onSaved) { onSaved(); }
     }).catch(function (error) {
-      state.textContent = "未保存：" + (error.message || "网络不可用，请稍后重试"); state.className = "save-state failed";
+      if (state) { state.textContent = "未保存：" + (error.message || "网络不可用，请稍后重试"); state.className = "save-state failed"; }
     });
+  }
+  function saveItem(item) {
+    var code = item.getAttribute("data-code");
+    var control = item.querySelector("[name='answer-" + code + "']:checked") ||
+      item.querySelector("select[name='answer-" + code + "']");
+    if (!control || !control.value) { item.querySelector(".save-state").textContent = ""; return; }
+    var value = control.value, body = { verdict: value, points: null, note: item.querySelector("textarea").value };
+    if (value.indexOf("p:") === 0) { body.verdict = "pass"; body.points = Number(value.slice(2)); }
+    send(item, body);
   }
   if (checklist) {
     checklist.addEventListener("change", function (event) {
       var item = event.target.closest(".item");
       if (item) { saveItem(item); }
+    });
+    checklist.addEventListener("click", function (event) {
+      var button = event.target.closest("[data-resolve]");
+      if (!button || !button.getAttribute("data-verdict")) { return; }
+      var points = button.getAttribute("data-points");
+      send(button.closest(".item"), { verdict: button.getAttribute("data-verdict"),
+        points: points === "" ? null : Number(points), note: button.getAttribute("data-note"),
+        resolves: Number(button.getAttribute("data-resolve")) }, function () { window.location.reload(); });
     });
   }
 

@@ -306,3 +306,15 @@ def test_the_station_page_lists_its_inspections(client, session, login_as, auth,
     login_as("leader", "150602")
     page = client.get(f"/directory/{station.id}").get_data(as_text=True)
     assert "验收记录" in page and f"/inspect/inspections/{inspection_id}" in page and "进行中 · 8.0分" in page
+
+
+def test_the_page_shows_both_edits_of_a_conflict(client, login_as, station):
+    login_as("inspector", "150602")
+    inspection_id = open_inspection(client, station)
+    client.put(f"/api/v1/inspections/{inspection_id}/answers/A5", json={"verdict": "pass", "base_version": None})
+    clash = client.put(f"/api/v1/inspections/{inspection_id}/answers/A5",
+                       json={"verdict": "fail", "note": "电话未接通", "base_version": None})
+    assert clash.status_code == 409
+    page = client.get(f"/inspect/inspections/{inspection_id}").get_data(as_text=True)
+    assert "此项在另一台设备上有不同的结果" in page and "当前：符合" in page and "不符合 · 电话未接通" in page
+    assert 'data-resolve="' in page and 'data-version="1"' in page
