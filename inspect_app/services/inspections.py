@@ -17,9 +17,10 @@ from ..domain.scoring import Answer, AnswerError, Score, Verdict, check_answer, 
 from ..domain.stations import StationStatus
 from ..filestore import FileStore
 from ..imaging import PhotoRejected, check_signature_png
-from ..models import AnswerConflict, Campaign, Inspection, InspectionAnswer, Signature, Station
+from ..models import Campaign, Inspection, InspectionAnswer, Signature, Station
 from ..models.types import utcnow
 from . import Conflict, Invalid, NotFound
+from . import conflicts
 from .access import require
 from .campaigns import template_of
 
@@ -210,41 +211,14 @@ def answer_item(session: Session, actor: Actor, user_id: int, inspection_id: int
     if base_version is not NOT_GIVEN and base_version != (current.version if current else None):
         if current is None or (current.verdict, current.points, current.note) != (
                 answer.verdict, answer.points, clean_note):
-            conflict = _record_conflict(session, inspection, user_id, code, answer, clean_note, base_version)
+            conflict = conflicts.record(session, inspection, user_id, code, answer, clean_note, base_version)
             raise Conflict(f"{code} 已在其他设备上被修改，请在两个结果中选择一个", {"conflict": conflict})
     row = _store(inspection, user_id, code, answer, clean_note)
     if resolves is not None:
-        _resolve(session, inspection, code, resolves)
+        conflicts.resolve(session, inspection, code, resolves)
     result = recompute(inspection, template)
     session.commit()
     return row, result
-
-
-def _record_conflict(session: Session, inspection: Inspection, user_id: int, code: str, answer: Answer,
-                     note: str | None, base_version: int | None) -> AnswerConflict:
-    same = next((c for c in open_conflicts(session, inspection) if c.item_code == code
-                 and (c.verdict, c.points, c.note) == (answer.verdict, answer.points, note)), None)
-    if same is not None:
-        return same
-    conflict = AnswerConflict(inspection_id=inspection.id, item_code=code, base_version=base_version,
-                              verdict=answer.verdict, points=answer.points, note=note, proposed_by_id=user_id)
-    session.add(conflict)
-    session.commit()
-    return conflict
-
-
-def _resolve(session: Session, inspection: Inspection, code: str, conflict_id: int) -> None:
-    conflict = session.get(AnswerConflict, conflict_id)
-    if conflict is None or conflict.inspection_id != inspection.id or conflict.item_code != code:
-        raise Invalid({code: "要解决的冲突不存在"})
-    conflict.resolved_at = utcnow()
-
-
-def open_conflicts(session: Session, inspection: Inspection) -> list[AnswerConflict]:
-    """Edits waiting for somebody to choose between them and the current answers."""
-    return list(session.scalars(select(AnswerConflict).where(
-        AnswerConflict.inspection_id == inspection.id, AnswerConflict.resolved_at.is_(None))
-        .order_by(AnswerConflict.id)))
 
 
 def save_answers(session: Session, actor: Actor, user_id: int, inspection_id: int,
@@ -328,3 +302,4 @@ def parse_choice(value: str) -> tuple[str, int | None]:
 def score_of(inspection: Inspection, template: ChecklistTemplate) -> Score:
     """The inspection's score computed now (the stored one is its copy)."""
     return score(template, answers_of(inspection))
+

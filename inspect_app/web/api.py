@@ -15,7 +15,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..domain.findings import Thresholds
 from ..domain.permissions import Action
-from ..services import Conflict, Forbidden, Invalid, NotFound, campaigns, inspections, photos, sync, users
+from ..services import Conflict, Forbidden, Invalid, NotFound, campaigns, conflicts, inspections, photos, sync, users
 from .api_json import (answer_json, campaign_json, conflict_json, inspection_json, photo_json, score_json,
                        signature_json, station_json, user_json)
 from .context import actor, allow, get_session
@@ -114,9 +114,9 @@ def _int(body: dict[str, Any], name: str, required: bool = True) -> int | None:
 
 def _inspection_response(inspection) -> dict[str, Any]:
     session = get_session()
-    conflicts = inspections.open_conflicts(session, inspection)
-    names = users.display_names(session, {c.proposed_by_id for c in conflicts})
-    return inspection_json(inspection, conflicts, names)
+    waiting = conflicts.open_conflicts(session, inspection)
+    names = users.display_names(session, {c.proposed_by_id for c in waiting})
+    return inspection_json(inspection, waiting, names)
 
 
 @bp.route("/openapi.json")

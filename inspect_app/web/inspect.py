@@ -14,7 +14,7 @@ from ..domain.findings import Thresholds
 from ..domain.geo import LatLon, amap_url
 from ..domain.inspections import SignatureRole, is_editable, required_slots
 from ..domain.permissions import Action, may
-from ..services import Invalid, campaigns, inspections, photos, users
+from ..services import Invalid, campaigns, conflicts, inspections, photos, users
 from .context import actor, allow, get_session
 
 bp = Blueprint("inspect", __name__, url_prefix="/inspect")
@@ -79,9 +79,9 @@ def checklist(inspection_id: int):
     session = get_session()
     inspection = inspections.get_inspection(session, actor(), inspection_id)
     template = campaigns.template_of(inspection.checklist_version)
-    conflicts: dict[str, list] = {}
-    for conflict in inspections.open_conflicts(session, inspection):
-        conflicts.setdefault(conflict.item_code, []).append(conflict)
+    by_item: dict[str, list] = {}
+    for conflict in conflicts.open_conflicts(session, inspection):
+        by_item.setdefault(conflict.item_code, []).append(conflict)
     editable = is_editable(inspection.status) and may(actor(), Action.INSPECT, inspection.station.district_id)
     return render_template(
         "inspect/checklist.html", inspection=inspection, template=template, editable=editable,
@@ -90,8 +90,8 @@ def checklist(inspection_id: int):
         signatures={s.role: s for s in inspection.signatures}, findings_of=photos.findings_of, amap_url=amap_url,
         score=inspections.score_of(inspection, template),
         required_slots=required_slots(template, inspections.answers_of(inspection)),
-        conflicts=conflicts, names=users.display_names(session, {c.proposed_by_id for cs in conflicts.values()
-                                                                 for c in cs}),
+        conflicts=by_item, names=users.display_names(session, {c.proposed_by_id for cs in by_item.values()
+                                                               for c in cs}),
     )
 
 
