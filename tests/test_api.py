@@ -204,3 +204,25 @@ def test_openapi_document_is_valid(client):
     document = client.get("/api/v1/openapi.json").get_json()
     validate(document)
     assert document["paths"]["/uploads/{sha256}"]["put"]["operationId"] == "putUploadChunk"
+
+
+def test_api_errors_outside_the_views_are_json_too(app, client, login_as, station):
+    login_as("inspector", "150602")
+    missing = client.get("/api/v1/no-such-thing")
+    assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "not_found"
+    app.config["WTF_CSRF_ENABLED"] = True
+    stale = client.post("/api/v1/inspections", json={"station_id": station.id}, headers={"X-CSRFToken": "old"})
+    assert stale.status_code == 400 and stale.get_json()["error"]["code"] == "csrf_failed"
+
+
+def test_a_photo_sent_again_after_a_lost_reply_leaves_no_upload_behind(client, login_as, station, session):
+    login_as("inspector", "150602")
+    inspection = open_(client, station)
+    data = jpeg(seed=42)
+    body = {"slot": "signboard", "sha256": upload(client, data)}
+    assert client.post(f"/api/v1/inspections/{inspection['id']}/photos", json=body).status_code == 200
+    upload(client, data)  # the reply was lost; the phone started over
+    again = client.post(f"/api/v1/inspections/{inspection['id']}/photos", json=body)
+    assert again.status_code == 200 and again.get_json()["sha256"] == body["sha256"]
+    assert session.scalar(select(func.count()).select_from(Upload)) == 0
+    assert session.scalar(select(func.count()).select_from(Photo)) == 1

@@ -216,6 +216,7 @@ def add_photo(inspection_id: int):
     sha256 = str(body.get("sha256", ""))
     existing = photos.photo_by_sha(session, actor(), inspection_id, sha256)
     if existing is not None:
+        sync.finish_upload(session, parts, current_user.id, sha256)  # a re-sent upload of it is not needed
         return jsonify(photo_json(existing))  # the same photo again: already kept
     lat = _coordinate(body, "latitude", -90, 90)
     lon = _coordinate(body, "longitude", -180, 180)
@@ -266,8 +267,8 @@ def submit(inspection_id: int):
 
 
 @bp.route("/uploads", methods=["POST"])
-@idempotent
 def start_upload():
+    """Begin or continue an upload: naturally repeatable, so no Idempotency-Key (a replay would be stale)."""
     body = _body()
     upload = sync.start_upload(get_session(), current_app.extensions["uploads"], current_user.id,
                                str(body.get("sha256", "")), body.get("size"), current_app.config["PHOTO_MAX_BYTES"])

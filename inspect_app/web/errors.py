@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from ..services import Forbidden, NotFound
@@ -17,8 +17,15 @@ MESSAGES = {
 }
 
 
-def _render(code: int, detail: str | None = None):
+API_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413: "too_large",
+             500: "server_error"}
+
+
+def _render(code: int, detail: str | None = None, api_code: str | None = None):
     title, message = MESSAGES[code]
+    if request.path.startswith("/api/"):
+        # The API's clients read JSON, whatever failed (an unknown route, a stale CSRF token, ...).
+        return jsonify({"error": {"code": api_code or API_CODES[code], "message": detail or message}}), code
     return render_template("error.html", code=code, title=title, message=detail or message), code
 
 
@@ -28,4 +35,5 @@ def init_app(app: Flask) -> None:
     # Use cases raise these; every view gets the same answer without wrapping its calls.
     app.register_error_handler(NotFound, lambda error: _render(404))
     app.register_error_handler(Forbidden, lambda error: _render(403))
-    app.register_error_handler(CSRFError, lambda error: _render(400, "页面已过期或表单校验失败，请刷新页面后重新提交。"))
+    app.register_error_handler(CSRFError, lambda error: _render(400, "页面已过期或表单校验失败，请刷新页面后重新提交。",
+                                                                "csrf_failed"))

@@ -180,8 +180,8 @@ def spec() -> dict[str, Any]:
                 "parameters": [inspection_id, IDEMPOTENCY],
                 "responses": {"200": _json(_ref("Inspection")), **_errors(401, 403, 404, 422)}}},
             "/uploads": {"post": {
-                "summary": "开始或继续一个分块上传（以文件的 SHA-256 为键）", "operationId": "startUpload",
-                "parameters": [IDEMPOTENCY], "requestBody": _body(_ref("UploadInput")),
+                "summary": "开始或继续一个分块上传（以文件的 SHA-256 为键；可重复调用，返回当前进度）",
+                "operationId": "startUpload", "requestBody": _body(_ref("UploadInput")),
                 "responses": {"200": _json(_ref("Upload")), **_errors(400, 401, 413, 422)}}},
             "/uploads/{sha256}": {
                 "get": {"summary": "上传进度", "operationId": "getUpload", "parameters": [UPLOAD],

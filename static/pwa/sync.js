@@ -1,0 +1,549 @@
+// The offline app's data: every change goes to the IndexedDB outbox first, then sync sends it to /api/v1.
+//
+// What the phone shows is the server's inspection as last seen with the outbox entries laid over it
+// (stationState), so a refresh from the server never hides a change still waiting. Sync sends the outbox
+// in order, one entry at a time, each with its own UUID as Idempotency-Key, so a request repeated after a
+// lost answer changes nothing on the server.
+"use strict";
+window.Inspect = window.Inspect || {};
+(function (ns) {
+  const CHUNK = 512 * 1024;
+  const OFFLINE = "网络不可用：改动已保存在本机，联网后会自动同步";
+  let db = null, api = "", csrf = null, running = null, again = false, lockName = "", userId = null;
+  const listeners = [];
+
+  // Ends the run and leaves the entry for next time (no network, server trouble, signed out).
+  class Stop extends Error {
+    constructor(message, login) { super(message); this.login = !!login; }
+  }
+  // The server refused the entry: it stays in the outbox, marked failed, with the server's message.
+  class Failed extends Error {
+    constructor(message, missing) { super(message); this.missing = missing || []; }
+  }
+
+  function emit(what, detail) { listeners.forEach(function (fn) { fn(what, detail); }); }
+
+  // ---- requests -------------------------------------------------------------------------------------
+
+  async function call(method, path, options) {
+    options = options || {};
+    const headers = { Accept: "application/json" };
+    if (method !== "GET" && csrf) { headers["X-CSRFToken"] = csrf; }
+    if (options.key) { headers["Idempotency-Key"] = options.key; }
+    let body = options.body;
+    if (options.json !== undefined) { headers["Content-Type"] = "application/json"; body = JSON.stringify(options.json); }
+    if (options.type) { headers["Content-Type"] = options.type; }
+    let response, data = null;
+    try {
+      response = await fetch(api + path, { method: method, headers: headers, body: body, credentials: "same-origin",
+                                           cache: "no-store", redirect: "manual" });
+      if (response.status !== 204 && (response.headers.get("Content-Type") || "").indexOf("json") >= 0) {
+        data = await response.json();
+      }
+    } catch (error) {
+      throw new Stop(OFFLINE);
+    }
+    // A form-style CSRF refusal is HTML, not JSON: fetch a fresh token once and try again.
+    if (response.status === 400 && data === null && !options.retried && method !== "GET") {
+      await fetchSession();
+      return call(method, path, Object.assign({}, options, { retried: true }));
+    }
+    return { status: response.status, data: data, replayed: response.headers.get("Idempotent-Replayed") === "true" };
+  }
+
+  function message(r, fallback) {
+    return r.data && r.data.error && r.data.error.message ? r.data.error.message : fallback;
+  }
+
+  function ok(r) {
+    if (r.status >= 200 && r.status < 300) { return r; }
+    if (r.status === 401 || r.status === 0 || (r.status >= 300 && r.status < 400)) {
+      throw new Stop("登录已过期：请重新登录后同步（未同步的内容仍保存在本机）", true);
+    }
+    if (r.status >= 500 || r.status === 429) { throw new Stop("服务器暂时出错（" + r.status + "），稍后自动重试"); }
+    throw new Failed(message(r, "服务器拒绝了这条记录（" + r.status + "）"));
+  }
+
+  async function fetchSession() {
+    const r = ok(await call("GET", "/session"));
+    if (r.data.user.id !== userId) {  // this phone's outbox belongs to the account it was made under
+      throw new Stop("当前登录的是另一个账号：请用原账号登录后同步（未同步的内容仍保存在本机）", true);
+    }
+    csrf = r.data.csrf_token;
+    return r.data;
+  }
+
+  // ---- reading --------------------------------------------------------------------------------------
+
+  function loadAll() {
+    return db.tx(["meta", "inspections", "outbox", "photos"], "readonly", async function (s) {
+      const found = await Promise.all([s("meta").get("bootstrap"), s("inspections").all(), s("outbox").all(),
+                                       s("photos").all(), s("meta").get("last_sync")]);
+      const byStation = {};
+      found[1].forEach(function (i) { byStation[i.station_id] = i; });
+      return { bootstrap: found[0] || null, inspections: byStation, outbox: found[2], photos: found[3],
+               lastSync: found[4] || null };
+    });
+  }
+
+  // One station as the phone should show it: the server's inspection with the outbox laid over it.
+  function stationState(all, stationId) {
+    const snap = all.inspections[stationId] || null;
+    const entries = all.outbox.filter(function (e) { return e.station_id === stationId; });
+    const answers = {}, signatures = {};
+    if (snap) {
+      Object.keys(snap.answers || {}).forEach(function (code) {
+        answers[code] = Object.assign({ state: "saved" }, snap.answers[code]);
+      });
+      Object.keys(snap.signatures || {}).forEach(function (role) {
+        const s = snap.signatures[role];
+        signatures[role] = { name: s.signer_name, signed_at: s.signed_at, image: s.image_url, state: "saved" };
+      });
+    }
+    const deleted = { server: {}, local: {} };
+    entries.forEach(function (e) {
+      if (e.kind === "answer") {
+        answers[e.data.code] = { verdict: e.data.verdict, points: e.data.points, note: e.data.note, state: e.state,
+                                 error: e.error, seq: e.seq };
+      } else if (e.kind === "signature") {
+        signatures[e.data.role] = { name: e.data.name, signed_at: e.data.signed_at, image: e.data.image,
+                                    state: e.state, error: e.error };
+      } else if (e.kind === "photo_delete") {
+        if (e.data.server_id) { deleted.server[e.data.server_id] = true; }
+        if (e.data.local_id) { deleted.local[e.data.local_id] = true; }
+      }
+    });
+    const photos = [];
+    ((snap && snap.photos) || []).forEach(function (p) {
+      if (!deleted.server[p.id]) { photos.push({ key: "s" + p.id, slot: p.slot, server: p, state: "saved" }); }
+    });
+    all.photos.filter(function (p) { return p.station_id === stationId && !deleted.local[p.id]; }).forEach(function (p) {
+      const entry = entries.find(function (e) { return e.kind === "photo" && e.data.photo_id === p.id; });
+      photos.push({ key: "l" + p.id, slot: p.slot, local: p, state: entry ? entry.state : "pending",
+                    error: entry && entry.error });
+    });
+    const submit = entries.find(function (e) { return e.kind === "submit" && e.state !== "failed"; });
+    let status = snap ? snap.status : (entries.length ? "in_progress" : "not_started");
+    if (submit) { status = "submitted"; }
+    const conflicts = ((snap && snap.conflicts) || []).filter(function (c) {
+      return !entries.some(function (e) { return e.kind === "answer" && e.data.resolves === c.id; });
+    }).map(function (c) {
+      const held = entries.filter(function (e) { return e.state === "held" && e.conflict_id === c.id; });
+      return Object.assign({ mine: held.length ? held[held.length - 1].data : null }, c);
+    });
+    return {
+      inspection: snap, answers: answers, photos: photos, signatures: signatures, status: status,
+      submitPending: !!submit, editable: status === "in_progress" || status === "returned" || status === "not_started",
+      conflicts: conflicts, failed: entries.filter(function (e) { return e.state === "failed"; }),
+      waiting: entries.length,
+    };
+  }
+
+  // ---- writing changes: each becomes an outbox entry ------------------------------------------------
+
+  function newEntry(kind, stationId, data) {
+    return { id: ns.uuid(), kind: kind, station_id: stationId, data: data, state: "pending", attempts: 0,
+             created_at: new Date().toISOString() };
+  }
+
+  // Inside a transaction over outbox and inspections: add (or fold into a not-yet-sent entry) one change.
+  async function addEntry(s, kind, stationId, data) {
+    const outbox = await s("outbox").all();
+    const mine = outbox.filter(function (e) { return e.station_id === stationId; });
+    const snap = await s("inspections").get(stationId);
+    if (kind !== "open" && !(snap && snap.id)) {
+      // The inspection must exist on the server before anything is added to it.
+      const open = mine.find(function (e) { return e.kind === "open"; });
+      if (!open) { await s("outbox").put(newEntry("open", stationId, { station_id: stationId })); }
+      else if (open.state === "failed") { await s("outbox").put(retried(open)); }
+    }
+    if (kind === "open") {
+      if (!mine.some(function (e) { return e.kind === "open"; })) {
+        await s("outbox").put(newEntry("open", stationId, { station_id: stationId }));
+      }
+      return;
+    }
+    const same = mine.filter(function (e) {
+      return e.kind === kind && (kind === "answer" ? e.data.code === data.code :
+                                 kind === "signature" ? e.data.role === data.role : kind === "submit");
+    });
+    // A newer change makes an older refused one moot.
+    for (const e of same.filter(function (x) { return x.state === "failed"; })) { await s("outbox").delete(e.seq); }
+    const live = same.filter(function (x) { return x.state !== "failed"; });
+    const last = live[live.length - 1];
+    if (kind === "submit" && last) { return; }
+    // Never sent: safe to change in place. Once sent it may have reached the server under its key,
+    // so a later change needs its own entry (and key).
+    if ((kind === "answer" || kind === "signature") && last && last.state === "pending" && !last.attempts) {
+      last.data = Object.assign({}, last.data, data);
+      await s("outbox").put(last);
+      return;
+    }
+    const entry = newEntry(kind, stationId, data);
+    if (kind === "answer" && !("base_version" in data)) {
+      if (last && last.state === "held") { entry.state = "held"; entry.conflict_id = last.conflict_id; }
+      else if (last) { entry.base_from = last.id; }  // its version is known once `last` is through
+      else { entry.data.base_version = snap && snap.answers && snap.answers[data.code] ? snap.answers[data.code].version : null; }
+    }
+    await s("outbox").put(entry);
+  }
+
+  function retried(entry) {
+    return Object.assign(entry, { id: ns.uuid(), state: "pending", attempts: 0, error: null, missing: null });
+  }
+
+  function change(kind, stationId, data) {
+    return db.tx(["outbox", "inspections"], "readwrite", function (s) { return addEntry(s, kind, stationId, data); })
+      .then(function () { emit("outbox"); schedule(); });
+  }
+
+  async function hex(buffer) {
+    const digest = await crypto.subtle.digest("SHA-256", buffer);
+    return Array.prototype.map.call(new Uint8Array(digest), function (b) { return (b + 0x100).toString(16).slice(1); }).join("");
+  }
+
+  // A photo is hashed and kept here at once, with the position and time of the moment it was chosen.
+  async function addPhoto(stationId, slot, file, position) {
+    if (!window.crypto || !crypto.subtle) { throw new Error("此浏览器无法计算照片校验值（需要 HTTPS 访问）"); }
+    const buffer = await (file.arrayBuffer ? file.arrayBuffer() : new Promise(function (resolve, reject) {
+      const reader = new FileReader();  // Safari before 14 has no Blob.arrayBuffer()
+      reader.onload = function () { resolve(reader.result); };
+      reader.onerror = function () { reject(reader.error); };
+      reader.readAsArrayBuffer(file);
+    }));
+    const sha256 = await hex(buffer);
+    const record = {
+      id: ns.uuid(), station_id: stationId, slot: slot, sha256: sha256, size: buffer.byteLength, name: file.name,
+      blob: new Blob([buffer], { type: file.type || "image/jpeg" }), chosen_at: new Date().toISOString(),
+      latitude: position ? position.latitude : null, longitude: position ? position.longitude : null,
+      accuracy: position ? position.accuracy : null,
+      position_time: position ? new Date(position.timestamp).toISOString() : new Date().toISOString(),
+    };
+    const added = await db.tx(["outbox", "inspections", "photos"], "readwrite", async function (s) {
+      const found = await Promise.all([s("inspections").get(stationId), s("photos").all(), s("outbox").all()]);
+      const here = stationState({ inspections: { [stationId]: found[0] }, photos: found[1], outbox: found[2] }, stationId);
+      if (here.photos.some(function (p) { return (p.server || p.local).sha256 === sha256; })) { return false; }
+      await s("photos").put(record);
+      await addEntry(s, "photo", stationId, {
+        photo_id: record.id, slot: slot, sha256: sha256, size: record.size, latitude: record.latitude,
+        longitude: record.longitude, accuracy: record.accuracy, position_time: record.position_time, uploaded: false,
+      });
+      return true;
+    });
+    if (!added) { throw new Error("这张照片已经添加过了"); }
+    emit("outbox"); schedule();
+    return record;
+  }
+
+  async function removePhoto(stationId, ref) {
+    await db.tx(["outbox", "inspections", "photos"], "readwrite", async function (s) {
+      if (ref.server_id) { return addDelete(s, stationId, { server_id: ref.server_id }); }
+      const outbox = await s("outbox").all();
+      const entry = outbox.find(function (e) { return e.kind === "photo" && e.data.photo_id === ref.local_id; });
+      if (entry && entry.state === "pending" && entry.attempts) {
+        return addDelete(s, stationId, { local_id: ref.local_id });  // it may be on the server already
+      }
+      if (entry) { await s("outbox").delete(entry.seq); }
+      await s("photos").delete(ref.local_id);
+    });
+    emit("outbox"); schedule();
+  }
+
+  function addDelete(s, stationId, data) {
+    return s("outbox").put(newEntry("photo_delete", stationId, data));
+  }
+
+  async function resolveConflict(stationId, conflictId, choice) {
+    await db.tx(["outbox", "inspections"], "readwrite", async function (s) {
+      const snap = await s("inspections").get(stationId);
+      const conflict = ((snap && snap.conflicts) || []).find(function (c) { return c.id === conflictId; });
+      if (!conflict) { return; }
+      const outbox = await s("outbox").all();
+      const held = outbox.filter(function (e) { return e.state === "held" && e.conflict_id === conflictId; });
+      const mine = held.length ? held[held.length - 1].data : conflict.proposed;
+      const chosen = choice === "server" && conflict.server ? conflict.server : mine;
+      for (const e of held) { await s("outbox").delete(e.seq); }
+      await s("outbox").put(newEntry("answer", stationId, {
+        code: conflict.item_code, verdict: chosen.verdict, points: chosen.points, note: chosen.note,
+        base_version: conflict.server ? conflict.server.version : null, resolves: conflictId,
+      }));
+    });
+    emit("outbox"); schedule();
+  }
+
+  async function retryFailed(stationId) {
+    await db.tx(["outbox"], "readwrite", async function (s) {
+      for (const e of await s("outbox").all()) {
+        if (e.state === "failed" && (stationId === undefined || e.station_id === stationId)) { await s("outbox").put(retried(e)); }
+      }
+    });
+    emit("outbox"); schedule();
+  }
+
+  async function discard(seq) {
+    await db.tx(["outbox", "photos"], "readwrite", async function (s) {
+      const entry = await s("outbox").get(seq);
+      if (!entry) { return; }
+      await s("outbox").delete(seq);
+      if (entry.kind === "photo") { await s("photos").delete(entry.data.photo_id); }
+    });
+    emit("outbox"); emit("data");
+  }
+
+  // ---- sending --------------------------------------------------------------------------------------
+
+  // The next entry to send, marked as attempted in the same transaction (so no edit folds into it now).
+  function claim() {
+    return db.tx(["outbox"], "readwrite", async function (s) {
+      const entry = (await s("outbox").all()).find(function (e) { return e.state === "pending"; });
+      if (!entry) { return null; }
+      entry.attempts = (entry.attempts || 0) + 1;
+      await s("outbox").put(entry);
+      return entry;
+    });
+  }
+
+  // Finish an entry: drop it from the outbox and apply what the server answered, in one transaction.
+  function settle(entry, work) {
+    return db.tx(["outbox", "inspections", "photos"], "readwrite", async function (s) {
+      await s("outbox").delete(entry.seq);
+      const snap = await s("inspections").get(entry.station_id);
+      const outbox = await s("outbox").all();
+      const next = await work(s, snap, outbox);
+      if (next) { await s("inspections").put(next); }
+    });
+  }
+
+  async function inspectionId(entry) {
+    const snap = await db.get("inspections", entry.station_id);
+    if (snap && snap.id) { return snap.id; }
+    throw new Failed("服务器上还没有这个服务站的检查（开始检查未成功），请先重试“开始检查”");
+  }
+
+  async function send(entry) {
+    const d = entry.data;
+    if (entry.kind === "open") {
+      const r = ok(await call("POST", "/inspections", { json: { station_id: entry.station_id }, key: entry.id }));
+      return settle(entry, function () { return r.data; });
+    }
+    if (entry.kind === "photo") { return sendPhoto(entry); }
+    if (entry.kind === "photo_delete") { return sendDelete(entry); }
+    const id = await inspectionId(entry);
+    if (entry.kind === "answer") {
+      const body = { verdict: d.verdict, points: d.points, note: d.note, base_version: d.base_version };
+      if (entry.base_from) {  // the entry it was based on never got through: the phone last saw the server's
+        const snap = await db.get("inspections", entry.station_id);
+        body.base_version = snap.answers && snap.answers[d.code] ? snap.answers[d.code].version : null;
+      }
+      if (d.resolves) { body.resolves = d.resolves; }
+      const r = await call("PUT", "/inspections/" + id + "/answers/" + encodeURIComponent(d.code), { json: body, key: entry.id });
+      if (r.status === 409 && r.data && r.data.error && r.data.error.conflict) { return conflicted(entry, r.data.error.conflict); }
+      ok(r);
+      return settle(entry, async function (s, snap, outbox) {
+        for (const e of outbox.filter(function (x) { return x.base_from === entry.id; })) {
+          delete e.base_from; e.data.base_version = r.data.answer.version; await s("outbox").put(e);
+        }
+        snap.answers = Object.assign({}, snap.answers, { [d.code]: r.data.answer });
+        snap.score = r.data.score;
+        if (d.resolves) { snap.conflicts = (snap.conflicts || []).filter(function (c) { return c.id !== d.resolves; }); }
+        return snap;
+      });
+    }
+    if (entry.kind === "signature") {
+      const r = ok(await call("PUT", "/inspections/" + id + "/signatures/" + d.role,
+                              { json: { name: d.name, image: d.image }, key: entry.id }));
+      return settle(entry, function (s, snap) {
+        snap.signatures = Object.assign({}, snap.signatures, { [d.role]: r.data });
+        return snap;
+      });
+    }
+    if (entry.kind === "submit") {
+      const r = await call("POST", "/inspections/" + id + "/submit", { key: entry.id });
+      if (r.status === 422 && r.data && r.data.error) { throw new Failed(r.data.error.message, r.data.error.missing); }
+      ok(r);
+      return settle(entry, function () { return r.data; });
+    }
+    throw new Failed("未知的记录类型：" + entry.kind);
+  }
+
+  // Both edits stay on the server; the phone keeps its own edit (and any made after it) held beside the
+  // server's until somebody chooses.
+  function conflicted(entry, conflict) {
+    return db.tx(["outbox", "inspections"], "readwrite", async function (s) {
+      for (const e of (await s("outbox").all()).filter(function (x) {
+        return x.kind === "answer" && x.station_id === entry.station_id && x.data.code === entry.data.code &&
+          x.state !== "failed" && x.seq >= entry.seq;
+      })) {
+        delete e.base_from; e.state = "held"; e.conflict_id = conflict.id; await s("outbox").put(e);
+      }
+      const snap = await s("inspections").get(entry.station_id);
+      snap.conflicts = (snap.conflicts || []).filter(function (c) { return c.id !== conflict.id; }).concat([conflict]);
+      if (conflict.server) { snap.answers = Object.assign({}, snap.answers, { [conflict.item_code]: conflict.server }); }
+      await s("inspections").put(snap);
+    });
+  }
+
+  async function sendPhoto(entry, again) {
+    const d = entry.data;
+    const id = await inspectionId(entry);
+    if (!d.uploaded) {
+      const record = await db.get("photos", d.photo_id);
+      if (!record || !record.blob) { throw new Failed("本机保存的照片文件已丢失，请重新拍摄"); }
+      let r = ok(await call("POST", "/uploads", { json: { sha256: d.sha256, size: d.size } }));
+      let received = r.data.received, complete = r.data.complete, mismatches = 0;
+      // Resumable: start from what the server already has, so a cut upload continues from its last chunk.
+      while (!complete) {
+        emit("progress", { photo_id: d.photo_id, received: received, size: d.size });
+        r = await call("PUT", "/uploads/" + d.sha256 + "?offset=" + received,
+                       { body: record.blob.slice(received, received + CHUNK), type: "application/octet-stream" });
+        if (r.status === 409 && r.data && r.data.error && typeof r.data.error.received === "number" && mismatches++ < 3) {
+          received = r.data.error.received;
+          continue;
+        }
+        ok(r);
+        received = r.data.received; complete = r.data.complete;
+      }
+      d.uploaded = true;
+      await db.put("outbox", entry);
+    }
+    const r = await call("POST", "/inspections/" + id + "/photos", { key: entry.id, json: {
+      slot: d.slot, sha256: d.sha256, latitude: d.latitude, longitude: d.longitude, accuracy: d.accuracy,
+      position_time: d.position_time, replaces: null } });
+    if (r.status === 422 && !again && r.data && r.data.error && r.data.error.fields && r.data.error.fields.sha256) {
+      d.uploaded = false;  // the finished upload is gone from the server: send the file again
+      return sendPhoto(entry, true);
+    }
+    ok(r);
+    return settle(entry, async function (s, snap, outbox) {
+      for (const e of outbox.filter(function (x) { return x.kind === "photo_delete" && x.data.local_id === d.photo_id; })) {
+        e.data.server_id = r.data.id; await s("outbox").put(e);
+      }
+      await s("photos").delete(d.photo_id);
+      snap.photos = (snap.photos || []).filter(function (p) { return p.id !== r.data.id; }).concat([r.data]);
+      return snap;
+    });
+  }
+
+  async function sendDelete(entry) {
+    const sid = entry.data.server_id;
+    if (sid) {
+      const r = await call("DELETE", "/photos/" + sid, { key: entry.id });
+      if (r.status !== 404) { ok(r); }  // already gone is what was wanted
+    }
+    return settle(entry, async function (s, snap) {
+      if (entry.data.local_id) { await s("photos").delete(entry.data.local_id); }
+      if (!snap) { return null; }
+      snap.photos = (snap.photos || []).filter(function (p) { return p.id !== sid; });
+      return snap;
+    });
+  }
+
+  function markFailed(entry, error) {
+    return db.tx(["outbox", "photos"], "readwrite", async function (s) {
+      const outbox = await s("outbox").all();
+      if (entry.kind === "photo") {
+        const removal = outbox.find(function (e) { return e.kind === "photo_delete" && e.data.local_id === entry.data.photo_id; });
+        if (removal) {  // refused, and removed by the inspector anyway: nothing left to do
+          await s("outbox").delete(removal.seq); await s("outbox").delete(entry.seq); await s("photos").delete(entry.data.photo_id);
+          return;
+        }
+      }
+      for (const e of outbox.filter(function (x) { return x.base_from === entry.id; })) {
+        // The refused entry changed nothing: what comes after it rests on what it rested on.
+        if (entry.base_from) { e.base_from = entry.base_from; } else { delete e.base_from; e.data.base_version = entry.data.base_version; }
+        await s("outbox").put(e);
+      }
+      const current = await s("outbox").get(entry.seq);
+      if (current) {
+        current.state = "failed"; current.error = error.message; current.missing = error.missing;
+        await s("outbox").put(current);
+      }
+    });
+  }
+
+  async function refresh() {
+    const r = await call("GET", "/bootstrap");
+    if (r.status === 403) { throw new Stop(message(r, "您的账号不能进行现场检查")); }
+    ok(r);
+    await db.tx(["meta", "inspections", "outbox"], "readwrite", async function (s) {
+      await s("meta").put(Object.assign({ fetched_at: new Date().toISOString() }, r.data), "bootstrap");
+      await s("inspections").clear();
+      const open = {};
+      for (const inspection of r.data.inspections) {
+        await s("inspections").put(inspection);
+        (inspection.conflicts || []).forEach(function (c) { open[c.id] = true; });
+      }
+      // A conflict settled elsewhere (by the leader, or on another phone) has no choice left to make here.
+      for (const e of await s("outbox").all()) {
+        if (e.state === "held" && !open[e.conflict_id]) { await s("outbox").delete(e.seq); }
+      }
+    });
+  }
+
+  async function runOnce() {
+    emit("status", { state: "syncing" });
+    let sent = 0;
+    try {
+      await fetchSession();
+      for (;;) {
+        const entry = await claim();
+        if (!entry) { break; }
+        try {
+          await send(entry);
+          sent += 1;
+        } catch (error) {
+          if (!(error instanceof Failed)) { throw error; }
+          await markFailed(entry, error);
+        }
+        emit("outbox"); emit("data");
+      }
+      await refresh();
+      await db.put("meta", new Date().toISOString(), "last_sync");
+      emit("status", { state: "done", sent: sent });
+    } catch (error) {
+      if (error instanceof Stop) { emit("status", { state: "stopped", message: error.message, login: error.login }); }
+      else { emit("status", { state: "stopped", message: "同步出错：" + (error && error.message || error) }); }
+    }
+    emit("outbox"); emit("data");
+  }
+
+  // One run at a time (across tabs too, where Web Locks exist); a request during a run queues one more.
+  function sync() {
+    if (running) { again = true; return running; }
+    emit("running", true);
+    running = (async function () {
+      do {
+        again = false;
+        if (navigator.locks) { await navigator.locks.request(lockName, runOnce); } else { await runOnce(); }
+      } while (again);
+    })().finally(function () { running = null; emit("running", false); });
+    return running;
+  }
+
+  let timer = null;
+  function schedule() {
+    clearTimeout(timer);
+    timer = setTimeout(sync, 300);  // a burst of taps makes one run
+  }
+
+  async function counts() {
+    const outbox = await db.all("outbox");
+    return { waiting: outbox.length, failed: outbox.filter(function (e) { return e.state === "failed"; }).length,
+             held: outbox.filter(function (e) { return e.state === "held"; }).length };
+  }
+
+  ns.data = {
+    init: function (database, apiRoot, user) { db = database; api = apiRoot; userId = user; lockName = "inspect-sync-" + user; },
+    on: function (fn) { listeners.push(fn); },
+    loadAll: loadAll, stationState: stationState, counts: counts, sync: sync,
+    open: function (stationId) { return change("open", stationId, {}); },
+    answer: function (stationId, code, answer) { return change("answer", stationId, Object.assign({ code: code }, answer)); },
+    sign: function (stationId, role, name, image) {
+      return change("signature", stationId, { role: role, name: name, image: image, signed_at: new Date().toISOString() });
+    },
+    submit: function (stationId) { return change("submit", stationId, {}); },
+    addPhoto: addPhoto, removePhoto: removePhoto, resolveConflict: resolveConflict, retryFailed: retryFailed,
+    discard: discard,
+    meta: function (key, value) { return value === undefined ? db.get("meta", key) : db.put("meta", value, key); },
+  };
+})(window.Inspect);
