@@ -7,14 +7,14 @@ BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install fonts chromium migrate seed lint clean
+.PHONY: run test install fonts test-tools migrate seed clean
 
 run: install fonts migrate seed
 	@$(FLASK) demo logins
 	@echo "服务地址: http://$(HOST):$(PORT)/"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: install fonts chromium
+test: install fonts test-tools
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 install: $(STAMP)
@@ -35,14 +35,17 @@ fonts:
 		echo "缺少中文字体：请以 root 运行 'apt-get install fonts-noto-cjk'（或 fonts-wqy-microhei），否则中文会显示为方框。"; \
 	fi
 
-# The browser tests drive Debian's Chromium; Playwright's own browser download is not used.
-chromium:
-	@if [ -x /usr/bin/chromium ]; then :; \
+# The browser tests drive Debian's Chromium (Playwright's own browser download is not used); the PDF
+# tests use poppler's pdftoppm, pdftotext and pdfsig, and openssl checks the signatures.
+TEST_TOOLS := /usr/bin/chromium:chromium /usr/bin/pdfsig:poppler-utils /usr/bin/openssl:openssl
+test-tools:
+	@missing=""; for pair in $(TEST_TOOLS); do [ -x "$${pair%%:*}" ] || missing="$$missing $${pair##*:}"; done; \
+	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "Installing Chromium for the browser tests..."; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		echo "Installing test tools:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	else \
-		echo "缺少 Chromium：请以 root 运行 'apt-get install chromium'，浏览器测试需要 /usr/bin/chromium。"; exit 1; \
+		echo "缺少测试工具：请以 root 运行 'apt-get install$$missing'"; exit 1; \
 	fi
 
 migrate: install
