@@ -15,6 +15,8 @@ OWN, OTHER = 1, 2
     (Role.INSPECTOR, Action.VIEW_INSPECTION, Decision.ALLOW),
     (Role.LEADER, Action.INSPECT, Decision.FORBIDDEN),
     (Role.LEADER, Action.VIEW_INSPECTION, Decision.ALLOW),
+    (Role.LEADER, Action.REVIEW, Decision.ALLOW),
+    (Role.INSPECTOR, Action.REVIEW, Decision.FORBIDDEN),
     (Role.LEADER, Action.VIEW_DIRECTORY, Decision.ALLOW),
     (Role.LEADER, Action.EDIT_STATION, Decision.ALLOW),
     (Role.LEADER, Action.IMPORT_DIRECTORY, Decision.ALLOW),
@@ -39,6 +41,7 @@ def test_district_roles_never_learn_of_another_district(role, action):
     (Action.MANAGE_USERS, Decision.FORBIDDEN),
     (Action.INSPECT, Decision.FORBIDDEN),
     (Action.VIEW_INSPECTION, Decision.ALLOW),
+    (Action.REVIEW, Decision.FORBIDDEN),
 ])
 def test_city_reads_every_district_and_changes_nothing(action, expected):
     assert decide(Actor(Role.CITY, None), action, OTHER) is expected

@@ -13,6 +13,7 @@ class InspectionStatus(StrEnum):
     IN_PROGRESS = "in_progress"
     SUBMITTED = "submitted"
     RETURNED = "returned"
+    ACCEPTED = "accepted"
 
     @property
     def label(self) -> str:
@@ -23,6 +24,7 @@ STATUS_LABELS = {
     InspectionStatus.IN_PROGRESS: "进行中",
     InspectionStatus.SUBMITTED: "已提交",
     InspectionStatus.RETURNED: "已退回",
+    InspectionStatus.ACCEPTED: "已审核通过",
 }
 NOT_STARTED_LABEL = "未检查"
 
@@ -39,6 +41,35 @@ class SignatureRole(StrEnum):
 def is_editable(status: InspectionStatus) -> bool:
     """The inspector may change an inspection until it is submitted, and again once it is returned."""
     return status in (InspectionStatus.IN_PROGRESS, InspectionStatus.RETURNED)
+
+
+class ReviewError(ValueError):
+    """A review step the inspection's state does not allow; the message is Chinese."""
+
+
+def check_review(status: InspectionStatus, decision: str, comment: str) -> None:
+    """Whether the leader may accept or return an inspection in this state, with this comment."""
+    if decision == "accept":
+        if status is not InspectionStatus.SUBMITTED:
+            raise ReviewError("只能审核通过已提交的检查")
+    elif decision == "return":
+        if status not in (InspectionStatus.SUBMITTED, InspectionStatus.ACCEPTED):
+            raise ReviewError("只能退回已提交或已审核通过的检查")
+        if not comment.strip():
+            raise ReviewError("退回时请写明需要补正的内容")
+        if len(comment) > 1000:
+            raise ReviewError("退回意见不能超过1000个字")
+    else:
+        raise ReviewError("未知的审核操作")
+
+
+def may_recommend(status: InspectionStatus, eligible: bool) -> str | None:
+    """Why a station cannot be recommended as 示范站 now, or None when it can."""
+    if status not in (InspectionStatus.SUBMITTED, InspectionStatus.ACCEPTED):
+        return "只能推荐已提交的检查"
+    if not eligible:
+        return "得分达到示范站标准（90分及以上且无关键项不符合）的服务站才能推荐为示范站"
+    return None
 
 
 def required_slots(template: ChecklistTemplate, answers: Mapping[str, Answer]) -> list[str]:

@@ -38,6 +38,7 @@ class Action(StrEnum):
     VIEW_CAMPAIGNS = "view_campaigns"
     INSPECT = "inspect"  # start, answer, photograph, sign and submit an inspection
     VIEW_INSPECTION = "view_inspection"  # read an inspection, its photos and signatures
+    REVIEW = "review"  # accept, return and recommend the district's inspections
 
 
 class Decision(Enum):
@@ -57,7 +58,8 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.INSPECTOR: frozenset({Action.VIEW_DIRECTORY, Action.EXPORT_DIRECTORY, Action.VIEW_CAMPAIGNS,
                                Action.INSPECT, Action.VIEW_INSPECTION}),
     Role.LEADER: frozenset({Action.VIEW_DIRECTORY, Action.EXPORT_DIRECTORY, Action.EDIT_STATION,
-                            Action.IMPORT_DIRECTORY, Action.VIEW_CAMPAIGNS, Action.VIEW_INSPECTION}),
+                            Action.IMPORT_DIRECTORY, Action.VIEW_CAMPAIGNS, Action.VIEW_INSPECTION,
+                            Action.REVIEW}),
     Role.CITY: frozenset({Action.VIEW_DIRECTORY, Action.EXPORT_DIRECTORY, Action.VIEW_CAMPAIGNS,
                           Action.VIEW_INSPECTION}),
     Role.ADMIN: frozenset(Action),

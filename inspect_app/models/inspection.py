@@ -39,11 +39,15 @@ class Inspection(Base):
     score: Mapped[float] = mapped_column(default=0.0)  # rescaled to 100, one decimal
     outcome: Mapped[Outcome | None] = mapped_column(str_enum(Outcome, 30))
     failed_critical: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    return_comment: Mapped[str | None] = mapped_column(Text)
+    recommended_demonstration: Mapped[bool] = mapped_column(default=False)
 
     station: Mapped[Station] = relationship()
     campaign: Mapped[Campaign] = relationship()
     checklist_version: Mapped[ChecklistVersion] = relationship()
-    inspector: Mapped[User] = relationship()
+    inspector: Mapped[User] = relationship(foreign_keys=[inspector_id])
     answers: Mapped[list[InspectionAnswer]] = relationship(back_populates="inspection", cascade="all, delete-orphan")
     photos: Mapped[list[Photo]] = relationship(back_populates="inspection", order_by="Photo.id")
     signatures: Mapped[list[Signature]] = relationship(back_populates="inspection", cascade="all, delete-orphan")

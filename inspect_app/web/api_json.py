@@ -81,6 +81,8 @@ def inspection_json(inspection: Inspection, conflicts: list[AnswerConflict], nam
         "score": score_json(inspections.score_of(inspection, template)),
         "missing": inspections.missing(inspection),
         "submitted_at": _iso(inspection.submitted_at),
+        "return_comment": inspection.return_comment,
+        "recommended_demonstration": inspection.recommended_demonstration,
     }
 
 

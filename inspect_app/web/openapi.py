@@ -104,14 +104,16 @@ SCHEMAS: dict[str, Any] = {
         "image": {"type": "string", "description": "data:image/png;base64,… 手写签名"}}},
     "Inspection": {"type": "object", "properties": {
         "id": ID, "station_id": ID, "campaign_id": ID,
-        "status": {"type": "string", "enum": ["in_progress", "submitted", "returned"]},
+        "status": {"type": "string", "enum": ["in_progress", "submitted", "returned", "accepted"]},
         "status_label": {"type": "string"}, "editable": {"type": "boolean"},
         "answers": {"type": "object", "additionalProperties": _ref("Answer")},
         "conflicts": {"type": "array", "items": _ref("Conflict")},
         "photos": {"type": "array", "items": _ref("Photo")},
         "signatures": {"type": "object", "additionalProperties": _ref("Signature")},
         "score": _ref("Score"), "missing": {"type": "array", "items": {"type": "string"}},
-        "submitted_at": {"type": ["string", "null"], "format": "date-time"}}},
+        "submitted_at": {"type": ["string", "null"], "format": "date-time"},
+        "return_comment": {"type": ["string", "null"], "description": "分管领导退回时写的补正意见"},
+        "recommended_demonstration": {"type": "boolean"}}},
     "Bootstrap": {"type": "object", "properties": {
         "server_time": {"type": "string", "format": "date-time"},
         "campaign": {"type": ["object", "null"], "properties": {

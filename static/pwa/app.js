@@ -5,8 +5,10 @@
   if (!root) { return; }
   const view = document.getElementById("view");
   const rules = ns.rules, data = ns.data;
-  const STATUS = { not_started: "未检查", in_progress: "进行中", submitted: "已提交", returned: "已退回" };
-  const ACTION = { not_started: "开始检查", in_progress: "继续检查", returned: "修改并重新提交", submitted: "查看检查" };
+  const STATUS = { not_started: "未检查", in_progress: "进行中", submitted: "已提交", returned: "已退回",
+                   accepted: "已审核通过" };
+  const ACTION = { not_started: "开始检查", in_progress: "继续检查", returned: "修改并重新提交", submitted: "查看检查",
+                   accepted: "查看检查" };
   const MAX_PHOTO = 20 * 1024 * 1024;
   let all = null, here = null, query = "", waiting = 0, current = null, blobUrls = {};
 
@@ -191,7 +193,7 @@
         result ? h("span", { class: "tag" }, "当前 " + result.score + " 分") : null,
         st.waiting ? h("span", { class: "tag warn" }, st.waiting + " 条待同步") : null,
         st.conflicts.length ? h("span", { class: "tag off" }, "有冲突待选择") : null),
-      h("button", { class: "button wide " + (st.status === "submitted" ? "" : "primary"), type: "button",
+      h("button", { class: "button wide " + (st.status === "submitted" || st.status === "accepted" ? "" : "primary"), type: "button",
                     onclick: function () { openStation(s.id, st.status); } }, ACTION[st.status]));
   }
 
@@ -233,6 +235,8 @@
       h("p", null, h("a", { href: "#/" }, "← 返回")),
       h("h1", null, s.name),
       h("p", { class: "muted", id: "station-head" }),
+      st.status === "returned" && st.inspection && st.inspection.return_comment ?
+        h("div", { class: "flash flash-warning", role: "alert" }, h("b", null, "分管领导退回补正："), st.inspection.return_comment) : null,
       h("div", { class: "scorebar", id: "scorebar", "aria-live": "polite" }),
       h("div", { id: "conflicts" }),
       h("div", { id: "failed-box" }),
@@ -517,10 +521,11 @@
 
   function updateSubmit(st) {
     const box = document.getElementById("submit");
-    if (st.status === "submitted") {
+    if (st.status === "submitted" || st.status === "accepted") {
       fill(box, [h("h2", null, "提交"), h("p", { id: "submitted-note" }, st.submitPending ?
         "已提交，保存在本机，联网后自动发送到服务器。" :
-        "已于 " + when(st.inspection && st.inspection.submitted_at) + " 提交，等待分管领导审核。")]);
+        "已于 " + when(st.inspection && st.inspection.submitted_at) + " 提交，" +
+        (st.status === "accepted" ? "分管领导已审核通过。" : "等待分管领导审核。"))]);
       return;
     }
     const missing = missingOf(st);

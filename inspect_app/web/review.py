@@ -1,0 +1,65 @@
+"""The leader's review pages: the district's campaign at a glance, accept, return, recommend."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from ..domain.checklist import OUTCOME_LABELS
+from ..domain.permissions import Action, district_scope
+from ..services import Invalid, campaigns, directory, review
+from .context import actor, allow, get_session
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+
+
+def _guard() -> None:
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+
+
+@bp.route("/")
+@login_required
+def overview():
+    allow(Action.REVIEW)
+    session = get_session()
+    districts = directory.districts_for(session, actor())
+    chosen = district_scope(actor()) or request.args.get("district", type=int) or districts[0].id
+    district = next((d for d in districts if d.id == chosen), None)
+    if district is None:
+        abort(404)
+    campaign = campaigns.current_campaign(session)
+    data = review.district_overview(session, actor(), district.id, campaign) if campaign else None
+    slots = {s.code: s.label for s in campaigns.template_of(campaign.checklist_version).photo_slots} if campaign else {}
+    return render_template("review/overview.html", district=district, districts=districts, campaign=campaign,
+                           data=data, outcomes=OUTCOME_LABELS, slot_labels=slots)
+
+
+@bp.route("/inspections/<id:inspection_id>/decision", methods=["POST"])
+@login_required
+def decide(inspection_id: int):
+    _guard()
+    decision = request.form.get("decision", "")
+    try:
+        inspection = review.review(get_session(), actor(), current_user.id, inspection_id, decision,
+                                   request.form.get("comment", ""))
+    except Invalid as error:
+        flash("；".join(error.errors.values()), "error")
+        return redirect(url_for("inspect.checklist", inspection_id=inspection_id, _anchor="review"))
+    flash("已审核通过。" if decision == "accept" else "已退回检查员补正。", "success")
+    return redirect(url_for(".overview", district=inspection.station.district_id))
+
+
+@bp.route("/inspections/<id:inspection_id>/recommend", methods=["POST"])
+@login_required
+def recommend(inspection_id: int):
+    _guard()
+    wanted = request.form.get("recommended") == "1"
+    try:
+        review.recommend(get_session(), actor(), inspection_id, wanted)
+    except Invalid as error:
+        flash("；".join(error.errors.values()), "error")
+    else:
+        flash("已推荐为示范站。" if wanted else "已取消示范站推荐。", "success")
+    return redirect(url_for("inspect.checklist", inspection_id=inspection_id, _anchor="review"))
