@@ -37,3 +37,34 @@ def test_downgrade_and_upgrade_again_on_a_fresh_sqlite(tmp_path):
         inspect(engine).get_table_names())
     assert migrate.schema_differences(engine) == []
     engine.dispose()
+
+
+def test_upgrading_a_database_that_holds_inspections(tmp_path):
+    """Batch migrations on SQLite rebuild tables: rows pointing at them must survive."""
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    migrate.upgrade(url, "0003")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        run = connection.exec_driver_sql
+        run("INSERT INTO checklist_versions (name, version, content, content_sha256, created_at) "
+            "VALUES ('t', '1', '{}', 'x', '2026-01-01 00:00:00')")
+        run("INSERT INTO campaigns (name, starts_on, deadline, checklist_version_id, created_at) "
+            "VALUES ('c', '2026-09-01', '2026-12-01', 1, '2026-01-01 00:00:00')")
+        run("INSERT INTO users (username, display_name, role, district_id, password_hash, active, session_version,"
+            " created_at) VALUES ('u', 'u', 'inspector', 1, 'h', 1, 1, '2026-01-01 00:00:00')")
+        run("INSERT INTO stations (number, name, host_organisation, host_type, district_id, address, staff_full_time,"
+            " staff_part_time, is_odr, is_demonstration, status, created_at, updated_at) VALUES ('S1', 's', 'h',"
+            " 'mall', 1, 'a', 0, 0, 0, 0, 'registered', '2026-01-01 00:00:00', '2026-01-01 00:00:00')")
+        run("INSERT INTO inspections (station_id, campaign_id, checklist_version_id, inspector_id, status, started_at,"
+            " updated_at, points, maximum, score, failed_critical) VALUES (1, 1, 1, 1, 'submitted',"
+            " '2026-01-01 00:00:00', '2026-01-01 00:00:00', 8, 100, 8.0, '[]')")
+        run("INSERT INTO inspection_answers (inspection_id, item_code, verdict, version, updated_at, updated_by_id)"
+            " VALUES (1, 'A1', 'pass', 1, '2026-01-01 00:00:00', 1)")
+    engine.dispose()
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        row = connection.exec_driver_sql("SELECT status, recommended_demonstration FROM inspections").one()
+        answers = connection.exec_driver_sql("SELECT count(*) FROM inspection_answers").scalar()
+    engine.dispose()
+    assert tuple(row) == ("submitted", 0) and answers == 1
