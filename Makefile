@@ -36,8 +36,10 @@ fonts:
 	fi
 
 # The browser tests drive Debian's Chromium (Playwright's own browser download is not used); the PDF
-# tests use poppler's pdftoppm, pdftotext and pdfsig, and openssl checks the signatures.
-TEST_TOOLS := /usr/bin/chromium:chromium /usr/bin/pdfsig:poppler-utils /usr/bin/openssl:openssl
+# tests use poppler's pdftoppm, pdftotext and pdfsig (certutil makes its trust store), and openssl checks the
+# signatures.
+TEST_TOOLS := /usr/bin/chromium:chromium /usr/bin/pdfsig:poppler-utils /usr/bin/openssl:openssl \
+              /usr/bin/certutil:libnss3-tools
 test-tools:
 	@missing=""; for pair in $(TEST_TOOLS); do [ -x "$${pair%%:*}" ] || missing="$$missing $${pair##*:}"; done; \
 	if [ -z "$$missing" ]; then :; \
