@@ -30,6 +30,18 @@ def _secret_key(instance: Path, env: Mapping[str, str], production: bool) -> str
     return key
 
 
+def _ca_passphrase(instance: Path, env: Mapping[str, str], production: bool) -> str:
+    """The passphrase that encrypts the city CA's private key at rest."""
+    given = env.get("PKI_CA_PASSPHRASE", "").strip()
+    if given or production:
+        return given  # production without one: `flask pki init` refuses with a clear message
+    path = instance / "ca_passphrase"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(32), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
 def _database_url(instance: Path, env: Mapping[str, str]) -> str:
     url = env.get("DATABASE_URL", "").strip()
     if not url:
@@ -80,6 +92,8 @@ def load_config(overrides: Mapping[str, Any] | None = None,
         "PASSWORD_TIME_COST": 3,
         "PASSWORD_MEMORY_COST": 64 * 1024,
     }
+    if "PKI_CA_PASSPHRASE" not in overrides:
+        config["PKI_CA_PASSPHRASE"] = _ca_passphrase(instance, env, production)
     if "SECRET_KEY" not in overrides:
         config["SECRET_KEY"] = _secret_key(instance, env, production)
     config.update(overrides)

@@ -1,0 +1,88 @@
+"""Keys and evidence bundles: the city's authority, leaders' signing certificates, signed bundle versions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base
+from .campaign import Campaign
+from .district import District
+from .types import UTCDateTime, str_enum, utcnow
+from .user import User
+
+
+class CertificateAuthority(Base):
+    """The city's root CA: its certificate and its private key, encrypted at rest."""
+
+    __tablename__ = "certificate_authorities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_pem: Mapped[bytes] = mapped_column(LargeBinary)
+    encrypted_key_pem: Mapped[bytes] = mapped_column(LargeBinary)
+    fingerprint_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SigningCertificate(Base):
+    """A leader's certificate, bound to the user and the district; the key is encrypted under the signing PIN."""
+
+    __tablename__ = "signing_certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
+    serial: Mapped[str] = mapped_column(String(60), unique=True)  # decimal text: x509 serials exceed 64 bits
+    certificate_pem: Mapped[bytes] = mapped_column(LargeBinary)
+    encrypted_key_pem: Mapped[bytes] = mapped_column(LargeBinary)
+    fingerprint_sha256: Mapped[str] = mapped_column(String(64))
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime)
+    not_after: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+    district: Mapped[District] = relationship()
+
+
+class BundleStatus(StrEnum):
+    BUILDING = "building"
+    READY = "ready"  # built, previewable, not yet signed
+    SIGNED = "signed"
+    FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return {"building": "生成中", "ready": "待签字", "signed": "已签字", "failed": "生成失败"}[self.value]
+
+
+class Bundle(Base):
+    """One version of a district's evidence bundle for a campaign; once signed it never changes."""
+
+    __tablename__ = "bundles"
+    __table_args__ = (UniqueConstraint("district_id", "campaign_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    version: Mapped[int]
+    status: Mapped[BundleStatus] = mapped_column(str_enum(BundleStatus), default=BundleStatus.BUILDING)
+    progress: Mapped[int] = mapped_column(default=0)  # percent, for the progress bar
+    narrative: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    preview_key: Mapped[str | None] = mapped_column(String(120))  # the unsigned report.pdf
+    archive_key: Mapped[str | None] = mapped_column(String(120))  # the signed ZIP
+    archive_sha256: Mapped[str | None] = mapped_column(String(64))
+    archive_size: Mapped[int | None]
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    certificate_id: Mapped[int | None] = mapped_column(ForeignKey("signing_certificates.id"))
+
+    district: Mapped[District] = relationship()
+    campaign: Mapped[Campaign] = relationship()
+    certificate: Mapped[SigningCertificate | None] = relationship()
