@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import select
 
 from inspect_app.domain.checklist import parse_template
 from inspect_app.domain.inspections import InspectionStatus
