@@ -65,7 +65,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from .cli import checklist, database, demo, photos, pki, users
+    from .cli import bundle, checklist, database, demo, photos, pki, users
 
-    for module in (database, users, demo, checklist, photos, pki):
+    for module in (database, users, demo, checklist, photos, pki, bundle):
         app.cli.add_command(module.group)

@@ -44,6 +44,20 @@ class FileStore:
         _fsync_directory(target.parent)  # makes the rename itself survive a power cut
         return key
 
+    def put_file(self, source: Path, suffix: str) -> str:
+        """Move a finished file (on the same file system) into the store without reading it into memory."""
+        if not _SUFFIX.fullmatch(suffix):
+            raise ValueError(f"invalid suffix: {suffix!r}")
+        digest = _sha256_of(source)
+        key = f"{digest[:2]}/{digest[2:4]}/{digest}.{suffix}"
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with source.open("rb") as stream:
+            os.fsync(stream.fileno())
+        os.replace(source, target)
+        _fsync_directory(target.parent)
+        return key
+
     def path(self, key: str) -> Path:
         """The file's path for a well-formed key; ValueError for anything else."""
         match = _KEY.fullmatch(key) if isinstance(key, str) else None

@@ -349,3 +349,10 @@ def test_signature_png_is_checked_and_re_encoded():
         with pytest.raises(PhotoRejected, match=message):
             check_signature_png(bad)
 
+
+
+def test_truncated_photos_stay_refused_once_the_report_module_is_loaded():
+    import inspect_app.report  # noqa: F401  -- WeasyPrint flips a Pillow global on import
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False

@@ -27,8 +27,10 @@ def live_server(app):
     thread.join(timeout=5)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # Per module, not per session: Playwright's sync API keeps an event loop running while it is open, and
+    # code that calls asyncio.run() (pyHanko's signing) cannot run inside one.
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():

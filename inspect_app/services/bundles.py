@@ -1,0 +1,183 @@
+"""Use cases of the evidence bundle: build a preview, sign it off into an immutable ZIP, list versions."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .. import pki, signatures, spreadsheet
+from ..archive import ArchiveWriter
+from ..domain.inspections import InspectionStatus
+from ..domain.manifest import DIRECTORY, MANIFEST, REPORT, SIGNATURE, manifest_json
+from ..domain.permissions import Action, Actor
+from ..filestore import FileStore
+from ..imaging import PhotoRejected, check_signature_png
+from ..models import Bundle, BundleStatus, Campaign, District, Inspection, Station, User
+from ..models.types import utcnow
+from ..report import create_pdf
+from ..seal import seal_png
+from . import Invalid, NotFound, keys
+from .access import require
+from .report_data import ReportData, gather_report
+from .report_render import render_report_html
+
+DIRECTORY_HEADERS = ["站点编号", "服务站名称", "依托单位", "依托单位类型", "所属监管所", "地址", "联系电话", "得分", "结论"]
+DIRECTORY_WIDTHS = [16, 34, 30, 12, 20, 36, 16, 8, 14]
+
+
+def versions(session: Session, actor: Actor, district_id: int, campaign_id: int) -> list[Bundle]:
+    """Every version of the district's bundle for the campaign, newest first."""
+    require(actor, Action.REVIEW, district_id)
+    return list(session.scalars(select(Bundle).where(Bundle.district_id == district_id,
+                                                     Bundle.campaign_id == campaign_id)
+                                .order_by(Bundle.version.desc())))
+
+
+def get_bundle(session: Session, actor: Actor, bundle_id: int) -> Bundle:
+    bundle = session.get(Bundle, bundle_id)
+    if bundle is None:
+        raise NotFound()
+    require(actor, Action.VIEW_INSPECTION, bundle.district_id)
+    return bundle
+
+
+def start_draft(session: Session, actor: Actor, user_id: int, district_id: int, campaign_id: int,
+                narrative: str) -> Bundle:
+    """A bundle to build: the open draft is reused; after a signed version a new version begins."""
+    require(actor, Action.REVIEW, district_id)
+    narrative = (narrative or "").strip()
+    if len(narrative) > 20000:
+        raise Invalid({"narrative": "文字说明不能超过20000字"})
+    latest = session.scalar(select(Bundle).where(Bundle.district_id == district_id, Bundle.campaign_id == campaign_id)
+                            .order_by(Bundle.version.desc()).limit(1))
+    if latest is not None and latest.status is not BundleStatus.SIGNED:
+        latest.narrative, latest.status, latest.progress, latest.error = narrative, BundleStatus.BUILDING, 0, None
+        session.commit()
+        return latest
+    bundle = Bundle(district_id=district_id, campaign_id=campaign_id, version=(latest.version + 1) if latest else 1,
+                    narrative=narrative, created_by_id=user_id)
+    session.add(bundle)
+    session.commit()
+    return bundle
+
+
+def _progress(session: Session, bundle: Bundle, percent: int) -> None:
+    bundle.progress = percent
+    session.commit()
+
+
+def _report(session: Session, store: FileStore, bundle: Bundle, leader: str, signed_at: datetime | None,
+            signature: Path | None, folder: Path) -> tuple[ReportData, bytes]:
+    data = gather_report(session, bundle.district_id, bundle.campaign_id, leader_name=leader,
+                         narrative=bundle.narrative, store=store, signed_at=signed_at)
+    seal = folder / "seal.png"
+    seal.write_bytes(seal_png(data.bureau))
+    return data, create_pdf(render_report_html(data, leader_signature_png=signature, seal_png_path=seal))
+
+
+def build_preview(session: Session, store: FileStore, bundle_id: int, leader_name: str) -> Bundle:
+    """Render the unsigned report for the leader to check (runs off the request path)."""
+    bundle = session.get(Bundle, bundle_id)
+    try:
+        _progress(session, bundle, 10)
+        with tempfile.TemporaryDirectory() as folder:
+            _, pdf = _report(session, store, bundle, leader_name, None, None, Path(folder))
+        _progress(session, bundle, 90)
+        bundle.preview_key = store.put(pdf, "pdf")
+        bundle.status, bundle.progress = BundleStatus.READY, 100
+        session.commit()
+    except Exception as error:  # the page shows why; the leader can build again
+        session.rollback()
+        bundle = session.get(Bundle, bundle_id)
+        bundle.status, bundle.error = BundleStatus.FAILED, f"生成失败：{error}"
+        session.commit()
+        raise
+    return bundle
+
+
+def _pending_review(session: Session, bundle: Bundle) -> int:
+    return session.scalar(select(func.count()).select_from(Inspection).join(Station).where(
+        Station.district_id == bundle.district_id, Inspection.campaign_id == bundle.campaign_id,
+        Inspection.status == InspectionStatus.SUBMITTED)) or 0
+
+
+def sign_off(session: Session, actor: Actor, store: FileStore, user: User, bundle_id: int, pin: str,
+             drawn_signature: bytes, work_dir: Path, now: datetime | None = None) -> Bundle:
+    """Sign the bundle with the leader's certificate: report.pdf (PAdES), the directory, the original photos
+    and a manifest with a detached CMS signature, in one ZIP that never changes afterwards."""
+    bundle = get_bundle(session, actor, bundle_id)
+    require(actor, Action.REVIEW, bundle.district_id)
+    if bundle.status is not BundleStatus.READY:
+        raise Invalid("证据包尚未生成完毕，或已经签字")
+    pending = _pending_review(session, bundle)
+    if pending:
+        raise Invalid(f"还有{pending}个检查等待审核，请先审核通过或退回")
+    certificate = keys.usable_certificate(session, user, now)
+    if certificate is None or certificate.district_id != bundle.district_id:
+        raise Invalid("您没有可用的签名证书，请联系系统管理员签发")
+    ca = keys.authority(session)
+    try:
+        pki.load_signing_key(certificate.encrypted_key_pem, pin)
+        drawn = check_signature_png(drawn_signature)
+    except pki.WrongPin:
+        raise Invalid({"pin": "签名PIN错误"}) from None
+    except PhotoRejected as error:
+        raise Invalid({"signature": str(error)}) from None
+    signed_at = (now or utcnow()).replace(microsecond=0)
+    with tempfile.TemporaryDirectory(dir=work_dir) as folder:
+        folder = Path(folder)
+        signature_file = folder / "signature.png"
+        signature_file.write_bytes(drawn)
+        data, pdf = _report(session, store, bundle, user.display_name, signed_at, signature_file, folder)
+        signed_pdf = signatures.sign_pdf(pdf, certificate_pem=certificate.certificate_pem,
+                                         ca_certificate_pem=ca.certificate_pem,
+                                         encrypted_key_pem=certificate.encrypted_key_pem, pin=pin,
+                                         signer_name=user.display_name, signing_time=signed_at)
+        target = folder / "bundle.zip"
+        archive = ArchiveWriter(target)
+        archive.add_bytes(REPORT, signed_pdf)
+        archive.add_bytes(DIRECTORY, spreadsheet.write_workbook("名录表", DIRECTORY_HEADERS, [
+            [r.number, r.name, r.host, r.host_type, r.office, r.address, r.phone, r.score, r.outcome_label]
+            for r in data.directory], DIRECTORY_WIDTHS))
+        included = _included(session, bundle)
+        for station, inspection in included:
+            counts: dict[str, int] = {}
+            for photo in sorted(inspection.photos, key=lambda p: (p.slot, p.id)):
+                counts[photo.slot] = counts.get(photo.slot, 0) + 1
+                extension = photo.original_key.rsplit(".", 1)[-1]
+                archive.add_file(f"photos/{station.number}/{photo.slot}-{counts[photo.slot]}.{extension}",
+                                 store.path(photo.original_key))
+        district, campaign = session.get(District, bundle.district_id), session.get(Campaign, bundle.campaign_id)
+        manifest = manifest_json(
+            bundle_id=f"{district.code}-C{campaign.id}-V{bundle.version}", version=bundle.version,
+            district={"code": district.code, "name": district.name},
+            campaign={"id": campaign.id, "name": campaign.name},
+            leader={"username": user.username, "name": user.display_name, "certificate_serial": certificate.serial},
+            signed_at=signed_at.isoformat(), files=archive.entries,
+            inspections=[{"station_number": s.number, "station_name": s.name, "status": i.status.value,
+                          "score": i.score, "outcome": i.outcome.value if i.outcome else None}
+                         for s, i in included])
+        archive.add_bytes(MANIFEST, manifest, listed=False)
+        archive.add_bytes(SIGNATURE, signatures.sign_detached_cms(
+            manifest, certificate_pem=certificate.certificate_pem, encrypted_key_pem=certificate.encrypted_key_pem,
+            pin=pin, signing_time=signed_at), listed=False)
+        archive.close()
+        size = target.stat().st_size
+        key = store.put_file(target, "zip")
+    bundle.archive_key, bundle.archive_size = key, size
+    bundle.archive_sha256 = key.rsplit("/", 1)[-1].split(".")[0]
+    bundle.status, bundle.signed_at, bundle.signed_by_id = BundleStatus.SIGNED, signed_at, user.id
+    bundle.certificate_id = certificate.id
+    session.commit()
+    return bundle
+
+
+def _included(session: Session, bundle: Bundle) -> list[tuple[Station, Inspection]]:
+    rows = session.execute(select(Station, Inspection).join(Inspection, Inspection.station_id == Station.id).where(
+        Station.district_id == bundle.district_id, Inspection.campaign_id == bundle.campaign_id,
+        Inspection.status.in_([InspectionStatus.SUBMITTED, InspectionStatus.ACCEPTED])).order_by(Station.number))
+    return [(station, inspection) for station, inspection in rows]

@@ -1,0 +1,218 @@
+"""Evidence bundles: build, sign off, verify with our command and with stock tools, detect every tampering."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import zipfile
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from inspect_app.domain.checklist import parse_template
+from inspect_app.domain.findings import Thresholds
+from inspect_app.models import Bundle
+from inspect_app.models.types import utcnow
+from inspect_app.services import Invalid, bundles, campaigns, inspections, keys, photos, review
+from inspect_app.services.bundle_verify import verify_bundle
+from inspect_app.services.demo import default_template
+from conftest import make_station, make_user
+from photo_factory import jpeg, signature_png
+
+PIN = "135790"
+TEMPLATE = parse_template(default_template())
+
+
+def accepted_inspection(session, app, campaign, station, inspector, leader, seed):
+    """An inspection answered, photographed, signed, submitted and accepted, through the use cases."""
+    store = app.extensions["filestore"]
+    inspection = inspections.open_inspection(session, inspector.actor, inspector.id, station.id, campaign)
+    for item in TEMPLATE.items:
+        points = item.points if item.scoring == "graded" else None
+        inspections.answer_item(session, inspector.actor, inspector.id, inspection.id, item.code, "pass", points)
+    for n, slot in enumerate(("signboard", "bulletin_board")):
+        photos.add_photo(session, inspector.actor, store, inspector.id, inspection.id, slot,
+                         jpeg(39.82, 109.96, seed=seed * 10 + n), None, Thresholds(), 20 * 2**20)
+    for role in ("representative", "inspector"):
+        inspections.sign(session, inspector.actor, store, inspection.id, role, "王丽", signature_png())
+    inspections.submit(session, inspector.actor, inspection.id)
+    review.review(session, leader.actor, leader.id, inspection.id, "accept")
+    return inspection
+
+
+@pytest.fixture
+def season(app, session):
+    version, _ = campaigns.load_checklist_version(session, default_template())
+    campaign = campaigns.create_campaign(session, "2026年度自查验收", date(2026, 9, 1), date(2026, 12, 15), version.id)
+    inspector = make_user(session, "inspector", "150602", username="insp.ds")
+    leader = make_user(session, "leader", "150602", username="leader.ds")
+    other_leader = make_user(session, "leader", "150603", username="leader.kbs")
+    stations = [make_station(session, "150602", name=name, latitude="39.82", longitude="109.96")
+                for name in ("东胜万达广场12315消费维权服务站", "东胜维多利超市12315消费维权服务站")]
+    for n, station in enumerate(stations):
+        accepted_inspection(session, app, campaign, station, inspector, leader, n + 1)
+    passphrase = app.config["PKI_CA_PASSPHRASE"]
+    ca = keys.init_authority(session, passphrase)
+    keys.issue_certificate(session, passphrase, leader.id, PIN)
+    keys.issue_certificate(session, passphrase, other_leader.id, PIN)
+    return {"campaign": campaign, "leader": leader, "other_leader": other_leader, "ca": ca.certificate_pem,
+            "stations": stations}
+
+
+def signed_bundle(app, session, season, tmp_path) -> tuple[Bundle, Path]:
+    leader, store = season["leader"], app.extensions["filestore"]
+    bundle = bundles.start_draft(session, leader.actor, leader.id, leader.district_id, season["campaign"].id,
+                                 "本旗区共有2个服务站，全部完成自查。")
+    bundles.build_preview(session, store, bundle.id, leader.display_name)
+    bundle = bundles.sign_off(session, leader.actor, store, leader, bundle.id, PIN, signature_png(), tmp_path)
+    path = tmp_path / "bundle.zip"
+    path.write_bytes(store.read(bundle.archive_key))
+    return bundle, path
+
+
+def rewrite(source: Path, target: Path, change) -> Path:
+    """A copy of a bundle with its members changed by `change(name, data) -> data | None` (None drops it)."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for info in old.infolist():
+            data = change(info.filename, old.read(info))
+            if data is not None:
+                new.writestr(info.filename, data)
+    return target
+
+
+def flip(data: bytes, at: int | None = None) -> bytes:
+    at = len(data) // 2 if at is None else at
+    return data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1:]
+
+
+def test_a_signed_bundle_holds_everything_and_verifies(app, session, season, tmp_path):
+    bundle, path = signed_bundle(app, session, season, tmp_path)
+    with zipfile.ZipFile(path) as archive:
+        names = sorted(archive.namelist())
+        manifest = json.loads(archive.read("manifest.json"))
+    station = season["stations"][0].number
+    assert {"report.pdf", "directory.xlsx", "manifest.json", "manifest.p7s",
+            f"photos/{station}/signboard-1.jpg", f"photos/{station}/bulletin_board-1.jpg"} <= set(names)
+    assert manifest["district"] == {"code": "150602", "name": "东胜区"} and manifest["version"] == 1
+    assert [i["score"] for i in manifest["inspections"]] == [100.0, 100.0]
+    assert {f["path"] for f in manifest["files"]} == set(names) - {"manifest.json", "manifest.p7s"}
+    check = verify_bundle(path, season["ca"], keys.revocation_list(session))
+    assert check.ok, check.problems
+    assert bundle.status.value == "signed" and bundle.signed_at is not None
+
+
+def test_stock_tools_agree(app, session, season, tmp_path):
+    _, path = signed_bundle(app, session, season, tmp_path)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    with zipfile.ZipFile(path) as archive:
+        archive.extractall(folder)
+    (folder / "city-ca.pem").write_bytes(season["ca"])
+    openssl = subprocess.run(["openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", "manifest.p7s",
+                              "-content", "manifest.json", "-CAfile", "city-ca.pem", "-purpose", "any",
+                              "-out", "/dev/null"], cwd=folder, capture_output=True, text=True)
+    assert openssl.returncode == 0, openssl.stderr
+    pdfsig = subprocess.run(["pdfsig", "report.pdf"], cwd=folder, capture_output=True, text=True).stdout
+    assert "Signature Validation: Signature is Valid." in pdfsig and "Total document signed" in pdfsig
+    text = subprocess.run(["pdftotext", "report.pdf", "-"], cwd=folder, capture_output=True, text=True).stdout
+    assert "东胜万达广场12315消费维权服务站" in text and "东胜维多利超市12315消费维权服务站" in text
+    pages = subprocess.run(["pdftoppm", "-r", "40", "-png", str(folder / "report.pdf"), str(folder / "page")],
+                           capture_output=True, text=True)
+    assert pages.returncode == 0 and len(list(folder.glob("page-*.png"))) >= 4
+
+
+@pytest.mark.parametrize("change, reason", [
+    (lambda n, d: flip(d) if n.startswith("photos/") and n.endswith("signboard-1.jpg") else d, "内容与清单不符"),
+    (lambda n, d: flip(d, 2000) if n == "report.pdf" else d, "report.pdf"),
+    (lambda n, d: d.replace(b'"score": 100.0', b'"score": 99.0', 1) if n == "manifest.json" else d,
+     "manifest.p7s"),
+    (lambda n, d: None if n == "directory.xlsx" else d, "directory.xlsx：清单中列出的文件缺失"),
+])
+def test_every_tampering_is_found_with_its_reason(app, session, season, tmp_path, change, reason):
+    _, path = signed_bundle(app, session, season, tmp_path)
+    tampered = rewrite(path, tmp_path / "tampered.zip", change)
+    check = verify_bundle(tampered, season["ca"], keys.revocation_list(session))
+    assert not check.ok and any(reason in p for p in check.problems), check.problems
+
+
+def test_an_added_file_is_found(app, session, season, tmp_path):
+    _, path = signed_bundle(app, session, season, tmp_path)
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("photos/extra.jpg", jpeg(seed=99))
+    check = verify_bundle(path, season["ca"], {})
+    assert check.problems == ["photos/extra.jpg：清单中没有的多余文件"]
+
+
+def test_a_bundle_re_signed_by_another_districts_leader_is_refused(app, session, season, tmp_path):
+    from inspect_app import signatures
+
+    _, path = signed_bundle(app, session, season, tmp_path)
+    other = keys.usable_certificate(session, season["other_leader"])
+    resigned = rewrite(path, tmp_path / "resigned.zip", lambda n, d: signatures.sign_detached_cms(
+        zipfile.ZipFile(path).read("manifest.json"), certificate_pem=other.certificate_pem,
+        encrypted_key_pem=other.encrypted_key_pem, pin=PIN) if n == "manifest.p7s" else d)
+    check = verify_bundle(resigned, season["ca"], {})
+    assert any("签名人属于旗区 150603" in p for p in check.problems), check.problems
+
+
+def test_wrong_pin_and_revoked_certificate_sign_nothing(app, session, season, tmp_path):
+    leader, store = season["leader"], app.extensions["filestore"]
+    bundle = bundles.start_draft(session, leader.actor, leader.id, leader.district_id, season["campaign"].id, "")
+    bundles.build_preview(session, store, bundle.id, leader.display_name)
+    with pytest.raises(Invalid, match="签名PIN错误"):
+        bundles.sign_off(session, leader.actor, store, leader, bundle.id, "000000", signature_png(), tmp_path)
+    certificate = keys.usable_certificate(session, leader)
+    keys.revoke(session, certificate.id)
+    with pytest.raises(Invalid, match="没有可用的签名证书"):
+        bundles.sign_off(session, leader.actor, store, leader, bundle.id, PIN, signature_png(), tmp_path)
+    session.refresh(bundle)
+    assert bundle.status.value == "ready" and bundle.archive_key is None
+
+
+def test_a_bundle_signed_after_revocation_fails_verification(app, session, season, tmp_path):
+    _, path = signed_bundle(app, session, season, tmp_path)
+    certificate = keys.usable_certificate(session, season["leader"])
+    keys.revoke(session, certificate.id, at=utcnow() - timedelta(hours=1))  # revoked before it signed
+    check = verify_bundle(path, season["ca"], keys.revocation_list(session))
+    assert not check.ok and any("吊销" in p for p in check.problems)
+
+
+def test_after_signing_a_change_needs_a_new_version(app, session, season, tmp_path):
+    bundle, _ = signed_bundle(app, session, season, tmp_path)
+    leader = season["leader"]
+    again = bundles.start_draft(session, leader.actor, leader.id, leader.district_id, season["campaign"].id, "修订")
+    assert again.id != bundle.id and again.version == 2
+    session.refresh(bundle)
+    assert bundle.status.value == "signed" and bundle.narrative == "本旗区共有2个服务站，全部完成自查。"
+
+
+def test_the_command_line_builds_and_verifies(app, runner, session, season, tmp_path):
+    pin = tmp_path / "pin"
+    pin.write_text(PIN)
+    out = tmp_path / "cli.zip"
+    result = runner.invoke(args=["bundle", "build", "--district", "150602", "--campaign", str(season["campaign"].id),
+                                 "--sign-as", "leader.ds", "--pin-file", str(pin), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    ca = tmp_path / "city-ca.pem"
+    ca.write_bytes(season["ca"])
+    good = runner.invoke(args=["bundle", "verify", str(out), "--ca", str(ca)])
+    assert good.exit_code == 0 and "证据包完整有效" in good.output
+    broken = rewrite(out, tmp_path / "broken.zip", lambda n, d: flip(d) if n.endswith("bulletin_board-1.jpg") else d)
+    bad = runner.invoke(args=["bundle", "verify", str(broken), "--ca", str(ca)])
+    assert bad.exit_code == 1 and "bulletin_board-1.jpg：内容与清单不符" in bad.output
+    junk = tmp_path / "junk.zip"
+    junk.write_bytes(b"not a zip")
+    assert "不是有效的 ZIP" in runner.invoke(args=["bundle", "verify", str(junk), "--ca", str(ca)]).output
+
+
+def test_the_zip_is_not_read_into_memory_to_hash(tmp_path):
+    from inspect_app.archive import ArchiveWriter, read_members
+
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"x" * (3 * 2**20))
+    archive = ArchiveWriter(tmp_path / "a.zip")
+    archive.add_file("photos/a/big-1.jpg", big)
+    archive.close()
+    present, contents = read_members(tmp_path / "a.zip", [])
+    assert present["photos/a/big-1.jpg"].size == 3 * 2**20 and contents == {}
