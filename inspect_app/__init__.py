@@ -49,9 +49,9 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
-    from .web import admin, api, auth, campaigns, directory, directory_io, files, home, inspect, pwa, review
+    from .web import admin, api, auth, bundles, campaigns, directory, directory_io, files, home, inspect, pwa, review
 
-    for module in (auth, home, directory, directory_io, campaigns, inspect, review, files, api, pwa, admin):
+    for module in (auth, home, directory, directory_io, campaigns, inspect, review, bundles, files, api, pwa, admin):
         app.register_blueprint(module.bp)
     from .web import template_helpers
 

@@ -181,3 +181,31 @@ def _included(session: Session, bundle: Bundle) -> list[tuple[Station, Inspectio
         Station.district_id == bundle.district_id, Inspection.campaign_id == bundle.campaign_id,
         Inspection.status.in_([InspectionStatus.SUBMITTED, InspectionStatus.ACCEPTED])).order_by(Station.number))
     return [(station, inspection) for station, inspection in rows]
+
+
+def narrative_draft(session: Session, actor: Actor, district_id: int, campaign: Campaign) -> str:
+    """A 文字说明 written from the campaign's figures, for the leader to edit."""
+    from ..domain.checklist import OUTCOME_LABELS
+    from ..domain.narrative import StationResult, draft_narrative
+    from ..domain.scoring import Verdict
+    from ..domain.stations import StationStatus
+    from .campaigns import template_of
+
+    require(actor, Action.REVIEW, district_id)
+    district = session.get(District, district_id)
+    template = template_of(campaign.checklist_version)
+    texts = {item.code: f"{item.code} {item.text}" for item in template.items}
+    stations = session.scalar(select(func.count()).select_from(Station).where(
+        Station.district_id == district_id, Station.status != StationStatus.RETIRED)) or 0
+    results = []
+    for station, inspection in session.execute(
+            select(Station, Inspection).join(Inspection, Inspection.station_id == Station.id)
+            .where(Station.district_id == district_id, Inspection.campaign_id == campaign.id)
+            .order_by(Station.number)):
+        done = inspection.status in (InspectionStatus.SUBMITTED, InspectionStatus.ACCEPTED)
+        failed = tuple(texts.get(a.item_code, a.item_code) for a in sorted(inspection.answers, key=lambda a: a.item_code)
+                       if a.verdict is Verdict.FAIL)
+        results.append(StationResult(station.name, station.host_type.label,
+                                     OUTCOME_LABELS[inspection.outcome] if done and inspection.outcome else None,
+                                     inspection.score if done else None, failed, inspection.recommended_demonstration))
+    return draft_narrative(district.name, campaign.name, stations, results)

@@ -1,0 +1,133 @@
+"""The leader's evidence bundle: narrative, build with progress, preview, sign off, download every version."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import threading
+from pathlib import Path
+
+from flask import (Blueprint, Flask, abort, current_app, flash, jsonify, redirect, render_template, request,
+                   send_file, url_for)
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from ..db import get_session
+from ..domain.permissions import Action, district_scope
+from ..models import BundleStatus
+from ..services import Invalid, bundles, campaigns, directory, keys
+from .context import actor, allow
+
+bp = Blueprint("bundles", __name__, url_prefix="/review/bundle")
+
+
+def _build_in_background(app: Flask, bundle_id: int, leader_name: str) -> None:
+    """Builds run off the request path; the page polls their progress."""
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                bundles.build_preview(get_session(), app.extensions["filestore"], bundle_id, leader_name)
+            except Exception:  # recorded on the bundle as 生成失败 with its reason
+                app.logger.exception("bundle %s failed to build", bundle_id)
+
+    threading.Thread(target=run, name=f"bundle-{bundle_id}", daemon=True).start()
+
+
+def _district_id() -> int:
+    session = get_session()
+    districts = directory.districts_for(session, actor())
+    chosen = district_scope(actor()) or request.values.get("district", type=int) or districts[0].id
+    if chosen not in {d.id for d in districts}:
+        abort(404)
+    return chosen
+
+
+@bp.route("/", methods=["GET"])
+@login_required
+def page():
+    allow(Action.REVIEW)
+    session = get_session()
+    campaign = campaigns.current_campaign(session)
+    if campaign is None:
+        abort(404)
+    district_id = _district_id()
+    history = bundles.versions(session, actor(), district_id, campaign.id)
+    draft = history[0] if history and history[0].status is not BundleStatus.SIGNED else None
+    narrative = draft.narrative if draft and draft.narrative else bundles.narrative_draft(
+        session, actor(), district_id, campaign)
+    return render_template("review/bundle.html", campaign=campaign, history=history, draft=draft,
+                           narrative=narrative, district_id=district_id, form=FlaskForm(),
+                           certificate=keys.usable_certificate(session, current_user))
+
+
+@bp.route("/build", methods=["POST"])
+@login_required
+def build():
+    allow(Action.REVIEW)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    session = get_session()
+    campaign = campaigns.current_campaign(session)
+    district_id = _district_id()
+    try:
+        bundle = bundles.start_draft(session, actor(), current_user.id, district_id, campaign.id,
+                                     request.form.get("narrative", ""))
+    except Invalid as error:
+        flash("；".join(error.errors.values()), "error")
+        return redirect(url_for(".page", district=district_id))
+    _build_in_background(current_app._get_current_object(), bundle.id, current_user.display_name)
+    flash("正在生成证据包，请稍候。", "info")
+    return redirect(url_for(".page", district=district_id, _anchor="progress"))
+
+
+@bp.route("/<id:bundle_id>/status")
+@login_required
+def status(bundle_id: int):
+    bundle = bundles.get_bundle(get_session(), actor(), bundle_id)
+    return jsonify({"status": bundle.status.value, "label": bundle.status.label, "progress": bundle.progress,
+                    "error": bundle.error})
+
+
+@bp.route("/<id:bundle_id>/preview.pdf")
+@login_required
+def preview(bundle_id: int):
+    bundle = bundles.get_bundle(get_session(), actor(), bundle_id)
+    if not bundle.preview_key:
+        abort(404)
+    return send_file(current_app.extensions["filestore"].path(bundle.preview_key), mimetype="application/pdf",
+                     download_name=f"证据包预览-第{bundle.version}版.pdf", max_age=0)
+
+
+@bp.route("/<id:bundle_id>/download")
+@login_required
+def download(bundle_id: int):
+    bundle = bundles.get_bundle(get_session(), actor(), bundle_id)
+    if not bundle.archive_key:
+        abort(404)
+    name = f"{bundle.district.name}-{bundle.campaign.name}-证据包-第{bundle.version}版.zip"
+    return send_file(current_app.extensions["filestore"].path(bundle.archive_key), mimetype="application/zip",
+                     as_attachment=True, download_name=name, max_age=0)
+
+
+@bp.route("/<id:bundle_id>/sign", methods=["POST"])
+@login_required
+def sign(bundle_id: int):
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    drawn = request.form.get("signature", "")
+    prefix = "data:image/png;base64,"
+    try:
+        png = base64.b64decode(drawn[len(prefix):], validate=True) if drawn.startswith(prefix) else b""
+    except (binascii.Error, ValueError):
+        png = b""
+    session = get_session()
+    try:
+        bundle = bundles.sign_off(session, actor(), current_app.extensions["filestore"], current_user, bundle_id,
+                                  request.form.get("pin", "").strip(), png, Path(current_app.instance_path))
+    except Invalid as error:
+        flash("未签字：" + "；".join(error.errors.values()), "error")
+        return redirect(url_for(".page", district=bundles.get_bundle(session, actor(), bundle_id).district_id,
+                                _anchor="sign"))
+    flash(f"已签字，第{bundle.version}版证据包已生成，不可再修改。", "success")
+    return redirect(url_for(".page", district=bundle.district_id))
