@@ -81,3 +81,28 @@ def test_init_refuses_without_a_passphrase(session):
     with pytest.raises(Invalid, match="PKI_CA_PASSPHRASE"):
         keys.init_authority(session, "")
     assert keys.authority(session) is None
+
+
+def test_admin_issues_and_revokes_from_the_page(app, client, session, login_as):
+    leader = make_user(session, "leader", "150626", username="leader.ws")
+    login_as("admin")
+    assert "flask pki init" in client.get("/admin/certificates").get_data(as_text=True)
+    keys.init_authority(session, app.config["PKI_CA_PASSPHRASE"])
+    page = client.post("/admin/certificates", data={"user": str(leader.id), "pin": "123456", "pin_again": "654321"})
+    assert "两次输入的签名PIN不一致" in page.get_data(as_text=True)
+    page = client.post("/admin/certificates", data={"user": str(leader.id), "pin": "12", "pin_again": "12"})
+    assert "6至12位数字" in page.get_data(as_text=True)
+    page = client.post("/admin/certificates", data={"user": str(leader.id), "pin": "123456", "pin_again": "123456"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "已为" in page and "乌审旗" in page and "有效" in page
+    row = keys.usable_certificate(session, leader)
+    assert client.get("/admin/certificates/city-ca.pem").data.startswith(b"-----BEGIN CERTIFICATE-----")
+    client.post(f"/admin/certificates/{row.id}/revoke")
+    session.expire_all()
+    assert keys.usable_certificate(session, leader) is None
+
+
+def test_certificate_pages_are_the_admins(client, login_as):
+    login_as("leader", "150602")
+    assert client.get("/admin/certificates").status_code == 403
+    assert client.get("/admin/certificates/city-ca.pem").status_code == 403

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
 from ..domain.permissions import ROLE_LABELS, Action
-from ..services import Invalid
+from ..services import Invalid, NotFound, keys
 from ..services import users as users_service
 from ..services.directory import districts_for
 from .context import actor, allow, get_session, passwords
@@ -84,3 +84,53 @@ def set_active(user_id: int):
     else:
         flash(f"已{'启用' if active else '停用'}账号 {user.username}。", "success")
     return redirect(url_for(".users"))
+
+
+class CertificateForm(FlaskForm):
+    user = SelectField("分管领导", choices=[], validate_choice=False)
+    pin = PasswordField("签名PIN（6至12位数字）", render_kw={"inputmode": "numeric", "autocomplete": "new-password"})
+    pin_again = PasswordField("再次输入签名PIN", render_kw={"inputmode": "numeric", "autocomplete": "new-password"})
+
+
+@bp.route("/certificates", methods=["GET", "POST"])
+def certificates():
+    session = get_session()
+    form = CertificateForm()
+    leaders = [u for u in users_service.list_users(session) if u.role.value == "leader" and u.active]
+    form.user.choices = [SelectChoice(str(u.id), f"{u.display_name}（{u.district.name}，{u.username}）") for u in leaders]
+    authority = keys.authority(session)
+    if form.validate_on_submit():
+        if (form.pin.data or "") != (form.pin_again.data or ""):
+            form.pin_again.errors = [*form.pin_again.errors, "两次输入的签名PIN不一致"]
+        else:
+            try:
+                row = keys.issue_certificate(session, current_app.config["PKI_CA_PASSPHRASE"],
+                                             int(form.user.data or 0), form.pin.data or "")
+            except Invalid as error:
+                form.pin.errors = [*form.pin.errors, *error.errors.values()]
+            except NotFound:
+                abort(404)
+            else:
+                flash(f"已为 {row.user.display_name} 签发签名证书（序列号 {row.serial}）。请当面告知其签名PIN。",
+                      "success")
+                return redirect(url_for(".certificates"))
+    return render_template("admin/certificates.html", form=form, authority=authority,
+                           certificates=keys.certificates(session), action_form=FlaskForm())
+
+
+@bp.route("/certificates/<id:certificate_id>/revoke", methods=["POST"])
+def revoke_certificate(certificate_id: int):
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    row = keys.revoke(get_session(), certificate_id)
+    flash(f"已吊销证书 {row.serial}：此后它不能再签字，吊销后签的证据包验证不通过。", "success")
+    return redirect(url_for(".certificates"))
+
+
+@bp.route("/certificates/city-ca.pem")
+def city_ca():
+    authority = keys.authority(get_session())
+    if authority is None:
+        abort(404)
+    return Response(authority.certificate_pem, mimetype="application/x-pem-file",
+                    headers={"Content-Disposition": "attachment; filename=city-ca.pem"})

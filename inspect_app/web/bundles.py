@@ -54,8 +54,9 @@ def page():
     district_id = _district_id()
     history = bundles.versions(session, actor(), district_id, campaign.id)
     draft = history[0] if history and history[0].status is not BundleStatus.SIGNED else None
-    narrative = draft.narrative if draft and draft.narrative else bundles.narrative_draft(
-        session, actor(), district_id, campaign)
+    # The text last written (a draft's, or the newest signed version's) before a fresh draft from the figures.
+    written = next((b.narrative for b in history if b.narrative), "")
+    narrative = written or bundles.narrative_draft(session, actor(), district_id, campaign)
     return render_template("review/bundle.html", campaign=campaign, history=history, draft=draft,
                            narrative=narrative, district_id=district_id, form=FlaskForm(),
                            certificate=keys.usable_certificate(session, current_user))
