@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import datetime, timezone
 from functools import wraps
 from typing import Any, Callable
@@ -18,7 +16,7 @@ from ..domain.permissions import Action
 from ..services import Conflict, Forbidden, Invalid, NotFound, campaigns, conflicts, inspections, photos, sync, users
 from .api_json import (answer_json, campaign_json, conflict_json, inspection_json, photo_json, score_json,
                        signature_json, station_json, user_json)
-from .context import actor, allow, get_session
+from .context import actor, allow, get_session, png_from_data_url
 from .openapi import spec
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -243,12 +241,7 @@ def delete_photo(photo_id: int):
 @idempotent
 def put_signature(inspection_id: int, role: str):
     body = _body()
-    image = str(body.get("image", ""))
-    prefix = "data:image/png;base64,"
-    try:
-        png = base64.b64decode(image[len(prefix):], validate=True) if image.startswith(prefix) else b""
-    except (binascii.Error, ValueError):
-        png = b""
+    png = png_from_data_url(str(body.get("image", "")))
     signature = inspections.sign(get_session(), actor(), current_app.extensions["filestore"], inspection_id, role,
                                  str(body.get("name", "")), png)
     return jsonify(signature_json(signature))

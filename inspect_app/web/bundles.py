@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import threading
 from pathlib import Path
 
@@ -16,7 +14,7 @@ from ..db import get_session
 from ..domain.permissions import Action, district_scope
 from ..models import BundleStatus
 from ..services import Invalid, bundles, campaigns, directory, keys
-from .context import actor, allow
+from .context import actor, allow, png_from_data_url
 
 bp = Blueprint("bundles", __name__, url_prefix="/review/bundle")
 
@@ -116,12 +114,7 @@ def download(bundle_id: int):
 def sign(bundle_id: int):
     if not FlaskForm().validate_on_submit():
         abort(400)
-    drawn = request.form.get("signature", "")
-    prefix = "data:image/png;base64,"
-    try:
-        png = base64.b64decode(drawn[len(prefix):], validate=True) if drawn.startswith(prefix) else b""
-    except (binascii.Error, ValueError):
-        png = b""
+    png = png_from_data_url(request.form.get("signature", ""))
     session = get_session()
     try:
         bundle = bundles.sign_off(session, actor(), current_app.extensions["filestore"], current_user, bundle_id,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import date
 
 from flask import current_app
@@ -12,7 +14,7 @@ from ..domain.permissions import Action, Actor
 from ..passwords import Passwords
 from ..services.access import require
 
-__all__ = ["get_session", "passwords", "actor", "allow", "today"]
+__all__ = ["get_session", "passwords", "actor", "allow", "png_from_data_url", "today"]
 
 
 def passwords() -> Passwords:
@@ -26,6 +28,17 @@ def actor() -> Actor:
 def allow(action: Action, district_id: int | None = None) -> None:
     """Raise NotFound or Forbidden (answered 404 or 403) unless the signed-in user may do this."""
     require(actor(), action, district_id)
+
+
+def png_from_data_url(value: str) -> bytes:
+    """The PNG bytes of a canvas's `data:image/png;base64,...` URL; empty when it is anything else."""
+    prefix = "data:image/png;base64,"
+    if not value.startswith(prefix):
+        return b""
+    try:
+        return base64.b64decode(value[len(prefix):], validate=True)
+    except (binascii.Error, ValueError):
+        return b""
 
 
 def today() -> date:

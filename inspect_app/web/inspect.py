@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime, timezone
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -15,7 +14,7 @@ from ..domain.geo import LatLon, amap_url
 from ..domain.inspections import SignatureRole, is_editable, required_slots
 from ..domain.permissions import Action, may
 from ..services import Invalid, campaigns, conflicts, inspections, photos, users
-from .context import actor, allow, get_session
+from .context import actor, allow, get_session, png_from_data_url
 
 bp = Blueprint("inspect", __name__, url_prefix="/inspect")
 
@@ -160,12 +159,7 @@ def remove_photo(photo_id: int):
 @login_required
 def sign(inspection_id: int, role: str):
     _guard()
-    drawn = request.form.get("signature", "")
-    prefix = "data:image/png;base64,"
-    try:
-        png = base64.b64decode(drawn[len(prefix):], validate=True) if drawn.startswith(prefix) else b""
-    except ValueError:
-        png = b""
+    png = png_from_data_url(request.form.get("signature", ""))
     try:
         inspections.sign(get_session(), actor(), store(), inspection_id, role, request.form.get("name", ""), png)
     except Invalid as error:
