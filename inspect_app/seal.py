@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import math
+import random
 import shutil
 import subprocess
 from functools import lru_cache
@@ -174,4 +175,30 @@ def name_signature_png(name: str, width: int = 600, height: int = 240) -> bytes:
     image.putalpha(mask.resize((width, height), Image.Resampling.LANCZOS))
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def demo_photo(title: str, subtitle: str, seed: int, size: tuple[int, int] = (1600, 1200)) -> bytes:
+    """A stand-in photo for the demo season: a wall with a blue board carrying the station's name.
+
+    Only for demo data (`flask demo seed --season`); real photos come from the inspectors' phones.
+    """
+    rng = random.Random(seed)
+    width, height = size
+    wall = tuple(rng.randrange(170, 225) for _ in range(3))
+    image = Image.new("RGB", size, wall)
+    draw = ImageDraw.Draw(image)
+    for _ in range(40):  # texture, so that no two demo photos look alike to the perceptual hash
+        x, y = rng.randrange(width), rng.randrange(height)
+        shade = tuple(max(0, c - rng.randrange(10, 60)) for c in wall)
+        draw.rectangle([x, y, x + rng.randrange(20, width // 3), y + rng.randrange(20, height // 3)], fill=shade)
+    board = (width // 10, height // 5, width * 9 // 10, height * 3 // 5)
+    draw.rectangle(board, fill=(29, 79, 145), outline=(240, 240, 240), width=max(4, width // 200))
+    for text, scale, row in ((title, 0.09, 0.30), (subtitle, 0.06, 0.46)):
+        font = _font(round(height * scale))
+        while font.getlength(text) > (board[2] - board[0]) * 0.9 and font.size > 12:
+            font = _font(font.size - 4)
+        draw.text((width // 2, round(height * row)), text, font=font, fill=(255, 255, 255), anchor="mm")
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=85)
     return out.getvalue()

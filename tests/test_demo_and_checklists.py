@@ -116,3 +116,18 @@ def _dates():
     from datetime import date
 
     return date(2026, 9, 1), date(2026, 11, 1)
+
+
+def test_demo_season_fills_inspections_and_certificates(runner, session, client):
+    from inspect_app.models import Inspection, SigningCertificate
+
+    result = runner.invoke(args=["demo", "seed", "--season"])
+    assert result.exit_code == 0, result.output
+    assert "leader.dongsheng" in result.output and "PIN 200602" in result.output
+    rows = session.scalars(select(Inspection)).all()
+    assert len(rows) == 36 and {r.status.value for r in rows} == {"submitted", "accepted"}
+    assert all(len(r.photos) == 2 and len(r.signatures) == 2 for r in rows)
+    assert all(not any(f["code"] == "far_from_station" for p in r.photos for f in p.findings) for r in rows)
+    assert session.scalar(select(func.count()).select_from(SigningCertificate)) == 9
+    again = runner.invoke(args=["demo", "seed", "--season"])  # a second run adds nothing
+    assert again.exit_code == 0 and session.scalar(select(func.count()).select_from(Inspection)) == 36

@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 
 from ..db import get_session
 from ..services import demo
+from ..services.demo_season import seed_season
 
 group = click.Group("demo", help="演示数据")
 
@@ -20,17 +21,25 @@ def _print_logins(logins: list[demo.DemoLogin]) -> None:
 
 @group.command("seed")
 @click.option("--if-empty", is_flag=True, help="数据库已有账号时不做任何事")
+@click.option("--season", is_flag=True, help="再填入已提交的检查（照片、签名）和分管领导的签名证书")
 @with_appcontext
-def seed(if_empty: bool) -> None:
-    """Load the nine 旗区' demo offices, stations, users and the 2026 campaign."""
+def seed(if_empty: bool, season: bool) -> None:
+    """Load the nine 旗区' demo offices, stations, users and the 2026 campaign (and with --season, a season)."""
     session = get_session()
     if not demo.is_empty(session):
-        if if_empty:
+        if if_empty and not season:
             click.echo("数据库已有数据，跳过演示数据。")
             return
-        raise click.ClickException("数据库已有账号，演示数据只能载入空数据库。")
-    logins = demo.seed(session, current_app.extensions["passwords"])
-    click.echo(f"已载入演示数据：{len(logins)} 个账号。")
+        if not season:
+            raise click.ClickException("数据库已有账号，演示数据只能载入空数据库。")
+    else:
+        logins = demo.seed(session, current_app.extensions["passwords"])
+        click.echo(f"已载入演示数据：{len(logins)} 个账号。")
+    if season:
+        pins = seed_season(session, current_app.extensions["filestore"], current_app.config["PKI_CA_PASSPHRASE"])
+        click.echo("已填入演示检查与签名证书。分管领导的签名PIN（仅供演示）：")
+        for row in pins:
+            click.echo(f"  {row.district:<8} {row.username:<24} PIN {row.pin}")
 
 
 @group.command("logins")

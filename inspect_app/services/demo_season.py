@@ -1,0 +1,81 @@
+"""The demo season: submitted inspections with photos and signatures, and leaders' certificates with PINs."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..domain.findings import Thresholds
+from ..domain.permissions import Role
+from ..domain.scoring import Verdict
+from ..filestore import FileStore
+from ..models import Inspection, Station, User
+from ..models.types import utcnow
+from ..seal import demo_photo, name_signature_png
+from . import campaigns, inspections, keys, photos, review
+from .photos import BrowserPosition
+
+INSPECTIONS_PER_DISTRICT = 4
+
+
+@dataclass(frozen=True)
+class LeaderPin:
+    district: str
+    username: str
+    pin: str
+
+
+def demo_pin(district_code: str) -> str:
+    """A demo leader's signing PIN (demo only: real PINs are chosen by the leaders)."""
+    return "20" + district_code[-4:]
+
+
+def seed_season(session: Session, store: FileStore, passphrase: str, seed_value: int = 2026) -> list[LeaderPin]:
+    """Fill the demo campaign: a few submitted inspections per 旗区 (half of them accepted) and certificates."""
+    rng = random.Random(seed_value)
+    campaign = campaigns.current_campaign(session)
+    if campaign is None:
+        raise ValueError("demo campaign missing: run `flask demo seed` first")
+    template = campaigns.template_of(campaign.checklist_version)
+    if keys.authority(session) is None:
+        keys.init_authority(session, passphrase)
+    pins: list[LeaderPin] = []
+    leaders = session.scalars(select(User).where(User.role == Role.LEADER).order_by(User.district_id)).all()
+    for leader in leaders:
+        inspector = session.scalar(select(User).where(User.role == Role.INSPECTOR,
+                                                      User.district_id == leader.district_id))
+        stations = session.scalars(select(Station).where(Station.district_id == leader.district_id)
+                                   .order_by(Station.number).limit(INSPECTIONS_PER_DISTRICT)).all()
+        for n, station in enumerate(stations):
+            if session.scalar(select(Inspection.id).where(Inspection.station_id == station.id,
+                                                          Inspection.campaign_id == campaign.id)):
+                continue
+            inspection = inspections.open_inspection(session, inspector.actor, inspector.id, station.id, campaign)
+            for item in template.items:
+                verdict = Verdict.FAIL if rng.random() < 0.08 else Verdict.PASS
+                points = item.points if item.scoring == "graded" and verdict is Verdict.PASS else None
+                inspections.answer_item(session, inspector.actor, inspector.id, inspection.id, item.code,
+                                        verdict.value, points, "现场核实" if verdict is Verdict.FAIL else None)
+            for slot in ("signboard", "bulletin_board"):
+                position = BrowserPosition(station.latitude + rng.uniform(-0.0003, 0.0003),
+                                           station.longitude + rng.uniform(-0.0003, 0.0003),
+                                           rng.uniform(5, 30), utcnow() - timedelta(minutes=rng.randint(5, 90)))
+                picture = demo_photo(station.name.replace("12315消费维权服务站", ""),
+                                     "12315消费维权服务站 · " + template.slot_label(slot), seed=station.id * 10 + len(slot))
+                photos.add_photo(session, inspector.actor, store, inspector.id, inspection.id, slot, picture,
+                                 position, Thresholds(), 20 * 2**20)
+            for role, name in (("representative", station.head_name or "服务站负责人"),
+                               ("inspector", inspector.display_name)):
+                inspections.sign(session, inspector.actor, store, inspection.id, role, name, name_signature_png(name))
+            inspections.submit(session, inspector.actor, inspection.id)
+            if n % 2 == 0:
+                review.review(session, leader.actor, leader.id, inspection.id, "accept")
+        pin = demo_pin(leader.district.code)
+        if keys.usable_certificate(session, leader) is None:
+            keys.issue_certificate(session, passphrase, leader.id, pin)
+        pins.append(LeaderPin(leader.district.name, leader.username, pin))
+    return pins
