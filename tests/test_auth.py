@@ -81,3 +81,16 @@ def test_csrf_is_enforced_on_forms(app, client, session):
 def test_logout_needs_post(client, login_as):
     login_as("city")
     assert client.get("/logout").status_code == 405
+
+
+def test_csrf_guards_the_action_buttons_too(app, client, session, login_as):
+    """Every POST is checked by the app-wide CSRF protection, not only the forms with fields."""
+    login_as("admin")
+    app.config["WTF_CSRF_ENABLED"] = True
+    from conftest import make_station
+
+    station = make_station(session, "150602")
+    response = client.post(f"/directory/{station.id}/retire")
+    assert response.status_code == 400 and "表单校验失败" in response.get_data(as_text=True)
+    session.refresh(station)
+    assert station.status.value == "registered"

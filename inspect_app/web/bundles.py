@@ -64,8 +64,6 @@ def page():
 @login_required
 def build():
     allow(Action.REVIEW)
-    if not FlaskForm().validate_on_submit():
-        abort(400)
     session = get_session()
     campaign = campaigns.current_campaign(session)
     district_id = _district_id()
@@ -112,8 +110,6 @@ def download(bundle_id: int):
 @bp.route("/<id:bundle_id>/sign", methods=["POST"])
 @login_required
 def sign(bundle_id: int):
-    if not FlaskForm().validate_on_submit():
-        abort(400)
     png = png_from_data_url(request.form.get("signature", ""))
     session = get_session()
     try:

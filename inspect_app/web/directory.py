@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
@@ -115,9 +115,6 @@ def edit(station_id: int):
 @bp.route("/<id:station_id>/retire", methods=["POST"])
 @login_required
 def retire(station_id: int):
-    form = FlaskForm()
-    if not form.validate_on_submit():
-        abort(400)
     try:
         station = directory.retire_station(get_session(), actor(), station_id)
     except Invalid as error:
