@@ -11,9 +11,13 @@ from sqlalchemy.orm import Session
 
 from .. import pki, signatures, spreadsheet
 from ..archive import ArchiveWriter
+from ..domain.checklist import OUTCOME_LABELS
 from ..domain.inspections import InspectionStatus
 from ..domain.manifest import DIRECTORY, MANIFEST, REPORT, SIGNATURE, manifest_json
+from ..domain.narrative import StationResult, draft_narrative
 from ..domain.permissions import Action, Actor
+from ..domain.scoring import Verdict
+from ..domain.stations import StationStatus
 from ..filestore import FileStore
 from ..imaging import PhotoRejected, check_signature_png
 from ..models import Bundle, BundleStatus, Campaign, District, Inspection, Station, User
@@ -22,6 +26,7 @@ from ..report import create_pdf
 from ..seal import seal_png
 from . import Invalid, NotFound, keys
 from .access import require
+from .campaigns import template_of
 from .report_data import ReportData, gather_report
 from .report_render import render_report_html
 
@@ -185,12 +190,6 @@ def _included(session: Session, bundle: Bundle) -> list[tuple[Station, Inspectio
 
 def narrative_draft(session: Session, actor: Actor, district_id: int, campaign: Campaign) -> str:
     """A 文字说明 written from the campaign's figures, for the leader to edit."""
-    from ..domain.checklist import OUTCOME_LABELS
-    from ..domain.narrative import StationResult, draft_narrative
-    from ..domain.scoring import Verdict
-    from ..domain.stations import StationStatus
-    from .campaigns import template_of
-
     require(actor, Action.REVIEW, district_id)
     district = session.get(District, district_id)
     template = template_of(campaign.checklist_version)

@@ -11,10 +11,10 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from ..db import get_session
-from ..domain.permissions import Action, district_scope
+from ..domain.permissions import Action
 from ..models import BundleStatus
-from ..services import Invalid, bundles, campaigns, directory, keys
-from .context import actor, allow, png_from_data_url
+from ..services import Invalid, bundles, campaigns, keys
+from .context import actor, allow, chosen_district, png_from_data_url
 
 bp = Blueprint("bundles", __name__, url_prefix="/review/bundle")
 
@@ -32,15 +32,6 @@ def _build_in_background(app: Flask, bundle_id: int, leader_name: str) -> None:
     threading.Thread(target=run, name=f"bundle-{bundle_id}", daemon=True).start()
 
 
-def _district_id() -> int:
-    session = get_session()
-    districts = directory.districts_for(session, actor())
-    chosen = district_scope(actor()) or request.values.get("district", type=int) or districts[0].id
-    if chosen not in {d.id for d in districts}:
-        abort(404)
-    return chosen
-
-
 @bp.route("/", methods=["GET"])
 @login_required
 def page():
@@ -49,7 +40,7 @@ def page():
     campaign = campaigns.current_campaign(session)
     if campaign is None:
         abort(404)
-    district_id = _district_id()
+    district_id = chosen_district()[0].id
     history = bundles.versions(session, actor(), district_id, campaign.id)
     draft = history[0] if history and history[0].status is not BundleStatus.SIGNED else None
     # The text last written (a draft's, or the newest signed version's) before a fresh draft from the figures.
@@ -66,7 +57,7 @@ def build():
     allow(Action.REVIEW)
     session = get_session()
     campaign = campaigns.current_campaign(session)
-    district_id = _district_id()
+    district_id = chosen_district()[0].id
     try:
         bundle = bundles.start_draft(session, actor(), current_user.id, district_id, campaign.id,
                                      request.form.get("narrative", ""))

@@ -6,13 +6,14 @@ import base64
 import binascii
 from datetime import date
 
-from flask import current_app
+from flask import abort, current_app, request
 from flask_login import current_user
 
 from ..db import get_session
-from ..domain.permissions import Action, Actor
+from ..domain.permissions import Action, Actor, district_scope
 from ..passwords import Passwords
 from ..services.access import require
+from ..services.directory import districts_for
 
 __all__ = ["get_session", "passwords", "actor", "allow", "png_from_data_url", "today"]
 
@@ -28,6 +29,16 @@ def actor() -> Actor:
 def allow(action: Action, district_id: int | None = None) -> None:
     """Raise NotFound or Forbidden (answered 404 or 403) unless the signed-in user may do this."""
     require(actor(), action, district_id)
+
+
+def chosen_district():
+    """The district a page is about: a district role's own, or the one asked for (404 when not visible)."""
+    districts = districts_for(get_session(), actor())
+    wanted = district_scope(actor()) or request.values.get("district", type=int) or districts[0].id
+    district = next((d for d in districts if d.id == wanted), None)
+    if district is None:
+        abort(404)
+    return district, districts
 
 
 def png_from_data_url(value: str) -> bytes:

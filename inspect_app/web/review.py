@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..domain.checklist import OUTCOME_LABELS
-from ..domain.permissions import Action, district_scope
-from ..services import Invalid, campaigns, directory, review
-from .context import actor, allow, get_session
+from ..domain.permissions import Action
+from ..services import Invalid, campaigns, review
+from .context import actor, allow, chosen_district, get_session
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -18,11 +18,7 @@ bp = Blueprint("review", __name__, url_prefix="/review")
 def overview():
     allow(Action.REVIEW)
     session = get_session()
-    districts = directory.districts_for(session, actor())
-    chosen = district_scope(actor()) or request.args.get("district", type=int) or districts[0].id
-    district = next((d for d in districts if d.id == chosen), None)
-    if district is None:
-        abort(404)
+    district, districts = chosen_district()
     campaign = campaigns.current_campaign(session)
     data = review.district_overview(session, actor(), district.id, campaign) if campaign else None
     slots = {s.code: s.label for s in campaigns.template_of(campaign.checklist_version).photo_slots} if campaign else {}
