@@ -69,3 +69,9 @@ def test_bundle_pages_are_the_leaders_own(app, client, session, season, auth, lo
     for url in (f"/review/bundle/{bundle_id}/status", f"/review/bundle/{bundle_id}/preview.pdf"):
         assert client.get(url).status_code == 404
     assert client.post(f"/review/bundle/{bundle_id}/sign", data={"pin": PIN}).status_code == 404
+
+
+def test_without_a_campaign_there_is_no_bundle_to_build(client, login_as):
+    login_as("leader", "150602")
+    assert client.get("/review/bundle/").status_code == 404
+    assert client.post("/review/bundle/build", data={"narrative": "x"}).status_code == 404

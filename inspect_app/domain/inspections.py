@@ -53,7 +53,7 @@ def check_review(status: InspectionStatus, decision: str, comment: str) -> None:
         if status is not InspectionStatus.SUBMITTED:
             raise ReviewError("只能审核通过已提交的检查")
     elif decision == "return":
-        if status not in (InspectionStatus.SUBMITTED, InspectionStatus.ACCEPTED):
+        if not is_reviewable(status):
             raise ReviewError("只能退回已提交或已审核通过的检查")
         if not comment.strip():
             raise ReviewError("退回时请写明需要补正的内容")
@@ -63,9 +63,14 @@ def check_review(status: InspectionStatus, decision: str, comment: str) -> None:
         raise ReviewError("未知的审核操作")
 
 
+def is_reviewable(status: InspectionStatus) -> bool:
+    """The leader may act on an inspection once it is submitted (and return it again after accepting it)."""
+    return status in (InspectionStatus.SUBMITTED, InspectionStatus.ACCEPTED)
+
+
 def may_recommend(status: InspectionStatus, eligible: bool) -> str | None:
     """Why a station cannot be recommended as 示范站 now, or None when it can."""
-    if status not in (InspectionStatus.SUBMITTED, InspectionStatus.ACCEPTED):
+    if not is_reviewable(status):
         return "只能推荐已提交的检查"
     if not eligible:
         return "得分达到示范站标准（90分及以上且无关键项不符合）的服务站才能推荐为示范站"

@@ -57,6 +57,8 @@ def build():
     allow(Action.REVIEW)
     session = get_session()
     campaign = campaigns.current_campaign(session)
+    if campaign is None:
+        abort(404)
     district_id = chosen_district()[0].id
     try:
         bundle = bundles.start_draft(session, actor(), current_user.id, district_id, campaign.id,

@@ -8,10 +8,10 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from ..domain.checklist import OUTCOME_LABELS
+from ..domain.checklist import OUTCOME_LABELS, Outcome
 from ..domain.findings import Thresholds
 from ..domain.geo import LatLon, amap_url
-from ..domain.inspections import SignatureRole, is_editable, required_slots
+from ..domain.inspections import SignatureRole, is_editable, is_reviewable, may_recommend, required_slots
 from ..domain.permissions import Action, may
 from ..services import Invalid, campaigns, conflicts, inspections, photos, users
 from .context import actor, allow, get_session, png_from_data_url
@@ -81,6 +81,9 @@ def checklist(inspection_id: int):
         signatures={s.role: s for s in inspection.signatures}, findings_of=photos.findings_of, amap_url=amap_url,
         score=inspections.score_of(inspection, template),
         required_slots=required_slots(template, inspections.answers_of(inspection)),
+        reviewable=may(actor(), Action.REVIEW, inspection.station.district_id) and is_reviewable(inspection.status),
+        recommendable=may_recommend(inspection.status,
+                                    inspection.outcome is Outcome.DEMONSTRATION_ELIGIBLE) is None,
         conflicts=by_item, names=users.display_names(session, {c.proposed_by_id for cs in by_item.values()
                                                                for c in cs}),
     )
