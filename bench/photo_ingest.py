@@ -17,7 +17,6 @@ import hashlib
 import io
 import json
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -30,6 +29,7 @@ import piexif
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 from inspect_app.imaging import make_derivatives, read_photo
+from memory import rss_kb
 
 
 def make_photo(width: int = 4000, height: int = 3000, seed: int = 1) -> bytes:
@@ -102,20 +102,9 @@ def timed(fn, data: bytes, repeat: int) -> dict:
 def child(variant: str, path: str, repeat: int) -> None:
     """In a fresh process: resident memory after imports, the timings again, and the high-water mark."""
     data = Path(path).read_bytes()
-    before = _rss_kb("VmRSS")
+    before = rss_kb("VmRSS")
     fresh = timed(VARIANTS[variant], data, repeat)["median_ms"]
-    print(json.dumps({"before_kb": before, "peak_kb": _rss_kb("VmHWM"), "fresh_median_ms": fresh}))
-
-
-def _rss_kb(field: str) -> int:
-    """Resident memory from /proc (Linux); ru_maxrss would include the parent's peak from before exec."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # macOS and friends: an upper bound
+    print(json.dumps({"before_kb": before, "peak_kb": rss_kb("VmHWM"), "fresh_median_ms": fresh}))
 
 
 def main() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PIL import ImageFile
 from weasyprint import HTML
 
@@ -21,3 +23,8 @@ def create_pdf(html: str, base_url: str | None = None) -> bytes:
     and installed on the host (fonts-noto-cjk).
     """
     return HTML(string=html, base_url=base_url).write_pdf(dpi=IMAGE_DPI)
+
+
+def write_pdf(html: str, target: Path) -> None:
+    """create_pdf straight to a file: the PDF bytes are not kept in memory beside the layout."""
+    HTML(string=html).write_pdf(target, dpi=IMAGE_DPI)

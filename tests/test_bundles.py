@@ -64,7 +64,7 @@ def signed_bundle(app, session, season, tmp_path) -> tuple[Bundle, Path]:
     leader, store = season["leader"], app.extensions["filestore"]
     bundle = bundles.start_draft(session, leader.actor, leader.id, leader.district_id, season["campaign"].id,
                                  "本旗区共有2个服务站，全部完成自查。")
-    bundles.build_preview(session, store, bundle.id, leader.display_name)
+    bundles.build_preview(session, store, bundle.id, leader.display_name, tmp_path)
     bundle = bundles.sign_off(session, leader.actor, store, leader, bundle.id, PIN, signature_png(), tmp_path)
     path = tmp_path / "bundle.zip"
     path.write_bytes(store.read(bundle.archive_key))
@@ -159,7 +159,7 @@ def test_a_bundle_re_signed_by_another_districts_leader_is_refused(app, session,
 def test_wrong_pin_and_revoked_certificate_sign_nothing(app, session, season, tmp_path):
     leader, store = season["leader"], app.extensions["filestore"]
     bundle = bundles.start_draft(session, leader.actor, leader.id, leader.district_id, season["campaign"].id, "")
-    bundles.build_preview(session, store, bundle.id, leader.display_name)
+    bundles.build_preview(session, store, bundle.id, leader.display_name, tmp_path)
     with pytest.raises(Invalid, match="签名PIN错误"):
         bundles.sign_off(session, leader.actor, store, leader, bundle.id, "000000", signature_png(), tmp_path)
     certificate = keys.usable_certificate(session, leader)

@@ -17,13 +17,13 @@ from inspect_app.domain.checklist import parse_template
 from inspect_app.domain.findings import Thresholds
 from inspect_app.filestore import FileStore
 from inspect_app.models import Inspection
-from inspect_app.report import create_pdf
 from inspect_app.imaging import check_signature_png
 from inspect_app.seal import name_signature_png, seal_png
 from inspect_app.services import campaigns, inspections, photos
 from inspect_app.services.demo import default_template
 from inspect_app.services.report_data import ReportData, gather_report
-from inspect_app.services.report_render import render_report_html
+from inspect_app.services.report_build import write_report
+from inspect_app.services.report_render import report_parts
 from conftest import make_station, make_user, wipe
 from photo_factory import jpeg, signature_png
 
@@ -91,7 +91,7 @@ def build_district(session, store: FileStore, photos_per_station=(4, 4, 4), size
     return campaign.id
 
 
-def render(session, store: FileStore, campaign_id: int, out: Path, *, signed: bool = True) -> Built:
+def render(session, store: FileStore, campaign_id: int, out: Path, *, signed: bool = True, **options) -> Built:
     """gather, render and print the report, as the bundle builder will."""
     district_id = session.query(Inspection).first().station.district_id
     data = gather_report(session, district_id, campaign_id, leader_name="张建国",
@@ -101,10 +101,9 @@ def render(session, store: FileStore, campaign_id: int, out: Path, *, signed: bo
     seal.write_bytes(seal_png(data.bureau))
     signature = out.with_name("leader.png")
     signature.write_bytes(name_signature_png(data.leader_name))
-    html = render_report_html(data, leader_signature_png=signature if signed else None,
-                              seal_png_path=seal if signed else None)
-    pdf = create_pdf(html)
-    out.write_bytes(pdf)
+    write_report(data, out, leader_signature_png=signature if signed else None,
+                 seal_png_path=seal if signed else None, parts_dir=out.with_name("parts"), **options)
+    pdf = out.read_bytes()
     display = sum(p.path.stat().st_size for s in data.stations for p in s.photos)
     return Built(data, pdf, out, display)
 
@@ -182,7 +181,7 @@ def test_a_long_directory_repeats_its_header_on_every_page(session, app, tmp_pat
                          store=app.extensions["filestore"], signed_at=None)
     assert len(data.directory) == 70 and data.stations == ()
     path = tmp_path / "directory.pdf"
-    path.write_bytes(create_pdf(render_report_html(data, leader_signature_png=None, seal_png_path=None)))
+    write_report(data, path, leader_signature_png=None, seal_png_path=None, parts_dir=tmp_path / "parts")
     pages = int(re.search(r"Pages:\s+(\d+)", poppler("pdfinfo", str(path)))[1])
     assert pages >= 5  # cover, narrative, two or more pages of directory, sign-off
     for page in range(3, pages):
@@ -240,7 +239,7 @@ def test_an_unsigned_report_has_a_blank_signing_line_and_no_seal(session, app, t
     store = app.extensions["filestore"]
     campaign_id = build_district(session, store, photos_per_station=(2,), size=(800, 600))
     built = render(session, store, campaign_id, tmp_path / "draft.pdf", signed=False)
-    html = render_report_html(built.data, leader_signature_png=None, seal_png_path=None)
+    html = "".join(report_parts(built.data, leader_signature_png=None, seal_png_path=None))
     assert 'class="placeholder"' in html and 'class="seal"' not in html and "尚未签字" in html
     text = poppler("pdftotext", str(built.path), "-")
     assert "尚未签字" in text and "2026年10月20日" not in text
@@ -262,7 +261,7 @@ def test_user_text_is_escaped_in_the_html(session, app):
     district_id = session.query(Inspection).first().station.district_id
     data = gather_report(session, district_id, campaign_id, leader_name="<b>张</b>",
                          narrative='<img src="file:///etc/passwd">', store=store, signed_at=None)
-    html = render_report_html(data, leader_signature_png=None, seal_png_path=None)
+    html = "".join(report_parts(data, leader_signature_png=None, seal_png_path=None))
     assert "<b>张</b>" not in html and "&lt;b&gt;张&lt;/b&gt;" in html
     assert '<img src="file:///etc/passwd">' not in html
 
@@ -297,3 +296,41 @@ def test_a_typed_name_becomes_a_valid_signature_picture():
         assert 0.03 < sum(1 for a in alpha.tobytes() if a > 128) / (600 * 240) < 0.4
     with pytest.raises(ValueError):
         name_signature_png(" ")
+
+
+def test_a_report_laid_out_in_parts_reads_as_one_document(session, app, tmp_path, monkeypatch):
+    store = app.extensions["filestore"]
+    campaign_id = build_district(session, store, photos_per_station=(2, 2, 2, 2, 2), size=(800, 600))
+    laid_out = []
+    from inspect_app.services import report_build
+
+    real = report_build.write_pdf
+    monkeypatch.setattr(report_build, "write_pdf", lambda html, target: (laid_out.append(html), real(html, target)))
+    # Two stations a part: front matter, three station parts, the sign-off; then the footers.
+    first = render(session, store, campaign_id, tmp_path / "one.pdf", signed=False, stations_per_part=2)
+    assert len(laid_out) == 1 + 3 + 1 + 1
+    info = poppler("pdfinfo", str(first.path))
+    pages = int(re.search(r"Pages:\s+(\d+)", info)[1])
+    assert "东胜区2026年度自查验收证据材料" in info  # the title of the first part
+    for page in range(1, pages + 1):
+        text = poppler("pdftotext", "-f", str(page), "-l", str(page), str(first.path), "-")
+        assert f"第 {page} 页 共 {pages} 页" in text, page
+    squeezed = re.sub(r"\s+", "", poppler("pdftotext", str(first.path), "-"))
+    for n, station in enumerate(first.data.stations, start=1):
+        assert f"{n}.{station.name}" in squeezed  # numbered on across the parts
+    # Every part's bookmarks survive the join and lead to pages of the joined document.
+    import pikepdf
+
+    with pikepdf.Pdf.open(first.path) as pdf, pdf.open_outline() as outline:
+        titles = [item.title for item in outline.root]
+        assert titles[:3] == ["东胜区2026年度自查验收证据材料", "文字说明", "名录表"] and titles[-1] == "分管领导签字盖章"
+        assert [t for t in titles if t[0].isdigit()] == [f"{n}. {s.name}" for n, s in enumerate(first.data.stations, 1)]
+        assert {item.destination[0].objgen for item in outline.root} <= {page.obj.objgen for page in pdf.pages}
+
+    # Signing lays out again only the parts that changed (the cover and the sign-off page); the parts of the
+    # preview that are no longer used are removed.
+    laid_out.clear()
+    second = render(session, store, campaign_id, tmp_path / "two.pdf", signed=True, stations_per_part=2)
+    assert len(laid_out) == 2 and "签字日期" in laid_out[0] and "分管领导签字盖章" in laid_out[1]
+    assert int(re.search(r"Pages:\s+(\d+)", poppler("pdfinfo", str(second.path)))[1]) == pages
+    assert len(list((tmp_path / "parts").iterdir())) == 1 + 3 + 1 + 1

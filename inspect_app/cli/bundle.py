@@ -41,7 +41,7 @@ def build(district_code: str, campaign_id: int, username: str, pin_file: Path, n
     narrative = narrative_file.read_text(encoding="utf-8") if narrative_file else ""
     try:
         bundle = bundles.start_draft(session, user.actor, user.id, district.id, campaign_id, narrative)
-        bundles.build_preview(session, store, bundle.id, user.display_name)
+        bundles.build_preview(session, store, bundle.id, user.display_name, Path(current_app.instance_path))
         bundle = bundles.sign_off(session, user.actor, store, user, bundle.id,
                                   pin_file.read_text(encoding="utf-8").strip(),
                                   seal.name_signature_png(user.display_name), Path(current_app.instance_path))

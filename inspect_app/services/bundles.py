@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -22,13 +23,12 @@ from ..filestore import FileStore
 from ..imaging import PhotoRejected, check_signature_png
 from ..models import Bundle, BundleStatus, Campaign, District, Inspection, Station, User
 from ..models.types import utcnow
-from ..report import create_pdf
 from ..seal import seal_png
 from . import Invalid, NotFound, keys
 from .access import require
 from .campaigns import template_of
 from .report_data import ReportData, gather_report
-from .report_render import render_report_html
+from .report_build import write_report
 
 DIRECTORY_HEADERS = ["站点编号", "服务站名称", "依托单位", "依托单位类型", "所属监管所", "地址", "联系电话", "得分", "结论"]
 DIRECTORY_WIDTHS = [16, 34, 30, 12, 20, 36, 16, 8, 14]
@@ -75,24 +75,33 @@ def _progress(session: Session, bundle: Bundle, percent: int) -> None:
     session.commit()
 
 
+def _parts_dir(work_dir: Path, bundle: Bundle) -> Path:
+    """Where the report's laid-out parts wait between the preview and the sign-off."""
+    return work_dir / "report-parts" / f"bundle-{bundle.id}"
+
+
 def _report(session: Session, store: FileStore, bundle: Bundle, leader: str, signed_at: datetime | None,
-            signature: Path | None, folder: Path) -> tuple[ReportData, bytes]:
+            signature: Path | None, folder: Path, work_dir: Path, progress=None) -> tuple[ReportData, Path]:
     data = gather_report(session, bundle.district_id, bundle.campaign_id, leader_name=leader,
                          narrative=bundle.narrative, store=store, signed_at=signed_at)
     seal = folder / "seal.png"
     seal.write_bytes(seal_png(data.bureau))
-    return data, create_pdf(render_report_html(data, leader_signature_png=signature, seal_png_path=seal))
+    target = folder / "report.pdf"
+    write_report(data, target, leader_signature_png=signature, seal_png_path=seal,
+                 parts_dir=_parts_dir(work_dir, bundle), progress=progress)
+    return data, target
 
 
-def build_preview(session: Session, store: FileStore, bundle_id: int, leader_name: str) -> Bundle:
-    """Render the unsigned report for the leader to check (runs off the request path)."""
+def build_preview(session: Session, store: FileStore, bundle_id: int, leader_name: str,
+                  work_dir: Path) -> Bundle:
+    """Render the unsigned report for the leader to check (runs off the request path, reporting progress)."""
     bundle = session.get(Bundle, bundle_id)
     try:
-        _progress(session, bundle, 10)
-        with tempfile.TemporaryDirectory() as folder:
-            _, pdf = _report(session, store, bundle, leader_name, None, None, Path(folder))
-        _progress(session, bundle, 90)
-        bundle.preview_key = store.put(pdf, "pdf")
+        _progress(session, bundle, 5)
+        with tempfile.TemporaryDirectory(dir=work_dir) as folder:
+            _, pdf = _report(session, store, bundle, leader_name, None, None, Path(folder), work_dir,
+                             progress=lambda share: _progress(session, bundle, 5 + int(90 * share)))
+            bundle.preview_key = store.put_file(pdf, "pdf")
         bundle.status, bundle.progress = BundleStatus.READY, 100
         session.commit()
     except Exception as error:  # the page shows why; the leader can build again
@@ -137,14 +146,15 @@ def sign_off(session: Session, actor: Actor, store: FileStore, user: User, bundl
         folder = Path(folder)
         signature_file = folder / "signature.png"
         signature_file.write_bytes(drawn)
-        data, pdf = _report(session, store, bundle, user.display_name, signed_at, signature_file, folder)
-        signed_pdf = signatures.sign_pdf(pdf, certificate_pem=certificate.certificate_pem,
-                                         ca_certificate_pem=ca.certificate_pem,
-                                         encrypted_key_pem=certificate.encrypted_key_pem, pin=pin,
-                                         signer_name=user.display_name, signing_time=signed_at)
+        data, pdf = _report(session, store, bundle, user.display_name, signed_at, signature_file, folder, work_dir)
+        signed_pdf = folder / "report-signed.pdf"
+        signatures.sign_pdf_file(pdf, signed_pdf, certificate_pem=certificate.certificate_pem,
+                                 ca_certificate_pem=ca.certificate_pem,
+                                 encrypted_key_pem=certificate.encrypted_key_pem, pin=pin,
+                                 signer_name=user.display_name, signing_time=signed_at)
         target = folder / "bundle.zip"
         archive = ArchiveWriter(target)
-        archive.add_bytes(REPORT, signed_pdf)
+        archive.add_file(REPORT, signed_pdf)
         archive.add_bytes(DIRECTORY, spreadsheet.write_workbook("名录表", DIRECTORY_HEADERS, [
             [r.number, r.name, r.host, r.host_type, r.office, r.address, r.phone, r.score, r.outcome_label]
             for r in data.directory], DIRECTORY_WIDTHS))
@@ -178,6 +188,7 @@ def sign_off(session: Session, actor: Actor, store: FileStore, user: User, bundl
     bundle.status, bundle.signed_at, bundle.signed_by_id = BundleStatus.SIGNED, signed_at, user.id
     bundle.certificate_id = certificate.id
     session.commit()
+    shutil.rmtree(_parts_dir(work_dir, bundle), ignore_errors=True)  # a signed version is never built again
     return bundle
 
 

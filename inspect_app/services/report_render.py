@@ -1,4 +1,4 @@
-"""The report's HTML from its data, with a Jinja2 environment of its own: no request or app context needed."""
+"""The report's HTML documents from its data, with a Jinja2 environment of its own (no request or app context)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from ..config import PROJECT_ROOT
 from ..domain.findings import BEIJING
 from .report_data import ReportData
 
-TEMPLATE = "report/report.html"
+# WeasyPrint keeps every laid-out page of a document in memory: a part of ten stations (about forty pages)
+# bounds the memory a report needs, however large the district.
+STATIONS_PER_PART = 10
 
 
 def beijing_time(moment: datetime | None) -> str:
@@ -43,8 +45,22 @@ def _environment() -> Environment:
     return env
 
 
-def render_report_html(data: ReportData, *, leader_signature_png: Path | None,
-                       seal_png_path: Path | None) -> str:
-    """The report as one HTML document (CSS inline, images as file URLs) ready for create_pdf."""
-    return _environment().get_template(TEMPLATE).render(
-        data=data, leader_signature_png=leader_signature_png, seal_png_path=seal_png_path)
+def report_parts(data: ReportData, *, leader_signature_png: Path | None, seal_png_path: Path | None,
+                 stations_per_part: int = STATIONS_PER_PART) -> list[str]:
+    """The report as HTML documents laid out one by one and joined in order: the cover, narrative and
+    directory; the stations a few at a time; the sign-off page. A station part depends only on its stations,
+    so it stays the same from the preview to the signed report."""
+    env = _environment()
+    parts = [env.get_template("report/front.html").render(data=data)]
+    stations = env.get_template("report/stations.html")
+    for start in range(0, len(data.stations), stations_per_part):
+        parts.append(stations.render(data=data, stations=data.stations[start:start + stations_per_part],
+                                     first=start + 1))
+    parts.append(env.get_template("report/signoff.html").render(
+        data=data, leader_signature_png=leader_signature_png, seal_png_path=seal_png_path))
+    return parts
+
+
+def footer_html(pages: int) -> str:
+    """A document of `pages` empty pages carrying only the footer 第 n 页 共 N 页, to lay over the joined report."""
+    return _environment().get_template("report/footer.html").render(pages=pages)

@@ -25,7 +25,8 @@ def _build_in_background(app: Flask, bundle_id: int, leader_name: str) -> None:
     def run() -> None:
         with app.app_context():
             try:
-                bundles.build_preview(get_session(), app.extensions["filestore"], bundle_id, leader_name)
+                bundles.build_preview(get_session(), app.extensions["filestore"], bundle_id, leader_name,
+                                      Path(app.instance_path))
             except Exception:  # recorded on the bundle as 生成失败 with its reason
                 app.logger.exception("bundle %s failed to build", bundle_id)
 
