@@ -49,9 +49,11 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
-    from .web import admin, api, auth, bundles, campaigns, directory, directory_io, files, home, inspect, pwa, review
+    from .web import (admin, api, auth, bundles, campaigns, city, city_reports, directory, directory_io, files, home,
+                      inspect, pwa, review)
 
-    for module in (auth, home, directory, directory_io, campaigns, inspect, review, bundles, files, api, pwa, admin):
+    for module in (auth, home, directory, directory_io, campaigns, inspect, review, bundles, city, city_reports, files,
+                   api, pwa, admin):
         app.register_blueprint(module.bp)
     from .web import template_helpers
 
@@ -65,7 +67,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from .cli import bundle, checklist, database, demo, photos, pki, users
+    from .cli import bundle, checklist, city, database, demo, photos, pki, users
 
-    for module in (database, users, demo, checklist, photos, pki, bundle):
+    for module in (database, users, demo, checklist, photos, pki, bundle, city):
         app.cli.add_command(module.group)

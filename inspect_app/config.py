@@ -79,6 +79,7 @@ def load_config(overrides: Mapping[str, Any] | None = None,
         "WTF_CSRF_ENABLED": True,
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
+        "BUNDLE_UPLOAD_MAX_BYTES": 8 * 1024**3,  # a district's bundle ZIP uploaded by the city
         "IMPORT_MAX_BYTES": 5 * 1024 * 1024,
         "IMPORT_MAX_ROWS": 20000,
         "DIRECTORY_PAGE_SIZE": 20,

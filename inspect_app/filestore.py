@@ -26,7 +26,7 @@ class FileStore:
         key = f"{digest[:2]}/{digest[2:4]}/{digest}.{suffix}"
         target = self.path(key)
         # Re-check rather than trust the name: a file cut short by a crash or a bad disk gets rewritten.
-        if target.is_file() and _sha256_of(target) == digest:
+        if target.is_file() and sha256_of(target) == digest:
             return key
         target.parent.mkdir(parents=True, exist_ok=True)
         # A temp file in the same directory, so os.replace is an atomic rename on the same file system:
@@ -48,7 +48,7 @@ class FileStore:
         """Move a finished file (on the same file system) into the store without reading it into memory."""
         if not _SUFFIX.fullmatch(suffix):
             raise ValueError(f"invalid suffix: {suffix!r}")
-        digest = _sha256_of(source)
+        digest = sha256_of(source)
         key = f"{digest[:2]}/{digest[2:4]}/{digest}.{suffix}"
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -113,7 +113,7 @@ class PartialUploads:
     def matches(self, user_id: int, sha256: str) -> bool:
         """True when the part file's content has the SHA-256 it was announced with."""
         path = self.path(user_id, sha256)
-        return path.exists() and _sha256_of(path) == sha256
+        return path.exists() and sha256_of(path) == sha256
 
     def read(self, user_id: int, sha256: str) -> bytes:
         return self.path(user_id, sha256).read_bytes()
@@ -122,7 +122,8 @@ class PartialUploads:
         self.path(user_id, sha256).unlink(missing_ok=True)
 
 
-def _sha256_of(path: Path) -> str:
+def sha256_of(path: Path) -> str:
+    """The SHA-256 of a file, read in blocks."""
     digest = hashlib.sha256()
     with path.open("rb") as stream:
         for block in iter(lambda: stream.read(1 << 20), b""):

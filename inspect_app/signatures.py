@@ -52,7 +52,8 @@ class SignatureCheck:
     """The outcome of verifying one signature; problems are Chinese and empty when ok."""
 
     ok: bool
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # every problem, those of the certificate included
+    certificate_problems: list[str] = field(default_factory=list)  # the chain, validity and revocation
     signer_name: str | None = None
     serial: int | None = None
     district_code: str | None = None
@@ -231,7 +232,8 @@ def _check(problems: list[str], signer_certificate: x509.Certificate, ca_certifi
         # What pyHanko objects to beyond the checks above (key usage, a malformed chain).
         certificate_problems.append(f"证书链验证失败（{status.trust_problem_indic}）")
     problems = problems + certificate_problems
-    return SignatureCheck(ok=not problems, problems=problems, signer_name=info.subject_name or None,
+    return SignatureCheck(ok=not problems, problems=problems, certificate_problems=certificate_problems,
+                          signer_name=info.subject_name or None,
                           serial=info.serial, district_code=info.district_code, username=info.username,
                           signing_time=signing_time)
 

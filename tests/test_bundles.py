@@ -18,6 +18,7 @@ from inspect_app.services import Invalid, bundles, campaigns, inspections, keys,
 from inspect_app.services.bundle_verify import verify_bundle
 from inspect_app.services.demo import default_template
 from conftest import make_station, make_user
+from stock_tools import openssl_cms_verify, pdfsig
 from photo_factory import jpeg, signature_png
 
 PIN = "135790"
@@ -109,12 +110,10 @@ def test_stock_tools_agree(app, session, season, tmp_path):
     with zipfile.ZipFile(path) as archive:
         archive.extractall(folder)
     (folder / "city-ca.pem").write_bytes(season["ca"])
-    openssl = subprocess.run(["openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", "manifest.p7s",
-                              "-content", "manifest.json", "-CAfile", "city-ca.pem", "-purpose", "any",
-                              "-out", "/dev/null"], cwd=folder, capture_output=True, text=True)
+    openssl = openssl_cms_verify(folder)
     assert openssl.returncode == 0, openssl.stderr
-    pdfsig = subprocess.run(["pdfsig", "report.pdf"], cwd=folder, capture_output=True, text=True).stdout
-    assert "Signature Validation: Signature is Valid." in pdfsig and "Total document signed" in pdfsig
+    signed = pdfsig(folder, "report.pdf")
+    assert "Signature Validation: Signature is Valid." in signed and "Total document signed" in signed
     text = subprocess.run(["pdftotext", "report.pdf", "-"], cwd=folder, capture_output=True, text=True).stdout
     assert "东胜万达广场12315消费维权服务站" in text and "东胜维多利超市12315消费维权服务站" in text
     pages = subprocess.run(["pdftoppm", "-r", "40", "-png", str(folder / "report.pdf"), str(folder / "page")],

@@ -1,6 +1,7 @@
 """Demo data, checklist versions and campaigns."""
 
 import json
+import re
 from math import dist
 
 import pytest
@@ -124,10 +125,11 @@ def test_demo_season_fills_inspections_and_certificates(runner, session, client)
     result = runner.invoke(args=["demo", "seed", "--season"])
     assert result.exit_code == 0, result.output
     assert "leader.dongsheng" in result.output and "PIN 200602" in result.output
+    assert re.search(r"鄂尔多斯市\s+city\s+PIN 200600", result.output), result.output  # the city signs its report
     rows = session.scalars(select(Inspection)).all()
     assert len(rows) == 36 and {r.status.value for r in rows} == {"submitted", "accepted"}
     assert all(len(r.photos) == 2 and len(r.signatures) == 2 for r in rows)
     assert all(not any(f["code"] == "far_from_station" for p in r.photos for f in p.findings) for r in rows)
-    assert session.scalar(select(func.count()).select_from(SigningCertificate)) == 9
+    assert session.scalar(select(func.count()).select_from(SigningCertificate)) == 9 + 1
     again = runner.invoke(args=["demo", "seed", "--season"])  # a second run adds nothing
     assert again.exit_code == 0 and session.scalar(select(func.count()).select_from(Inspection)) == 36

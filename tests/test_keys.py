@@ -41,11 +41,15 @@ def test_init_issue_and_revoke_from_the_command_line(runner, session, tmp_path):
     assert int(row.serial) in keys.revocation_list(session)
 
 
-def test_only_leaders_get_signing_certificates(session, app):
+def test_only_leaders_and_the_city_get_signing_certificates(session, app):
     inspector = make_user(session, "inspector", "150602")
     keys.init_authority(session, app.config["PKI_CA_PASSPHRASE"])
-    with pytest.raises(Invalid, match="只能为分管领导签发签名证书"):
+    with pytest.raises(Invalid, match="只能为分管领导或市12315中心签发签名证书"):
         keys.issue_certificate(session, app.config["PKI_CA_PASSPHRASE"], inspector.id, "123456")
+    city = make_user(session, "city")
+    row = keys.issue_certificate(session, app.config["PKI_CA_PASSPHRASE"], city.id, "123456")
+    info = pki.certificate_info(row.certificate_pem)
+    assert row.district_id is None and (info.district_code, info.district_name) == ("150600", "鄂尔多斯市12315消费维权服务中心")
 
 
 def test_issue_needs_the_authority_and_its_passphrase(session, app):

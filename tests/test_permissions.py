@@ -21,6 +21,12 @@ OWN, OTHER = 1, 2
     (Role.LEADER, Action.EDIT_STATION, Decision.ALLOW),
     (Role.LEADER, Action.IMPORT_DIRECTORY, Decision.ALLOW),
     (Role.LEADER, Action.MANAGE_USERS, Decision.FORBIDDEN),
+    (Role.LEADER, Action.SUBMIT_BUNDLE, Decision.ALLOW),
+    (Role.INSPECTOR, Action.SUBMIT_BUNDLE, Decision.FORBIDDEN),
+    (Role.LEADER, Action.VIEW_CITY, Decision.FORBIDDEN),
+    (Role.LEADER, Action.RECEIVE_BUNDLES, Decision.FORBIDDEN),
+    (Role.INSPECTOR, Action.VIEW_CITY, Decision.FORBIDDEN),
+    (Role.INSPECTOR, Action.RECEIVE_BUNDLES, Decision.FORBIDDEN),
 ])
 def test_district_roles_in_their_own_district(role, action, expected):
     assert decide(Actor(role, OWN), action, OWN) is expected
@@ -42,6 +48,9 @@ def test_district_roles_never_learn_of_another_district(role, action):
     (Action.INSPECT, Decision.FORBIDDEN),
     (Action.VIEW_INSPECTION, Decision.ALLOW),
     (Action.REVIEW, Decision.FORBIDDEN),
+    (Action.SUBMIT_BUNDLE, Decision.FORBIDDEN),
+    (Action.VIEW_CITY, Decision.ALLOW),
+    (Action.RECEIVE_BUNDLES, Decision.ALLOW),
 ])
 def test_city_reads_every_district_and_changes_nothing(action, expected):
     assert decide(Actor(Role.CITY, None), action, OTHER) is expected

@@ -37,7 +37,7 @@ def seed(if_empty: bool, season: bool) -> None:
         click.echo(f"已载入演示数据：{len(logins)} 个账号。")
     if season:
         pins = seed_season(session, current_app.extensions["filestore"], current_app.config["PKI_CA_PASSPHRASE"])
-        click.echo("已填入演示检查与签名证书。分管领导的签名PIN（仅供演示）：")
+        click.echo("已填入演示检查与签名证书。分管领导和市中心的签名PIN（仅供演示）：")
         for row in pins:
             click.echo(f"  {row.district:<8} {row.username:<24} PIN {row.pin}")
 

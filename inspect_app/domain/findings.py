@@ -11,6 +11,19 @@ from .geo import LatLon, distance_m
 WARNING = "warning"
 ERROR = "error"
 
+# Short names of the findings, for counting them across districts (the messages carry the particulars).
+FINDING_LABELS = {
+    "exif_unreadable": "EXIF信息损坏",
+    "no_position": "照片无位置信息",
+    "poor_accuracy": "定位精度差",
+    "far_from_station": "拍摄地点距服务站过远",
+    "positions_disagree": "照片GPS与手机定位不符",
+    "stale_time": "拍摄时间过早",
+    "future_time": "拍摄时间晚于当前时间",
+    "duplicate_photo": "照片与其他检查重复",
+    "near_duplicate_photo": "照片与其他检查高度相似",
+}
+
 # Messages show times as the inspectors read their own clocks.
 BEIJING = timezone(timedelta(hours=8), "北京时间")
 

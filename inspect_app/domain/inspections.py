@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Iterable, Mapping
 
@@ -66,6 +67,14 @@ def check_review(status: InspectionStatus, decision: str, comment: str) -> None:
 def is_reviewable(status: InspectionStatus) -> bool:
     """The leader may act on an inspection once it is submitted (and return it again after accepting it)."""
     return status in (InspectionStatus.SUBMITTED, InspectionStatus.ACCEPTED)
+
+
+def is_locked(status: InspectionStatus, reviewed_at: datetime | None, signed_at: datetime | None) -> bool:
+    """An inspection the leader accepted before signing the district's newest bundle is in that signed version:
+    it cannot change until a new version is begun. Ones accepted or submitted since are not in it."""
+    # Signing times are whole seconds (as PDF and CMS carry them): compare at that resolution.
+    return (signed_at is not None and status is InspectionStatus.ACCEPTED
+            and reviewed_at is not None and reviewed_at.replace(microsecond=0) <= signed_at)
 
 
 def may_recommend(status: InspectionStatus, eligible: bool) -> str | None:

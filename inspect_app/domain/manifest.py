@@ -10,6 +10,9 @@ MANIFEST = "manifest.json"
 SIGNATURE = "manifest.p7s"
 REPORT = "report.pdf"
 DIRECTORY = "directory.xlsx"
+# The city's consolidated bundle has the same shape under its own names (its manifest names its report).
+CITY_REPORT = "city-report.pdf"
+CITY_DIRECTORY = "city-directory.xlsx"
 FORMAT = "ordos-12315-bundle/1"
 
 
@@ -22,9 +25,14 @@ class FileEntry:
 
 def manifest_json(*, bundle_id: str, version: int, district: dict[str, str], campaign: dict[str, Any],
                   leader: dict[str, str], signed_at: str, files: Iterable[FileEntry],
-                  inspections: Iterable[dict[str, Any]]) -> bytes:
-    """The manifest's bytes: stable key order, UTF-8, so its signature can be checked by anyone."""
+                  inspections: Iterable[dict[str, Any]] = (), extra: dict[str, Any] | None = None) -> bytes:
+    """The manifest's bytes: stable key order, UTF-8, so its signature can be checked by anyone.
+
+    `district` is the city itself for the consolidated city bundle, whose `extra` names its report
+    ({"kind": "city", "report": CITY_REPORT, "districts": [...]}).
+    """
     body = {
+        **(extra or {}),
         "format": FORMAT, "bundle_id": bundle_id, "version": version, "district": district,
         "campaign": campaign, "leader": leader, "signed_at": signed_at,
         "files": [{"path": f.path, "size": f.size, "sha256": f.sha256} for f in sorted(files, key=lambda f: f.path)],
@@ -42,6 +50,11 @@ def parse_manifest(data: bytes) -> dict[str, Any]:
     if not isinstance(body, dict) or body.get("format") != FORMAT or not isinstance(body.get("files"), list):
         raise ValueError("manifest.json 不是本系统的证据包清单")
     return body
+
+
+def report_name(manifest: dict[str, Any]) -> str:
+    """The signed PDF the manifest's bundle carries: report.pdf, or the city bundle's own report."""
+    return CITY_REPORT if manifest.get("report") == CITY_REPORT else REPORT
 
 
 def compare_files(listed: Iterable[FileEntry], present: dict[str, FileEntry]) -> list[str]:

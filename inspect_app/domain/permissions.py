@@ -39,6 +39,9 @@ class Action(StrEnum):
     INSPECT = "inspect"  # start, answer, photograph, sign and submit an inspection
     VIEW_INSPECTION = "view_inspection"  # read an inspection, its photos and signatures
     REVIEW = "review"  # accept, return and recommend the district's inspections
+    SUBMIT_BUNDLE = "submit_bundle"  # send the district's signed bundle to the city
+    VIEW_CITY = "view_city"  # the city's inbox, dashboard, exports and consolidated reports
+    RECEIVE_BUNDLES = "receive_bundles"  # upload, accept or return bundles, confirm 示范站, sign the city report
 
 
 class Decision(Enum):
@@ -59,9 +62,9 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
                                Action.INSPECT, Action.VIEW_INSPECTION}),
     Role.LEADER: frozenset({Action.VIEW_DIRECTORY, Action.EXPORT_DIRECTORY, Action.EDIT_STATION,
                             Action.IMPORT_DIRECTORY, Action.VIEW_CAMPAIGNS, Action.VIEW_INSPECTION,
-                            Action.REVIEW}),
+                            Action.REVIEW, Action.SUBMIT_BUNDLE}),
     Role.CITY: frozenset({Action.VIEW_DIRECTORY, Action.EXPORT_DIRECTORY, Action.VIEW_CAMPAIGNS,
-                          Action.VIEW_INSPECTION}),
+                          Action.VIEW_INSPECTION, Action.VIEW_CITY, Action.RECEIVE_BUNDLES}),
     Role.ADMIN: frozenset(Action),
 }
 

@@ -5,8 +5,11 @@ from .campaign import Campaign, ChecklistVersion
 from .district import District, Office
 from .inspection import Inspection, InspectionAnswer, Photo, Signature
 from .station import Station
+from .submission import CityReport, DemonstrationDecision, Submission
 from .sync import AnswerConflict, IdempotentRequest, Upload
 from .user import User
 
-__all__ = ["AnswerConflict", "Bundle", "BundleStatus", "Campaign", "CertificateAuthority", "SigningCertificate", "ChecklistVersion", "District", "Inspection", "InspectionAnswer", "Office", "Photo",
-           "IdempotentRequest", "Signature", "Station", "Upload", "User"]
+__all__ = ["AnswerConflict", "Bundle", "BundleStatus", "Campaign", "CertificateAuthority", "CityReport",
+           "ChecklistVersion", "DemonstrationDecision", "District", "IdempotentRequest", "Inspection",
+           "InspectionAnswer", "Office", "Photo", "Signature", "SigningCertificate", "Station", "Submission",
+           "Upload", "User"]

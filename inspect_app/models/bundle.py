@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base
@@ -28,13 +28,14 @@ class CertificateAuthority(Base):
 
 
 class SigningCertificate(Base):
-    """A leader's certificate, bound to the user and the district; the key is encrypted under the signing PIN."""
+    """A leader's certificate bound to the user and the district (the city's own has no district); the key is
+    encrypted under the signing PIN."""
 
     __tablename__ = "signing_certificates"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
     serial: Mapped[str] = mapped_column(String(60), unique=True)  # decimal text: x509 serials exceed 64 bits
     certificate_pem: Mapped[bytes] = mapped_column(LargeBinary)
     encrypted_key_pem: Mapped[bytes] = mapped_column(LargeBinary)
@@ -45,7 +46,7 @@ class SigningCertificate(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship()
-    district: Mapped[District] = relationship()
+    district: Mapped[District | None] = relationship()
 
 
 class BundleStatus(StrEnum):
@@ -78,7 +79,7 @@ class Bundle(Base):
     preview_key: Mapped[str | None] = mapped_column(String(120))  # the unsigned report.pdf
     archive_key: Mapped[str | None] = mapped_column(String(120))  # the signed ZIP
     archive_sha256: Mapped[str | None] = mapped_column(String(64))
-    archive_size: Mapped[int | None]
+    archive_size: Mapped[int | None] = mapped_column(BigInteger)  # a district's photos run to gigabytes
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     certificate_id: Mapped[int | None] = mapped_column(ForeignKey("signing_certificates.id"))

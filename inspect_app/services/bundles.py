@@ -10,21 +10,21 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .. import pki, signatures, spreadsheet
+from .. import spreadsheet
 from ..archive import ArchiveWriter
 from ..domain.checklist import OUTCOME_LABELS
 from ..domain.inspections import InspectionStatus
-from ..domain.manifest import DIRECTORY, MANIFEST, REPORT, SIGNATURE, manifest_json
+from ..domain.manifest import DIRECTORY, REPORT, manifest_json
 from ..domain.narrative import StationResult, draft_narrative
 from ..domain.permissions import Action, Actor
 from ..domain.scoring import Verdict
 from ..domain.stations import StationStatus
+from ..domain.submissions import SubmissionRefused, check_new_version
 from ..filestore import FileStore
-from ..imaging import PhotoRejected, check_signature_png
 from ..models import Bundle, BundleStatus, Campaign, District, Inspection, Station, User
 from ..models.types import utcnow
 from ..seal import seal_png
-from . import Invalid, NotFound, keys
+from . import Invalid, NotFound, keys, signing, submissions
 from .access import require
 from .campaigns import template_of
 from .report_data import ReportData, gather_report
@@ -50,15 +50,32 @@ def get_bundle(session: Session, actor: Actor, bundle_id: int) -> Bundle:
     return bundle
 
 
+def _newest(session: Session, district_id: int, campaign_id: int) -> Bundle | None:
+    return session.scalar(select(Bundle).where(Bundle.district_id == district_id, Bundle.campaign_id == campaign_id)
+                          .order_by(Bundle.version.desc()).limit(1))
+
+
+def signed_newest(session: Session, district_id: int, campaign_id: int) -> Bundle | None:
+    """The district's newest bundle when it is signed: its signature locks the inspections it holds."""
+    newest = _newest(session, district_id, campaign_id)
+    return newest if newest is not None and newest.status is BundleStatus.SIGNED else None
+
+
 def start_draft(session: Session, actor: Actor, user_id: int, district_id: int, campaign_id: int,
                 narrative: str) -> Bundle:
-    """A bundle to build: the open draft is reused; after a signed version a new version begins."""
+    """A bundle to build: the open draft is reused; after a signed version a new version begins (which unlocks
+    the inspections), unless the city holds that version or has accepted the district's bundle."""
     require(actor, Action.REVIEW, district_id)
     narrative = (narrative or "").strip()
     if len(narrative) > 20000:
         raise Invalid({"narrative": "文字说明不能超过20000字"})
-    latest = session.scalar(select(Bundle).where(Bundle.district_id == district_id, Bundle.campaign_id == campaign_id)
-                            .order_by(Bundle.version.desc()).limit(1))
+    latest = _newest(session, district_id, campaign_id)
+    if latest is not None and latest.status is BundleStatus.SIGNED:
+        try:
+            check_new_version(submissions.state_of(submissions.latest(session, district_id, campaign_id)),
+                              latest.version)
+        except SubmissionRefused as error:
+            raise Invalid({"narrative": str(error)}) from None
     if latest is not None and latest.status is not BundleStatus.SIGNED:
         latest.narrative, latest.status, latest.progress, latest.error = narrative, BundleStatus.BUILDING, 0, None
         session.commit()
@@ -134,24 +151,14 @@ def sign_off(session: Session, actor: Actor, store: FileStore, user: User, bundl
     if certificate is None or certificate.district_id != bundle.district_id:
         raise Invalid("您没有可用的签名证书，请联系系统管理员签发")
     ca = keys.authority(session)
-    try:
-        pki.load_signing_key(certificate.encrypted_key_pem, pin)
-        drawn = check_signature_png(drawn_signature)
-    except pki.WrongPin:
-        raise Invalid({"pin": "签名PIN错误"}) from None
-    except PhotoRejected as error:
-        raise Invalid({"signature": str(error)}) from None
+    drawn = signing.unlock(certificate, pin, drawn_signature)
     signed_at = (now or utcnow()).replace(microsecond=0)
     with tempfile.TemporaryDirectory(dir=work_dir) as folder:
         folder = Path(folder)
         signature_file = folder / "signature.png"
         signature_file.write_bytes(drawn)
         data, pdf = _report(session, store, bundle, user.display_name, signed_at, signature_file, folder, work_dir)
-        signed_pdf = folder / "report-signed.pdf"
-        signatures.sign_pdf_file(pdf, signed_pdf, certificate_pem=certificate.certificate_pem,
-                                 ca_certificate_pem=ca.certificate_pem,
-                                 encrypted_key_pem=certificate.encrypted_key_pem, pin=pin,
-                                 signer_name=user.display_name, signing_time=signed_at)
+        signed_pdf = signing.sign_report(pdf, certificate, ca.certificate_pem, pin, user.display_name, signed_at)
         target = folder / "bundle.zip"
         archive = ArchiveWriter(target)
         archive.add_file(REPORT, signed_pdf)
@@ -176,11 +183,7 @@ def sign_off(session: Session, actor: Actor, store: FileStore, user: User, bundl
             inspections=[{"station_number": s.number, "station_name": s.name, "status": i.status.value,
                           "score": i.score, "outcome": i.outcome.value if i.outcome else None}
                          for s, i in included])
-        archive.add_bytes(MANIFEST, manifest, listed=False)
-        archive.add_bytes(SIGNATURE, signatures.sign_detached_cms(
-            manifest, certificate_pem=certificate.certificate_pem, encrypted_key_pem=certificate.encrypted_key_pem,
-            pin=pin, signing_time=signed_at), listed=False)
-        archive.close()
+        signing.seal(archive, manifest, certificate, pin, signed_at)
         size = target.stat().st_size
         key = store.put_file(target, "zip")
     bundle.archive_key, bundle.archive_size = key, size

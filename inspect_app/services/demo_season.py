@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ..domain.findings import Thresholds
 from ..domain.permissions import Role
 from ..domain.scoring import Verdict
+from ..domain.submissions import CITY_CODE, CITY_NAME
 from ..filestore import FileStore
 from ..models import Inspection, Station, User
 from ..models.types import utcnow
@@ -35,7 +36,8 @@ def demo_pin(district_code: str) -> str:
 
 
 def seed_season(session: Session, store: FileStore, passphrase: str, seed_value: int = 2026) -> list[LeaderPin]:
-    """Fill the demo campaign: a few submitted inspections per 旗区 (half of them accepted) and certificates."""
+    """Fill the demo campaign: a few submitted inspections per 旗区 (half of them accepted), the leaders' and the
+    city center's certificates."""
     rng = random.Random(seed_value)
     campaign = campaigns.current_campaign(session)
     if campaign is None:
@@ -78,4 +80,11 @@ def seed_season(session: Session, store: FileStore, passphrase: str, seed_value:
         if keys.usable_certificate(session, leader) is None:
             keys.issue_certificate(session, passphrase, leader.id, pin)
         pins.append(LeaderPin(leader.district.name, leader.username, pin))
+    city = session.scalar(select(User).where(User.role == Role.CITY).order_by(User.id).limit(1))
+    if city is not None:
+        # The city center signs the consolidated report the same way.
+        pin = demo_pin(CITY_CODE)
+        if keys.usable_certificate(session, city) is None:
+            keys.issue_certificate(session, passphrase, city.id, pin)
+        pins.append(LeaderPin(CITY_NAME, city.username, pin))
     return pins

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from .. import pki
 from ..domain.permissions import Role
+from ..domain.submissions import CITY_CENTER, CITY_CODE
 from ..models import CertificateAuthority, SigningCertificate, User
 from ..models.types import utcnow
 from . import Invalid, NotFound
@@ -35,21 +36,26 @@ def init_authority(session: Session, passphrase: str) -> CertificateAuthority:
 
 def issue_certificate(session: Session, passphrase: str, user_id: int, pin: str,
                       now: datetime | None = None) -> SigningCertificate:
-    """Issue a leader's certificate bound to the user and the district, its key encrypted under the PIN."""
+    """Issue a leader's certificate bound to the user and the district (or the city center's own), its key
+    encrypted under the PIN."""
     ca = authority(session)
     if ca is None:
         raise Invalid("请先运行 flask pki init 创建根证书")
     user = session.get(User, user_id)
     if user is None:
         raise NotFound()
-    if user.role is not Role.LEADER or user.district is None:
-        raise Invalid({"user": "只能为分管领导签发签名证书"})
+    if user.role is Role.LEADER and user.district is not None:
+        code, unit = user.district.code, user.district.name
+    elif user.role is Role.CITY:
+        code, unit = CITY_CODE, CITY_CENTER  # signs the consolidated city report
+    else:
+        raise Invalid({"user": "只能为分管领导或市12315中心签发签名证书"})
     problem = pki.pin_problem(pin)
     if problem:
         raise Invalid({"pin": problem})
     issued = pki.issue_signing_certificate(
         pki.CertifiedKey(ca.certificate_pem, ca.encrypted_key_pem), passphrase.encode(),
-        subject_name=user.display_name, district_code=user.district.code, district_name=user.district.name,
+        subject_name=user.display_name, district_code=code, district_name=unit,
         username=user.username, pin=pin, now=now)
     row = SigningCertificate(user_id=user.id, district_id=user.district_id, serial=str(issued.serial),
                              certificate_pem=issued.certificate_pem, encrypted_key_pem=issued.encrypted_key_pem,

@@ -10,6 +10,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from ..config import PROJECT_ROOT
 from ..domain.findings import BEIJING
+from ..domain.figures import share_text
 from .report_data import ReportData
 
 # WeasyPrint keeps every laid-out page of a document in memory: a part of ten stations (about forty pages)
@@ -64,3 +65,8 @@ def report_parts(data: ReportData, *, leader_signature_png: Path | None, seal_pn
 def footer_html(pages: int) -> str:
     """A document of `pages` empty pages carrying only the footer 第 n 页 共 N 页, to lay over the joined report."""
     return _environment().get_template("report/footer.html").render(pages=pages)
+
+
+def city_report_html(**context) -> str:
+    """The consolidated city report as one HTML document (a few pages: no parts needed)."""
+    return _environment().get_template("report/city.html").render(share=share_text, **context)

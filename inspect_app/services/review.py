@@ -9,12 +9,13 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..domain.checklist import Outcome
 from ..domain.findings import Finding
-from ..domain.inspections import InspectionStatus, ReviewError, check_review, may_recommend
+from ..domain.inspections import InspectionStatus, ReviewError, check_review, is_locked, may_recommend
 from ..domain.permissions import Action, Actor
 from ..domain.stations import StationStatus
+from ..domain.submissions import lock_message
 from ..models import Campaign, Inspection, Photo, Station
 from ..models.types import utcnow
-from . import Invalid
+from . import Invalid, bundles
 from .access import require
 from .inspections import get_inspection
 from .photos import findings_of
@@ -74,6 +75,7 @@ def review(session: Session, actor: Actor, user_id: int, inspection_id: int, dec
            comment: str = "") -> Inspection:
     """Accept a submitted inspection, or return it to the inspector with what to correct."""
     inspection = get_inspection(session, actor, inspection_id, Action.REVIEW)
+    _refuse_if_locked(session, inspection, "comment")
     comment = (comment or "").strip()
     try:
         check_review(inspection.status, decision, comment)
@@ -94,6 +96,7 @@ def review(session: Session, actor: Actor, user_id: int, inspection_id: int, dec
 def recommend(session: Session, actor: Actor, inspection_id: int, recommended: bool) -> Inspection:
     """Recommend (or stop recommending) the station as a 示范站 on the strength of this inspection."""
     inspection = get_inspection(session, actor, inspection_id, Action.REVIEW)
+    _refuse_if_locked(session, inspection, "recommend")
     if recommended:
         problem = may_recommend(inspection.status, inspection.outcome is Outcome.DEMONSTRATION_ELIGIBLE)
         if problem:
@@ -101,3 +104,9 @@ def recommend(session: Session, actor: Actor, inspection_id: int, recommended: b
     inspection.recommended_demonstration = recommended
     session.commit()
     return inspection
+
+
+def _refuse_if_locked(session: Session, inspection: Inspection, field: str) -> None:
+    signed = bundles.signed_newest(session, inspection.station.district_id, inspection.campaign_id)
+    if signed is not None and is_locked(inspection.status, inspection.reviewed_at, signed.signed_at):
+        raise Invalid({field: lock_message(signed.version)})

@@ -94,8 +94,9 @@ class CertificateForm(FlaskForm):
 def certificates():
     session = get_session()
     form = CertificateForm()
-    leaders = [u for u in users_service.list_users(session) if u.role.value == "leader" and u.active]
-    form.user.choices = [SelectChoice(str(u.id), f"{u.display_name}（{u.district.name}，{u.username}）") for u in leaders]
+    signers = [u for u in users_service.list_users(session) if u.role.value in ("leader", "city") and u.active]
+    form.user.choices = [SelectChoice(str(u.id), f"{u.display_name}（{u.district.name if u.district else '市中心'}，"
+                                                 f"{u.username}）") for u in signers]
     authority = keys.authority(session)
     if form.validate_on_submit():
         if (form.pin.data or "") != (form.pin_again.data or ""):

@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 from ..db import get_session
 from ..domain.permissions import Action
 from ..models import BundleStatus
-from ..services import Invalid, bundles, campaigns, keys
+from ..services import Invalid, bundles, campaigns, keys, submissions
 from .context import actor, allow, chosen_district, png_from_data_url
 
 bp = Blueprint("bundles", __name__, url_prefix="/review/bundle")
@@ -47,9 +47,26 @@ def page():
     # The text last written (a draft's, or the newest signed version's) before a fresh draft from the figures.
     written = next((b.narrative for b in history if b.narrative), "")
     narrative = written or bundles.narrative_draft(session, actor(), district_id, campaign)
+    sent = submissions.submissions_of(session, actor(), district_id, campaign.id)
     return render_template("review/bundle.html", campaign=campaign, history=history, draft=draft,
                            narrative=narrative, district_id=district_id, form=FlaskForm(),
-                           certificate=keys.usable_certificate(session, current_user))
+                           certificate=keys.usable_certificate(session, current_user),
+                           sent={s.bundle_id: s for s in sent}, latest_sent=sent[0] if sent else None,
+                           events=submissions.history(session, actor(), district_id, campaign.id))
+
+
+@bp.route("/<id:bundle_id>/submit", methods=["POST"])
+@login_required
+def submit(bundle_id: int):
+    session = get_session()
+    try:
+        submission = submissions.submit_bundle(session, actor(), current_app.extensions["filestore"], current_user,
+                                               bundle_id)
+    except Invalid as error:
+        flash("未提交：" + "；".join(error.errors.values()), "error")
+        return redirect(url_for(".page", district=bundles.get_bundle(session, actor(), bundle_id).district_id))
+    flash(f"第{submission.version}版证据包已提交市中心，验证通过。", "success")
+    return redirect(url_for(".page", district=submission.district_id))
 
 
 @bp.route("/build", methods=["POST"])

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import date
+from datetime import date, datetime
 
 from flask import abort, current_app, request
 from flask_login import current_user
 
 from ..db import get_session
+from ..domain.findings import BEIJING
 from ..domain.permissions import Action, Actor, district_scope
 from ..passwords import Passwords
 from ..services.access import require
@@ -53,4 +54,5 @@ def png_from_data_url(value: str) -> bytes:
 
 
 def today() -> date:
-    return date.today()
+    """Today where the users are: deadlines and dates in 鄂尔多斯 follow Beijing time, not the server's clock."""
+    return datetime.now(BEIJING).date()

@@ -1,0 +1,68 @@
+"""`flask city ...`: the city center's work from the command line (receive a bundle ZIP, sign the city report)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from .. import seal
+from ..db import get_session
+from ..models import Campaign, User
+from ..services import Invalid, city_report, submissions
+
+group = click.Group("city", help="市12315中心")
+
+
+def _user(username: str) -> User:
+    user = get_session().scalar(select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"账号 {username} 不存在")
+    return user
+
+
+@group.command("receive")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "username", required=True, help="市中心的登录名")
+@with_appcontext
+def receive(path: Path, username: str) -> None:
+    """File a district's bundle ZIP (from e-mail or a USB stick) after the same verification as in the app."""
+    user = _user(username)
+    with tempfile.TemporaryDirectory(dir=current_app.instance_path) as folder:
+        copy = Path(folder) / "upload.zip"
+        shutil.copyfile(path, copy)
+        try:
+            received = submissions.receive_upload(get_session(), user.actor, current_app.extensions["filestore"],
+                                                  user, copy)
+        except Invalid as error:
+            raise click.ClickException("；".join(error.errors.values()))
+    click.echo(f"已收到{received.district.name}第{received.version}版证据包，验证通过。")
+
+
+@group.command("report")
+@click.option("--campaign", "campaign_id", type=int, required=True, help="验收批次编号")
+@click.option("--sign-as", "username", required=True, help="签字的市中心登录名")
+@click.option("--pin-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@with_appcontext
+def report(campaign_id: int, username: str, pin_file: Path, out: Path) -> None:
+    """Build and sign the consolidated city report (city-report.pdf, city-directory.xlsx) as a new version."""
+    user = _user(username)
+    if get_session().get(Campaign, campaign_id) is None:
+        raise click.ClickException("验收批次不存在")
+    try:
+        built = city_report.build_city_report(
+            get_session(), user.actor, current_app.extensions["filestore"], user, campaign_id,
+            pin_file.read_text(encoding="utf-8").strip(), seal.name_signature_png(user.display_name),
+            Path(current_app.instance_path), date.today())
+    except Invalid as error:
+        raise click.ClickException("；".join(error.errors.values()))
+    shutil.copyfile(current_app.extensions["filestore"].path(built.archive_key), out)
+    click.echo(f"已签字：第{built.version}版全市汇总报告，{built.archive_size} 字节，SHA-256 {built.archive_sha256}，"
+               f"已写入 {out}")

@@ -1,0 +1,83 @@
+"""The city's word on the 示范站 the districts recommended: candidates, confirm or decline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from ..domain.inspections import InspectionStatus
+from ..domain.permissions import Action, Actor
+from ..domain.submissions import SubmissionStatus
+from ..models import DemonstrationDecision, Inspection, Station, Submission
+from ..models.types import utcnow
+from . import Invalid, NotFound
+from .access import require
+
+RECEIVED = (SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    station: Station
+    inspection: Inspection
+    decision: DemonstrationDecision | None
+
+    @property
+    def confirmed(self) -> bool:
+        return self.decision is not None and self.decision.confirmed
+
+
+def _received_districts(session: Session, campaign_id: int) -> set[int]:
+    """Districts whose newest submission is with the city or accepted: their recommendations have arrived."""
+    newest: dict[int, Submission] = {}
+    for row in session.scalars(select(Submission).where(Submission.campaign_id == campaign_id)
+                               .order_by(Submission.version)):
+        newest[row.district_id] = row
+    return {district for district, row in newest.items() if row.status in RECEIVED}
+
+
+def candidates(session: Session, actor: Actor, campaign_id: int, district_id: int | None = None) -> list[Candidate]:
+    """Stations recommended by their district in a bundle the city received, with the city's decision."""
+    require(actor, Action.VIEW_CITY)
+    districts = _received_districts(session, campaign_id)
+    if district_id is not None:
+        districts &= {district_id}
+    if not districts:
+        return []
+    rows = session.execute(
+        select(Station, Inspection).join(Inspection, Inspection.station_id == Station.id)
+        .where(Inspection.campaign_id == campaign_id, Inspection.recommended_demonstration.is_(True),
+               Inspection.status == InspectionStatus.ACCEPTED, Station.district_id.in_(districts))
+        .options(selectinload(Station.district)).order_by(Station.number)).all()
+    decisions = {d.station_id: d for d in session.scalars(
+        select(DemonstrationDecision).where(DemonstrationDecision.campaign_id == campaign_id))}
+    return [Candidate(station, inspection, decisions.get(station.id)) for station, inspection in rows]
+
+
+def decide_demonstration(session: Session, actor: Actor, user_id: int, campaign_id: int, station_id: int,
+                         confirmed: bool) -> DemonstrationDecision:
+    """Confirm (or decline) a recommended station as 示范站; a confirmed station is marked so in the directory."""
+    require(actor, Action.RECEIVE_BUNDLES)
+    station = session.get(Station, station_id)
+    if station is None:
+        raise NotFound()
+    if not any(c.station.id == station_id for c in candidates(session, actor, campaign_id, station.district_id)):
+        raise Invalid("该服务站不在旗区报送的示范站推荐名单中")
+    decision = session.scalar(select(DemonstrationDecision).where(
+        DemonstrationDecision.campaign_id == campaign_id, DemonstrationDecision.station_id == station_id))
+    if decision is None:
+        decision = DemonstrationDecision(campaign_id=campaign_id, station_id=station_id, confirmed=confirmed,
+                                         decided_by_id=user_id)
+        session.add(decision)
+    decision.confirmed, decision.decided_by_id, decision.decided_at = confirmed, user_id, utcnow()
+    station.is_demonstration = confirmed
+    session.commit()
+    return decision
+
+
+def confirmed_station_ids(session: Session, campaign_id: int) -> set[int]:
+    """Stations the city confirmed as 示范站 in the campaign."""
+    return set(session.scalars(select(DemonstrationDecision.station_id).where(
+        DemonstrationDecision.campaign_id == campaign_id, DemonstrationDecision.confirmed.is_(True))))

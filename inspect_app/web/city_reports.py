@@ -1,0 +1,92 @@
+"""The city's figures: dashboard with charts, exports, and the signed consolidated city report."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from ..domain.figures import share_text
+from ..domain.permissions import Action
+from ..services import Invalid, city_report, exports, keys
+from ..services.city_charts import charts_for
+from ..services.city_figures import dashboard as city_dashboard
+from ..services.directory import districts_for
+from .city import current_campaign
+from .context import actor, allow, get_session, png_from_data_url, today
+
+bp = Blueprint("city_reports", __name__, url_prefix="/city")
+
+
+def _district_id() -> int | None:
+    """The district asked for, if any: 404 for one that does not exist."""
+    wanted = request.args.get("district", type=int)
+    if wanted is not None and wanted not in {d.id for d in districts_for(get_session(), actor())}:
+        abort(404)
+    return wanted
+
+
+@bp.route("/dashboard")
+@login_required
+def dashboard():
+    allow(Action.VIEW_CITY)
+    campaign = current_campaign()
+    board = city_dashboard(get_session(), actor(), campaign, _district_id())
+    return render_template("city/dashboard.html", campaign=campaign, board=board, charts=charts_for(board),
+                           share=share_text, districts=districts_for(get_session(), actor()))
+
+
+@bp.route("/export.<any(csv, geojson):kind>")
+@login_required
+def export(kind: str):
+    allow(Action.VIEW_CITY)
+    campaign = current_campaign()
+    board = city_dashboard(get_session(), actor(), campaign, _district_id())
+    name = f"{board.total.name}-{campaign.name}-验收结果"
+    if kind == "csv":
+        data, mimetype = exports.results_csv(board.results), "text/csv"
+    else:
+        data, mimetype = exports.results_geojson(board.results), "application/geo+json"
+    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=f"{name}.{kind}",
+                     max_age=0)
+
+
+@bp.route("/report", methods=["GET"])
+@login_required
+def report():
+    allow(Action.VIEW_CITY)
+    session = get_session()
+    campaign = current_campaign()
+    return render_template("city/report.html", campaign=campaign, form=FlaskForm(),
+                           versions=city_report.reports(session, actor(), campaign.id),
+                           certificate=keys.usable_certificate(session, current_user))
+
+
+@bp.route("/report", methods=["POST"])
+@login_required
+def build_report():
+    allow(Action.RECEIVE_BUNDLES)
+    campaign = current_campaign()
+    try:
+        built = city_report.build_city_report(
+            get_session(), actor(), current_app.extensions["filestore"], current_user, campaign.id,
+            request.form.get("pin", "").strip(), png_from_data_url(request.form.get("signature", "")),
+            Path(current_app.instance_path), today())
+    except Invalid as error:
+        flash("未签字：" + "；".join(error.errors.values()), "error")
+        return redirect(url_for(".report", _anchor="sign"))
+    flash(f"已签字，第{built.version}版全市汇总报告已生成。", "success")
+    return redirect(url_for(".report"))
+
+
+@bp.route("/report/<id:report_id>/download")
+@login_required
+def download_report(report_id: int):
+    allow(Action.VIEW_CITY)
+    built = city_report.get_report(get_session(), actor(), report_id)
+    return send_file(current_app.extensions["filestore"].path(built.archive_key), mimetype="application/zip",
+                     as_attachment=True, download_name=f"全市汇总-{built.campaign.name}-第{built.version}版.zip",
+                     max_age=0)
