@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install fonts test-tools migrate seed clean
+.PHONY: run test install fonts test-tools migrate seed clean serve-prod worker prod-env
 
 run: install fonts migrate seed
 	@$(FLASK) demo logins
@@ -55,6 +55,27 @@ migrate: install
 
 seed: install
 	$(FLASK) demo seed --if-empty
+
+# Production: gunicorn (inspect_app/gunicorn_conf.py; HOST, PORT, WEB_CONCURRENCY...) on PostgreSQL, behind an
+# HTTPS reverse proxy. The settings are checked before anything is installed or migrated.
+serve-prod: prod-env install fonts
+	APP_ENV=production $(FLASK) db upgrade
+	APP_ENV=production exec $(BIN)/gunicorn -c inspect_app/gunicorn_conf.py wsgi:app
+
+# Builds evidence bundles from the Redis queue; run it with the same environment as serve-prod, plus REDIS_URL.
+worker: prod-env install fonts
+	@[ -n "$$REDIS_URL" ] || { echo "make worker 需要 REDIS_URL（如 redis://127.0.0.1:6379/0），网站进程也须设置同一地址" >&2; exit 1; }
+	APP_ENV=production exec $(FLASK) jobs worker
+
+prod-env:
+	@case "$$DATABASE_URL" in \
+		postgresql://*|postgres://*|postgresql+psycopg://*) ;; \
+		*) now="$${DATABASE_URL:+$${DATABASE_URL%%:*}: 地址}"; \
+		   echo "生产环境须使用 PostgreSQL：请设置 DATABASE_URL=postgresql://用户@主机:5432/数据库（当前：$${now:-未设置}）" >&2; \
+		   exit 1;; \
+	esac
+	@[ -n "$$SECRET_KEY" ] || { echo 'APP_ENV=production 需要 SECRET_KEY（会话与 CSRF 的签名密钥），如 export SECRET_KEY=$$(python3 -c "import secrets; print(secrets.token_hex(32))")' >&2; exit 1; }
+	@[ -n "$$PKI_CA_PASSPHRASE" ] || { echo "APP_ENV=production 需要 PKI_CA_PASSPHRASE（加密市中心根证书私钥的口令，须妥善保管，丢失则无法再签发证书）" >&2; exit 1; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

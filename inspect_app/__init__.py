@@ -5,17 +5,18 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from . import db
 from .config import PROJECT_ROOT, load_config
-from .extensions import csrf, login_manager
+from .extensions import csrf, limiter, login_manager
 from .filestore import FileStore, PartialUploads
 from .passwords import Passwords
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app: configuration, extensions, blueprints, error handlers, commands."""
+    """Build the app: configuration, extensions, blueprints, request hooks, error handlers, commands."""
     settings = load_config(config)
     app = Flask(
         __name__,
@@ -24,8 +25,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     app.config.update(settings)
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind nginx, the client's address (for the sign-in limit) and HTTPS (for HSTS and secure cookies)
+        # come from the proxy's headers; believed only for as many hops as there are proxies.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     register_extensions(app)
     register_blueprints(app)
+    register_request_hooks(app)
     register_errorhandlers(app)
     register_commands(app)
     return app
@@ -42,6 +49,10 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
+    from .web.login_throttle import check_limits
+
+    check_limits(app.config)
+    limiter.init_app(app)
     app.extensions["passwords"] = Passwords(app.config["PASSWORD_TIME_COST"], app.config["PASSWORD_MEMORY_COST"])
     app.extensions["filestore"] = FileStore(app.config["FILE_STORE_PATH"])
     app.extensions["uploads"] = PartialUploads(app.config["UPLOAD_PARTS_PATH"])
@@ -60,6 +71,13 @@ def register_blueprints(app: Flask) -> None:
     template_helpers.init_app(app)
 
 
+def register_request_hooks(app: Flask) -> None:
+    from .web import idle_timeout, security_headers
+
+    idle_timeout.init_app(app)
+    security_headers.init_app(app)
+
+
 def register_errorhandlers(app: Flask) -> None:
     from .web import errors
 
@@ -67,7 +85,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from .cli import bundle, checklist, city, database, demo, photos, pki, users
+    from .cli import audit, backup, bundle, checklist, city, database, demo, jobs, photos, pki, users
 
-    for module in (database, users, demo, checklist, photos, pki, bundle, city):
+    for module in (database, users, demo, checklist, photos, pki, bundle, city, audit, jobs, backup):
         app.cli.add_command(module.group)

@@ -53,6 +53,20 @@ def _database_url(instance: Path, env: Mapping[str, str]) -> str:
     return url
 
 
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    value = env.get(name, "").strip().lower()
+    return default if not value else value not in ("0", "false", "no", "off")
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigError(f"{name} must be a whole number of at least 1, not {value!r}")
+    return int(value)
+
+
 def load_config(overrides: Mapping[str, Any] | None = None,
                 env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Build the settings dictionary: environment first, then explicit overrides."""
@@ -70,6 +84,8 @@ def load_config(overrides: Mapping[str, Any] | None = None,
         "SQLALCHEMY_DATABASE_URI": _database_url(instance, env),
         "FILE_STORE_PATH": env.get("FILE_STORE_PATH") or str(instance / "files"),
         "UPLOAD_PARTS_PATH": str(instance / "uploads"),
+        # Bundle builds go to the RQ worker when set (see jobs.py); without it, to a thread of the web process.
+        "REDIS_URL": env.get("REDIS_URL", "").strip() or None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
@@ -92,6 +108,16 @@ def load_config(overrides: Mapping[str, Any] | None = None,
         # Argon2id cost; tests lower it to stay fast.
         "PASSWORD_TIME_COST": 3,
         "PASSWORD_MEMORY_COST": 64 * 1024,
+        # Sign-in throttling (Flask-Limiter, see web/login_throttle.py): failed sign-ins counted per typed
+        # account and per client address. Kept in Redis when there is one, so every worker counts the same.
+        "RATELIMIT_ENABLED": _flag(env, "RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL", "").strip() or "memory://",
+        "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT", "").strip() or "5 per 15 minutes",
+        "LOGIN_LIMIT_PER_ADDRESS": env.get("LOGIN_LIMIT_PER_ADDRESS", "").strip() or "20 per 15 minutes",
+        # A signed-in session ends after this long without a request (web/idle_timeout.py).
+        "IDLE_TIMEOUT_MINUTES": _positive_int(env, "IDLE_TIMEOUT_MINUTES", 30),
+        # Reverse proxies in front of the app: their X-Forwarded-For/-Proto/-Host are believed (0: none).
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0") or 0),
     }
     if "PKI_CA_PASSPHRASE" not in overrides:
         config["PKI_CA_PASSPHRASE"] = _ca_passphrase(instance, env, production)

@@ -24,6 +24,8 @@ class Base(DeclarativeBase):
 def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Write-ahead logging: readers (a backup, the pages) never wait for a writer, nor a writer for them.
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
 

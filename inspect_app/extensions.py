@@ -1,5 +1,7 @@
 """Extension objects, created here and bound to the app in the factory."""
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 
@@ -12,3 +14,8 @@ login_manager.login_message_category = "warning"
 login_manager.session_protection = "basic"
 
 csrf = CSRFProtect()
+
+# No default limits: only the sign-in form is limited (web/login_throttle.py). The storage (memory, or Redis
+# when REDIS_URL is set) and the on/off switch come from the config. A moving window counts the failures of
+# the last 15 minutes exactly, where a fixed one would let twice the limit through across a window's edge.
+limiter = Limiter(get_remote_address, strategy="moving-window", default_limits=[], headers_enabled=False)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-MIN_LENGTH = 8
-
 
 class Passwords:
     """Hash and check passwords with the configured Argon2id cost."""
@@ -26,13 +24,3 @@ class Passwords:
     def needs_rehash(self, password_hash: str) -> bool:
         return self._hasher.check_needs_rehash(password_hash)
 
-
-def password_problem(password: str) -> str | None:
-    """Why a new password is not acceptable, in Chinese, or None."""
-    if len(password) < MIN_LENGTH:
-        return f"密码至少需要{MIN_LENGTH}位"
-    if len(password) > 128:
-        return "密码不能超过128位"
-    if password.isdigit() or password.isalpha():
-        return "密码须同时包含字母和数字（或符号）"
-    return None

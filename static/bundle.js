@@ -3,11 +3,11 @@
 (function () {
   var box = document.getElementById("progress");
   if (!box || box.getAttribute("data-status") !== "building") { return; }
-  var bar = box.querySelector(".progress span");
+  var bar = box.querySelector("progress");
   function poll() {
     fetch(box.getAttribute("data-status-url"), { credentials: "same-origin" }).then(function (r) { return r.json(); })
       .then(function (state) {
-        if (bar) { bar.style.width = state.progress + "%"; bar.parentNode.setAttribute("aria-valuenow", state.progress); }
+        if (bar) { bar.value = state.progress; bar.textContent = state.progress + "%"; }
         if (state.status === "building") { window.setTimeout(poll, 1500); } else { window.location.reload(); }
       }).catch(function () { window.setTimeout(poll, 5000); });
   }

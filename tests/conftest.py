@@ -16,11 +16,12 @@ from inspect_app import create_app, migrate
 from inspect_app.config import load_config
 from inspect_app.db import Base, make_engine
 from inspect_app.domain.permissions import Role
-from inspect_app.models import District, Office, Station, User
+from inspect_app.domain.audit import GENESIS
+from inspect_app.models import AuditHead, District, Office, Station, User
 from inspect_app.services.demo import credit_code
 
 PASSWORD = "secret-pass-1"
-KEEP_TABLES = {"districts", "alembic_version"}  # seeded by the migration
+KEEP_TABLES = {"districts", "alembic_version", "audit_head"}  # seeded by the migrations
 
 
 @pytest.fixture(scope="session")
@@ -45,6 +46,8 @@ def wipe(url: str) -> None:
         for table in reversed(Base.metadata.sorted_tables):
             if table.name not in KEEP_TABLES:
                 connection.execute(table.delete())
+        # The audit chain starts again with its head as the migration left it.
+        connection.execute(AuditHead.__table__.update().values(seq=0, last_hash=GENESIS))
     engine.dispose()
 
 
@@ -58,6 +61,8 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
         "WTF_CSRF_ENABLED": False,
         "PASSWORD_TIME_COST": 1,
         "PASSWORD_MEMORY_COST": 8 * 1024,
+        # Sign-in throttling stays on, with counters of the test's own app (REDIS_URL would share them).
+        "RATELIMIT_STORAGE_URI": "memory://",
     }
 
 

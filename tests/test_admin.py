@@ -17,10 +17,10 @@ def test_only_admins_reach_the_account_pages(client, login_as, role, district):
 def test_admin_creates_accounts_with_clear_messages(client, session, login_as):
     login_as("admin")
     response = client.post("/admin/users", data={"username": "A", "display_name": "", "role": "leader",
-                                                  "district": "", "password": "12345678"})
+                                                  "district": "", "password": "onlyletters"})
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    for message in ("用户名为3至40位", "请填写姓名", "检查员和分管领导必须属于一个旗区", "密码须同时包含字母和数字"):
+    for message in ("用户名为3至40位", "请填写姓名", "检查员和分管领导必须属于一个旗区", "符号中的至少三类"):
         assert message in page
     assert session.scalar(select(User).where(User.username == "a")) is None
     response = client.post("/admin/users", data={"username": "leader.hj", "display_name": "杭锦旗领导",
@@ -42,7 +42,7 @@ def test_reset_password_and_deactivate(client, session, login_as, auth):
     admin = login_as("admin")
     target = make_user(session, "inspector", "150602", username="insp.x")
     response = client.post(f"/admin/users/{target.id}/password", data={"password": "short"})
-    assert "密码至少需要8位" in response.get_data(as_text=True)
+    assert "密码至少需要10位" in response.get_data(as_text=True)
     response = client.post(f"/admin/users/{target.id}/password", data={"password": "brand-new-1"})
     assert response.status_code == 302
     response = client.post(f"/admin/users/{target.id}/active", data={"active": "0"}, follow_redirects=True)
@@ -70,5 +70,5 @@ def test_cli_reports_every_problem_and_creates_nothing(runner, session):
     result = runner.invoke(args=["users", "create", "--username", "i", "--name", "x", "--role", "inspector",
                                  "--password", "abc"])
     assert result.exit_code == 1
-    assert "检查员和分管领导必须属于一个旗区" in result.output and "密码至少需要8位" in result.output
+    assert "检查员和分管领导必须属于一个旗区" in result.output and "密码至少需要10位" in result.output
     assert session.scalars(select(User)).all() == []

@@ -111,9 +111,9 @@ def test_a_whole_season_from_two_districts_to_the_signed_city_report(app, sessio
         bundles.start_draft(session, kbs["leader"].actor, kbs["leader"].id, kbs["leader"].district_id, campaign.id, "")
 
     events = [e.what for e in submissions.history(session, city.actor, kbs["leader"].district_id, campaign.id)]
-    assert events == ["开始第1版证据包", "签字第1版证据包", "提交第1版证据包（验证通过）",
-                      "退回补正第1版证据包：请补充照片（1个服务站有具体意见）", "开始第2版证据包", "签字第2版证据包",
-                      "提交第2版证据包（验证通过）", "接收第2版证据包"]
+    assert events == ["开始证据包（第1版）", "签字证据包（第1版）", "提交证据包（第1版），验证通过",
+                      "退回证据包（第1版）：请补充照片（1个服务站有具体意见）", "开始证据包（第2版）",
+                      "签字证据包（第2版）", "提交证据包（第2版），验证通过", "接收证据包（第2版）"]
 
     # The consolidated report, signed by the city, verifies like a bundle, with our command and stock tools.
     pin = tmp_path / "pin"

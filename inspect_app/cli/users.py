@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..db import get_session
+from ..domain.password_policy import HINT as PASSWORD_HINT
 from ..domain.permissions import Role
 from ..services import Invalid
 from ..services.users import NewUser, create_user, list_users
@@ -19,7 +20,7 @@ group = click.Group("users", help="账号管理")
 @click.option("--name", "display_name", required=True, help="姓名")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--district", "district_code", default=None, help="旗区代码，如 150602（检查员、分管领导必填）")
-@click.password_option("--password", help="至少8位，含字母和数字")
+@click.password_option("--password", help=PASSWORD_HINT)
 @with_appcontext
 def create(username: str, display_name: str, role: str, district_code: str | None, password: str) -> None:
     """Create an account."""

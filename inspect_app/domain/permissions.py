@@ -54,6 +54,7 @@ class Decision(Enum):
 class Actor:
     role: Role
     district_id: int | None
+    user_id: int | None = None  # who, for the audit trail; permissions never depend on it
 
 
 # What each role may do at all; district roles only inside their own 旗区.

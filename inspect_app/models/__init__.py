@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models; importing this package registers every table on Base.metadata."""
 
+from .audit import AuditEntry, AuditHead
 from .bundle import Bundle, BundleStatus, CertificateAuthority, SigningCertificate
 from .campaign import Campaign, ChecklistVersion
 from .district import District, Office
@@ -9,7 +10,7 @@ from .submission import CityReport, DemonstrationDecision, Submission
 from .sync import AnswerConflict, IdempotentRequest, Upload
 from .user import User
 
-__all__ = ["AnswerConflict", "Bundle", "BundleStatus", "Campaign", "CertificateAuthority", "CityReport",
+__all__ = ["AnswerConflict", "AuditEntry", "AuditHead", "Bundle", "BundleStatus", "Campaign", "CertificateAuthority", "CityReport",
            "ChecklistVersion", "DemonstrationDecision", "District", "IdempotentRequest", "Inspection",
            "InspectionAnswer", "Office", "Photo", "Signature", "SigningCertificate", "Station", "Submission",
            "Upload", "User"]

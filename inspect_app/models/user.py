@@ -46,7 +46,7 @@ class User(Base):
 
     @property
     def actor(self) -> Actor:
-        return Actor(self.role, self.district_id)
+        return Actor(self.role, self.district_id, self.id)
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"

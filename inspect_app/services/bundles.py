@@ -24,7 +24,7 @@ from ..filestore import FileStore
 from ..models import Bundle, BundleStatus, Campaign, District, Inspection, Station, User
 from ..models.types import utcnow
 from ..seal import seal_png
-from . import Invalid, NotFound, keys, signing, submissions
+from . import Invalid, NotFound, audit, keys, signing, submissions
 from .access import require
 from .campaigns import template_of
 from .report_data import ReportData, gather_report
@@ -83,6 +83,9 @@ def start_draft(session: Session, actor: Actor, user_id: int, district_id: int, 
     bundle = Bundle(district_id=district_id, campaign_id=campaign_id, version=(latest.version + 1) if latest else 1,
                     narrative=narrative, created_by_id=user_id)
     session.add(bundle)
+    session.flush()
+    audit.record(session, actor, "start_bundle", "bundle", bundle.id, district_id, {"version": bundle.version},
+                 user_id=user_id)
     session.commit()
     return bundle
 
@@ -190,6 +193,9 @@ def sign_off(session: Session, actor: Actor, store: FileStore, user: User, bundl
     bundle.archive_sha256 = key.rsplit("/", 1)[-1].split(".")[0]
     bundle.status, bundle.signed_at, bundle.signed_by_id = BundleStatus.SIGNED, signed_at, user.id
     bundle.certificate_id = certificate.id
+    audit.record(session, actor, "sign_bundle", "bundle", bundle.id, bundle.district_id,
+                 {"version": bundle.version, "archive_sha256": bundle.archive_sha256,
+                  "certificate": certificate.serial})
     session.commit()
     shutil.rmtree(_parts_dir(work_dir, bundle), ignore_errors=True)  # a signed version is never built again
     return bundle

@@ -20,7 +20,7 @@ from ..models.types import utcnow
 from ..report import write_pdf
 from ..seal import seal_png
 from ..spreadsheet import Sheet
-from . import Invalid, NotFound, keys, signing
+from . import Invalid, NotFound, audit, keys, signing
 from .access import require
 from .city_charts import charts_for
 from .city_figures import StationResult, dashboard
@@ -100,6 +100,9 @@ def build_city_report(session: Session, actor: Actor, store: FileStore, user: Us
                         archive_sha256=key.rsplit("/", 1)[-1].split(".")[0], signed_at=signed_at,
                         signed_by_id=user.id, certificate_id=certificate.id)
     session.add(report)
+    session.flush()
+    audit.record(session, actor, "sign_city_report", "city_report", report.id, None,
+                 {"version": version, "archive_sha256": report.archive_sha256, "certificate": certificate.serial})
     session.commit()
     return report
 

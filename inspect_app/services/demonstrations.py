@@ -12,7 +12,7 @@ from ..domain.permissions import Action, Actor
 from ..domain.submissions import SubmissionStatus
 from ..models import DemonstrationDecision, Inspection, Station, Submission
 from ..models.types import utcnow
-from . import Invalid, NotFound
+from . import Invalid, NotFound, audit
 from .access import require
 
 RECEIVED = (SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED)
@@ -73,6 +73,8 @@ def decide_demonstration(session: Session, actor: Actor, user_id: int, campaign_
         session.add(decision)
     decision.confirmed, decision.decided_by_id, decision.decided_at = confirmed, user_id, utcnow()
     station.is_demonstration = confirmed
+    audit.record(session, actor, "confirm_demonstration", "station", station.id, station.district_id,
+                 {"campaign": campaign_id, "confirmed": confirmed})
     session.commit()
     return decision
 

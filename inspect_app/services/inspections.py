@@ -19,8 +19,7 @@ from ..filestore import FileStore
 from ..imaging import PhotoRejected, check_signature_png
 from ..models import Campaign, Inspection, InspectionAnswer, Signature, Station
 from ..models.types import utcnow
-from . import Conflict, Invalid, NotFound
-from . import conflicts
+from . import Conflict, Invalid, NotFound, audit, conflicts
 from .access import require
 from .campaigns import template_of
 
@@ -217,6 +216,8 @@ def answer_item(session: Session, actor: Actor, user_id: int, inspection_id: int
     if resolves is not None:
         conflicts.resolve(session, inspection, code, resolves)
     result = recompute(inspection, template)
+    audit_inspection(session, actor, "answer", inspection, item=code, verdict=answer.verdict.value,
+                     points=answer.points, note=clean_note)
     session.commit()
     return row, result
 
@@ -238,6 +239,8 @@ def save_answers(session: Session, actor: Actor, user_id: int, inspection_id: in
         session.rollback()
         raise Invalid(errors)
     result = recompute(inspection, template)
+    audit_inspection(session, actor, "answer", inspection,
+                     items={code: given[code][0] for code in sorted(given) if given[code][0]})
     session.commit()
     return result
 
@@ -264,6 +267,7 @@ def sign(session: Session, actor: Actor, store: FileStore, inspection_id: int, r
         inspection.signatures.append(row)
     else:
         row.signer_name, row.image_key, row.signed_at = name, key, utcnow()
+    audit_inspection(session, actor, "sign_inspection", inspection, role=signer_role.value, name=name, image=key)
     session.commit()
     return row
 
@@ -284,8 +288,16 @@ def submit(session: Session, actor: Actor, inspection_id: int) -> Inspection:
     recompute(inspection, template_of(inspection.checklist_version))
     inspection.status = InspectionStatus.SUBMITTED
     inspection.submitted_at = utcnow()
+    audit_inspection(session, actor, "submit_inspection", inspection, score=inspection.score,
+                     outcome=inspection.outcome.value if inspection.outcome else None)
     session.commit()
     return inspection
+
+
+def audit_inspection(session: Session, actor: Actor, action: str, inspection: Inspection, **details: Any) -> None:
+    """Put what was done to an inspection on the audit trail, in the same transaction as the change."""
+    audit.record(session, actor, action, "inspection", inspection.id, inspection.station.district_id,
+                 {"station": inspection.station.number, **details})
 
 
 def verdict_label(verdict: Verdict | None) -> str:

@@ -17,7 +17,7 @@ from ..models import Inspection, Photo, Station
 from ..models.types import utcnow
 from . import Invalid, NotFound
 from .access import require
-from .inspections import editable_inspection, template_of
+from .inspections import audit_inspection, editable_inspection, template_of
 
 
 @dataclass(frozen=True)
@@ -118,6 +118,8 @@ def add_photo(session: Session, actor: Actor, store: FileStore, user_id: int, in
         released = _detach(session, old) if old is not None else []
         session.flush()  # the delete goes first: a flush would otherwise insert before it deletes
         inspection.photos.append(photo)
+        audit_inspection(session, actor, "add_photo", inspection, slot=slot, sha256=facts.sha256,
+                         replaces=old.sha256 if old is not None else None)
         session.commit()
     except BaseException:
         session.rollback()
@@ -153,6 +155,7 @@ def remove_photo(session: Session, actor: Actor, store: FileStore, photo_id: int
         raise NotFound()
     inspection = editable_inspection(session, actor, photo.inspection_id)
     released = _detach(session, photo)
+    audit_inspection(session, actor, "remove_photo", inspection, slot=photo.slot, sha256=photo.sha256)
     session.commit()
     _delete_unreferenced(session, store, released)
     return inspection.id

@@ -17,7 +17,7 @@ from ..models import Campaign, Inspection, Photo, Station
 from ..models.types import utcnow
 from . import Invalid, bundles
 from .access import require
-from .inspections import get_inspection
+from .inspections import audit_inspection, get_inspection
 from .photos import findings_of
 
 SEVERITY_ORDER = {"error": 0, "warning": 1}
@@ -89,6 +89,7 @@ def review(session: Session, actor: Actor, user_id: int, inspection_id: int, dec
         inspection.status = InspectionStatus.RETURNED
         inspection.return_comment = comment
         inspection.recommended_demonstration = False
+    audit_inspection(session, actor, f"{decision}_inspection", inspection, comment=comment or None)
     session.commit()
     return inspection
 
@@ -102,6 +103,7 @@ def recommend(session: Session, actor: Actor, inspection_id: int, recommended: b
         if problem:
             raise Invalid({"recommend": problem})
     inspection.recommended_demonstration = recommended
+    audit_inspection(session, actor, "recommend_demonstration", inspection, recommended=recommended)
     session.commit()
     return inspection
 

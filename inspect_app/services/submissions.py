@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from ..domain.submissions import (CITY_CODE, Latest, SubmissionRefused, Submissi
 from ..filestore import FileStore, sha256_of
 from ..models import Bundle, BundleStatus, Campaign, District, Submission, User
 from ..models.types import utcnow
-from . import Invalid, NotFound, keys
+from . import Invalid, NotFound, audit, keys
 from .access import require
 from .bundle_verify import BundleCheck, verify_bundle
 
@@ -38,7 +38,7 @@ def _verify(session: Session, path: Path) -> BundleCheck:
     return verify_bundle(path, authority.certificate_pem, keys.revocation_list(session))
 
 
-def _record(session: Session, check: BundleCheck, **fields) -> Submission:
+def _record(session: Session, actor: Actor, check: BundleCheck, **fields) -> Submission:
     # The stations as the signed manifest lists them, for reasons per station and the leader's view.
     stations = [{"number": str(row.get("station_number", "")), "name": str(row.get("station_name", "")),
                  "score": row.get("score"), "outcome": row.get("outcome")}
@@ -46,8 +46,18 @@ def _record(session: Session, check: BundleCheck, **fields) -> Submission:
     submission = Submission(verified=check.ok, checks=[a.as_dict() for a in check.aspects], stations=stations,
                             signer_name=check.signer, signed_at=check.signed_at, **fields)
     session.add(submission)
+    session.flush()
+    action = "submit_bundle" if submission.source is SubmissionSource.APP else "receive_bundle"
+    audit.record(session, actor, action, *_target(submission), submission.district_id,
+                 {"submission": submission.id, "version": submission.version,
+                  "archive_sha256": submission.archive_sha256, "verified": submission.verified})
     session.commit()
     return submission
+
+
+def _target(submission: Submission) -> tuple[str, int]:
+    # A ZIP from elsewhere has no bundle of ours: its history hangs on the submission itself.
+    return ("bundle", submission.bundle_id) if submission.bundle_id else ("submission", submission.id)
 
 
 def submit_bundle(session: Session, actor: Actor, store: FileStore, user: User, bundle_id: int) -> Submission:
@@ -65,7 +75,7 @@ def submit_bundle(session: Session, actor: Actor, store: FileStore, user: User, 
     check = _verify(session, store.path(bundle.archive_key))
     if not check.ok:
         raise Invalid("证据包验证未通过，未提交：" + "；".join(check.problems))
-    return _record(session, check, district_id=bundle.district_id, campaign_id=bundle.campaign_id,
+    return _record(session, actor, check, district_id=bundle.district_id, campaign_id=bundle.campaign_id,
                    bundle_id=bundle.id, version=bundle.version, source=SubmissionSource.APP,
                    received_by_id=user.id, archive_key=bundle.archive_key, archive_sha256=bundle.archive_sha256,
                    archive_size=bundle.archive_size)
@@ -100,7 +110,7 @@ def receive_upload(session: Session, actor: Actor, store: FileStore, user: User,
     size = path.stat().st_size
     bundle = session.scalar(select(Bundle).where(Bundle.archive_sha256 == sha256))
     key = store.put_file(path, "zip")
-    return _record(session, check, district_id=district.id, campaign_id=campaign.id,
+    return _record(session, actor, check, district_id=district.id, campaign_id=campaign.id,
                    bundle_id=bundle.id if bundle else None, version=version, source=SubmissionSource.UPLOAD,
                    received_by_id=user.id, archive_key=key, archive_sha256=sha256, archive_size=size)
 
@@ -151,6 +161,9 @@ def decide(session: Session, actor: Actor, user_id: int, submission_id: int, dec
     submission.comment = comment or None
     submission.station_reasons = [{"number": n, "name": names[n], "reason": r} for n, r in sorted(reasons.items())]
     submission.decided_at, submission.decided_by_id = utcnow(), user_id
+    audit.record(session, actor, f"{decision}_bundle", *_target(submission), submission.district_id,
+                 {"submission": submission.id, "version": submission.version, "comment": comment or None,
+                  "stations": submission.station_reasons})
     session.commit()
     return submission
 
@@ -191,32 +204,9 @@ def submissions_of(session: Session, actor: Actor, district_id: int, campaign_id
                                 .order_by(Submission.version.desc())))
 
 
-@dataclass(frozen=True)
-class Event:
-    at: datetime
-    who: str
-    what: str
-
-
-def history(session: Session, actor: Actor, district_id: int, campaign_id: int) -> list[Event]:
-    """Who did what to the district's bundle, and when: builds, signatures, submissions, decisions."""
-    require(actor, Action.VIEW_INSPECTION, district_id)
-    names = {u.id: u.display_name for u in session.scalars(select(User))}
-    events: list[Event] = []
-    for bundle in session.scalars(select(Bundle).where(Bundle.district_id == district_id,
-                                                       Bundle.campaign_id == campaign_id)):
-        events.append(Event(bundle.created_at, names.get(bundle.created_by_id, ""), f"开始第{bundle.version}版证据包"))
-        if bundle.signed_at:
-            events.append(Event(bundle.signed_at, names.get(bundle.signed_by_id, ""), f"签字第{bundle.version}版证据包"))
-    for submission in submissions_of(session, actor, district_id, campaign_id):
-        verb = "提交" if submission.source is SubmissionSource.APP else "上传"
-        verdict = "验证通过" if submission.verified else "验证未通过"
-        events.append(Event(submission.received_at, names.get(submission.received_by_id, ""),
-                            f"{verb}第{submission.version}版证据包（{verdict}）"))
-        if submission.decided_at:
-            what = "接收" if submission.status is SubmissionStatus.ACCEPTED else "退回补正"
-            detail = f"：{submission.comment}" if submission.comment else ""
-            stations = f"（{len(submission.station_reasons)}个服务站有具体意见）" if submission.station_reasons else ""
-            events.append(Event(submission.decided_at, names.get(submission.decided_by_id, ""),
-                                f"{what}第{submission.version}版证据包{detail}{stations}"))
-    return sorted(events, key=lambda e: e.at)
+def history(session: Session, actor: Actor, district_id: int, campaign_id: int) -> list[audit.HistoryLine]:
+    """Who did what to the district's bundle for the campaign, and when, from the audit trail."""
+    bundle_ids = list(session.scalars(select(Bundle.id).where(Bundle.district_id == district_id,
+                                                              Bundle.campaign_id == campaign_id)))
+    submission_ids = [s.id for s in submissions_of(session, actor, district_id, campaign_id) if s.bundle_id is None]
+    return audit.history(session, actor, district_id, bundle_ids=bundle_ids, submission_ids=submission_ids)

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..domain.password_policy import password_problem
 from ..domain.permissions import Role
 from ..models import District, User
 from ..models.types import utcnow
-from ..passwords import Passwords, password_problem
-from . import Invalid, NotFound
+from ..passwords import Passwords
+from . import Invalid, NotFound, audit
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
 
@@ -51,7 +52,7 @@ def create_user(session: Session, passwords: Passwords, new: NewUser) -> User:
         errors.setdefault("district", "检查员和分管领导必须属于一个旗区")
     if role is not None and not role.needs_district:
         district = None
-    problem = password_problem(new.password)
+    problem = password_problem(new.password, username)
     if problem:
         errors["password"] = problem
     if errors:
@@ -70,10 +71,14 @@ def authenticate(session: Session, passwords: Passwords, username: str, password
         passwords.hash(password)  # spend the same time as a real check: names are not revealed by timing
         return None
     if not user.active or not passwords.verify(user.password_hash, password):
+        audit.record(session, None, "sign_in_failed", "user", user.id, user.district_id,
+                     {"reason": "inactive" if not user.active else "password"}, user_id=user.id)
+        session.commit()
         return None
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash(password)
     user.last_login_at = utcnow()
+    audit.record(session, None, "sign_in", "user", user.id, user.district_id, user_id=user.id)
     session.commit()
     return user
 
@@ -97,11 +102,11 @@ def _get(session: Session, user_id: int) -> User:
 
 
 def reset_password(session: Session, passwords: Passwords, user_id: int, password: str) -> User:
-    """Set a new password and end the user's other sessions."""
-    problem = password_problem(password)
+    """Set a new password (if the policy accepts it) and end the user's other sessions."""
+    user = _get(session, user_id)
+    problem = password_problem(password, user.username)
     if problem:
         raise Invalid({"password": problem})
-    user = _get(session, user_id)
     user.password_hash = passwords.hash(password)
     user.session_version += 1
     session.commit()

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
+from ..domain.password_policy import HINT as PASSWORD_HINT
 from ..domain.permissions import ROLE_LABELS, Action
 from ..services import Invalid, NotFound, keys
 from ..services import users as users_service
@@ -23,11 +24,11 @@ class UserForm(FlaskForm):
     role = SelectField("角色", validate_choice=False,
                        choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()])
     district = SelectField("所属旗区", choices=[], validate_choice=False)
-    password = PasswordField("初始密码", render_kw={"autocomplete": "new-password"})
+    password = PasswordField("初始密码", description=PASSWORD_HINT, render_kw={"autocomplete": "new-password"})
 
 
 class PasswordForm(FlaskForm):
-    password = PasswordField("新密码", render_kw={"autocomplete": "new-password"})
+    password = PasswordField("新密码", description=PASSWORD_HINT, render_kw={"autocomplete": "new-password"})
 
 
 @bp.before_request

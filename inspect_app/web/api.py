@@ -262,6 +262,7 @@ def submit(inspection_id: int):
 @bp.route("/uploads", methods=["POST"])
 def start_upload():
     """Begin or continue an upload: naturally repeatable, so no Idempotency-Key (a replay would be stale)."""
+    allow(Action.INSPECT)  # only inspectors' photos arrive this way: no other account may fill the disk
     body = _body()
     upload = sync.start_upload(get_session(), current_app.extensions["uploads"], current_user.id,
                                str(body.get("sha256", "")), body.get("size"), current_app.config["PHOTO_MAX_BYTES"])
@@ -270,11 +271,13 @@ def start_upload():
 
 @bp.route("/uploads/<sha256>")
 def get_upload(sha256: str):
+    allow(Action.INSPECT)
     return jsonify(_upload_json(sync.get_upload(get_session(), current_user.id, sha256)))
 
 
 @bp.route("/uploads/<sha256>", methods=["PUT"])
 def put_chunk(sha256: str):
+    allow(Action.INSPECT)
     offset = request.args.get("offset", "")
     if not offset.isdigit():
         raise Invalid({"offset": "offset 应为非负整数"})

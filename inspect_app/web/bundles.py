@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 from flask import (Blueprint, Flask, abort, current_app, flash, jsonify, redirect, render_template, request,
@@ -10,6 +9,7 @@ from flask import (Blueprint, Flask, abort, current_app, flash, jsonify, redirec
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
+from .. import jobs
 from ..db import get_session
 from ..domain.permissions import Action
 from ..models import BundleStatus
@@ -20,17 +20,8 @@ bp = Blueprint("bundles", __name__, url_prefix="/review/bundle")
 
 
 def _build_in_background(app: Flask, bundle_id: int, leader_name: str) -> None:
-    """Builds run off the request path; the page polls their progress."""
-
-    def run() -> None:
-        with app.app_context():
-            try:
-                bundles.build_preview(get_session(), app.extensions["filestore"], bundle_id, leader_name,
-                                      Path(app.instance_path))
-            except Exception:  # recorded on the bundle as 生成失败 with its reason
-                app.logger.exception("bundle %s failed to build", bundle_id)
-
-    threading.Thread(target=run, name=f"bundle-{bundle_id}", daemon=True).start()
+    """Builds run off the request path (an RQ worker, or a thread); the page polls their progress."""
+    jobs.enqueue_bundle_build(app, bundle_id, leader_name)
 
 
 @bp.route("/", methods=["GET"])

@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from ..domain.checklist import OUTCOME_LABELS
 from ..domain.permissions import Action, district_scope, may
 from ..domain.stations import HostType, StationStatus
-from ..services import Invalid, directory, inspections
+from ..services import Invalid, audit, directory, inspections
 from .context import actor, allow, get_session, today
 from .forms import StationForm
 
@@ -59,8 +59,10 @@ def show(station_id: int):
     station = directory.get_station(session, actor(), station_id)
     history = inspections.inspections_of_station(session, actor(), station) \
         if may(actor(), Action.VIEW_INSPECTION, station.district_id) else []
+    events = audit.history(session, actor(), station.district_id, station_id=station.id) \
+        if audit.may_see_history(actor(), station.district_id) else None
     return render_template("directory/show.html", station=station, retire_form=FlaskForm(), history=history,
-                           outcomes=OUTCOME_LABELS)
+                           outcomes=OUTCOME_LABELS, events=events)
 
 
 def _station_form(values: dict[str, Any] | None = None) -> StationForm:

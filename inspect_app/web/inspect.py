@@ -13,7 +13,7 @@ from ..domain.findings import Thresholds
 from ..domain.geo import LatLon, amap_url
 from ..domain.inspections import SignatureRole, is_editable, is_reviewable, may_recommend, required_slots
 from ..domain.permissions import Action, may
-from ..services import Invalid, campaigns, conflicts, inspections, photos, users
+from ..services import Invalid, audit, campaigns, conflicts, inspections, photos, users
 from .context import actor, allow, get_session, png_from_data_url
 
 bp = Blueprint("inspect", __name__, url_prefix="/inspect")
@@ -86,6 +86,8 @@ def checklist(inspection_id: int):
                                     inspection.outcome is Outcome.DEMONSTRATION_ELIGIBLE) is None,
         conflicts=by_item, names=users.display_names(session, {c.proposed_by_id for cs in by_item.values()
                                                                for c in cs}),
+        events=audit.history(session, actor(), inspection.station.district_id, inspection_id=inspection.id)
+        if audit.may_see_history(actor(), inspection.station.district_id) else None,
     )
 
 
@@ -111,6 +113,7 @@ def save_answers(inspection_id: int):
 @bp.route("/inspections/<id:inspection_id>/photos", methods=["POST"])
 @login_required
 def add_photo(inspection_id: int):
+    inspections.get_inspection(get_session(), actor(), inspection_id, Action.INSPECT)  # who may, before what
     upload = next((f for f in request.files.getlist("photo") if f and f.filename), None)
     if upload is None:
         flash("请选择或拍摄一张照片。", "error")

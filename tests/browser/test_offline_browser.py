@@ -75,7 +75,9 @@ def app_page(field, browser, live_server):
     page.fill("input[name=password]", PASSWORD)
     page.click("main button[type=submit]")
     page.goto(live_server + "/inspect/app")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    # Not wait_for_function: it compiles its predicate with eval inside the page, which the CSP refuses.
+    page.evaluate("""() => navigator.serviceWorker.controller !== null || new Promise(resolve =>
+        navigator.serviceWorker.addEventListener("controllerchange", () => resolve(true), { once: true }))""")
     page.wait_for_selector("#sync-status:has-text('已同步')")
     yield page
     context.close()

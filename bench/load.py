@@ -1,0 +1,257 @@
+"""Load: simulated inspectors answering and uploading photos through the sync API, under gunicorn on PostgreSQL.
+
+Creates a throw-away database inspect_load_<pid>, migrates it and seeds it through the use cases (one campaign on
+the default checklist; N inspectors spread over the nine 旗区, each with a station of their own), starts gunicorn
+with inspect_app/gunicorn_conf.py on a free loopback port and a temporary instance path, and drives the
+inspectors from a second process (bench/load_client.py): all sign in at once (timed on its own), then all work
+together for --seconds. Prints requests/s, p50/p95/p99 per kind of request (answers and whole photo uploads
+apart, and the answers' time inside gunicorn from its access log), errors by status code, then checks that every
+photo the client believes stored is in the database with its SHA-256 and that its original file hashes to it.
+gunicorn is stopped and the database dropped at the end, also on Ctrl-C or failure. Figures only: no assertions.
+
+    .venv/bin/python bench/load.py [--seconds 60] [--inspectors 50] [--think 1.0] [--server postgresql://...]
+
+--think is the mean pause of an inspector between two steps (uniform from 0 to twice it): 1 s is an inspector
+ten times quicker than one at a real station; --think 0 sends back to back, to find the ceiling.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import create_engine, func, select, text
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "Load-Bench-2026!"
+TARGET_ANSWER_P95_MS = 300
+SERVER_MS = re.compile(r'"PUT /api/v1/inspections/\d+/answers/\w+ HTTP/1\.1" (\d{3}) \S+ (\d+)ms')
+
+
+def _settings(url: str, instance: Path) -> dict:
+    return {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(instance), "SECRET_KEY": "load-bench",
+            "PKI_CA_PASSPHRASE": "load-bench"}
+
+
+def seed(url: str, instance: Path, inspectors: int) -> list[dict]:
+    """Campaign, stations and inspectors through the use cases; returns the accounts for the client."""
+    from inspect_app import create_app, migrate
+    from inspect_app.domain.permissions import Actor, Role
+    from inspect_app.models import District
+    from inspect_app.services import campaigns, directory, users
+    from inspect_app.services.demo import credit_code, default_template
+
+    migrate.upgrade(url)
+    app = create_app(_settings(url, instance))
+    session = app.extensions["db_sessionmaker"]()
+    today = date.today()
+    version, _ = campaigns.load_checklist_version(session, default_template())
+    campaigns.create_campaign(session, f"{today.year}年度自查验收", today - timedelta(days=30),
+                              today + timedelta(days=30), version.id)
+    districts = list(session.scalars(select(District).order_by(District.code)))
+    admin = Actor(Role.ADMIN, None)
+    rng = random.Random(inspectors)
+    accounts = []
+    for n in range(1, inspectors + 1):
+        district = districts[(n - 1) % len(districts)]
+        station = directory.create_station(session, admin, {
+            "number": f"{district.code}-L{n:03d}", "name": f"{district.name}压力测试第{n}号12315消费维权服务站",
+            "host_organisation": f"鄂尔多斯市压力测试商贸有限公司{n}", "credit_code": credit_code(rng, district.code),
+            "host_type": "超市", "district": district.code, "office": "", "address": f"{district.name}测试路{n}号",
+            "latitude": f"{district.seat_latitude + rng.uniform(-0.02, 0.02):.6f}",
+            "longitude": f"{district.seat_longitude + rng.uniform(-0.02, 0.02):.6f}", "head_name": "王敏",
+            "phone": "0477-8123456", "staff_full_time": "1", "staff_part_time": "1",
+            "established_on": "2020-05-01", "is_odr": "否", "is_demonstration": "否", "status": "在册", "notes": "",
+        }, today)
+        user = users.create_user(session, app.extensions["passwords"], users.NewUser(
+            f"load.insp{n:03d}", f"压测检查员{n}", "inspector", district.code, PASSWORD))
+        accounts.append({"username": user.username, "password": PASSWORD, "station_id": station.id,
+                         "latitude": station.latitude, "longitude": station.longitude})
+    session.close()
+    app.extensions["db_engine"].dispose()
+    return accounts
+
+
+def verify(url: str, instance: Path, uploads: list[dict]) -> tuple[int, list[str], int]:
+    """Every photo the client saw stored: its row, its SHA-256, its original file hashing to it."""
+    from inspect_app import create_app
+    from inspect_app.filestore import sha256_of
+    from inspect_app.models import Photo
+
+    app = create_app(_settings(url, instance))
+    session = app.extensions["db_sessionmaker"]()
+    store = app.extensions["filestore"]
+    rows = {p.id: p for p in session.scalars(select(Photo).where(Photo.id.in_([u["photo"] for u in uploads])))}
+    problems = []
+    for u in uploads:
+        photo = rows.get(u["photo"])
+        if photo is None:
+            problems.append(f"photo {u['photo']} ({u['sha256'][:12]}) is not in the database")
+        elif (photo.sha256, photo.inspection_id, u["answered_sha256"]) != (u["sha256"], u["inspection"], u["sha256"]):
+            problems.append(f"photo {photo.id}: stored {photo.sha256[:12]}, sent {u['sha256'][:12]}")
+        elif not store.exists(photo.original_key) or sha256_of(store.path(photo.original_key)) != u["sha256"]:
+            problems.append(f"photo {photo.id}: its original file is missing or does not hash to {u['sha256'][:12]}")
+    total = session.scalar(select(func.count()).select_from(Photo)) or 0
+    session.close()
+    app.extensions["db_engine"].dispose()
+    return len(uploads) - len(problems), problems, total
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_gunicorn(url: str, instance: Path, port: int, log: Path) -> subprocess.Popen:
+    """gunicorn as `make serve-prod` runs it, on the throw-away database, its access log into `log`."""
+    env = {**os.environ, "DATABASE_URL": url.replace("postgresql+psycopg://", "postgresql://"),
+           "INSTANCE_PATH": str(instance), "HOST": "127.0.0.1", "PORT": str(port), "APP_ENV": "development",
+           **{k: str(v) for k, v in _settings(url, instance).items() if k in ("SECRET_KEY", "PKI_CA_PASSPHRASE")}}
+    env.pop("REDIS_URL", None)  # no bundle builds here; keep the sign-in counters in the workers' memory
+    # Development, not production: production cookies are Secure and would not travel over plain loopback HTTP.
+    return subprocess.Popen([str(Path(sys.executable).with_name("gunicorn")), "-c", "inspect_app/gunicorn_conf.py",
+                             "wsgi:app"], cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def wait_ready(server: subprocess.Popen, base: str, log: Path) -> None:
+    """Until the sign-in page answers; gunicorn's log when it exits or stays silent instead."""
+    for _ in range(120):
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {server.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(base + "/login", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit(f"gunicorn did not answer within 60 s:\n{log.read_text()[-3000:]}")
+
+
+def stop(process: subprocess.Popen | None, grace: float) -> None:
+    """SIGTERM, then SIGKILL after `grace` seconds."""
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def percentiles(values: list[float]) -> str:
+    """p50, p95 and p99 of latencies in ms, as one line."""
+    if len(values) < 2:
+        return f"{values[0]:7.0f} ms (one)" if values else "      –"
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return f"p50 {cuts[49]:6.0f}  p95 {cuts[94]:6.0f}  p99 {cuts[98]:6.0f} ms"
+
+
+def report(result: dict, args: argparse.Namespace, workers: str, server_ms: list[int]) -> None:
+    """Print the figures next to their targets."""
+    lat = result["latencies"]
+    errors = sum(result["errors"].values())
+    print(f"\n{args.inspectors} inspectors, {args.seconds:.0f} s, think {args.think:g} s; gunicorn {workers}; "
+          f"client CPU {result['client_cpu_s']:.1f} s")
+    print(f"sign-in phase: {result['requests'].get('sign-in', 0)} requests in {result['sign_in_s']:.1f} s "
+          f"(everyone at once; the work below starts when all are in)")
+    work = result["requests"].get("work", 0)
+    print(f"throughput: {work / max(result['elapsed_s'], 1e-9):.1f} requests/s "
+          f"({work} requests in {result['elapsed_s']:.1f} s)")
+    for kind in ("answer", "upload", "login form", "sign-in", "session", "bootstrap", "open", "upload start",
+                 "upload chunk", "photo attach"):
+        if kind in lat:
+            label = "upload (whole photo)" if kind == "upload" else kind
+            print(f"  {label:<21} {len(lat[kind]):6d} ok   {percentiles(lat[kind])}")
+    if server_ms:
+        print(f"  answer, in gunicorn   {len(server_ms):6d}      {percentiles([float(v) for v in server_ms])}")
+    print(f"errors: {errors} (target 0){'' if not errors else ' ' + json.dumps(result['errors'], ensure_ascii=False)}")
+    for sample in result["error_samples"]:
+        print(f"  e.g. {sample}")
+    if "answer" in lat and len(lat["answer"]) >= 2:
+        p95 = statistics.quantiles(lat["answer"], n=100, method="inclusive")[94]
+        print(f"answers p95: {p95:.0f} ms (target ≤ {TARGET_ANSWER_P95_MS} ms)")
+    if result["unfinished"]:
+        print(f"{result['unfinished']} inspectors were still in a request when the client gave up on them")
+
+
+def main() -> None:
+    """Create, seed, serve, drive, report, verify; stop and drop whatever happens."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--inspectors", type=int, default=50)
+    parser.add_argument("--think", type=float, default=1.0, help="mean pause between two steps, in seconds")
+    parser.add_argument("--server", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+                        help="a PostgreSQL database to connect to for creating and dropping the throw-away one")
+    args = parser.parse_args()
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # a kill also cleans up, as Ctrl-C does
+    name = f"inspect_load_{os.getpid()}"
+    admin = create_engine(args.server, isolation_level="AUTOCOMMIT")
+    url = admin.url.set(database=name).render_as_string(hide_password=False)
+    scratch = tempfile.TemporaryDirectory(prefix="inspect-load-")
+    instance, log = Path(scratch.name) / "instance", Path(scratch.name) / "gunicorn.log"
+    server = client = None
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        print(f"database {name}: migrating and seeding {args.inspectors} inspectors ...", file=sys.stderr)
+        accounts = seed(url, instance, args.inspectors)
+        (Path(scratch.name) / "accounts.json").write_text(json.dumps(accounts))
+        from inspect_app import gunicorn_conf
+
+        base = f"http://127.0.0.1:{free_port()}"
+        server = start_gunicorn(url, instance, int(base.rsplit(":", 1)[1]), log)
+        wait_ready(server, base, log)
+        print(f"gunicorn at {base}; driving for {args.seconds:.0f} s ...", file=sys.stderr)
+        client = subprocess.Popen([sys.executable, str(ROOT / "bench" / "load_client.py"), "--base-url", base,
+                                   "--accounts", str(Path(scratch.name) / "accounts.json"),
+                                   "--seconds", str(args.seconds), "--think", str(args.think)],
+                                  stdout=subprocess.PIPE, text=True, start_new_session=True)
+        out, _ = client.communicate()
+        if client.returncode:
+            raise SystemExit(f"the load client failed with {client.returncode}")
+        result = json.loads(out)
+        server_log = log.read_text(errors="replace")
+        server_ms = [int(m[2]) for m in SERVER_MS.finditer(server_log) if m[1] == "200"]
+        report(result, args, f"{gunicorn_conf.workers} workers × {gunicorn_conf.threads} threads "
+                             f"({gunicorn_conf.worker_class})", server_ms)
+        failure = server_log.find("Traceback (most recent call last)")
+        if failure >= 0:
+            print("the first server error in gunicorn's log:\n" + "\n".join(server_log[failure:].splitlines()[:60]))
+        confirmed, problems, total = verify(url, instance, result["uploads"])
+        print(f"uploads: {confirmed} of {len(result['uploads'])} the client saw stored are in the database with "
+              f"their SHA-256 and an original file that hashes to it (target: all); {total} photo rows in all")
+        for problem in problems[:20]:
+            print(f"  {problem}")
+    finally:
+        stop(client, 5)
+        stop(server, 30)
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+        scratch.cleanup()
+        print(f"gunicorn stopped, database {name} dropped", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit("interrupted: no figures")

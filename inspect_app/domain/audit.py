@@ -1,0 +1,98 @@
+"""The audit trail's rules: each entry holds the hash of the one before, so no entry can be edited, inserted or
+deleted without the chain showing where."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+GENESIS = "0" * 64  # the "previous hash" of the first entry
+
+ACTION_LABELS = {
+    "sign_in": "登录",
+    "start_bundle": "开始证据包",
+    "sign_in_failed": "登录失败",
+    "answer": "填写核查项",
+    "add_photo": "上传照片",
+    "remove_photo": "删除照片",
+    "sign_inspection": "现场签名",
+    "submit_inspection": "提交检查",
+    "accept_inspection": "审核通过",
+    "return_inspection": "退回检查",
+    "recommend_demonstration": "推荐示范站",
+    "sign_bundle": "签字证据包",
+    "submit_bundle": "提交证据包",
+    "receive_bundle": "接收上传的证据包",
+    "accept_bundle": "接收证据包",
+    "return_bundle": "退回证据包",
+    "confirm_demonstration": "确认示范站",
+    "sign_city_report": "签字全市汇总报告",
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One audit entry as stored: the fields the hash covers, and the hashes."""
+
+    seq: int
+    at: str  # ISO 8601 with offset, as stored
+    user_id: int | None
+    action: str
+    target_type: str
+    target_id: int | None
+    district_id: int | None
+    details: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+def entry_hash(prev_hash: str, seq: int, at: str, user_id: int | None, action: str, target_type: str,
+               target_id: int | None, district_id: int | None, details: dict[str, Any]) -> str:
+    """SHA-256 over the previous hash and the entry's fields, in one canonical JSON form."""
+    body = json.dumps([prev_hash, seq, at, user_id, action, target_type, target_id, district_id, details],
+                      ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def chain_problems(entries: Iterable[Entry], head_seq: int | None, head_hash: str | None) -> list[str]:
+    """Every break in the chain, in Chinese: an edited entry, a gap or an insertion, a missing tail."""
+    problems: list[str] = []
+    expected_seq, previous = 1, GENESIS
+    for entry in entries:
+        if entry.seq != expected_seq:
+            if entry.seq > expected_seq:
+                problems.append(f"缺少第{expected_seq}至第{entry.seq - 1}条记录（被删除）")
+            else:
+                problems.append(f"第{entry.seq}条记录重复或顺序被改动")
+        if entry.prev_hash != previous:
+            problems.append(f"第{entry.seq}条记录与前一条不衔接（前面的记录被删除、插入或修改）")
+        recomputed = entry_hash(entry.prev_hash, entry.seq, entry.at, entry.user_id, entry.action,
+                                entry.target_type, entry.target_id, entry.district_id, entry.details)
+        if recomputed != entry.hash:
+            problems.append(f"第{entry.seq}条记录的内容被修改（哈希不符）")
+        expected_seq, previous = entry.seq + 1, entry.hash
+    last_seq = expected_seq - 1
+    if head_seq is not None and head_seq != last_seq:
+        problems.append(f"日志应有{head_seq}条记录，实际最后一条是第{last_seq}条（末尾的记录被删除或插入）")
+    elif head_hash is not None and head_seq and head_hash != previous:
+        problems.append("最后一条记录的哈希与日志头不符（末尾的记录被替换）")
+    return problems
+
+
+def describe(action: str, details: dict[str, Any]) -> str:
+    """One line of a history: what was done, with the version, item or comment it concerns."""
+    text = ACTION_LABELS.get(action, action)
+    if details.get("version"):
+        text += f"（第{details['version']}版）"
+    if details.get("item"):
+        text += f" {details['item']}"
+    if action in ("accept_bundle", "return_bundle", "return_inspection") and details.get("comment"):
+        text += f"：{details['comment']}"
+    stations = details.get("stations")
+    if action == "return_bundle" and stations:
+        text += f"（{len(stations)}个服务站有具体意见）"
+    if action in ("submit_bundle", "receive_bundle") and "verified" in details:
+        text += "，验证通过" if details["verified"] else "，验证未通过"
+    return text

@@ -1,0 +1,54 @@
+"""gunicorn settings for production: `gunicorn -c inspect_app/gunicorn_conf.py wsgi:app` (see `make serve-prod`).
+
+Every setting comes from the environment, with defaults for one machine behind a reverse proxy on the same host.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, not {value!r}") from None
+
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{_int('PORT', 8000)}"
+
+# Sign-in (Argon2) and the photo pipeline are CPU work, so processes; the usual 2 × cores + 1, capped because
+# each worker holds a whole app and an Argon2 hash in flight takes 64 MB.
+workers = _int("WEB_CONCURRENCY", min(2 * (os.cpu_count() or 1) + 1, 8))
+
+# Photo uploads and PDF downloads mostly wait on the phone's link: a few threads per worker keep it busy meanwhile.
+# Four stays below SQLAlchemy's pool of five connections per process.
+worker_class = "gthread"
+threads = _int("GUNICORN_THREADS", 4)
+
+# A 25 MB upload (MAX_CONTENT_LENGTH) over a poor mobile link of ~0.5 Mbit/s takes about 7 minutes. For gthread
+# `timeout` is the worker's heartbeat rather than a cap per request, but nothing here may cut such an upload short.
+timeout = _int("GUNICORN_TIMEOUT", 600)
+# On a restart or deploy, requests in flight (an upload, a bundle download) get this long to finish.
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 120)
+# Longer than the default 2 s: the offline app's sync sends requests in bursts on one connection.
+keepalive = 5
+
+accesslog = "-"  # stdout, for the service manager's journal
+errorlog = "-"
+# The client's address as the proxy saw it first, and the time taken (ms).
+access_log_format = '%({x-forwarded-for}i)s %(h)s %(u)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+
+# Whose X-Forwarded-Proto is believed (so that url_for and secure cookies see https): the reverse proxy's address.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+# The heartbeat file is touched every second: keep it in memory, not on a (possibly slow or full) disk.
+if os.path.isdir("/dev/shm"):
+    worker_tmp_dir = "/dev/shm"
+
+# gunicorn 24+ opens a control socket at one path per user: two instances on a machine (a deploy next to the
+# running one, the load benchmark) would contend for it, and nothing here uses it. Older versions ignore this.
+control_socket_disable = True

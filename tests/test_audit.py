@@ -1,0 +1,153 @@
+"""The audit trail: every sign-in, answer, photo, signature, submission, decision and receipt is chained, and
+`flask audit verify` finds any entry edited, inserted or deleted."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import text
+
+from inspect_app.domain.audit import GENESIS, Entry, chain_problems, entry_hash
+from inspect_app.models import AuditEntry
+from inspect_app.services import Invalid, audit, inspections, review, submissions
+from conftest import make_user
+from test_city import city_season, sign_version  # noqa: F401  (the fixture)
+
+
+def actions(session) -> list[str]:
+    session.expire_all()
+    return [e.action for e in session.query(AuditEntry).order_by(AuditEntry.seq)]
+
+
+def chained(n: int) -> list[Entry]:
+    entries, previous = [], GENESIS
+    for seq in range(1, n + 1):
+        fields = (f"2026-10-0{seq}T08:00:00+00:00", 7, "answer", "inspection", 3, 1, {"item": f"A{seq}"})
+        digest = entry_hash(previous, seq, *fields)
+        entries.append(Entry(seq, *fields, previous, digest))
+        previous = digest
+    return entries
+
+
+def test_an_intact_chain_has_no_problems_and_every_kind_of_break_is_named():
+    entries = chained(4)
+    assert chain_problems(entries, 4, entries[-1].hash) == []
+    edited = list(entries)
+    edited[1] = Entry(**{**edited[1].__dict__, "details": {"item": "B9"}})
+    assert chain_problems(edited, 4, entries[-1].hash) == ["第2条记录的内容被修改（哈希不符）"]
+    gap = [entries[0], entries[2], entries[3]]
+    assert any("缺少第2至第2条" in p for p in chain_problems(gap, 4, entries[-1].hash))
+    assert chain_problems(entries[:3], 4, entries[-1].hash) == [
+        "日志应有4条记录，实际最后一条是第3条（末尾的记录被删除或插入）"]
+
+
+def test_a_season_leaves_every_step_on_a_chain_that_verifies(app, client, session, city_season,  # noqa: F811
+                                                             auth, runner, tmp_path):
+    ds, campaign, city = city_season["ds"], city_season["campaign"], city_season["city"]
+    done = actions(session)
+    for expected in ("answer", "add_photo", "sign_inspection", "submit_inspection", "accept_inspection"):
+        assert done.count(expected) >= 2, (expected, done)
+    auth.login("leader.ds")
+    client.post("/logout")
+    auth.login("leader.ds", "wrong-password")
+    bundle = sign_version(app, session, ds["leader"], campaign, tmp_path)
+    sent = submissions.submit_bundle(session, ds["leader"].actor, app.extensions["filestore"], ds["leader"],
+                                     bundle.id)
+    submissions.decide(session, city.actor, city.id, sent.id, "return", "请补正")
+    tail = actions(session)[len(done):]
+    assert tail == ["sign_in", "sign_in_failed", "start_bundle", "sign_bundle", "submit_bundle", "return_bundle"]
+    entry = session.query(AuditEntry).filter_by(action="return_bundle").one()
+    assert (entry.user_id, entry.target_type, entry.target_id, entry.district_id) == (
+        city.id, "bundle", bundle.id, ds["leader"].district_id)
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 0 and f"审计日志完整：{len(done) + len(tail)} 条记录" in result.output, result.output
+
+
+def test_refused_actions_leave_no_entry(app, session, city_season):  # noqa: F811
+    ds = city_season["ds"]
+    before = actions(session)
+    with pytest.raises(Invalid):
+        review.review(session, ds["leader"].actor, ds["leader"].id, ds["inspections"][0].id, "return", "")
+    with pytest.raises(Invalid):
+        inspections.answer_item(session, ds["inspector"].actor, ds["inspector"].id, ds["inspections"][0].id, "A1",
+                                "pass")  # accepted: no longer editable
+    assert actions(session) == before
+
+
+@pytest.mark.parametrize("tamper, message", [
+    ("UPDATE audit_entries SET details = '{\"item\": \"A9\"}' WHERE seq = 3", "第3条记录的内容被修改"),
+    ("UPDATE audit_entries SET user_id = NULL WHERE seq = 2", "第2条记录的内容被修改"),
+    ("DELETE FROM audit_entries WHERE seq = 4", "缺少第4至第4条记录"),
+    ("DELETE FROM audit_entries WHERE seq = (SELECT MAX(seq) FROM audit_entries)", "末尾的记录被删除或插入"),
+    ("UPDATE audit_entries SET seq = seq + 100 WHERE seq = 5", "缺少第5"),
+])
+def test_audit_verify_names_each_edited_inserted_or_deleted_entry(app, session, runner, tamper, message):
+    inspector = make_user(session, "inspector", "150602")
+    for n in range(6):
+        audit.record(session, inspector.actor, "answer", "inspection", 1, inspector.district_id, {"item": f"A{n}"})
+        session.commit()
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+    session.execute(text(tamper))
+    session.commit()
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1 and message in result.output, result.output
+
+
+def test_a_forged_entry_inserted_in_the_middle_is_found(app, session, runner):
+    for n in range(3):
+        audit.record(session, None, "sign_in", "user", n, None)
+        session.commit()
+    second = session.query(AuditEntry).filter_by(seq=2).one()
+    # A forger who knows the scheme rebuilds entry 2 with new content and a correct hash of its own...
+    at = second.at
+    forged = entry_hash(second.prev_hash, 2, at, None, "sign_in", "user", 99, None, {})
+    session.execute(text("UPDATE audit_entries SET target_id = 99, hash = :h WHERE seq = 2"), {"h": forged})
+    session.commit()
+    # ...but entry 3 still points at the old hash.
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1 and "第3条记录与前一条不衔接" in result.output, result.output
+
+
+def test_writers_in_parallel_never_fork_the_chain(app, session):
+    maker = app.extensions["db_sessionmaker"]
+    errors = []
+
+    def write(worker: int) -> None:
+        own = maker()
+        try:
+            for n in range(15):
+                audit.record(own, None, "answer", "inspection", worker, None, {"n": n})
+                own.commit()
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            own.close()
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    count, problems = audit.verify(session)
+    assert count == 45 and problems == []
+
+
+def test_leaders_and_the_city_read_a_station_and_an_inspection_history_inspectors_do_not(  # noqa: F811
+        app, client, session, city_season, auth):
+    ds = city_season["ds"]
+    station, inspection = ds["stations"][0], ds["inspections"][0]
+    for username in ("leader.ds", "city.center"):
+        auth.login(username)
+        page = client.get(f"/inspect/inspections/{inspection.id}").get_data(as_text=True)
+        assert "操作记录" in page and "提交检查" in page and "审核通过" in page, username
+        assert "上传照片" in client.get(f"/directory/{station.id}").get_data(as_text=True), username
+        client.post("/logout")
+    auth.login("insp.ds")
+    assert "操作记录" not in client.get(f"/inspect/inspections/{inspection.id}").get_data(as_text=True)
+    client.post("/logout")
+    auth.login("leader.kbs")
+    assert client.get(f"/directory/{station.id}").status_code == 404
+    with pytest.raises(Exception):
+        audit.history(session, city_season["kbs"]["leader"].actor, station.district_id, station_id=station.id)

@@ -1,0 +1,425 @@
+"""Backup and restore: a whole season comes back row for row and file for file, into SQLite and PostgreSQL;
+refusals change nothing; a backup taken while the app writes is consistent."""
+
+from __future__ import annotations
+
+import json
+import tarfile
+import threading
+import time
+import uuid
+from contextlib import ExitStack, contextmanager
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+from alembic.script import ScriptDirectory
+from sqlalchemy import Column, Interval, MetaData, Numeric, String, Table, func, select
+from sqlalchemy.engine import make_url
+
+from inspect_app import create_app, migrate
+from inspect_app.db import Base, make_engine
+from inspect_app.filestore import sha256_of
+from inspect_app.models import AnswerConflict, IdempotentRequest, Office, Photo, SigningCertificate, Station
+from inspect_app.services import campaigns, demonstrations, inspections, photos, review, submissions, sync
+from inspect_app.services.backup import SEEDED_TABLES, rows
+from inspect_app.services.backup.codec import (NOT_FILE_KEYS, TableCodec, UnknownColumnType, check_types,
+                                               file_key_columns)
+from inspect_app.services.backup.files import Staging
+from inspect_app.services.demo import default_template
+from inspect_app.domain.findings import Thresholds
+import test_city
+from conftest import is_postgres, make_station, make_user
+from photo_factory import jpeg
+from test_bundles import PIN
+
+city_season = test_city.city_season  # the season of two districts, as a fixture here too
+
+FILE_KEYS = [("bundles", "preview_key"), ("bundles", "archive_key"), ("city_reports", "archive_key"),
+             ("photos", "original_key"), ("photos", "display_key"), ("photos", "thumbnail_key"),
+             ("signatures", "image_key"), ("submissions", "archive_key")]
+
+
+# ---- helpers ------------------------------------------------------------------------------------------------
+
+
+def instance(folder: Path, url: str | None = None, revision: str = "head"):
+    """Another instance: its own migrated database (a fresh SQLite file unless `url`) and its own file store."""
+    folder.mkdir(parents=True)
+    url = url or f"sqlite:///{folder / 'inspect.sqlite3'}"
+    migrate.upgrade(url, revision)
+    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(folder),
+                       "FILE_STORE_PATH": str(folder / "files"), "SECRET_KEY": "t", "PASSWORD_TIME_COST": 1,
+                       "PASSWORD_MEMORY_COST": 8 * 1024})
+
+
+@pytest.fixture
+def other(tmp_path):
+    """Makes further instances under tmp_path and lets their connections go afterwards."""
+    made = []
+
+    def make(name: str, url: str | None = None, revision: str = "head"):
+        made.append(instance(tmp_path / name, url, revision))
+        return made[-1]
+
+    yield make
+    for app in made:
+        app.extensions["db_engine"].dispose()
+
+
+@contextmanager
+def postgres_database(database_url: str):
+    """A new, empty PostgreSQL database on the suite's server, dropped afterwards."""
+    name = f"backup_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(database_url).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def everything(app) -> tuple[dict, dict]:
+    """Every row of every table by primary key (all columns), and every stored file with its SHA-256."""
+    tables = {}
+    with app.extensions["db_engine"].connect() as connection:
+        for table in Base.metadata.sorted_tables:
+            pk = [c.name for c in table.primary_key.columns]
+            tables[table.name] = {tuple(r[n] for n in pk): dict(r) for r in connection.execute(select(table)).mappings()}
+    root = app.extensions["filestore"].root
+    return tables, {p.relative_to(root).as_posix(): sha256_of(p) for p in root.rglob("*") if p.is_file()}
+
+
+def cli(app, *args: str):
+    return app.test_cli_runner().invoke(args=list(args))
+
+
+def open_inspection_with_photo(app, session, code: str = "150602", seed: int = 1):
+    """A campaign, an inspector and one station's inspection under way with one photo."""
+    version, _ = campaigns.load_checklist_version(session, default_template())
+    campaign = campaigns.create_campaign(session, "2026年度自查验收", date(2026, 9, 1), date(2026, 12, 15), version.id)
+    inspector = make_user(session, "inspector", code)
+    station = make_station(session, code)
+    inspection = inspections.open_inspection(session, inspector.actor, inspector.id, station.id, campaign)
+    photo = photos.add_photo(session, inspector.actor, app.extensions["filestore"], inspector.id, inspection.id,
+                             "signboard", jpeg(39.82, 109.96, seed=seed), None, Thresholds(), 20 * 2**20)
+    return inspector, inspection, photo
+
+
+# ---- rules that need no season ------------------------------------------------------------------------------
+
+
+def test_every_key_column_is_either_a_file_key_the_backup_follows_or_declared_otherwise():
+    named = {(t.name, c.name) for t in Base.metadata.sorted_tables for c in t.columns if c.name.endswith("_key")}
+    # A new `*_key` column fails here until somebody adds it to FILE_KEYS or to codec.NOT_FILE_KEYS.
+    assert sorted(file_key_columns(Base.metadata)) == sorted(FILE_KEYS)
+    assert named == set(FILE_KEYS) | NOT_FILE_KEYS
+
+
+def test_every_column_type_round_trips_and_an_unknown_one_is_refused():
+    check_types(Base.metadata)
+    codec = TableCodec(Photo.__table__.columns)
+    row = {c.name: None for c in Photo.__table__.columns} | {
+        "id": 7, "slot": "标识标志牌", "exif_taken_at": datetime(2026, 11, 2, 3, 4, 5, 678901, tzinfo=timezone.utc),
+        "browser_latitude": 39.123456789012345, "exif_unreadable": True, "findings": [{"code": "far", "米": [1.5]}]}
+    assert codec.decode(codec.encode([row[n] for n in codec.names])) == row
+    blobs = TableCodec(SigningCertificate.__table__.columns)
+    line = blobs.encode([b"\x00\xff-----BEGIN" if n == "certificate_pem" else None for n in blobs.names])
+    assert blobs.decode(line)["certificate_pem"] == b"\x00\xff-----BEGIN"
+    assert json.loads(line)["certificate_pem"] == "AP8tLS0tLUJFR0lO"
+    for odd in (Numeric(10, 2), Interval()):
+        with pytest.raises(UnknownColumnType):
+            check_types(_table_with(odd))
+
+
+def _table_with(type_) -> MetaData:
+    metadata = MetaData()
+    Table("odd", metadata, Column("id", String, primary_key=True), Column("value", type_))
+    return metadata
+
+
+def test_a_freshly_migrated_database_holds_rows_only_in_the_seeded_tables(tmp_path):
+    url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        filled = {name for name, count in rows.row_counts(connection, Base.metadata).items() if count}
+    engine.dispose()
+    assert filled == set(SEEDED_TABLES)
+
+
+# ---- the whole season ---------------------------------------------------------------------------------------
+
+
+def whole_season(app, session, season, runner, tmp_path) -> None:
+    """Bundles signed and submitted by both districts, decisions, the city report, sync rows, a stray file."""
+    store, campaign, city = app.extensions["filestore"], season["campaign"], season["city"]
+    ds, kbs = season["ds"], season["kbs"]
+    review.recommend(session, ds["leader"].actor, ds["inspections"][0].id, True)
+    for people in (ds, kbs):
+        bundle = test_city.sign_version(app, session, people["leader"], campaign, tmp_path)
+        sent = submissions.submit_bundle(session, people["leader"].actor, store, people["leader"], bundle.id)
+        submissions.decide(session, city.actor, city.id, sent.id, "accept")
+    demonstrations.decide_demonstration(session, city.actor, city.id, campaign.id, ds["stations"][0].id, True)
+    pin = tmp_path / "pin"
+    pin.write_text(PIN)
+    result = runner.invoke(args=["city", "report", "--campaign", str(campaign.id), "--sign-as", "city.center",
+                                 "--pin-file", str(pin), "--out", str(tmp_path / "city.zip")])
+    assert result.exit_code == 0, result.output
+    inspector = ds["inspector"]
+    sync.start_upload(session, app.extensions["uploads"], inspector.id, "a" * 64, 1000, 20 * 2**20)
+    session.add(IdempotentRequest(user_id=inspector.id, key=str(uuid.uuid4()), method="PUT", path="/api/v1/x",
+                                  status_code=200, body='{"ok": true}'))
+    session.add(AnswerConflict(inspection_id=ds["inspections"][0].id, item_code="A1", base_version=1,
+                               verdict="fail", points=None, note="另一台设备：未公示", proposed_by_id=inspector.id))
+    session.commit()
+    make_station(session, "150602", office="天骄市场监管所")  # not inspected yet
+    store.put("没有行指向的文件".encode(), "txt")  # complete, unreferenced: kept as well
+    (store.root / ".tmp-half.jpg").write_bytes(b"half written")  # not a stored file: left out
+
+
+def test_a_whole_season_comes_back_row_for_row_and_file_for_file(app, session, city_season, runner, tmp_path,
+                                                                 database_url, other):
+    whole_season(app, session, city_season, runner, tmp_path)
+    archive = tmp_path / "backup.tar"
+    created = runner.invoke(args=["backup", "create", str(archive)])
+    assert created.exit_code == 0, created.output
+    rows_before, files_before = everything(app)
+    files_before.pop(".tmp-half.jpg")
+    empty = sorted(name for name, found in rows_before.items() if not found)
+    assert empty == [], f"every table should hold rows for this test: {empty}"
+    total = sum(len(found) for found in rows_before.values())
+    assert f"数据表 {len(rows_before)} 张，共 {total} 行" in created.output
+    assert f"文件 {len(files_before)} 个" in created.output
+
+    with tarfile.open(archive) as tar:
+        names = tar.getnames()
+        manifest = json.loads(tar.extractfile("manifest.json").read())
+    assert names[-1] == "manifest.json" and not any(".tmp" in n for n in names)
+    assert [t["name"] for t in manifest["tables"]] == [t.name for t in Base.metadata.sorted_tables]
+    assert {t["name"]: t["rows"] for t in manifest["tables"]} == {k: len(v) for k, v in rows_before.items()}
+    assert manifest["alembic_revision"] == migrate.current_revision(app.extensions["db_engine"])
+    assert {m["path"] for m in manifest["members"]} == set(names) - {"manifest.json"}
+
+    bundle_key = rows_before["bundles"][(1,)]["archive_key"]
+    with ExitStack() as stack:
+        targets = [other("target-sqlite")]
+        if is_postgres(database_url):
+            targets.append(other("target-postgresql", stack.enter_context(postgres_database(database_url))))
+            stack.callback(targets[-1].extensions["db_engine"].dispose)  # before the database is dropped
+        for target in targets:
+            result = cli(target, "backup", "restore", str(archive))
+            assert result.exit_code == 0, result.output
+            assert created.output.splitlines()[-1] == result.output.splitlines()[-1]  # the archive's SHA-256
+            rows_after, files_after = everything(target)
+            for name in rows_before:
+                assert rows_after[name] == rows_before[name], name
+            assert files_after == files_before
+            _restored_instance_works(target, bundle_key)
+
+
+def _restored_instance_works(target, bundle_key: str) -> None:
+    verified = cli(target, "bundle", "verify", str(target.extensions["filestore"].path(bundle_key)))
+    assert verified.exit_code == 0 and "证据包完整有效" in verified.output, verified.output
+    session = target.extensions["db_sessionmaker"]()
+    session.info["passwords"] = target.extensions["passwords"]
+    try:
+        newest = session.scalar(select(func.max(Station.id)))
+        assert make_station(session, "150621").id == newest + 1  # the sequences start after the restored rows
+        assert make_user(session, "leader", "150621").id > 1
+    finally:
+        session.close()
+    engine = target.extensions["db_engine"]
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            for table in Base.metadata.sorted_tables:
+                (pk,) = table.primary_key.columns
+                newest = connection.scalar(select(func.max(pk)))
+                following = connection.exec_driver_sql(
+                    f"SELECT nextval(pg_get_serial_sequence('{table.name}', '{pk.name}'))").scalar()
+                assert following > (newest or 0), table.name
+
+
+# ---- refusals -----------------------------------------------------------------------------------------------
+
+
+def test_a_target_that_is_not_empty_is_refused_and_left_as_it_was(app, session, runner, tmp_path, other):
+    open_inspection_with_photo(app, session)
+    archive = tmp_path / "backup.tar"
+    assert runner.invoke(args=["backup", "create", str(archive)]).exit_code == 0
+    target = other("target")
+    own = target.extensions["db_sessionmaker"]()
+    own.info["passwords"] = target.extensions["passwords"]
+    make_station(own, "150603")
+    own.close()
+    target.extensions["filestore"].put(b"already here", "txt")
+    before = everything(target)
+    result = cli(target, "backup", "restore", str(archive))
+    assert result.exit_code == 1 and "目标实例不是空的，未恢复任何数据：数据表 stations（1 行）" in result.output
+    assert everything(target) == before
+    # The source itself is not empty either.
+    refused = runner.invoke(args=["backup", "restore", str(archive)])
+    assert refused.exit_code == 1 and "目标实例不是空的" in refused.output
+
+
+def test_a_target_at_another_revision_is_refused(app, session, runner, tmp_path, other):
+    open_inspection_with_photo(app, session)
+    archive = tmp_path / "backup.tar"
+    assert runner.invoke(args=["backup", "create", str(archive)]).exit_code == 0
+    script = ScriptDirectory.from_config(migrate.alembic_config("sqlite://"))
+    previous = script.get_revision(script.get_current_head()).down_revision
+    target = other("target", revision=previous)
+    result = cli(target, "backup", "restore", str(archive))
+    assert result.exit_code == 1 and f"与目标实例（{previous}）不同，未恢复任何数据" in result.output
+    assert migrate.current_revision(target.extensions["db_engine"]) == previous
+
+
+@pytest.mark.parametrize("member", ["files/", "tables/photos.jsonl"])
+def test_an_archive_with_one_byte_changed_is_refused_before_anything_is_written(app, session, runner, tmp_path,
+                                                                                other, member):
+    open_inspection_with_photo(app, session)
+    archive = tmp_path / "backup.tar"
+    assert runner.invoke(args=["backup", "create", str(archive)]).exit_code == 0
+    with tarfile.open(archive) as tar:
+        chosen = next(m for m in tar.getmembers() if m.name.startswith(member))
+    with archive.open("r+b") as stream:
+        stream.seek(chosen.offset_data + chosen.size // 2)
+        byte = stream.read(1)
+        stream.seek(-1, 1)
+        stream.write(bytes([byte[0] ^ 0x01]))
+    target = other("target")
+    result = cli(target, "backup", "restore", str(archive))
+    assert result.exit_code == 1
+    assert f"备份文件已损坏或被改动，未恢复任何数据：{chosen.name} 的 SHA-256 与清单不符" in result.output
+    tables, files = everything(target)
+    assert {name for name, found in tables.items() if found} == set(SEEDED_TABLES) and files == {}
+
+
+def test_a_backup_is_not_written_over_an_existing_file_nor_with_a_referenced_file_missing(app, session, runner,
+                                                                                          tmp_path):
+    _, _, photo = open_inspection_with_photo(app, session)
+    existing = tmp_path / "old.tar"
+    existing.write_bytes(b"an older backup")
+    result = runner.invoke(args=["backup", "create", str(existing)])
+    assert result.exit_code == 1 and "已存在，不会覆盖" in result.output and existing.read_bytes() == b"an older backup"
+    app.extensions["filestore"].delete(photo.display_key)  # lost from the store: the backup must say so
+    result = runner.invoke(args=["backup", "create", str(tmp_path / "new.tar")])
+    assert result.exit_code == 1
+    assert f"文件存储中缺少数据引用的文件，未生成备份：photos.display_key（id {photo.id}）" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tar")) == ["old.tar"]
+    assert not list(tmp_path.glob(".backup-rows-*")) and not list(app.extensions["filestore"].root.glob(".backup-*"))
+
+
+# ---- while the app runs -------------------------------------------------------------------------------------
+
+
+def _keep_writing(app, district_id: int, inspection_id: int, user_id: int, stop: threading.Event, log: list):
+    """Until stopped: an office, a station in it and a photo with three new files, each time in one commit."""
+    store, n = app.extensions["filestore"], 0
+    while not stop.is_set():
+        n += 1
+        keys = [store.put(f"{uuid.uuid4()}".encode(), "jpg") for _ in range(3)]  # files first, as the app does
+        with app.extensions["db_sessionmaker"]() as session:
+            office = Office(district_id=district_id, name=f"并发所{n}")
+            session.add(Station(number=f"C-{n:05d}", name=f"并发{n}号站", host_organisation="并发商贸", host_type="other",
+                                district_id=district_id, office=office, address="并发路1号"))
+            session.add(Photo(inspection_id=inspection_id, slot="signboard", sha256=keys[0][6:70],
+                              perceptual_hash="f" * 16, original_key=keys[0], display_key=keys[1],
+                              thumbnail_key=keys[2], mime="image/jpeg", size=36, width=1, height=1,
+                              uploaded_by_id=user_id))
+            session.commit()
+        log.append(time.monotonic())
+
+
+def _writer_rows(app) -> tuple[int, int, int]:
+    with app.extensions["db_engine"].connect() as connection:
+        count = lambda query: connection.scalar(select(func.count()).select_from(query.subquery()))
+        return (count(select(Office.id).where(Office.name.like("并发所%"))),
+                count(select(Station.id).where(Station.number.like("C-%"))),
+                count(select(Photo.id).where(Photo.perceptual_hash == "f" * 16)))
+
+
+@pytest.mark.parametrize("source", ["the suite's database", "SQLite in WAL mode"])
+def test_a_backup_taken_while_rows_keep_coming_is_consistent(app, session, tmp_path, monkeypatch, other, source):
+    if source == "SQLite in WAL mode":
+        app = other("wal-source")
+        with app.extensions["db_engine"].connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode=WAL").scalar() == "wal"
+        session = app.extensions["db_sessionmaker"]()
+        session.info["passwords"] = app.extensions["passwords"]
+    inspector, inspection, _ = open_inspection_with_photo(app, session)
+    slow = rows.dump_table
+
+    def slowly(*args):  # time between the tables, for the writer to commit in
+        count = slow(*args)
+        time.sleep(0.05)
+        return count
+
+    monkeypatch.setattr(rows, "dump_table", slowly)
+    stop, log, failures = threading.Event(), [], []
+
+    def writer():
+        try:
+            _keep_writing(app, inspector.district_id, inspection.id, inspector.id, stop, log)
+        except Exception as error:  # noqa: BLE001  (reported by the test below)
+            failures.append(error)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    while len(log) < 3 and thread.is_alive():
+        time.sleep(0.01)
+    started = time.monotonic()
+    result = cli(app, "backup", "create", str(tmp_path / "backup.tar"))
+    finished = time.monotonic()
+    stop.set()
+    thread.join()
+    assert result.exit_code == 0 and not failures, (result.output, failures)
+    if source == "SQLite in WAL mode" or app.extensions["db_engine"].dialect.name == "postgresql":
+        assert any(started < at < finished for at in log), "the writer should commit during the backup"
+
+    target = other("target")
+    restored = cli(target, "backup", "restore", str(tmp_path / "backup.tar"))
+    assert restored.exit_code == 0, restored.output
+    offices, stations, photo_rows = _writer_rows(target)
+    assert 3 <= offices == stations == photo_rows <= len(log)  # whole commits only, from one instant
+    with target.extensions["db_engine"].connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+    store, (tables, _) = target.extensions["filestore"], everything(target)
+    for table, column in file_key_columns(Base.metadata):
+        for row in tables[table].values():
+            if row[column] is not None:
+                assert sha256_of(store.path(row[column])) == row[column].rsplit("/", 1)[1].split(".")[0]
+    session.close()
+
+
+@pytest.mark.parametrize("moment", ["before its files are held", "while the files are copied"])
+def test_a_photo_removed_during_the_backup_leaves_it_consistent(app, session, runner, tmp_path, monkeypatch, other,
+                                                                 moment):
+    inspector, _, photo = open_inspection_with_photo(app, session)
+    store, removed = app.extensions["filestore"], []
+
+    def remove():  # the row goes, then its files, exactly as the app does it
+        if not removed:
+            removed.append(photos.remove_photo(session, inspector.actor, store, photo.id))
+
+    if moment == "before its files are held":
+        dump = rows.dump
+        monkeypatch.setattr(rows, "dump", lambda *args: (dump(*args), remove())[0])
+    else:
+        hold = Staging.hold
+        monkeypatch.setattr(Staging, "hold", lambda self, keys: (hold(self, keys), remove())[0])
+    result = runner.invoke(args=["backup", "create", str(tmp_path / "backup.tar")])
+    assert result.exit_code == 0, result.output
+    assert removed and not store.exists(photo.original_key)
+    target = other("target")
+    assert cli(target, "backup", "restore", str(tmp_path / "backup.tar")).exit_code == 0
+    tables, files = everything(target)
+    keys = [photo.original_key, photo.display_key, photo.thumbnail_key]
+    if moment == "before its files are held":  # a newer snapshot, without the photo
+        assert tables["photos"] == {} and not set(keys) & set(files)
+    else:  # the snapshot's photo, with its files held by their links
+        assert list(tables["photos"]) == [(photo.id,)] and set(keys) <= set(files)
+    assert not list(store.root.glob(".backup-*"))

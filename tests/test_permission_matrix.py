@@ -1,0 +1,162 @@
+"""Every route and API endpoint × every role × a user of another district, with the expected outcome.
+
+A route added to the app without a row here fails the test. Outcomes: O answered (whatever the action then
+says about the input), L must sign in first (a redirect to /login, or 401 from the API), F forbidden (403),
+N not found (404: another district's things are not revealed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+import pytest
+
+from inspect_app.services import keys, submissions
+from inspect_app.seal import name_signature_png
+from inspect_app.services import city_report
+from conftest import make_station, make_user
+from test_bundles import PIN
+from test_city import TODAY, city_season, sign_version  # noqa: F401  (the fixture)
+
+COLUMNS = ("anonymous", "inspector", "leader", "city", "admin", "other_inspector", "other_leader")
+
+# endpoint: (method, url, expected per column in COLUMNS order)
+MATRIX: dict[str, tuple[str, str, str]] = {
+    "admin.certificates": ("GET", "/admin/certificates", "LFFFOFF"),
+    "admin.city_ca": ("GET", "/admin/certificates/city-ca.pem", "LFFFOFF"),
+    "admin.reset_password": ("GET", "/admin/users/{spare_user}/password", "LFFFOFF"),
+    "admin.revoke_certificate": ("POST", "/admin/certificates/{spare_certificate}/revoke", "LFFFOFF"),
+    "admin.set_active": ("POST", "/admin/users/{spare_user}/active", "LFFFOFF"),
+    "admin.users": ("GET", "/admin/users", "LFFFOFF"),
+    "api.add_photo": ("POST", "/api/v1/inspections/{inspection}/photos", "LOFFONN"),
+    "api.bootstrap": ("GET", "/api/v1/bootstrap", "LOFFOOF"),
+    "api.delete_photo": ("DELETE", "/api/v1/photos/{photo}", "LOFFONN"),
+    "api.get_inspection": ("GET", "/api/v1/inspections/{inspection}", "LOOOONN"),
+    "api.get_upload": ("GET", "/api/v1/uploads/{upload}", "LOFFNNF"),
+    "api.open_inspection": ("POST", "/api/v1/inspections", "LOFFONN"),
+    "api.openapi": ("GET", "/api/v1/openapi.json", "OOOOOOO"),
+    "api.put_answer": ("PUT", "/api/v1/inspections/{inspection}/answers/A1", "LOFFONN"),
+    "api.put_chunk": ("PUT", "/api/v1/uploads/{upload}?offset=0", "LOFFNNF"),
+    "api.put_signature": ("PUT", "/api/v1/inspections/{inspection}/signatures/inspector", "LOFFONN"),
+    "api.session_info": ("GET", "/api/v1/session", "LOOOOOO"),
+    "api.start_upload": ("POST", "/api/v1/uploads", "LOFFOOF"),
+    "api.submit": ("POST", "/api/v1/inspections/{inspection}/submit", "LOFFONN"),
+    "auth.login": ("GET", "/login", "OOOOOOO"),
+    "auth.logout": ("POST", "/logout", "LOOOOOO"),
+    "bundles.build": ("POST", "/review/bundle/build", "LFOFOFO"),
+    "bundles.download": ("GET", "/review/bundle/{bundle}/download", "LOOOONN"),
+    "bundles.page": ("GET", "/review/bundle/", "LFOFOFO"),
+    "bundles.preview": ("GET", "/review/bundle/{bundle}/preview.pdf", "LOOOONN"),
+    "bundles.sign": ("POST", "/review/bundle/{bundle}/sign", "LFOFONN"),
+    "bundles.status": ("GET", "/review/bundle/{bundle}/status", "LOOOONN"),
+    "bundles.submit": ("POST", "/review/bundle/{bundle}/submit", "LFOFONN"),
+    "campaigns.checklist": ("GET", "/campaigns/{campaign}/checklist", "LOOOOOO"),
+    "campaigns.index": ("GET", "/campaigns/", "LOOOOOO"),
+    "city.decide": ("POST", "/city/submissions/{submission}/decision", "LFFOOFF"),
+    "city.demonstration": ("POST", "/city/demonstrations/{station}", "LFFOOFF"),
+    "city.district": ("GET", "/city/districts/{district}", "LFFOOFF"),
+    "city.download": ("GET", "/city/submissions/{submission}/download", "LFFOOFF"),
+    "city.inbox": ("GET", "/city/", "LFFOOFF"),
+    "city.upload": ("GET", "/city/upload", "LFFOOFF"),
+    "city.verify": ("POST", "/city/submissions/{submission}/verify", "LFFOOFF"),
+    "city_reports.build_report": ("POST", "/city/report", "LFFOOFF"),
+    "city_reports.dashboard": ("GET", "/city/dashboard", "LFFOOFF"),
+    "city_reports.download_report": ("GET", "/city/report/{report}/download", "LFFOOFF"),
+    "city_reports.export": ("GET", "/city/export.geojson", "LFFOOFF"),
+    "city_reports.report": ("GET", "/city/report", "LFFOOFF"),
+    "directory.edit": ("GET", "/directory/{spare_station}/edit", "LFOFONN"),
+    "directory.index": ("GET", "/directory/", "LOOOOOO"),
+    "directory.new": ("GET", "/directory/new", "LFOFOFO"),
+    "directory.retire": ("POST", "/directory/{spare_station}/retire", "LFOFONN"),
+    "directory.show": ("GET", "/directory/{station}", "LOOOONN"),
+    "directory_io.export": ("GET", "/directory/export.xlsx", "LOOOOOO"),
+    "directory_io.import_page": ("GET", "/directory/import", "LFOFOFO"),
+    "directory_io.template": ("GET", "/directory/template.xlsx", "LOOOOOO"),
+    "files.photo": ("GET", "/files/photos/{photo}/thumbnail", "LOOOONN"),
+    "files.signature": ("GET", "/files/inspections/{inspection}/signatures/inspector", "LOOOONN"),
+    "home.index": ("GET", "/", "LOOOOOO"),
+    "inspect.add_photo": ("POST", "/inspect/inspections/{inspection}/photos", "LOFFONN"),
+    "inspect.board": ("GET", "/inspect/", "LOFFOOF"),
+    "inspect.checklist": ("GET", "/inspect/inspections/{inspection}", "LOOOONN"),
+    "inspect.open_station": ("POST", "/inspect/stations/{station}/open", "LOFFONN"),
+    "inspect.remove_photo": ("POST", "/inspect/photos/{photo}/remove", "LOFFONN"),
+    "inspect.save_answers": ("POST", "/inspect/inspections/{inspection}/answers", "LOFFONN"),
+    "inspect.sign": ("POST", "/inspect/inspections/{inspection}/signatures/inspector", "LOFFONN"),
+    "inspect.submit": ("POST", "/inspect/inspections/{inspection}/submit", "LOFFONN"),
+    "pwa.manifest": ("GET", "/manifest.webmanifest", "OOOOOOO"),
+    "pwa.service_worker": ("GET", "/sw.js", "OOOOOOO"),
+    "pwa.shell": ("GET", "/inspect/app", "LOFFOOF"),
+    "review.decide": ("POST", "/review/inspections/{inspection}/decision", "LFOFONN"),
+    "review.overview": ("GET", "/review/", "LFOFOFO"),
+    "review.recommend": ("POST", "/review/inspections/{inspection}/recommend", "LFOFONN"),
+}
+UNLISTED = {"static"}  # Flask's own static files
+# A body the access check comes before (elsewhere an empty one: the action refuses it, nothing changes).
+BODIES = {"api.open_inspection": lambda ids: {"station_id": ids["station"]}}
+
+
+def outcome(response) -> str:
+    assert response.status_code < 500, response.get_data(as_text=True)[:500]
+    # Signing out also ends on the sign-in page: only a redirect that asks to come back is "sign in first".
+    if response.status_code == 401 or (response.status_code == 302 and "/login?next=" in response.location):
+        return "L"
+    return {403: "F", 404: "N"}.get(response.status_code, "O")
+
+
+@pytest.fixture
+def world(app, session, city_season, tmp_path):  # noqa: F811
+    """District 150602 with a signed, submitted bundle and the city's report; users of every role and of 150603."""
+    ds, campaign, city = city_season["ds"], city_season["campaign"], city_season["city"]
+    store = app.extensions["filestore"]
+    bundle = sign_version(app, session, ds["leader"], campaign, tmp_path)
+    submission = submissions.submit_bundle(session, ds["leader"].actor, store, ds["leader"], bundle.id)
+    report = city_report.build_city_report(session, city.actor, store, city, campaign.id, PIN,
+                                           name_signature_png(city.display_name), tmp_path, TODAY)
+    make_user(session, "admin", username="admin.matrix")
+    spare = make_user(session, "inspector", "150602", username="spare.inspector")
+    spare_certificate = keys.issue_certificate(session, app.config["PKI_CA_PASSPHRASE"],
+                                               city_season["kbs"]["leader"].id, "24681357")
+    inspection = ds["inspections"][0]
+    data = b"partial photo bytes"
+    upload = hashlib.sha256(data).hexdigest()
+    client = app.test_client()
+    client.post("/login", data={"username": "insp.ds", "password": "secret-pass-1"})
+    client.post("/api/v1/uploads", json={"sha256": upload, "size": len(data) + 10})
+    return {
+        "users": {"inspector": "insp.ds", "leader": "leader.ds", "city": "city.center", "admin": "admin.matrix",
+                  "other_inspector": "insp.kbs", "other_leader": "leader.kbs"},
+        "ids": {"inspection": inspection.id, "photo": inspection.photos[0].id, "station": ds["stations"][0].id,
+                "spare_station": make_station(session, "150602").id, "bundle": bundle.id,
+                "submission": submission.id, "report": report.id, "campaign": campaign.id,
+                "district": ds["leader"].district_id, "spare_user": spare.id,
+                "spare_certificate": spare_certificate.id, "upload": upload},
+    }
+
+
+def test_every_route_has_a_row(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - UNLISTED - set(MATRIX) == set(), "routes without a row in the permissions matrix"
+    assert set(MATRIX) - endpoints == set(), "rows for routes that no longer exist"
+    assert all(len(expected) == len(COLUMNS) for _, _, expected in MATRIX.values())
+
+
+def test_each_role_gets_exactly_what_the_matrix_says(app, world):
+    # Signing out ends a column, so it goes last.
+    rows = sorted(MATRIX.items(), key=lambda item: item[0] == "auth.logout")
+    wrong = []
+    for column, who in enumerate(COLUMNS):
+        client = app.test_client()
+        if who != "anonymous":
+            signed_in = client.post("/login", data={"username": world["users"][who], "password": "secret-pass-1"})
+            assert signed_in.status_code == 302, who
+        for endpoint, (method, url, expected) in rows:
+            # Bodies that pass the access check but not the action's own: nothing of the world changes.
+            body = BODIES[endpoint](world["ids"]) if endpoint in BODIES else {}
+            response = client.open(url.format(**world["ids"]), method=method, json=body if "/api/" in url else None,
+                                   data=None if "/api/" in url else {"narrative": "长" * 20001},
+                                   headers={"Idempotency-Key": str(uuid.uuid4())})
+            got = outcome(response)
+            if got != expected[column]:
+                wrong.append(f"{endpoint} as {who}: expected {expected[column]}, got {got} ({response.status_code})")
+    assert wrong == [], "\n".join(wrong)
