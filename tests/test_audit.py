@@ -134,8 +134,8 @@ def test_writers_in_parallel_never_fork_the_chain(app, session):
     assert count == 45 and problems == []
 
 
-def test_leaders_and_the_city_read_a_station_and_an_inspection_history_inspectors_do_not(  # noqa: F811
-        app, client, session, city_season, auth):
+def test_leaders_and_the_city_read_a_station_and_an_inspection_history_inspectors_do_not(
+        app, client, session, city_season, auth):  # noqa: F811
     ds = city_season["ds"]
     station, inspection = ds["stations"][0], ds["inspections"][0]
     for username in ("leader.ds", "city.center"):
