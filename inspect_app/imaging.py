@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import struct
 import threading
 import warnings
 from collections import OrderedDict
@@ -221,7 +222,41 @@ def _exif_dict(raw: bytes | None) -> dict | None:
     tiff = raw[6:] if raw.startswith(b"Exif\x00\x00") else raw  # WebP carries it without the prefix
     if tiff[:4] not in (b"II*\x00", b"MM\x00*"):
         raise ValueError("EXIF without a TIFF header")  # piexif would take such bytes for a file name
+    _check_counts(tiff)
     return piexif.load(tiff)
+
+
+# The IFDs piexif follows from each IFD, and the integer types whose single value it takes for a pointer.
+_LINKS = {"0th": {_IMAGE.ExifTag: "Exif", _IMAGE.GPSTag: "GPS"}, "Exif": {_EXIF.InteroperabilityTag: "Interop"}}
+_INTEGER_FORMATS = {1: "B", 3: "H", 4: "L", 6: "b", 8: "h", 9: "l"}
+
+
+def _check_counts(tiff: bytes) -> None:
+    """ValueError when an IFD entry claims more values than the whole EXIF holds.
+
+    piexif builds a struct format of one letter per claimed value, so a count of four billion in a
+    60-byte EXIF takes gigabytes of memory and minutes before it fails. The walk reads the IFDs piexif
+    reads, slicing as it does; ASCII (2) and UNDEFINED (7) values are only sliced, so any count is harmless.
+    """
+    endian = "<" if tiff[:2] == b"II" else ">"
+    pending = [(struct.unpack(endian + "L", tiff[4:8])[0], "0th")]
+    while pending:
+        pointer, name = pending.pop()
+        count = struct.unpack(endian + "H", tiff[pointer:pointer + 2])[0]
+        links: dict[str, int | None] = {}
+        for at in range(pointer + 2, pointer + 2 + 12 * count, 12):
+            tag, kind, values = (struct.unpack(endian + fmt, tiff[at + start:at + end])[0]
+                                 for fmt, start, end in (("H", 0, 2), ("H", 2, 4), ("L", 4, 8)))
+            if values > len(tiff) and kind not in (2, 7):
+                raise ValueError("EXIF entry claims more values than the EXIF holds")
+            if tag in _LINKS.get(name, {}):  # the last of repeated tags wins, as in piexif's dict
+                fmt = _INTEGER_FORMATS.get(kind) if values == 1 else None
+                links[_LINKS[name][tag]] = struct.unpack(
+                    endian + fmt, tiff[at + 8:at + 8 + struct.calcsize(endian + fmt)])[0] if fmt else None
+        pending += [(link, child) for child, link in links.items() if link is not None]
+        following = tiff[pointer + 2 + 12 * count:pointer + 6 + 12 * count]
+        if name == "0th" and following != b"\x00\x00\x00\x00":
+            pending.append((struct.unpack(endian + "L", following)[0], "1st"))
 
 
 def read_exif(raw: bytes | None, assume_local_offset: str | None = "+08:00") -> ExifFacts:
@@ -240,6 +275,8 @@ def read_exif(raw: bytes | None, assume_local_offset: str | None = "+08:00") -> 
         offset = offset if _zone(offset) else None
         try:
             naive = datetime.strptime(local or "", "%Y:%m:%d %H:%M:%S")
+            if naive.year in (1, 9999):  # a broken clock, and a time not every zone can show (10000 in Beijing)
+                raise ValueError(local)
         except ValueError:  # blank or "0000:00:00 00:00:00", as cheap cameras write
             naive = local = None
         zone = _zone(offset or assume_local_offset)
@@ -272,7 +309,8 @@ def _degrees(value, ref, negative: str, limit: float) -> float | None:
 
 def _text(value) -> str | None:
     value = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
-    return (value.strip("\x00 ") or None) if isinstance(value, str) else None
+    # NUL pads EXIF text; inside a value it would also be refused by PostgreSQL, so it reads as a space.
+    return (value.replace("\x00", " ").strip(" ") or None) if isinstance(value, str) else None
 
 
 def _zone(offset: str | None) -> timezone | None:

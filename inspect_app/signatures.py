@@ -207,7 +207,11 @@ def _integrity_problems(status) -> list[str]:
 def _check(problems: list[str], signer_certificate: x509.Certificate, ca_certificate_pem: bytes,
            revoked: RevocationList, signing_time: datetime | None, status) -> SignatureCheck:
     certificate_der = signer_certificate.dump()
-    info = pki.certificate_info(certificate_der)
+    try:
+        info = pki.certificate_info(certificate_der)
+    except Exception:  # noqa: BLE001 - asn1crypto parsed lazily what cryptography refuses (ValueError, InvalidVersion)
+        unreadable = ["签名中的证书格式错误，无法读取"]
+        return SignatureCheck(ok=False, problems=problems + unreadable, certificate_problems=unreadable)
     certificate_problems = []
     if not pki.is_issued_by(certificate_der, ca_certificate_pem):
         certificate_problems.append("证书不是由市中心根证书签发")

@@ -45,7 +45,7 @@ def parse_manifest(data: bytes) -> dict[str, Any]:
     """The manifest's content; ValueError (Chinese) when it is not a manifest at all."""
     try:
         body = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:  # nested deeper than Python goes
         raise ValueError("manifest.json 不是有效的 JSON") from error
     if not isinstance(body, dict) or body.get("format") != FORMAT or not isinstance(body.get("files"), list):
         raise ValueError("manifest.json 不是本系统的证据包清单")

@@ -153,7 +153,7 @@ def _count(raw: Mapping[str, Any], name: str, label: str, errors: FieldErrors) -
     text = _text(raw.get(name))
     if not text:
         return 0
-    if not text.isdigit() or int(text) > 999:
+    if not text.isdecimal() or int(text) > 999:  # isdigit() would also pass "²", which int() refuses
         errors.add(name, f"{label}应为0至999之间的整数")
         return 0
     return int(text)

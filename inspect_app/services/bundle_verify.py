@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -44,7 +43,9 @@ def verify_bundle(source: Path | BinaryIO, ca_certificate_pem: bytes, revoked: d
     """Everything that can be proven about a bundle (a district's or the city's); each problem names its file."""
     try:
         present, contents = read_members(source, [MANIFEST, SIGNATURE, REPORT, CITY_REPORT])
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+    except Exception:  # noqa: BLE001 - a damaged ZIP fails in many ways: BadZipFile, zlib.error, EOFError,
+        # NotImplementedError for a compression method flipped to an unknown one, RuntimeError for the
+        # "encrypted" flag; whichever it is, the archive cannot be read and that is the verdict.
         problem = "文件不是有效的 ZIP 证据包（文件损坏或被截断）"
         return BundleCheck(False, [problem], aspects=[Aspect(HASHES, False, [problem])])
     if MANIFEST not in contents:
@@ -53,7 +54,7 @@ def verify_bundle(source: Path | BinaryIO, ca_certificate_pem: bytes, revoked: d
     try:
         manifest = parse_manifest(contents[MANIFEST])
         listed = [FileEntry(str(f["path"]), int(f["size"]), str(f["sha256"])) for f in manifest["files"]]
-    except (ValueError, KeyError, TypeError) as error:
+    except (ValueError, KeyError, TypeError, OverflowError) as error:  # OverflowError: a size of 1e400 reads as inf
         problem = f"{MANIFEST}：{error}"
         return BundleCheck(False, [problem], aspects=[Aspect(HASHES, False, [problem])])
     report = report_name(manifest)
@@ -69,7 +70,8 @@ def verify_bundle(source: Path | BinaryIO, ca_certificate_pem: bytes, revoked: d
         cms_problems = [f"{SIGNATURE}：{p}" for p in cms.problems if p not in cms.certificate_problems]
         certificate += [f"{SIGNATURE}：{p}" for p in cms.certificate_problems]
         check.signer, check.signed_at, check.signer_district = cms.signer_name, cms.signing_time, cms.district_code
-        district = (manifest.get("district") or {}).get("code")
+        district = manifest.get("district")
+        district = district.get("code") if isinstance(district, dict) else None  # any JSON until the CMS holds
         if cms.ok and cms.district_code != district:
             signer = "市中心" if cms.district_code == CITY_CODE else f"旗区 {cms.district_code}"
             certificate.append(f"{SIGNATURE}：签名人属于{signer}，与证据包的旗区 {district} 不符")

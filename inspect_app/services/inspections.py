@@ -155,7 +155,7 @@ def _checked(template: ChecklistTemplate, code: str, verdict: str, points: Any,
     if points not in (None, ""):
         try:
             points = int(points)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: JSON's Infinity
             raise Invalid({code: f"{code}：得分应为整数"}) from None
     else:
         points = None

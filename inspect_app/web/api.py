@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import wraps
 from typing import Any, Callable
 
@@ -21,6 +21,8 @@ from .openapi import spec
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_INT = 2**31 - 1  # what an integer column holds on every backend
+EARLIEST_TIME = datetime(1970, 1, 1, tzinfo=timezone.utc)  # 0 to 1e13 ms, as the page's photo form takes them
+LATEST_TIME = EARLIEST_TIME + timedelta(milliseconds=1e13)
 
 
 def error(status: int, code: str, message: str, **extra: Any):
@@ -95,7 +97,10 @@ def idempotent(view: Callable) -> Callable:
 
 
 def _body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # "[[[[…": nested deeper than the parser goes; silent=True catches only ValueError
+        body = None
     if not isinstance(body, dict):
         raise BadBody("请求内容应为 JSON 对象")
     return body
@@ -190,9 +195,13 @@ def _position_time(value: Any) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        # The range the page's milliseconds allow: year 1 or 9999 in some zone is not a time in UTC or Beijing.
+        if not EARLIEST_TIME <= moment <= LATEST_TIME:
+            raise ValueError(value)
     except ValueError:
-        raise Invalid({"position_time": "position_time 应为 ISO 8601 时间"}) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        raise Invalid({"position_time": "position_time 应为 1970 至 2286 年之间的 ISO 8601 时间"}) from None
+    return moment
 
 
 def _coordinate(body: dict[str, Any], name: str, low: float, high: float) -> float | None:
@@ -279,7 +288,7 @@ def get_upload(sha256: str):
 def put_chunk(sha256: str):
     allow(Action.INSPECT)
     offset = request.args.get("offset", "")
-    if not offset.isdigit():
+    if not offset.isdecimal():  # isdigit() would also pass "²", which int() refuses
         raise Invalid({"offset": "offset 应为非负整数"})
     data = request.get_data(cache=False)
     upload = sync.put_chunk(get_session(), current_app.extensions["uploads"], current_user.id, sha256, int(offset), data)
