@@ -33,7 +33,7 @@ from inspect_app.services.demo import default_template
 from photo_factory import jpeg, signature_png
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
-API = settings(max_examples=60, deadline=None, database=None,
+API = settings(max_examples=80, deadline=None, database=None,
                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 TEMPLATE = parse_template(default_template())
 CODES = [item.code for item in TEMPLATE.items]

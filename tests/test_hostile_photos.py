@@ -33,7 +33,7 @@ from photo_factory import jpeg, signature_png
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 FAST = settings(max_examples=150, deadline=None, database=None)
-SERVICE = settings(max_examples=40, deadline=None, database=None,
+SERVICE = settings(max_examples=60, deadline=None, database=None,
                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 

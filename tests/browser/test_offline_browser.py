@@ -79,8 +79,25 @@ def app_page(field, browser, live_server):
     page.evaluate("""() => navigator.serviceWorker.controller !== null || new Promise(resolve =>
         navigator.serviceWorker.addEventListener("controllerchange", () => resolve(true), { once: true }))""")
     page.wait_for_selector("#sync-status:has-text('已同步')")
+    idle(page)  # a sync asked for during the first one runs right after it: let it finish before going offline
     yield page
     context.close()
+
+
+def go_offline(page):
+    """No network for the page: the browser's offline switch, and every request that still leaves cut at the wire
+    (the switch alone has let a request from a page kept by a service worker through)."""
+    page.context.set_offline(True)
+    page.context.route("**/*", _disconnected)
+
+
+def go_online(page):
+    page.context.unroute("**/*", _disconnected)
+    page.context.set_offline(False)
+
+
+def _disconnected(route):
+    route.abort("internetdisconnected")
 
 
 def idle(page):
@@ -132,7 +149,7 @@ def test_inspection_done_offline_reaches_the_server_once(field, app_page, sessio
         path.write_bytes(jpeg(seed=40 + n))
         photos[slot] = (str(path), hashlib.sha256(path.read_bytes()).hexdigest())
 
-    page.context.set_offline(True)
+    go_offline(page)
     before = len(recorder.requests)
     page.reload()  # the shell comes from the service worker, the board from IndexedDB
     page.click(f"[data-station='{station.id}'] button:has-text('开始检查')")
@@ -198,7 +215,7 @@ def test_inspection_done_offline_reaches_the_server_once(field, app_page, sessio
             route.continue_()
 
     page.route("**/api/v1/**", cut)
-    page.context.set_offline(False)  # the `online` event starts a sync
+    go_online(page)  # the `online` event starts a sync
     for _ in range(8):
         idle(page)
         if not page.locator("#sync-badge").is_visible():
@@ -284,13 +301,13 @@ def test_edits_from_two_places_stay_until_the_inspector_chooses(field, app_page,
     page.locator("#item-A1 label.choice-pass").click()
     synced(page)
 
-    page.context.set_offline(True)
+    go_offline(page)
     page.locator("#item-A1 label.choice-fail").click()  # made on the phone, based on version 1
     session.expire_all()
     inspection = session.scalars(select(Inspection)).one()
     inspections.answer_item(session, user.actor, user.id, inspection.id, "A1", "pass", None, "另一台设备的备注")
 
-    page.context.set_offline(False)
+    go_online(page)
     card = page.locator(".conflict-card")
     card.wait_for()
     text = card.inner_text()
