@@ -7,6 +7,8 @@ import secrets
 from pathlib import Path
 from typing import Any, Mapping
 
+from .domain.numbers import whole_number
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -62,9 +64,10 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     value = env.get(name, "").strip()
     if not value:
         return default
-    if not value.isdigit() or int(value) < 1:
+    number = whole_number(value, maximum=10**15)
+    if number is None or number < 1:
         raise ConfigError(f"{name} must be a whole number of at least 1, not {value!r}")
-    return int(value)
+    return number
 
 
 def load_config(overrides: Mapping[str, Any] | None = None,

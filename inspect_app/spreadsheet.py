@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -14,7 +15,6 @@ from datetime import date, datetime
 from typing import Any, Generator, Iterable, Iterator, Sequence
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -25,6 +25,8 @@ PICTURE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"RIFF", b"BM")
 PDF_MAGIC = b"%PDF"
 HEADER_SEARCH_ROWS = 10  # a merged title row or two often sits above the header in Chinese directories
 DATE_FORMAT = "yyyy-mm-dd"
+# What XML 1.0 cannot hold (openpyxl's own pattern misses U+FFFE and U+FFFF, and lxml then refuses the cell).
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 MAX_UNPACKED_BYTES = 200 * 2**20  # 20,000 rows of a directory unpack to well under 50 MB
 
 Row = tuple[int, dict[str, Any]]
@@ -189,7 +191,7 @@ def read_rows(filename: str, data: bytes, required: Sequence[str] = (),
 
 def _cell(sheet: Any, value: Any, bold: bool = False) -> Any:
     if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        value = NOT_XML.sub("", value)
     cell = WriteOnlyCell(sheet, value=value)
     if cell.data_type == "f":
         cell.data_type = "s"  # a value that starts with "=" is text people typed, never a formula to run

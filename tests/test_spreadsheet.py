@@ -161,8 +161,10 @@ def test_written_workbook_has_bold_frozen_header_widths_and_date_format():
 
 
 def test_written_text_is_never_a_formula_and_control_characters_are_dropped():
-    data = write_workbook("t", ["备注"], [["=HYPERLINK(\"http://x\")"], ["甲\x07乙"]], [20])
+    data = write_workbook("t", ["备注"], [["=HYPERLINK(\"http://x\")"], ["甲\x07乙"], ["丙\ufffe丁\uffff"]],
+                          [20])
     sheet = openpyxl.load_workbook(io.BytesIO(data)).active
     assert sheet["A2"].data_type == "s"
     assert sheet["A2"].value == "=HYPERLINK(\"http://x\")"
     assert sheet["A3"].value == "甲乙"
+    assert sheet["A4"].value == "丙丁"

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any, Mapping
 
 from .credit_code import credit_code_error, normalise
+from .numbers import whole_number
 
 
 class HostType(StrEnum):
@@ -153,10 +154,11 @@ def _count(raw: Mapping[str, Any], name: str, label: str, errors: FieldErrors) -
     text = _text(raw.get(name))
     if not text:
         return 0
-    if not text.isdecimal() or int(text) > 999:  # isdigit() would also pass "²", which int() refuses
+    count = whole_number(text, maximum=999)
+    if count is None:
         errors.add(name, f"{label}应为0至999之间的整数")
         return 0
-    return int(text)
+    return count
 
 
 def _coordinate(raw: Mapping[str, Any], name: str, label: str, bounds: tuple[float, float],

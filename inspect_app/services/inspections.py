@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from ..domain.checklist import ChecklistTemplate
 from ..domain.geo import LatLon, distance_m
 from ..domain.inspections import InspectionStatus, SignatureRole, is_editable, missing_for_submit
+from ..domain.numbers import whole_number
 from ..domain.permissions import Action, Actor, district_scope
 from ..domain.scoring import Answer, AnswerError, Score, Verdict, check_answer, score
 from ..domain.stations import StationStatus
@@ -306,9 +307,8 @@ def verdict_label(verdict: Verdict | None) -> str:
 
 def parse_choice(value: str) -> tuple[str, int | None]:
     """A checklist control's value: pass, fail, na, or p:<points> for a graded item."""
-    if value.startswith("p:") and value[2:].isdigit():
-        return "pass", int(value[2:])
-    return value, None
+    points = whole_number(value[2:]) if value.startswith("p:") else None
+    return ("pass", points) if points is not None else (value, None)
 
 
 def score_of(inspection: Inspection, template: ChecklistTemplate) -> Score:

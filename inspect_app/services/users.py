@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..domain.numbers import whole_number
 from ..domain.password_policy import password_problem
 from ..domain.permissions import Role
 from ..models import District, User
@@ -85,11 +86,12 @@ def authenticate(session: Session, passwords: Passwords, username: str, password
 
 def load_session_user(session: Session, token: str) -> User | None:
     """The user behind a session token `id:version`, if that session is still valid."""
-    user_id, _, version = token.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    raw_id, _, raw_version = token.partition(":")
+    user_id, version = whole_number(raw_id), whole_number(raw_version)
+    if user_id is None or version is None:
         return None
-    user = session.get(User, int(user_id))
-    if user is None or not user.active or user.session_version != int(version):
+    user = session.get(User, user_id)
+    if user is None or not user.active or user.session_version != version:
         return None
     return user
 

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
+from ..domain.numbers import whole_number
 from ..domain.password_policy import HINT as PASSWORD_HINT
 from ..domain.permissions import ROLE_LABELS, Action
 from ..services import Invalid, NotFound, keys
@@ -105,7 +106,7 @@ def certificates():
         else:
             try:
                 row = keys.issue_certificate(session, current_app.config["PKI_CA_PASSPHRASE"],
-                                             int(form.user.data or 0), form.pin.data or "")
+                                             whole_number(form.user.data) or 0, form.pin.data or "")
             except Invalid as error:
                 form.pin.errors = [*form.pin.errors, *error.errors.values()]
             except NotFound:

@@ -12,6 +12,7 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..domain.findings import Thresholds
+from ..domain.numbers import whole_number
 from ..domain.permissions import Action
 from ..services import Conflict, Forbidden, Invalid, NotFound, campaigns, conflicts, inspections, photos, sync, users
 from .api_json import (answer_json, campaign_json, conflict_json, inspection_json, photo_json, score_json,
@@ -287,11 +288,11 @@ def get_upload(sha256: str):
 @bp.route("/uploads/<sha256>", methods=["PUT"])
 def put_chunk(sha256: str):
     allow(Action.INSPECT)
-    offset = request.args.get("offset", "")
-    if not offset.isdecimal():  # isdigit() would also pass "²", which int() refuses
+    offset = whole_number(request.args.get("offset"), maximum=2**53)
+    if offset is None:
         raise Invalid({"offset": "offset 应为非负整数"})
     data = request.get_data(cache=False)
-    upload = sync.put_chunk(get_session(), current_app.extensions["uploads"], current_user.id, sha256, int(offset), data)
+    upload = sync.put_chunk(get_session(), current_app.extensions["uploads"], current_user.id, sha256, offset, data)
     return jsonify(_upload_json(upload))
 
 

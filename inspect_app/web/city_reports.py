@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from ..domain.figures import share_text
+from ..domain.numbers import whole_number
 from ..domain.permissions import Action
 from ..services import Invalid, city_report, exports, keys
 from ..services.city_charts import charts_for
@@ -23,7 +24,10 @@ bp = Blueprint("city_reports", __name__, url_prefix="/city")
 
 def _district_id() -> int | None:
     """The district asked for, if any: 404 for one that does not exist."""
-    wanted = request.args.get("district", type=int)
+    raw = request.args.get("district")
+    wanted = whole_number(raw)
+    if raw is not None and wanted is None:
+        abort(404)
     if wanted is not None and wanted not in {d.id for d in districts_for(get_session(), actor())}:
         abort(404)
     return wanted

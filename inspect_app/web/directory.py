@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
 from ..domain.checklist import OUTCOME_LABELS
+from ..domain.numbers import whole_number
 from ..domain.permissions import Action, district_scope, may
 from ..domain.stations import HostType, StationStatus
 from ..services import Invalid, audit, directory, inspections
@@ -27,7 +28,7 @@ def query_from_args(args: Any) -> tuple[directory.StationQuery, dict[str, str]]:
     """The directory query in the URL; unknown values are ignored rather than failing."""
     kept = {k: args.get(k, "").strip() for k in ("q", "district", "host_type", "status", "odr", "demonstration")}
     kept = {k: v for k, v in kept.items() if v}
-    district_id = int(kept["district"]) if kept.get("district", "").isdigit() else None
+    district_id = whole_number(kept.get("district"))
     host_type = kept.get("host_type") if kept.get("host_type") in set(HostType) else None
     status = kept.get("status") if kept.get("status") in set(StationStatus) else None
     query = directory.StationQuery(
@@ -43,9 +44,8 @@ def query_from_args(args: Any) -> tuple[directory.StationQuery, dict[str, str]]:
 def index():
     allow(Action.VIEW_DIRECTORY)
     query, kept = query_from_args(request.args)
-    page = request.args.get("page", "1")
     session = get_session()
-    result = directory.search_stations(session, actor(), query, int(page) if page.isdigit() else 1,
+    result = directory.search_stations(session, actor(), query, whole_number(request.args.get("page")) or 1,
                                        current_app.config["DIRECTORY_PAGE_SIZE"])
     return render_template("directory/index.html", page=result, args=kept, filtered=bool(kept.keys() - {"q"}),
                            districts=directory.districts_for(session, actor()),

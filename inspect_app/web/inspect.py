@@ -12,6 +12,7 @@ from ..domain.checklist import OUTCOME_LABELS, Outcome
 from ..domain.findings import Thresholds
 from ..domain.geo import LatLon, amap_url
 from ..domain.inspections import SignatureRole, is_editable, is_reviewable, may_recommend, required_slots
+from ..domain.numbers import whole_number
 from ..domain.permissions import Action, may
 from ..services import Invalid, audit, campaigns, conflicts, inspections, photos, users
 from .context import actor, allow, get_session, png_from_data_url
@@ -124,13 +125,12 @@ def add_photo(inspection_id: int):
         taken = _float("position_time", 0, 1e13)
         browser = photos.BrowserPosition(lat, lon, _float("accuracy", 0, 1e6),
                                          datetime.fromtimestamp(taken / 1000, timezone.utc) if taken else None)
-    replaces = request.form.get("replaces", "")
     try:
         photo = photos.add_photo(
             get_session(), actor(), store(), current_user.id, inspection_id, request.form.get("slot", ""),
             upload.read(current_app.config["PHOTO_MAX_BYTES"] + 1), browser,
             Thresholds.from_config(current_app.config), current_app.config["PHOTO_MAX_BYTES"],
-            int(replaces) if replaces.isdigit() else None)
+            whole_number(request.form.get("replaces")))
     except Invalid as error:
         flash("照片未保存：" + "；".join(error.errors.values()), "error")
         return redirect(url_for(".checklist", inspection_id=inspection_id, _anchor="photos"))

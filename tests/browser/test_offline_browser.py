@@ -189,7 +189,10 @@ def test_inspection_done_offline_reaches_the_server_once(field, app_page, sessio
 
     session.expire_all()
     assert session.scalars(select(Inspection)).all() == []
-    assert recorder.requests[before:] == []  # not one request reached the server while offline
+    # Not one request of the app's reached the server while offline. The browser's own update check of the
+    # worker script is left out: Chromium makes it for the service worker, past the page's offline switch and its
+    # routes, and on a phone with no signal it simply fails.
+    assert [r for r in recorder.requests[before:] if r != ("GET", "/sw.js")] == []
 
     # Back online, the sync is cut three times: twice after the server did the work (the phone never
     # hears back), once before the request arrives. Each later run repeats the entry with its key.
