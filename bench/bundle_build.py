@@ -163,7 +163,7 @@ def build(folder: Path) -> dict:
     from inspect_app import create_app
     from inspect_app.models import District, User
     from inspect_app.seal import name_signature_png
-    from inspect_app.services import bundles
+    from inspect_app.services import bundles, keys
 
     prepared = json.loads((folder / "prepared.json").read_text())
     app = create_app(_settings(folder))
@@ -176,7 +176,7 @@ def build(folder: Path) -> dict:
     bundle = bundles.start_draft(session, leader.actor, leader.id, district.id, prepared["campaign"], "基准测试。")
     bundles.build_preview(session, store, bundle.id, leader.display_name, folder)
     preview_s = time.perf_counter() - started
-    bundle = bundles.sign_off(session, leader.actor, store, leader, bundle.id, PIN,
+    bundle = bundles.sign_off(session, leader.actor, store, leader, bundle.id, keys.signing_pin(PIN, PASSPHRASE),
                               name_signature_png(leader.display_name), folder)
     total_s = time.perf_counter() - started
     archive = store.path(bundle.archive_key)

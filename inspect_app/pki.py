@@ -7,6 +7,8 @@ poppler's pdfsig (NSS), `openssl cms` and pyHanko all accept.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -40,6 +42,30 @@ class WrongPin(ValueError):
 
     def __init__(self) -> None:
         super().__init__("签名PIN错误")
+
+
+@dataclass(frozen=True)
+class SigningPin:
+    """A leader's signing PIN, keyed with a server secret kept outside the database (PKI_CA_PASSPHRASE).
+
+    A 6-digit PIN has a million values: a key encrypted under the PIN alone falls to a search of them all in a
+    copied database. Encrypted under the PIN keyed with the secret, the copy alone is not enough.
+    """
+
+    pin: str
+    secret: str = ""
+
+    def passphrase(self) -> bytes:
+        if not self.secret:
+            return self.pin.encode()
+        return hmac.new(self.secret.encode(), b"signing-pin:" + self.pin.encode(), hashlib.sha256).hexdigest().encode()
+
+
+Pin = str | SigningPin  # a bare string is a PIN used as it is, keyed with nothing
+
+
+def _signing_pin(pin: Pin) -> SigningPin:
+    return pin if isinstance(pin, SigningPin) else SigningPin(pin)
 
 
 @dataclass(frozen=True)
@@ -111,10 +137,11 @@ def create_root_ca(common_name: str = ROOT_COMMON_NAME, *, passphrase: bytes,
 
 
 def issue_signing_certificate(ca: CertifiedKey, ca_passphrase: bytes, *, subject_name: str,
-                              district_code: str, district_name: str, username: str, pin: str,
+                              district_code: str, district_name: str, username: str, pin: Pin,
                               valid_days: int = 3 * 365, now: datetime | None = None) -> IssuedCertificate:
     """Issue a leader's document-signing certificate bound to a user and a district."""
-    problem = pin_problem(pin)
+    pin = _signing_pin(pin)
+    problem = pin_problem(pin.pin)
     if problem:
         raise ValueError(problem)
     uri = identity_uri(district_code, username)
@@ -146,7 +173,7 @@ def issue_signing_certificate(ca: CertifiedKey, ca_passphrase: bytes, *, subject
     return IssuedCertificate(
         serial=serial,
         certificate_pem=_pem(certificate),
-        encrypted_key_pem=_encrypt(key, pin.encode()),
+        encrypted_key_pem=_encrypt(key, pin.passphrase()),
         not_before=certificate.not_valid_before_utc,
         not_after=certificate.not_valid_after_utc,
         fingerprint_sha256=certificate.fingerprint(hashes.SHA256()).hex(),
@@ -205,19 +232,32 @@ def is_issued_by(certificate: bytes, ca_certificate: bytes) -> bool:
     return True
 
 
-def load_signing_key(encrypted_key_pem: bytes, pin: str) -> bytes:
+def load_signing_key(encrypted_key_pem: bytes, pin: Pin) -> bytes:
     """Unlock a leader's key with the signing PIN; the unencrypted PKCS#8 DER, to be used and dropped."""
-    key = _load_key(encrypted_key_pem, pin.encode(), wrong=None)
+    key = _load_key(encrypted_key_pem, _signing_pin(pin).passphrase(), wrong=None)
     return key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
                              serialization.NoEncryption())
 
 
-def change_pin(encrypted_key_pem: bytes, old_pin: str, new_pin: str) -> bytes:
+def current_key(encrypted_key_pem: bytes, pin: SigningPin) -> bytes:
+    """The key to sign with: as it is when the keyed PIN opens it; re-encrypted under the keyed PIN when only the
+    PIN alone opens it (keys issued before PINs were keyed); WrongPin when neither does."""
+    try:
+        _load_key(encrypted_key_pem, pin.passphrase(), wrong=None)
+        return encrypted_key_pem
+    except WrongPin:
+        if not pin.secret:
+            raise
+    return _encrypt(_load_key(encrypted_key_pem, pin.pin.encode(), wrong=None), pin.passphrase())
+
+
+def change_pin(encrypted_key_pem: bytes, old_pin: Pin, new_pin: Pin) -> bytes:
     """Re-encrypt a leader's key under a new signing PIN."""
-    problem = pin_problem(new_pin)
+    old_pin, new_pin = _signing_pin(old_pin), _signing_pin(new_pin)
+    problem = pin_problem(new_pin.pin)
     if problem:
         raise ValueError(problem)
-    return _encrypt(_load_key(encrypted_key_pem, old_pin.encode(), wrong=None), new_pin.encode())
+    return _encrypt(_load_key(encrypted_key_pem, old_pin.passphrase(), wrong=None), new_pin.passphrase())
 
 
 def _load_key(encrypted_key_pem: bytes, passphrase: bytes, *, wrong: str | None) -> rsa.RSAPrivateKey:

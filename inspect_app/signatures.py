@@ -62,7 +62,7 @@ class SignatureCheck:
 
 
 def sign_pdf(pdf: bytes, *, certificate_pem: bytes, ca_certificate_pem: bytes, encrypted_key_pem: bytes,
-             pin: str, signer_name: str, reason: str = "分管领导签字确认", location: str = "鄂尔多斯市",
+             pin: pki.Pin, signer_name: str, reason: str = "分管领导签字确认", location: str = "鄂尔多斯市",
              signing_time: datetime | None = None) -> bytes:
     """Add the leader's PAdES signature (invisible field, CA certificate embedded) as an incremental update."""
     output = BytesIO()
@@ -79,7 +79,7 @@ def sign_pdf_file(source: Path, target: Path, **options) -> None:
 
 
 def _sign_pdf_stream(pdf: BinaryIO, output: BinaryIO, *, certificate_pem: bytes, ca_certificate_pem: bytes,
-                     encrypted_key_pem: bytes, pin: str, signer_name: str, reason: str = "分管领导签字确认",
+                     encrypted_key_pem: bytes, pin: pki.Pin, signer_name: str, reason: str = "分管领导签字确认",
                      location: str = "鄂尔多斯市", signing_time: datetime | None = None) -> None:
     signing_time = _aware(signing_time)
     signer = _signer(certificate_pem, encrypted_key_pem, pin, signing_time, ca_certificate_pem)
@@ -93,7 +93,7 @@ def _sign_pdf_stream(pdf: BinaryIO, output: BinaryIO, *, certificate_pem: bytes,
         raise SigningRefused(f"PDF签名失败：{error}") from error
 
 
-def sign_detached_cms(content: bytes, *, certificate_pem: bytes, encrypted_key_pem: bytes, pin: str,
+def sign_detached_cms(content: bytes, *, certificate_pem: bytes, encrypted_key_pem: bytes, pin: pki.Pin,
                       signing_time: datetime | None = None) -> bytes:
     """A detached CMS SignedData (DER, SHA-256) over content, with the signer certificate and signing time."""
     signing_time = _aware(signing_time)
@@ -173,7 +173,7 @@ class _PdfSignerAt(signers.PdfSigner):
         return session
 
 
-def _signer(certificate_pem: bytes, encrypted_key_pem: bytes, pin: str, signing_time: datetime,
+def _signer(certificate_pem: bytes, encrypted_key_pem: bytes, pin: pki.Pin, signing_time: datetime,
             ca_certificate_pem: bytes | None = None) -> signers.SimpleSigner:
     key = keys.PrivateKeyInfo.load(pki.load_signing_key(encrypted_key_pem, pin))  # WrongPin first
     certificate = _certificate(certificate_pem)

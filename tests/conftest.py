@@ -18,6 +18,8 @@ from inspect_app.db import Base, make_engine
 from inspect_app.domain.permissions import Role
 from inspect_app.domain.audit import GENESIS
 from inspect_app.models import AuditHead, District, Office, Station, User
+from inspect_app.pki import SigningPin
+from inspect_app.services import keys
 from inspect_app.services.demo import credit_code
 
 PASSWORD = "secret-pass-1"
@@ -201,6 +203,11 @@ def login_as(session, auth):
         return user
 
     return _login
+
+
+def keyed(app, pin: str) -> SigningPin:
+    """A signing PIN as the sign-off pages pass it on: keyed with the app's CA passphrase."""
+    return keys.signing_pin(pin, app.config["PKI_CA_PASSPHRASE"])
 
 
 def is_postgres(url: str) -> bool:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from inspect_app import pki
 from inspect_app.domain.checklist import parse_template
 from inspect_app.domain.findings import Thresholds
 from inspect_app.models import Bundle
@@ -17,7 +18,7 @@ from inspect_app.models.types import utcnow
 from inspect_app.services import Invalid, bundles, campaigns, inspections, keys, photos, review
 from inspect_app.services.bundle_verify import verify_bundle
 from inspect_app.services.demo import default_template
-from conftest import make_station, make_user
+from conftest import keyed, make_station, make_user
 from stock_tools import openssl_cms_verify, pdfsig
 from photo_factory import jpeg, signature_png
 
@@ -66,7 +67,8 @@ def signed_bundle(app, session, season, tmp_path) -> tuple[Bundle, Path]:
     bundle = bundles.start_draft(session, leader.actor, leader.id, leader.district_id, season["campaign"].id,
                                  "本旗区共有2个服务站，全部完成自查。")
     bundles.build_preview(session, store, bundle.id, leader.display_name, tmp_path)
-    bundle = bundles.sign_off(session, leader.actor, store, leader, bundle.id, PIN, signature_png(), tmp_path)
+    bundle = bundles.sign_off(session, leader.actor, store, leader, bundle.id, keyed(app, PIN), signature_png(),
+                              tmp_path)
     path = tmp_path / "bundle.zip"
     path.write_bytes(store.read(bundle.archive_key))
     return bundle, path
@@ -150,7 +152,7 @@ def test_a_bundle_re_signed_by_another_districts_leader_is_refused(app, session,
     other = keys.usable_certificate(session, season["other_leader"])
     resigned = rewrite(path, tmp_path / "resigned.zip", lambda n, d: signatures.sign_detached_cms(
         zipfile.ZipFile(path).read("manifest.json"), certificate_pem=other.certificate_pem,
-        encrypted_key_pem=other.encrypted_key_pem, pin=PIN) if n == "manifest.p7s" else d)
+        encrypted_key_pem=other.encrypted_key_pem, pin=keyed(app, PIN)) if n == "manifest.p7s" else d)
     check = verify_bundle(resigned, season["ca"], {})
     assert any("签名人属于旗区 150603" in p for p in check.problems), check.problems
 
@@ -160,13 +162,28 @@ def test_wrong_pin_and_revoked_certificate_sign_nothing(app, session, season, tm
     bundle = bundles.start_draft(session, leader.actor, leader.id, leader.district_id, season["campaign"].id, "")
     bundles.build_preview(session, store, bundle.id, leader.display_name, tmp_path)
     with pytest.raises(Invalid, match="签名PIN错误"):
-        bundles.sign_off(session, leader.actor, store, leader, bundle.id, "000000", signature_png(), tmp_path)
+        bundles.sign_off(session, leader.actor, store, leader, bundle.id, keyed(app, "000000"), signature_png(),
+                         tmp_path)
     certificate = keys.usable_certificate(session, leader)
     keys.revoke(session, certificate.id)
     with pytest.raises(Invalid, match="没有可用的签名证书"):
-        bundles.sign_off(session, leader.actor, store, leader, bundle.id, PIN, signature_png(), tmp_path)
+        bundles.sign_off(session, leader.actor, store, leader, bundle.id, keyed(app, PIN), signature_png(), tmp_path)
     session.refresh(bundle)
     assert bundle.status.value == "ready" and bundle.archive_key is None
+
+
+def test_a_key_under_the_pin_alone_is_keyed_at_its_next_sign_off(app, session, season, tmp_path):
+    """Keys issued before PINs were keyed with the CA passphrase still sign, and are re-encrypted as they do."""
+    leader = season["leader"]
+    certificate = keys.usable_certificate(session, leader)
+    certificate.encrypted_key_pem = pki.change_pin(certificate.encrypted_key_pem, keyed(app, PIN), PIN)
+    session.commit()
+    bundle, path = signed_bundle(app, session, season, tmp_path)
+    assert verify_bundle(path, season["ca"], {}).ok
+    session.refresh(certificate)
+    assert pki.load_signing_key(certificate.encrypted_key_pem, keyed(app, PIN))
+    with pytest.raises(pki.WrongPin):
+        pki.load_signing_key(certificate.encrypted_key_pem, PIN)
 
 
 def test_a_bundle_signed_after_revocation_fails_verification(app, session, season, tmp_path):

@@ -19,7 +19,7 @@ from inspect_app.services import (Invalid, bundles, campaigns, city_report, demo
                                   review, submissions)
 from inspect_app.services.bundle_verify import verify_bundle
 from inspect_app.services.demo import default_template
-from conftest import make_station, make_user
+from conftest import keyed, make_station, make_user
 from stock_tools import openssl_cms_verify, pdfsig
 from photo_factory import signature_png
 from test_bundles import PIN, accepted_inspection, flip, rewrite
@@ -53,7 +53,7 @@ def sign_version(app, session, leader, campaign, tmp_path):
     store = app.extensions["filestore"]
     bundle = bundles.start_draft(session, leader.actor, leader.id, leader.district_id, campaign.id, "文字说明。")
     bundles.build_preview(session, store, bundle.id, leader.display_name, tmp_path)
-    return bundles.sign_off(session, leader.actor, store, leader, bundle.id, PIN, signature_png(), tmp_path)
+    return bundles.sign_off(session, leader.actor, store, leader, bundle.id, keyed(app, PIN), signature_png(), tmp_path)
 
 
 def test_a_whole_season_from_two_districts_to_the_signed_city_report(app, session, city_season, tmp_path, runner):
@@ -158,11 +158,11 @@ def test_a_city_report_needs_the_citys_own_certificate_and_pin(app, session, cit
     store, campaign = app.extensions["filestore"], city_season["campaign"]
     leader, city = city_season["ds"]["leader"], city_season["city"]
     with pytest.raises(Exception):  # a leader may not act for the city at all
-        city_report.build_city_report(session, leader.actor, store, leader, campaign.id, PIN, signature_png(),
-                                      tmp_path, TODAY)
+        city_report.build_city_report(session, leader.actor, store, leader, campaign.id, keyed(app, PIN),
+                                      signature_png(), tmp_path, TODAY)
     with pytest.raises(Invalid) as wrong:
-        city_report.build_city_report(session, city.actor, store, city, campaign.id, "000000", signature_png(),
-                                      tmp_path, TODAY)
+        city_report.build_city_report(session, city.actor, store, city, campaign.id, keyed(app, "000000"),
+                                      signature_png(), tmp_path, TODAY)
     assert wrong.value.errors == {"pin": "签名PIN错误"}
     assert city_report.reports(session, city.actor, campaign.id) == []
 

@@ -9,10 +9,10 @@ import pytest
 from inspect_app import pki
 from inspect_app.models.types import utcnow
 from inspect_app.services import Invalid, keys
-from conftest import make_user
+from conftest import keyed, make_user
 
 
-def test_init_issue_and_revoke_from_the_command_line(runner, session, tmp_path):
+def test_init_issue_and_revoke_from_the_command_line(app, runner, session, tmp_path):
     leader = make_user(session, "leader", "150625", username="leader.hj")
     ca_file = tmp_path / "city-ca.pem"
     result = runner.invoke(args=["pki", "init", "--out", str(ca_file)])
@@ -32,8 +32,8 @@ def test_init_issue_and_revoke_from_the_command_line(runner, session, tmp_path):
     assert pki.certificate_identity(row.certificate_pem) == ("150625", "leader.hj")
     assert pki.is_issued_by(row.certificate_pem, ca_file.read_bytes())
     with pytest.raises(pki.WrongPin):
-        pki.load_signing_key(row.encrypted_key_pem, "000000")
-    assert pki.load_signing_key(row.encrypted_key_pem, "246810")
+        pki.load_signing_key(row.encrypted_key_pem, keyed(app, "000000"))
+    assert pki.load_signing_key(row.encrypted_key_pem, keyed(app, "246810"))
 
     assert runner.invoke(args=["pki", "revoke", row.serial]).exit_code == 0
     session.expire_all()
@@ -68,6 +68,21 @@ def test_an_expired_certificate_is_not_usable(session, app):
     assert keys.usable_certificate(session, leader) is not None
     assert keys.usable_certificate(session, leader, now=row.not_after + timedelta(seconds=1)) is None
     assert keys.usable_certificate(session, leader, now=utcnow()) == row
+
+
+def test_a_copied_database_alone_does_not_open_a_leaders_key(session, app):
+    """The key is encrypted under the PIN keyed with the CA passphrase: the PIN alone, found by trying all of
+    them against a copy of the database, opens nothing."""
+    leader = make_user(session, "leader", "150602")
+    keys.init_authority(session, app.config["PKI_CA_PASSPHRASE"])
+    row = keys.issue_certificate(session, app.config["PKI_CA_PASSPHRASE"], leader.id, "123456")
+    assert pki.load_signing_key(row.encrypted_key_pem, keyed(app, "123456"))
+    with pytest.raises(pki.WrongPin):
+        pki.load_signing_key(row.encrypted_key_pem, "123456")
+    with pytest.raises(pki.WrongPin):
+        pki.load_signing_key(row.encrypted_key_pem, pki.SigningPin("123456", "another secret"))
+    with pytest.raises(pki.WrongPin):
+        pki.current_key(row.encrypted_key_pem, keyed(app, "654321"))
 
 
 def test_the_ca_passphrase_is_kept_in_the_instance(tmp_path):

@@ -15,7 +15,7 @@ import pytest
 from inspect_app.services import keys, submissions
 from inspect_app.seal import name_signature_png
 from inspect_app.services import city_report
-from conftest import make_station, make_user
+from conftest import keyed, make_station, make_user
 from test_bundles import PIN
 from test_city import TODAY, city_season, sign_version  # noqa: F401  (the fixture)
 
@@ -111,7 +111,7 @@ def world(app, session, city_season, tmp_path):  # noqa: F811
     store = app.extensions["filestore"]
     bundle = sign_version(app, session, ds["leader"], campaign, tmp_path)
     submission = submissions.submit_bundle(session, ds["leader"].actor, store, ds["leader"], bundle.id)
-    report = city_report.build_city_report(session, city.actor, store, city, campaign.id, PIN,
+    report = city_report.build_city_report(session, city.actor, store, city, campaign.id, keyed(app, PIN),
                                            name_signature_png(city.display_name), tmp_path, TODAY)
     make_user(session, "admin", username="admin.matrix")
     spare = make_user(session, "inspector", "150602", username="spare.inspector")

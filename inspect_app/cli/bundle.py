@@ -43,7 +43,8 @@ def build(district_code: str, campaign_id: int, username: str, pin_file: Path, n
         bundle = bundles.start_draft(session, user.actor, user.id, district.id, campaign_id, narrative)
         bundles.build_preview(session, store, bundle.id, user.display_name, Path(current_app.instance_path))
         bundle = bundles.sign_off(session, user.actor, store, user, bundle.id,
-                                  pin_file.read_text(encoding="utf-8").strip(),
+                                  keys.signing_pin(pin_file.read_text(encoding="utf-8"),
+                                                   current_app.config["PKI_CA_PASSPHRASE"]),
                                   seal.name_signature_png(user.display_name), Path(current_app.instance_path))
     except Invalid as error:
         raise click.ClickException("；".join(error.errors.values()))

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from .. import seal
 from ..db import get_session
 from ..models import Campaign, User
-from ..services import Invalid, city_report, submissions
+from ..services import Invalid, city_report, keys, submissions
 
 group = click.Group("city", help="市12315中心")
 
@@ -59,7 +59,8 @@ def report(campaign_id: int, username: str, pin_file: Path, out: Path) -> None:
     try:
         built = city_report.build_city_report(
             get_session(), user.actor, current_app.extensions["filestore"], user, campaign_id,
-            pin_file.read_text(encoding="utf-8").strip(), seal.name_signature_png(user.display_name),
+            keys.signing_pin(pin_file.read_text(encoding="utf-8"), current_app.config["PKI_CA_PASSPHRASE"]),
+            seal.name_signature_png(user.display_name),
             Path(current_app.instance_path), date.today())
     except Invalid as error:
         raise click.ClickException("；".join(error.errors.values()))

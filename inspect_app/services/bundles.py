@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .. import spreadsheet
+from .. import pki, spreadsheet
 from ..archive import ArchiveWriter
 from ..domain.checklist import OUTCOME_LABELS
 from ..domain.inspections import InspectionStatus
@@ -139,7 +139,7 @@ def _pending_review(session: Session, bundle: Bundle) -> int:
         Inspection.status == InspectionStatus.SUBMITTED)) or 0
 
 
-def sign_off(session: Session, actor: Actor, store: FileStore, user: User, bundle_id: int, pin: str,
+def sign_off(session: Session, actor: Actor, store: FileStore, user: User, bundle_id: int, pin: pki.SigningPin,
              drawn_signature: bytes, work_dir: Path, now: datetime | None = None) -> Bundle:
     """Sign the bundle with the leader's certificate: report.pdf (PAdES), the directory, the original photos
     and a manifest with a detached CMS signature, in one ZIP that never changes afterwards."""

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .. import spreadsheet
+from .. import pki, spreadsheet
 from ..archive import ArchiveWriter
 from ..domain.manifest import CITY_DIRECTORY, CITY_REPORT, manifest_json
 from ..domain.permissions import Action, Actor
@@ -48,8 +48,9 @@ def get_report(session: Session, actor: Actor, report_id: int) -> CityReport:
     return report
 
 
-def build_city_report(session: Session, actor: Actor, store: FileStore, user: User, campaign_id: int, pin: str,
-                      drawn_signature: bytes, work_dir: Path, today: date, now: datetime | None = None) -> CityReport:
+def build_city_report(session: Session, actor: Actor, store: FileStore, user: User, campaign_id: int,
+                      pin: pki.SigningPin, drawn_signature: bytes, work_dir: Path, today: date,
+                      now: datetime | None = None) -> CityReport:
     """Sum up every district, sign the report with the city center's certificate and keep it as a new version."""
     require(actor, Action.RECEIVE_BUNDLES)
     campaign = session.get(Campaign, campaign_id)

@@ -15,6 +15,11 @@ from ..models.types import utcnow
 from . import Invalid, NotFound
 
 
+def signing_pin(pin: str, passphrase: str) -> pki.SigningPin:
+    """The PIN a signer typed, keyed with the CA passphrase as every leader's key is (PKI_CA_PASSPHRASE)."""
+    return pki.SigningPin((pin or "").strip(), passphrase)
+
+
 def authority(session: Session) -> CertificateAuthority | None:
     """The city's root CA, once `flask pki init` made it."""
     return session.scalar(select(CertificateAuthority).order_by(CertificateAuthority.id).limit(1))
@@ -37,7 +42,7 @@ def init_authority(session: Session, passphrase: str) -> CertificateAuthority:
 def issue_certificate(session: Session, passphrase: str, user_id: int, pin: str,
                       now: datetime | None = None) -> SigningCertificate:
     """Issue a leader's certificate bound to the user and the district (or the city center's own), its key
-    encrypted under the PIN."""
+    encrypted under the PIN keyed with the CA passphrase (see pki.SigningPin)."""
     ca = authority(session)
     if ca is None:
         raise Invalid("请先运行 flask pki init 创建根证书")
@@ -56,7 +61,7 @@ def issue_certificate(session: Session, passphrase: str, user_id: int, pin: str,
     issued = pki.issue_signing_certificate(
         pki.CertifiedKey(ca.certificate_pem, ca.encrypted_key_pem), passphrase.encode(),
         subject_name=user.display_name, district_code=code, district_name=unit,
-        username=user.username, pin=pin, now=now)
+        username=user.username, pin=signing_pin(pin, passphrase), now=now)
     row = SigningCertificate(user_id=user.id, district_id=user.district_id, serial=str(issued.serial),
                              certificate_pem=issued.certificate_pem, encrypted_key_pem=issued.encrypted_key_pem,
                              fingerprint_sha256=issued.fingerprint_sha256, not_before=issued.not_before,

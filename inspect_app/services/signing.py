@@ -14,10 +14,15 @@ from ..models import SigningCertificate
 from . import Invalid
 
 
-def unlock(certificate: SigningCertificate, pin: str, drawn_signature: bytes) -> bytes:
-    """The drawn signature, checked, once the PIN is known to open the key; Invalid (per field) otherwise."""
+def unlock(certificate: SigningCertificate, pin: pki.SigningPin, drawn_signature: bytes) -> bytes:
+    """The drawn signature, checked, once the PIN is known to open the key; Invalid (per field) otherwise.
+
+    A key still encrypted under the PIN alone is re-encrypted under the keyed PIN (kept when the signing commits).
+    """
     try:
-        pki.load_signing_key(certificate.encrypted_key_pem, pin)
+        current = pki.current_key(certificate.encrypted_key_pem, pin)
+        if current != certificate.encrypted_key_pem:
+            certificate.encrypted_key_pem = current
         return check_signature_png(drawn_signature)
     except pki.WrongPin:
         raise Invalid({"pin": "签名PIN错误"}) from None
@@ -25,7 +30,8 @@ def unlock(certificate: SigningCertificate, pin: str, drawn_signature: bytes) ->
         raise Invalid({"signature": str(error)}) from None
 
 
-def sign_report(pdf: Path, certificate: SigningCertificate, ca_certificate_pem: bytes, pin: str, signer_name: str,
+def sign_report(pdf: Path, certificate: SigningCertificate, ca_certificate_pem: bytes, pin: pki.SigningPin,
+                signer_name: str,
                 signed_at: datetime, reason: str = "分管领导签字确认") -> Path:
     """The PDF with the signer's PAdES signature, written beside it (file to file: reports run to 100 MB)."""
     signed = pdf.with_name(pdf.stem + "-signed.pdf")
@@ -35,7 +41,7 @@ def sign_report(pdf: Path, certificate: SigningCertificate, ca_certificate_pem: 
     return signed
 
 
-def seal(archive: ArchiveWriter, manifest: bytes, certificate: SigningCertificate, pin: str,
+def seal(archive: ArchiveWriter, manifest: bytes, certificate: SigningCertificate, pin: pki.SigningPin,
          signed_at: datetime) -> None:
     """Add the manifest and its detached CMS signature, and close the archive."""
     archive.add_bytes(MANIFEST, manifest, listed=False)

@@ -14,7 +14,7 @@ from ..db import get_session
 from ..domain.permissions import Action
 from ..models import BundleStatus
 from ..services import Invalid, bundles, campaigns, keys, submissions
-from .context import actor, allow, chosen_district, png_from_data_url
+from .context import actor, allow, chosen_district, png_from_data_url, signing_pin
 
 bp = Blueprint("bundles", __name__, url_prefix="/review/bundle")
 
@@ -116,7 +116,7 @@ def sign(bundle_id: int):
     session = get_session()
     try:
         bundle = bundles.sign_off(session, actor(), current_app.extensions["filestore"], current_user, bundle_id,
-                                  request.form.get("pin", "").strip(), png, Path(current_app.instance_path))
+                                  signing_pin(), png, Path(current_app.instance_path))
     except Invalid as error:
         flash("未签字：" + "；".join(error.errors.values()), "error")
         return redirect(url_for(".page", district=bundles.get_bundle(session, actor(), bundle_id).district_id,

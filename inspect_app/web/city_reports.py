@@ -17,7 +17,7 @@ from ..services.city_charts import charts_for
 from ..services.city_figures import dashboard as city_dashboard
 from ..services.directory import districts_for
 from .city import current_campaign
-from .context import actor, allow, get_session, png_from_data_url, today
+from .context import actor, allow, get_session, png_from_data_url, signing_pin, today
 
 bp = Blueprint("city_reports", __name__, url_prefix="/city")
 
@@ -77,7 +77,7 @@ def build_report():
     try:
         built = city_report.build_city_report(
             get_session(), actor(), current_app.extensions["filestore"], current_user, campaign.id,
-            request.form.get("pin", "").strip(), png_from_data_url(request.form.get("signature", "")),
+            signing_pin(), png_from_data_url(request.form.get("signature", "")),
             Path(current_app.instance_path), today())
     except Invalid as error:
         flash("未签字：" + "；".join(error.errors.values()), "error")

@@ -13,6 +13,8 @@ from ..db import get_session
 from ..domain.findings import BEIJING
 from ..domain.permissions import Action, Actor, district_scope
 from ..passwords import Passwords
+from ..pki import SigningPin
+from ..services import keys
 from ..services.access import require
 from ..services.directory import districts_for
 
@@ -40,6 +42,11 @@ def chosen_district():
     if district is None:
         abort(404)
     return district, districts
+
+
+def signing_pin() -> SigningPin:
+    """The signing PIN posted with a sign-off form."""
+    return keys.signing_pin(request.form.get("pin", ""), current_app.config["PKI_CA_PASSPHRASE"])
 
 
 def png_from_data_url(value: str) -> bytes:
