@@ -116,8 +116,10 @@ def share_bars(title: str, rows: list[tuple[str, list[Segment]]]) -> Markup:
     return _svg(title, top + len(rows) * ROW + 6, parts)
 
 
-def scatter_map(title: str, points: list[MapPoint], seats: list[Seat]) -> Markup:
-    """Stations as dots coloured by outcome on a plain equirectangular map of 鄂尔多斯 with the district seats."""
+def scatter_map(title: str, points: list[MapPoint], seats: list[Seat],
+                extent: tuple[float, float, float, float] | None = CITY) -> Markup:
+    """Stations as dots coloured by outcome on a plain equirectangular map with the district seats: at least
+    `extent` (lon min, lon max, lat min, lat max; the whole city by default), or just around what is drawn."""
     if not points:
         return _empty(title)
     shown = [p for p in points if _on_earth(p.latitude, p.longitude)]
@@ -127,10 +129,12 @@ def scatter_map(title: str, points: list[MapPoint], seats: list[Seat]) -> Markup
     seats = [s for s in seats if _on_earth(s.latitude, s.longitude)]
     lons = [p.longitude for p in shown] + [s.longitude for s in seats]
     lats = [p.latitude for p in shown] + [s.latitude for s in seats]
-    west = min([CITY[0]] + [v - MAP_MARGIN for v in lons])
-    east = max([CITY[1]] + [v + MAP_MARGIN for v in lons])
-    south = max(-90.0, min([CITY[2]] + [v - MAP_MARGIN for v in lats]))
-    north = min(90.0, max([CITY[3]] + [v + MAP_MARGIN for v in lats]))
+    if extent is None:  # around the points: the middle of what is drawn, grown to what MAP_MARGIN leaves
+        extent = ((min(lons) + max(lons)) / 2,) * 2 + ((min(lats) + max(lats)) / 2,) * 2 if lons else CITY
+    west = min([extent[0]] + [v - MAP_MARGIN for v in lons])
+    east = max([extent[1]] + [v + MAP_MARGIN for v in lons])
+    south = max(-90.0, min([extent[2]] + [v - MAP_MARGIN for v in lats]))
+    north = min(90.0, max([extent[3]] + [v + MAP_MARGIN for v in lats]))
     # One degree of longitude is cos(latitude) degrees of latitude long; without this the city looks squat.
     shrink = math.cos(math.radians((north + south) / 2))
     counts = {key: sum(p.outcome == key for p in shown) for key in OUTCOME_COLOURS}
@@ -145,24 +149,26 @@ def scatter_map(title: str, points: list[MapPoint], seats: list[Seat]) -> Markup
         return left + (lon - west) * shrink * scale, top + (north - lat) * scale
 
     parts = [legend, _rect(left, top, plot_w, plot_h, "#f6f8fa", "#d0d7de")]
-    step = next(s for s in (1, 2, 5, 10, 20, 30, 60) if (east - west) / s <= 12 and (north - south) / s <= 12)
-    for lon in range(math.ceil(west / step) * step, math.floor(east / step) * step + 1, step):
+    steps = (0.1, 0.2, 0.5) if max(east - west, north - south) < 2 else (1, 2, 5, 10, 20, 30, 60)  # one district
+    step = next(s for s in steps if (east - west) / s <= 12 and (north - south) / s <= 12)
+    for lon in _grid(west, east, step):
         x = at(north, lon)[0]
         parts.append(_line(x, top, x, top + plot_h, "#d8dee4"))
-        text = f"{abs(lon)}°{'W' if lon < 0 else 'E'}"
+        text = f"{_degrees(lon, step)}°{'W' if lon < 0 else 'E'}"
         if PAD <= x - _width(text, 11) / 2 and x + _width(text, 11) / 2 <= WIDTH - PAD:
             parts.append(_text(x, top + plot_h + 14, text, size=11, fill=MUTED, anchor="middle"))
-    for lat in range(math.ceil(south / step) * step, math.floor(north / step) * step + 1, step):
+    for lat in _grid(south, north, step):
         y = at(lat, west)[1]
         parts.append(_line(left, y, left + plot_w, y, "#d8dee4"))
-        parts.append(_text(left - 4, y + 4, f"{abs(lat)}°{'S' if lat < 0 else 'N'}", size=11, fill=MUTED,
+        parts.append(_text(left - 4, y + 4, f"{_degrees(lat, step)}°{'S' if lat < 0 else 'N'}", size=11, fill=MUTED,
                            anchor="end"))
+    # The seats go under the dots: a station next to its district's seat must still show its colour.
+    parts.extend(_seats([(s, *at(s.latitude, s.longitude)) for s in seats], (left, top, plot_w, plot_h)))
     for p in sorted(shown, key=lambda p: _DRAW_ORDER.index(p.outcome)):
         x, y = at(p.latitude, p.longitude)
         parts.append(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="5" fill="{OUTCOME_COLOURS[p.outcome]}" '
                      f'stroke="#ffffff" stroke-width="1.5"><title>{_e(p.label)}（{OUTCOME_NAMES[p.outcome]}）'
                      f'</title></circle>')
-    parts.extend(_seats([(s, *at(s.latitude, s.longitude)) for s in seats], (left, top, plot_w, plot_h)))
     height = top + plot_h + 22
     if len(shown) < len(points):
         parts.append(_text(PAD, height + 10, f"另有 {len(points) - len(shown)} 个站点坐标无效，未在图上标出",
@@ -194,6 +200,15 @@ def _seats(placed: list[tuple[Seat, float, float]], plot: tuple[float, float, fl
                    f'fill-opacity="0.7"/>{_rect(x - 3, y - 3, 6, 6, INK)}'
                    f"{_text(tx, ty, seat.name, size=12, anchor=anchor)}</g>")
     return out
+
+
+def _grid(low: float, high: float, step: float) -> list[float]:
+    """The multiples of `step` from low to high (counted in whole steps, so 0.1 steps do not drift)."""
+    return [n * step for n in range(math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9) + 1)]
+
+
+def _degrees(value: float, step: float) -> str:
+    return f"{abs(value):.0f}" if step >= 1 else f"{abs(value):.1f}"
 
 
 def _on_earth(lat: float, lon: float) -> bool:

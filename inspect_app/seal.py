@@ -113,17 +113,22 @@ def seal_png(organisation: str, size: int = 600, word: str = DEFAULT_WORD) -> by
 
     # The name runs clockwise over the top, upright as read from the centre; long names get a wider arc
     # and narrower characters, as engravers do, instead of a smaller font.
-    count = len(name)
-    span = min(250.0, 28.0 * count)
-    step = span / count
-    text_radius = outer_radius - 0.155 * s
-    glyph_height = round(0.16 * s)  # of the em square; the ink is about nine tenths of it
-    glyph_width = round(min(glyph_height * 0.95, 2 * math.pi * text_radius * step / 360 * 1.05))
+    # Digits and Latin letters are half as wide as a Chinese character, and take half the arc ("12315").
+    weights = [0.55 if char.isascii() else 1.0 for char in name]
+    span = min(250.0, 28.0 * sum(weights))
+    step = span / sum(weights)
+    glyph_height = round(0.14 * s)  # of the em square; the ink is about nine tenths of it
+    text_radius = outer_radius - 0.145 * s
+    # Characters are widest at their foot, on the inner edge of the band: sized there, they do not touch.
+    inner = text_radius - 0.4 * glyph_height
+    glyph_width = round(min(glyph_height * 0.95, 2 * math.pi * inner * step / 360 * 0.98))
     name_font = _font(glyph_height)
-    for i, char in enumerate(name):
-        angle = -span / 2 + step * (i + 0.5)  # degrees clockwise from 12 o'clock
-        tile = _glyph(char, name_font, glyph_width, glyph_height).rotate(-angle, resample=Image.Resampling.BICUBIC,
-                                                                          expand=True)
+    done = 0.0
+    for char, weight in zip(name, weights):
+        angle = -span / 2 + step * (done + weight / 2)  # degrees clockwise from 12 o'clock
+        done += weight
+        tile = _glyph(char, name_font, round(glyph_width * weight), glyph_height).rotate(
+            -angle, resample=Image.Resampling.BICUBIC, expand=True)
         rad = math.radians(angle)
         _paste_centred(mask, tile, (c + text_radius * math.sin(rad), c - text_radius * math.cos(rad)))
 

@@ -222,13 +222,13 @@ def test_map_paints_results_over_unsubmitted_stations() -> None:
     assert list(dots(parse(scatter_map("分布", points, [])))) == ["未交站", "合格站", "整改站"]
 
 
-def test_map_draws_the_nine_seats_above_the_dots() -> None:
+def test_map_draws_the_nine_seats_under_the_dots() -> None:
     root = parse(scatter_map("分布", city_points(), SEATS))
     squares = [r for r in root.iter(f"{NS}rect") if r.get("width") == "6" and r.get("height") == "6"]
     assert len(squares) == 9
     assert {d.name for d in DISTRICTS} <= set(texts(root))
     order = [el for el in root.iter() if el in squares or el in dots(root).values()]
-    assert order[-9:] == squares  # every square comes after every dot, so it paints on top
+    assert order[:9] == squares  # every dot comes after every square: a station by its seat still shows its colour
 
 
 def test_map_skips_invalid_coordinates_and_counts_only_what_it_draws() -> None:
@@ -259,3 +259,15 @@ def test_empty_inputs_say_no_data(markup: Markup) -> None:
     root = parse(markup)
     assert "暂无数据" in texts(root)
     assert not list(root.iter(f"{NS}rect")) and not list(root.iter(f"{NS}circle"))
+
+
+def test_a_district_map_fits_its_own_stations_rather_than_the_city() -> None:
+    near = [MapPoint(39.80, 109.95, "pass", "甲站"), MapPoint(39.85, 110.05, "rectify", "乙站"),
+            MapPoint(39.75, 109.90, "pending", "丙站")]
+    seat = [Seat("东胜区", 39.817, 109.976)]
+    city_xs = [float(c.get("cx")) for c in dots(parse(scatter_map("分布", near, seat))).values()]
+    own_xs = [float(c.get("cx")) for c in dots(parse(scatter_map("分布", near, seat, extent=None))).values()]
+    assert max(city_xs) - min(city_xs) < 20  # on the city's extent three stations 15 km apart are one blot
+    assert max(own_xs) - min(own_xs) > 3 * (max(city_xs) - min(city_xs))
+    labels = texts(parse(scatter_map("分布", near, seat, extent=None)))
+    assert any(label.endswith("°E") and "." in label for label in labels)  # a finer grid, in tenths of a degree

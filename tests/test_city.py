@@ -236,6 +236,9 @@ def test_the_leader_submits_from_the_bundle_page_once(app, client, session, city
     assert "提交至市中心" in client.get("/review/bundle/").get_data(as_text=True)
     done = client.post(f"/review/bundle/{bundle.id}/submit", follow_redirects=True).get_data(as_text=True)
     assert "第1版证据包已提交市中心，验证通过" in done and "等待市中心审核" in done and "提交至市中心</button>" not in done
+    # While the city holds the version, the page offers no new one (it would only be refused) and says why.
+    assert "生成第2版证据包" not in done and 'name="narrative"' not in done
+    assert "第1版证据包正在等待市中心审核，退回后才能修改" in done
     twice = client.post(f"/review/bundle/{bundle.id}/submit", follow_redirects=True).get_data(as_text=True)
     assert "未提交：第1版证据包正在等待市中心审核" in twice and session.query(Submission).count() == 1
     other = city_season["kbs"]["leader"]

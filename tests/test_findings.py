@@ -169,3 +169,14 @@ def test_thresholds_from_config_convert_and_keep_defaults():
                                           (1234, "1.2 公里"), (15_050, "15.1 公里")])
 def test_distances_read_in_metres_then_kilometres(metres, text):
     assert format_distance(metres) == text
+
+
+def test_capture_time_prefers_the_phone_at_the_shutter_then_exif_then_the_upload():
+    from datetime import datetime, timezone
+
+    from inspect_app.domain.findings import capture_time
+
+    shutter, exif, upload = (datetime(2026, 10, 1, h, tzinfo=timezone.utc) for h in (1, 2, 3))
+    assert capture_time(shutter, exif, upload) == (shutter, "拍摄时手机时间")
+    assert capture_time(None, exif, upload) == (exif, "照片EXIF时间")
+    assert capture_time(None, None, upload) == (upload, "上传时间")

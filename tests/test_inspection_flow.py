@@ -82,6 +82,26 @@ def test_board_lists_the_district_with_status_and_distance(client, session, logi
     assert "远处的服务站" in page and "万达广场" not in page
 
 
+def test_board_shows_an_accepted_inspection_and_the_last_campaigns_result(client, session, login_as, station,
+                                                                           campaign):
+    from inspect_app.domain.checklist import Outcome
+    from inspect_app.domain.inspections import InspectionStatus
+
+    inspector = login_as("inspector", "150602")
+    earlier = campaigns.create_campaign(session, "2025年度自查验收", date(2025, 9, 1), date(2025, 12, 15),
+                                        campaign.checklist_version_id)
+    for held, score, outcome in ((earlier, 72.5, Outcome.RECTIFY), (campaign, 96.0, Outcome.PASS)):
+        session.add(Inspection(station_id=station.id, campaign_id=held.id, inspector_id=inspector.id,
+                               checklist_version_id=campaign.checklist_version_id, status=InspectionStatus.ACCEPTED,
+                               submitted_at=datetime(held.starts_on.year, 10, 1, tzinfo=timezone.utc), score=score,
+                               outcome=outcome))
+    session.commit()
+    page = client.get("/inspect/").get_data(as_text=True)
+    assert '<span class="tag status-accepted">已审核通过</span>' in page
+    assert "上次结果：72.5 分 需整改" in page and "上次结果：96.0" not in page  # the earlier campaign's, not this one's
+    assert "查看检查" in page
+
+
 def test_opening_twice_opens_the_same_inspection(client, session, login_as, station):
     login_as("inspector", "150602")
     first = open_inspection(client, station)
@@ -119,7 +139,9 @@ def test_the_whole_flow_to_submission(app, client, session, login_as, station):
 
     page = upload(client, inspection_id, "signboard", jpeg(*NEAR, seed=1)).get_data(as_text=True)
     assert "照片已保存" in page and "未发现问题" in page
-    upload(client, inspection_id, "bulletin_board", jpeg(seed=2))
+    assert "（拍摄时手机时间）" in page  # the time the report's caption shows too
+    page = upload(client, inspection_id, "bulletin_board", jpeg(seed=2), position=None).get_data(as_text=True)
+    assert "（上传时间）" in page  # no EXIF time and no position taken at the shutter: the upload is all there is
     sign(client, inspection_id, "representative", "王丽")
     page = sign(client, inspection_id, "inspector", "张强").get_data(as_text=True)
     assert "签名已保存" in page and "王丽" in page and "张强" in page

@@ -91,6 +91,17 @@ class Finding:
         return cls(code=str(data["code"]), message=str(data["message"]), severity=str(data["severity"]))
 
 
+def capture_time(browser_taken_at: datetime | None, exif_taken_at: datetime | None,
+                 uploaded_at: datetime) -> tuple[datetime, str]:
+    """When a photo was taken, as every caption shows it, and what says so: the phone's clock at the shutter
+    (taken by the app itself), else the photo's EXIF, else the upload."""
+    if browser_taken_at is not None:
+        return browser_taken_at, "拍摄时手机时间"
+    if exif_taken_at is not None:
+        return exif_taken_at, "照片EXIF时间"
+    return uploaded_at, "上传时间"
+
+
 def format_distance(metres: float) -> str:
     """A distance as an inspector says it: whole 米 below a kilometre, 公里 with one decimal above."""
     if round(metres) < 1000:

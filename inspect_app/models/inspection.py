@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base
 from ..domain.checklist import Outcome
+from ..domain.findings import capture_time
 from ..domain.inspections import InspectionStatus, SignatureRole
 from ..domain.scoring import Verdict
 from .campaign import Campaign, ChecklistVersion
@@ -108,6 +109,10 @@ class Photo(Base):
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
     inspection: Mapped[Inspection] = relationship(back_populates="photos")
+
+    @property
+    def capture_time(self) -> tuple[datetime, str]:
+        return capture_time(self.browser_taken_at, self.exif_taken_at, self.uploaded_at)
 
 
 class Signature(Base):

@@ -61,6 +61,19 @@ def signed_newest(session: Session, district_id: int, campaign_id: int) -> Bundl
     return newest if newest is not None and newest.status is BundleStatus.SIGNED else None
 
 
+def new_version_refusal(session: Session, district_id: int, campaign_id: int) -> str | None:
+    """Why no new version may begin after the newest signed one (the city holds or has accepted it), or None."""
+    latest = _newest(session, district_id, campaign_id)
+    if latest is None or latest.status is not BundleStatus.SIGNED:
+        return None
+    try:
+        check_new_version(submissions.state_of(submissions.latest(session, district_id, campaign_id)),
+                          latest.version)
+    except SubmissionRefused as error:
+        return str(error)
+    return None
+
+
 def start_draft(session: Session, actor: Actor, user_id: int, district_id: int, campaign_id: int,
                 narrative: str) -> Bundle:
     """A bundle to build: the open draft is reused; after a signed version a new version begins (which unlocks
@@ -69,13 +82,10 @@ def start_draft(session: Session, actor: Actor, user_id: int, district_id: int, 
     narrative = (narrative or "").strip()
     if len(narrative) > 20000:
         raise Invalid({"narrative": "文字说明不能超过20000字"})
+    refusal = new_version_refusal(session, district_id, campaign_id)
+    if refusal:
+        raise Invalid({"narrative": refusal})
     latest = _newest(session, district_id, campaign_id)
-    if latest is not None and latest.status is BundleStatus.SIGNED:
-        try:
-            check_new_version(submissions.state_of(submissions.latest(session, district_id, campaign_id)),
-                              latest.version)
-        except SubmissionRefused as error:
-            raise Invalid({"narrative": str(error)}) from None
     if latest is not None and latest.status is not BundleStatus.SIGNED:
         latest.narrative, latest.status, latest.progress, latest.error = narrative, BundleStatus.BUILDING, 0, None
         session.commit()

@@ -6,7 +6,7 @@ import math
 
 from markupsafe import Markup
 
-from ..charts import OUTCOME_COLOURS, MapPoint, Seat, Segment, bar_chart, scatter_map, share_bars
+from ..charts import CITY, OUTCOME_COLOURS, MapPoint, Seat, Segment, bar_chart, scatter_map, share_bars
 from ..domain.districts import DISTRICTS
 from .city_figures import Dashboard
 
@@ -26,7 +26,7 @@ def charts_for(board: Dashboard) -> dict[str, Markup]:
         "shares": share_bars("各旗区验收结论", shares),
         "findings": bar_chart("照片核验最常见的问题", board.findings, colour="#a86400"),
         "failed": bar_chart("最常不符合的核查项目", board.failed_items, colour="#c0392b"),
-        "map": scatter_map("服务站分布与验收结论", points, seats),
+        "map": scatter_map("服务站分布与验收结论", points, seats, extent=CITY if board.district is None else None),
     }
 
 

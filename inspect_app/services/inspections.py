@@ -62,9 +62,9 @@ def station_board(session: Session, actor: Actor, campaign: Campaign, text: str 
     ids = [s.id for s in stations]
     inspections = session.scalars(select(Inspection).where(Inspection.station_id.in_(ids))).all() if ids else []
     current = {i.station_id: i for i in inspections if i.campaign_id == campaign.id}
-    last: dict[int, Inspection] = {}
+    last: dict[int, Inspection] = {}  # the newest submitted result of an earlier campaign
     for inspection in sorted(inspections, key=lambda i: i.submitted_at or i.started_at):
-        if inspection.submitted_at is not None:
+        if inspection.submitted_at is not None and inspection.campaign_id != campaign.id:
             last[inspection.station_id] = inspection
     rows = []
     for station in stations:

@@ -295,12 +295,7 @@ def _photos(template: ChecklistTemplate, station: Station, inspection: Inspectio
             lat, lon, source, accuracy = photo.exif_latitude, photo.exif_longitude, "照片GPS", None
         else:
             lat = lon = source = accuracy = None
-        if photo.browser_taken_at is not None:
-            taken_at, time_source = photo.browser_taken_at, "拍摄时手机时间"
-        elif photo.exif_taken_at is not None:
-            taken_at, time_source = photo.exif_taken_at, "照片EXIF时间"
-        else:
-            taken_at, time_source = photo.uploaded_at, "上传时间"
+        taken_at, time_source = photo.capture_time
         distance = round(distance_m(LatLon(lat, lon), home)) if lat is not None and home is not None else None
         views.append(PhotoView(
             number=number, slot_label=labels.get(photo.slot, photo.slot),

@@ -40,9 +40,10 @@ def page():
     narrative = written or bundles.narrative_draft(session, actor(), district_id, campaign)
     sent = submissions.submissions_of(session, actor(), district_id, campaign.id)
     return render_template("review/bundle.html", campaign=campaign, history=history, draft=draft,
-                           narrative=narrative, district_id=district_id, form=FlaskForm(),
+                           narrative=narrative, drafted=not written, district_id=district_id, form=FlaskForm(),
                            certificate=keys.usable_certificate(session, current_user),
                            sent={s.bundle_id: s for s in sent}, latest_sent=sent[0] if sent else None,
+                           locked=bundles.new_version_refusal(session, district_id, campaign.id),
                            events=submissions.history(session, actor(), district_id, campaign.id))
 
 
