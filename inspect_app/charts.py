@@ -129,12 +129,14 @@ def scatter_map(title: str, points: list[MapPoint], seats: list[Seat],
     seats = [s for s in seats if _on_earth(s.latitude, s.longitude)]
     lons = [p.longitude for p in shown] + [s.longitude for s in seats]
     lats = [p.latitude for p in shown] + [s.latitude for s in seats]
-    if extent is None:  # around the points: the middle of what is drawn, grown to what MAP_MARGIN leaves
-        extent = ((min(lons) + max(lons)) / 2,) * 2 + ((min(lats) + max(lats)) / 2,) * 2 if lons else CITY
-    west = min([extent[0]] + [v - MAP_MARGIN for v in lons])
-    east = max([extent[1]] + [v + MAP_MARGIN for v in lons])
-    south = max(-90.0, min([extent[2]] + [v - MAP_MARGIN for v in lats]))
-    north = min(90.0, max([extent[3]] + [v + MAP_MARGIN for v in lats]))
+    if extent is None and lons:
+        west, east, south, north = _around(lons, lats)
+    else:
+        extent = extent or CITY
+        west = min([extent[0]] + [v - MAP_MARGIN for v in lons])
+        east = max([extent[1]] + [v + MAP_MARGIN for v in lons])
+        south = max(-90.0, min([extent[2]] + [v - MAP_MARGIN for v in lats]))
+        north = min(90.0, max([extent[3]] + [v + MAP_MARGIN for v in lats]))
     # One degree of longitude is cos(latitude) degrees of latitude long; without this the city looks squat.
     shrink = math.cos(math.radians((north + south) / 2))
     counts = {key: sum(p.outcome == key for p in shown) for key in OUTCOME_COLOURS}
@@ -149,7 +151,7 @@ def scatter_map(title: str, points: list[MapPoint], seats: list[Seat],
         return left + (lon - west) * shrink * scale, top + (north - lat) * scale
 
     parts = [legend, _rect(left, top, plot_w, plot_h, "#f6f8fa", "#d0d7de")]
-    steps = (0.1, 0.2, 0.5) if max(east - west, north - south) < 2 else (1, 2, 5, 10, 20, 30, 60)  # one district
+    steps = (0.02, 0.05, 0.1, 0.2, 0.5) if max(east - west, north - south) < 2 else (1, 2, 5, 10, 20, 30, 60)  # one district
     step = next(s for s in steps if (east - west) / s <= 12 and (north - south) / s <= 12)
     for lon in _grid(west, east, step):
         x = at(north, lon)[0]
@@ -202,13 +204,24 @@ def _seats(placed: list[tuple[Seat, float, float]], plot: tuple[float, float, fl
     return out
 
 
+def _around(lons: list[float], lats: list[float]) -> tuple[float, float, float, float]:
+    """Bounds fitted to what is drawn (one district): a fifth of its spread around it, at least about 3 km each
+    way, and no taller than wide, so a town's stations spread over the chart instead of a column of blank."""
+    mid_lat = (min(lats) + max(lats)) / 2
+    shrink = math.cos(math.radians(mid_lat))
+    half_lat = max(0.03, (max(lats) - min(lats)) * 0.6)
+    half_lon = max(0.03, (max(lons) - min(lons)) * 0.6, half_lat / shrink)
+    mid_lon = (min(lons) + max(lons)) / 2
+    return (mid_lon - half_lon, mid_lon + half_lon, max(-90.0, mid_lat - half_lat), min(90.0, mid_lat + half_lat))
+
+
 def _grid(low: float, high: float, step: float) -> list[float]:
     """The multiples of `step` from low to high (counted in whole steps, so 0.1 steps do not drift)."""
     return [n * step for n in range(math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9) + 1)]
 
 
 def _degrees(value: float, step: float) -> str:
-    return f"{abs(value):.0f}" if step >= 1 else f"{abs(value):.1f}"
+    return f"{abs(value):.{0 if step >= 1 else 1 if step >= 0.1 else 2}f}"
 
 
 def _on_earth(lat: float, lon: float) -> bool:
