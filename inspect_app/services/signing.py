@@ -31,8 +31,7 @@ def unlock(certificate: SigningCertificate, pin: pki.SigningPin, drawn_signature
 
 
 def sign_report(pdf: Path, certificate: SigningCertificate, ca_certificate_pem: bytes, pin: pki.SigningPin,
-                signer_name: str,
-                signed_at: datetime, reason: str = "分管领导签字确认") -> Path:
+                signer_name: str, signed_at: datetime, reason: str = "分管领导签字确认") -> Path:
     """The PDF with the signer's PAdES signature, written beside it (file to file: reports run to 100 MB)."""
     signed = pdf.with_name(pdf.stem + "-signed.pdf")
     signatures.sign_pdf_file(pdf, signed, certificate_pem=certificate.certificate_pem,

@@ -190,7 +190,7 @@
       h("p", null, s.host_organisation, s.phone ? [" · ", h("a", { href: "tel:" + s.phone }, s.phone)] : null),
       h("div", { class: "tags" },
         h("span", { class: "tag status-" + st.status }, STATUS[st.status] + (st.submitPending ? "（待同步）" : "")),
-        result ? h("span", { class: "tag" }, "当前 " + result.score + " 分") : null,
+        result ? h("span", { class: "tag" }, "当前 " + result.score.toFixed(1) + " 分") : null,
         st.waiting ? h("span", { class: "tag warn" }, st.waiting + " 条待同步") : null,
         st.conflicts.length ? h("span", { class: "tag off" }, "有冲突待选择") : null),
       h("button", { class: "button wide " + (st.status === "submitted" || st.status === "accepted" ? "" : "primary"), type: "button",
