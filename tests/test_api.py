@@ -189,6 +189,19 @@ def test_signature_submit_and_incomplete_submit(client, login_as, station):
     assert bad.status_code == 422
 
 
+@pytest.mark.parametrize("points, saved", [(6, 6), (6.0, 6), ("6", 6), (4.9, None), (True, None), ("4.9", None),
+                                            ("６", 6), ([6], None)])
+def test_points_are_whole_numbers_or_refused(client, login_as, station, points, saved):
+    login_as("inspector", "150602")
+    inspection = open_(client, station)
+    response = client.put(f"/api/v1/inspections/{inspection['id']}/answers/C1",
+                          json={"verdict": "pass", "points": points}, headers=key())
+    if saved is None:  # never read as some other number: 4.9 is not 4, and true is not 1
+        assert response.status_code == 422 and response.get_json()["error"]["fields"] == {"C1": "C1：得分应为整数"}
+    else:
+        assert response.status_code == 200 and response.get_json()["answer"]["points"] == saved
+
+
 def test_errors_are_json_with_stable_codes(client, login_as, station):
     assert client.get("/api/v1/bootstrap").get_json()["error"]["code"] == "unauthenticated"
     login_as("leader", "150602")

@@ -154,10 +154,9 @@ def _checked(template: ChecklistTemplate, code: str, verdict: str, points: Any,
     if item is None:
         raise Invalid(f"核查表中没有项目 {code}")
     if points not in (None, ""):
-        try:
-            points = int(points)
-        except (TypeError, ValueError, OverflowError):  # OverflowError: JSON's Infinity
-            raise Invalid({code: f"{code}：得分应为整数"}) from None
+        points = _whole_points(points)
+        if points is None:  # 4.9 is not read as 4, nor true as 1, nor Infinity as anything
+            raise Invalid({code: f"{code}：得分应为整数"})
     else:
         points = None
     try:
@@ -168,6 +167,17 @@ def _checked(template: ChecklistTemplate, code: str, verdict: str, points: Any,
     if note and len(note) > NOTE_LIMIT:
         raise Invalid({code: f"{code}：备注不能超过{NOTE_LIMIT}个字"})
     return answer, note
+
+
+def _whole_points(value: Any) -> int | None:
+    """Points as the form (a string) or the API (a JSON number) gives them, when they are a whole number."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    return whole_number(value) if isinstance(value, str) else None
 
 
 def _store(inspection: Inspection, user_id: int, code: str, answer: Answer, note: str | None) -> InspectionAnswer:
