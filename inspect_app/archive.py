@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
+import zlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterable
 
@@ -54,21 +56,45 @@ class ArchiveWriter:
         self._zip.close()
 
 
-def read_members(source: Path | BinaryIO, wanted: Iterable[str]) -> tuple[dict[str, FileEntry], dict[str, bytes]]:
-    """Every member's size and SHA-256 (streamed), and the bytes of the few members asked for."""
+@dataclass
+class Members:
+    """What a ZIP holds: each readable member's size and SHA-256, the bytes of those asked for, and why any other
+    member could not be read (damaged data, or a name that appears twice)."""
+
+    present: dict[str, FileEntry]
+    contents: dict[str, bytes]
+    unreadable: dict[str, str]
+
+
+# What reading one damaged member raises: a bad CRC, broken deflate data, data cut short, a compression method
+# or an "encrypted" flag flipped into something zipfile does not do.
+_MEMBER_DAMAGE = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError)
+
+
+def read_members(source: Path | BinaryIO, wanted: Iterable[str]) -> Members:
+    """Every member streamed and hashed (an empty folder entry aside); raises only when the ZIP itself is unreadable."""
     want = set(wanted)
-    present: dict[str, FileEntry] = {}
-    contents: dict[str, bytes] = {}
+    found = Members({}, {}, {})
     with zipfile.ZipFile(source) as archive:
         for info in archive.infolist():
-            if info.is_dir():
+            name = info.filename
+            if info.is_dir() and info.file_size == 0:
                 continue
-            with archive.open(info) as stream:
-                if info.filename in want:
-                    data = stream.read()
-                    contents[info.filename] = data
-                    present[info.filename] = FileEntry(info.filename, len(data), hashlib.sha256(data).hexdigest())
-                else:
-                    size, digest = hash_stream(stream)
-                    present[info.filename] = FileEntry(info.filename, size, digest)
-    return present, contents
+            if name in found.present or name in found.unreadable:
+                found.unreadable[name] = "证据包中有两个同名文件"  # which one a tool extracts is anybody's guess
+                found.present.pop(name, None)
+                found.contents.pop(name, None)
+                continue
+            try:
+                with archive.open(info) as stream:
+                    if name in want:
+                        data = stream.read()
+                        found.contents[name] = data
+                        found.present[name] = FileEntry(name, len(data), hashlib.sha256(data).hexdigest())
+                    else:
+                        size, digest = hash_stream(stream)
+                        found.present[name] = FileEntry(name, size, digest)
+            except _MEMBER_DAMAGE:
+                found.contents.pop(name, None)
+                found.unreadable[name] = "文件已损坏，无法读出（压缩数据或 CRC 校验错误）"
+    return found

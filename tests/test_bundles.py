@@ -145,6 +145,35 @@ def test_an_added_file_is_found(app, session, season, tmp_path):
     assert check.problems == ["photos/extra.jpg：清单中没有的多余文件"]
 
 
+def test_data_hidden_in_a_folder_entry_or_under_a_repeated_name_is_found(app, session, season, tmp_path):
+    _, path = signed_bundle(app, session, season, tmp_path)
+    photo = next(n for n in zipfile.ZipFile(path).namelist() if n.startswith("photos/"))
+    hidden = tmp_path / "hidden.zip"
+    hidden.write_bytes(path.read_bytes())
+    with zipfile.ZipFile(hidden, "a") as archive:
+        archive.writestr(zipfile.ZipInfo("photos/secret/"), b"not a folder at all")
+    assert verify_bundle(hidden, season["ca"], {}).problems == ["photos/secret/：清单中没有的多余文件"]
+    twice = tmp_path / "twice.zip"
+    twice.write_bytes(path.read_bytes())
+    with zipfile.ZipFile(twice, "a") as archive, pytest.warns(UserWarning, match="Duplicate name"):
+        archive.writestr(photo, jpeg(seed=98))  # unzip would ask which of the two to keep
+    assert verify_bundle(twice, season["ca"], {}).problems == [f"{photo}：证据包中有两个同名文件"]
+
+
+def test_a_member_whose_data_fails_its_crc_is_named(app, session, season, tmp_path):
+    _, path = signed_bundle(app, session, season, tmp_path)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("directory.xlsx")  # stored, so one flipped byte is a CRC error, not a deflate one
+    name_length, extra_length = (int.from_bytes(data[info.header_offset + at:info.header_offset + at + 2], "little")
+                                 for at in (26, 28))
+    data[info.header_offset + 30 + name_length + extra_length + 100] ^= 0x01
+    damaged = tmp_path / "damaged.zip"
+    damaged.write_bytes(bytes(data))
+    check = verify_bundle(damaged, season["ca"], {})
+    assert check.problems == ["directory.xlsx：文件已损坏，无法读出（压缩数据或 CRC 校验错误）"]
+
+
 def test_a_bundle_re_signed_by_another_districts_leader_is_refused(app, session, season, tmp_path):
     from inspect_app import signatures
 
@@ -230,5 +259,5 @@ def test_the_zip_is_not_read_into_memory_to_hash(tmp_path):
     archive = ArchiveWriter(tmp_path / "a.zip")
     archive.add_file("photos/a/big-1.jpg", big)
     archive.close()
-    present, contents = read_members(tmp_path / "a.zip", [])
-    assert present["photos/a/big-1.jpg"].size == 3 * 2**20 and contents == {}
+    found = read_members(tmp_path / "a.zip", [])
+    assert found.present["photos/a/big-1.jpg"].size == 3 * 2**20 and found.contents == {} and found.unreadable == {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Collection, Iterable
 
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.p7s"
@@ -57,13 +57,17 @@ def report_name(manifest: dict[str, Any]) -> str:
     return CITY_REPORT if manifest.get("report") == CITY_REPORT else REPORT
 
 
-def compare_files(listed: Iterable[FileEntry], present: dict[str, FileEntry]) -> list[str]:
-    """Every difference between the files the manifest lists and those in the archive, in Chinese."""
+def compare_files(listed: Iterable[FileEntry], present: dict[str, FileEntry],
+                  unreadable: Collection[str] = ()) -> list[str]:
+    """Every difference between the files the manifest lists and those in the archive, in Chinese (the members
+    that could not be read are named elsewhere, with why)."""
     problems: list[str] = []
     listed = list(listed)
     names = {entry.path for entry in listed}
     for entry in listed:
         found = present.get(entry.path)
+        if entry.path in unreadable:
+            continue
         if found is None:
             problems.append(f"{entry.path}：清单中列出的文件缺失")
         elif found.size != entry.size or found.sha256 != entry.sha256:

@@ -42,14 +42,15 @@ class BundleCheck:
 def verify_bundle(source: Path | BinaryIO, ca_certificate_pem: bytes, revoked: dict[int, datetime]) -> BundleCheck:
     """Everything that can be proven about a bundle (a district's or the city's); each problem names its file."""
     try:
-        present, contents = read_members(source, [MANIFEST, SIGNATURE, REPORT, CITY_REPORT])
+        members = read_members(source, [MANIFEST, SIGNATURE, REPORT, CITY_REPORT])
     except Exception:  # noqa: BLE001 - a damaged ZIP fails in many ways: BadZipFile, zlib.error, EOFError,
         # NotImplementedError for a compression method flipped to an unknown one, RuntimeError for the
         # "encrypted" flag; whichever it is, the archive cannot be read and that is the verdict.
         problem = "文件不是有效的 ZIP 证据包（文件损坏或被截断）"
         return BundleCheck(False, [problem], aspects=[Aspect(HASHES, False, [problem])])
+    present, contents, unreadable = members.present, members.contents, members.unreadable
     if MANIFEST not in contents:
-        problem = f"{MANIFEST}：证据包中缺少此文件"
+        problem = f"{MANIFEST}：{unreadable.get(MANIFEST, '证据包中缺少此文件')}"
         return BundleCheck(False, [problem], aspects=[Aspect(HASHES, False, [problem])])
     try:
         manifest = parse_manifest(contents[MANIFEST])
@@ -59,8 +60,10 @@ def verify_bundle(source: Path | BinaryIO, ca_certificate_pem: bytes, revoked: d
         return BundleCheck(False, [problem], aspects=[Aspect(HASHES, False, [problem])])
     report = report_name(manifest)
     check = BundleCheck(False, manifest=manifest)
-    hashes = [f"{name}：证据包中缺少此文件" for name in (SIGNATURE, report) if name not in contents]
-    hashes += compare_files(listed, present)
+    hashes = [f"{name}：{reason}" for name, reason in sorted(unreadable.items())]
+    hashes += [f"{name}：证据包中缺少此文件" for name in (SIGNATURE, report)
+               if name not in contents and name not in unreadable]
+    hashes += compare_files(listed, present, unreadable)
     cms_problems: list[str] = []
     certificate: list[str] = []
     pdf_problems: list[str] = []
