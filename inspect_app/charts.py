@@ -151,7 +151,8 @@ def scatter_map(title: str, points: list[MapPoint], seats: list[Seat],
         return left + (lon - west) * shrink * scale, top + (north - lat) * scale
 
     parts = [legend, _rect(left, top, plot_w, plot_h, "#f6f8fa", "#d0d7de")]
-    steps = (0.02, 0.05, 0.1, 0.2, 0.5) if max(east - west, north - south) < 2 else (1, 2, 5, 10, 20, 30, 60)  # one district
+    small = max(east - west, north - south) < 2  # one district: a grid in fractions of a degree
+    steps = (0.02, 0.05, 0.1, 0.2, 0.5) if small else (1, 2, 5, 10, 20, 30, 60)
     step = next(s for s in steps if (east - west) / s <= 12 and (north - south) / s <= 12)
     for lon in _grid(west, east, step):
         x = at(north, lon)[0]
@@ -162,8 +163,8 @@ def scatter_map(title: str, points: list[MapPoint], seats: list[Seat],
     for lat in _grid(south, north, step):
         y = at(lat, west)[1]
         parts.append(_line(left, y, left + plot_w, y, "#d8dee4"))
-        parts.append(_text(left - 4, y + 4, f"{_degrees(lat, step)}°{'S' if lat < 0 else 'N'}", size=11, fill=MUTED,
-                           anchor="end"))
+        text = f"{_degrees(lat, step)}°{'S' if lat < 0 else 'N'}"
+        parts.append(_text(left - 4, y + 4, text, size=11, fill=MUTED, anchor="end"))
     # The seats go under the dots: a station next to its district's seat must still show its colour.
     parts.extend(_seats([(s, *at(s.latitude, s.longitude)) for s in seats], (left, top, plot_w, plot_h)))
     for p in sorted(shown, key=lambda p: _DRAW_ORDER.index(p.outcome)):
@@ -205,8 +206,8 @@ def _seats(placed: list[tuple[Seat, float, float]], plot: tuple[float, float, fl
 
 
 def _around(lons: list[float], lats: list[float]) -> tuple[float, float, float, float]:
-    """Bounds fitted to what is drawn (one district): a fifth of its spread around it, at least about 3 km each
-    way, and no taller than wide, so a town's stations spread over the chart instead of a column of blank."""
+    """Bounds fitted to what is drawn (one district): a tenth of its spread beyond it on each side, at least about
+    3 km each way from the middle, and no taller than wide, so a town's stations spread over the chart."""
     mid_lat = (min(lats) + max(lats)) / 2
     shrink = math.cos(math.radians(mid_lat))
     half_lat = max(0.03, (max(lats) - min(lats)) * 0.6)
