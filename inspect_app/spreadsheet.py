@@ -1,4 +1,4 @@
-"""Spreadsheets at the edge: read .xlsx and .csv uploads into rows, write .xlsx downloads.
+"""Spreadsheets at the edge: read .xlsx and .csv uploads into rows, write .xlsx and .csv downloads.
 
 The only module that imports openpyxl and csv, so the rest of the code speaks in rows of header → value.
 """
@@ -28,6 +28,9 @@ DATE_FORMAT = "yyyy-mm-dd"
 # What XML 1.0 cannot hold (openpyxl's own pattern misses U+FFFE and U+FFFF, and lxml then refuses the cell).
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 MAX_UNPACKED_BYTES = 200 * 2**20  # 20,000 rows of a directory unpack to well under 50 MB
+# What makes Excel (and its kin) read a typed cell as a formula: =, + and - start one, @ calls a function,
+# and a leading tab or carriage return is skipped before it looks.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 Row = tuple[int, dict[str, Any]]
 
@@ -189,12 +192,17 @@ def read_rows(filename: str, data: bytes, required: Sequence[str] = (),
         numbered.close()  # releases the workbook even when reading stops early
 
 
+def reads_as_formula(value: Any) -> bool:
+    """Whether a spreadsheet would take this value for a formula: text (not empty) starting with FORMULA_STARTS."""
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
 def _cell(sheet: Any, value: Any, bold: bool = False) -> Any:
     if isinstance(value, str):
         value = NOT_XML.sub("", value)
     cell = WriteOnlyCell(sheet, value=value)
-    if cell.data_type == "f":
-        cell.data_type = "s"  # a value that starts with "=" is text people typed, never a formula to run
+    if reads_as_formula(value):
+        cell.data_type = "s"  # text people typed, never a formula to run: an .xlsx can say so for each cell
     if isinstance(value, datetime):
         cell.number_format = "yyyy-mm-dd hh:mm"
     elif isinstance(value, date):
@@ -221,3 +229,17 @@ def write_workbook(title: str, headers: list[str], rows: Iterable[Sequence[Any]]
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _csv_cell(value: Any) -> Any:
+    # A CSV cannot mark a cell as text; the leading ' is what Excel itself writes for "this is text".
+    return "'" + value if reads_as_formula(value) else value
+
+
+def write_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """A CSV in UTF-8 with a byte-order mark (so Excel opens the Chinese text correctly); None is an empty cell."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(headers)
+    writer.writerows([_csv_cell(value) for value in row] for row in rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -33,7 +33,9 @@ def test_like_wildcards_in_the_search_are_literal(session):
 
 def test_filters(session):
     odr = make_station(session, "150602", host_type="商场", is_odr="是")
-    demo = make_station(session, "150603", host_type="景区", is_demonstration="是")
+    demo = make_station(session, "150603", host_type="景区")
+    demo.is_demonstration = True  # as the city's confirmation leaves it
+    session.commit()
     retired = make_station(session, "150602", status="已撤销")
     fixing = make_station(session, "150621", status="整改中")
 
@@ -123,7 +125,8 @@ def test_leader_cannot_move_a_station_out_of_the_district(session, today):
 
 def test_summary_counts_within_scope(session):
     make_station(session, "150602", is_odr="是")
-    make_station(session, "150602", status="整改中", is_demonstration="是")
+    make_station(session, "150602", status="整改中").is_demonstration = True  # confirmed by the city
+    session.commit()
     make_station(session, "150602", status="已撤销")
     make_station(session, "150603")
     counts = directory.summary(session, leader_of(session, "150602"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -15,8 +15,9 @@ from inspect_app.domain.geo import LatLon, distance_m
 
 UTC = timezone.utc
 STATION = LatLon(39.82, 109.96)
-STARTED = datetime(2026, 9, 15, 2, 0, tzinfo=UTC)  # 10:00 北京时间
-NOW = STARTED + timedelta(hours=1)
+CAMPAIGN_STARTS_ON = date(2026, 9, 15)
+STARTED = datetime(2026, 9, 14, 16, 0, tzinfo=UTC)  # the campaign's first day begins: 00:00 北京时间
+NOW = datetime(2026, 9, 15, 3, 0, tzinfo=UTC)  # the upload: 11:00 北京时间
 DEFAULTS = Thresholds()
 
 
@@ -27,7 +28,7 @@ def at(lat: float, lon: float, source: str = "browser", accuracy: float | None =
 def findings(**overrides) -> list[Finding]:
     """Findings for a clean photo (browser fix at the station, EXIF fine) with some arguments changed."""
     arguments = dict(exif_position=None, browser_position=at(STATION.lat, STATION.lon), station_position=STATION,
-                     exif_time=STARTED + timedelta(minutes=5), inspection_started_at=STARTED, now=NOW,
+                     exif_time=NOW - timedelta(minutes=5), campaign_starts_on=CAMPAIGN_STARTS_ON, now=NOW,
                      exif_unreadable=False, duplicates=[], thresholds=DEFAULTS)
     arguments.update(overrides)
     return photo_findings(**arguments)
@@ -89,19 +90,30 @@ def test_positions_disagree_at_the_threshold_and_just_past_it():
         "照片 GPS 位置与拍摄时手机定位相距 445 米（超过 200 米）"
 
 
-def test_stale_time_at_24_hours_and_one_second_more():
+def test_stale_time_at_24_hours_before_the_campaign_start_and_one_second_more():
     assert findings(exif_time=STARTED - timedelta(hours=24)) == []
     assert codes(findings(exif_time=STARTED - timedelta(hours=24, seconds=1))) == ["stale_time"]
-    found = findings(exif_time=datetime(2026, 9, 12, 2, 0, tzinfo=UTC))
-    assert found[0].message == ("照片拍摄于 2026-09-12 10:00（北京时间），比本次验收开始早 3 天（超过 24 小时），"
-                                "可能不是本次现场拍摄")
+    found = findings(exif_time=datetime(2026, 9, 13, 0, 0, tzinfo=UTC))  # 08:00 北京时间, 40 hours before
+    assert found[0].message == ("相机记录的拍摄时间 2026-09-13 08:00（北京时间）比本批次验收的开始日期（2026-09-15）"
+                                "早 40 小时（超过 24 小时），可能不是本次验收期间拍摄")
 
 
-def test_future_time_beyond_the_tolerance():
+def test_stale_time_counts_from_the_campaign_start_it_names_not_from_the_upload():
+    gallery = datetime(2008, 10, 24, 2, 0, tzinfo=UTC)  # 10:00 北京时间
+    starts_on = date(2026, 9, 1)
+    for upload in (datetime(2026, 9, 1, 1, 0, tzinfo=UTC), datetime(2026, 12, 2, 2, 0, tzinfo=UTC)):
+        found = findings(exif_time=gallery, campaign_starts_on=starts_on, now=upload)
+        # 2026-09-01 00:00 北京时间 less 2008-10-24 10:00 is 6520 days 14 hours: 6521 days, whenever the upload.
+        assert found[0].message == ("相机记录的拍摄时间 2008-10-24 10:00（北京时间）比本批次验收的开始日期（2026-09-01）"
+                                    "早 6521 天（超过 24 小时），可能不是本次验收期间拍摄")
+
+
+def test_future_time_beyond_the_tolerance_counts_from_the_upload_it_names():
     assert findings(exif_time=NOW + timedelta(minutes=10)) == []
     assert codes(findings(exif_time=NOW + timedelta(minutes=10, seconds=1))) == ["future_time"]
     found = findings(exif_time=NOW + timedelta(hours=2))
-    assert found[0].message == "照片拍摄时间 2026-09-15 13:00（北京时间）比当前时间晚 2 小时，拍摄设备的时间可能有误"
+    assert found[0].message == ("相机记录的拍摄时间 2026-09-15 13:00（北京时间）比照片上传到服务器的时间"
+                                "（2026-09-15 11:00）晚 2 小时，相机或手机的时间可能有误")
 
 
 def test_no_exif_time_gives_no_time_finding():
@@ -171,12 +183,13 @@ def test_distances_read_in_metres_then_kilometres(metres, text):
     assert format_distance(metres) == text
 
 
-def test_capture_time_prefers_the_phone_at_the_shutter_then_exif_then_the_upload():
-    from datetime import datetime, timezone
-
+def test_capture_time_prefers_the_camera_then_the_phone_then_the_upload():
     from inspect_app.domain.findings import capture_time
 
-    shutter, exif, upload = (datetime(2026, 10, 1, h, tzinfo=timezone.utc) for h in (1, 2, 3))
-    assert capture_time(shutter, exif, upload) == (shutter, "拍摄时手机时间")
-    assert capture_time(None, exif, upload) == (exif, "照片EXIF时间")
+    chosen, upload = (datetime(2026, 12, 2, h, tzinfo=UTC) for h in (1, 2))
+    gallery = datetime(2008, 10, 24, 2, 0, tzinfo=UTC)
+    # A photo chosen from the gallery: the phone's clock says when it was chosen, the camera when it was taken.
+    assert capture_time(chosen, gallery, upload) == (gallery, "相机记录的拍摄时间")
+    assert capture_time(chosen, None, upload) == (chosen, "在手机上拍摄或选取的时间")
     assert capture_time(None, None, upload) == (upload, "上传时间")
+    assert capture_time(chosen, gallery, upload).text == "2008-10-24 10:00"  # 北京时间, as every caption shows it

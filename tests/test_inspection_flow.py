@@ -139,9 +139,9 @@ def test_the_whole_flow_to_submission(app, client, session, login_as, station):
 
     page = upload(client, inspection_id, "signboard", jpeg(*NEAR, seed=1)).get_data(as_text=True)
     assert "照片已保存" in page and "未发现问题" in page
-    assert "（拍摄时手机时间）" in page  # the time the report's caption shows too
+    assert "在手机上拍摄或选取的时间：" in page  # the time the report's caption shows too
     page = upload(client, inspection_id, "bulletin_board", jpeg(seed=2), position=None).get_data(as_text=True)
-    assert "（上传时间）" in page  # no EXIF time and no position taken at the shutter: the upload is all there is
+    assert "上传时间：" in page  # no EXIF time and no position taken at the shutter: the upload is all there is
     sign(client, inspection_id, "representative", "王丽")
     page = sign(client, inspection_id, "inspector", "张强").get_data(as_text=True)
     assert "签名已保存" in page and "王丽" in page and "张强" in page

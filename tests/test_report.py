@@ -228,7 +228,7 @@ def test_gathered_data_counts_states_answers_and_photo_facts(built):
     photo = failed.photos[0]
     assert photo.slot_label == "标识标志牌" and photo.position_source == "手机定位"
     assert 30 <= photo.distance_m <= 70 and len(photo.sha256_prefix) == 12
-    assert photo.path.is_file() and photo.time_source == "拍摄时手机时间"
+    assert photo.path.is_file() and photo.time_label == "在手机上拍摄或选取的时间"
     far = failed.photos[-1]
     assert far.distance_m > 1900 and any(f.code == "far_from_station" for f in far.findings)
     assert failed.findings[0][1].severity == "error"

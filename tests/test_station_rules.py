@@ -14,10 +14,26 @@ def test_a_good_row_parses_into_typed_fields():
     assert not errors
     assert fields.host_type is HostType.SCENIC_AREA
     assert fields.status is StationStatus.RECTIFYING
-    assert fields.is_odr is True and fields.is_demonstration is False
+    assert fields.is_odr is True and not hasattr(fields, "is_demonstration")  # the city's to set, not a row's
     assert fields.credit_code == "91350100M000100Y43"
     assert fields.latitude == 39.82 and fields.staff_part_time == 2
     assert fields.established_on == date(2020, 5, 1)
+
+
+@pytest.mark.parametrize("value, current, refused", [
+    ("", False, False), (None, True, False), ("否", False, False), ("是", True, False), (True, True, False),
+    ("是", False, True), ("y", False, True), ("否", True, True), (False, True, True)])
+def test_demonstration_may_only_come_back_as_it_is(value, current, refused):
+    fields, errors = parse_station(station_row(is_demonstration=value), TODAY, demonstration=current)
+    assert (fields is None) is refused
+    if refused:
+        assert errors.messages["is_demonstration"].startswith("示范站只能由市中心确认旗区的推荐后标记，不能在名录中改为")
+        assert f"本站目前为“{'是' if current else '否'}”" in errors.messages["is_demonstration"]
+
+
+def test_a_demonstration_word_that_means_neither_is_refused():
+    fields, errors = parse_station(station_row(is_demonstration="也许"), TODAY)
+    assert fields is None and errors.messages["is_demonstration"] == "示范站应填“是”或“否”，或留空"
 
 
 def test_codes_are_accepted_as_well_as_labels():

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any, Mapping
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any, Mapping, NamedTuple
 
 from .geo import LatLon, distance_m
 
@@ -18,8 +18,8 @@ FINDING_LABELS = {
     "poor_accuracy": "定位精度差",
     "far_from_station": "拍摄地点距服务站过远",
     "positions_disagree": "照片GPS与手机定位不符",
-    "stale_time": "拍摄时间过早",
-    "future_time": "拍摄时间晚于当前时间",
+    "stale_time": "拍摄时间早于验收开始",
+    "future_time": "拍摄时间晚于上传时间",
     "duplicate_photo": "照片与其他检查重复",
     "near_duplicate_photo": "照片与其他检查高度相似",
 }
@@ -91,15 +91,41 @@ class Finding:
         return cls(code=str(data["code"]), message=str(data["message"]), severity=str(data["severity"]))
 
 
+EXIF_TIME_LABEL = "相机记录的拍摄时间"
+PHONE_TIME_LABEL = "在手机上拍摄或选取的时间"
+UPLOAD_TIME_LABEL = "上传时间"
+
+
+class CaptureTime(NamedTuple):
+    """The time a photo's caption shows, and the Chinese label that says what that time is."""
+
+    at: datetime
+    label: str
+
+    @property
+    def text(self) -> str:
+        """The time as every caption writes it: 北京时间, to the minute."""
+        return _local(self.at)
+
+
 def capture_time(browser_taken_at: datetime | None, exif_taken_at: datetime | None,
-                 uploaded_at: datetime) -> tuple[datetime, str]:
-    """When a photo was taken, as every caption shows it, and what says so: the phone's clock at the shutter
-    (taken by the app itself), else the photo's EXIF, else the upload."""
-    if browser_taken_at is not None:
-        return browser_taken_at, "拍摄时手机时间"
+                 uploaded_at: datetime) -> CaptureTime:
+    """The time every caption shows: the camera's own record when EXIF has one, else the phone's clock when the
+    photo was taken or chosen in the app, else the upload.
+
+    The phone's time is not the shutter's: a photo chosen from the gallery gets the moment it was chosen, so
+    the camera's record comes first. EXIF without an offset was read as 北京时间 (see imaging.read_exif), so
+    in 北京时间 it shows exactly what the camera's clock said."""
     if exif_taken_at is not None:
-        return exif_taken_at, "照片EXIF时间"
-    return uploaded_at, "上传时间"
+        return CaptureTime(exif_taken_at, EXIF_TIME_LABEL)
+    if browser_taken_at is not None:
+        return CaptureTime(browser_taken_at, PHONE_TIME_LABEL)
+    return CaptureTime(uploaded_at, UPLOAD_TIME_LABEL)
+
+
+def campaign_start(starts_on: date) -> datetime:
+    """The moment a campaign begins: 00:00 北京时间 on its first day."""
+    return datetime.combine(starts_on, time(0), BEIJING)
 
 
 def format_distance(metres: float) -> str:
@@ -129,12 +155,12 @@ def _local(moment: datetime) -> str:
 
 def photo_findings(*, exif_position: Position | None, browser_position: Position | None,
                    station_position: LatLon | None, exif_time: datetime | None,
-                   inspection_started_at: datetime, now: datetime, exif_unreadable: bool,
+                   campaign_starts_on: date, now: datetime, exif_unreadable: bool,
                    duplicates: list[DuplicateHit], thresholds: Thresholds) -> list[Finding]:
-    """Every finding for one photo, in a stable order (position, time, file, duplicates)."""
+    """Every finding for one photo, in a stable order (position, time, file, duplicates); `now` is the upload."""
     findings: list[Finding] = []
     findings += _position_findings(exif_position, browser_position, station_position, thresholds)
-    findings += _time_findings(exif_time, inspection_started_at, now, thresholds)
+    findings += _time_findings(exif_time, campaign_starts_on, now, thresholds)
     if exif_unreadable:
         findings.append(Finding("exif_unreadable", "照片的 EXIF 信息已损坏，无法读取拍摄时间和位置", WARNING))
     findings += _duplicate_findings(duplicates, thresholds)
@@ -173,23 +199,27 @@ def _position_findings(exif: Position | None, browser: Position | None, station:
     return found
 
 
-def _time_findings(exif_time: datetime | None, started_at: datetime, now: datetime,
+def _time_findings(exif_time: datetime | None, starts_on: date, uploaded_at: datetime,
                    t: Thresholds) -> list[Finding]:
+    # Measured from the campaign's first day, which the message names: the inspection's own record may be
+    # created only when the phone syncs, days after the visit, and would make a fresh photo look stale.
     if exif_time is None:
         return []
     found = []
-    before = started_at - exif_time
+    before = campaign_start(starts_on) - exif_time
     if before > timedelta(hours=t.max_age_hours):
         found.append(Finding(
             "stale_time",
-            f"照片拍摄于 {_local(exif_time)}（北京时间），比本次验收开始早 {format_duration(before)}"
-            f"（超过 {_number(t.max_age_hours)} 小时），可能不是本次现场拍摄",
+            f"{EXIF_TIME_LABEL} {_local(exif_time)}（北京时间）比本批次验收的开始日期（{starts_on.isoformat()}）"
+            f"早 {format_duration(before)}（超过 {_number(t.max_age_hours)} 小时），可能不是本次验收期间拍摄",
             WARNING))
-    ahead = exif_time - now
+    # The findings are kept with the photo, so "now" is named as what it is: the moment of the upload.
+    ahead = exif_time - uploaded_at
     if ahead > timedelta(minutes=t.future_tolerance_minutes):
         found.append(Finding(
             "future_time",
-            f"照片拍摄时间 {_local(exif_time)}（北京时间）比当前时间晚 {format_duration(ahead)}，拍摄设备的时间可能有误",
+            f"{EXIF_TIME_LABEL} {_local(exif_time)}（北京时间）比照片上传到服务器的时间（{_local(uploaded_at)}）"
+            f"晚 {format_duration(ahead)}，相机或手机的时间可能有误",
             WARNING))
     return found
 

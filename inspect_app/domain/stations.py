@@ -80,7 +80,6 @@ class StationFields:
     staff_part_time: int
     established_on: date | None
     is_odr: bool
-    is_demonstration: bool
     status: StationStatus
     notes: str | None
 
@@ -177,8 +176,37 @@ def _coordinate(raw: Mapping[str, Any], name: str, label: str, bounds: tuple[flo
     return round(number, 7)
 
 
-def parse_station(raw: Mapping[str, Any], today: date) -> tuple[StationFields | None, FieldErrors]:
-    """Validate one station's raw fields (form or spreadsheet row); fields or errors by field name."""
+def demonstration_change_error(value: Any, current: bool) -> str | None:
+    """Why a form or a 名录 row may not carry this 示范站 value, or None: blank or the station's current flag is
+    fine (an exported file comes back with it), anything else is refused, for only the city's confirmation of a
+    district's recommendation makes a station a 示范站 (and it is audited there)."""
+    if not _text(value):
+        return None
+    wanted = parse_bool(value)
+    if wanted is None:
+        return "示范站应填“是”或“否”，或留空"
+    if wanted == current:
+        return None
+    return (f"示范站只能由市中心确认旗区的推荐后标记，不能在名录中改为“{'是' if wanted else '否'}”"
+            f"（本站目前为“{'是' if current else '否'}”）；请改回“{'是' if current else '否'}”或留空")
+
+
+def recommendation_text(campaign: str | None, recommended: bool, decision: bool | None) -> str | None:
+    """What the directory says of a station's 示范站 recommendation in the current campaign (None without one):
+    the leader's recommendation and the city's word on it, kept apart from the confirmed flag."""
+    if campaign is None:
+        return None
+    if not recommended:
+        return f"{campaign}：未推荐"
+    verdict = {None: "待市中心确认", True: "市中心已确认", False: "市中心未予确认"}[decision]
+    return f"{campaign}：旗区已推荐，{verdict}"
+
+
+def parse_station(raw: Mapping[str, Any], today: date,
+                  demonstration: bool = False) -> tuple[StationFields | None, FieldErrors]:
+    """Validate one station's raw fields (form or spreadsheet row); fields or errors by field name.
+
+    `demonstration` is the station's current 示范站 flag (False for a new one): no form or row may change it."""
     errors = FieldErrors()
     number = _limited(raw, "number", "站点编号", 32, errors, required=True)
     if number and not NUMBER_PATTERN.match(number):
@@ -225,12 +253,12 @@ def parse_station(raw: Mapping[str, Any], today: date) -> tuple[StationFields | 
             if established_on > today:
                 errors.add("established_on", "成立日期不能晚于今天")
 
-    flags = {}
-    for name_, label in (("is_odr", "ODR企业"), ("is_demonstration", "示范站")):
-        flag = parse_bool(raw.get(name_))
-        if flag is None:
-            errors.add(name_, f"{label}应填“是”或“否”")
-        flags[name_] = bool(flag)
+    is_odr = parse_bool(raw.get("is_odr"))
+    if is_odr is None:
+        errors.add("is_odr", "ODR企业应填“是”或“否”")
+    refused = demonstration_change_error(raw.get("is_demonstration"), demonstration)
+    if refused:
+        errors.add("is_demonstration", refused)
 
     status_text = _text(raw.get("status"))
     status = _vocabulary(status_text, StationStatus, STATUS_LABELS) if status_text else StationStatus.REGISTERED
@@ -246,5 +274,5 @@ def parse_station(raw: Mapping[str, Any], today: date) -> tuple[StationFields | 
         host_type=host_type, district=district or "", office=office, address=address or "",
         latitude=latitude, longitude=longitude, head_name=head_name, phone=phone,
         staff_full_time=full_time, staff_part_time=part_time, established_on=established_on,
-        is_odr=flags["is_odr"], is_demonstration=flags["is_demonstration"], status=status, notes=notes,
+        is_odr=bool(is_odr), status=status, notes=notes,
     ), errors

@@ -9,11 +9,13 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..domain.inspections import InspectionStatus
 from ..domain.permissions import Action, Actor
+from ..domain.stations import recommendation_text
 from ..domain.submissions import SubmissionStatus
 from ..models import DemonstrationDecision, Inspection, Station, Submission
 from ..models.types import utcnow
 from . import Invalid, NotFound, audit
 from .access import require
+from .campaigns import current_campaign
 
 RECEIVED = (SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED)
 
@@ -83,3 +85,31 @@ def confirmed_station_ids(session: Session, campaign_id: int) -> set[int]:
     """Stations the city confirmed as 示范站 in the campaign."""
     return set(session.scalars(select(DemonstrationDecision.station_id).where(
         DemonstrationDecision.campaign_id == campaign_id, DemonstrationDecision.confirmed.is_(True))))
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A station as 示范站: the city's confirmation, and apart from it the current campaign's recommendation."""
+
+    confirmed: bool  # Station.is_demonstration, which only decide_demonstration sets
+    campaign_name: str | None
+    recommended: bool  # by the district's leader in the current campaign
+    decision: bool | None  # the city's word on that recommendation; None while it waits
+
+    @property
+    def recommendation(self) -> str | None:
+        """The recommendation in words, e.g. 2026年度自查验收：旗区已推荐，待市中心确认."""
+        return recommendation_text(self.campaign_name, self.recommended, self.decision)
+
+
+def standing(session: Session, actor: Actor, station: Station) -> Standing:
+    """Where the station stands as 示范站, for its directory page."""
+    require(actor, Action.VIEW_DIRECTORY, station.district_id)
+    campaign = current_campaign(session)
+    if campaign is None:
+        return Standing(station.is_demonstration, None, False, None)
+    recommended = bool(session.scalar(select(Inspection.recommended_demonstration).where(
+        Inspection.campaign_id == campaign.id, Inspection.station_id == station.id)))
+    decision = session.scalar(select(DemonstrationDecision.confirmed).where(
+        DemonstrationDecision.campaign_id == campaign.id, DemonstrationDecision.station_id == station.id))
+    return Standing(station.is_demonstration, campaign.name, recommended, decision)

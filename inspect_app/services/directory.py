@@ -11,15 +11,16 @@ from sqlalchemy.orm import Session, joinedload
 
 from ..domain.permissions import Action, Actor, district_scope
 from ..domain.stations import HostType, StationFields, StationStatus, parse_station
-from ..models import District, Office, Station
+from ..models import District, Inspection, Office, Station
 from . import Invalid, NotFound
 from .access import require
+from .campaigns import current_campaign
 
-# The columns a station's fields map onto, in directory order.
+# The columns a station's fields map onto, in directory order. is_demonstration is not among them: only the
+# city's confirmation sets it (demonstrations.decide_demonstration), never a form or an import.
 STATION_COLUMNS = (
     "number", "name", "host_organisation", "credit_code", "host_type", "address", "latitude", "longitude",
-    "head_name", "phone", "staff_full_time", "staff_part_time", "established_on", "is_odr",
-    "is_demonstration", "status", "notes",
+    "head_name", "phone", "staff_full_time", "staff_part_time", "established_on", "is_odr", "status", "notes",
 )
 
 
@@ -32,7 +33,8 @@ class StationQuery:
     host_type: HostType | None = None
     status: StationStatus | None = None
     is_odr: bool | None = None
-    is_demonstration: bool | None = None
+    is_demonstration: bool | None = None  # confirmed by the city
+    is_recommended: bool | None = None  # recommended by the district's leader in the current campaign
     include_retired: bool = False
 
 
@@ -42,6 +44,7 @@ class Page:
     total: int
     number: int
     size: int
+    recommended: set[int] = field(default_factory=set)  # ids of the items recommended in the current campaign
     pages: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -52,7 +55,18 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _filtered(actor: Actor, query: StationQuery) -> Select[tuple[Station]]:
+def _recommended(campaign_id: int | None) -> Select[tuple[int]]:
+    """The stations the leaders recommended as 示范站 in the campaign (none without a campaign)."""
+    return select(Inspection.station_id).where(Inspection.campaign_id == campaign_id,
+                                               Inspection.recommended_demonstration.is_(True))
+
+
+def _current_campaign_id(session: Session) -> int | None:
+    campaign = current_campaign(session)
+    return campaign.id if campaign is not None else None
+
+
+def _filtered(actor: Actor, query: StationQuery, campaign_id: int | None) -> Select[tuple[Station]]:
     statement = select(Station)
     scope = district_scope(actor)
     if scope is not None:
@@ -78,27 +92,35 @@ def _filtered(actor: Actor, query: StationQuery) -> Select[tuple[Station]]:
         statement = statement.where(Station.is_odr == query.is_odr)
     if query.is_demonstration is not None:
         statement = statement.where(Station.is_demonstration == query.is_demonstration)
+    if query.is_recommended is not None:
+        recommended = _recommended(campaign_id)
+        statement = statement.where(Station.id.in_(recommended) if query.is_recommended
+                                    else Station.id.not_in(recommended))
     return statement
 
 
 def search_stations(session: Session, actor: Actor, query: StationQuery, page: int = 1, size: int = 20) -> Page:
     """One page of the stations the actor may see that match the query."""
     require(actor, Action.VIEW_DIRECTORY)
-    statement = _filtered(actor, query)
+    campaign_id = _current_campaign_id(session)
+    statement = _filtered(actor, query, campaign_id)
     total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
     pages = max(1, -(-total // size))
     page = min(max(page, 1), pages)
-    items = session.scalars(
+    items = list(session.scalars(
         statement.options(joinedload(Station.district), joinedload(Station.office))
         .order_by(Station.district_id, Station.number).limit(size).offset((page - 1) * size)
-    ).all()
-    return Page(list(items), total, page, size)
+    ))
+    recommended = set(session.scalars(_recommended(campaign_id).where(
+        Inspection.station_id.in_([s.id for s in items])))) if items else set()
+    return Page(items, total, page, size, recommended)
 
 
 def all_matching_stations(session: Session, actor: Actor, query: StationQuery) -> list[Station]:
     """Every station matching the query, for export."""
     require(actor, Action.EXPORT_DIRECTORY)
-    statement = _filtered(actor, query).options(joinedload(Station.district), joinedload(Station.office))
+    statement = _filtered(actor, query, _current_campaign_id(session)).options(
+        joinedload(Station.district), joinedload(Station.office))
     return list(session.scalars(statement.order_by(Station.district_id, Station.number)))
 
 
@@ -153,8 +175,9 @@ def apply_fields(station: Station, fields: StationFields, district: District, of
 
 
 def _validated(session: Session, actor: Actor, raw: Mapping[str, Any], today: date,
-               station_id: int | None) -> tuple[StationFields, District, Office | None]:
-    fields, errors = parse_station(raw, today)
+               station: Station | None) -> tuple[StationFields, District, Office | None]:
+    station_id = station.id if station is not None else None
+    fields, errors = parse_station(raw, today, demonstration=station is not None and station.is_demonstration)
     if fields is None:
         raise Invalid(errors.messages)
     district = resolve_district(session, fields.district)
@@ -186,7 +209,7 @@ def create_station(session: Session, actor: Actor, raw: Mapping[str, Any], today
 def update_station(session: Session, actor: Actor, station_id: int, raw: Mapping[str, Any], today: date) -> Station:
     """Change a station's fields; moving it to another 旗区 needs rights in both."""
     station = get_station(session, actor, station_id, Action.EDIT_STATION)
-    fields, district, office = _validated(session, actor, raw, today, station.id)
+    fields, district, office = _validated(session, actor, raw, today, station)
     apply_fields(station, fields, district, office)
     session.commit()
     return station

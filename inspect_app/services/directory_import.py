@@ -126,7 +126,10 @@ def _plan(session: Session, actor: Actor, rows: list[tuple[int, dict[str, Any]]]
             errors.append(RowError(row, f"所属旗区“{district_text}”不存在，请填写旗区名称或代码，如 东胜区 或 150602"))
         station = existing.get(number)
         visible = station is not None and decide(actor, Action.IMPORT_DIRECTORY, station.district_id) is Decision.ALLOW
-        fields, problems = parse_station(_raw(record, station if visible else None), today)
+        # 示范站 may come back as exported, or blank; a change is refused per row: the file is imported whole or
+        # not at all, so refusing (rather than dropping the value) never lets a leader think it took.
+        fields, problems = parse_station(_raw(record, station if visible else None), today,
+                                         demonstration=station.is_demonstration if visible and station else False)
         errors.extend(RowError(row, _message(n, m)) for n, m in problems.messages.items())
         if station is not None and not visible:
             errors.append(RowError(row, f"站点编号 {number} 已被其他旗区的服务站使用，不能通过导入改动"))
@@ -240,7 +243,8 @@ _GUIDE = [
     ("兼职人数", "选填", "0至999的整数，留空按0计"),
     ("成立日期", "选填", "日期格式 2021-03-15（也可写 2021/3/15 或 2021年3月15日），不能晚于今天"),
     ("ODR企业", "选填", "只能填：是、否；留空按“否”"),
-    ("示范站", "选填", "只能填：是、否；留空按“否”"),
+    ("示范站", "选填", "由市中心确认旗区的推荐后自动标记，不能通过导入更改。导出的值可原样保留，也可留空；"
+     "填写与系统中不同的值，该行会被拒绝"),
     ("状态", "选填", f"只能填：{'、'.join(STATUS_LABELS.values())}；留空按“在册”"),
     ("备注", "选填", "最长500字"),
     ("说明", "", "第一行是表头，请勿修改列名；从第二行起每行填写一个服务站，示例行请替换或删除。"

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 
+from .. import spreadsheet
 from .city_figures import StationResult
 
 COLUMNS = ["旗区代码", "旗区", "站点编号", "服务站名称", "依托单位", "依托单位类型", "所属监管所", "地址", "联系电话",
@@ -19,14 +18,8 @@ def _row(r: StationResult) -> list:
 
 
 def results_csv(results: list[StationResult]) -> bytes:
-    """UTF-8 with a byte-order mark, so Excel opens the Chinese text correctly."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    for result in results:
-        # A cell starting with = + - @ would run as a formula in Excel: quote it as text.
-        writer.writerow([f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v for v in _row(result)])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    """The results as CSV for Excel; text that Excel would run as a formula stays text."""
+    return spreadsheet.write_csv(COLUMNS, (_row(r) for r in results))
 
 
 def results_geojson(results: list[StationResult]) -> bytes:

@@ -65,7 +65,7 @@ def _findings(session: Session, inspection: Inspection, facts: PhotoFacts, brows
         station_position=LatLon(station.latitude, station.longitude)
         if station.latitude is not None and station.longitude is not None else None,
         exif_time=exif.taken_at,
-        inspection_started_at=inspection.started_at,
+        campaign_starts_on=inspection.campaign.starts_on,
         now=now,
         exif_unreadable=exif.unreadable,
         duplicates=_duplicates(session, inspection, facts, thresholds),

@@ -82,7 +82,7 @@ class PhotoView:
     slot_label: str
     path: Path  # the display copy in the file store
     taken_at: datetime | None
-    time_source: str  # what taken_at is: 拍摄时手机时间, 照片EXIF时间 or 上传时间
+    time_label: str  # what taken_at is (domain.findings.capture_time): the camera's, the phone's or the upload
     latitude: float | None
     longitude: float | None
     position_source: str | None  # 手机定位 or 照片GPS
@@ -295,11 +295,11 @@ def _photos(template: ChecklistTemplate, station: Station, inspection: Inspectio
             lat, lon, source, accuracy = photo.exif_latitude, photo.exif_longitude, "照片GPS", None
         else:
             lat = lon = source = accuracy = None
-        taken_at, time_source = photo.capture_time
+        taken = photo.capture_time
         distance = round(distance_m(LatLon(lat, lon), home)) if lat is not None and home is not None else None
         views.append(PhotoView(
             number=number, slot_label=labels.get(photo.slot, photo.slot),
-            path=_stored(store, photo.display_key, "照片"), taken_at=taken_at, time_source=time_source,
+            path=_stored(store, photo.display_key, "照片"), taken_at=taken.at, time_label=taken.label,
             latitude=lat, longitude=lon, position_source=source, accuracy_m=accuracy, distance_m=distance,
             sha256_prefix=photo.sha256[:12],
             findings=tuple(Finding.from_dict(f) for f in photo.findings or [])))

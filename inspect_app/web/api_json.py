@@ -49,11 +49,13 @@ def conflict_json(conflict: AnswerConflict, current: InspectionAnswer | None, pr
 def photo_json(photo: Photo) -> dict[str, Any]:
     browser = photo.browser_latitude is not None
     exif = photo.exif_latitude is not None
+    caption = photo.capture_time  # decided in the domain, so the offline app captions as the pages do
     return {
         "id": photo.id, "slot": photo.slot, "sha256": photo.sha256,
         "thumbnail_url": url_for("files.photo", photo_id=photo.id, variant="thumbnail"),
         "display_url": url_for("files.photo", photo_id=photo.id, variant="display"),
         "taken_at": _iso(photo.exif_taken_at), "uploaded_at": _iso(photo.uploaded_at),
+        "caption_time": _iso(caption.at), "caption_time_label": caption.label, "caption_time_text": caption.text,
         "latitude": photo.browser_latitude if browser else photo.exif_latitude,
         "longitude": photo.browser_longitude if browser else photo.exif_longitude,
         "position_source": "browser" if browser else ("exif" if exif else None),

@@ -13,7 +13,7 @@ from ..domain.checklist import OUTCOME_LABELS
 from ..domain.numbers import whole_number
 from ..domain.permissions import Action, district_scope, may
 from ..domain.stations import HostType, StationStatus
-from ..services import Invalid, audit, directory, inspections
+from ..services import Invalid, audit, demonstrations, directory, inspections
 from .context import actor, allow, get_session, today
 from .forms import StationForm
 
@@ -26,7 +26,8 @@ def _flag(value: str | None) -> bool | None:
 
 def query_from_args(args: Any) -> tuple[directory.StationQuery, dict[str, str]]:
     """The directory query in the URL; unknown values are ignored rather than failing."""
-    kept = {k: args.get(k, "").strip() for k in ("q", "district", "host_type", "status", "odr", "demonstration")}
+    kept = {k: args.get(k, "").strip()
+            for k in ("q", "district", "host_type", "status", "odr", "demonstration", "recommended")}
     kept = {k: v for k, v in kept.items() if v}
     district_id = whole_number(kept.get("district"))
     host_type = kept.get("host_type") if kept.get("host_type") in set(HostType) else None
@@ -35,6 +36,7 @@ def query_from_args(args: Any) -> tuple[directory.StationQuery, dict[str, str]]:
         text=kept.get("q", "")[:100], district_id=district_id,
         host_type=HostType(host_type) if host_type else None, status=StationStatus(status) if status else None,
         is_odr=_flag(kept.get("odr")), is_demonstration=_flag(kept.get("demonstration")),
+        is_recommended=_flag(kept.get("recommended")),
     )
     return query, kept
 
@@ -62,7 +64,8 @@ def show(station_id: int):
     events = audit.history(session, actor(), station.district_id, station_id=station.id) \
         if audit.may_see_history(actor(), station.district_id) else None
     return render_template("directory/show.html", station=station, retire_form=FlaskForm(), history=history,
-                           outcomes=OUTCOME_LABELS, events=events)
+                           outcomes=OUTCOME_LABELS, events=events,
+                           standing=demonstrations.standing(session, actor(), station))
 
 
 def _station_form(values: dict[str, Any] | None = None) -> StationForm:

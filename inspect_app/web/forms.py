@@ -34,7 +34,9 @@ class StationForm(FlaskForm):
     staff_part_time = StringField("兼职人数", default="0", render_kw={"inputmode": "numeric"})
     established_on = StringField("成立日期", render_kw={"type": "date"})
     is_odr = BooleanField("ODR企业（在线消费纠纷解决）", false_values=FALSE_VALUES)
-    is_demonstration = BooleanField("示范站", false_values=FALSE_VALUES)
+    # Not drawn on the page: only the city's confirmation sets 示范站. A value posted anyway reaches the use case,
+    # which refuses a change with a message rather than dropping it unseen.
+    is_demonstration = StringField("示范站")
     status = SelectField("状态", validate_choice=False,
                          choices=[SelectChoice(k.value, v) for k, v in STATUS_LABELS.items()])
     notes = TextAreaField("备注")

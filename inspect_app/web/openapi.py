@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..domain.findings import EXIF_TIME_LABEL, PHONE_TIME_LABEL, UPLOAD_TIME_LABEL
+
 
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -83,8 +85,13 @@ SCHEMAS: dict[str, Any] = {
         "severity": {"type": "string", "enum": ["warning", "error"]}}},
     "Photo": {"type": "object", "properties": {
         "id": ID, "slot": {"type": "string"}, "sha256": SHA256, "thumbnail_url": {"type": "string"},
-        "display_url": {"type": "string"}, "taken_at": {"type": ["string", "null"], "format": "date-time"},
+        "display_url": {"type": "string"},
+        "taken_at": {"type": ["string", "null"], "format": "date-time", "description": "照片EXIF中相机记录的拍摄时间"},
         "uploaded_at": {"type": "string", "format": "date-time"},
+        "caption_time": {"type": "string", "format": "date-time", "description": "照片说明中显示的时间"},
+        "caption_time_label": {"type": "string", "enum": [EXIF_TIME_LABEL, PHONE_TIME_LABEL, UPLOAD_TIME_LABEL],
+                               "description": "caption_time 是什么时间"},
+        "caption_time_text": {"type": "string", "description": "caption_time 的北京时间，精确到分钟，如 2026-09-15 10:30"},
         "latitude": {"type": ["number", "null"]}, "longitude": {"type": ["number", "null"]},
         "position_source": {"type": ["string", "null"], "enum": ["browser", "exif", None]},
         "accuracy_m": {"type": ["number", "null"]}, "findings": {"type": "array", "items": _ref("Finding")}}},
