@@ -112,12 +112,14 @@ def load_config(overrides: Mapping[str, Any] | None = None,
         "PASSWORD_TIME_COST": 3,
         "PASSWORD_MEMORY_COST": 64 * 1024,
         # Sign-in throttling (Flask-Limiter, see web/login_throttle.py): failed sign-ins counted per typed
-        # account and per client address. Kept in Redis when there is one, so every worker counts the same.
+        # account and per client address, where every worker counts the same: in Redis when there is one, else
+        # in the database (web/login_counters.py), never in one process's memory.
         "RATELIMIT_ENABLED": _flag(env, "RATELIMIT_ENABLED", True),
-        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL", "").strip() or "memory://",
+        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL", "").strip() or "database://",
         "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT", "").strip() or "5 per 15 minutes",
         "LOGIN_LIMIT_PER_ADDRESS": env.get("LOGIN_LIMIT_PER_ADDRESS", "").strip() or "20 per 15 minutes",
-        # A signed-in session ends after this long without a request (web/idle_timeout.py).
+        # A signed-in session ends after this long without a request, as the server noted it
+        # (services/user_sessions.py).
         "IDLE_TIMEOUT_MINUTES": _positive_int(env, "IDLE_TIMEOUT_MINUTES", 30),
         # Reverse proxies in front of the app: their X-Forwarded-For/-Proto/-Host are believed (0: none).
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0") or 0),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
+from functools import cached_property
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -24,3 +27,8 @@ class Passwords:
     def needs_rehash(self, password_hash: str) -> bool:
         return self._hasher.check_needs_rehash(password_hash)
 
+    @cached_property
+    def dummy_hash(self) -> str:
+        """The hash of a password nobody knows, at the configured cost: what sign-in checks when there is no
+        account, so that the answer takes as long as for a real one."""
+        return self._hasher.hash(secrets.token_urlsafe(32))

@@ -63,8 +63,8 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
         "WTF_CSRF_ENABLED": False,
         "PASSWORD_TIME_COST": 1,
         "PASSWORD_MEMORY_COST": 8 * 1024,
-        # Sign-in throttling stays on, with counters of the test's own app (REDIS_URL would share them).
-        "RATELIMIT_STORAGE_URI": "memory://",
+        # Sign-in throttling stays on, with counters in the test's own database (REDIS_URL would share them).
+        "RATELIMIT_STORAGE_URI": "database://",
     }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from types import SimpleNamespace
+from datetime import timedelta
 
 import pytest
 from flask_login.utils import encode_cookie
@@ -12,14 +12,17 @@ from sqlalchemy import select
 
 from inspect_app import create_app
 from inspect_app.config import ConfigError, PROJECT_ROOT, load_config
-from inspect_app.models import Inspection, Photo
+from inspect_app.models import Inspection, Photo, UserSession
+from inspect_app.models.types import utcnow
 from inspect_app.services import bundles
+from inspect_app.web import login_counters
 from inspect_app.web.idle_timeout import MESSAGE as IDLE_MESSAGE
 from inspect_app.web.security_headers import CONTENT_SECURITY_POLICY
 from conftest import PASSWORD, make_user
 from photo_factory import jpeg
 from test_bundles import season  # noqa: F401  (the fixture)
 from test_inspection_flow import NEAR, campaign, open_inspection, station, upload  # noqa: F401  (fixtures)
+from test_sign_in_sessions import idle_for
 
 THROTTLED = "登录尝试过多，请15分钟后再试。"
 
@@ -27,10 +30,8 @@ THROTTLED = "登录尝试过多，请15分钟后再试。"
 @pytest.fixture
 def clock(monkeypatch):
     """The limiter's clock, moved by hand: a lock lifts without waiting out its 15 minutes."""
-    import limits.storage.memory
-
     now = [time.time()]
-    monkeypatch.setattr(limits.storage.memory, "time", SimpleNamespace(time=lambda: now[0]))
+    monkeypatch.setattr(login_counters, "_now", lambda: now[0])
     return now
 
 
@@ -116,7 +117,7 @@ def test_the_limits_are_settings_and_can_be_switched_off(app_config):
 
 def test_settings_come_from_the_environment(tmp_path):
     defaults = load_config(env={"INSTANCE_PATH": str(tmp_path)})
-    assert defaults["RATELIMIT_ENABLED"] is True and defaults["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert defaults["RATELIMIT_ENABLED"] is True and defaults["RATELIMIT_STORAGE_URI"] == "database://"
     assert defaults["LOGIN_LIMIT_PER_ACCOUNT"] == "5 per 15 minutes"
     assert defaults["LOGIN_LIMIT_PER_ADDRESS"] == "20 per 15 minutes" and defaults["IDLE_TIMEOUT_MINUTES"] == 30
     given = load_config(env={"INSTANCE_PATH": str(tmp_path), "REDIS_URL": "redis://127.0.0.1:6379/0",
@@ -129,14 +130,9 @@ def test_settings_come_from_the_environment(tmp_path):
 
 # ---- idle timeout ---------------------------------------------------------------------------------------
 
-def idle_for(client, minutes: float) -> None:
-    with client.session_transaction() as stored:
-        stored["last_seen_at"] = int(time.time() - minutes * 60)
-
-
-def test_an_idle_session_is_signed_out_with_a_message(client, login_as):
+def test_an_idle_session_is_signed_out_with_a_message(client, session, login_as):
     login_as("city")
-    idle_for(client, 31)
+    idle_for(session, 31)
     response = client.get("/directory/?q=万达")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login?next=/directory/")
@@ -144,21 +140,22 @@ def test_an_idle_session_is_signed_out_with_a_message(client, login_as):
     assert client.get("/").status_code == 302
 
 
-def test_activity_keeps_the_session_and_the_limit_is_a_setting(app, client, login_as):
+def test_activity_keeps_the_session_and_the_limit_is_a_setting(app, client, session, login_as):
     login_as("city")
-    idle_for(client, 29)
+    idle_for(session, 29)
     assert client.get("/").status_code == 200
-    with client.session_transaction() as stored:
-        assert time.time() - stored["last_seen_at"] < 5
+    row = session.query(UserSession).one()
+    session.refresh(row)
+    assert utcnow() - row.last_seen_at < timedelta(minutes=1)  # noted again: the clock starts over
     app.config["IDLE_TIMEOUT_MINUTES"] = 5
-    idle_for(client, 6)
+    idle_for(session, 6)
     assert client.get("/").status_code == 302
 
 
-def test_the_api_answers_401_json_when_idle(client, login_as):
+def test_the_api_answers_401_json_when_idle(client, session, login_as):
     login_as("inspector", "150602")
     assert client.get("/api/v1/session").status_code == 200
-    idle_for(client, 45)
+    idle_for(session, 45)
     response = client.get("/api/v1/session")
     assert response.status_code == 401
     assert response.get_json() == {"error": {"code": "session_expired", "message": IDLE_MESSAGE}}
@@ -166,7 +163,9 @@ def test_the_api_answers_401_json_when_idle(client, login_as):
 
 def test_a_new_sign_in_starts_the_clock_again(client, session):
     make_user(session, "city", username="c.next")
-    idle_for(client, 120)  # left behind in this browser by an earlier account
+    assert sign_in(client, "c.next").status_code == 302
+    idle_for(session, 120)
+    assert client.get("/").status_code == 302  # timed out
     assert sign_in(client, "c.next").status_code == 302
     assert client.get("/").status_code == 200
 
@@ -175,14 +174,14 @@ def test_remember_me_keeps_a_permanent_session_still_subject_to_the_idle_limit(c
     make_user(session, "city", username="c.keep")
     assert sign_in(client, "c.keep", remember="y").status_code == 302
     assert client.get_cookie("session").expires is not None and client.get_cookie("remember_token") is None
-    idle_for(client, 31)
+    idle_for(session, 31)
     assert client.get("/").status_code == 302
 
 
 def test_an_old_remember_cookie_does_not_sign_anyone_back_in(app, client, session):
     user = make_user(session, "city", username="c.old")
     with app.test_request_context():
-        client.set_cookie("remember_token", encode_cookie(user.get_id()))
+        client.set_cookie("remember_token", encode_cookie(f"{user.id}:1"))  # as sign-in once set them
     response = client.get("/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     assert any(c.startswith("remember_token=;") for c in response.headers.getlist("Set-Cookie"))

@@ -5,12 +5,13 @@ from .bundle import Bundle, BundleStatus, CertificateAuthority, SigningCertifica
 from .campaign import Campaign, ChecklistVersion
 from .district import District, Office
 from .inspection import Inspection, InspectionAnswer, Photo, Signature
+from .sign_in import RateLimitEntry, UserSession
 from .station import Station
 from .submission import CityReport, DemonstrationDecision, Submission
 from .sync import AnswerConflict, IdempotentRequest, Upload
 from .user import User
 
-__all__ = ["AnswerConflict", "AuditEntry", "AuditHead", "Bundle", "BundleStatus", "Campaign", "CertificateAuthority", "CityReport",
-           "ChecklistVersion", "DemonstrationDecision", "District", "IdempotentRequest", "Inspection",
-           "InspectionAnswer", "Office", "Photo", "Signature", "SigningCertificate", "Station", "Submission",
-           "Upload", "User"]
+__all__ = ["AnswerConflict", "AuditEntry", "AuditHead", "Bundle", "BundleStatus", "Campaign", "CertificateAuthority",
+           "CityReport", "ChecklistVersion", "DemonstrationDecision", "District", "IdempotentRequest", "Inspection",
+           "InspectionAnswer", "Office", "Photo", "RateLimitEntry", "Signature", "SigningCertificate", "Station",
+           "Submission", "Upload", "User", "UserSession"]

@@ -26,8 +26,6 @@ class User(Base):
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"), index=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
-    # Bumped on password reset and deactivation so that old sessions stop working.
-    session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -36,13 +34,16 @@ class User(Base):
     # The attributes Flask-Login reads, without importing it into the model layer.
     is_authenticated = True
     is_anonymous = False
+    # Not a column: the token of the sign-in this object was loaded through (services/user_sessions.py), which
+    # is all the session cookie carries.
+    session_token = None
 
     @property
     def is_active(self) -> bool:
         return self.active
 
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+    def get_id(self) -> str | None:
+        return self.session_token
 
     @property
     def actor(self) -> Actor:

@@ -8,13 +8,12 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..domain.numbers import whole_number
 from ..domain.password_policy import password_problem
 from ..domain.permissions import Role
 from ..models import District, User
 from ..models.types import utcnow
 from ..passwords import Passwords
-from . import Invalid, NotFound, audit
+from . import Invalid, NotFound, audit, user_sessions
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
 
@@ -65,13 +64,16 @@ def create_user(session: Session, passwords: Passwords, new: NewUser) -> User:
     return user
 
 
-def authenticate(session: Session, passwords: Passwords, username: str, password: str) -> User | None:
-    """The active user with this name and password, or None; upgrades an outdated hash."""
+def sign_in(session: Session, passwords: Passwords, username: str, password: str) -> User | None:
+    """The active user with this name and password, signed in with a new session (its token on
+    `user.session_token`), or None; upgrades an outdated hash."""
     user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    # One password check whatever the name, against a hash of the same cost when there is no account: an unknown
+    # name or a deactivated account answers as slowly as a wrong password, so timing tells neither apart.
+    matches = passwords.verify(user.password_hash if user is not None else passwords.dummy_hash, password)
     if user is None:
-        passwords.hash(password)  # spend the same time as a real check: names are not revealed by timing
         return None
-    if not user.active or not passwords.verify(user.password_hash, password):
+    if not user.active or not matches:
         audit.record(session, None, "sign_in_failed", "user", user.id, user.district_id,
                      {"reason": "inactive" if not user.active else "password"}, user_id=user.id)
         session.commit()
@@ -79,20 +81,9 @@ def authenticate(session: Session, passwords: Passwords, username: str, password
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash(password)
     user.last_login_at = utcnow()
+    user_sessions.start_session(session, user)
     audit.record(session, None, "sign_in", "user", user.id, user.district_id, user_id=user.id)
     session.commit()
-    return user
-
-
-def load_session_user(session: Session, token: str) -> User | None:
-    """The user behind a session token `id:version`, if that session is still valid."""
-    raw_id, _, raw_version = token.partition(":")
-    user_id, version = whole_number(raw_id), whole_number(raw_version)
-    if user_id is None or version is None:
-        return None
-    user = session.get(User, user_id)
-    if user is None or not user.active or user.session_version != version:
-        return None
     return user
 
 
@@ -104,13 +95,13 @@ def _get(session: Session, user_id: int) -> User:
 
 
 def reset_password(session: Session, passwords: Passwords, user_id: int, password: str) -> User:
-    """Set a new password (if the policy accepts it) and end the user's other sessions."""
+    """Set a new password (if the policy accepts it) and end every session of the account."""
     user = _get(session, user_id)
     problem = password_problem(password, user.username)
     if problem:
         raise Invalid({"password": problem})
     user.password_hash = passwords.hash(password)
-    user.session_version += 1
+    user_sessions.end_user_sessions(session, user.id, "password_reset")
     session.commit()
     return user
 
@@ -122,7 +113,8 @@ def set_active(session: Session, user_id: int, active: bool, acting_user_id: int
         raise Invalid("不能停用自己的账号")
     if user.active != active:
         user.active = active
-        user.session_version += 1
+        if not active:
+            user_sessions.end_user_sessions(session, user.id, "deactivated")
         session.commit()
     return user
 

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..extensions import login_manager
-from ..services import users
-from . import login_throttle
+from ..services import user_sessions, users
+from . import idle_timeout, login_throttle
 from .context import get_session, passwords
 
 bp = Blueprint("auth", __name__)
@@ -26,7 +27,12 @@ class LoginForm(FlaskForm):
 
 @login_manager.user_loader
 def load_user(token: str):
-    return users.load_session_user(get_session(), token)
+    # The cookie holds only the session's token; the server decides whether it still signs anybody in.
+    timeout = timedelta(minutes=current_app.config["IDLE_TIMEOUT_MINUTES"])
+    resumed = user_sessions.resume_session(get_session(), token, timeout)
+    if resumed.timed_out:
+        idle_timeout.note_timed_out()
+    return resumed.user
 
 
 def _safe_next(target: str | None) -> str:
@@ -47,24 +53,27 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = LoginForm()
+    warning = None
     if form.validate_on_submit():
-        user = users.authenticate(get_session(), passwords(), form.username.data, form.password.data)
+        user = users.sign_in(get_session(), passwords(), form.username.data, form.password.data)
         if user is not None:
             login_throttle.forget_account_failures()
             # Not Flask-Login's remember cookie: it would sign the user back in with a new session and so
-            # escape the idle timeout (web/idle_timeout.py). A permanent session outlives closing the browser
-            # instead, and still carries the last-seen time that ends it after IDLE_TIMEOUT_MINUTES.
+            # escape the idle timeout. A permanent session outlives closing the browser instead, and its
+            # server-side row still ends after IDLE_TIMEOUT_MINUTES without a request.
             session.permanent = bool(form.remember.data)
-            login_user(user)
+            login_user(user)  # the cookie gets the new session's token (User.get_id)
             return redirect(_safe_next(request.args.get("next")))
         login_throttle.record_failure()
         flash("用户名或密码错误，或账号已停用。", "error")
-    return render_template("auth/login.html", form=form)
+        warning = login_throttle.failure_warning()
+    return render_template("auth/login.html", form=form, warning=warning)
 
 
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    user_sessions.end_session(get_session(), current_user.get_id(), "signed_out")
     logout_user()
     flash("您已安全退出。", "info")
     return redirect(url_for("auth.login"))

@@ -1,25 +1,26 @@
-"""Signing out idle sessions: a last-seen time kept in the session and checked on every request."""
+"""Requests holding a sign-in the server no longer honours: the idle timeout's message, the dead token forgotten.
+
+Whether a session holds is decided on the server (services/user_sessions.py, through the user loader in
+web/auth.py); this hook only answers for it.
+"""
 
 from __future__ import annotations
 
-import time
+from flask import Flask, current_app, flash, g, jsonify, redirect, request, session, url_for
+from flask_login import current_user, logout_user
 
-from flask import Flask, current_app, flash, jsonify, redirect, request, session, url_for
-from flask_login import current_user, logout_user, user_logged_in, user_logged_out
-
-LAST_SEEN = "last_seen_at"  # seconds since the epoch, UTC
 MESSAGE = "长时间未操作，已自动退出，请重新登录。"
+_TIMED_OUT = "sign_in_timed_out"
 
 
-def is_idle(last_seen_at: float | None, now: float, timeout_minutes: int) -> bool:
-    """True when more than the timeout has passed since the session was last used."""
-    return last_seen_at is not None and now - last_seen_at > timeout_minutes * 60
+def note_timed_out() -> None:
+    """Mark this request as the one that found its session idle for too long (the user loader calls this)."""
+    g.setdefault(_TIMED_OUT, True)
 
 
 def _ignore_remember_cookie() -> None:
-    # Sign-in no longer sets Flask-Login's remember cookie (see auth.login), but one set before would log its
-    # holder back in with a new session and no last-seen time, undoing the idle sign-out. "clear" makes
-    # Flask-Login skip the cookie and delete it from the browser.
+    # Sign-in no longer sets Flask-Login's remember cookie (see auth.login), but one set before would make
+    # Flask-Login try it. "clear" makes Flask-Login skip the cookie and delete it from the browser.
     name = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
     if name in request.cookies and "_user_id" not in session:
         session["_remember"] = "clear"
@@ -29,16 +30,13 @@ def _check() -> object:
     if request.endpoint == "static":
         return None  # public files: no need to load the user
     _ignore_remember_cookie()
-    if not current_user.is_authenticated:
+    if current_user.is_authenticated or "_user_id" not in session:
         return None
-    now = time.time()
-    last_seen_at = session.get(LAST_SEEN)
-    if not isinstance(last_seen_at, (int, float)):
-        last_seen_at = None
-    if not is_idle(last_seen_at, now, current_app.config["IDLE_TIMEOUT_MINUTES"]):
-        session[LAST_SEEN] = int(now)
-        return None
+    # The cookie names a session that was signed out, timed out, ended by a password reset or a deactivation,
+    # or never existed: forget it, so that later requests need not look it up again.
     logout_user()
+    if not g.pop(_TIMED_OUT, False):
+        return None  # anonymous like anyone: pages send to sign-in, the API answers 401
     if request.path.startswith("/api/"):
         # The offline app keeps its outbox and asks the inspector to sign in again on a 401.
         return jsonify({"error": {"code": "session_expired", "message": MESSAGE}}), 401
@@ -47,17 +45,6 @@ def _check() -> object:
     return redirect(url_for("auth.login", next=back))
 
 
-def _started(_sender: object, **_extra: object) -> None:
-    # A fresh sign-in starts the clock again, whatever an earlier account left in this browser's session.
-    session[LAST_SEEN] = int(time.time())
-
-
-def _ended(_sender: object, **_extra: object) -> None:
-    session.pop(LAST_SEEN, None)
-
-
 def init_app(app: Flask) -> None:
-    """Check every request for an idle session; start and stop the clock with sign-in and sign-out."""
+    """Answer every request whose session has ended."""
     app.before_request(_check)
-    user_logged_in.connect(_started, app)
-    user_logged_out.connect(_ended, app)

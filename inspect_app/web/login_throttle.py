@@ -1,4 +1,5 @@
-"""Throttled sign-in: failed attempts counted per typed account and per client address (Flask-Limiter)."""
+"""Throttled sign-in: failed attempts counted per typed account and per client address (Flask-Limiter), with a
+warning before the account's lock."""
 
 from __future__ import annotations
 
@@ -19,10 +20,25 @@ ADDRESS_SCOPE, ADDRESS_KEY = "login-address", "address:"
 NAME_KEY_LENGTH = 41  # one past the longest valid name: longer ones never sign in, so they may share a key
 
 
+WARN_WHEN_LEFT = 2  # failures still allowed when the sign-in page starts saying how many
+
+
+def _minutes(limit: RequestLimit) -> int:
+    return max(1, math.ceil(limit.limit.get_expiry() / 60))
+
+
 def refusal_message(limit: RequestLimit) -> str:
     """The Chinese message shown while sign-in is throttled, naming the window's length."""
-    minutes = max(1, math.ceil(limit.limit.get_expiry() / 60))
-    return f"登录尝试过多，请{minutes}分钟后再试。"
+    return f"登录尝试过多，请{_minutes(limit)}分钟后再试。"
+
+
+def lock_warning(left: int, minutes: int) -> str | None:
+    """What the sign-in page says after a failure that leaves `left` more before the account is locked."""
+    if left <= 0:
+        return f"该账号已被暂时锁定，请{minutes}分钟后再试。"
+    if left <= WARN_WHEN_LEFT:
+        return f"再输错{left}次，该账号将被暂时锁定{minutes}分钟。"
+    return None
 
 
 def _account_key() -> str:
@@ -46,6 +62,16 @@ def _failed(_response: Response) -> bool:
 def record_failure() -> None:
     """Count this request's sign-in as failed (against the account and the address) when it finishes."""
     g.sign_in_failed = True
+
+
+def failure_warning() -> str | None:
+    """After this request's failed sign-in, the warning about the account's lock, if it is near (or None)."""
+    for checked in limiter.current_limits:
+        if any(arg.startswith(ACCOUNT_KEY) for arg in checked.request_args):
+            # This failure is counted only once the view has answered (`deduct_when`), hence the one less.
+            remaining = limiter.limiter.get_window_stats(checked.limit, *checked.request_args).remaining
+            return lock_warning(remaining - 1, _minutes(checked))
+    return None  # throttling switched off
 
 
 def forget_account_failures() -> None:

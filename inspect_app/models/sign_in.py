@@ -1,0 +1,39 @@
+"""What sign-in keeps on the server: each signed-in browser's session, and the failed attempts the limiter counts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import Base
+from .types import UTCDateTime, utcnow
+
+
+class UserSession(Base):
+    """One sign-in: the browser's cookie holds a random token, the server its SHA-256 and whether it still holds."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Only the hash: a copy of the database (a backup) opens no session.
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Written at most once a minute (services/user_sessions.py), so a busy page costs no write per request.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(20))  # signed_out, idle, password_reset, deactivated
+
+
+class RateLimitEntry(Base):
+    """One counted event of a moving-window limit (a failed sign-in), kept until its window has passed."""
+
+    __tablename__ = "rate_limit_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The limiter's key hashed: it holds the name as typed, sometimes a password typed into the wrong field.
+    key_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
