@@ -35,6 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_request_hooks(app)
     register_errorhandlers(app)
     register_commands(app)
+    register_housekeeping(app)
     return app
 
 
@@ -85,7 +86,13 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from .cli import audit, backup, bundle, checklist, city, database, demo, jobs, photos, pki, users
+    from .cli import audit, backup, bundle, checklist, city, database, demo, jobs, photos, pki, uploads, users
 
-    for module in (database, users, demo, checklist, photos, pki, bundle, city, audit, jobs, backup):
+    for module in (database, users, demo, checklist, photos, pki, bundle, city, audit, jobs, backup, uploads):
         app.cli.add_command(module.group)
+
+
+def register_housekeeping(app: Flask) -> None:
+    from . import sweeper
+
+    sweeper.init_app(app)

@@ -70,6 +70,16 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     return number
 
 
+def _whole(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    number = whole_number(value, maximum=10**15)
+    if number is None:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}")
+    return number
+
+
 def load_config(overrides: Mapping[str, Any] | None = None,
                 env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Build the settings dictionary: environment first, then explicit overrides."""
@@ -103,6 +113,13 @@ def load_config(overrides: Mapping[str, Any] | None = None,
         "IMPORT_MAX_ROWS": 20000,
         "DIRECTORY_PAGE_SIZE": 20,
         "PHOTO_MAX_BYTES": 20 * 1024 * 1024,
+        # Uploads under way (not yet photos) per account, and how long an untouched one is kept (the sweep).
+        "UPLOAD_OPEN_MAX_BYTES": _positive_int(env, "UPLOAD_OPEN_MAX_MB", 200) * 2**20,
+        "UPLOAD_EXPIRY_DAYS": _positive_int(env, "UPLOAD_EXPIRY_DAYS", 7),
+        # The sweep (services/housekeeping.py) runs in the background this often; 0 turns the automatic runs off.
+        "SWEEP_INTERVAL_MINUTES": _whole(env, "SWEEP_INTERVAL_MINUTES", 60),
+        # A bundle build that has not said it is alive for this long is shown as interrupted (生成中断).
+        "BUNDLE_BUILD_STALE_SECONDS": _positive_int(env, "BUNDLE_BUILD_STALE_SECONDS", 120),
         # Geotag findings (see domain/findings.py); override per deployment if the field needs it.
         "PHOTO_MAX_ACCURACY_M": 100,
         "PHOTO_MAX_STATION_DISTANCE_M": 300,

@@ -7,9 +7,25 @@ import os
 import re
 import tempfile
 from pathlib import Path
+from typing import Iterator
 
 _KEY = re.compile(r"([0-9a-f]{2})/([0-9a-f]{2})/([0-9a-f]{64})\.([a-z0-9]{1,8})")
 _SUFFIX = re.compile(r"[a-z0-9]{1,8}")
+
+
+class MissingFile(FileNotFoundError):
+    """A row names a stored file that is not in the store (lost from the disk, or a restore without it)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"stored file missing: {key}")
+        self.key = key
+
+
+def key_for(digest: str, suffix: str) -> str:
+    """The key of content with this SHA-256 and suffix (`ab/cd/<sha256>.<suffix>`)."""
+    if not _SUFFIX.fullmatch(suffix):
+        raise ValueError(f"invalid suffix: {suffix!r}")
+    return f"{digest[:2]}/{digest[2:4]}/{digest}.{suffix}"
 
 
 class FileStore:
@@ -20,10 +36,8 @@ class FileStore:
 
     def put(self, data: bytes, suffix: str) -> str:
         """Store the bytes (atomically and durably) and return their key; storing them again changes nothing."""
-        if not _SUFFIX.fullmatch(suffix):
-            raise ValueError(f"invalid suffix: {suffix!r}")
-        digest = hashlib.sha256(data).hexdigest()
-        key = f"{digest[:2]}/{digest[2:4]}/{digest}.{suffix}"
+        key = key_for(hashlib.sha256(data).hexdigest(), suffix)
+        digest = key.rsplit("/", 1)[1].split(".", 1)[0]
         target = self.path(key)
         # Re-check rather than trust the name: a file cut short by a crash or a bad disk gets rewritten.
         if target.is_file() and sha256_of(target) == digest:
@@ -44,12 +58,11 @@ class FileStore:
         _fsync_directory(target.parent)  # makes the rename itself survive a power cut
         return key
 
-    def put_file(self, source: Path, suffix: str) -> str:
-        """Move a finished file (on the same file system) into the store without reading it into memory."""
-        if not _SUFFIX.fullmatch(suffix):
-            raise ValueError(f"invalid suffix: {suffix!r}")
-        digest = sha256_of(source)
-        key = f"{digest[:2]}/{digest[2:4]}/{digest}.{suffix}"
+    def put_file(self, source: Path, suffix: str, key: str | None = None) -> str:
+        """Move a finished file (on the same file system) into the store without reading it into memory.
+
+        `key`, when the caller hashed the file already, spares reading it a second time."""
+        key = key or key_for(sha256_of(source), suffix)
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         with source.open("rb") as stream:
@@ -65,9 +78,19 @@ class FileStore:
             raise ValueError(f"invalid file key: {key!r}")
         return self.root / key
 
+    def existing(self, key: str) -> Path:
+        """The path of a file that is there; MissingFile when it is not."""
+        path = self.path(key)
+        if not path.is_file():
+            raise MissingFile(key)
+        return path
+
     def read(self, key: str) -> bytes:
-        """The stored bytes; FileNotFoundError when the file is missing."""
-        return self.path(key).read_bytes()
+        """The stored bytes; MissingFile when the file is missing."""
+        try:
+            return self.path(key).read_bytes()
+        except FileNotFoundError:
+            raise MissingFile(key) from None
 
     def exists(self, key: str) -> bool:
         """True when a file is stored under the key."""
@@ -77,8 +100,35 @@ class FileStore:
         """Remove the file; a file already gone is fine."""
         self.path(key).unlink(missing_ok=True)
 
+    def keys(self) -> Iterator[str]:
+        """Every complete file in the store, by key (temporary files and anything else there are skipped)."""
+        for path in sorted(self.root.glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/*")):
+            key = path.relative_to(self.root).as_posix()
+            if _KEY.fullmatch(key) and path.is_file():
+                yield key
+
+    def modified_at(self, key: str) -> float | None:
+        """When the file was written (seconds since the epoch), or None when it is not there."""
+        try:
+            return self.path(key).stat().st_mtime
+        except FileNotFoundError:
+            return None
+
+    def remove_leftovers(self, older_than: float) -> list[str]:
+        """Remove temporary files that a write cut short left behind, if last touched before `older_than`."""
+        removed = []
+        for path in [*self.root.glob(".tmp-*"), *self.root.glob("*/*/.tmp-*")]:
+            try:
+                if path.stat().st_mtime < older_than:
+                    path.unlink()
+                    removed.append(path.relative_to(self.root).as_posix())
+            except FileNotFoundError:
+                continue
+        return removed
+
 
 _SHA = re.compile(r"[0-9a-f]{64}")
+_USER = re.compile(r"[0-9]{1,12}")
 
 
 class PartialUploads:
@@ -120,6 +170,15 @@ class PartialUploads:
 
     def discard(self, user_id: int, sha256: str) -> None:
         self.path(user_id, sha256).unlink(missing_ok=True)
+
+    def parts(self) -> Iterator[tuple[int, str, float]]:
+        """Every part file on disk: (user id, SHA-256, when last written)."""
+        for path in self.root.glob("*/*.part"):
+            if _USER.fullmatch(path.parent.name) and _SHA.fullmatch(path.stem):
+                try:
+                    yield int(path.parent.name), path.stem, path.stat().st_mtime
+                except FileNotFoundError:
+                    continue
 
 
 def sha256_of(path: Path) -> str:

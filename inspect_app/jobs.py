@@ -16,6 +16,7 @@ from rq import Queue, Worker
 
 from .db import get_session
 from .services import bundles
+from .services.bundle_builds import BuildLost
 
 QUEUE = "bundles"
 # A 200-station district builds in under two minutes here; the margin is for a slow disk, not a normal case.
@@ -27,39 +28,44 @@ _app: Flask | None = None
 _app_pid: int | None = None
 
 
-def enqueue_bundle_build(app: Flask, bundle_id: int, leader_name: str) -> str:
-    """Start building a bundle's preview off the request path; returns where it runs, "rq" or "thread"."""
+def enqueue_bundle_build(app: Flask, bundle_id: int, leader_name: str, token: str) -> str:
+    """Start building a bundle's preview off the request path under the build's claim (`token`); returns where
+    it runs, "rq" or "thread"."""
     url = app.config.get("REDIS_URL")
     if url:
         try:
-            _enqueue(url, bundle_id, leader_name)
+            _enqueue(url, bundle_id, leader_name, token)
             return "rq"
         except RedisError as error:
             # The leader's click must not fail because the queue is down: the web process builds it instead.
             app.logger.warning("Redis unreachable (%s): bundle %s builds in a thread instead", error, bundle_id)
-    _start_thread(app, bundle_id, leader_name)
+    _start_thread(app, bundle_id, leader_name, token)
     return "thread"
 
 
-def _enqueue(url: str, bundle_id: int, leader_name: str) -> None:
+def _enqueue(url: str, bundle_id: int, leader_name: str, token: str) -> None:
     connection = Redis.from_url(url, socket_connect_timeout=ENQUEUE_TIMEOUT_S, socket_timeout=ENQUEUE_TIMEOUT_S)
     try:
         Queue(QUEUE, connection=connection).enqueue_call(
-            build_bundle, args=(bundle_id, leader_name), timeout=JOB_TIMEOUT_S, description=f"bundle {bundle_id}")
+            build_bundle, args=(bundle_id, leader_name, token), timeout=JOB_TIMEOUT_S,
+            description=f"bundle {bundle_id}")
     finally:
         connection.close()
 
 
-def _build(app: Flask, bundle_id: int, leader_name: str) -> None:
-    bundles.build_preview(get_session(), app.extensions["filestore"], bundle_id, leader_name,
-                          Path(app.instance_path))
+def _build(app: Flask, bundle_id: int, leader_name: str, token: str) -> None:
+    try:
+        bundles.build_preview(get_session(), app.extensions["filestore"], bundle_id, leader_name,
+                              Path(app.instance_path), token, app.config["BUNDLE_BUILD_STALE_SECONDS"])
+    except BuildLost:  # found interrupted and begun again by another build: that one goes on
+        app.logger.info("bundle %s: this build was superseded and stopped", bundle_id)
 
 
-def _start_thread(app: Flask, bundle_id: int, leader_name: str) -> None:
+def _start_thread(app: Flask, bundle_id: int, leader_name: str, token: str) -> None:
     def run() -> None:
         with app.app_context():
             try:
-                _build(app, bundle_id, leader_name)
+                _build(app, bundle_id, leader_name, token)
             except Exception:  # recorded on the bundle as 生成失败 with its reason
                 app.logger.exception("bundle %s failed to build", bundle_id)
 
@@ -72,7 +78,7 @@ def bind_app(app: Flask | None) -> None:
     _app, _app_pid = app, os.getpid()
 
 
-def build_bundle(bundle_id: int, leader_name: str) -> None:
+def build_bundle(bundle_id: int, leader_name: str, token: str) -> None:
     """The RQ job: build a bundle's preview (its failure is recorded on the bundle and in RQ's failed jobs)."""
     if _app is None:
         from . import create_app
@@ -86,7 +92,7 @@ def build_bundle(bundle_id: int, leader_name: str) -> None:
         app.extensions["db_engine"].dispose(close=False)
     try:
         with app.app_context():
-            _build(app, bundle_id, leader_name)
+            _build(app, bundle_id, leader_name, token)
     finally:
         if forked:
             app.extensions["db_engine"].dispose()  # the horse ends with os._exit: close its connections first

@@ -65,6 +65,8 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
         "PASSWORD_MEMORY_COST": 8 * 1024,
         # Sign-in throttling stays on, with counters in the test's own database (REDIS_URL would share them).
         "RATELIMIT_STORAGE_URI": "database://",
+        # No sweep in the background of every test: tests of the sweep run it, or turn the schedule on.
+        "SWEEP_INTERVAL_MINUTES": 0,
     }
 
 

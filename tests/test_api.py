@@ -239,3 +239,22 @@ def test_a_photo_sent_again_after_a_lost_reply_leaves_no_upload_behind(client, l
     assert again.status_code == 200 and again.get_json()["sha256"] == body["sha256"]
     assert session.scalar(select(func.count()).select_from(Upload)) == 0
     assert session.scalar(select(func.count()).select_from(Photo)) == 1
+
+
+def test_a_key_reused_with_another_body_is_refused_and_changes_nothing(client, login_as, station, session):
+    login_as("inspector", "150602")
+    inspection = open_(client, station)
+    headers = key()
+    url = f"/api/v1/inspections/{inspection['id']}/answers/A1"
+    first = client.put(url, json={"verdict": "pass", "base_version": None}, headers=headers)
+    assert first.status_code == 200
+    other = client.put(url, json={"verdict": "fail", "note": "场所已搬迁", "base_version": None}, headers=headers)
+    assert other.status_code == 422
+    assert other.get_json()["error"]["code"] == "idempotency_key_reused"
+    assert "本次内容未保存" in other.get_json()["error"]["message"]
+    row = session.scalars(select(InspectionAnswer)).one()
+    assert (row.verdict.value, row.note, row.version) == ("pass", None, 1)
+    # The same body written another way (key order, spacing) is the same request: replayed.
+    same = client.put(url, data='{ "base_version" : null,  "verdict":"pass" }', content_type="application/json",
+                      headers=headers)
+    assert same.status_code == 200 and same.headers["Idempotent-Replayed"] == "true"

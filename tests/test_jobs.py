@@ -122,10 +122,11 @@ def test_an_unreachable_redis_falls_back_to_a_thread_with_a_warning(app, session
 
     app.config["REDIS_URL"] = UNREACHABLE
     leader = season["leader"]
-    bundle = bundles.start_draft(session, leader.actor, leader.id, leader.district_id, season["campaign"].id, "x")
+    bundle, token = bundles.begin_build(session, leader.actor, leader.id, leader.district_id, season["campaign"].id,
+                                        "x")
     with caplog.at_level(logging.WARNING):
         started = time.monotonic()
-        assert jobs.enqueue_bundle_build(app, bundle.id, leader.display_name) == "thread"
+        assert jobs.enqueue_bundle_build(app, bundle.id, leader.display_name, token) == "thread"
         assert time.monotonic() - started < jobs.ENQUEUE_TIMEOUT_S + 1
     assert any("Redis unreachable" in r.getMessage() for r in caplog.records)
     assert_ready_with_preview(app, wait_until_built(session, bundle.id))

@@ -23,6 +23,12 @@ def create(path: Path) -> None:
         summary = create_backup(get_engine(), Base.metadata, current_app.extensions["filestore"], path)
     except BackupRefused as error:
         raise click.ClickException(str(error))
+    if summary.missing:
+        click.echo(f"备份已生成，但文件存储中缺少 {len(summary.missing)} 个数据引用的文件（其余数据与文件均已备份）：",
+                   err=True)
+        _echo_missing(summary.missing)
+        _echo(summary)
+        raise SystemExit(1)  # a backup that lacks files must not pass for a whole one in a script
     click.echo(f"备份完成：{path}")
     _echo(summary)
 
@@ -37,7 +43,16 @@ def restore(path: Path) -> None:
     except BackupRefused as error:
         raise click.ClickException(str(error))
     click.echo(f"恢复完成：{path}")
+    if summary.missing:
+        click.echo(f"注意：备份时已缺少 {len(summary.missing)} 个文件，恢复后仍然缺少（页面上显示为“文件已丢失”）：",
+                   err=True)
+        _echo_missing(summary.missing)
     _echo(summary)
+
+
+def _echo_missing(missing: dict[str, str]) -> None:
+    for key, row in sorted(missing.items(), key=lambda item: item[1]):
+        click.echo(f"  {row} → {key}", err=True)
 
 
 def _echo(summary: Summary) -> None:

@@ -40,15 +40,19 @@ def build(district_code: str, campaign_id: int, username: str, pin_file: Path, n
         raise click.ClickException("账号、旗区或验收批次不存在")
     narrative = narrative_file.read_text(encoding="utf-8") if narrative_file else ""
     try:
-        bundle = bundles.start_draft(session, user.actor, user.id, district.id, campaign_id, narrative)
-        bundles.build_preview(session, store, bundle.id, user.display_name, Path(current_app.instance_path))
+        bundle, token = bundles.begin_build(session, user.actor, user.id, district.id, campaign_id, narrative,
+                                            current_app.config["BUNDLE_BUILD_STALE_SECONDS"])
+        if token is None:
+            raise click.ClickException(f"第{bundle.version}版证据包正在生成中（网页上开始的），请等它完成后再签字")
+        bundles.build_preview(session, store, bundle.id, user.display_name, Path(current_app.instance_path), token,
+                              current_app.config["BUNDLE_BUILD_STALE_SECONDS"])
         bundle = bundles.sign_off(session, user.actor, store, user, bundle.id,
                                   keys.signing_pin(pin_file.read_text(encoding="utf-8"),
                                                    current_app.config["PKI_CA_PASSPHRASE"]),
                                   seal.name_signature_png(user.display_name), Path(current_app.instance_path))
     except Invalid as error:
         raise click.ClickException("；".join(error.errors.values()))
-    shutil.copyfile(store.path(bundle.archive_key), out)
+    shutil.copyfile(store.existing(bundle.archive_key), out)
     click.echo(f"已签字：{district.name} 第{bundle.version}版证据包，{bundle.archive_size} 字节，"
                f"SHA-256 {bundle.archive_sha256}，已写入 {out}")
 

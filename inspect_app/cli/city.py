@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from .. import seal
+from .. import scratch, seal
 from ..db import get_session
 from ..models import Campaign, User
 from ..services import Invalid, city_report, keys, submissions
@@ -34,8 +33,8 @@ def _user(username: str) -> User:
 def receive(path: Path, username: str) -> None:
     """File a district's bundle ZIP (from e-mail or a USB stick) after the same verification as in the app."""
     user = _user(username)
-    with tempfile.TemporaryDirectory(dir=current_app.instance_path) as folder:
-        copy = Path(folder) / "upload.zip"
+    with scratch.folder(Path(current_app.instance_path), "received") as folder:
+        copy = folder / "upload.zip"
         shutil.copyfile(path, copy)
         try:
             received = submissions.receive_upload(get_session(), user.actor, current_app.extensions["filestore"],
@@ -64,6 +63,6 @@ def report(campaign_id: int, username: str, pin_file: Path, out: Path) -> None:
             Path(current_app.instance_path), date.today())
     except Invalid as error:
         raise click.ClickException("；".join(error.errors.values()))
-    shutil.copyfile(current_app.extensions["filestore"].path(built.archive_key), out)
+    shutil.copyfile(current_app.extensions["filestore"].existing(built.archive_key), out)
     click.echo(f"已签字：第{built.version}版全市汇总报告，{built.archive_size} 字节，SHA-256 {built.archive_sha256}，"
                f"已写入 {out}")

@@ -54,10 +54,12 @@ class BundleStatus(StrEnum):
     READY = "ready"  # built, previewable, not yet signed
     SIGNED = "signed"
     FAILED = "failed"
+    INTERRUPTED = "interrupted"  # its build stopped beating (the process died): build again
 
     @property
     def label(self) -> str:
-        return {"building": "生成中", "ready": "待签字", "signed": "已签字", "failed": "生成失败"}[self.value]
+        return {"building": "生成中", "ready": "待签字", "signed": "已签字", "failed": "生成失败",
+                "interrupted": "生成中断"}[self.value]
 
 
 class Bundle(Base):
@@ -74,6 +76,10 @@ class Bundle(Base):
     progress: Mapped[int] = mapped_column(default=0)  # percent, for the progress bar
     narrative: Mapped[str] = mapped_column(Text, default="")
     error: Mapped[str | None] = mapped_column(Text)
+    # The build or sign-off working on the bundle now (None: nobody), and when it last said it was alive
+    # (see services/bundle_builds.py).
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     preview_key: Mapped[str | None] = mapped_column(String(120))  # the unsigned report.pdf

@@ -23,6 +23,9 @@ class IdempotentRequest(Base):
     key: Mapped[str] = mapped_column(String(64))
     method: Mapped[str] = mapped_column(String(10))
     path: Mapped[str] = mapped_column(String(300))
+    # The SHA-256 of the request's body in canonical form: the same key with another body is refused, not
+    # answered with the first body's reply (None for rows kept before it was recorded).
+    body_sha256: Mapped[str | None] = mapped_column(String(64))
     status_code: Mapped[int]
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -57,4 +60,6 @@ class Upload(Base):
     size: Mapped[int]
     received: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Last time a chunk arrived or the phone asked: an upload untouched for UPLOAD_EXPIRY_DAYS is swept away.
+    touched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

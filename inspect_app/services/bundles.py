@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import shutil
-import tempfile
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .. import pki, spreadsheet
+from .. import pki, scratch, spreadsheet
 from ..archive import ArchiveWriter
 from ..domain.checklist import OUTCOME_LABELS
 from ..domain.inspections import InspectionStatus
@@ -23,8 +23,9 @@ from ..domain.submissions import SubmissionRefused, check_new_version
 from ..filestore import FileStore
 from ..models import Bundle, BundleStatus, Campaign, District, Inspection, Station, User
 from ..models.types import utcnow
+from .bundle_builds import STALE_AFTER_S
 from ..seal import seal_png
-from . import Invalid, NotFound, audit, keys, signing, submissions
+from . import Invalid, NotFound, audit, bundle_builds, keys, signing, stored_files, submissions
 from .access import require
 from .campaigns import template_of
 from .report_data import ReportData, gather_report
@@ -74,10 +75,11 @@ def new_version_refusal(session: Session, district_id: int, campaign_id: int) ->
     return None
 
 
-def start_draft(session: Session, actor: Actor, user_id: int, district_id: int, campaign_id: int,
-                narrative: str) -> Bundle:
-    """A bundle to build: the open draft is reused; after a signed version a new version begins (which unlocks
-    the inspections), unless the city holds that version or has accepted the district's bundle."""
+def begin_build(session: Session, actor: Actor, user_id: int, district_id: int, campaign_id: int,
+                narrative: str, stale_after_s: int = STALE_AFTER_S) -> tuple[Bundle, str | None]:
+    """A bundle to build and the token of its build, or None for the token when a build of it is already
+    running (a second click joins that one). The open draft is reused; after a signed version a new version
+    begins (which unlocks the inspections), unless the city holds that version or has accepted the bundle."""
     require(actor, Action.REVIEW, district_id)
     narrative = (narrative or "").strip()
     if len(narrative) > 20000:
@@ -87,22 +89,28 @@ def start_draft(session: Session, actor: Actor, user_id: int, district_id: int, 
         raise Invalid({"narrative": refusal})
     latest = _newest(session, district_id, campaign_id)
     if latest is not None and latest.status is not BundleStatus.SIGNED:
-        latest.narrative, latest.status, latest.progress, latest.error = narrative, BundleStatus.BUILDING, 0, None
-        session.commit()
-        return latest
+        token = bundle_builds.claim_build(session, latest.id, narrative, stale_after_s)
+        session.refresh(latest)
+        return latest, token
+    token = bundle_builds.new_token()
     bundle = Bundle(district_id=district_id, campaign_id=campaign_id, version=(latest.version + 1) if latest else 1,
-                    narrative=narrative, created_by_id=user_id)
+                    narrative=narrative, created_by_id=user_id, claim_token=token, heartbeat_at=utcnow())
     session.add(bundle)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # the same version begun a moment ago by another request: join its build
+        session.rollback()
+        return _newest(session, district_id, campaign_id), None
     audit.record(session, actor, "start_bundle", "bundle", bundle.id, district_id, {"version": bundle.version},
                  user_id=user_id)
     session.commit()
-    return bundle
+    return bundle, token
 
 
-def _progress(session: Session, bundle: Bundle, percent: int) -> None:
-    bundle.progress = percent
-    session.commit()
+def start_draft(session: Session, actor: Actor, user_id: int, district_id: int, campaign_id: int,
+                narrative: str) -> Bundle:
+    """begin_build for a caller that then builds it itself, at once (the command line)."""
+    return begin_build(session, actor, user_id, district_id, campaign_id, narrative)[0]
 
 
 def _parts_dir(work_dir: Path, bundle: Bundle) -> Path:
@@ -122,24 +130,40 @@ def _report(session: Session, store: FileStore, bundle: Bundle, leader: str, sig
     return data, target
 
 
-def build_preview(session: Session, store: FileStore, bundle_id: int, leader_name: str,
-                  work_dir: Path) -> Bundle:
-    """Render the unsigned report for the leader to check (runs off the request path, reporting progress)."""
+def build_preview(session: Session, store: FileStore, bundle_id: int, leader_name: str, work_dir: Path,
+                  token: str | None = None, stale_after_s: int = STALE_AFTER_S) -> Bundle:
+    """Render the unsigned report for the leader to check (runs off the request path, reporting progress).
+
+    `token`: the build's claim from begin_build (None: the bundle's current one, for a caller that has just
+    begun it). A build that lost its claim stops without touching the bundle."""
     bundle = session.get(Bundle, bundle_id)
-    try:
-        _progress(session, bundle, 5)
-        with tempfile.TemporaryDirectory(dir=work_dir) as folder:
-            _, pdf = _report(session, store, bundle, leader_name, None, None, Path(folder), work_dir,
-                             progress=lambda share: _progress(session, bundle, 5 + int(90 * share)))
-            bundle.preview_key = store.put_file(pdf, "pdf")
-        bundle.status, bundle.progress = BundleStatus.READY, 100
+    token = token or bundle.claim_token
+    old_preview = bundle.preview_key
+
+    def progress(percent: int) -> None:
+        bundle_builds.report(session, bundle_id, token, progress=percent)
         session.commit()
+
+    try:
+        with bundle_builds.Heartbeat(session, bundle_id, token, stale_after_s):
+            progress(5)
+            with scratch.folder(work_dir, "build") as folder:
+                _, pdf = _report(session, store, bundle, leader_name, None, None, folder, work_dir,
+                                 progress=lambda share: progress(5 + int(90 * share)))
+                preview = stored_files.put_file(session, store, pdf, "pdf")
+            bundle_builds.report(session, bundle_id, token, status=BundleStatus.READY, progress=100,
+                                 preview_key=preview, claim_token=None)
+            session.commit()
+    except bundle_builds.BuildLost:
+        session.rollback()  # another build has it now; whatever this one stored is swept if nobody names it
+        raise
     except Exception as error:  # the page shows why; the leader can build again
         session.rollback()
-        bundle = session.get(Bundle, bundle_id)
-        bundle.status, bundle.error = BundleStatus.FAILED, f"生成失败：{error}"
-        session.commit()
+        bundle_builds.release(session, bundle_id, token, status=BundleStatus.FAILED, error=f"生成失败：{error}")
         raise
+    if old_preview and old_preview != preview:
+        stored_files.collect(session, store, [old_preview])  # the previous build's preview, unless named elsewhere
+    session.refresh(bundle)
     return bundle
 
 
@@ -150,7 +174,8 @@ def _pending_review(session: Session, bundle: Bundle) -> int:
 
 
 def sign_off(session: Session, actor: Actor, store: FileStore, user: User, bundle_id: int, pin: pki.SigningPin,
-             drawn_signature: bytes, work_dir: Path, now: datetime | None = None) -> Bundle:
+             drawn_signature: bytes, work_dir: Path, now: datetime | None = None,
+             stale_after_s: int = STALE_AFTER_S) -> Bundle:
     """Sign the bundle with the leader's certificate: report.pdf (PAdES), the directory, the original photos
     and a manifest with a detached CMS signature, in one ZIP that never changes afterwards."""
     bundle = get_bundle(session, actor, bundle_id)
@@ -166,12 +191,41 @@ def sign_off(session: Session, actor: Actor, store: FileStore, user: User, bundl
     ca = keys.authority(session)
     drawn = signing.unlock(certificate, pin, drawn_signature)
     signed_at = (now or utcnow()).replace(microsecond=0)
-    with tempfile.TemporaryDirectory(dir=work_dir) as folder:
-        folder = Path(folder)
+    # One sign-off at a time, and none while it is being built again: a double click waits for the first.
+    token = bundle_builds.claim_signing(session, bundle.id, stale_after_s)
+    if token is None:
+        raise Invalid("这一版证据包正在签字或正在重新生成，未重复签字：请稍候刷新页面查看")
+    key = None
+    try:
+        with bundle_builds.Heartbeat(session, bundle.id, token, stale_after_s):
+            key, size = _signed_archive(session, store, bundle, user, certificate, ca.certificate_pem, pin, drawn,
+                                        signed_at, work_dir)
+            sha256 = key.rsplit("/", 1)[-1].split(".")[0]
+            bundle_builds.report(session, bundle.id, token, status=BundleStatus.SIGNED, claim_token=None,
+                                 archive_key=key, archive_size=size, archive_sha256=sha256, signed_at=signed_at,
+                                 signed_by_id=user.id, certificate_id=certificate.id)
+            audit.record(session, actor, "sign_bundle", "bundle", bundle.id, bundle.district_id,
+                         {"version": bundle.version, "archive_sha256": sha256, "certificate": certificate.serial})
+            session.commit()
+    except BaseException:
+        session.rollback()
+        bundle_builds.release(session, bundle.id, token)
+        if key is not None:
+            stored_files.collect(session, store, [key])  # a ZIP no row came to name
+        raise
+    session.refresh(bundle)
+    shutil.rmtree(_parts_dir(work_dir, bundle), ignore_errors=True)  # a signed version is never built again
+    return bundle
+
+
+def _signed_archive(session: Session, store: FileStore, bundle: Bundle, user: User, certificate, ca_pem: bytes,
+                    pin: pki.SigningPin, drawn: bytes, signed_at: datetime, work_dir: Path) -> tuple[str, int]:
+    """The signed ZIP, stored (not yet named by the bundle): its key and size."""
+    with scratch.folder(work_dir, "signoff") as folder:  # it holds the drawn signature: never left behind
         signature_file = folder / "signature.png"
         signature_file.write_bytes(drawn)
         data, pdf = _report(session, store, bundle, user.display_name, signed_at, signature_file, folder, work_dir)
-        signed_pdf = signing.sign_report(pdf, certificate, ca.certificate_pem, pin, user.display_name, signed_at)
+        signed_pdf = signing.sign_report(pdf, certificate, ca_pem, pin, user.display_name, signed_at)
         target = folder / "bundle.zip"
         archive = ArchiveWriter(target)
         archive.add_file(REPORT, signed_pdf)
@@ -185,7 +239,7 @@ def sign_off(session: Session, actor: Actor, store: FileStore, user: User, bundl
                 counts[photo.slot] = counts.get(photo.slot, 0) + 1
                 extension = photo.original_key.rsplit(".", 1)[-1]
                 archive.add_file(f"photos/{station.number}/{photo.slot}-{counts[photo.slot]}.{extension}",
-                                 store.path(photo.original_key))
+                                 store.existing(photo.original_key))
         district, campaign = session.get(District, bundle.district_id), session.get(Campaign, bundle.campaign_id)
         manifest = manifest_json(
             bundle_id=f"{district.code}-C{campaign.id}-V{bundle.version}", version=bundle.version,
@@ -198,17 +252,7 @@ def sign_off(session: Session, actor: Actor, store: FileStore, user: User, bundl
                          for s, i in included])
         signing.seal(archive, manifest, certificate, pin, signed_at)
         size = target.stat().st_size
-        key = store.put_file(target, "zip")
-    bundle.archive_key, bundle.archive_size = key, size
-    bundle.archive_sha256 = key.rsplit("/", 1)[-1].split(".")[0]
-    bundle.status, bundle.signed_at, bundle.signed_by_id = BundleStatus.SIGNED, signed_at, user.id
-    bundle.certificate_id = certificate.id
-    audit.record(session, actor, "sign_bundle", "bundle", bundle.id, bundle.district_id,
-                 {"version": bundle.version, "archive_sha256": bundle.archive_sha256,
-                  "certificate": certificate.serial})
-    session.commit()
-    shutil.rmtree(_parts_dir(work_dir, bundle), ignore_errors=True)  # a signed version is never built again
-    return bundle
+        return stored_files.put_file(session, store, target, "zip"), size
 
 
 def _included(session: Session, bundle: Bundle) -> list[tuple[Station, Inspection]]:

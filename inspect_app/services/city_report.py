@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import tempfile
 from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .. import pki, spreadsheet
+from .. import pki, scratch, spreadsheet
 from ..archive import ArchiveWriter
 from ..domain.manifest import CITY_DIRECTORY, CITY_REPORT, manifest_json
 from ..domain.permissions import Action, Actor
@@ -20,7 +19,7 @@ from ..models.types import utcnow
 from ..report import write_pdf
 from ..seal import seal_png
 from ..spreadsheet import Sheet
-from . import Invalid, NotFound, audit, keys, signing
+from . import Invalid, NotFound, audit, keys, signing, stored_files
 from .access import require
 from .city_charts import charts_for
 from .city_figures import StationResult, dashboard
@@ -67,8 +66,7 @@ def build_city_report(session: Session, actor: Actor, store: FileStore, user: Us
     confirmed = [c for c in candidates(session, actor, campaign.id) if c.confirmed]
     version = (session.scalar(select(func.max(CityReport.version)).where(CityReport.campaign_id == campaign.id))
                or 0) + 1
-    with tempfile.TemporaryDirectory(dir=work_dir) as folder:
-        folder = Path(folder)
+    with scratch.folder(work_dir, "cityreport") as folder:
         (folder / "signature.png").write_bytes(drawn)
         (folder / "seal.png").write_bytes(seal_png(CITY_CENTER))
         html = city_report_html(
@@ -96,7 +94,7 @@ def build_city_report(session: Session, actor: Actor, store: FileStore, user: Us
                  "archive_sha256": r.latest.archive_sha256 if r.latest else None} for r in rows]})
         signing.seal(archive, manifest, certificate, pin, signed_at)
         size = target.stat().st_size
-        key = store.put_file(target, "zip")
+        key = stored_files.put_file(session, store, target, "zip")
     report = CityReport(campaign_id=campaign.id, version=version, archive_key=key, archive_size=size,
                         archive_sha256=key.rsplit("/", 1)[-1].split(".")[0], signed_at=signed_at,
                         signed_by_id=user.id, certificate_id=certificate.id)

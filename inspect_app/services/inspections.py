@@ -20,7 +20,7 @@ from ..filestore import FileStore
 from ..imaging import PhotoRejected, check_signature_png
 from ..models import Campaign, Inspection, InspectionAnswer, Signature, Station
 from ..models.types import utcnow
-from . import Conflict, Invalid, NotFound, audit, conflicts
+from . import Conflict, Invalid, NotFound, audit, conflicts, stored_files
 from .access import require
 from .campaigns import template_of
 
@@ -271,7 +271,7 @@ def sign(session: Session, actor: Actor, store: FileStore, inspection_id: int, r
         image = check_signature_png(png)
     except PhotoRejected as error:
         raise Invalid({"signature": str(error)}) from None
-    key = store.put(image, "png")
+    key = stored_files.put(session, store, image, "png")
     row = next((s for s in inspection.signatures if s.role is signer_role), None)
     if row is None:
         row = Signature(role=signer_role, signer_name=name, image_key=key)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..domain.findings import DuplicateHit, Finding, Position, Thresholds, photo_findings
@@ -15,9 +15,13 @@ from ..filestore import FileStore
 from ..imaging import PhotoFacts, PhotoRejected, make_derivatives, read_photo
 from ..models import Inspection, Photo, Station
 from ..models.types import utcnow
-from . import Invalid, NotFound
+from . import Invalid, NotFound, stored_files
 from .access import require
 from .inspections import audit_inspection, editable_inspection, template_of
+
+
+class PhotoRefused(Invalid):
+    """The bytes themselves are no photo we keep (not an image, broken, too large): sending them again is futile."""
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,7 @@ def add_photo(session: Session, actor: Actor, store: FileStore, user_id: int, in
     try:
         facts = read_photo(data, max_bytes=max_bytes)
     except PhotoRejected as error:
-        raise Invalid({"photo": str(error)}) from None
+        raise PhotoRefused({"photo": str(error)}) from None
     if any(p.sha256 == facts.sha256 and p is not old for p in inspection.photos):
         raise Invalid({"photo": "这张照片已经上传过了"})
     display, thumbnail = make_derivatives(
@@ -97,9 +101,15 @@ def add_photo(session: Session, actor: Actor, store: FileStore, user_id: int, in
         browser_lon=browser.longitude if browser else None, browser_time=browser.taken_at if browser else None)
     now = utcnow()
     findings = _findings(session, inspection, facts, browser, thresholds, now)
-    # Files first (each written atomically), then the row; a failed commit takes back the new files.
-    written = [store.put(data, facts.extension), store.put(display, "jpg"), store.put(thumbnail, "jpg")]
-    fresh = [key for key in written if not _referenced(session, key)]
+    # The files' locks first, then the files (each written atomically), then the row, all in one transaction:
+    # a removal of the same content waits for it, and a failed commit takes back files no other row names.
+    contents = [(data, facts.extension), (display, "jpg"), (thumbnail, "jpg")]
+    try:
+        written = stored_files.put_all(session, store, contents)
+    except BaseException:
+        session.rollback()
+        stored_files.collect(session, store, [stored_files.key_of(*content) for content in contents])
+        raise
     exif = facts.exif
     photo = Photo(
         slot=slot, sha256=facts.sha256, perceptual_hash=facts.perceptual_hash, original_key=written[0],
@@ -123,15 +133,10 @@ def add_photo(session: Session, actor: Actor, store: FileStore, user_id: int, in
         session.commit()
     except BaseException:
         session.rollback()
-        _delete_unreferenced(session, store, fresh)
+        stored_files.collect(session, store, written)
         raise
-    _delete_unreferenced(session, store, released)
+    stored_files.collect(session, store, released)
     return photo
-
-
-def _referenced(session: Session, key: str) -> bool:
-    return bool(session.scalar(select(func.count()).select_from(Photo).where(
-        (Photo.original_key == key) | (Photo.display_key == key) | (Photo.thumbnail_key == key))))
 
 
 def _detach(session: Session, photo: Photo) -> list[str]:
@@ -139,13 +144,6 @@ def _detach(session: Session, photo: Photo) -> list[str]:
     photo.inspection.photos.remove(photo)
     session.delete(photo)
     return [photo.original_key, photo.display_key, photo.thumbnail_key]
-
-
-def _delete_unreferenced(session: Session, store: FileStore, keys: list[str]) -> None:
-    # A file goes only once no row points at it (the same photo may serve another inspection).
-    for key in keys:
-        if not _referenced(session, key):
-            store.delete(key)
 
 
 def remove_photo(session: Session, actor: Actor, store: FileStore, photo_id: int) -> int:
@@ -157,7 +155,7 @@ def remove_photo(session: Session, actor: Actor, store: FileStore, photo_id: int
     released = _detach(session, photo)
     audit_inspection(session, actor, "remove_photo", inspection, slot=photo.slot, sha256=photo.sha256)
     session.commit()
-    _delete_unreferenced(session, store, released)
+    stored_files.collect(session, store, released)  # only files no other row names (the same photo elsewhere)
     return inspection.id
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 from pathlib import Path
 from typing import Callable
 
@@ -40,7 +41,12 @@ def write_report(data: ReportData, target: Path, *, leader_signature_png: Path |
 def _laid_out(html: str, folder: Path) -> Path:
     path = folder / f"{hashlib.sha256(html.encode()).hexdigest()}.pdf"
     if not path.is_file():
-        partial = path.with_suffix(".partial")
-        write_pdf(html, partial)
-        os.replace(partial, path)  # a build cut short leaves no part that looks finished
+        # A name of its own: a build that lost its claim (services/bundle_builds.py) may still be writing the same
+        # part for a moment, and neither may replace the other's half-written file.
+        partial = path.with_name(f"{path.stem}.{os.getpid()}-{secrets.token_hex(4)}.partial")
+        try:
+            write_pdf(html, partial)
+            os.replace(partial, path)  # a build cut short leaves no part that looks finished
+        finally:
+            partial.unlink(missing_ok=True)
     return path

@@ -15,7 +15,7 @@ from ..domain.submissions import (CITY_CODE, Latest, SubmissionRefused, Submissi
 from ..filestore import FileStore, sha256_of
 from ..models import Bundle, BundleStatus, Campaign, District, Submission, User
 from ..models.types import utcnow
-from . import Invalid, NotFound, audit, keys
+from . import Invalid, NotFound, audit, keys, stored_files
 from .access import require
 from .bundle_verify import BundleCheck, verify_bundle
 
@@ -72,7 +72,7 @@ def submit_bundle(session: Session, actor: Actor, store: FileStore, user: User, 
         check_submission(state_of(latest(session, bundle.district_id, bundle.campaign_id)), bundle.version)
     except SubmissionRefused as error:
         raise Invalid(str(error)) from None
-    check = _verify(session, store.path(bundle.archive_key))
+    check = _verify(session, store.existing(bundle.archive_key))
     if not check.ok:
         raise Invalid("证据包验证未通过，未提交：" + "；".join(check.problems))
     return _record(session, actor, check, district_id=bundle.district_id, campaign_id=bundle.campaign_id,
@@ -109,7 +109,7 @@ def receive_upload(session: Session, actor: Actor, store: FileStore, user: User,
     sha256 = sha256_of(path)
     size = path.stat().st_size
     bundle = session.scalar(select(Bundle).where(Bundle.archive_sha256 == sha256))
-    key = store.put_file(path, "zip")
+    key = stored_files.put_file(session, store, path, "zip", digest=sha256)
     return _record(session, actor, check, district_id=district.id, campaign_id=campaign.id,
                    bundle_id=bundle.id if bundle else None, version=version, source=SubmissionSource.UPLOAD,
                    received_by_id=user.id, archive_key=key, archive_sha256=sha256, archive_size=size)
@@ -136,7 +136,7 @@ def verify_again(session: Session, actor: Actor, store: FileStore, submission_id
     """Check the stored file once more (a certificate revoked since, a damaged disk) and keep the new verdict."""
     require(actor, Action.RECEIVE_BUNDLES)
     submission = get_submission(session, actor, submission_id)
-    check = _verify(session, store.path(submission.archive_key))
+    check = _verify(session, store.existing(submission.archive_key))
     submission.verified, submission.checks = check.ok, [a.as_dict() for a in check.aspects]
     session.commit()
     return submission

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import datetime, timedelta, timezone
 from functools import wraps
 from typing import Any, Callable
@@ -60,6 +62,11 @@ def _conflict(exc: Conflict):
     return error(409, "conflict", str(exc), **exc.details)
 
 
+@bp.errorhandler(sync.KeyReused)
+def _key_reused(exc: sync.KeyReused):
+    return error(422, "idempotency_key_reused", str(exc))
+
+
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(_exc):
     return error(413, "too_large", "内容超过允许的大小")
@@ -83,18 +90,31 @@ def idempotent(view: Callable) -> Callable:
         if not key:
             return view(*args, **kwargs)
         session = get_session()
-        found = sync.replay(session, current_user.id, key, request.method, request.path)
+        digest = _body_digest()
+        found = sync.replay(session, current_user.id, key, request.method, request.path, digest)
         if found is not None:
             replayed = Response(found.body or None, status=found.status_code, mimetype="application/json")
             replayed.headers["Idempotent-Replayed"] = "true"
             return replayed
         response = make_response(view(*args, **kwargs))
         if 200 <= response.status_code < 300:
-            sync.remember(session, current_user.id, key, request.method, request.path, response.status_code,
-                          response.get_data(as_text=True))
+            sync.remember(session, current_user.id, key, request.method, request.path, digest,
+                          response.status_code, response.get_data(as_text=True))
         return response
 
     return wrapper
+
+
+def _body_digest() -> str:
+    """The SHA-256 of the request body, of its JSON in canonical form when it is JSON (key order and spacing do
+    not make two bodies different)."""
+    raw = request.get_data(cache=True)
+    try:
+        canonical = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        raw = canonical.encode("utf-8")
+    except (ValueError, RecursionError):
+        pass  # not JSON (or too deep to read): the bytes as they came
+    return hashlib.sha256(raw).hexdigest()
 
 
 def _body() -> dict[str, Any]:
@@ -224,7 +244,7 @@ def add_photo(inspection_id: int):
     sha256 = str(body.get("sha256", ""))
     existing = photos.photo_by_sha(session, actor(), inspection_id, sha256)
     if existing is not None:
-        sync.finish_upload(session, parts, current_user.id, sha256)  # a re-sent upload of it is not needed
+        sync.discard_upload(session, parts, current_user.id, sha256)  # a re-sent upload of it is not needed
         return jsonify(photo_json(existing))  # the same photo again: already kept
     lat = _coordinate(body, "latitude", -90, 90)
     lon = _coordinate(body, "longitude", -180, 180)
@@ -233,10 +253,17 @@ def add_photo(inspection_id: int):
         browser = photos.BrowserPosition(lat, lon, _coordinate(body, "accuracy", 0, 1e6),
                                          _position_time(body.get("position_time")))
     data = sync.completed_bytes(session, parts, current_user.id, sha256)
-    photo = photos.add_photo(session, actor(), current_app.extensions["filestore"], current_user.id, inspection_id,
-                             str(body.get("slot", "")), data, browser, Thresholds.from_config(config),
-                             config["PHOTO_MAX_BYTES"], _int(body, "replaces", required=False))
-    sync.finish_upload(session, parts, current_user.id, sha256)
+    try:
+        photo = photos.add_photo(session, actor(), current_app.extensions["filestore"], current_user.id,
+                                 inspection_id, str(body.get("slot", "")), data, browser,
+                                 Thresholds.from_config(config), config["PHOTO_MAX_BYTES"],
+                                 _int(body, "replaces", required=False))
+    except photos.PhotoRefused:
+        # The bytes are no photo we keep: nothing of them stays (a wrong slot, by contrast, keeps the upload for
+        # the corrected request).
+        sync.discard_upload(session, parts, current_user.id, sha256)
+        raise
+    sync.discard_upload(session, parts, current_user.id, sha256)
     return jsonify(photo_json(photo))
 
 
@@ -274,8 +301,10 @@ def start_upload():
     """Begin or continue an upload: naturally repeatable, so no Idempotency-Key (a replay would be stale)."""
     allow(Action.INSPECT)  # only inspectors' photos arrive this way: no other account may fill the disk
     body = _body()
+    config = current_app.config
     upload = sync.start_upload(get_session(), current_app.extensions["uploads"], current_user.id,
-                               str(body.get("sha256", "")), body.get("size"), current_app.config["PHOTO_MAX_BYTES"])
+                               str(body.get("sha256", "")), body.get("size"), config["PHOTO_MAX_BYTES"],
+                               config["UPLOAD_OPEN_MAX_BYTES"])
     return jsonify(_upload_json(upload))
 
 

@@ -13,15 +13,15 @@ from .. import jobs
 from ..db import get_session
 from ..domain.permissions import Action
 from ..models import BundleStatus
-from ..services import Invalid, bundles, campaigns, keys, submissions
+from ..services import Invalid, bundle_builds, bundles, campaigns, keys, submissions
 from .context import actor, allow, chosen_district, png_from_data_url, signing_pin
 
 bp = Blueprint("bundles", __name__, url_prefix="/review/bundle")
 
 
-def _build_in_background(app: Flask, bundle_id: int, leader_name: str) -> None:
+def _build_in_background(app: Flask, bundle_id: int, leader_name: str, token: str) -> None:
     """Builds run off the request path (an RQ worker, or a thread); the page polls their progress."""
-    jobs.enqueue_bundle_build(app, bundle_id, leader_name)
+    jobs.enqueue_bundle_build(app, bundle_id, leader_name, token)
 
 
 @bp.route("/", methods=["GET"])
@@ -34,6 +34,7 @@ def page():
         abort(404)
     district_id = chosen_district()[0].id
     history = bundles.versions(session, actor(), district_id, campaign.id)
+    bundle_builds.mark_interrupted(session, history[:1], current_app.config["BUNDLE_BUILD_STALE_SECONDS"])
     draft = history[0] if history and history[0].status is not BundleStatus.SIGNED else None
     # The text last written (a draft's, or the newest signed version's) before a fresh draft from the figures.
     written = next((b.narrative for b in history if b.narrative), "")
@@ -71,20 +72,26 @@ def build():
         abort(404)
     district_id = chosen_district()[0].id
     try:
-        bundle = bundles.start_draft(session, actor(), current_user.id, district_id, campaign.id,
-                                     request.form.get("narrative", ""))
+        bundle, token = bundles.begin_build(session, actor(), current_user.id, district_id, campaign.id,
+                                            request.form.get("narrative", ""),
+                                            current_app.config["BUNDLE_BUILD_STALE_SECONDS"])
     except Invalid as error:
         flash("；".join(error.errors.values()), "error")
         return redirect(url_for(".page", district=district_id))
-    _build_in_background(current_app._get_current_object(), bundle.id, current_user.display_name)
-    flash("正在生成证据包，请稍候。", "info")
+    if token is None:  # a double click, or another leader of the district: one build, followed by both
+        flash(f"第{bundle.version}版证据包正在生成中，无需重复生成，请稍候。", "info")
+    else:
+        _build_in_background(current_app._get_current_object(), bundle.id, current_user.display_name, token)
+        flash("正在生成证据包，请稍候。", "info")
     return redirect(url_for(".page", district=district_id, _anchor="progress"))
 
 
 @bp.route("/<id:bundle_id>/status")
 @login_required
 def status(bundle_id: int):
-    bundle = bundles.get_bundle(get_session(), actor(), bundle_id)
+    session = get_session()
+    bundle = bundles.get_bundle(session, actor(), bundle_id)
+    bundle_builds.mark_interrupted(session, [bundle], current_app.config["BUNDLE_BUILD_STALE_SECONDS"])
     return jsonify({"status": bundle.status.value, "label": bundle.status.label, "progress": bundle.progress,
                     "error": bundle.error})
 
@@ -95,7 +102,7 @@ def preview(bundle_id: int):
     bundle = bundles.get_bundle(get_session(), actor(), bundle_id)
     if not bundle.preview_key:
         abort(404)
-    return send_file(current_app.extensions["filestore"].path(bundle.preview_key), mimetype="application/pdf",
+    return send_file(current_app.extensions["filestore"].existing(bundle.preview_key), mimetype="application/pdf",
                      download_name=f"证据包预览-第{bundle.version}版.pdf", max_age=0)
 
 
@@ -106,7 +113,7 @@ def download(bundle_id: int):
     if not bundle.archive_key:
         abort(404)
     name = f"{bundle.district.name}-{bundle.campaign.name}-证据包-第{bundle.version}版.zip"
-    return send_file(current_app.extensions["filestore"].path(bundle.archive_key), mimetype="application/zip",
+    return send_file(current_app.extensions["filestore"].existing(bundle.archive_key), mimetype="application/zip",
                      as_attachment=True, download_name=name, max_age=0)
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for)
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
+from .. import scratch
 from ..domain.permissions import Action
 from ..domain.submissions import SubmissionStatus
 from ..services import Invalid, campaigns, demonstrations, submissions
@@ -90,7 +90,7 @@ def download(submission_id: int):
     allow(Action.VIEW_CITY)
     submission = submissions.get_submission(get_session(), actor(), submission_id)
     name = f"{submission.district.name}-{submission.campaign.name}-证据包-第{submission.version}版.zip"
-    return send_file(current_app.extensions["filestore"].path(submission.archive_key), mimetype="application/zip",
+    return send_file(current_app.extensions["filestore"].existing(submission.archive_key), mimetype="application/zip",
                      as_attachment=True, download_name=name, max_age=0)
 
 
@@ -119,8 +119,8 @@ def _receive(upload):
         flash("请选择证据包 ZIP 文件", "error")
         return None
     work = Path(current_app.instance_path)
-    with tempfile.TemporaryDirectory(dir=work) as folder:
-        path = Path(folder) / "upload.zip"  # never the name the user gave
+    with scratch.folder(work, "received") as folder:
+        path = folder / "upload.zip"  # never the name the user gave
         upload.save(path)
         try:
             received = submissions.receive_upload(get_session(), actor(), current_app.extensions["filestore"],

@@ -91,6 +91,6 @@ def build_report():
 def download_report(report_id: int):
     allow(Action.VIEW_CITY)
     built = city_report.get_report(get_session(), actor(), report_id)
-    return send_file(current_app.extensions["filestore"].path(built.archive_key), mimetype="application/zip",
+    return send_file(current_app.extensions["filestore"].existing(built.archive_key), mimetype="application/zip",
                      as_attachment=True, download_name=f"全市汇总-{built.campaign.name}-第{built.version}版.zip",
                      max_age=0)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 
+from ..filestore import MissingFile
 from ..services import Forbidden, NotFound
+
+MISSING_FILE = "这个文件已丢失（文件存储中找不到），无法显示或下载。请联系系统管理员从备份中恢复。"
 
 MESSAGES = {
     400: ("请求有误", "提交的内容无法处理，请返回后重试。"),
@@ -35,5 +38,12 @@ def init_app(app: Flask) -> None:
     # Use cases raise these; every view gets the same answer without wrapping its calls.
     app.register_error_handler(NotFound, lambda error: _render(404))
     app.register_error_handler(Forbidden, lambda error: _render(403))
+    app.register_error_handler(MissingFile, _missing_file)
     app.register_error_handler(CSRFError, lambda error: _render(400, "页面已过期或表单校验失败，请刷新页面后重新提交。",
                                                                 "csrf_failed"))
+
+
+def _missing_file(error: MissingFile):
+    # A row names a file the store does not have: the reader gets a clear 404; the operator a log line to act on.
+    current_app.logger.error("stored file missing: %s (%s %s)", error.key, request.method, request.path)
+    return _render(404, MISSING_FILE, "file_missing")

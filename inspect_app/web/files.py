@@ -14,7 +14,7 @@ VARIANTS = {"thumbnail": "thumbnail_key", "display": "display_key", "original": 
 
 
 def _send(key: str, mimetype: str, download_name: str | None = None):
-    response = send_file(current_app.extensions["filestore"].path(key), mimetype=mimetype,
+    response = send_file(current_app.extensions["filestore"].existing(key), mimetype=mimetype,
                          as_attachment=download_name is not None, download_name=download_name, max_age=3600,
                          conditional=True)
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -8,13 +8,8 @@ from datetime import date, datetime
 from enum import Enum as PyEnum
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import JSON, Column, Enum, MetaData, String
+from sqlalchemy import JSON, Column, Enum, MetaData
 from sqlalchemy.types import TypeDecorator, TypeEngine
-
-# Columns whose name ends in `_key` but that do not hold a file store key. Every other String `*_key` column
-# is read as a file reference; tests/test_backup.py fails when a new `*_key` column appears, so that
-# somebody decides which it is.
-NOT_FILE_KEYS: frozenset[tuple[str, str]] = frozenset()
 
 
 class UnknownColumnType(TypeError):
@@ -109,15 +104,3 @@ def check_types(metadata: MetaData) -> None:
     for table in metadata.sorted_tables:
         for column in table.columns:
             _kind(column)
-
-
-def file_key_columns(metadata: MetaData) -> list[tuple[str, str]]:
-    """Every (table, column) that holds file store keys: String columns named `*_key`, unless listed otherwise."""
-    found = []
-    for table in metadata.sorted_tables:
-        for column in table.columns:
-            if (column.name.endswith("_key") and (table.name, column.name) not in NOT_FILE_KEYS
-                    and isinstance(_base_type(column.type), String)
-                    and not isinstance(_base_type(column.type), Enum)):
-                found.append((table.name, column.name))
-    return found

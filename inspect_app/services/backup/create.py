@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -11,7 +11,7 @@ from sqlalchemy import Engine, MetaData
 
 from ...filestore import FileStore
 from . import manifest, rows
-from .files import Staging, sha256_of_key, stored_keys
+from .files import Staging, sha256_of_key
 from .manifest import BackupRefused, Member
 from .tarball import ArchiveWriter
 
@@ -28,6 +28,7 @@ class Summary:
     file_bytes: int
     archive_bytes: int
     archive_sha256: str
+    missing: dict[str, str] = field(default_factory=dict)  # files rows name that the store lacks → the row
 
 
 def create_backup(engine: Engine, metadata: MetaData, store: FileStore, target: Path) -> Summary:
@@ -37,7 +38,7 @@ def create_backup(engine: Engine, metadata: MetaData, store: FileStore, target: 
     if not target.parent.is_dir():
         raise BackupRefused(f"目录 {target.parent} 不存在")
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".backup-rows-") as spool, Staging(store) as staging:
-        dump = _dump_holding_files(engine, metadata, store, Path(spool), staging)
+        dump, missing = _dump_holding_files(engine, metadata, store, Path(spool), staging)
         # Written beside the target and renamed at the end: a backup cut short never looks like a whole one.
         partial = Path(spool) / "archive.tar"
         archive = ArchiveWriter(partial)
@@ -48,26 +49,28 @@ def create_backup(engine: Engine, metadata: MetaData, store: FileStore, target: 
             raise
         files = [m for m in members if m.path.startswith("files/")]
         document = manifest.build(datetime.now(timezone.utc).isoformat(), dump.revision, engine.dialect.name,
-                                  [(name, count) for name, _, count in dump.tables], members)
+                                  [(name, count) for name, _, count in dump.tables], members, missing)
         archive.add_bytes(manifest.MANIFEST, document)
         size, digest = archive.close()
         partial.replace(target)
     return Summary(len(dump.tables), sum(count for _, _, count in dump.tables), len(files),
-                   sum(m.size for m in files), size, digest)
+                   sum(m.size for m in files), size, digest, missing)
 
 
 def _dump_holding_files(engine: Engine, metadata: MetaData, store: FileStore, spool: Path,
-                        staging: Staging) -> rows.Dump:
-    # Files a snapshot's rows reference existed when those rows were committed; one can only be missing now
-    # if it was deleted since (a replaced photo). A newer snapshot no longer references it.
+                        staging: Staging) -> tuple[rows.Dump, dict[str, str]]:
+    """The rows of a snapshot with every file they name held, and the files that were not there to hold.
+
+    A file a snapshot's rows name may have been removed since (a replaced photo): a newer snapshot no longer
+    names it. One still missing after that is lost from the store; the backup keeps everything else and names
+    it, so one broken reference never stops every backup.
+    """
     for _ in range(ATTEMPTS):
         dump = rows.dump(engine, metadata, store, spool)
         missing = staging.hold(dump.references)
         if not missing:
-            return dump
-    shown = "；".join(f"{dump.references[key]} → {key}" for key in missing[:5])
-    more = f" 等共 {len(missing)} 个" if len(missing) > 5 else ""
-    raise BackupRefused(f"文件存储中缺少数据引用的文件，未生成备份：{shown}{more}")
+            return dump, {}
+    return dump, {key: dump.references[key] for key in missing}
 
 
 def _write(archive: ArchiveWriter, dump: rows.Dump, staging: Staging, store: FileStore) -> list[Member]:
@@ -80,7 +83,7 @@ def _write(archive: ArchiveWriter, dump: rows.Dump, staging: Staging, store: Fil
             raise BackupRefused(f"备份期间文件 {key} 被删除，未生成备份：请重新备份") from None
     # Files no snapshot row references (yet): a finished upload whose row came after the snapshot, or
     # leftovers. Complete files only; one deleted meanwhile is simply left out.
-    for key in stored_keys(store):
+    for key in store.keys():
         if key not in staging.held:
             try:
                 _add_stored(archive, key, store.path(key))

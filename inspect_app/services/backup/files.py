@@ -8,7 +8,7 @@ import secrets
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable
 
 from ...filestore import FileStore, sha256_of
 from .manifest import BackupRefused
@@ -71,14 +71,6 @@ class Staging:
             else:
                 missing.append(key)
         return missing
-
-
-def stored_keys(store: FileStore) -> Iterator[str]:
-    """Every complete file in the store, by key (temporary files and anything else there are skipped)."""
-    for path in sorted(store.root.glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/*")):
-        key = path.relative_to(store.root).as_posix()
-        if is_key(store, key) and path.is_file():
-            yield key
 
 
 def put_from_blocks(store: FileStore, key: str, blocks: Iterable[bytes]) -> bool:

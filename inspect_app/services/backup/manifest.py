@@ -35,6 +35,7 @@ class Contents:
     tables: list[tuple[str, int]]  # (name, rows) in foreign-key order
     files: list[Member] = field(default_factory=list)
     members: dict[str, Member] = field(default_factory=dict)
+    missing: dict[str, str] = field(default_factory=dict)  # files the source had lost: key → the row naming it
 
 
 def table_member(name: str) -> str:
@@ -48,14 +49,16 @@ def file_member(key: str) -> str:
 
 
 def build(created_at: str, revision: str, database: str, tables: list[tuple[str, int]],
-          members: list[Member]) -> bytes:
-    """The manifest's bytes: format, revision, row counts per table, every other member's size and SHA-256."""
+          members: list[Member], missing: dict[str, str] | None = None) -> bytes:
+    """The manifest's bytes: format, revision, row counts per table, every other member's size and SHA-256, and
+    the files rows name that the store did not have (key → the first row naming it)."""
     document = {
         "format": FORMAT, "format_version": FORMAT_VERSION, "created_at": created_at,
         "alembic_revision": revision, "database": database,
         "tables": [{"name": name, "path": table_member(name), "rows": rows} for name, rows in tables],
         "files": sum(1 for m in members if m.path.startswith("files/")),
         "members": [{"path": m.path, "size": m.size, "sha256": m.sha256} for m in members],
+        "missing_files": [{"key": key, "referenced_by": row} for key, row in sorted((missing or {}).items())],
     }
     return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
 
@@ -73,6 +76,7 @@ def check(raw: bytes | None, present: dict[str, Member], known_tables: list[str]
         listed = [Member(str(m["path"]), int(m["size"]), str(m["sha256"])) for m in document["members"]]
         tables = [(str(t["name"]), int(t["rows"])) for t in document["tables"]]
         revision = str(document["alembic_revision"])
+        missing = {str(m["key"]): str(m["referenced_by"]) for m in document.get("missing_files", [])}
     except BackupRefused:
         raise
     except (ValueError, KeyError, TypeError):
@@ -82,7 +86,7 @@ def check(raw: bytes | None, present: dict[str, Member], known_tables: list[str]
         shown = "；".join(problems[:5]) + (f"；等共 {len(problems)} 处" if len(problems) > 5 else "")
         raise BackupRefused(f"备份文件已损坏或被改动，未恢复任何数据：{shown}")
     files = [m for m in listed if m.path.startswith("files/")]
-    return Contents(revision, tables, files, {m.path: m for m in listed})
+    return Contents(revision, tables, files, {m.path: m for m in listed}, missing)
 
 
 def _problems(listed: list[Member], present: dict[str, Member], tables: list[tuple[str, int]],

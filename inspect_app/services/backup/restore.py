@@ -38,7 +38,7 @@ def restore_backup(engine: Engine, metadata: MetaData, store: FileStore, source:
     finally:
         reader.close()
     return Summary(len(contents.tables), restored, len(contents.files), sum(m.size for m in contents.files),
-                   archive_bytes, archive_sha256)
+                   archive_bytes, archive_sha256, contents.missing)
 
 
 def _write_rows(engine: Engine, metadata: MetaData, reader: ArchiveReader, contents: Contents,

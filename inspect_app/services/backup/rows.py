@@ -10,7 +10,8 @@ from typing import Any, Iterable, Iterator
 from sqlalchemy import Connection, Engine, Integer, MetaData, Table, UniqueConstraint, func, inspect, select
 
 from ...filestore import FileStore
-from .codec import TableCodec, file_key_columns
+from ...models.file_keys import file_key_columns
+from .codec import TableCodec
 from .files import is_key
 from .manifest import BackupRefused
 from .transactions import snapshot
