@@ -24,8 +24,9 @@ API_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "metho
              500: "server_error"}
 
 
-def _render(code: int, detail: str | None = None, api_code: str | None = None):
+def _render(code: int, detail: str | None = None, api_code: str | None = None, heading: str | None = None):
     title, message = MESSAGES[code]
+    title = heading or title
     if request.path.startswith("/api/"):
         # The API's clients read JSON, whatever failed (an unknown route, a stale CSRF token, ...).
         return jsonify({"error": {"code": api_code or API_CODES[code], "message": detail or message}}), code
@@ -46,4 +47,4 @@ def init_app(app: Flask) -> None:
 def _missing_file(error: MissingFile):
     # A row names a file the store does not have: the reader gets a clear 404; the operator a log line to act on.
     current_app.logger.error("stored file missing: %s (%s %s)", error.key, request.method, request.path)
-    return _render(404, MISSING_FILE, "file_missing")
+    return _render(404, MISSING_FILE, "file_missing", heading="文件已丢失")
