@@ -1,136 +1,128 @@
-// The inspector's pages: position for sorting and photos, autosaving answers, finger signatures.
+// The online pages' forms: the board sorted by distance, the checklist page, and the signatures drawn with a
+// finger (the checklist, the leader's bundle, the city's report). On the checklist page every answer, note,
+// conflict choice, photo and signature goes through the phone's outbox, the same module as the offline app's
+// (static/pwa/), so nothing is lost when the signal drops: it waits on the phone until the server has it.
+// Where there is no outbox (another campaign's inspection, a browser that cannot keep one, other pages) the
+// page's own forms post as they are.
 "use strict";
-(function () {
-  function locate(onDone, onFail) {
-    if (!navigator.geolocation) { onFail("此浏览器不支持定位"); return; }
-    navigator.geolocation.getCurrentPosition(function (p) { onDone(p); }, function (e) {
-      onFail(e.code === 1 ? "未允许定位：请在浏览器或微信设置中允许使用位置" : "暂时无法获取位置");
-    }, { enableHighAccuracy: true, timeout: 10000, maximumAge: 0 });
-  }
+(function (ns) {
+  const dom = ns.dom;
 
   // Board: nearest stations first.
-  var sortButton = document.getElementById("sort-by-distance");
+  const sortButton = document.getElementById("sort-by-distance");
   if (sortButton) {
-    sortButton.addEventListener("click", function () {
-      var message = document.getElementById("location-message");
-      var form = document.getElementById(sortButton.getAttribute("data-form"));
+    sortButton.addEventListener("click", async function () {
+      const message = document.getElementById("location-message");
+      const form = document.getElementById(sortButton.getAttribute("data-form"));
       message.hidden = false; message.textContent = "正在获取您的位置…";
-      locate(function (p) {
-        ["lat", "lon"].forEach(function (name) {
-          var input = form.querySelector("input[name=" + name + "]");
-          if (!input) { input = document.createElement("input"); input.type = "hidden"; input.name = name; form.appendChild(input); }
-          input.value = name === "lat" ? p.coords.latitude.toFixed(6) : p.coords.longitude.toFixed(6);
+      const p = await dom.locate(0);
+      if (!p) { message.textContent = "暂时无法获取位置：请在浏览器或微信设置中允许使用位置"; return; }
+      ["lat", "lon"].forEach(function (name) {
+        let input = form.querySelector("input[name=" + name + "]");
+        if (!input) { input = dom.h("input", { type: "hidden", name: name }); form.appendChild(input); }
+        input.value = (name === "lat" ? p.latitude : p.longitude).toFixed(6);
+      });
+      form.submit();
+    });
+  }
+
+  const checklist = document.getElementById("checklist");
+
+  // ---- through the outbox ---------------------------------------------------------------------------
+
+  async function outboxPage() {
+    if (!ns.syncbar || !(await ns.syncbar.open(document.getElementById("syncbar")))) { return false; }
+    const data = ns.data, station = ns.station;
+    let all = null, editing = true;
+    const ctx = {
+      stationId: Number(checklist.dataset.station), checklist: JSON.parse(checklist.dataset.checklist), editable: true,
+      state: function () { return data.stationState(all, ctx.stationId); },
+    };
+    await data.adopt(JSON.parse(checklist.dataset.snapshot));
+    // What the server drew and the outbox now draws: conflicts become the shared card, figures are matched by key.
+    document.querySelectorAll("[data-server-conflict]").forEach(function (el) { el.remove(); });
+    document.querySelectorAll("figure.photo[id^='photo-']").forEach(function (f) { f.setAttribute("data-photo", "s" + f.id.slice(6)); });
+
+    checklist.addEventListener("submit", function (event) { event.preventDefault(); });
+    station.bindItems(checklist, ctx);
+    document.querySelectorAll("form.photo-upload").forEach(function (form) {
+      const slot = form.querySelector("[name=slot]").value, replaces = form.querySelector("[name=replaces]");
+      const state = document.querySelector("#slot-" + slot + " .upload-state");
+      form.addEventListener("submit", function (event) { event.preventDefault(); });
+      form.querySelectorAll("input[type=file]").forEach(function (input) {
+        input.addEventListener("change", function () {
+          station.takePhoto(ctx, slot, input, state, replaces ? Number(replaces.value) : null);
         });
-        form.submit();
-      }, function (text) { message.textContent = text; });
+      });
     });
-  }
+    // After app.js has asked data-confirm's question: a removal the inspector confirmed goes to the outbox.
+    document.addEventListener("submit", function (event) {
+      const removal = /\/photos\/(\d+)\/remove$/.exec(event.target.getAttribute("action") || "");
+      if (!removal || event.defaultPrevented) { return; }
+      event.preventDefault();
+      data.removePhoto(ctx.stationId, { server_id: Number(removal[1]) });
+    });
+    document.querySelectorAll(".signature-block[data-role]").forEach(function (block) { station.bindSignature(block, ctx); });
 
-  // Checklist: every answer saves as it is given.
-  var checklist = document.getElementById("checklist");
-  function updateScore(score) {
-    document.getElementById("score-value").textContent = Number(score.score).toFixed(1);
-    var outcome = document.getElementById("score-outcome");
-    outcome.textContent = score.outcome_label + (score.complete ? "" : "（未完成）");
-    outcome.className = "tag outcome-" + score.outcome;
-    document.getElementById("score-answered").textContent =
-      Number(checklist.getAttribute("data-total")) - score.unanswered.length;
-    var critical = document.getElementById("score-critical");
-    critical.hidden = score.failed_critical.length === 0;
-    critical.querySelector("span").textContent = score.failed_critical.join("、");
-  }
-  function send(item, body, onSaved) {
-    var code = item.getAttribute("data-code"), state = item.querySelector(".save-state");
-    var version = item.getAttribute("data-version");
-    body.base_version = version ? Number(version) : null;  // the server keeps both edits when it moved on
-    if (state) { state.textContent = "保存中…"; state.className = "save-state"; }
-    fetch(checklist.getAttribute("data-api").replace("CODE", encodeURIComponent(code)), {
-      method: "PUT", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": checklist.getAttribute("data-csrf") },
-      body: JSON.stringify(body)
-    }).then(function (response) {
-      return response.json().then(function (data) { return { status: response.status, data: data }; });
-    }).then(function (result) {
-      if (result.status === 409) { window.location.reload(); return; }  // show both results to choose from
-      if (result.status !== 200) { throw new Error(result.data.error ? result.data.error.message : "保存失败"); }
-      item.classList.add("answered");
-      item.setAttribute("data-version", result.data.answer.version);
-      if (state) { state.textContent = "已保存"; state.className = "save-state saved"; }
-      updateScore(result.data.score);
-      if (onSaved) { onSaved(); }
-    }).catch(function (error) {
-      if (state) { state.textContent = "未保存：" + (error.message || "网络不可用，请稍后重试"); state.className = "save-state failed"; }
-    });
-  }
-  function saveItem(item) {
-    var code = item.getAttribute("data-code");
-    var control = item.querySelector("[name='answer-" + code + "']:checked") ||
-      item.querySelector("select[name='answer-" + code + "']");
-    if (!control || !control.value) { item.querySelector(".save-state").textContent = ""; return; }
-    var value = control.value, body = { verdict: value, points: null, note: item.querySelector("textarea").value };
-    if (value.indexOf("p:") === 0) { body.verdict = "pass"; body.points = Number(value.slice(2)); }
-    send(item, body);
-  }
-  if (checklist) {
-    checklist.addEventListener("change", function (event) {
-      var item = event.target.closest(".item");
-      if (item) { saveItem(item); }
-    });
-    checklist.addEventListener("click", function (event) {
-      var button = event.target.closest("[data-resolve]");
-      if (!button || !button.getAttribute("data-verdict")) { return; }
-      var points = button.getAttribute("data-points");
-      send(button.closest(".item"), { verdict: button.getAttribute("data-verdict"),
-        points: points === "" ? null : Number(points), note: button.getAttribute("data-note"),
-        resolves: Number(button.getAttribute("data-resolve")) }, function () { window.location.reload(); });
-    });
-  }
-
-  // Photos: the position at the moment the photo is chosen goes with it.
-  document.querySelectorAll("form.photo-upload input[type=file]").forEach(function (input) {
-    input.addEventListener("change", function () {
-      if (!input.files || !input.files.length) { return; }
-      var form = input.form, state = form.querySelector(".upload-state");
-      form.querySelectorAll("input[type=file]").forEach(function (other) { if (other !== input) { other.value = ""; } });
-      function send() { if (state) { state.textContent = "正在上传…"; } form.submit(); }
-      if (state) { state.textContent = "正在获取位置…"; }
-      locate(function (p) {
-        form.querySelector("[name=lat]").value = p.coords.latitude;
-        form.querySelector("[name=lon]").value = p.coords.longitude;
-        form.querySelector("[name=accuracy]").value = p.coords.accuracy;
-        form.querySelector("[name=position_time]").value = p.timestamp;
-        send();
-      }, function () { send(); });
-    });
-  });
-
-  // Signatures drawn with a finger.
-  document.querySelectorAll("form.signature-form").forEach(function (form) {
-    var canvas = form.querySelector("canvas"), ctx = canvas.getContext("2d"), drawn = false, last = null;
-    ctx.lineWidth = 4; ctx.lineCap = "round"; ctx.lineJoin = "round"; ctx.strokeStyle = "#111";
-    function point(event) {
-      var box = canvas.getBoundingClientRect();
-      return { x: (event.clientX - box.left) * canvas.width / box.width, y: (event.clientY - box.top) * canvas.height / box.height };
+    let drawing = null;
+    function refresh() {
+      if (drawing) { return drawing; }  // many events during a sync make one redraw
+      drawing = new Promise(function (resolve) { setTimeout(resolve, 50); }).then(async function () {
+        drawing = null;
+        all = await data.loadAll();
+        const st = ctx.state(), still = st.editable || st.submitPending;
+        // Submitted and on the server: the server's page shows it as it now stands, read-only.
+        if (editing && !still && navigator.onLine !== false) { window.location.reload(); return; }
+        editing = editing && still;
+        station.update(st, ctx);
+      });
+      return drawing;
     }
-    canvas.addEventListener("pointerdown", function (event) {
-      canvas.setPointerCapture(event.pointerId); last = point(event); event.preventDefault();
+    data.on(function (what, detail) {
+      if (what === "outbox" || what === "data") { refresh(); }
+      else if (what === "progress") { station.progress(detail); }
     });
-    canvas.addEventListener("pointermove", function (event) {
-      if (!last) { return; }
-      var next = point(event);
-      ctx.beginPath(); ctx.moveTo(last.x, last.y); ctx.lineTo(next.x, next.y); ctx.stroke();
-      last = next; drawn = true; event.preventDefault();
+    await refresh();
+    ns.syncbar.start();
+    return true;
+  }
+
+  // ---- the page's plain forms -----------------------------------------------------------------------
+
+  function plainForms() {
+    document.querySelectorAll("[data-plain-form]").forEach(function (el) { el.hidden = false; });
+    // Photos: the position at the moment the photo is chosen goes with it.
+    document.querySelectorAll("form.photo-upload input[type=file]").forEach(function (input) {
+      input.addEventListener("change", async function () {
+        if (!input.files || !input.files.length) { return; }
+        const form = input.form, state = form.querySelector(".upload-state");
+        form.querySelectorAll("input[type=file]").forEach(function (other) { if (other !== input) { other.value = ""; } });
+        if (state) { state.textContent = "正在获取位置…"; }
+        const p = await dom.locate(0);
+        if (p) {
+          form.querySelector("[name=lat]").value = p.latitude;
+          form.querySelector("[name=lon]").value = p.longitude;
+          form.querySelector("[name=accuracy]").value = p.accuracy;
+          form.querySelector("[name=position_time]").value = p.timestamp;
+        }
+        if (state) { state.textContent = "正在上传…"; }
+        form.submit();
+      });
     });
-    ["pointerup", "pointercancel", "pointerleave"].forEach(function (name) {
-      canvas.addEventListener(name, function () { last = null; });
+    // Signatures drawn with a finger.
+    document.querySelectorAll("form.signature-form").forEach(function (form) {
+      const drawing = dom.pad(form.querySelector("canvas"));
+      form.querySelector("[data-clear-signature]").addEventListener("click", drawing.clear);
+      form.addEventListener("submit", function (event) {
+        if (!drawing.drawn()) { event.preventDefault(); form.querySelector(".sign-state").textContent = "请先在框内手写签名"; return; }
+        form.querySelector("[name=signature]").value = form.querySelector("canvas").toDataURL("image/png");
+      });
     });
-    form.querySelector("[data-clear-signature]").addEventListener("click", function () {
-      ctx.clearRect(0, 0, canvas.width, canvas.height); drawn = false;
-    });
-    form.addEventListener("submit", function (event) {
-      var state = form.querySelector(".sign-state");
-      if (!drawn) { event.preventDefault(); state.textContent = "请先在框内手写签名"; return; }
-      form.querySelector("[name=signature]").value = canvas.toDataURL("image/png");
-    });
-  });
-})();
+  }
+
+  if (checklist && checklist.dataset.station) {
+    outboxPage().then(function (ok) { if (!ok) { plainForms(); } });
+  } else {
+    plainForms();
+  }
+})(window.Inspect);

@@ -85,6 +85,7 @@ MATRIX: dict[str, tuple[str, str, str]] = {
     "inspect.sign": ("POST", "/inspect/inspections/{inspection}/signatures/inspector", "LOFFONN"),
     "inspect.submit": ("POST", "/inspect/inspections/{inspection}/submit", "LOFFONN"),
     "pwa.manifest": ("GET", "/manifest.webmanifest", "OOOOOOO"),
+    "pwa.offline": ("GET", "/inspect/offline", "OOOOOOO"),
     "pwa.service_worker": ("GET", "/sw.js", "OOOOOOO"),
     "pwa.shell": ("GET", "/inspect/app", "LOFFOOF"),
     "review.decide": ("POST", "/review/inspections/{inspection}/decision", "LFOFONN"),

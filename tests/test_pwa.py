@@ -1,13 +1,19 @@
-"""The offline app's routes: the shell page, the web app manifest and the service worker."""
+"""The offline app's routes (the shell page, the web app manifest, the service worker, the offline page) and
+the checklist page that writes through the same outbox."""
 
 import io
 import json
 import re
 import shutil
+from datetime import date, timedelta
+from html import unescape as html_unescape
 
 from PIL import Image
 
+from inspect_app.services import campaigns, inspections
+from inspect_app.services.demo import default_template
 from inspect_app.web import pwa
+from conftest import make_station
 
 
 def shell_of(worker: str) -> list[str]:
@@ -91,3 +97,53 @@ def test_a_deploy_that_changes_a_shell_file_changes_the_worker(app, client, tmp_
     assert after != before and after.split("\n", 1)[1] == before.split("\n", 1)[1]  # only VERSION moved
     with app.app_context():
         assert len(pwa.shell_version()) == 16
+
+
+# ---- the pages that write through the outbox, and the page shown with no network ----------------------
+
+def _inspection(session, user, starts_on=date(2026, 9, 1), name="2026年度自查验收"):
+    """An inspection begun by `user` in a campaign of its own (the newest campaign is the current one)."""
+    version, _ = campaigns.load_checklist_version(session, default_template())  # the same content: one version
+    campaign = campaigns.create_campaign(session, name, starts_on, starts_on + timedelta(days=90), version.id)
+    station = make_station(session, "150602")
+    return inspections.open_inspection(session, user.actor, user.id, station.id, campaign), campaign
+
+
+def test_offline_page_is_the_same_chinese_page_for_everybody(client):
+    response = client.get("/inspect/offline")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "没有网络连接" in html
+    assert 'href="/inspect/app"' in html and 'href="/campaigns/"' in html  # the ways back
+    assert 'action="/logout"' not in html  # kept by the worker: nobody's name or token in it
+    worker = client.get("/sw.js").get_data(as_text=True)
+    assert "/inspect/offline" in shell_of(worker)
+    assert re.search(r'^const OFFLINE_PAGE = "/inspect/offline";$', worker, re.M)
+    assert re.search(r'^const SESSION_PAGES = \["/login", "/logout"\];$', worker, re.M)
+
+
+def test_checklist_page_writes_through_the_outbox_and_is_kept_for_offline(client, session, login_as):
+    user = login_as("inspector", "150602")
+    inspection, campaign = _inspection(session, user)
+    url = f"/inspect/inspections/{inspection.id}"
+    html = client.get(url).get_data(as_text=True)
+    bar = re.search(r'<div class="syncbar" id="syncbar"[^>]*>', html).group(0)
+    assert f'data-user="{user.id}"' in bar and 'data-api="/api/v1"' in bar
+    kept = json.loads(re.search(r"data-keep='([^']*)'", bar).group(1))
+    assert kept == [url, "/campaigns/", f"/campaigns/{campaign.id}/checklist"]
+    snapshot = json.loads(html_unescape(re.search(r"data-snapshot='([^']*)'", html).group(1)))
+    assert snapshot["id"] == inspection.id and snapshot["station_id"] == inspection.station_id
+    checklist = json.loads(html_unescape(re.search(r"data-checklist='([^']*)'", html).group(1)))
+    assert [s["code"] for s in checklist["sections"]] == ["A", "B", "C"]
+    loaded = re.findall(r'<(?:script|link)\b[^>]*(?:src|href)="(/static/[^"]+)"', html)
+    assert {"/static/pwa/sync.js", "/static/pwa/station.js", "/static/inspect.js"} <= set(loaded)
+    # With no network the kept page loads every one of its scripts and styles from the worker's shell.
+    assert set(loaded) <= set(shell_of(client.get("/sw.js").get_data(as_text=True)))
+
+
+def test_another_campaigns_inspection_keeps_the_plain_forms(client, session, login_as):
+    user = login_as("inspector", "150602")
+    old, _ = _inspection(session, user, date(2025, 9, 1), "2025年度自查验收")
+    _inspection(session, user)  # a newer campaign is the current one
+    html = client.get(f"/inspect/inspections/{old.id}").get_data(as_text=True)
+    assert 'id="syncbar"' not in html and "pwa/sync.js" not in html and "data-snapshot" not in html
+    assert 'name="answer-A1"' in html and "data-plain-form" in html  # the page's own forms, shown by inspect.js

@@ -15,6 +15,8 @@ from ..domain.inspections import SignatureRole, is_editable, is_reviewable, may_
 from ..domain.numbers import whole_number
 from ..domain.permissions import Action, may
 from ..services import Invalid, audit, campaigns, conflicts, inspections, photos, users
+from . import pwa
+from .api_json import inspection_json
 from .context import actor, allow, get_session, png_from_data_url
 
 bp = Blueprint("inspect", __name__, url_prefix="/inspect")
@@ -71,10 +73,12 @@ def checklist(inspection_id: int):
     session = get_session()
     inspection = inspections.get_inspection(session, actor(), inspection_id)
     template = campaigns.template_of(inspection.checklist_version)
+    waiting = conflicts.open_conflicts(session, inspection)
     by_item: dict[str, list] = {}
-    for conflict in conflicts.open_conflicts(session, inspection):
+    for conflict in waiting:
         by_item.setdefault(conflict.item_code, []).append(conflict)
     editable = is_editable(inspection.status) and may(actor(), Action.INSPECT, inspection.station.district_id)
+    names = users.display_names(session, {c.proposed_by_id for c in waiting})
     return render_template(
         "inspect/checklist.html", inspection=inspection, template=template, editable=editable,
         answers={a.item_code: a for a in inspection.answers}, outcomes=OUTCOME_LABELS,
@@ -85,11 +89,24 @@ def checklist(inspection_id: int):
         reviewable=may(actor(), Action.REVIEW, inspection.station.district_id) and is_reviewable(inspection.status),
         recommendable=may_recommend(inspection.status,
                                     inspection.outcome is Outcome.DEMONSTRATION_ELIGIBLE) is None,
-        conflicts=by_item, names=users.display_names(session, {c.proposed_by_id for cs in by_item.values()
-                                                               for c in cs}),
+        conflicts=by_item, names=names, **_outbox(inspection, editable, waiting, names),
         events=audit.history(session, actor(), inspection.station.district_id, inspection_id=inspection.id)
         if audit.may_see_history(actor(), inspection.station.district_id) else None,
     )
+
+
+def _outbox(inspection, editable: bool, waiting: list, names: dict[int, str]) -> dict:
+    """What the checklist page needs to write through the phone's outbox, as the offline app does.
+
+    The outbox holds the current campaign's inspections, one per station: another campaign's inspection
+    is changed with the page's plain forms (outbox=False).
+    """
+    current = campaigns.current_campaign(get_session()) if editable else None
+    if current is None or current.id != inspection.campaign_id:
+        return {"outbox": False}
+    return {"outbox": True, **pwa.outbox_context(request.path),
+            "checklist_content": inspection.checklist_version.content,
+            "snapshot": inspection_json(inspection, waiting, names)}
 
 
 @bp.route("/inspections/<id:inspection_id>/answers", methods=["POST"])

@@ -1,4 +1,4 @@
-"""The inspector's offline app (PWA): its shell, manifest and service worker."""
+"""The inspector's offline app (PWA): its shell, manifest, service worker and offline page."""
 
 from __future__ import annotations
 
@@ -9,20 +9,24 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, render_template, url_for
 from flask_login import login_required
 
-from ..domain.permissions import Action
+from ..domain.permissions import Action, may
+from ..services import campaigns
 from . import api
-from .context import allow
+from .context import actor, allow, get_session
 
 bp = Blueprint("pwa", __name__)
 
 THEME_COLOUR = "#1d4f91"
-# What the service worker keeps so /inspect/app opens with no network (the shell page itself comes first).
+# What the service worker keeps so /inspect/app opens with no network (the shell page itself comes first),
+# and so a kept checklist page (inspect.js and the outbox it shares with the app) works with none.
 SHELL_STATIC = (
-    "app.css", "app.js", "pwa/pwa.css", "pwa/idb.js", "pwa/rules.js", "pwa/sync.js", "pwa/app.js",
-    "icons/icon-192.png", "icons/icon-512.png",
+    "app.css", "app.js", "dom.js", "pwa/pwa.css", "pwa/idb.js", "pwa/rules.js", "pwa/sync.js", "pwa/syncbar.js",
+    "pwa/station.js", "pwa/app.js", "inspect.js", "icons/icon-192.png", "icons/icon-512.png",
 )
-SHELL_TEMPLATES = ("base.html", "pwa/app.html")
+SHELL_TEMPLATES = ("base.html", "pwa/app.html", "pwa/_scripts.html", "pwa/_syncbar.html", "pwa/offline.html")
 WORKER = "pwa/sw.js"
+# Posting to these changes who is signed in: the worker drops the pages it kept for the account before.
+SESSION_PAGES = ("auth.login", "auth.logout")
 
 
 def _static(name: str) -> Path:
@@ -39,15 +43,34 @@ def shell_version() -> str:
     return digest.hexdigest()[:16]
 
 
+def outbox_context(*pages: str) -> dict:
+    """What a page that writes through the phone's outbox gives templates/pwa/_syncbar.html.
+
+    `keep_pages` are the pages the service worker keeps to read with no network: the current campaign's
+    checklist (the 核查表 tab) and `pages`.
+    """
+    kept = list(pages)
+    campaign = campaigns.current_campaign(get_session())
+    if campaign is not None and may(actor(), Action.VIEW_CAMPAIGNS):
+        kept += [url_for("campaigns.index"), url_for("campaigns.checklist", campaign_id=campaign.id)]
+    return {"api_root": api.bp.url_prefix, "keep_pages": kept}
+
+
 @bp.route("/inspect/app")
 @login_required
 def shell():
     """The app shell; the board and checklists are drawn by scripts from IndexedDB."""
     allow(Action.INSPECT)
-    response = Response(render_template("pwa/app.html", api_root=api.bp.url_prefix))
+    response = Response(render_template("pwa/app.html", **outbox_context()))
     # The worker keeps the offline copy; the browser's HTTP cache must not serve a stale or foreign one.
     response.headers["Cache-Control"] = "private, no-cache"
     return response
+
+
+@bp.route("/inspect/offline")
+def offline():
+    """What the service worker shows for a page it cannot fetch with no network: the same for everybody."""
+    return render_template("pwa/offline.html")
 
 
 @bp.route("/manifest.webmanifest")
@@ -78,9 +101,11 @@ def manifest():
 @bp.route("/sw.js")
 def service_worker():
     """Served from the site root so its scope covers /inspect/ and /api/."""
-    shell_urls = [url_for(".shell")] + [url_for("static", filename=name) for name in SHELL_STATIC]
+    shell_urls = [url_for(".shell"), url_for(".offline")] + [url_for("static", filename=name) for name in SHELL_STATIC]
     head = (f"const VERSION = {json.dumps(shell_version())};\n"
-            f"const SHELL = {json.dumps(shell_urls)};\n")
+            f"const SHELL = {json.dumps(shell_urls)};\n"
+            f"const OFFLINE_PAGE = {json.dumps(url_for('.offline'))};\n"
+            f"const SESSION_PAGES = {json.dumps([url_for(name) for name in SESSION_PAGES])};\n")
     response = Response(head + _static(WORKER).read_text(encoding="utf-8"), mimetype="application/javascript")
     response.headers["Cache-Control"] = "no-cache"
     return response

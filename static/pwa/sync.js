@@ -1,4 +1,5 @@
-// The offline app's data: every change goes to the IndexedDB outbox first, then sync sends it to /api/v1.
+// The inspector's data on the phone: every change goes to the IndexedDB outbox first, then sync sends it to
+// /api/v1. The offline app and the online checklist page both write through this one module.
 //
 // What the phone shows is the server's inspection as last seen with the outbox entries laid over it
 // (stationState), so a refresh from the server never hides a change still waiting. Sync sends the outbox
@@ -8,13 +9,13 @@
 window.Inspect = window.Inspect || {};
 (function (ns) {
   const CHUNK = 512 * 1024;
-  const OFFLINE = "网络不可用：改动已保存在本机，联网后会自动同步";
+  const OFFLINE = "网络不可用";
   let db = null, api = "", csrf = null, running = null, again = false, lockName = "", userId = null;
   const listeners = [];
 
   // Ends the run and leaves the entry for next time (no network, server trouble, signed out).
   class Stop extends Error {
-    constructor(message, login) { super(message); this.login = !!login; }
+    constructor(message, login, offline) { super(message); this.login = !!login; this.offline = !!offline; }
   }
   // The server refused the entry: it stays in the outbox, marked failed, with the server's message.
   class Failed extends Error {
@@ -41,7 +42,7 @@ window.Inspect = window.Inspect || {};
         data = await response.json();
       }
     } catch (error) {
-      throw new Stop(OFFLINE);
+      throw new Stop(OFFLINE, false, true);
     }
     // A form-style CSRF refusal is HTML, not JSON: fetch a fresh token once and try again.
     if (response.status === 400 && data === null && !options.retried && method !== "GET") {
@@ -111,6 +112,8 @@ window.Inspect = window.Inspect || {};
       } else if (e.kind === "photo_delete") {
         if (e.data.server_id) { deleted.server[e.data.server_id] = true; }
         if (e.data.local_id) { deleted.local[e.data.local_id] = true; }
+      } else if (e.kind === "photo" && e.data.replaces && e.state !== "failed") {
+        deleted.server[e.data.replaces] = true;  // the new photo takes the old one's place when it arrives
       }
     });
     const photos = [];
@@ -202,8 +205,9 @@ window.Inspect = window.Inspect || {};
     return Array.prototype.map.call(new Uint8Array(digest), function (b) { return (b + 0x100).toString(16).slice(1); }).join("");
   }
 
-  // A photo is hashed and kept here at once, with the position and time of the moment it was chosen.
-  async function addPhoto(stationId, slot, file, position) {
+  // A photo is hashed and kept here at once, with the position and time of the moment it was chosen;
+  // `replaces` names a photo on the server that this one takes the place of.
+  async function addPhoto(stationId, slot, file, position, replaces) {
     if (!window.crypto || !crypto.subtle) { throw new Error("此浏览器无法计算照片校验值（需要 HTTPS 访问）"); }
     const buffer = await (file.arrayBuffer ? file.arrayBuffer() : new Promise(function (resolve, reject) {
       const reader = new FileReader();  // Safari before 14 has no Blob.arrayBuffer()
@@ -227,6 +231,7 @@ window.Inspect = window.Inspect || {};
       await addEntry(s, "photo", stationId, {
         photo_id: record.id, slot: slot, sha256: sha256, size: record.size, latitude: record.latitude,
         longitude: record.longitude, accuracy: record.accuracy, position_time: record.position_time, uploaded: false,
+        replaces: replaces || null,
       });
       return true;
     });
@@ -269,6 +274,15 @@ window.Inspect = window.Inspect || {};
       }));
     });
     emit("outbox"); schedule();
+  }
+
+  // A page that came with the server's inspection gives it to the phone when the phone has none yet (opened
+  // before any sync): later changes then rest on it. A snapshot the phone already holds is never replaced
+  // from a page, which may be an older copy; sync brings the newer one.
+  function adopt(snapshot) {
+    return db.tx(["inspections"], "readwrite", async function (s) {
+      if (!(await s("inspections").get(snapshot.station_id))) { await s("inspections").put(snapshot); }
+    }).then(function () { emit("data"); });
   }
 
   async function retryFailed(stationId) {
@@ -330,11 +344,15 @@ window.Inspect = window.Inspect || {};
     if (entry.kind === "photo_delete") { return sendDelete(entry); }
     const id = await inspectionId(entry);
     if (entry.kind === "answer") {
-      const body = { verdict: d.verdict, points: d.points, note: d.note, base_version: d.base_version };
-      if (entry.base_from) {  // the entry it was based on never got through: the phone last saw the server's
+      if (entry.base_from) {
+        // The entry it was based on never got through: the phone last saw the server's version. Kept with the
+        // entry before it is sent, so that a resend under the same key carries the very same body.
         const snap = await db.get("inspections", entry.station_id);
-        body.base_version = snap.answers && snap.answers[d.code] ? snap.answers[d.code].version : null;
+        d.base_version = snap.answers && snap.answers[d.code] ? snap.answers[d.code].version : null;
+        delete entry.base_from;
+        await db.put("outbox", entry);
       }
+      const body = { verdict: d.verdict, points: d.points, note: d.note, base_version: d.base_version };
       if (d.resolves) { body.resolves = d.resolves; }
       const r = await call("PUT", "/inspections/" + id + "/answers/" + encodeURIComponent(d.code), { json: body, key: entry.id });
       if (r.status === 409 && r.data && r.data.error && r.data.error.conflict) { return conflicted(entry, r.data.error.conflict); }
@@ -408,7 +426,7 @@ window.Inspect = window.Inspect || {};
     }
     const r = await call("POST", "/inspections/" + id + "/photos", { key: entry.id, json: {
       slot: d.slot, sha256: d.sha256, latitude: d.latitude, longitude: d.longitude, accuracy: d.accuracy,
-      position_time: d.position_time, replaces: null } });
+      position_time: d.position_time, replaces: d.replaces || null } });
     if (r.status === 422 && !again && r.data && r.data.error && r.data.error.fields && r.data.error.fields.sha256) {
       d.uploaded = false;  // the finished upload is gone from the server: send the file again
       return sendPhoto(entry, true);
@@ -419,7 +437,8 @@ window.Inspect = window.Inspect || {};
         e.data.server_id = r.data.id; await s("outbox").put(e);
       }
       await s("photos").delete(d.photo_id);
-      snap.photos = (snap.photos || []).filter(function (p) { return p.id !== r.data.id; }).concat([r.data]);
+      snap.photos = (snap.photos || []).filter(function (p) { return p.id !== r.data.id && p.id !== d.replaces; })
+        .concat([r.data]);
       return snap;
     });
   }
@@ -501,7 +520,9 @@ window.Inspect = window.Inspect || {};
       await db.put("meta", new Date().toISOString(), "last_sync");
       emit("status", { state: "done", sent: sent });
     } catch (error) {
-      if (error instanceof Stop) { emit("status", { state: "stopped", message: error.message, login: error.login }); }
+      if (error instanceof Stop) {
+        emit("status", { state: "stopped", message: error.message, login: error.login, offline: error.offline });
+      }
       else { emit("status", { state: "stopped", message: "同步出错：" + (error && error.message || error) }); }
     }
     emit("outbox"); emit("data");
@@ -543,7 +564,7 @@ window.Inspect = window.Inspect || {};
     },
     submit: function (stationId) { return change("submit", stationId, {}); },
     addPhoto: addPhoto, removePhoto: removePhoto, resolveConflict: resolveConflict, retryFailed: retryFailed,
-    discard: discard,
+    discard: discard, adopt: adopt,
     meta: function (key, value) { return value === undefined ? db.get("meta", key) : db.put("meta", value, key); },
   };
 })(window.Inspect);

@@ -1,12 +1,19 @@
-"""A live server in a thread and Debian's Chromium driven by Playwright at phone size."""
+"""A live server in a thread, Debian's Chromium driven by Playwright at phone size, and a recorded field to inspect."""
 
 from __future__ import annotations
 
 import threading
+from datetime import date
 from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
+
+from inspect_app.services import campaigns
+from inspect_app.services.demo import default_template
+from conftest import make_station, make_user
+
+from .offline import Recorder
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -61,3 +68,16 @@ def screenshot():
         return path
 
     return _take
+
+
+@pytest.fixture
+def field(app, session):
+    """A campaign, an inspector of 东胜区 and one station, with every request to the server recorded."""
+    version, _ = campaigns.load_checklist_version(session, default_template())
+    campaigns.create_campaign(session, "2026年度自查验收", date(2026, 9, 1), date(2026, 12, 15), version.id)
+    user = make_user(session, "inspector", "150602", username="inspector.ds")
+    station = make_station(session, "150602", name="东胜万达广场12315消费维权服务站", latitude="39.82",
+                           longitude="109.96")
+    recorder = Recorder(app.wsgi_app)
+    app.wsgi_app = recorder
+    return user, station, recorder

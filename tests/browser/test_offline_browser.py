@@ -4,7 +4,6 @@ import hashlib
 import io
 import math
 import random
-from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -14,103 +13,27 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from inspect_app.models import AnswerConflict, Inspection, Upload
-from inspect_app.services import campaigns, inspections
+from inspect_app.services import inspections
 from inspect_app.services.demo import default_template
-from conftest import PASSWORD, make_station, make_user
 from photo_factory import jpeg
 
+from .offline import HERE, controlled, go_offline, go_online, idle, signed_in_phone, stopped, synced
+
 pytestmark = pytest.mark.browser
-HERE = {"latitude": 39.8203, "longitude": 109.9602, "accuracy": 15}
 CHUNK = 512 * 1024
 ITEMS = 19
-
-
-class Recorder:
-    """WSGI middleware: every request that reached the server, and which answers were replays."""
-
-    def __init__(self, app):
-        self.app, self.requests, self.replayed = app, [], []
-
-    def __call__(self, environ, start_response):
-        path = environ["PATH_INFO"]
-        self.requests.append((environ["REQUEST_METHOD"], path))
-
-        def start(status, headers, exc_info=None):
-            if any(name.lower() == "idempotent-replayed" for name, _ in headers):
-                self.replayed.append((environ["REQUEST_METHOD"], path))
-            return start_response(status, headers, exc_info)
-
-        return self.app(environ, start)
-
-
-@pytest.fixture
-def field(app, session):
-    """A campaign, an inspector of 东胜区 and one station, with every request to the server recorded."""
-    version, _ = campaigns.load_checklist_version(session, default_template())
-    campaigns.create_campaign(session, "2026年度自查验收", date(2026, 9, 1), date(2026, 12, 15), version.id)
-    user = make_user(session, "inspector", "150602", username="inspector.ds")
-    station = make_station(session, "150602", name="东胜万达广场12315消费维权服务站", latitude="39.82",
-                           longitude="109.96")
-    recorder = Recorder(app.wsgi_app)
-    app.wsgi_app = recorder
-    return user, station, recorder
 
 
 @pytest.fixture
 def app_page(field, browser, live_server):
     """Signed in, with the app opened once online: its shell kept by the service worker, its data in IndexedDB."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
-                                  has_touch=True, locale="zh-CN", timezone_id="Asia/Shanghai", geolocation=HERE,
-                                  permissions=["geolocation"])
-    page = context.new_page()
-    page.dialogs = []
-
-    def answer(dialog):  # confirm everything, except signing out (to see that it is asked)
-        page.dialogs.append(dialog.message)
-        dialog.dismiss() if "确定退出" in dialog.message else dialog.accept()
-
-    page.on("dialog", answer)
-    page.goto(live_server + "/login")
-    page.fill("input[name=username]", "inspector.ds")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
+    page = signed_in_phone(browser, live_server, "inspector.ds")
     page.goto(live_server + "/inspect/app")
-    # Not wait_for_function: it compiles its predicate with eval inside the page, which the CSP refuses.
-    page.evaluate("""() => navigator.serviceWorker.controller !== null || new Promise(resolve =>
-        navigator.serviceWorker.addEventListener("controllerchange", () => resolve(true), { once: true }))""")
+    controlled(page)
     page.wait_for_selector("#sync-status:has-text('已同步')")
     idle(page)  # a sync asked for during the first one runs right after it: let it finish before going offline
     yield page
-    context.close()
-
-
-def go_offline(page):
-    """No network for the page: the browser's offline switch, and every request that still leaves cut at the wire
-    (the switch alone has let a request from a page kept by a service worker through)."""
-    page.context.set_offline(True)
-    page.context.route("**/*", _disconnected)
-
-
-def go_online(page):
-    page.context.unroute("**/*", _disconnected)
-    page.context.set_offline(False)
-
-
-def _disconnected(route):
-    route.abort("internetdisconnected")
-
-
-def idle(page):
-    page.wait_for_selector("#app[data-sync=idle]", state="attached", timeout=15000)
-
-
-def synced(page):
-    page.wait_for_selector("#sync-badge", state="hidden", timeout=15000)
-    page.wait_for_selector("#sync-status:has-text('已同步')", timeout=15000)
-
-
-def stopped(page):
-    page.wait_for_selector("#sync-status:has-text('网络不可用')", timeout=15000)
+    page.context.close()
 
 
 def answer_everything(page):
@@ -175,7 +98,8 @@ def test_inspection_done_offline_reaches_the_server_once(field, app_page, sessio
     expect(page.locator("#score-value")).to_have_text("100.0")
     expect(page.locator("figure.photo img[src^='blob:']")).to_have_count(2)
     thumbnails = page.locator("figure.photo img")
-    assert thumbnails.evaluate_all("imgs => Promise.all(imgs.map(i => i.decode())).then(() => imgs.every(i => i.naturalWidth))")
+    assert thumbnails.evaluate_all(
+        "imgs => Promise.all(imgs.map(i => i.decode())).then(() => imgs.every(i => i.naturalWidth))")
     assert page.locator("#item-A1 textarea").input_value() == "离线时填写的备注"
     screenshot(page, "offline-checklist-phone")
     page.click("#submit-button")
@@ -189,10 +113,7 @@ def test_inspection_done_offline_reaches_the_server_once(field, app_page, sessio
 
     session.expire_all()
     assert session.scalars(select(Inspection)).all() == []
-    # Not one request of the app's reached the server while offline. The browser's own update check of the
-    # worker script is left out: Chromium makes it for the service worker, past the page's offline switch and its
-    # routes, and on a phone with no signal it simply fails.
-    assert [r for r in recorder.requests[before:] if r != ("GET", "/sw.js")] == []
+    assert recorder.since(before) == []  # not one request of the app's reached the server while offline
 
     # Back online, the sync is cut three times: twice after the server did the work (the phone never
     # hears back), once before the request arrives. Each later run repeats the entry with its key.
