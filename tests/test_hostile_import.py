@@ -73,6 +73,19 @@ def record(row: dict) -> list:
     return [row.get(name) for name in FIELDS]
 
 
+def test_a_known_station_without_a_position_given_one_coordinate_is_refused(session):
+    """What made test_missing_repeated_and_extra_headers fail once: its oracle took every known station to keep
+    the other coordinate, but a station imported without any position has none to keep."""
+    actor, values = leader(session), station_row(number="HDR-POS")
+    without = [h for h in COLUMNS if COLUMNS[h] not in ("latitude", "longitude")]
+    attempt(session, actor, *encoded("xlsx", [without, [values[COLUMNS[h]] for h in without]]))
+    assert session.scalar(select(Station.latitude).where(Station.number == "HDR-POS")) is None
+    one = without + ["纬度"]
+    with pytest.raises(ImportRejected) as rejected:
+        attempt(session, actor, *encoded("xlsx", [one, [values[COLUMNS[h]] for h in without] + [values["latitude"]]]))
+    assert [str(e) for e in rejected.value.errors] == ["第2行：经度和纬度须同时填写或同时留空"]
+
+
 # ---- the database before and after -------------------------------------------------------------------
 
 def directory(session) -> tuple[list, list]:
@@ -335,9 +348,11 @@ def test_missing_repeated_and_extra_headers(session):
                  for position, name in enumerate(cleaned_names)]
         filename, data = encoded(kind, [names, cells])
         missing = [h for h in REQUIRED_HEADERS if h not in cleaned_names]
-        # A new station given only one of the two coordinates is a wrong row; a known one keeps the other.
-        half_position = ("纬度" in cleaned_names) != ("经度" in cleaned_names) and session.scalar(
-            select(Station.id).where(Station.number == values["number"])) is None
+        # Only one of the two coordinates is a wrong row, unless the station is known and keeps the other: an
+        # earlier example may have made it without any position (n repeats across examples).
+        known = session.scalar(select(Station).where(Station.number == values["number"]))
+        half_position = ("纬度" in cleaned_names) != ("经度" in cleaned_names) and (
+            known is None or (known.longitude if "纬度" in cleaned_names else known.latitude) is None)
         try:
             attempt(session, actor, filename, data)
         except ImportRejected as rejected:
