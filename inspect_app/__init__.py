@@ -67,6 +67,12 @@ def register_blueprints(app: Flask) -> None:
     for module in (auth, home, directory, directory_io, campaigns, inspect, review, bundles, city, city_reports, files,
                    api, pwa, admin):
         app.register_blueprint(module.bp)
+    from .web import account  # one's own password and signing PIN
+
+    app.register_blueprint(account.bp)
+    from .web import checklists  # the admin's checklist versions: drafts, preview, publishing, Excel
+
+    app.register_blueprint(checklists.bp)
     from .web import template_helpers
 
     template_helpers.init_app(app)

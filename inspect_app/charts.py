@@ -116,6 +116,35 @@ def share_bars(title: str, rows: list[tuple[str, list[Segment]]]) -> Markup:
     return _svg(title, top + len(rows) * ROW + 6, parts)
 
 
+def paired_bars(title: str, rows: list[tuple[str, float | None, float | None]], names: tuple[str, str], *,
+                maximum: float, unit: str = "", colours: tuple[str, str] = ("#1d4f91", "#8c959f")) -> Markup:
+    """Two bars per (label, now, before) row, this campaign's above the previous one's, each with its value
+    ('—' for None); one legend names both campaigns."""
+    if not rows:
+        return _empty(title)
+    legend, legend_height = _legend([(colours[0], names[0], "rect"), (colours[1], names[1], "rect")], 30)
+    texts = [["—" if v is None or not math.isfinite(v) else _number(v) + unit for v in (now, before)]
+             for _, now, before in rows]
+    x0 = _label_column([label for label, _, _ in rows])
+    span = max(120, WIDTH - PAD - max(_width(t, 12) for pair in texts for t in pair) - 6 - x0)
+    top, height, bar = 30 + legend_height + 4, 38, 14
+    parts = [legend, _line(x0, top, x0, top + len(rows) * height)]
+    for i, ((label, *values), pair) in enumerate(zip(rows, texts)):
+        y = top + i * height
+        parts.append(f"<g><title>{_e(label)}：{_e(names[0])} {_e(pair[0])}，{_e(names[1])} {_e(pair[1])}</title>"
+                     + _text(PAD, y + height / 2 + 5, _short(label)))
+        for j, (value, text) in enumerate(zip(values, pair)):
+            top_of_bar = y + 4 + j * (bar + 2)
+            length = 0.0
+            if text != "—":
+                length = span * min(max(value, 0.0), maximum) / maximum
+                parts.append(_rect(x0, top_of_bar, length, bar, colours[j]))
+            parts.append(_text(x0 + length + 6, top_of_bar + bar - 2, text, size=12,
+                               fill=INK if text != "—" else MUTED))
+        parts.append("</g>")
+    return _svg(title, top + len(rows) * height + 6, parts)
+
+
 def scatter_map(title: str, points: list[MapPoint], seats: list[Seat],
                 extent: tuple[float, float, float, float] | None = CITY) -> Markup:
     """Stations as dots coloured by outcome on a plain equirectangular map with the district seats: at least

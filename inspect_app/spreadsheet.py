@@ -7,16 +7,18 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
+import unicodedata
 import warnings
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Generator, Iterable, Iterator, Sequence
+from typing import Any, Generator, Iterable, Iterator, Protocol, Sequence
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -243,3 +245,176 @@ def write_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     writer.writerow(headers)
     writer.writerows([_csv_cell(value) for value in row] for row in rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+# ---- printed forms: a sheet laid out to be printed on A4 (the 验收核查表), and such a sheet read back ---------
+
+class PrintedRow(Protocol):
+    """A row of a printed form (domain/checklist_sheet.py): style, cells from column A, merged (first, last)."""
+
+    style: str
+    cells: tuple[Any, ...]
+    spans: tuple[tuple[int, int], ...]
+
+
+class PrintedSheet(Protocol):
+    title: str
+    widths: tuple[int, ...]
+    rows: tuple[PrintedRow, ...]
+    header_row: int | None
+    centered: tuple[int, ...]
+    landscape: bool
+
+
+PRINT_FONT = "宋体"  # what official forms are set in; Excel and WPS fall back to their own CJK font without it
+LINE_POINTS = 15  # the height of one line of 11-point CJK text
+THIN = Side(style="thin", color="000000")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+WRITE_ON = Border(bottom=THIN)
+HEADER_FILL = PatternFill("solid", fgColor="E7ECF2")
+SECTION_FILL = PatternFill("solid", fgColor="F3F5F7")
+BOXED = {"header", "section", "item", "total", "band_header", "band"}
+FORM_ROWS = {"info", "sign"}  # a text ending in ： is a label, an empty cell a line to write on
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _lines_needed(value: Any, width: float) -> int:
+    # Excel does not grow a row for wrapped text when the file says nothing: count the lines a cell needs.
+    if value is None:
+        return 1
+    usable = max(width - 1.5, 1)
+    return sum(max(1, math.ceil(_display_width(line) / usable)) for line in str(value).split("\n"))
+
+
+def _style_cell(cell: Any, style: str, column: int, value: Any, centered: Sequence[int]) -> None:
+    size = {"title": 16, "note": 10}.get(style, 11)
+    label = style in FORM_ROWS and isinstance(value, str) and value.endswith("：")
+    bold = style in ("title", "header", "section", "total", "band_header") or label
+    cell.font = Font(name=PRINT_FONT, size=size, bold=bold)
+    horizontal = "center" if style in ("title", "header", "band_header") or (
+        style in BOXED and style != "section" and column in centered) else ("right" if label else "left")
+    cell.alignment = Alignment(horizontal=horizontal, vertical="center" if style != "item" else "top",
+                               wrap_text=style not in FORM_ROWS)
+    if style in BOXED:
+        cell.border = BOX
+    elif style in FORM_ROWS and value is None:
+        cell.border = WRITE_ON
+    if style in ("header", "band_header"):
+        cell.fill = HEADER_FILL
+    elif style == "section":
+        cell.fill = SECTION_FILL
+
+
+def _printed_row(worksheet: Any, number: int, row: PrintedRow, sheet: PrintedSheet) -> None:
+    if row.style in ("blank", "spacer"):
+        if row.style == "spacer":  # a narrow gap, so that a line to write on stands apart from the table below
+            worksheet.row_dimensions[number].height = 8
+        return
+    spans = {first: last for first, last in row.spans}
+    owner = {c: first for first, last in row.spans for c in range(first + 1, last + 1)}  # merged under `first`
+    columns = len(sheet.widths) if row.style in BOXED else len(row.cells)
+    lines = 1
+    for column in range(1, columns + 1):
+        given = row.cells[owner.get(column, column) - 1] if owner.get(column, column) <= len(row.cells) else None
+        value = None if column in owner else given
+        if isinstance(value, str):
+            value = NOT_XML.sub("", value)
+        cell = worksheet.cell(row=number, column=column, value=value)
+        if reads_as_formula(value):
+            cell.data_type = "s"  # text people typed, never a formula to run
+        _style_cell(cell, row.style, column, given, sheet.centered)  # a merged cell looks like its first one
+        if column not in owner and row.style not in FORM_ROWS:
+            width = sum(sheet.widths[c - 1] for c in range(column, spans.get(column, column) + 1))
+            lines = max(lines, _lines_needed(value, width * (0.62 if row.style == "title" else 1)))
+    for first, last in row.spans:  # after styling: merging copies the first cell's border to the whole range
+        worksheet.merge_cells(start_row=number, start_column=first, end_row=number, end_column=last)
+    worksheet.row_dimensions[number].height = lines * (26 if row.style == "title" else LINE_POINTS) + 6
+
+
+def write_printed(sheets: Sequence[PrintedSheet]) -> bytes:
+    """An .xlsx of forms to print: A4, one page wide, the header row repeated on every page, rows tall enough
+    for their wrapped text."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for sheet in sheets:
+        worksheet = workbook.create_sheet(title=sheet.title[:31])
+        for index, width in enumerate(sheet.widths, start=1):
+            worksheet.column_dimensions[get_column_letter(index)].width = width
+        for number, row in enumerate(sheet.rows, start=1):
+            _printed_row(worksheet, number, row, sheet)
+        if sheet.header_row:
+            worksheet.print_title_rows = f"{sheet.header_row}:{sheet.header_row}"
+            worksheet.freeze_panes = f"A{sheet.header_row + 1}"
+        worksheet.print_area = f"A1:{get_column_letter(len(sheet.widths))}{len(sheet.rows)}"
+        setup = worksheet.page_setup
+        setup.paperSize = worksheet.PAPERSIZE_A4
+        setup.orientation = "landscape" if sheet.landscape else "portrait"
+        worksheet.sheet_properties.pageSetUpPr.fitToPage = True
+        setup.fitToWidth, setup.fitToHeight = 1, 0  # one page wide, as many pages long as it takes
+        worksheet.print_options.horizontalCentered = True
+        worksheet.page_margins.left = worksheet.page_margins.right = 0.4
+        worksheet.page_margins.top, worksheet.page_margins.bottom = 0.6, 0.8
+        worksheet.page_margins.footer = 0.3  # room for the page numbers below the last row
+        worksheet.oddFooter.center.text = "第 &P 页，共 &N 页"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _not_a_workbook(filename: str, data: bytes) -> SpreadsheetError:
+    lower = filename.lower()
+    if data.startswith(OLE_MAGIC):
+        if lower.endswith((".doc", ".docx", ".wps")):
+            return SpreadsheetError("这是 Word 文档，不是表格。请上传从本系统导出的 .xlsx 核查表")
+        return SpreadsheetError("这是旧版 Excel（.xls）文件，暂不支持。请在 Excel 中“另存为”Excel 工作簿（.xlsx）后再导入")
+    if data.startswith(PICTURE_MAGIC) or data.startswith(PDF_MAGIC):
+        return SpreadsheetError("这是图片或 PDF 文件，不是表格。请上传从本系统导出的 .xlsx 核查表")
+    if data.startswith(ZIP_MAGIC):
+        return SpreadsheetError("这是 Word 或 PPT 文件，不是表格。请上传从本系统导出的 .xlsx 核查表")
+    if lower.endswith(".xlsx"):
+        return SpreadsheetError("该文件扩展名是 .xlsx，但内容不是 Excel 工作簿（可能已损坏或被改了扩展名）。请在 Excel 中另存为 .xlsx 再导入")
+    return SpreadsheetError("请上传从本系统导出的 .xlsx 核查表（其节标题和多行的单元格，CSV 等格式无法保存）")
+
+
+def read_sheets(filename: str, data: bytes, max_rows: int) -> list[tuple[str, list[tuple[int, tuple[Any, ...]]]]]:
+    """Every sheet of an .xlsx as (title, [(row number in Excel, cell values)]), blank rows skipped.
+
+    For forms laid out by hand, where rows are told apart by what they hold rather than by a header; refused
+    before anything is inflated when the file is no workbook, unpacks too large, or holds over `max_rows` rows.
+    """
+    if not data.strip():
+        raise SpreadsheetError("上传的文件是空的")
+    if not data.startswith(ZIP_MAGIC) or filename.lower().endswith((".docx", ".pptx", ".wps")):
+        raise _not_a_workbook(filename, data)
+    if _unpacked_size(data) > MAX_UNPACKED_BYTES:
+        raise SpreadsheetError(f"该 Excel 文件解压后超过 {MAX_UNPACKED_BYTES // 2**20} MB，内容异常，已拒绝导入")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds: bad zip, missing parts, malformed XML
+        raise SpreadsheetError("无法打开该 Excel 文件：文件可能已损坏，或不是 .xlsx 格式。请在 Excel 中打开后另存为 .xlsx 再导入") from error
+    sheets: list[tuple[str, list[tuple[int, tuple[Any, ...]]]]] = []
+    count = 0
+    try:
+        for worksheet in workbook.worksheets:
+            worksheet.reset_dimensions()  # other tools write wrong dimensions; read every row there is
+            rows = []
+            for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
+                if _is_blank(values):
+                    continue
+                count += 1
+                if count > max_rows:
+                    raise SpreadsheetError(f"该文件超过 {max_rows} 行的上限，不像一份核查表，已拒绝导入")
+                rows.append((number, tuple(values)))
+            sheets.append((worksheet.title, rows))
+    except SpreadsheetError:
+        raise
+    except Exception as error:  # malformed sheet XML surfaces only while reading rows
+        raise SpreadsheetError("无法读取该 Excel 文件的内容，请在 Excel 中打开后另存为 .xlsx 再导入") from error
+    finally:
+        workbook.close()
+    return sheets

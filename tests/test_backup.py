@@ -22,8 +22,8 @@ from inspect_app.db import Base, make_engine
 from inspect_app.filestore import sha256_of
 from inspect_app.models import (AnswerConflict, IdempotentRequest, Office, Photo, RateLimitEntry, SigningCertificate,
                                 Station)
-from inspect_app.services import (campaigns, demonstrations, housekeeping, inspections, photos, review, submissions,
-                                  sync, user_sessions)
+from inspect_app.services import (campaigns, demonstrations, enrolments, housekeeping, inspections, photos, review,
+                                  submissions, sync, user_sessions)
 from inspect_app.services.backup import SEEDED_TABLES, rows
 from inspect_app.models.file_keys import NOT_FILE_KEYS, file_key_columns
 from inspect_app.services.backup.codec import TableCodec, UnknownColumnType, check_types
@@ -171,6 +171,7 @@ def whole_season(app, session, season, runner, tmp_path) -> None:
     result = runner.invoke(args=["city", "report", "--campaign", str(campaign.id), "--sign-as", "city.center",
                                  "--pin-file", str(pin), "--out", str(tmp_path / "city.zip")])
     assert result.exit_code == 0, result.output
+    enrolments.enrol(session, make_user(session, "admin").actor, kbs["leader"].id)  # a re-issue waiting for a PIN
     inspector = ds["inspector"]
     sync.start_upload(session, app.extensions["uploads"], inspector.id, "a" * 64, 1000, 20 * 2**20, 200 * 2**20)
     session.add(IdempotentRequest(user_id=inspector.id, key=str(uuid.uuid4()), method="PUT", path="/api/v1/x",
@@ -242,9 +243,10 @@ def _restored_instance_works(target, bundle_key: str) -> None:
     if engine.dialect.name == "postgresql":
         with engine.connect() as connection:
             for table in Base.metadata.sorted_tables:
-                (pk,) = table.primary_key.columns
-                if not isinstance(pk.type, Integer):
-                    continue  # keyed by name or content (stored_files, housekeeping_runs): no sequence
+                keys = list(table.primary_key.columns)
+                if len(keys) != 1 or not isinstance(keys[0].type, Integer):
+                    continue  # keyed by name, content or a pair (stored_files, campaign_districts): no sequence
+                pk = keys[0]
                 newest = connection.scalar(select(func.max(pk)))
                 following = connection.exec_driver_sql(
                     f"SELECT nextval(pg_get_serial_sequence('{table.name}', '{pk.name}'))").scalar()

@@ -11,8 +11,10 @@ from inspect_app.domain.credit_code import is_valid_credit_code
 from inspect_app.domain.districts import DISTRICTS
 from inspect_app.domain.permissions import Role
 from inspect_app.models import Campaign, ChecklistVersion, Station, User
-from inspect_app.services import Invalid, campaigns
+from inspect_app import pki
+from inspect_app.services import Invalid, campaigns, enrolments, keys
 from inspect_app.services.demo import default_template
+from conftest import keyed
 
 
 def test_demo_seed_fills_all_nine_districts(runner, session):
@@ -51,6 +53,26 @@ def test_demo_logins_are_printed_and_work(runner, client):
     response = client.post("/login", data={"username": "leader.etuokeqian", "password": "demo12315"})
     assert response.status_code == 302
     assert "鄂托克前旗" in client.get("/directory/").get_data(as_text=True)
+
+
+def test_the_demo_signs_at_once_and_prints_each_signers_pin(app, runner, session):
+    """`make run` seeds the CA and the demo signers' certificates; `flask demo logins` prints the PINs that open
+    them, and no longer one a holder changed."""
+    assert "根证书和 10 张演示签名证书" in runner.invoke(args=["demo", "seed", "--if-empty"]).output
+    assert keys.authority(session) is not None
+    output = runner.invoke(args=["demo", "logins"]).output
+    pins = dict(re.findall(r"^\s+(\S+)\s.*签名PIN (\d+)$", output, re.MULTILINE))
+    signers = session.scalars(select(User).where(User.role.in_([Role.LEADER, Role.CITY]))).all()
+    assert set(pins) == {u.username for u in signers} and len(pins) == 10
+    for user in signers:
+        certificate = keys.usable_certificate(session, user)
+        assert pki.load_signing_key(certificate.encrypted_key_pem, keyed(app, pins[user.username]))
+    assert "签名PIN" not in next(line for line in output.splitlines() if "inspector.dongsheng" in line)
+    leader = next(u for u in signers if u.username == "leader.dongsheng")
+    enrolments.change_pin(session, app.config["PKI_CA_PASSPHRASE"], leader, pins[leader.username], "86420975",
+                          "86420975")
+    output = runner.invoke(args=["demo", "logins"]).output
+    assert "签名PIN" not in next(line for line in output.splitlines() if "leader.dongsheng " in line)
 
 
 def test_loading_the_same_template_twice_keeps_one_version(session):

@@ -99,7 +99,8 @@ def test_board_shows_an_accepted_inspection_and_the_last_campaigns_result(client
     session.commit()
     page = client.get("/inspect/").get_data(as_text=True)
     assert '<span class="tag status-accepted">已审核通过</span>' in page
-    assert "上次结果：72.5 分 需整改" in page and "上次结果：96.0" not in page  # the earlier campaign's, not this one's
+    assert "上一批次（2025年度自查验收）：<span class=\"tag outcome-rectify\">72.5分 需整改</span>" in page
+    assert "96.0分" not in page  # the earlier campaign's, not this one's
     assert "查看检查" in page
 
 
@@ -359,7 +360,7 @@ def test_the_station_page_lists_its_inspections(client, session, login_as, auth,
     auth.logout()
     login_as("leader", "150602")
     page = client.get(f"/directory/{station.id}").get_data(as_text=True)
-    assert "验收记录" in page and f"/inspect/inspections/{inspection_id}" in page and "进行中 · 8.0分" in page
+    assert "历年验收结果" in page and f"/inspect/inspections/{inspection_id}" in page and "进行中，未提交" in page
 
 
 def test_the_page_shows_both_edits_of_a_conflict(client, login_as, station):

@@ -1,4 +1,5 @@
-"""`flask pki`: the city's root CA, leaders' certificates bound to user and district, revocation."""
+"""`flask pki`: the city's root CA, signers' certificates bound to user and district, revocation (the pages:
+tests/test_enrolment.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from inspect_app import pki
+from inspect_app.models import SigningCertificate
 from inspect_app.models.types import utcnow
 from inspect_app.services import Invalid, keys
 from conftest import keyed, make_user
@@ -35,10 +37,22 @@ def test_init_issue_and_revoke_from_the_command_line(app, runner, session, tmp_p
         pki.load_signing_key(row.encrypted_key_pem, keyed(app, "000000"))
     assert pki.load_signing_key(row.encrypted_key_pem, keyed(app, "246810"))
 
-    assert runner.invoke(args=["pki", "revoke", row.serial]).exit_code == 0
+    revoked = runner.invoke(args=["pki", "revoke", row.serial])
+    assert revoked.exit_code == 0 and "已撤销证书" in revoked.output and "管理员撤销" in revoked.output
     session.expire_all()
     assert keys.usable_certificate(session, leader) is None
     assert int(row.serial) in keys.revocation_list(session)
+    assert keys.state_of(session.get(SigningCertificate, row.id)) == "已撤销（管理员撤销）"
+
+
+def test_the_command_line_enrols_and_the_holder_chooses_the_pin(app, runner, session):
+    leader = make_user(session, "leader", "150621", username="leader.dlt")
+    assert "请先" in runner.invoke(args=["pki", "enrol", "--user", "leader.dlt"]).output
+    keys.init_authority(session, app.config["PKI_CA_PASSPHRASE"])
+    result = runner.invoke(args=["pki", "enrol", "--user", "leader.dlt"])
+    assert result.exit_code == 0 and "我的签名证书" in result.output, result.output
+    assert keys.usable_certificate(session, leader) is None and len(keys.open_enrolments(session, leader.id)) == 1
+    assert runner.invoke(args=["pki", "enrol", "--user", "nobody"]).exit_code != 0
 
 
 def test_only_leaders_and_the_city_get_signing_certificates(session, app):
@@ -54,7 +68,7 @@ def test_only_leaders_and_the_city_get_signing_certificates(session, app):
 
 def test_issue_needs_the_authority_and_its_passphrase(session, app):
     leader = make_user(session, "leader", "150602")
-    with pytest.raises(Invalid, match="flask pki init"):
+    with pytest.raises(Invalid, match="还没有市中心根证书"):
         keys.issue_certificate(session, "x", leader.id, "123456")
     keys.init_authority(session, app.config["PKI_CA_PASSPHRASE"])
     with pytest.raises(ValueError, match="根证书口令错误"):
@@ -100,25 +114,6 @@ def test_init_refuses_without_a_passphrase(session):
     with pytest.raises(Invalid, match="PKI_CA_PASSPHRASE"):
         keys.init_authority(session, "")
     assert keys.authority(session) is None
-
-
-def test_admin_issues_and_revokes_from_the_page(app, client, session, login_as):
-    leader = make_user(session, "leader", "150626", username="leader.ws")
-    login_as("admin")
-    assert "flask pki init" in client.get("/admin/certificates").get_data(as_text=True)
-    keys.init_authority(session, app.config["PKI_CA_PASSPHRASE"])
-    page = client.post("/admin/certificates", data={"user": str(leader.id), "pin": "123456", "pin_again": "654321"})
-    assert "两次输入的签名PIN不一致" in page.get_data(as_text=True)
-    page = client.post("/admin/certificates", data={"user": str(leader.id), "pin": "12", "pin_again": "12"})
-    assert "6至12位数字" in page.get_data(as_text=True)
-    page = client.post("/admin/certificates", data={"user": str(leader.id), "pin": "123456", "pin_again": "123456"},
-                       follow_redirects=True).get_data(as_text=True)
-    assert "已为" in page and "乌审旗" in page and "有效" in page
-    row = keys.usable_certificate(session, leader)
-    assert client.get("/admin/certificates/city-ca.pem").data.startswith(b"-----BEGIN CERTIFICATE-----")
-    client.post(f"/admin/certificates/{row.id}/revoke")
-    session.expire_all()
-    assert keys.usable_certificate(session, leader) is None
 
 
 def test_certificate_pages_are_the_admins(client, login_as):

@@ -12,7 +12,8 @@ import uuid
 
 import pytest
 
-from inspect_app.services import keys, submissions
+from inspect_app.models import Office
+from inspect_app.services import checklists, enrolments, keys, submissions
 from inspect_app.seal import name_signature_png
 from inspect_app.services import city_report
 from conftest import keyed, make_station, make_user
@@ -23,9 +24,20 @@ COLUMNS = ("anonymous", "inspector", "leader", "city", "admin", "other_inspector
 
 # endpoint: (method, url, expected per column in COLUMNS order)
 MATRIX: dict[str, tuple[str, str, str]] = {
+    "account.certificate": ("GET", "/account/certificate", "LFOOOFO"),
+    "account.change_pin": ("POST", "/account/certificate/pin/change", "LFOOOFO"),
+    "account.password": ("GET", "/account/password", "LOOOOOO"),
+    "account.set_pin": ("POST", "/account/certificate/pin", "LFOOOFO"),
+    "admin.cancel_enrolment": ("POST", "/admin/certificates/enrolments/{spare_enrolment}/cancel", "LFFFOFF"),
     "admin.certificates": ("GET", "/admin/certificates", "LFFFOFF"),
     "admin.city_ca": ("GET", "/admin/certificates/city-ca.pem", "LFFFOFF"),
+    "admin.create_authority": ("POST", "/admin/certificates/authority", "LFFFOFF"),
+    "admin.edit_office": ("GET", "/admin/offices/{office}/edit", "LFFFOFF"),
+    "admin.import_template": ("GET", "/admin/users/template.xlsx", "LFFFOFF"),
+    "admin.import_users": ("GET", "/admin/users/import", "LFFFOFF"),
+    "admin.offices_page": ("GET", "/admin/offices", "LFFFOFF"),
     "admin.reset_password": ("GET", "/admin/users/{spare_user}/password", "LFFFOFF"),
+    "admin.retire_office": ("POST", "/admin/offices/{spare_office}/retire", "LFFFOFF"),
     "admin.revoke_certificate": ("POST", "/admin/certificates/{spare_certificate}/revoke", "LFFFOFF"),
     "admin.set_active": ("POST", "/admin/users/{spare_user}/active", "LFFFOFF"),
     "admin.users": ("GET", "/admin/users", "LFFFOFF"),
@@ -52,7 +64,21 @@ MATRIX: dict[str, tuple[str, str, str]] = {
     "bundles.status": ("GET", "/review/bundle/{bundle}/status", "LOOOONN"),
     "bundles.submit": ("POST", "/review/bundle/{bundle}/submit", "LFOFONN"),
     "campaigns.checklist": ("GET", "/campaigns/{campaign}/checklist", "LOOOOOO"),
+    "campaigns.close_campaign": ("GET", "/campaigns/{campaign}/close", "LFFOOFF"),
+    "campaigns.edit": ("GET", "/campaigns/{campaign}/edit", "LFFOOFF"),
     "campaigns.index": ("GET", "/campaigns/", "LOOOOOO"),
+    "campaigns.new": ("GET", "/campaigns/new", "LFFOOFF"),
+    "campaigns.open_campaign": ("GET", "/campaigns/{campaign}/open", "LFFOOFF"),
+    "checklists.check": ("POST", "/admin/checklists/{checklist_draft}/check", "LFFFOFF"),
+    "checklists.copy": ("POST", "/admin/checklists/copy", "LFFFOFF"),
+    "checklists.copy_default": ("POST", "/admin/checklists/default/copy", "LFFFOFF"),
+    "checklists.delete": ("POST", "/admin/checklists/{spare_checklist_draft}/delete", "LFFFOFF"),
+    "checklists.edit": ("GET", "/admin/checklists/{checklist_draft}/edit", "LFFFOFF"),
+    "checklists.export": ("GET", "/admin/checklists/{checklist_version}/export.xlsx", "LFFFOFF"),
+    "checklists.import_sheet": ("POST", "/admin/checklists/import", "LFFFOFF"),
+    "checklists.index": ("GET", "/admin/checklists/", "LFFFOFF"),
+    "checklists.preview": ("GET", "/admin/checklists/{checklist_draft}/preview", "LFFFOFF"),
+    "checklists.publish": ("POST", "/admin/checklists/{checklist_draft}/publish", "LFFFOFF"),
     "city.decide": ("POST", "/city/submissions/{submission}/decision", "LFFOOFF"),
     "city.demonstration": ("POST", "/city/demonstrations/{station}", "LFFOOFF"),
     "city.district": ("GET", "/city/districts/{district}", "LFFOOFF"),
@@ -114,10 +140,17 @@ def world(app, session, city_season, tmp_path):  # noqa: F811
     submission = submissions.submit_bundle(session, ds["leader"].actor, store, ds["leader"], bundle.id)
     report = city_report.build_city_report(session, city.actor, store, city, campaign.id, keyed(app, PIN),
                                            name_signature_png(city.display_name), tmp_path, TODAY)
-    make_user(session, "admin", username="admin.matrix")
+    admin = make_user(session, "admin", username="admin.matrix")
     spare = make_user(session, "inspector", "150602", username="spare.inspector")
     spare_certificate = keys.issue_certificate(session, app.config["PKI_CA_PASSPHRASE"],
                                                city_season["kbs"]["leader"].id, "24681357")
+    spare_enrolment = enrolments.enrol(session, admin.actor, ds["leader"].id)
+    office, spare_office = (Office(district_id=ds["leader"].district_id, name=name)
+                            for name in ("林荫市场监管所", "空置市场监管所"))
+    session.add_all([office, spare_office])
+    session.commit()
+    checklist_draft, spare_checklist_draft = (checklists.copy_version(session, admin.actor,
+                                                                      campaign.checklist_version_id) for _ in "12")
     inspection = ds["inspections"][0]
     data = b"partial photo bytes"
     upload = hashlib.sha256(data).hexdigest()
@@ -131,7 +164,10 @@ def world(app, session, city_season, tmp_path):  # noqa: F811
                 "spare_station": make_station(session, "150602").id, "bundle": bundle.id,
                 "submission": submission.id, "report": report.id, "campaign": campaign.id,
                 "district": ds["leader"].district_id, "spare_user": spare.id,
-                "spare_certificate": spare_certificate.id, "upload": upload},
+                "spare_certificate": spare_certificate.id, "upload": upload,
+                "spare_enrolment": spare_enrolment.id, "office": office.id,
+                "spare_office": spare_office.id, "checklist_version": campaign.checklist_version_id,
+                "checklist_draft": checklist_draft.id, "spare_checklist_draft": spare_checklist_draft.id},
     }
 
 

@@ -27,6 +27,10 @@ OWN, OTHER = 1, 2
     (Role.LEADER, Action.RECEIVE_BUNDLES, Decision.FORBIDDEN),
     (Role.INSPECTOR, Action.VIEW_CITY, Decision.FORBIDDEN),
     (Role.INSPECTOR, Action.RECEIVE_BUNDLES, Decision.FORBIDDEN),
+    (Role.LEADER, Action.HOLD_CERTIFICATE, Decision.ALLOW),
+    (Role.INSPECTOR, Action.HOLD_CERTIFICATE, Decision.FORBIDDEN),
+    (Role.LEADER, Action.MANAGE_OFFICES, Decision.FORBIDDEN),
+    (Role.INSPECTOR, Action.MANAGE_OFFICES, Decision.FORBIDDEN),
 ])
 def test_district_roles_in_their_own_district(role, action, expected):
     assert decide(Actor(role, OWN), action, OWN) is expected
@@ -51,6 +55,8 @@ def test_district_roles_never_learn_of_another_district(role, action):
     (Action.SUBMIT_BUNDLE, Decision.FORBIDDEN),
     (Action.VIEW_CITY, Decision.ALLOW),
     (Action.RECEIVE_BUNDLES, Decision.ALLOW),
+    (Action.HOLD_CERTIFICATE, Decision.ALLOW),
+    (Action.MANAGE_OFFICES, Decision.FORBIDDEN),
 ])
 def test_city_reads_every_district_and_changes_nothing(action, expected):
     assert decide(Actor(Role.CITY, None), action, OTHER) is expected

@@ -108,9 +108,9 @@ def test_a_password_reset_and_a_deactivation_end_every_session_of_the_account(ap
     admin = make_user(session, "admin")
     user = login_as("inspector", "150602")
     copied = session_cookie(client)
-    users.reset_password(session, app.extensions["passwords"], user.id, "new-pass-22")
+    reset = users.reset_password(session, app.extensions["passwords"], user.id)
     assert_signed_out(app, copied)
-    assert client.post("/login", data={"username": user.username, "password": "new-pass-22"}).status_code == 302
+    assert client.post("/login", data={"username": user.username, "password": reset.password}).status_code == 302
     copied = session_cookie(client)
     users.set_active(session, user.id, False, admin.id)
     assert_signed_out(app, copied)

@@ -36,12 +36,16 @@ class Action(StrEnum):
     IMPORT_DIRECTORY = "import_directory"
     MANAGE_USERS = "manage_users"
     VIEW_CAMPAIGNS = "view_campaigns"
+    MANAGE_CAMPAIGNS = "manage_campaigns"  # create, edit, open and close campaigns (验收批次)
     INSPECT = "inspect"  # start, answer, photograph, sign and submit an inspection
     VIEW_INSPECTION = "view_inspection"  # read an inspection, its photos and signatures
     REVIEW = "review"  # accept, return and recommend the district's inspections
     SUBMIT_BUNDLE = "submit_bundle"  # send the district's signed bundle to the city
     VIEW_CITY = "view_city"  # the city's inbox, dashboard, exports and consolidated reports
     RECEIVE_BUNDLES = "receive_bundles"  # upload, accept or return bundles, confirm 示范站, sign the city report
+    HOLD_CERTIFICATE = "hold_certificate"  # choose and change one's own signing PIN (我的签名证书)
+    MANAGE_OFFICES = "manage_offices"  # the 市场监管所 of every 旗区: create, edit, retire
+    MANAGE_CHECKLISTS = "manage_checklists"  # checklist drafts: copy, edit, publish, import and export
 
 
 class Decision(Enum):
@@ -63,9 +67,10 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
                                Action.INSPECT, Action.VIEW_INSPECTION}),
     Role.LEADER: frozenset({Action.VIEW_DIRECTORY, Action.EXPORT_DIRECTORY, Action.EDIT_STATION,
                             Action.IMPORT_DIRECTORY, Action.VIEW_CAMPAIGNS, Action.VIEW_INSPECTION,
-                            Action.REVIEW, Action.SUBMIT_BUNDLE}),
+                            Action.REVIEW, Action.SUBMIT_BUNDLE, Action.HOLD_CERTIFICATE}),
     Role.CITY: frozenset({Action.VIEW_DIRECTORY, Action.EXPORT_DIRECTORY, Action.VIEW_CAMPAIGNS,
-                          Action.VIEW_INSPECTION, Action.VIEW_CITY, Action.RECEIVE_BUNDLES}),
+                          Action.VIEW_INSPECTION, Action.VIEW_CITY, Action.RECEIVE_BUNDLES, Action.MANAGE_CAMPAIGNS,
+                          Action.HOLD_CERTIFICATE}),
     Role.ADMIN: frozenset(Action),
 }
 

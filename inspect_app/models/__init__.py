@@ -1,7 +1,7 @@
 """Typed SQLAlchemy models; importing this package registers every table on Base.metadata."""
 
 from .audit import AuditEntry, AuditHead
-from .bundle import Bundle, BundleStatus, CertificateAuthority, SigningCertificate
+from .bundle import Bundle, BundleStatus, CertificateAuthority, CertificateEnrolment, SigningCertificate
 from .campaign import Campaign, ChecklistVersion
 from .district import District, Office
 from .housekeeping import HousekeepingRun
@@ -14,6 +14,7 @@ from .sync import AnswerConflict, IdempotentRequest, Upload
 from .user import User
 
 __all__ = ["AnswerConflict", "AuditEntry", "AuditHead", "Bundle", "BundleStatus", "Campaign", "CertificateAuthority",
-           "CityReport", "ChecklistVersion", "DemonstrationDecision", "District", "HousekeepingRun",
-           "IdempotentRequest", "Inspection", "InspectionAnswer", "Office", "Photo", "RateLimitEntry", "Signature",
-           "SigningCertificate", "Station", "StoredFile", "Submission", "Upload", "User", "UserSession"]
+           "CertificateEnrolment", "CityReport", "ChecklistVersion", "DemonstrationDecision", "District",
+           "HousekeepingRun", "IdempotentRequest", "Inspection", "InspectionAnswer", "Office", "Photo",
+           "RateLimitEntry", "Signature", "SigningCertificate", "Station", "StoredFile", "Submission", "Upload", "User",
+           "UserSession"]

@@ -9,6 +9,7 @@ from sqlalchemy import BigInteger, ForeignKey, LargeBinary, String, Text, Unique
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base
+from ..domain.certificates import RevocationReason
 from .campaign import Campaign
 from .district import District
 from .types import UTCDateTime, str_enum, utcnow
@@ -43,10 +44,30 @@ class SigningCertificate(Base):
     not_before: Mapped[datetime] = mapped_column(UTCDateTime)
     not_after: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revocation_reason: Mapped[RevocationReason | None] = mapped_column(str_enum(RevocationReason))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship()
     district: Mapped[District | None] = relationship()
+
+
+class CertificateEnrolment(Base):
+    """The admin's go-ahead for a signer's certificate. The key and the certificate are made only when the holder
+    chooses the signing PIN, so nobody but the holder ever knows it."""
+
+    __tablename__ = "certificate_enrolments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: from the command line
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    certificate_id: Mapped[int | None] = mapped_column(ForeignKey("signing_certificates.id"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
+    certificate: Mapped[SigningCertificate | None] = relationship()
 
 
 class BundleStatus(StrEnum):

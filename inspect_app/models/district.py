@@ -33,5 +33,9 @@ class Office(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
     name: Mapped[str] = mapped_column(String(60))
+    address: Mapped[str | None] = mapped_column(String(120))
+    # The regulator's officer responsible for the area, whom a station's signboard names.
+    officer_name: Mapped[str | None] = mapped_column(String(40))
+    officer_phone: Mapped[str | None] = mapped_column(String(20))
 
     district: Mapped[District] = relationship(back_populates="offices")

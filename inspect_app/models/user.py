@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base
@@ -24,7 +24,11 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(40))
     role: Mapped[Role] = mapped_column(str_enum(Role))
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"), index=True)
+    phone: Mapped[str | None] = mapped_column(String(20))
     password_hash: Mapped[str] = mapped_column(String(200))
+    # A password someone else saw (the one-time password of a new or reset account): every page asks for a new
+    # one until the user has chosen it.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

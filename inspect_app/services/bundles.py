@@ -27,7 +27,7 @@ from .bundle_builds import STALE_AFTER_S
 from ..seal import seal_png
 from . import Invalid, NotFound, audit, bundle_builds, keys, signing, stored_files, submissions
 from .access import require
-from .campaigns import template_of
+from .campaigns import require_changeable, template_of
 from .report_data import ReportData, gather_report
 from .report_build import write_report
 
@@ -81,6 +81,7 @@ def begin_build(session: Session, actor: Actor, user_id: int, district_id: int, 
     running (a second click joins that one). The open draft is reused; after a signed version a new version
     begins (which unlocks the inspections), unless the city holds that version or has accepted the bundle."""
     require(actor, Action.REVIEW, district_id)
+    require_changeable(session, campaign_id, district_id)
     narrative = (narrative or "").strip()
     if len(narrative) > 20000:
         raise Invalid({"narrative": "文字说明不能超过20000字"})
@@ -180,6 +181,7 @@ def sign_off(session: Session, actor: Actor, store: FileStore, user: User, bundl
     and a manifest with a detached CMS signature, in one ZIP that never changes afterwards."""
     bundle = get_bundle(session, actor, bundle_id)
     require(actor, Action.REVIEW, bundle.district_id)
+    require_changeable(session, bundle.campaign_id, bundle.district_id)
     if bundle.status is not BundleStatus.READY:
         raise Invalid("证据包尚未生成完毕，或已经签字")
     pending = _pending_review(session, bundle)

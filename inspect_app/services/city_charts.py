@@ -6,13 +6,15 @@ import math
 
 from markupsafe import Markup
 
-from ..charts import CITY, OUTCOME_COLOURS, MapPoint, Seat, Segment, bar_chart, scatter_map, share_bars
+from ..charts import (CITY, OUTCOME_COLOURS, MapPoint, Seat, Segment, bar_chart, paired_bars, scatter_map,
+                      share_bars)
 from ..domain.districts import DISTRICTS
 from .city_figures import Dashboard
 
 
 def charts_for(board: Dashboard) -> dict[str, Markup]:
-    """Average score and outcome shares per district, the most frequent problems, the stations on a map."""
+    """Average score and outcome shares per district, the most frequent problems, the stations on a map, and
+    (when a district had one) each district's average against its previous campaign."""
     shares = [(f.name, [Segment("合格", f.passed, OUTCOME_COLOURS["pass"]),
                         Segment("需整改", f.rectify, OUTCOME_COLOURS["rectify"]),
                         Segment("未提交", f.not_submitted, OUTCOME_COLOURS["pending"])]) for f in board.districts]
@@ -20,7 +22,7 @@ def charts_for(board: Dashboard) -> dict[str, Markup]:
              if board.district is None or d.code == board.district.code]
     points = [MapPoint(r.latitude, r.longitude, r.outcome or "pending", f"{r.name}（{r.state}）")
               for r in board.results if not r.retired and _placed(r.latitude, r.longitude)]
-    return {
+    charts = {
         "scores": bar_chart("各旗区平均得分", [(f.name, f.average_score) for f in board.districts], maximum=100,
                             unit="分"),
         "shares": share_bars("各旗区验收结论", shares),
@@ -28,6 +30,14 @@ def charts_for(board: Dashboard) -> dict[str, Markup]:
         "failed": bar_chart("最常不符合的核查项目", board.failed_items, colour="#c0392b"),
         "map": scatter_map("服务站分布与验收结论", points, seats, extent=CITY if board.district is None else None),
     }
+    if board.compared:
+        names = {c.previous for c in board.changes if c.previous}
+        charts["compare"] = paired_bars(
+            "各旗区平均得分：本批次与上一批次",
+            [(f.name, f.average_score, then.average_score if then else None)
+             for f, then in zip(board.districts, board.previous)],
+            (board.campaign.name, names.pop() if len(names) == 1 else "上一批次"), maximum=100, unit="分")
+    return charts
 
 
 def _placed(latitude: float | None, longitude: float | None) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -15,10 +15,14 @@ from ..domain.permissions import Action, Actor
 from ..domain.scoring import Verdict
 from ..domain.stations import StationStatus
 from ..domain.submissions import CITY_NAME
+from ..domain.year_over_year import Comparison, compare
 from ..models import Campaign, District, Inspection, InspectionAnswer, Photo, Station
 from .access import require
 from .campaigns import template_of
 from .demonstrations import confirmed_station_ids
+from .year_over_year import previous_campaigns
+
+MIXED = "各旗区的上一批次"  # the city's comparison when its districts' previous campaigns differ
 
 
 @dataclass(frozen=True)
@@ -55,22 +59,53 @@ class Dashboard:
     findings: list[tuple[str, int]]  # most frequent photo findings
     failed_items: list[tuple[str, int]]  # most often failed checklist items
     results: list[StationResult]
+    previous: list[Figures | None] = field(default_factory=list)  # each district's previous campaign, if any
+    changes: list[Comparison] = field(default_factory=list)  # 比上一批次, one per district shown
+    total_change: Comparison = Comparison(None, None, None, None)
+
+    @property
+    def compared(self) -> bool:
+        """True when some district had a campaign before this one."""
+        return any(f is not None for f in self.previous)
 
 
 def dashboard(session: Session, actor: Actor, campaign: Campaign, district_id: int | None = None) -> Dashboard:
-    """Figures of every district (or of one), with the most frequent findings and failed items."""
+    """Figures of every district the campaign covers (or of one), with the most frequent findings and failed
+    items, and each district compared with its previous campaign."""
     require(actor, Action.VIEW_CITY)
     districts = list(session.scalars(select(District).order_by(District.code)))
-    shown = [d for d in districts if district_id is None or d.id == district_id]
+    shown = [d for d in districts if campaign.covers(d.id) and (district_id is None or d.id == district_id)]
     ids = [d.id for d in shown]
     results = station_results(session, campaign, ids)
-    facts = [StationFact(r.district_code, r.retired, r.is_odr, r.status, Outcome(r.outcome) if r.outcome else None,
-                         r.score, r.recommended, r.confirmed) for r in results]
+    facts = _facts(results)
     per_district = [figures(d.name, [f for f in facts if f.district_code == d.code]) for d in shown]
     name = shown[0].name if district_id is not None and shown else CITY_NAME
-    return Dashboard(campaign, shown[0] if district_id is not None and shown else None, per_district,
-                     figures(name, facts), _findings(session, campaign, ids), _failed_items(session, campaign, ids),
-                     results)
+    total = figures(name, facts)
+    before = previous_campaigns(session, campaign, ids)
+    earlier = _previous_facts(session, before, shown)
+    previous = [figures(d.name, earlier[d.code]) if d.id in before else None for d in shown]
+    names = {c.name for c in before.values()}
+    return Dashboard(campaign, shown[0] if district_id is not None and shown else None, per_district, total,
+                     _findings(session, campaign, ids), _failed_items(session, campaign, ids), results, previous,
+                     [compare(now, then, before[d.id].name if then else None)
+                      for d, now, then in zip(shown, per_district, previous)],
+                     compare(total, figures(name, [f for found in earlier.values() for f in found]) if before else None,
+                             names.pop() if len(names) == 1 else MIXED))
+
+
+def _facts(results: list[StationResult]) -> list[StationFact]:
+    return [StationFact(r.district_code, r.retired, r.is_odr, r.status, Outcome(r.outcome) if r.outcome else None,
+                        r.score, r.recommended, r.confirmed) for r in results]
+
+
+def _previous_facts(session: Session, before: dict[int, Campaign],
+                    shown: list[District]) -> dict[str, list[StationFact]]:
+    """District code → its stations' facts in its previous campaign (one query per distinct campaign)."""
+    found: dict[str, list[StationFact]] = {d.code: [] for d in shown}
+    for campaign in {c.id: c for c in before.values()}.values():
+        for fact in _facts(station_results(session, campaign, [d for d, c in before.items() if c.id == campaign.id])):
+            found[fact.district_code].append(fact)
+    return found
 
 
 def station_results(session: Session, campaign: Campaign, district_ids: list[int]) -> list[StationResult]:

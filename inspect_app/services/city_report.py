@@ -21,6 +21,7 @@ from ..seal import seal_png
 from ..spreadsheet import Sheet
 from . import Invalid, NotFound, audit, keys, signing, stored_files
 from .access import require
+from .campaigns import require_changeable
 from .city_charts import charts_for
 from .city_figures import StationResult, dashboard
 from .demonstrations import candidates
@@ -55,6 +56,7 @@ def build_city_report(session: Session, actor: Actor, store: FileStore, user: Us
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
         raise NotFound()
+    require_changeable(session, campaign.id)
     certificate = keys.usable_certificate(session, user, now)
     if certificate is None or certificate.district_id is not None:
         raise Invalid("您没有可用的市中心签名证书，请联系系统管理员签发")

@@ -15,9 +15,9 @@ from ..domain.credit_code import ALPHABET, check_character
 from ..domain.districts import DISTRICTS, DistrictInfo
 from ..domain.permissions import Role
 from ..domain.stations import HostType
-from ..models import District, Office, Station, User
+from ..models import Campaign, District, Office, Station, User
 from ..passwords import Passwords
-from .campaigns import create_campaign, current_campaign, load_checklist_version
+from .campaigns import load_checklist_version, open_campaign, prepare_campaign
 
 DEMO_PASSWORD = "demo12315"
 CAMPAIGN_NAME = "2026年度自查验收"
@@ -51,6 +51,7 @@ HOSTS = (
     (HostType.ENTERPRISE, "{d}汽车销售服务中心", "鄂尔多斯市{d}汽车销售服务有限公司"),
     (HostType.OTHER, "{d}政务服务中心", "{d}政务服务中心"),
 )
+ROADS = ("迎宾路", "鄂尔多斯大街", "天骄路", "团结路", "民族街")
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐"
 GIVEN = ("建国", "海英", "志强", "丽娜", "晓东", "敏", "巴特尔", "乌云", "其其格", "文杰", "秀兰", "斯琴", "俊峰", "雅楠")
 
@@ -92,7 +93,7 @@ def _stations_of(rng: random.Random, info: DistrictInfo, district: District, off
             host_type=host_type,
             district=district,
             office=offices[index % len(offices)],
-            address=f"{info.name}{info.seat}{rng.choice(('迎宾路', '鄂尔多斯大街', '天骄路', '团结路', '民族街'))}{rng.randint(1, 199)}号",
+            address=f"{info.name}{info.seat}{rng.choice(ROADS)}{rng.randint(1, 199)}号",
             latitude=round(info.latitude + rng.uniform(-0.03, 0.03), 6),
             longitude=round(info.longitude + rng.uniform(-0.03, 0.03), 6),
             head_name=rng.choice(SURNAMES) + rng.choice(GIVEN),
@@ -106,6 +107,14 @@ def _stations_of(rng: random.Random, info: DistrictInfo, district: District, off
     return stations
 
 
+def _office(rng: random.Random, info: DistrictInfo, district: District, name: str) -> Office:
+    """A demo office with an address and the officer responsible for its area."""
+    town = name.removesuffix("市场监管所")
+    return Office(district=district, name=name, address=f"{info.name}{town}{rng.choice(ROADS)}{rng.randint(1, 99)}号",
+                  officer_name=rng.choice(SURNAMES) + rng.choice(GIVEN),
+                  officer_phone=f"0477-{rng.randint(3000000, 8999999)}")
+
+
 def default_template() -> dict:
     """The default checklist template shipped with the app."""
     text = resources.files("inspect_app").joinpath("data/checklist_default.json").read_text(encoding="utf-8")
@@ -115,12 +124,13 @@ def default_template() -> dict:
 def seed(session: Session, passwords: Passwords, seed_value: int = 12315) -> list[DemoLogin]:
     """Fill an empty database with the demo; returns the logins created."""
     rng = random.Random(seed_value)
+    office_rng = random.Random(seed_value + 1)  # apart, so the stations stay what they always were
     password_hash = passwords.hash(DEMO_PASSWORD)
     logins: list[DemoLogin] = []
     districts = {d.code: d for d in session.scalars(select(District))}
     for info in DISTRICTS:
         district = districts[info.code]
-        offices = [Office(district=district, name=name) for name in OFFICES[info.code]]
+        offices = [_office(office_rng, info, district, name) for name in OFFICES[info.code]]
         session.add_all(offices)
         session.add_all(_stations_of(rng, info, district, offices, 7 if info.code in ("150602", "150627") else 6))
         for role, prefix, title in ((Role.INSPECTOR, "inspector", "检查员"), (Role.LEADER, "leader", "分管领导")):
@@ -133,9 +143,18 @@ def seed(session: Session, passwords: Passwords, seed_value: int = 12315) -> lis
         logins.append(DemoLogin(username, role, None))
     session.commit()
     version, _ = load_checklist_version(session, default_template())
-    if current_campaign(session) is None:
-        create_campaign(session, CAMPAIGN_NAME, date(2026, 9, 1), date(2026, 12, 15), version.id)
+    if not session.scalar(select(func.count()).select_from(Campaign)):
+        _open_campaign(session, version.id)
     return logins
+
+
+def _open_campaign(session: Session, version_id: int) -> None:
+    """The demo's campaign, prepared on all nine districts and opened by the city, as its pages would."""
+    city = session.scalar(select(User).where(User.username == "city"))
+    campaign = prepare_campaign(session, city.actor, {
+        "name": CAMPAIGN_NAME, "starts_on": date(2026, 9, 1).isoformat(), "deadline": date(2026, 12, 15).isoformat(),
+        "checklist_version": str(version_id), "districts": [str(d.id) for d in session.scalars(select(District))]})
+    open_campaign(session, city.actor, campaign.id)
 
 
 def demo_logins(session: Session) -> list[DemoLogin]:

@@ -1,4 +1,5 @@
-"""The demo season: submitted inspections with photos and signatures, and leaders' certificates with PINs."""
+"""The demo season: submitted inspections with photos and signatures; and the demo signers' certificates with
+their demo PINs."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from ..filestore import FileStore
 from ..models import Inspection, Station, User
 from ..models.types import utcnow
 from ..seal import demo_photo, name_signature_png
+from .. import pki
 from . import campaigns, inspections, keys, photos, review
 from .photos import BrowserPosition
 
@@ -37,15 +39,12 @@ def demo_pin(district_code: str) -> str:
 
 def seed_season(session: Session, store: FileStore, passphrase: str, seed_value: int = 2026) -> list[LeaderPin]:
     """Fill the demo campaign: a few submitted inspections per 旗区 (half of them accepted), the leaders' and the
-    city center's certificates."""
+    city center's certificates (see seed_signers)."""
     rng = random.Random(seed_value)
     campaign = campaigns.current_campaign(session)
     if campaign is None:
         raise ValueError("demo campaign missing: run `flask demo seed` first")
     template = campaigns.template_of(campaign.checklist_version)
-    if keys.authority(session) is None:
-        keys.init_authority(session, passphrase)
-    pins: list[LeaderPin] = []
     leaders = session.scalars(select(User).where(User.role == Role.LEADER).order_by(User.district_id)).all()
     for leader in leaders:
         inspector = session.scalar(select(User).where(User.role == Role.INSPECTOR,
@@ -76,15 +75,44 @@ def seed_season(session: Session, store: FileStore, passphrase: str, seed_value:
             inspections.submit(session, inspector.actor, inspection.id)
             if n % 2 == 0:
                 review.review(session, leader.actor, leader.id, inspection.id, "accept")
-        pin = demo_pin(leader.district.code)
-        if keys.usable_certificate(session, leader) is None:
-            keys.issue_certificate(session, passphrase, leader.id, pin)
-        pins.append(LeaderPin(leader.district.name, leader.username, pin))
-    city = session.scalar(select(User).where(User.role == Role.CITY).order_by(User.id).limit(1))
+    return seed_signers(session, passphrase)
+
+
+def _demo_signers(session: Session) -> list[tuple[User, str, str]]:
+    """Each demo signer with the place shown beside it and its demo PIN: the leaders, then the city center."""
+    leaders = session.scalars(select(User).where(User.role == Role.LEADER, User.active.is_(True))
+                              .order_by(User.district_id, User.id)).all()
+    signers = [(leader, leader.district.name, demo_pin(leader.district.code)) for leader in leaders]
+    city = session.scalar(select(User).where(User.role == Role.CITY, User.active.is_(True)).order_by(User.id).limit(1))
     if city is not None:
-        # The city center signs the consolidated report the same way.
-        pin = demo_pin(CITY_CODE)
-        if keys.usable_certificate(session, city) is None:
-            keys.issue_certificate(session, passphrase, city.id, pin)
-        pins.append(LeaderPin(CITY_NAME, city.username, pin))
+        signers.append((city, CITY_NAME, demo_pin(CITY_CODE)))  # it signs the consolidated report the same way
+    return signers
+
+
+def seed_signers(session: Session, passphrase: str) -> list[LeaderPin]:
+    """The city CA and a certificate for every demo signer under their demo PIN, so that the quick start signs
+    (real signers choose their PINs themselves on 我的签名证书)."""
+    if keys.authority(session) is None:
+        keys.init_authority(session, passphrase)
+    pins = []
+    for user, place, pin in _demo_signers(session):
+        if keys.usable_certificate(session, user) is None and not keys.open_enrolments(session, user.id):
+            keys.issue_certificate(session, passphrase, user.id, pin)
+        pins.append(LeaderPin(place, user.username, pin))
     return pins
+
+
+def signer_pins(session: Session, passphrase: str) -> list[LeaderPin]:
+    """The demo signers whose certificate their demo PIN still opens (a PIN its holder changed, or a certificate
+    made from an enrolment, is not printed)."""
+    opened = []
+    for user, place, pin in _demo_signers(session):
+        certificate = keys.usable_certificate(session, user)
+        if certificate is None:
+            continue
+        try:
+            pki.load_signing_key(certificate.encrypted_key_pem, keys.signing_pin(pin, passphrase))
+        except pki.WrongPin:
+            continue
+        opened.append(LeaderPin(place, user.username, pin))
+    return opened

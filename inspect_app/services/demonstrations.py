@@ -15,7 +15,7 @@ from ..models import DemonstrationDecision, Inspection, Station, Submission
 from ..models.types import utcnow
 from . import Invalid, NotFound, audit
 from .access import require
-from .campaigns import current_campaign
+from .campaigns import current_campaign, require_changeable
 
 RECEIVED = (SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED)
 
@@ -65,6 +65,7 @@ def decide_demonstration(session: Session, actor: Actor, user_id: int, campaign_
     station = session.get(Station, station_id)
     if station is None:
         raise NotFound()
+    require_changeable(session, campaign_id, station.district_id)
     if not any(c.station.id == station_id for c in candidates(session, actor, campaign_id, station.district_id)):
         raise Invalid("该服务站不在旗区报送的示范站推荐名单中")
     decision = session.scalar(select(DemonstrationDecision).where(

@@ -15,14 +15,15 @@ from ..domain.inspections import InspectionStatus, SignatureRole, is_editable, m
 from ..domain.numbers import whole_number
 from ..domain.permissions import Action, Actor, district_scope
 from ..domain.scoring import Answer, AnswerError, Score, Verdict, check_answer, score
+from ..domain.year_over_year import PastResult
 from ..domain.stations import StationStatus
 from ..filestore import FileStore
 from ..imaging import PhotoRejected, check_signature_png
 from ..models import Campaign, Inspection, InspectionAnswer, Signature, Station
 from ..models.types import utcnow
-from . import Conflict, Invalid, NotFound, audit, conflicts, stored_files
+from . import Conflict, Invalid, NotFound, audit, conflicts, stored_files, year_over_year
 from .access import require
-from .campaigns import template_of
+from .campaigns import require_changeable, template_of
 
 NOTE_LIMIT = 500
 NAME_LIMIT = 30
@@ -35,7 +36,7 @@ class BoardRow:
     station: Station
     inspection: Inspection | None
     distance_m: float | None
-    last_result: Inspection | None
+    last_result: PastResult | None  # its result in its district's previous campaign; None when there was none
 
     @property
     def status_label(self) -> str:
@@ -48,9 +49,10 @@ class BoardRow:
 
 def station_board(session: Session, actor: Actor, campaign: Campaign, text: str = "",
                   here: LatLon | None = None) -> list[BoardRow]:
-    """The stations of the inspector's 旗区 for the campaign, nearest first when a position is given."""
+    """The stations of the inspector's 旗区 (of those the campaign covers), nearest first when a position is given."""
     require(actor, Action.INSPECT)
-    statement = select(Station).where(Station.status != StationStatus.RETIRED)
+    statement = select(Station).where(Station.status != StationStatus.RETIRED,
+                                      Station.district_id.in_([d.id for d in campaign.districts]))
     scope = district_scope(actor)
     if scope is not None:
         statement = statement.where(Station.district_id == scope)
@@ -60,12 +62,9 @@ def station_board(session: Session, actor: Actor, campaign: Campaign, text: str 
         statement = statement.where(Station.name.ilike(pattern, escape="\\") | Station.number.ilike(pattern, escape="\\"))
     stations = session.scalars(statement.order_by(Station.number)).all()
     ids = [s.id for s in stations]
-    inspections = session.scalars(select(Inspection).where(Inspection.station_id.in_(ids))).all() if ids else []
-    current = {i.station_id: i for i in inspections if i.campaign_id == campaign.id}
-    last: dict[int, Inspection] = {}  # the newest submitted result of an earlier campaign
-    for inspection in sorted(inspections, key=lambda i: i.submitted_at or i.started_at):
-        if inspection.submitted_at is not None and inspection.campaign_id != campaign.id:
-            last[inspection.station_id] = inspection
+    current = {i.station_id: i for i in session.scalars(select(Inspection).where(
+        Inspection.campaign_id == campaign.id, Inspection.station_id.in_(ids)))} if ids else {}
+    last = year_over_year.previous_results(session, campaign, list(stations))
     rows = []
     for station in stations:
         distance = None
@@ -88,6 +87,7 @@ def open_inspection(session: Session, actor: Actor, user_id: int, station_id: in
     found = _existing(session, station_id, campaign.id)
     if found is not None:
         return found
+    require_changeable(session, campaign.id, station.district_id)  # only an open campaign covering the 旗区
     inspection = Inspection(station=station, campaign=campaign, checklist_version_id=campaign.checklist_version_id,
                             inspector_id=user_id, failed_critical=[])
     session.add(inspection)
@@ -108,13 +108,6 @@ def _existing(session: Session, station_id: int, campaign_id: int) -> Inspection
                                                    Inspection.campaign_id == campaign_id))
 
 
-def inspections_of_station(session: Session, actor: Actor, station: Station) -> list[Inspection]:
-    """The station's inspections, newest campaign first, if the actor may read them."""
-    require(actor, Action.VIEW_INSPECTION, station.district_id)
-    return list(session.scalars(select(Inspection).where(Inspection.station_id == station.id)
-                                .order_by(Inspection.started_at.desc())))
-
-
 def get_inspection(session: Session, actor: Actor, inspection_id: int,
                    action: Action = Action.VIEW_INSPECTION) -> Inspection:
     """The inspection, if the actor may act on it; NotFound across 旗区."""
@@ -127,8 +120,9 @@ def get_inspection(session: Session, actor: Actor, inspection_id: int,
 
 
 def editable_inspection(session: Session, actor: Actor, inspection_id: int) -> Inspection:
-    """The inspection for a change: only by an inspector of its 旗区 and only while it is editable."""
+    """The inspection for a change: only by an inspector of its 旗区, in an open campaign, while it is editable."""
     inspection = get_inspection(session, actor, inspection_id, Action.INSPECT)
+    require_changeable(session, inspection.campaign_id, inspection.station.district_id)
     if not is_editable(inspection.status):
         raise Invalid("检查已提交，不能再修改；如需修改，请分管领导退回")
     return inspection

@@ -16,6 +16,7 @@ from ..domain.submissions import lock_message
 from ..models import Campaign, Inspection, Photo, Station
 from ..models.types import utcnow
 from . import Invalid, bundles
+from .campaigns import require_changeable
 from .access import require
 from .inspections import audit_inspection, get_inspection
 from .photos import findings_of
@@ -109,6 +110,7 @@ def recommend(session: Session, actor: Actor, inspection_id: int, recommended: b
 
 
 def _refuse_if_locked(session: Session, inspection: Inspection, field: str) -> None:
+    require_changeable(session, inspection.campaign_id, inspection.station.district_id)
     signed = bundles.signed_newest(session, inspection.station.district_id, inspection.campaign_id)
     if signed is not None and is_locked(inspection.status, inspection.reviewed_at, signed.signed_at):
         raise Invalid({field: lock_message(signed.version)})

@@ -18,6 +18,7 @@ from ..models.types import utcnow
 from . import Invalid, NotFound, audit, keys, stored_files
 from .access import require
 from .bundle_verify import BundleCheck, verify_bundle
+from .campaigns import require_changeable
 
 
 def latest(session: Session, district_id: int, campaign_id: int) -> Submission | None:
@@ -66,6 +67,7 @@ def submit_bundle(session: Session, actor: Actor, store: FileStore, user: User, 
     if bundle is None:
         raise NotFound()
     require(actor, Action.SUBMIT_BUNDLE, bundle.district_id)
+    require_changeable(session, bundle.campaign_id, bundle.district_id)
     if bundle.status is not BundleStatus.SIGNED:
         raise Invalid("只有已签字的证据包才能提交市中心")
     try:
@@ -99,6 +101,7 @@ def receive_upload(session: Session, actor: Actor, store: FileStore, user: User,
     campaign = session.get(Campaign, campaign_info.get("id")) if isinstance(campaign_info.get("id"), int) else None
     if campaign is None or campaign.name != campaign_info.get("name"):
         raise Invalid(f"证据包的验收批次“{campaign_info.get('name')}”在本系统中不存在")
+    require_changeable(session, campaign.id, district.id)
     version = manifest.get("version")
     if not isinstance(version, int) or version < 1:
         raise Invalid("证据包清单中的版本号无效")
@@ -147,6 +150,7 @@ def decide(session: Session, actor: Actor, user_id: int, submission_id: int, dec
     """Accept a verified submission, or return it for correction with reasons (overall and per station)."""
     require(actor, Action.RECEIVE_BUNDLES)
     submission = get_submission(session, actor, submission_id)
+    require_changeable(session, submission.campaign_id, submission.district_id)
     comment = (comment or "").strip()
     reasons = {number: text.strip() for number, text in (station_reasons or {}).items() if text and text.strip()}
     try:
@@ -179,7 +183,7 @@ class InboxRow:
 
 
 def inbox(session: Session, actor: Actor, campaign: Campaign, today: date) -> list[InboxRow]:
-    """The nine districts for the campaign with their state, newest submission and the deadline."""
+    """The districts the campaign covers with their state, newest submission and the deadline."""
     require(actor, Action.VIEW_CITY)
     newest: dict[int, Submission] = {}
     counts: dict[int, int] = {}
@@ -188,7 +192,7 @@ def inbox(session: Session, actor: Actor, campaign: Campaign, today: date) -> li
         newest[submission.district_id] = submission
         counts[submission.district_id] = counts.get(submission.district_id, 0) + 1
     rows = []
-    for district in session.scalars(select(District).order_by(District.code)):
+    for district in campaign.districts:  # in code order
         found = newest.get(district.id)
         state = state_of(found)
         rows.append(InboxRow(district, found, district_label(state), days_left(campaign.deadline, today),

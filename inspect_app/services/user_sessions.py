@@ -85,6 +85,15 @@ def end_user_sessions(session: Session, user_id: int, reason: str) -> None:
     _end(session, UserSession.user_id == user_id, utcnow(), reason)
 
 
+def end_other_sessions(session: Session, user_id: int, keep_token: str | None, reason: str) -> None:
+    """End every open session of an account but the one of `keep_token`, in the caller's transaction (the user
+    changed their own password: the browser they did it in stays signed in)."""
+    which = UserSession.user_id == user_id
+    if keep_token:
+        which = which & (UserSession.token_sha256 != _digest(keep_token))
+    _end(session, which, utcnow(), reason)
+
+
 def _end(session: Session, which: ColumnElement[bool], now: datetime, reason: str) -> None:
     session.execute(update(UserSession).where(which, UserSession.ended_at.is_(None))
                     .values(ended_at=now, end_reason=reason))

@@ -1,21 +1,20 @@
-"""Use cases for accounts: create, authenticate, reset a password, deactivate."""
+"""Use cases for accounts: create (with a one-time password), sign in, reset, change a password, deactivate."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+from typing import Iterable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..domain.accounts import AccountFields, one_time_password, parse_account
 from ..domain.password_policy import password_problem
-from ..domain.permissions import Role
+from ..domain.permissions import Actor
 from ..models import District, User
 from ..models.types import utcnow
 from ..passwords import Passwords
 from . import Invalid, NotFound, audit, user_sessions
-
-USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
 
 
 @dataclass(frozen=True)
@@ -24,44 +23,80 @@ class NewUser:
     display_name: str
     role: str
     district_code: str | None
+    password: str = ""  # chosen by its user (the command line); the admin's pages give a one-time password instead
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class OneTimeLogin:
+    """An account and the password it was just given: shown once to the admin, changed at the first sign-in."""
+
+    user: User
     password: str
 
 
-def create_user(session: Session, passwords: Passwords, new: NewUser) -> User:
-    """Create an account after checking name, role, district and password."""
-    errors: dict[str, str] = {}
-    username = new.username.strip().lower()
-    if not USERNAME_PATTERN.match(username):
-        errors["username"] = "用户名为3至40位小写字母、数字、点、短横线或下划线，以字母或数字开头"
-    elif session.scalar(select(func.count()).where(User.username == username)):
+def checked_account(session: Session, new: NewUser) -> AccountFields:
+    """The account's fields once every rule holds, the login name not yet taken included; Invalid otherwise."""
+    fields, errors = parse_account(new.username, new.display_name, new.role, new.district_code, new.phone)
+    username = fields.username if fields else new.username.strip().lower()
+    if "username" not in errors and session.scalar(select(func.count()).where(User.username == username)):
         errors["username"] = f"用户名 {username} 已存在"
-    display_name = new.display_name.strip()
-    if not display_name or len(display_name) > 40:
-        errors["display_name"] = "请填写姓名（不超过40个字）"
+    if errors or fields is None:
+        raise Invalid(errors)
+    return fields
+
+
+def _district_ids(session: Session) -> dict[str, int]:
+    return dict(session.execute(select(District.code, District.id)).all())
+
+
+def _add(session: Session, actor: Actor | None, fields: AccountFields, password_hash: str, must_change: bool,
+         district_ids: dict[str, int], via: str) -> User:
+    user = User(username=fields.username, display_name=fields.display_name, role=fields.role, phone=fields.phone,
+                district_id=district_ids[fields.district_code] if fields.district_code else None,
+                password_hash=password_hash, must_change_password=must_change)
+    session.add(user)
+    session.flush()
+    audit.record(session, actor, "create_user", "user", user.id, user.district_id,
+                 {"username": user.username, "role": user.role.value, "via": via})
+    return user
+
+
+def create_user(session: Session, passwords: Passwords, new: NewUser, actor: Actor | None = None) -> User:
+    """Create an account with the password its own user typed (the command line, e.g. the first admin)."""
+    errors: dict[str, str] = {}
     try:
-        role = Role(new.role)
-    except ValueError:
-        errors["role"] = "请选择有效的角色"
-        role = None
-    district = None
-    if new.district_code:
-        district = session.scalar(select(District).where(District.code == new.district_code))
-        if district is None:
-            errors["district"] = f"旗区代码 {new.district_code} 不存在"
-    if role is not None and role.needs_district and district is None:
-        errors.setdefault("district", "检查员和分管领导必须属于一个旗区")
-    if role is not None and not role.needs_district:
-        district = None
-    problem = password_problem(new.password, username)
+        fields = checked_account(session, new)
+    except Invalid as error:
+        errors, fields = dict(error.errors), None
+    problem = password_problem(new.password, new.username.strip().lower())
     if problem:
         errors["password"] = problem
-    if errors:
+    if errors or fields is None:
         raise Invalid(errors)
-    user = User(username=username, display_name=display_name, role=role,
-                district_id=district.id if district else None, password_hash=passwords.hash(new.password))
-    session.add(user)
+    user = _add(session, actor, fields, passwords.hash(new.password), False, _district_ids(session), "command_line")
     session.commit()
     return user
+
+
+def add_with_one_time_passwords(session: Session, passwords: Passwords, actor: Actor,
+                                accounts: Iterable[AccountFields], via: str) -> list[OneTimeLogin]:
+    """Add checked accounts to the caller's transaction, each with a one-time password to change at first sign-in."""
+    district_ids = _district_ids(session)
+    added = []
+    for fields in accounts:
+        password = one_time_password(fields.username)
+        added.append(OneTimeLogin(_add(session, actor, fields, passwords.hash(password), True, district_ids, via),
+                                  password))
+    return added
+
+
+def create_account(session: Session, passwords: Passwords, new: NewUser, actor: Actor,
+                   via: str = "admin") -> OneTimeLogin:
+    """Create an account with a one-time password (the admin's page): nobody but its user keeps a password."""
+    [login] = add_with_one_time_passwords(session, passwords, actor, [checked_account(session, new)], via)
+    session.commit()
+    return login
 
 
 def sign_in(session: Session, passwords: Passwords, username: str, password: str) -> User | None:
@@ -94,19 +129,43 @@ def _get(session: Session, user_id: int) -> User:
     return user
 
 
-def reset_password(session: Session, passwords: Passwords, user_id: int, password: str) -> User:
-    """Set a new password (if the policy accepts it) and end every session of the account."""
+def reset_password(session: Session, passwords: Passwords, user_id: int, actor: Actor | None = None) -> OneTimeLogin:
+    """Give the account a new one-time password (to be changed at its next sign-in) and end all its sessions."""
     user = _get(session, user_id)
-    problem = password_problem(password, user.username)
-    if problem:
-        raise Invalid({"password": problem})
+    password = one_time_password(user.username)
     user.password_hash = passwords.hash(password)
+    user.must_change_password = True
     user_sessions.end_user_sessions(session, user.id, "password_reset")
+    audit.record(session, actor, "reset_password", "user", user.id, user.district_id, {"username": user.username})
+    session.commit()
+    return OneTimeLogin(user, password)
+
+
+def change_password(session: Session, passwords: Passwords, user: User, current: str, new: str,
+                    again: str) -> User:
+    """The user's own new password, once the current one is confirmed; other signed-in browsers are signed out."""
+    errors: dict[str, str] = {}
+    if not passwords.verify(user.password_hash, current or ""):
+        errors["current"] = "当前密码错误"
+    problem = password_problem(new or "", user.username)
+    if problem:
+        errors["password"] = problem
+    elif "current" not in errors and new == current:
+        errors["password"] = "新密码不能与当前密码相同"
+    if new != again:
+        errors["password_again"] = "两次输入的新密码不一致"
+    if errors:
+        raise Invalid(errors)
+    user.password_hash = passwords.hash(new)
+    user.must_change_password = False
+    user_sessions.end_other_sessions(session, user.id, user.session_token, "password_changed")
+    audit.record(session, user.actor, "change_password", "user", user.id, user.district_id)
     session.commit()
     return user
 
 
-def set_active(session: Session, user_id: int, active: bool, acting_user_id: int) -> User:
+def set_active(session: Session, user_id: int, active: bool, acting_user_id: int,
+               actor: Actor | None = None) -> User:
     """Deactivate (ending the user's sessions) or reactivate an account; nobody deactivates themselves."""
     user = _get(session, user_id)
     if not active and user.id == acting_user_id:
@@ -115,6 +174,8 @@ def set_active(session: Session, user_id: int, active: bool, acting_user_id: int
         user.active = active
         if not active:
             user_sessions.end_user_sessions(session, user.id, "deactivated")
+        audit.record(session, actor, "activate_user" if active else "deactivate_user", "user", user.id,
+                     user.district_id, {"username": user.username}, user_id=acting_user_id if actor is None else None)
         session.commit()
     return user
 

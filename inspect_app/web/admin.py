@@ -1,19 +1,22 @@
-"""Admin pages: accounts (create, reset password, deactivate and reactivate)."""
+"""Admin pages: accounts (create, reset to a one-time password, deactivate and reactivate).
+
+The admin's other pages add their routes to this blueprint: admin_import.py (accounts from a spreadsheet),
+admin_certificates.py (the city CA and certificate enrolments), admin_offices.py (the 市场监管所).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
-from ..domain.numbers import whole_number
-from ..domain.password_policy import HINT as PASSWORD_HINT
 from ..domain.permissions import ROLE_LABELS, Action
-from ..services import Invalid, NotFound, keys
+from ..services import Invalid
 from ..services import users as users_service
 from ..services.directory import districts_for
+from ..services.users import OneTimeLogin
 from .context import actor, allow, get_session, passwords
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -25,17 +28,21 @@ class UserForm(FlaskForm):
     role = SelectField("角色", validate_choice=False,
                        choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()])
     district = SelectField("所属旗区", choices=[], validate_choice=False)
-    password = PasswordField("初始密码", description=PASSWORD_HINT, render_kw={"autocomplete": "new-password"})
-
-
-class PasswordForm(FlaskForm):
-    password = PasswordField("新密码", description=PASSWORD_HINT, render_kw={"autocomplete": "new-password"})
+    phone = StringField("手机号", render_kw={"inputmode": "tel", "autocomplete": "off"})
 
 
 @bp.before_request
 @login_required
 def _admins_only():
     allow(Action.MANAGE_USERS)
+
+
+def shown_once(logins: list[OneTimeLogin], heading: str, note: str):
+    """The page that shows one-time passwords: this answer is the only place they ever appear, so no cache keeps
+    it."""
+    response = make_response(render_template("admin/one_time.html", logins=logins, heading=heading, note=note))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -45,15 +52,15 @@ def users():
         SelectChoice(d.code, d.name) for d in districts_for(get_session(), actor())]
     if form.validate_on_submit():
         new = users_service.NewUser(form.username.data or "", form.display_name.data or "", form.role.data or "",
-                                    form.district.data or None, form.password.data or "")
+                                    form.district.data or None, phone=form.phone.data or "")
         try:
-            user = users_service.create_user(get_session(), passwords(), new)
+            login = users_service.create_account(get_session(), passwords(), new, actor())
         except Invalid as error:
             for name, message in error.errors.items():
                 form[name].errors = [*form[name].errors, message]
         else:
-            flash(f"已创建账号 {user.username}。", "success")
-            return redirect(url_for(".users"))
+            return shown_once([login], f"已创建账号 {login.user.username}",
+                              "请把登录名和一次性密码交给本人；本人首次登录时须修改密码。")
     return render_template("admin/users.html", form=form, users=users_service.list_users(get_session()),
                            action_form=FlaskForm())
 
@@ -62,15 +69,11 @@ def users():
 def reset_password(user_id: int):
     session = get_session()
     user = users_service.get_user(session, user_id)
-    form = PasswordForm()
+    form = FlaskForm()
     if form.validate_on_submit():
-        try:
-            users_service.reset_password(session, passwords(), user_id, form.password.data or "")
-        except Invalid as error:
-            form.password.errors = [*form.password.errors, *error.errors.values()]
-        else:
-            flash(f"已重置 {user.username} 的密码，其已登录的设备需重新登录。", "success")
-            return redirect(url_for(".users"))
+        login = users_service.reset_password(session, passwords(), user_id, actor())
+        return shown_once([login], f"已重置 {login.user.username} 的密码",
+                          "该账号在其他设备上已退出登录。请把一次性密码交给本人；本人登录时须修改密码。")
     return render_template("admin/password.html", form=form, user=user)
 
 
@@ -78,7 +81,7 @@ def reset_password(user_id: int):
 def set_active(user_id: int):
     active = request.form.get("active") == "1"
     try:
-        user = users_service.set_active(get_session(), user_id, active, current_user.id)
+        user = users_service.set_active(get_session(), user_id, active, current_user.id, actor())
     except Invalid as error:
         flash(str(error), "error")
     else:
@@ -86,50 +89,4 @@ def set_active(user_id: int):
     return redirect(url_for(".users"))
 
 
-class CertificateForm(FlaskForm):
-    user = SelectField("分管领导", choices=[], validate_choice=False)
-    pin = PasswordField("签名PIN（6至12位数字）", render_kw={"inputmode": "numeric", "autocomplete": "new-password"})
-    pin_again = PasswordField("再次输入签名PIN", render_kw={"inputmode": "numeric", "autocomplete": "new-password"})
-
-
-@bp.route("/certificates", methods=["GET", "POST"])
-def certificates():
-    session = get_session()
-    form = CertificateForm()
-    signers = [u for u in users_service.list_users(session) if u.role.value in ("leader", "city") and u.active]
-    form.user.choices = [SelectChoice(str(u.id), f"{u.display_name}（{u.district.name if u.district else '市中心'}，"
-                                                 f"{u.username}）") for u in signers]
-    authority = keys.authority(session)
-    if form.validate_on_submit():
-        if (form.pin.data or "") != (form.pin_again.data or ""):
-            form.pin_again.errors = [*form.pin_again.errors, "两次输入的签名PIN不一致"]
-        else:
-            try:
-                row = keys.issue_certificate(session, current_app.config["PKI_CA_PASSPHRASE"],
-                                             whole_number(form.user.data) or 0, form.pin.data or "")
-            except Invalid as error:
-                form.pin.errors = [*form.pin.errors, *error.errors.values()]
-            except NotFound:
-                abort(404)
-            else:
-                flash(f"已为 {row.user.display_name} 签发签名证书（序列号 {row.serial}）。请当面告知其签名PIN。",
-                      "success")
-                return redirect(url_for(".certificates"))
-    return render_template("admin/certificates.html", form=form, authority=authority,
-                           certificates=keys.certificates(session), action_form=FlaskForm())
-
-
-@bp.route("/certificates/<id:certificate_id>/revoke", methods=["POST"])
-def revoke_certificate(certificate_id: int):
-    row = keys.revoke(get_session(), certificate_id)
-    flash(f"已吊销证书 {row.serial}：此后它不能再签字，吊销后签的证据包验证不通过。", "success")
-    return redirect(url_for(".certificates"))
-
-
-@bp.route("/certificates/city-ca.pem")
-def city_ca():
-    authority = keys.authority(get_session())
-    if authority is None:
-        abort(404)
-    return Response(authority.certificate_pem, mimetype="application/x-pem-file",
-                    headers={"Content-Disposition": "attachment; filename=city-ca.pem"})
+from . import admin_certificates, admin_import, admin_offices  # noqa: E402,F401  (their routes join this blueprint)

@@ -19,7 +19,7 @@ from ..domain.permissions import Action
 from ..services import Conflict, Forbidden, Invalid, NotFound, campaigns, conflicts, inspections, photos, sync, users
 from .api_json import (answer_json, campaign_json, conflict_json, inspection_json, photo_json, score_json,
                        signature_json, station_json, user_json)
-from .context import actor, allow, get_session, png_from_data_url
+from .context import actor, allow, chosen_campaign, get_session, png_from_data_url
 from .openapi import spec
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -155,16 +155,21 @@ def session_info():
 
 @bp.route("/bootstrap")
 def bootstrap():
-    """Everything the offline app needs: the campaign, its checklist, the district's stations and inspections."""
+    """Everything the offline app needs: the campaign (the chosen one, `?campaign=<id>` to switch), whether it may
+    be inspected and why not, the others to switch to, its checklist, the district's stations and inspections."""
     allow(Action.INSPECT)
     session = get_session()
-    campaign = campaigns.current_campaign(session)
+    choice = chosen_campaign()
+    campaign = choice.campaign
     body: dict[str, Any] = {"server_time": datetime.now(timezone.utc).isoformat(), "campaign": None,
+                            "campaigns": [campaign_json(c) for c in choice.choices],
                             "checklist": None, "stations": [], "inspections": []}
     if campaign is not None:
         rows = inspections.station_board(session, actor(), campaign)
         version = campaign.checklist_version
-        body.update(campaign=campaign_json(campaign), checklist={**version.content, "id": version.id},
+        body.update(campaign={**campaign_json(campaign), "inspectable": choice.notice is None,
+                              "notice": choice.notice},
+                    checklist={**version.content, "id": version.id},
                     stations=[station_json(r.station) for r in rows],
                     inspections=[_inspection_response(inspections.get_inspection(session, actor(), r.inspection.id))
                                  for r in rows if r.inspection is not None])
@@ -174,11 +179,19 @@ def bootstrap():
 @bp.route("/inspections", methods=["POST"])
 @idempotent
 def open_inspection():
-    station_id = _int(_body(), "station_id")
+    body = _body()
+    station_id = _int(body, "station_id")
     session = get_session()
-    campaign = campaigns.current_campaign(session)
-    if campaign is None:
-        raise Invalid("目前没有验收批次")
+    # The campaign the offline app bootstrapped (sent with the entry, so a later switch cannot redirect it).
+    wanted = _int(body, "campaign_id", required=False)
+    if wanted is None:
+        campaign = chosen_campaign().campaign
+        if campaign is None:
+            raise Invalid("目前没有验收批次")
+    else:
+        campaign = next((c for c in campaigns.visible_campaigns(session, actor()) if c.id == wanted), None)
+        if campaign is None:
+            raise NotFound()
     inspection = inspections.open_inspection(session, actor(), current_user.id, station_id, campaign)
     return jsonify(_inspection_response(inspections.get_inspection(session, actor(), inspection.id)))
 

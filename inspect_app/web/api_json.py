@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import url_for
 
+from ..domain.campaigns import change_refusal
 from ..domain.checklist import OUTCOME_LABELS
 from ..domain.inspections import is_editable
 from ..domain.scoring import Score
@@ -75,7 +76,8 @@ def inspection_json(inspection: Inspection, conflicts: list[AnswerConflict], nam
     return {
         "id": inspection.id, "station_id": inspection.station_id, "campaign_id": inspection.campaign_id,
         "status": inspection.status.value, "status_label": inspection.status.label,
-        "editable": is_editable(inspection.status),
+        "editable": is_editable(inspection.status) and change_refusal(inspection.campaign.name,
+                                                                      inspection.campaign.state) is None,
         "answers": {code: answer_json(row) for code, row in answers.items()},
         "conflicts": [conflict_json(c, answers.get(c.item_code), names.get(c.proposed_by_id, "")) for c in conflicts],
         "photos": [photo_json(p) for p in inspection.photos],
@@ -96,4 +98,5 @@ def station_json(station: Station) -> dict[str, Any]:
 
 def campaign_json(campaign: Campaign) -> dict[str, Any]:
     return {"id": campaign.id, "name": campaign.name, "starts_on": campaign.starts_on.isoformat(),
-            "deadline": campaign.deadline.isoformat()}
+            "deadline": campaign.deadline.isoformat(), "state": campaign.state.value,
+            "state_label": campaign.state.label}

@@ -14,7 +14,7 @@ from ..db import get_session
 from ..domain.permissions import Action
 from ..models import BundleStatus
 from ..services import Invalid, bundle_builds, bundles, campaigns, keys, submissions
-from .context import actor, allow, chosen_district, png_from_data_url, signing_pin
+from .context import actor, allow, chosen_campaign, chosen_district, png_from_data_url, signing_pin
 
 bp = Blueprint("bundles", __name__, url_prefix="/review/bundle")
 
@@ -29,9 +29,8 @@ def _build_in_background(app: Flask, bundle_id: int, leader_name: str, token: st
 def page():
     allow(Action.REVIEW)
     session = get_session()
-    campaign = campaigns.current_campaign(session)
-    if campaign is None:
-        abort(404)
+    choice = chosen_campaign(required=True)
+    campaign = choice.campaign
     district_id = chosen_district()[0].id
     history = bundles.versions(session, actor(), district_id, campaign.id)
     bundle_builds.mark_interrupted(session, history[:1], current_app.config["BUNDLE_BUILD_STALE_SECONDS"])
@@ -40,9 +39,11 @@ def page():
     written = next((b.narrative for b in history if b.narrative), "")
     narrative = written or bundles.narrative_draft(session, actor(), district_id, campaign)
     sent = submissions.submissions_of(session, actor(), district_id, campaign.id)
-    return render_template("review/bundle.html", campaign=campaign, history=history, draft=draft,
+    return render_template("review/bundle.html", **choice.context(), history=history, draft=draft,
+                           frozen=campaigns.refusal(session, campaign, district_id),
                            narrative=narrative, drafted=not written, district_id=district_id, form=FlaskForm(),
                            certificate=keys.usable_certificate(session, current_user),
+                           standing=keys.standing(session, current_user),
                            sent={s.bundle_id: s for s in sent}, latest_sent=sent[0] if sent else None,
                            locked=bundles.new_version_refusal(session, district_id, campaign.id),
                            events=submissions.history(session, actor(), district_id, campaign.id))
@@ -67,9 +68,7 @@ def submit(bundle_id: int):
 def build():
     allow(Action.REVIEW)
     session = get_session()
-    campaign = campaigns.current_campaign(session)
-    if campaign is None:
-        abort(404)
+    campaign = chosen_campaign(required=True).campaign  # the one the page showed (its form says which)
     district_id = chosen_district()[0].id
     try:
         bundle, token = bundles.begin_build(session, actor(), current_user.id, district_id, campaign.id,

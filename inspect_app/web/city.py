@@ -12,16 +12,14 @@ from .. import scratch
 from ..domain.permissions import Action
 from ..domain.submissions import SubmissionStatus
 from ..services import Invalid, campaigns, demonstrations, submissions
-from .context import actor, allow, get_session, today
+from .context import CampaignChoice, actor, allow, chosen_campaign, get_session, today
 
 bp = Blueprint("city", __name__, url_prefix="/city")
 
 
-def current_campaign():
-    campaign = campaigns.current_campaign(get_session())
-    if campaign is None:
-        abort(404)
-    return campaign
+def current_campaign() -> CampaignChoice:
+    """The campaign the city's page is about (chosen, or the newest open one); a page saying so when none."""
+    return chosen_campaign(required=True)
 
 
 def _errors(error: Invalid) -> str:
@@ -32,9 +30,9 @@ def _errors(error: Invalid) -> str:
 @login_required
 def inbox():
     allow(Action.VIEW_CITY)
-    campaign = current_campaign()
-    rows = submissions.inbox(get_session(), actor(), campaign, today())
-    return render_template("city/inbox.html", campaign=campaign, rows=rows, form=FlaskForm(),
+    choice = current_campaign()
+    rows = submissions.inbox(get_session(), actor(), choice.campaign, today())
+    return render_template("city/inbox.html", **choice.context(), rows=rows, form=FlaskForm(),
                            waiting=sum(1 for r in rows if r.latest and r.latest.status is SubmissionStatus.SUBMITTED))
 
 
@@ -43,13 +41,15 @@ def inbox():
 def district(district_id: int):
     allow(Action.VIEW_CITY)
     session = get_session()
-    campaign = current_campaign()
+    choice = current_campaign()
+    campaign = choice.campaign
     row = next((r for r in submissions.inbox(session, actor(), campaign, today()) if r.district.id == district_id),
                None)
     if row is None:
         abort(404)
     return render_template(
-        "city/district.html", campaign=campaign, row=row, form=FlaskForm(),
+        "city/district.html", **choice.context(), row=row, form=FlaskForm(),
+        frozen=campaigns.refusal(session, campaign, district_id),
         versions=submissions.submissions_of(session, actor(), district_id, campaign.id),
         history=submissions.history(session, actor(), district_id, campaign.id),
         candidates=demonstrations.candidates(session, actor(), campaign.id, district_id))
@@ -137,7 +137,7 @@ def _receive(upload):
 def demonstration(station_id: int):
     allow(Action.RECEIVE_BUNDLES)
     session = get_session()
-    campaign = current_campaign()
+    campaign = current_campaign().campaign  # the one the page showed (its form says which)
     confirmed = request.form.get("confirmed") == "1"
     try:
         decision = demonstrations.decide_demonstration(session, actor(), current_user.id, campaign.id, station_id,

@@ -37,9 +37,9 @@ def _district_id() -> int | None:
 @login_required
 def dashboard():
     allow(Action.VIEW_CITY)
-    campaign = current_campaign()
-    board = city_dashboard(get_session(), actor(), campaign, _district_id())
-    return render_template("city/dashboard.html", campaign=campaign, board=board, charts=charts_for(board),
+    choice = current_campaign()
+    board = city_dashboard(get_session(), actor(), choice.campaign, _district_id())
+    return render_template("city/dashboard.html", **choice.context(), board=board, charts=charts_for(board),
                            share=share_text, districts=districts_for(get_session(), actor()))
 
 
@@ -47,7 +47,7 @@ def dashboard():
 @login_required
 def export(kind: str):
     allow(Action.VIEW_CITY)
-    campaign = current_campaign()
+    campaign = current_campaign().campaign
     board = city_dashboard(get_session(), actor(), campaign, _district_id())
     name = f"{board.total.name}-{campaign.name}-验收结果"
     if kind == "csv":
@@ -63,17 +63,19 @@ def export(kind: str):
 def report():
     allow(Action.VIEW_CITY)
     session = get_session()
-    campaign = current_campaign()
-    return render_template("city/report.html", campaign=campaign, form=FlaskForm(),
+    choice = current_campaign()
+    campaign = choice.campaign
+    return render_template("city/report.html", **choice.context(), form=FlaskForm(),
                            versions=city_report.reports(session, actor(), campaign.id),
-                           certificate=keys.usable_certificate(session, current_user))
+                           certificate=keys.usable_certificate(session, current_user),
+                           standing=keys.standing(session, current_user))
 
 
 @bp.route("/report", methods=["POST"])
 @login_required
 def build_report():
     allow(Action.RECEIVE_BUNDLES)
-    campaign = current_campaign()
+    campaign = current_campaign().campaign  # the one the page showed (its form says which)
     try:
         built = city_report.build_city_report(
             get_session(), actor(), current_app.extensions["filestore"], current_user, campaign.id,

@@ -1,24 +1,31 @@
-"""What every view needs: the session, the password hasher, the signed-in actor, and access checks."""
+"""What every view needs: the session, the password hasher, the signed-in actor, access checks, the campaign."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from flask import abort, current_app, request
+from flask import abort, current_app, make_response, render_template, request
+from flask import session as cookie_session
 from flask_login import current_user
 
 from ..db import get_session
 from ..domain.findings import BEIJING
+from ..domain.numbers import whole_number
 from ..domain.permissions import Action, Actor, district_scope
+from ..models import Campaign
 from ..passwords import Passwords
 from ..pki import SigningPin
-from ..services import keys
+from ..services import campaigns, keys
 from ..services.access import require
 from ..services.directory import districts_for
 
-__all__ = ["get_session", "passwords", "actor", "allow", "png_from_data_url", "today"]
+__all__ = ["get_session", "passwords", "actor", "allow", "chosen_campaign", "png_from_data_url", "today"]
+CHOICE = "campaign_choice"  # where the chosen campaign is kept in the session cookie
 
 
 def passwords() -> Passwords:
@@ -42,6 +49,50 @@ def chosen_district():
     if district is None:
         abort(404)
     return district, districts
+
+
+@dataclass(frozen=True)
+class CampaignChoice:
+    """The campaign a page shows and the ones the reader may switch to (newest first)."""
+
+    campaign: Campaign | None
+    choices: list[Campaign]
+    notice: str | None = None  # why nothing of it may change for the reader now (closed, not yet open, ...)
+
+    def context(self) -> dict[str, Any]:
+        return {"campaign": self.campaign, "campaign_choices": self.choices, "campaign_notice": self.notice}
+
+
+def chosen_campaign(required: bool = False) -> CampaignChoice:
+    """The campaign a page is about: `campaign=<id>` when asked (kept for the rest of this sign-in), else the one
+    kept, else the newest open one (else the newest ever opened). A campaign the reader may not see is 404; with
+    `required`, no campaign at all answers a page saying so."""
+    choices = campaigns.visible_campaigns(get_session(), actor())
+    asked = request.values.get("campaign")
+    if asked is not None:
+        found = next((c for c in choices if c.id == whole_number(asked)), None)
+        if found is None:
+            abort(404)
+        cookie_session[CHOICE] = [_sign_in(), found.id]
+    else:
+        found = _kept(choices) or campaigns.default_campaign(choices)
+    if found is None:
+        if required:
+            abort(make_response(render_template("campaigns/none.html", campaign_choices=choices), 404))
+        return CampaignChoice(None, choices)
+    return CampaignChoice(found, choices, campaigns.refusal(get_session(), found, district_scope(actor())))
+
+
+def _kept(choices: list[Campaign]) -> Campaign | None:
+    kept = cookie_session.get(CHOICE)
+    if isinstance(kept, list) and len(kept) == 2 and kept[0] == _sign_in():
+        return next((c for c in choices if c.id == kept[1]), None)
+    return None
+
+
+def _sign_in() -> str:
+    # The choice lasts one sign-in: signing in again starts on the newest open campaign, where the work is.
+    return hashlib.sha256((current_user.get_id() or "").encode()).hexdigest()[:16]
 
 
 def signing_pin() -> SigningPin:

@@ -13,7 +13,7 @@ from ..domain.checklist import OUTCOME_LABELS
 from ..domain.numbers import whole_number
 from ..domain.permissions import Action, district_scope, may
 from ..domain.stations import HostType, StationStatus
-from ..services import Invalid, audit, demonstrations, directory, inspections
+from ..services import Invalid, audit, demonstrations, directory, year_over_year
 from .context import actor, allow, get_session, today
 from .forms import StationForm
 
@@ -59,7 +59,7 @@ def index():
 def show(station_id: int):
     session = get_session()
     station = directory.get_station(session, actor(), station_id)
-    history = inspections.inspections_of_station(session, actor(), station) \
+    history = year_over_year.station_years(session, actor(), station) \
         if may(actor(), Action.VIEW_INSPECTION, station.district_id) else []
     events = audit.history(session, actor(), station.district_id, station_id=station.id) \
         if audit.may_see_history(actor(), station.district_id) else None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
@@ -13,6 +13,19 @@ from ..services import Invalid
 
 
 FALSE_VALUES = (False, "false", "", "0", "n", "no", "否")
+
+
+def show_errors(form: FlaskForm, error: Invalid, elsewhere: Callable[[str], None] | None = None) -> None:
+    """A use case's field errors beside their fields; the others on top of the form, or to `elsewhere` (a flash,
+    when the form may not be shown again)."""
+    for name, message in error.errors.items():
+        target = form._fields.get(name)
+        if target is not None:
+            target.errors = [*target.errors, message]
+        elif elsewhere is not None:
+            elsewhere(message)
+        else:
+            form.form_errors.append(message)
 
 
 class StationForm(FlaskForm):
@@ -47,9 +60,4 @@ class StationForm(FlaskForm):
 
     def show(self, error: Invalid) -> None:
         """Attach a use case's field errors to the form's fields."""
-        for name, message in error.errors.items():
-            target = self._fields.get(name)
-            if target is not None:
-                target.errors = [*target.errors, message]
-            else:
-                self.form_errors.append(message)
+        show_errors(self, error)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import login_required
 
-from ..services import campaigns, directory
-from .context import actor, get_session
+from ..services import directory
+from .context import actor, chosen_campaign, get_session
 
 bp = Blueprint("home", __name__)
 
@@ -18,5 +18,5 @@ def index():
     return render_template(
         "home.html",
         summary=directory.summary(session, actor()),
-        campaign=campaigns.current_campaign(session),
+        **chosen_campaign().context(),
     )

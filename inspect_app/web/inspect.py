@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
@@ -17,7 +17,7 @@ from ..domain.permissions import Action, may
 from ..services import Invalid, audit, campaigns, conflicts, inspections, photos, users
 from . import pwa
 from .api_json import inspection_json
-from .context import actor, allow, get_session, png_from_data_url
+from .context import actor, allow, chosen_campaign, get_session, png_from_data_url
 
 bp = Blueprint("inspect", __name__, url_prefix="/inspect")
 
@@ -44,11 +44,11 @@ def _here() -> LatLon | None:
 def board():
     allow(Action.INSPECT)
     session = get_session()
-    campaign = campaigns.current_campaign(session)
+    choice = chosen_campaign()
     here = _here()
-    rows = inspections.station_board(session, actor(), campaign, request.args.get("q", "")[:100], here) \
-        if campaign else []
-    return render_template("inspect/board.html", campaign=campaign, rows=rows, here=here,
+    rows = inspections.station_board(session, actor(), choice.campaign, request.args.get("q", "")[:100], here) \
+        if choice.campaign else []
+    return render_template("inspect/board.html", **choice.context(), rows=rows, here=here,
                            q=request.args.get("q", ""), outcomes=OUTCOME_LABELS, form=FlaskForm())
 
 
@@ -56,9 +56,7 @@ def board():
 @login_required
 def open_station(station_id: int):
     session = get_session()
-    campaign = campaigns.current_campaign(session)
-    if campaign is None:
-        abort(404)
+    campaign = chosen_campaign(required=True).campaign  # the one the board showed (its form says which)
     try:
         inspection = inspections.open_inspection(session, actor(), current_user.id, station_id, campaign)
     except Invalid as error:
@@ -77,7 +75,9 @@ def checklist(inspection_id: int):
     by_item: dict[str, list] = {}
     for conflict in waiting:
         by_item.setdefault(conflict.item_code, []).append(conflict)
-    editable = is_editable(inspection.status) and may(actor(), Action.INSPECT, inspection.station.district_id)
+    frozen = campaigns.refusal(session, inspection.campaign, inspection.station.district_id)
+    editable = frozen is None and is_editable(inspection.status) and may(actor(), Action.INSPECT,
+                                                                         inspection.station.district_id)
     names = users.display_names(session, {c.proposed_by_id for c in waiting})
     return render_template(
         "inspect/checklist.html", inspection=inspection, template=template, editable=editable,
@@ -86,7 +86,8 @@ def checklist(inspection_id: int):
         signatures={s.role: s for s in inspection.signatures}, findings_of=photos.findings_of, amap_url=amap_url,
         score=inspections.score_of(inspection, template),
         required_slots=required_slots(template, inspections.answers_of(inspection)),
-        reviewable=may(actor(), Action.REVIEW, inspection.station.district_id) and is_reviewable(inspection.status),
+        reviewable=frozen is None and may(actor(), Action.REVIEW, inspection.station.district_id)
+        and is_reviewable(inspection.status), frozen=frozen,
         recommendable=may_recommend(inspection.status,
                                     inspection.outcome is Outcome.DEMONSTRATION_ELIGIBLE) is None,
         conflicts=by_item, names=names, **_outbox(inspection, editable, waiting, names),
@@ -98,10 +99,10 @@ def checklist(inspection_id: int):
 def _outbox(inspection, editable: bool, waiting: list, names: dict[int, str]) -> dict:
     """What the checklist page needs to write through the phone's outbox, as the offline app does.
 
-    The outbox holds the current campaign's inspections, one per station: another campaign's inspection
-    is changed with the page's plain forms (outbox=False).
+    The outbox holds the inspections of the campaign the offline app shows (the chosen one), one per station:
+    another campaign's inspection is changed with the page's plain forms (outbox=False).
     """
-    current = campaigns.current_campaign(get_session()) if editable else None
+    current = chosen_campaign().campaign if editable else None
     if current is None or current.id != inspection.campaign_id:
         return {"outbox": False}
     return {"outbox": True, **pwa.outbox_context(request.path),

@@ -27,6 +27,9 @@ def _body(schema: dict[str, Any]) -> dict[str, Any]:
 
 ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
 SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+CAMPAIGN = {"id": ID, "name": {"type": "string"}, "starts_on": {"type": "string", "format": "date"},
+            "deadline": {"type": "string", "format": "date"},
+            "state": {"type": "string", "enum": ["draft", "open", "closed"]}, "state_label": {"type": "string"}}
 IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": False,
                "description": "客户端生成的 UUID；同一键重复发送只生效一次，并返回第一次的结果",
                "schema": {"type": "string", "format": "uuid"}}
@@ -124,8 +127,10 @@ SCHEMAS: dict[str, Any] = {
     "Bootstrap": {"type": "object", "properties": {
         "server_time": {"type": "string", "format": "date-time"},
         "campaign": {"type": ["object", "null"], "properties": {
-            "id": ID, "name": {"type": "string"}, "starts_on": {"type": "string", "format": "date"},
-            "deadline": {"type": "string", "format": "date"}}},
+            **CAMPAIGN, "inspectable": {"type": "boolean", "description": "本账号现在能否在该批次检查"},
+            "notice": {"type": ["string", "null"], "description": "不能检查时的原因（如批次已结束）"}}},
+        "campaigns": {"type": "array", "description": "可切换查看的批次，新的在前",
+                      "items": {"type": "object", "properties": CAMPAIGN}},
         "checklist": {"type": ["object", "null"], "description": "核查表模板（版本内容）"},
         "stations": {"type": "array", "items": _ref("Station")},
         "inspections": {"type": "array", "items": _ref("Inspection")}}},
@@ -156,12 +161,15 @@ def spec() -> dict[str, Any]:
                                  "responses": {"200": _json(_ref("Session")), **_errors(401)}}},
             "/bootstrap": {"get": {"summary": "离线所需的全部数据：批次、核查表、本旗区服务站及其检查",
                                    "operationId": "getBootstrap",
-                                   "responses": {"200": _json(_ref("Bootstrap")), **_errors(401, 403)}}},
+                                   "parameters": [{"name": "campaign", "in": "query", "required": False,
+                                                   "description": "切换到该批次（本次登录内保持）",
+                                                   "schema": {"type": "integer", "minimum": 1}}],
+                                   "responses": {"200": _json(_ref("Bootstrap")), **_errors(401, 403, 404)}}},
             "/inspections": {"post": {
                 "summary": "打开某服务站在当前批次的检查（不存在则开始；重复调用返回同一检查）",
                 "operationId": "openInspection", "parameters": [IDEMPOTENCY],
                 "requestBody": _body({"type": "object", "required": ["station_id"],
-                                      "properties": {"station_id": ID}}),
+                                      "properties": {"station_id": ID, "campaign_id": ID}}),
                 "responses": {"200": _json(_ref("Inspection")), **_errors(400, 401, 403, 404, 422)}}},
             "/inspections/{inspection_id}": {"get": {
                 "summary": "一次检查的全部内容", "operationId": "getInspection", "parameters": [inspection_id],

@@ -20,8 +20,8 @@ THEME_COLOUR = "#1d4f91"
 # What the service worker keeps so /inspect/app opens with no network (the shell page itself comes first),
 # and so a kept checklist page (inspect.js and the outbox it shares with the app) works with none.
 SHELL_STATIC = (
-    "app.css", "app.js", "dom.js", "pwa/pwa.css", "pwa/idb.js", "pwa/rules.js", "pwa/sync.js", "pwa/syncbar.js",
-    "pwa/station.js", "pwa/app.js", "inspect.js", "icons/icon-192.png", "icons/icon-512.png",
+    "app.css", "app.js", "dom.js", "pwa/pwa.css", "pwa/idb.js", "pwa/rules.js", "pwa/sync.js", "pwa/storage.js",
+    "pwa/syncbar.js", "pwa/station.js", "pwa/app.js", "inspect.js", "icons/icon-192.png", "icons/icon-512.png",
 )
 SHELL_TEMPLATES = ("base.html", "pwa/app.html", "pwa/_scripts.html", "pwa/_syncbar.html", "pwa/offline.html")
 WORKER = "pwa/sw.js"

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from ..domain.checklist import OUTCOME_LABELS
 from ..domain.permissions import Action
 from ..services import Invalid, campaigns, review, submissions
-from .context import actor, allow, chosen_district, get_session
+from .context import actor, allow, chosen_campaign, chosen_district, get_session
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -19,10 +19,11 @@ def overview():
     allow(Action.REVIEW)
     session = get_session()
     district, districts = chosen_district()
-    campaign = campaigns.current_campaign(session)
+    choice = chosen_campaign()
+    campaign = choice.campaign
     data = review.district_overview(session, actor(), district.id, campaign) if campaign else None
     slots = {s.code: s.label for s in campaigns.template_of(campaign.checklist_version).photo_slots} if campaign else {}
-    return render_template("review/overview.html", district=district, districts=districts, campaign=campaign,
+    return render_template("review/overview.html", district=district, districts=districts, **choice.context(),
                            data=data, outcomes=OUTCOME_LABELS, slot_labels=slots,
                            city_reasons=submissions.returned_reasons(session, district.id, campaign.id)
                            if campaign else {})
