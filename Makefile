@@ -35,13 +35,18 @@ fonts:
 		echo "缺少中文字体：请以 root 运行 'apt-get install fonts-noto-cjk'（或 fonts-wqy-microhei），否则中文会显示为方框。"; \
 	fi
 
-# The browser tests drive Debian's Chromium (Playwright's own browser download is not used); the PDF
-# tests use poppler's pdftoppm, pdftotext and pdfsig (certutil makes its trust store), and openssl checks the
-# signatures.
+# The browser tests drive Debian's Chromium (Playwright's own browser download is not used) and WebKit, the
+# engine of every iPhone browser: WebKitWebDriver with its MiniBrowser (webkit2gtk-driver), under an Xvfb display
+# the tests start themselves, and tests/browser/profile_browser.py, a WebKitGTK browser keeping its data on disk,
+# run by Debian's python3 with python3-gi and gir1.2-webkit2-4.1 (selenium, the WebDriver client, comes with the
+# project's test extras). The PDF tests use poppler's pdftoppm, pdftotext and pdfsig (certutil makes its trust
+# store), and openssl checks the signatures. Each pair is a file (a pattern) and the Debian package that brings it.
 TEST_TOOLS := /usr/bin/chromium:chromium /usr/bin/pdfsig:poppler-utils /usr/bin/openssl:openssl \
-              /usr/bin/certutil:libnss3-tools
+              /usr/bin/certutil:libnss3-tools /usr/bin/WebKitWebDriver:webkit2gtk-driver /usr/bin/Xvfb:xvfb \
+              /usr/lib/python3/dist-packages/gi/__init__.py:python3-gi \
+              /usr/lib/*/girepository-1.0/WebKit2-4.1.typelib:gir1.2-webkit2-4.1
 test-tools:
-	@missing=""; for pair in $(TEST_TOOLS); do [ -x "$${pair%%:*}" ] || missing="$$missing $${pair##*:}"; done; \
+	@missing=""; for pair in $(TEST_TOOLS); do ls $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair##*:}"; done; \
 	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "Installing test tools:$$missing"; \

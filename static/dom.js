@@ -37,12 +37,20 @@ window.Inspect = window.Inspect || {};
   }
 
   // The phone's position, or null when it is refused or unknown (never an error: a photo is kept without it).
+  // The wait is bounded from this call: the browser's own timeout starts only once the inspector has answered
+  // the location prompt, and a prompt nobody answers (WebKit's) would hold the caller for ever.
+  const LOCATE_LIMIT_MS = 20000;
   function locate(maximumAge) {
     return new Promise(function (resolve) {
       if (!navigator.geolocation) { resolve(null); return; }
+      const limit = setTimeout(function () { resolve(null); }, LOCATE_LIMIT_MS);
       navigator.geolocation.getCurrentPosition(function (p) {
+        clearTimeout(limit);
         resolve({ latitude: p.coords.latitude, longitude: p.coords.longitude, accuracy: p.coords.accuracy, timestamp: p.timestamp });
-      }, function () { resolve(null); }, { enableHighAccuracy: true, timeout: 10000, maximumAge: maximumAge });
+      }, function () {
+        clearTimeout(limit);
+        resolve(null);
+      }, { enableHighAccuracy: true, timeout: 10000, maximumAge: maximumAge });
     });
   }
 
@@ -71,5 +79,6 @@ window.Inspect = window.Inspect || {};
     };
   }
 
-  ns.dom = { h: h, append: append, fill: fill, $: $, when: when, bullets: bullets, locate: locate, pad: pad };
+  ns.dom = { h: h, append: append, fill: fill, $: $, when: when, bullets: bullets, locate: locate, pad: pad,
+             LOCATE_LIMIT_MS: LOCATE_LIMIT_MS };
 })(window.Inspect);

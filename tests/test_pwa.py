@@ -147,3 +147,30 @@ def test_another_campaigns_inspection_keeps_the_plain_forms(client, session, log
     html = client.get(f"/inspect/inspections/{old.id}").get_data(as_text=True)
     assert 'id="syncbar"' not in html and "pwa/sync.js" not in html and "data-snapshot" not in html
     assert 'name="answer-A1"' in html and "data-plain-form" in html  # the page's own forms, shown by inspect.js
+
+
+# Directives WebKit (the engine of every iPhone browser) implements; it reports any other as unrecognised on the
+# console of every page.
+WEBKIT_DIRECTIVES = {
+    "default-src", "script-src", "script-src-elem", "script-src-attr", "style-src", "style-src-elem",
+    "style-src-attr", "img-src", "connect-src", "font-src", "media-src", "object-src", "frame-src", "child-src",
+    "worker-src", "frame-ancestors", "base-uri", "form-action", "sandbox", "report-uri", "report-to",
+    "upgrade-insecure-requests", "block-all-mixed-content",
+}
+
+
+def test_policy_names_only_directives_webkit_knows(client):
+    policy = client.get("/inspect/offline").headers["Content-Security-Policy"]
+    names = {directive.split()[0] for directive in policy.split(";") if directive.strip()}
+    assert "manifest-src" not in names and names <= WEBKIT_DIRECTIVES
+    assert "default-src" in names  # which the manifest falls under, in the engines that read manifest-src
+
+
+def test_worker_keeps_the_storage_module_the_outbox_pages_load(client, login_as):
+    login_as("inspector", "150602")
+    html = client.get("/inspect/app").get_data(as_text=True)
+    order = re.findall(r'<script src="/static/(pwa/[a-z]+\.js)"', html)
+    # The storage notice reads the outbox (sync.js), and the sync bar shows it (syncbar.js).
+    assert order.index("pwa/sync.js") < order.index("pwa/storage.js") < order.index("pwa/syncbar.js")
+    assert "/static/pwa/storage.js" in shell_of(client.get("/sw.js").get_data(as_text=True))
+    assert 'id="storage-notice"' in html and "约 7 天" in html and 'id="storage-state"' in html

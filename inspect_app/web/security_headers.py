@@ -6,7 +6,8 @@ from flask import Flask, Response, request
 
 # Scripts and styles come only from our own files: no inline <script>, on…= handler or style="…" attribute
 # anywhere in the served templates (tests/test_security.py scans them). Photos shown by the offline app are
-# blob: URLs of IndexedDB copies; data: covers small inline images.
+# blob: URLs of IndexedDB copies; data: covers small inline images. Every directive here is one WebKit knows
+# (it reports any other on every page, e.g. manifest-src: the web app manifest falls under default-src).
 CONTENT_SECURITY_POLICY = "; ".join((
     "default-src 'self'",
     "script-src 'self'",
@@ -14,7 +15,6 @@ CONTENT_SECURITY_POLICY = "; ".join((
     "img-src 'self' data: blob:",
     "connect-src 'self'",
     "worker-src 'self'",
-    "manifest-src 'self'",
     "frame-ancestors 'none'",
     "base-uri 'self'",
     "form-action 'self'",

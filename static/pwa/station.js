@@ -57,7 +57,12 @@ window.Inspect = window.Inspect || {};
     if (!answer) { $(".save-state", block).textContent = "请先选择结论，备注会一同保存"; return; }
     block.classList.add("answered");
     block.setAttribute("data-saving", "");
-    await data.answer(ctx.stationId, item.code, answer);
+    try {
+      await data.answer(ctx.stationId, item.code, answer);
+    } catch (error) {
+      block.classList.remove("answered");
+      $(".save-state", block).textContent = "未能保存：" + ns.storageMessage(error);
+    }
   }
 
   // Every control of every item saves as it is given; a note saves a second after typing stops.
@@ -144,21 +149,30 @@ window.Inspect = window.Inspect || {};
 
   // ---- photos ---------------------------------------------------------------------------------------
 
+  // The photo is kept at once; the position of the moment it was chosen is asked for at the same time and joins
+  // it when it comes, within dom.LOCATE_LIMIT_MS (a location prompt nobody answers must not hold the photo).
   async function takePhoto(ctx, slot, input, state, replaces) {
     const file = input.files && input.files[0];
     if (!file) { return; }
-    if (file.size > MAX_PHOTO) { state.textContent = "照片超过 20 MB，未保存"; input.value = ""; return; }
-    state.textContent = "正在记录位置…";
-    const position = await dom.locate(15000);  // the moment the photo is chosen: its place and time go with it
-    state.textContent = "正在保存到本机…";
-    try {
-      await data.addPhoto(ctx.stationId, slot, file, position, replaces);
-      state.textContent = position ? "已保存在本机（已记录位置）" : "已保存在本机（未能取得位置，请检查定位权限）";
-      if (position) { setTimeout(function () { state.textContent = ""; }, 5000); }
-    } catch (error) {
-      state.textContent = "照片未保存：" + error.message;
-    }
     input.value = "";
+    if (file.size > MAX_PHOTO) { state.textContent = "照片超过 20 MB，未保存"; return; }
+    const locating = dom.locate(15000), until = Date.now() + dom.LOCATE_LIMIT_MS;
+    state.textContent = "正在保存到本机…";
+    let record;
+    try {
+      record = await data.addPhoto(ctx.stationId, slot, file, replaces, until);
+    } catch (error) {
+      state.textContent = "照片未保存：" + ns.storageMessage(error);
+      return;
+    }
+    state.textContent = "已保存在本机，正在记录位置…";
+    const position = await locating;
+    try {
+      await data.placePhoto(record.id, position);
+      state.textContent = position ? "已保存在本机（已记录位置）" : "已保存在本机（未能取得位置，请检查定位权限）";
+    } catch (error) {
+      state.textContent = "已保存在本机（位置未能保存）";
+    }
     ns.syncbar.checkStorage();
   }
 
@@ -184,10 +198,19 @@ window.Inspect = window.Inspect || {};
     if (img.complete && img.getAttribute("src") && !img.naturalWidth) { swap(); } else { img.addEventListener("error", swap); }
   }
 
-  function photoUrl(p) {
-    if (p.server) { return p.server.thumbnail_url; }
-    if (!blobUrls[p.key]) { blobUrls[p.key] = URL.createObjectURL(p.local.blob); }
+  // A photo taken here is drawn from its bytes in the phone's storage, made into an object URL once.
+  function localUrl(p) {
+    if (!blobUrls[p.key]) {
+      blobUrls[p.key] = data.photoBlob(p.local.id).then(function (blob) { return blob && URL.createObjectURL(blob); },
+                                                         function () { return null; });
+    }
     return blobUrls[p.key];
+  }
+
+  // What a figure shows that can change: drawn again when it does.
+  function drawnAs(p) {
+    const meta = p.server || p.local;
+    return [p.state, meta.latitude != null ? "located" : "", p.local && p.local.locating ? "locating" : ""].join(" ");
   }
 
   function photoFigure(p, ctx) {
@@ -196,13 +219,18 @@ window.Inspect = window.Inspect || {};
     const source = p.server ? (meta.position_source === "exif" ? "照片EXIF" : "浏览器定位") : "浏览器定位";
     const state = { saved: "已上传", pending: "待上传", failed: "未能上传：" + (p.error || "") }[p.state] || "";
     const findings = p.server && p.server.findings || [];
-    const img = h("img", { src: photoUrl(p), alt: rules.slotLabel(ctx.checklist, p.slot) + "照片", loading: p.server ? "lazy" : null });
+    const where = lat != null ? lat.toFixed(5) + ", " + lon.toFixed(5) + "（" + source +
+      (accuracy ? "，±" + Math.round(accuracy) + "米" : "") + "）" : "无位置" + (p.local && p.local.locating ? "（正在记录位置…）" : "");
+    const img = h("img", { src: p.server ? p.server.thumbnail_url : null, loading: p.server ? "lazy" : null,
+                           alt: rules.slotLabel(ctx.checklist, p.slot) + "照片" });
     guardImage(img, p, ctx);
+    if (!p.server) {
+      localUrl(p).then(function (url) { if (url) { img.src = url; } else { img.dispatchEvent(new Event("error")); } });
+    }
     return h("figure", { class: "photo", "data-photo": p.key }, img,
       h("figcaption", null,
         h("div", null, taken(p)),
-        h("div", null, "位置：", lat != null ? lat.toFixed(5) + ", " + lon.toFixed(5) + "（" + source +
-          (accuracy ? "，±" + Math.round(accuracy) + "米" : "") + "）" : "无位置"),
+        h("div", null, "位置：", where),
         h("div", { class: "hash", title: meta.sha256 }, "SHA-256 " + meta.sha256.slice(0, 12) + "…"),
         h("div", { class: "photo-state state-" + p.state }, state),
         p.server ? (findings.length ? h("ul", { class: "findings" }, findings.map(function (f) {
@@ -229,9 +257,10 @@ window.Inspect = window.Inspect || {};
       const figures = photos.map(function (p) {
         seen[p.key] = true;
         let figure = $("[data-photo='" + p.key + "']", grid);
-        const drawn = figure && figure.getAttribute("data-state");  // none: the server drew it, and it stays
-        if (!figure || (drawn && drawn !== p.state)) { figure = photoFigure(p, ctx); }
+        const drawn = figure && figure.getAttribute("data-drawn");  // none: the server drew it, and it stays
+        if (!figure || (drawn && drawn !== drawnAs(p))) { figure = photoFigure(p, ctx); }
         figure.setAttribute("data-state", p.state);
+        figure.setAttribute("data-drawn", drawnAs(p));
         guardImage($("img", figure), p, ctx);
         return figure;
       });
@@ -241,7 +270,10 @@ window.Inspect = window.Inspect || {};
       });
     });
     Object.keys(blobUrls).forEach(function (key) {
-      if (!seen[key]) { URL.revokeObjectURL(blobUrls[key]); delete blobUrls[key]; }
+      if (!seen[key]) {
+        blobUrls[key].then(function (url) { if (url) { URL.revokeObjectURL(url); } });
+        delete blobUrls[key];
+      }
     });
   }
 
@@ -257,7 +289,13 @@ window.Inspect = window.Inspect || {};
       event.preventDefault();
       if (!name.value.trim()) { state.textContent = "请填写签名人姓名"; return; }
       if (!drawing.drawn()) { state.textContent = "请先在框内手写签名"; return; }
-      await data.sign(ctx.stationId, block.getAttribute("data-role"), name.value.trim(), $("canvas", form).toDataURL("image/png"));
+      const image = $("canvas", form).toDataURL("image/png");
+      try {
+        await data.sign(ctx.stationId, block.getAttribute("data-role"), name.value.trim(), image);
+      } catch (error) {
+        state.textContent = "签名未保存：" + ns.storageMessage(error);
+        return;
+      }
       drawing.clear();
       $("details", block).open = false;
       state.textContent = "签名已保存在本机";

@@ -10,7 +10,13 @@ window.Inspect = window.Inspect || {};
 (function (ns) {
   const CHUNK = 512 * 1024;
   const OFFLINE = "网络不可用";
+  // While entries wait and the server cannot be reached, sync tries again by itself: after 5 s, then twice as
+  // long after each retry that got nothing through, up to 5 minutes. The network's own signals cannot be
+  // trusted to say when the server is back (navigator.onLine stays true while it is unreachable, and no
+  // `online` event comes), so only trying tells. Any request that succeeds starts the count again.
+  const RETRY_FIRST_MS = 5000, RETRY_MAX_MS = 300000;
   let db = null, api = "", csrf = null, running = null, again = false, lockName = "", userId = null;
+  let streak = 0, reached = false, retryTimer = null;
   const listeners = [];
 
   // Ends the run and leaves the entry for next time (no network, server trouble, signed out).
@@ -44,6 +50,7 @@ window.Inspect = window.Inspect || {};
     } catch (error) {
       throw new Stop(OFFLINE, false, true);
     }
+    if (response.ok) { reached = true; streak = 0; }
     // A form-style CSRF refusal is HTML, not JSON: fetch a fresh token once and try again.
     if (response.status === 400 && data === null && !options.retried && method !== "GET") {
       await fetchSession();
@@ -61,7 +68,7 @@ window.Inspect = window.Inspect || {};
     if (r.status === 401 || r.status === 0 || (r.status >= 300 && r.status < 400)) {
       throw new Stop("登录已过期：请重新登录后同步（未同步的内容仍保存在本机）", true);
     }
-    if (r.status >= 500 || r.status === 429) { throw new Stop("服务器暂时出错（" + r.status + "），稍后自动重试"); }
+    if (r.status >= 500 || r.status === 429) { throw new Stop("服务器暂时出错（" + r.status + "），未同步的内容仍保存在本机"); }
     throw new Failed(message(r, "服务器拒绝了这条记录（" + r.status + "）"));
   }
 
@@ -154,15 +161,19 @@ window.Inspect = window.Inspect || {};
     const outbox = await s("outbox").all();
     const mine = outbox.filter(function (e) { return e.station_id === stationId; });
     const snap = await s("inspections").get(stationId);
+    // The inspection opens in the campaign the phone showed when the change was made, whatever the account
+    // has chosen by the time it is sent.
+    const boot = await s("meta").get("bootstrap");
+    const opening = { station_id: stationId, campaign_id: boot && boot.campaign ? boot.campaign.id : null };
     if (kind !== "open" && !(snap && snap.id)) {
       // The inspection must exist on the server before anything is added to it.
       const open = mine.find(function (e) { return e.kind === "open"; });
-      if (!open) { await s("outbox").put(newEntry("open", stationId, { station_id: stationId })); }
+      if (!open) { await s("outbox").put(newEntry("open", stationId, opening)); }
       else if (open.state === "failed") { await s("outbox").put(retried(open)); }
     }
     if (kind === "open") {
       if (!mine.some(function (e) { return e.kind === "open"; })) {
-        await s("outbox").put(newEntry("open", stationId, { station_id: stationId }));
+        await s("outbox").put(newEntry("open", stationId, opening));
       }
       return;
     }
@@ -196,7 +207,7 @@ window.Inspect = window.Inspect || {};
   }
 
   function change(kind, stationId, data) {
-    return db.tx(["outbox", "inspections"], "readwrite", function (s) { return addEntry(s, kind, stationId, data); })
+    return db.tx(["meta", "outbox", "inspections"], "readwrite", function (s) { return addEntry(s, kind, stationId, data); })
       .then(function () { emit("outbox"); schedule(); });
   }
 
@@ -205,43 +216,84 @@ window.Inspect = window.Inspect || {};
     return Array.prototype.map.call(new Uint8Array(digest), function (b) { return (b + 0x100).toString(16).slice(1); }).join("");
   }
 
-  // A photo is hashed and kept here at once, with the position and time of the moment it was chosen;
-  // `replaces` names a photo on the server that this one takes the place of.
-  async function addPhoto(stationId, slot, file, position, replaces) {
-    if (!window.crypto || !crypto.subtle) { throw new Error("此浏览器无法计算照片校验值（需要 HTTPS 访问）"); }
-    const buffer = await (file.arrayBuffer ? file.arrayBuffer() : new Promise(function (resolve, reject) {
-      const reader = new FileReader();  // Safari before 14 has no Blob.arrayBuffer()
-      reader.onload = function () { resolve(reader.result); };
-      reader.onerror = function () { reject(reader.error); };
-      reader.readAsArrayBuffer(file);
-    }));
+  function placed(position) {
+    return { latitude: position.latitude, longitude: position.longitude, accuracy: position.accuracy,
+             position_time: new Date(position.timestamp).toISOString() };
+  }
+
+  // A photo is hashed and kept here at once, with the time it was chosen. Its position may still be on its way:
+  // until `locatingUntil` (ms) the photo waits for placePhoto() before it is sent, so that it reaches the server
+  // with the place it was taken at. `replaces` names a photo on the server that this one takes the place of.
+  async function addPhoto(stationId, slot, file, replaces, locatingUntil) {
+    if (!window.crypto || !crypto.subtle) { throw ns.told("此浏览器无法计算照片校验值（需要 HTTPS 访问）"); }
+    const buffer = await ns.bytesOf(file);
     const sha256 = await hex(buffer);
+    const chosen = new Date().toISOString();
     const record = {
       id: ns.uuid(), station_id: stationId, slot: slot, sha256: sha256, size: buffer.byteLength, name: file.name,
-      blob: new Blob([buffer], { type: file.type || "image/jpeg" }), chosen_at: new Date().toISOString(),
-      latitude: position ? position.latitude : null, longitude: position ? position.longitude : null,
-      accuracy: position ? position.accuracy : null,
-      position_time: position ? new Date(position.timestamp).toISOString() : new Date().toISOString(),
+      type: file.type || "image/jpeg", chosen_at: chosen, latitude: null, longitude: null, accuracy: null,
+      position_time: chosen, locating: !!locatingUntil,
     };
-    const added = await db.tx(["outbox", "inspections", "photos"], "readwrite", async function (s) {
+    const added = await db.tx(["meta", "outbox", "inspections", "photos", "photo_files"], "readwrite", async function (s) {
       const found = await Promise.all([s("inspections").get(stationId), s("photos").all(), s("outbox").all()]);
       const here = stationState({ inspections: { [stationId]: found[0] }, photos: found[1], outbox: found[2] }, stationId);
       if (here.photos.some(function (p) { return (p.server || p.local).sha256 === sha256; })) { return false; }
+      await s("photo_files").put({ id: record.id, bytes: buffer, type: record.type });
       await s("photos").put(record);
       await addEntry(s, "photo", stationId, {
-        photo_id: record.id, slot: slot, sha256: sha256, size: record.size, latitude: record.latitude,
-        longitude: record.longitude, accuracy: record.accuracy, position_time: record.position_time, uploaded: false,
-        replaces: replaces || null,
+        photo_id: record.id, slot: slot, sha256: sha256, size: record.size, latitude: null, longitude: null,
+        accuracy: null, position_time: chosen, uploaded: false, replaces: replaces || null,
+        locating_until: locatingUntil ? new Date(locatingUntil).toISOString() : null,
       });
       return true;
     });
-    if (!added) { throw new Error("这张照片已经添加过了"); }
+    if (!added) { throw ns.told("这张照片已经添加过了"); }
     emit("outbox"); schedule();
     return record;
   }
 
+  // The position of a photo's moment, when it came (or null when none will): the photo and its entry get it, and
+  // the entry may be sent. An entry already sent keeps the body it was sent with.
+  async function placePhoto(photoId, position) {
+    await db.tx(["outbox", "photos"], "readwrite", async function (s) {
+      const record = await s("photos").get(photoId);
+      const entry = (await s("outbox").all()).find(function (e) { return e.kind === "photo" && e.data.photo_id === photoId; });
+      if (!record || !record.locating) { return; }
+      if (entry && (entry.attempts || entry.state !== "pending")) { position = null; }
+      if (position) { Object.assign(record, placed(position)); }
+      record.locating = false;
+      await s("photos").put(record);
+      if (entry && !entry.attempts) {
+        if (position) { Object.assign(entry.data, placed(position)); }
+        entry.data.locating_until = null;
+        await s("outbox").put(entry);
+      }
+    });
+    emit("outbox"); emit("data"); schedule();
+  }
+
+  // A photo taken here, as a Blob to draw: from its bytes (or the Blob an earlier version kept, not yet moved).
+  async function photoBlob(photoId) {
+    const file = await db.get("photo_files", photoId);
+    if (file) { return new Blob([file.bytes], { type: file.type }); }
+    const record = await db.get("photos", photoId);
+    return record && record.blob ? record.blob : null;
+  }
+
+  async function photoBytes(photoId) {
+    const file = await db.get("photo_files", photoId);
+    if (file) { return file.bytes; }
+    const record = await db.get("photos", photoId);
+    return record && record.blob ? ns.bytesOf(record.blob) : null;
+  }
+
+  // Inside a transaction over photos and photo_files: a photo taken here is gone, bytes and all.
+  function dropPhoto(s, photoId) {
+    return Promise.all([s("photos").delete(photoId), s("photo_files").delete(photoId)]);
+  }
+
   async function removePhoto(stationId, ref) {
-    await db.tx(["outbox", "inspections", "photos"], "readwrite", async function (s) {
+    await db.tx(["outbox", "inspections", "photos", "photo_files"], "readwrite", async function (s) {
       if (ref.server_id) { return addDelete(s, stationId, { server_id: ref.server_id }); }
       const outbox = await s("outbox").all();
       const entry = outbox.find(function (e) { return e.kind === "photo" && e.data.photo_id === ref.local_id; });
@@ -249,7 +301,7 @@ window.Inspect = window.Inspect || {};
         return addDelete(s, stationId, { local_id: ref.local_id });  // it may be on the server already
       }
       if (entry) { await s("outbox").delete(entry.seq); }
-      await s("photos").delete(ref.local_id);
+      await dropPhoto(s, ref.local_id);
     });
     emit("outbox"); schedule();
   }
@@ -295,22 +347,27 @@ window.Inspect = window.Inspect || {};
   }
 
   async function discard(seq) {
-    await db.tx(["outbox", "photos"], "readwrite", async function (s) {
+    await db.tx(["outbox", "photos", "photo_files"], "readwrite", async function (s) {
       const entry = await s("outbox").get(seq);
       if (!entry) { return; }
       await s("outbox").delete(seq);
-      if (entry.kind === "photo") { await s("photos").delete(entry.data.photo_id); }
+      if (entry.kind === "photo") { await dropPhoto(s, entry.data.photo_id); }
     });
     emit("outbox"); emit("data");
   }
 
   // ---- sending --------------------------------------------------------------------------------------
 
-  // The next entry to send, marked as attempted in the same transaction (so no edit folds into it now).
+  // The next entry to send, marked as attempted in the same transaction (so no edit folds into it now). A photo
+  // whose position is still on its way holds the queue (what comes after it may need it, a submission does)
+  // until the position comes or its time is up: then { until } says when.
   function claim() {
     return db.tx(["outbox"], "readwrite", async function (s) {
       const entry = (await s("outbox").all()).find(function (e) { return e.state === "pending"; });
       if (!entry) { return null; }
+      const locating = entry.kind === "photo" && !entry.attempts && entry.data.locating_until;
+      const until = locating ? Date.parse(entry.data.locating_until) : 0;
+      if (until > Date.now()) { return { until: until }; }
       entry.attempts = (entry.attempts || 0) + 1;
       await s("outbox").put(entry);
       return entry;
@@ -319,7 +376,7 @@ window.Inspect = window.Inspect || {};
 
   // Finish an entry: drop it from the outbox and apply what the server answered, in one transaction.
   function settle(entry, work) {
-    return db.tx(["outbox", "inspections", "photos"], "readwrite", async function (s) {
+    return db.tx(["outbox", "inspections", "photos", "photo_files"], "readwrite", async function (s) {
       await s("outbox").delete(entry.seq);
       const snap = await s("inspections").get(entry.station_id);
       const outbox = await s("outbox").all();
@@ -337,7 +394,9 @@ window.Inspect = window.Inspect || {};
   async function send(entry) {
     const d = entry.data;
     if (entry.kind === "open") {
-      const r = ok(await call("POST", "/inspections", { json: { station_id: entry.station_id }, key: entry.id }));
+      const body = { station_id: entry.station_id };
+      if (entry.data && entry.data.campaign_id) { body.campaign_id = entry.data.campaign_id; }
+      const r = ok(await call("POST", "/inspections", { json: body, key: entry.id }));
       return settle(entry, function () { return r.data; });
     }
     if (entry.kind === "photo") { return sendPhoto(entry); }
@@ -405,15 +464,15 @@ window.Inspect = window.Inspect || {};
     const d = entry.data;
     const id = await inspectionId(entry);
     if (!d.uploaded) {
-      const record = await db.get("photos", d.photo_id);
-      if (!record || !record.blob) { throw new Failed("本机保存的照片文件已丢失，请重新拍摄"); }
+      const bytes = await photoBytes(d.photo_id);
+      if (!bytes) { throw new Failed("本机保存的照片文件已丢失，请重新拍摄"); }
       let r = ok(await call("POST", "/uploads", { json: { sha256: d.sha256, size: d.size } }));
       let received = r.data.received, complete = r.data.complete, mismatches = 0;
       // Resumable: start from what the server already has, so a cut upload continues from its last chunk.
       while (!complete) {
         emit("progress", { photo_id: d.photo_id, received: received, size: d.size });
         r = await call("PUT", "/uploads/" + d.sha256 + "?offset=" + received,
-                       { body: record.blob.slice(received, received + CHUNK), type: "application/octet-stream" });
+                       { body: bytes.slice(received, received + CHUNK), type: "application/octet-stream" });
         if (r.status === 409 && r.data && r.data.error && typeof r.data.error.received === "number" && mismatches++ < 3) {
           received = r.data.error.received;
           continue;
@@ -436,7 +495,7 @@ window.Inspect = window.Inspect || {};
       for (const e of outbox.filter(function (x) { return x.kind === "photo_delete" && x.data.local_id === d.photo_id; })) {
         e.data.server_id = r.data.id; await s("outbox").put(e);
       }
-      await s("photos").delete(d.photo_id);
+      await dropPhoto(s, d.photo_id);
       snap.photos = (snap.photos || []).filter(function (p) { return p.id !== r.data.id && p.id !== d.replaces; })
         .concat([r.data]);
       return snap;
@@ -450,7 +509,7 @@ window.Inspect = window.Inspect || {};
       if (r.status !== 404) { ok(r); }  // already gone is what was wanted
     }
     return settle(entry, async function (s, snap) {
-      if (entry.data.local_id) { await s("photos").delete(entry.data.local_id); }
+      if (entry.data.local_id) { await dropPhoto(s, entry.data.local_id); }
       if (!snap) { return null; }
       snap.photos = (snap.photos || []).filter(function (p) { return p.id !== sid; });
       return snap;
@@ -458,12 +517,12 @@ window.Inspect = window.Inspect || {};
   }
 
   function markFailed(entry, error) {
-    return db.tx(["outbox", "photos"], "readwrite", async function (s) {
+    return db.tx(["outbox", "photos", "photo_files"], "readwrite", async function (s) {
       const outbox = await s("outbox").all();
       if (entry.kind === "photo") {
         const removal = outbox.find(function (e) { return e.kind === "photo_delete" && e.data.local_id === entry.data.photo_id; });
         if (removal) {  // refused, and removed by the inspector anyway: nothing left to do
-          await s("outbox").delete(removal.seq); await s("outbox").delete(entry.seq); await s("photos").delete(entry.data.photo_id);
+          await s("outbox").delete(removal.seq); await s("outbox").delete(entry.seq); await dropPhoto(s, entry.data.photo_id);
           return;
         }
       }
@@ -499,14 +558,17 @@ window.Inspect = window.Inspect || {};
     });
   }
 
+  // One pass over the outbox; resolves with how it ended: done, stopped, or waiting { until } for a position.
   async function runOnce() {
     emit("status", { state: "syncing" });
-    let sent = 0;
+    let sent = 0, waiting = null;
+    reached = false;
     try {
       await fetchSession();
       for (;;) {
         const entry = await claim();
         if (!entry) { break; }
+        if (entry.until) { waiting = entry.until; break; }
         try {
           await send(entry);
           sent += 1;
@@ -518,25 +580,53 @@ window.Inspect = window.Inspect || {};
       }
       await refresh();
       await db.put("meta", new Date().toISOString(), "last_sync");
-      emit("status", { state: "done", sent: sent });
+      emit("status", { state: "done", sent: sent, locating: !!waiting });
+      emit("outbox"); emit("data");
+      return waiting ? { state: "waiting", until: waiting } : { state: "done" };
     } catch (error) {
       if (error instanceof Stop) {
         emit("status", { state: "stopped", message: error.message, login: error.login, offline: error.offline });
       }
-      else { emit("status", { state: "stopped", message: "同步出错：" + (error && error.message || error) }); }
+      else { emit("status", { state: "stopped", message: "同步出错：" + ns.storageMessage(error) }); }
     }
-    emit("outbox"); emit("data");
+    // Each entry sent has been drawn already: a run that stopped redraws nothing (retries would make the
+    // pages flicker under the inspector's finger every few seconds).
+    return { state: "stopped" };
+  }
+
+  // After a run: when to run again by itself (see RETRY_FIRST_MS). A retry that reached nothing doubles the wait;
+  // a run for another reason (a change, 立即同步, the page shown again) leaves it as it is.
+  async function plan(outcome, retry) {
+    clearTimeout(retryTimer);
+    retryTimer = null;
+    let delay = null;
+    if (outcome.state === "waiting") {
+      delay = Math.max(0, outcome.until - Date.now()) + 100;
+    } else if (outcome.state === "stopped") {
+      const c = await counts();
+      if (c.waiting - c.failed - c.held <= 0) { emit("retry", null); return; }  // nothing a retry could send
+      if (retry && !reached) { streak += 1; }
+      delay = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * Math.pow(2, streak));
+    }
+    if (delay === null) { emit("retry", null); return; }
+    retryTimer = setTimeout(function () { sync(outcome.state === "stopped"); }, delay);
+    emit("retry", outcome.state === "stopped" ? { seconds: Math.round(delay / 1000) } : null);
   }
 
   // One run at a time (across tabs too, where Web Locks exist); a request during a run queues one more.
-  function sync() {
+  // `retry` marks a run the retry timer started.
+  function sync(retry) {
     if (running) { again = true; return running; }
+    clearTimeout(retryTimer);
     emit("running", true);
     running = (async function () {
+      let outcome, automatic = retry === true;
       do {
         again = false;
-        if (navigator.locks) { await navigator.locks.request(lockName, runOnce); } else { await runOnce(); }
+        outcome = navigator.locks ? await navigator.locks.request(lockName, runOnce) : await runOnce();
+        if (again) { automatic = false; }
       } while (again);
+      await plan(outcome, automatic);
     })().finally(function () { running = null; emit("running", false); });
     return running;
   }
@@ -544,27 +634,28 @@ window.Inspect = window.Inspect || {};
   let timer = null;
   function schedule() {
     clearTimeout(timer);
-    timer = setTimeout(sync, 300);  // a burst of taps makes one run
+    timer = setTimeout(function () { sync(); }, 300);  // a burst of taps makes one run
   }
 
   async function counts() {
     const outbox = await db.all("outbox");
     return { waiting: outbox.length, failed: outbox.filter(function (e) { return e.state === "failed"; }).length,
-             held: outbox.filter(function (e) { return e.state === "held"; }).length };
+             held: outbox.filter(function (e) { return e.state === "held"; }).length,
+             oldest: outbox.reduce(function (first, e) { return !first || e.created_at < first ? e.created_at : first; }, null) };
   }
 
   ns.data = {
     init: function (database, apiRoot, user) { db = database; api = apiRoot; userId = user; lockName = "inspect-sync-" + user; },
     on: function (fn) { listeners.push(fn); },
-    loadAll: loadAll, stationState: stationState, counts: counts, sync: sync,
+    loadAll: loadAll, stationState: stationState, counts: counts, sync: function () { return sync(); },
     open: function (stationId) { return change("open", stationId, {}); },
     answer: function (stationId, code, answer) { return change("answer", stationId, Object.assign({ code: code }, answer)); },
     sign: function (stationId, role, name, image) {
       return change("signature", stationId, { role: role, name: name, image: image, signed_at: new Date().toISOString() });
     },
     submit: function (stationId) { return change("submit", stationId, {}); },
-    addPhoto: addPhoto, removePhoto: removePhoto, resolveConflict: resolveConflict, retryFailed: retryFailed,
-    discard: discard, adopt: adopt,
+    addPhoto: addPhoto, placePhoto: placePhoto, photoBlob: photoBlob, removePhoto: removePhoto,
+    resolveConflict: resolveConflict, retryFailed: retryFailed, discard: discard, adopt: adopt,
     meta: function (key, value) { return value === undefined ? db.get("meta", key) : db.put("meta", value, key); },
   };
 })(window.Inspect);

@@ -1,11 +1,11 @@
 // The sync bar of every page where an inspector enters something (the offline app and the online checklist
-// page): it opens the phone's outbox, says in Chinese what waits, and syncs by itself on load, when the network
-// returns and when the page is shown again, as well as from 立即同步.
+// page): it opens the phone's outbox, says in Chinese what waits and when sync tries again by itself, and syncs
+// on load, when the network returns and when the page is shown again, as well as from 立即同步.
 "use strict";
 window.Inspect = window.Inspect || {};
 (function (ns) {
   const dom = ns.dom, data = ns.data;
-  let bar = null, waiting = 0, kept = false;
+  let bar = null, waiting = 0, kept = false, stopped = null, retry = null;
 
   function status(children) { dom.fill(document.getElementById("sync-status"), children); }
 
@@ -24,25 +24,54 @@ window.Inspect = window.Inspect || {};
     return c;
   }
 
+  function retryText() {
+    if (!retry) { return null; }
+    const s = retry.seconds;
+    return [" · ", dom.h("span", { class: "retry" }, retry.now ? "正在重试…" :
+      (s < 60 ? s + " 秒" : Math.round(s / 60) + " 分钟") + "后自动重试")];
+  }
+
   // The count in the status line changes when a sync ends, not with every tap: a line that grew or shrank
   // under the inspector's finger would move the checklist as it is being answered.
-  function stoppedOffline() {
-    updateBadge().then(function () { status(saved(navigator.onLine === false ? "离线：" : "网络不可用：")); });
+  function showStopped() {
+    const detail = stopped;
+    if (!detail.offline) {
+      status([detail.message, detail.login ? [" ", dom.h("a", { href: bar.dataset.login }, "重新登录")] : null, retryText()]);
+      return;
+    }
+    updateBadge().then(function () {
+      if (stopped !== detail) { return; }
+      const prefix = navigator.onLine === false ? "离线：" : "网络不可用：";
+      // With a retry on its way, the line says when rather than "联网后": four lines are too many on a phone.
+      status(retry && waiting ? [prefix + waiting + " 条改动已保存在本机", retryText()] : saved(prefix));
+    });
   }
 
   function onEvent(what, detail) {
     if (what === "outbox") { updateBadge(); }
     else if (what === "running") { bar.setAttribute("data-sync", detail ? "running" : "idle"); }
-    else if (what === "status") {
+    else if (what === "retry") {
+      retry = detail;
+      if (detail) { bar.setAttribute("data-retry-in", detail.seconds); } else { bar.removeAttribute("data-retry-in"); }
+      if (stopped) { showStopped(); }
+    } else if (what === "status") {
+      if (detail.state === "syncing" && stopped) {
+        // While the server is out of reach, another try keeps the line as it is but for its end: a line that
+        // changed its length with every tap and every retry would move the page under the inspector's finger.
+        retry = { now: true };
+        showStopped();
+        return;
+      }
+      stopped = detail.state === "stopped" ? detail : null;
       if (detail.state === "syncing") { status("正在同步…"); }
       else if (detail.state === "done") {
         updateBadge().then(function (c) {
           const open = [c.failed ? c.failed + " 条未能同步" : "", c.held ? c.held + " 项冲突待选择" : ""].filter(Boolean);
-          status((open.length ? "同步完成，" + open.join("，") : "已同步") + " · " + dom.when(new Date().toISOString()));
+          status(detail.locating ? "照片正在记录位置，随后自动上传" :
+            (open.length ? "同步完成，" + open.join("，") : "已同步") + " · " + dom.when(new Date().toISOString()));
         });
         keepPages();
-      } else if (detail.offline) { stoppedOffline(); }
-      else { status([detail.message, detail.login ? [" ", dom.h("a", { href: bar.dataset.login }, "重新登录")] : null]); }
+      } else { showStopped(); }
     }
   }
 
@@ -58,23 +87,6 @@ window.Inspect = window.Inspect || {};
         registration.active.postMessage({ keep: JSON.parse(bar.dataset.keep) }, [channel.port2]);
       });
     }).then(function () { bar.setAttribute("data-offline", "kept"); }, function () { kept = false; });
-  }
-
-  async function checkStorage() {
-    if (!navigator.storage) { return; }
-    try {
-      if (navigator.storage.persist && !(await data.meta("persist_requested"))) {
-        await data.meta("persist_requested", true);
-        await navigator.storage.persist();
-      }
-      if (!navigator.storage.estimate) { return; }
-      const e = await navigator.storage.estimate();
-      const free = e.quota - e.usage, warning = document.getElementById("storage-warning");
-      const low = e.quota > 0 && (free < 50 * 1024 * 1024 || free < e.quota * 0.1);
-      warning.hidden = !low;
-      warning.textContent = low ? "手机可用于离线保存的空间不足（约剩 " + Math.max(0, Math.round(free / 1048576)) +
-        " MB）：请尽快联网同步，或清理手机存储后再拍照。" : "";
-    } catch (error) { /* storage estimates are advisory */ }
   }
 
   function guardSignOut() {
@@ -96,7 +108,7 @@ window.Inspect = window.Inspect || {};
     }
     let db;
     try { db = await ns.openDatabase(bar.dataset.user); } catch (error) {
-      status("无法使用本机存储：" + error.message);
+      status("无法使用本机存储：" + ns.storageMessage(error));
       return false;
     }
     data.init(db, bar.dataset.api, Number(bar.dataset.user));
@@ -110,13 +122,14 @@ window.Inspect = window.Inspect || {};
     await updateBadge();
     const last = await data.meta("last_sync");
     status(navigator.onLine === false ? saved("离线：") : last ? "上次同步 " + dom.when(last) : "尚未同步");
-    checkStorage();
+    ns.storage.check();
     document.getElementById("sync-now").addEventListener("click", function () { data.sync(); });
     window.addEventListener("online", function () { data.sync(); });
-    window.addEventListener("offline", stoppedOffline);
+    window.addEventListener("offline", function () { stopped = { offline: true }; showStopped(); });
     document.addEventListener("visibilitychange", function () { if (document.visibilityState === "visible") { data.sync(); } });
     data.sync();
   }
 
-  ns.syncbar = { open: open, start: start, checkStorage: checkStorage, waiting: function () { return waiting; } };
+  ns.syncbar = { open: open, start: start, checkStorage: function () { return ns.storage.check(); },
+                 waiting: function () { return waiting; } };
 })(window.Inspect);

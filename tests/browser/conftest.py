@@ -1,4 +1,5 @@
-"""A live server in a thread, Debian's Chromium driven by Playwright at phone size, and a recorded field to inspect."""
+"""A live server in a thread, Debian's Chromium driven by Playwright at phone size, WebKit under an Xvfb display of
+our own, and a recorded field to inspect."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from inspect_app.services import campaigns
 from inspect_app.services.demo import default_template
 from conftest import make_station, make_user
 
-from .offline import Recorder
+from . import webkit
+from .offline import HERE, Gate, Recorder
+from .phones import PlaywrightPhone, WebDriverPhone
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -71,6 +74,19 @@ def screenshot():
 
 
 @pytest.fixture
+def screenshot_phone():
+    """The same for a phone of any engine (tests/browser/phones.py)."""
+
+    def _take(phone, name: str) -> Path:
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        phone.screenshot(path)
+        return path
+
+    return _take
+
+
+@pytest.fixture
 def field(app, session):
     """A campaign, an inspector of 东胜区 and one station, with every request to the server recorded."""
     version, _ = campaigns.load_checklist_version(session, default_template())
@@ -81,3 +97,48 @@ def field(app, session):
     recorder = Recorder(app.wsgi_app)
     app.wsgi_app = recorder
     return user, station, recorder
+
+
+@pytest.fixture
+def gate(app, field):
+    """In front of the recorded server: lose the server while the browser believes it is online, cut a request."""
+    front = Gate(app.wsgi_app)
+    app.wsgi_app = front
+    return front
+
+
+@pytest.fixture(scope="session")
+def x_display():
+    display = webkit.Display()
+    yield display
+    display.close()
+
+
+@pytest.fixture
+def phones(request, tmp_path):
+    """Opens phones of an engine: "chromium" (Playwright), "webkit-memory" (MiniBrowser: site data in memory, the
+    location prompt never answered) or "webkit-profile" (profile_browser.py: data on disk under `profile`, which
+    a second phone on the same profile finds again). Geolocation is granted with HERE unless `position` is None."""
+    opened = []
+
+    def open_phone(engine: str, position=HERE, profile=None, **chromium):
+        log = tmp_path / f"{engine}-{len(opened)}.log"
+        if engine == "chromium":
+            phone = PlaywrightPhone(request.getfixturevalue("browser"), position, **chromium)
+        elif engine == "webkit-memory":
+            phone = WebDriverPhone(webkit.minibrowser(request.getfixturevalue("x_display"), log), engine, log)
+        elif engine == "webkit-profile":
+            driver = webkit.profile_browser(request.getfixturevalue("x_display"), profile or tmp_path / "profile",
+                                            log, position)
+            phone = WebDriverPhone(driver, engine, log)
+        else:
+            raise ValueError(engine)
+        opened.append(phone)
+        return phone
+
+    yield open_phone
+    for phone in opened:
+        try:
+            phone.close()
+        except Exception:  # already closed by the test (a browser restart)
+            pass

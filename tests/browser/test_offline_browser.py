@@ -1,6 +1,9 @@
-"""The offline app in Chromium at phone size: work done with no network reaches the server exactly once."""
+"""The offline app in Chromium at phone size: a cut upload resumes, edits from two places wait for a choice, and the
+phone scores as the server does. (The whole inspection without the server, in every engine:
+test_offline_engines_browser.py.)"""
 
 import hashlib
+from datetime import date
 import io
 import math
 import random
@@ -13,11 +16,10 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from inspect_app.models import AnswerConflict, Inspection, Upload
-from inspect_app.services import inspections
+from inspect_app.services import campaigns, inspections
 from inspect_app.services.demo import default_template
-from photo_factory import jpeg
 
-from .offline import HERE, controlled, go_offline, go_online, idle, signed_in_phone, stopped, synced
+from .offline import controlled, go_offline, go_online, idle, signed_in_phone, stopped, synced
 
 pytestmark = pytest.mark.browser
 CHUNK = 512 * 1024
@@ -34,138 +36,6 @@ def app_page(field, browser, live_server):
     idle(page)  # a sync asked for during the first one runs right after it: let it finish before going offline
     yield page
     page.context.close()
-
-
-def answer_everything(page):
-    items = page.locator("#checklist .item")
-    items.first.wait_for()
-    assert items.count() == ITEMS
-    for index in range(ITEMS):
-        item = items.nth(index)
-        if item.get_attribute("data-scoring") == "graded":
-            item.locator("select").select_option(index=1)  # the full points
-        else:
-            item.locator("label.choice-pass").click()
-
-
-def sign(page, role, name):
-    block = page.locator(f".signature-block[data-role={role}]")
-    block.locator("input[name=name]").fill(name)
-    canvas = block.locator("canvas")
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    page.mouse.move(box["x"] + 20, box["y"] + box["height"] * 0.7)
-    page.mouse.down()
-    for step in range(1, 12):
-        page.mouse.move(box["x"] + 20 + step * box["width"] / 14, box["y"] + box["height"] * (0.3 if step % 2 else 0.7))
-    page.mouse.up()
-    block.locator("button:has-text('确认签名')").click()
-    block.locator(".signed img").wait_for()
-
-
-def test_inspection_done_offline_reaches_the_server_once(field, app_page, session, screenshot, tmp_path):
-    user, station, recorder = field
-    page = app_page
-    photos = {}
-    for n, slot in enumerate(("signboard", "bulletin_board")):
-        path = tmp_path / f"{slot}.jpg"
-        path.write_bytes(jpeg(seed=40 + n))
-        photos[slot] = (str(path), hashlib.sha256(path.read_bytes()).hexdigest())
-
-    go_offline(page)
-    before = len(recorder.requests)
-    page.reload()  # the shell comes from the service worker, the board from IndexedDB
-    page.click(f"[data-station='{station.id}'] button:has-text('开始检查')")
-    answer_everything(page)
-    expect(page.locator("#score-value")).to_have_text("100.0")
-    expect(page.locator("#score-outcome")).to_have_text("可推荐示范站")
-    a1 = page.locator("#item-A1")
-    a1.locator("summary").click()
-    a1.locator("textarea").fill("离线时填写的备注")
-    a1.locator("textarea").blur()
-
-    for slot, (path, _) in photos.items():
-        page.locator(f"#slot-{slot} input[type=file]:not([capture])").set_input_files(path)
-        page.locator(f"#slot-{slot} figure.photo").wait_for()
-    assert "浏览器定位" in page.locator("#slot-signboard figure.photo").inner_text()
-    assert "待上传" in page.locator("#slot-signboard figure.photo").inner_text()
-    sign(page, "representative", "王丽")
-    sign(page, "inspector", "张强")
-    expect(page.locator("#missing")).to_have_count(0)
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
-
-    page.reload()  # still offline: everything is kept on the phone
-    expect(page.locator("#score-value")).to_have_text("100.0")
-    expect(page.locator("figure.photo img[src^='blob:']")).to_have_count(2)
-    thumbnails = page.locator("figure.photo img")
-    assert thumbnails.evaluate_all(
-        "imgs => Promise.all(imgs.map(i => i.decode())).then(() => imgs.every(i => i.naturalWidth))")
-    assert page.locator("#item-A1 textarea").input_value() == "离线时填写的备注"
-    screenshot(page, "offline-checklist-phone")
-    page.click("#submit-button")
-    page.wait_for_selector("#submitted-note:has-text('联网后自动发送')")
-    waiting = int(page.locator("#sync-badge").inner_text().split()[0])
-    assert waiting >= ITEMS + 2 + 2 + 2  # open, answers, photos, signatures, submit
-
-    page.click("form[action$='/logout'] button")  # asks first, and stays when told no
-    assert f"还有 {waiting} 条记录没有同步" in page.dialogs[-1]
-    assert page.url.endswith(f"/inspect/app#/station/{station.id}")
-
-    session.expire_all()
-    assert session.scalars(select(Inspection)).all() == []
-    assert recorder.since(before) == []  # not one request of the app's reached the server while offline
-
-    # Back online, the sync is cut three times: twice after the server did the work (the phone never
-    # hears back), once before the request arrives. Each later run repeats the entry with its key.
-    cuts, chunk_bytes = [], []
-
-    def cut(route):
-        request = route.request
-        path = urlsplit(request.url).path
-        if request.method == "PUT" and path.startswith("/api/v1/uploads/"):
-            chunk_bytes.append(len(request.post_data_buffer))
-        if request.method == "PUT" and path.endswith("/answers/C1") and "answer" not in cuts:
-            cuts.append("answer")
-            route.fetch()
-            route.abort()
-        elif request.method == "POST" and path.endswith("/photos") and "photo" not in cuts:
-            cuts.append("photo")
-            route.fetch()
-            route.abort()
-        elif request.method == "PUT" and "/signatures/" in path and "signature" not in cuts:
-            cuts.append("signature")
-            route.abort()
-        else:
-            route.continue_()
-
-    page.route("**/api/v1/**", cut)
-    go_online(page)  # the `online` event starts a sync
-    for _ in range(8):
-        idle(page)
-        if not page.locator("#sync-badge").is_visible():
-            break
-        expect(page.locator("#sync-status")).to_contain_text("网络不可用")  # cut: the entries wait
-        page.click("#sync-now")
-    assert cuts == ["answer", "photo", "signature"]
-    synced(page)
-
-    session.expire_all()
-    found = session.scalars(select(Inspection)).all()
-    assert len(found) == 1 and found[0].station_id == station.id
-    inspection = found[0]
-    assert inspection.status.value == "submitted" and inspection.score == 100
-    assert len(inspection.answers) == ITEMS and all(a.version == 1 for a in inspection.answers)
-    assert {a.item_code: a.note for a in inspection.answers}["A1"] == "离线时填写的备注"
-    assert sorted((p.slot, p.sha256) for p in inspection.photos) == sorted((s, sha) for s, (_, sha) in photos.items())
-    assert all(p.browser_latitude == HERE["latitude"] and p.browser_taken_at for p in inspection.photos)
-    assert sorted(s.signer_name for s in inspection.signatures) == ["张强", "王丽"]
-    assert session.scalar(select(func.count()).select_from(AnswerConflict)) == 0  # no conflict with itself
-    assert session.scalar(select(func.count()).select_from(Upload)) == 0
-    replayed = {path.rsplit("/", 1)[-1] for _, path in recorder.replayed}
-    assert {"C1", "photos"} <= replayed  # the cut requests were repeated and answered from the first time
-    assert sum(chunk_bytes) == sum(len(open(p, "rb").read()) for p, _ in photos.values())  # no photo sent twice
-    expect(page.locator("#station-head")).to_contain_text("已提交")
-    expect(page.locator("#station-head")).not_to_contain_text("待同步")
 
 
 def noisy_jpeg(width: int = 2000, height: int = 1500) -> bytes:
@@ -301,3 +171,33 @@ def test_phone_scores_and_checks_submission_as_the_server_does(browser):
     mismatches = [(case["answers"], case["expected"], g) for case, g in zip(cases, got) if case["expected"] != g]
     assert not mismatches, mismatches[:3]
     assert {c["expected"]["outcome"] for c in cases} == {"rectify", "pass", "demonstration_eligible"}
+
+
+def test_a_station_begun_offline_opens_in_the_campaign_the_phone_showed(field, app_page, session, live_server):
+    user, station, recorder = field
+    earlier = campaigns.current_campaign(session)
+    later = campaigns.create_campaign(session, "2027年度自查验收", date(2027, 9, 1), date(2027, 12, 15),
+                                      earlier.checklist_version_id)
+    page = app_page
+    page.reload()
+    synced(page)
+    idle(page)
+    expect(page.locator("body")).to_contain_text("2027年度自查验收")  # the newest open campaign, as bootstrapped
+    go_offline(page)
+    page.click(f"[data-station='{station.id}'] button:has-text('开始检查')")
+    page.locator("#item-A1 label.choice-pass").click()
+    expect(page.locator("#sync-badge")).to_contain_text("待同步")
+    # Back at the office, the inspector reads last year's campaign on the web pages before the phone syncs.
+    page.context.unroute("**/*")
+    page.context.route("**/api/v1/**", lambda route: route.abort("internetdisconnected"))
+    page.context.set_offline(False)
+    reader = page.context.new_page()
+    reader.goto(f"{live_server}/inspect/?campaign={earlier.id}")
+    expect(reader.get_by_label("验收批次").locator("option:checked")).to_contain_text("2026年度自查验收")
+    reader.close()
+    page.context.unroute("**/api/v1/**")
+    page.click("#sync-now")
+    synced(page)
+    session.expire_all()
+    opened = session.scalars(select(Inspection)).one()
+    assert opened.campaign_id == later.id  # not the campaign chosen since

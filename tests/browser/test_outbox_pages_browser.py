@@ -22,7 +22,7 @@ from .offline import controlled, go_offline, go_online, idle, pages_kept, signed
 pytestmark = pytest.mark.browser
 ANSWERED = ("A1", "A2", "A3", "A4", "A5")
 NOTE = "宣传栏内容已过期，需更新"
-WAITING = "5 条改动已保存在本机，联网后自动同步"
+WAITING = "5 条改动已保存在本机"
 
 
 @pytest.fixture
