@@ -428,3 +428,34 @@ def test_a_photo_removed_during_the_backup_leaves_it_consistent(app, session, ru
     else:  # the snapshot's photo, with its files held by their links
         assert list(tables["photos"]) == [(photo.id,)] and set(keys) <= set(files)
     assert not list(store.root.glob(".backup-*"))
+
+
+def test_a_target_that_has_only_been_tried_restores_and_its_sweep_waits_for_the_rows(app, session, runner,
+                                                                                       tmp_path, other, monkeypatch):
+    """The new server was started and tried before the restore: a failed sign-in and the sweep's turn leave rows,
+    which give way to the backup's; while the files wait for their rows, no sweep runs."""
+    from inspect_app.services import housekeeping
+    from inspect_app.services.backup import restore as restoring
+
+    open_inspection_with_photo(app, session)
+    assert runner.invoke(args=["backup", "create", str(tmp_path / "backup.tar")]).exit_code == 0
+    target = other("target")
+    target.config["WTF_CSRF_ENABLED"] = False
+    target.test_client().post("/login", data={"username": "nobody.yet", "password": "wrong-password-1"})
+    with target.extensions["db_sessionmaker"]() as tried:
+        housekeeping.claim_run(tried, housekeeping.SWEEP, 3600)  # the request may have started its sweep already
+        assert housekeeping.last_run(tried) is not None
+    turns = []
+    put_files = restoring._put_files
+
+    def copying(*args):  # the running server's sweep asks for its turn while the files are copied
+        with target.extensions["db_sessionmaker"]() as sweeping:
+            turns.append(housekeeping.claim_run(sweeping, housekeeping.SWEEP, 0))
+        return put_files(*args)
+
+    monkeypatch.setattr(restoring, "_put_files", copying)
+    result = cli(target, "backup", "restore", str(tmp_path / "backup.tar"))
+    assert result.exit_code == 0, result.output
+    assert turns == [False]
+    tables, _ = everything(target)
+    assert tables["rate_limit_entries"] == {}  # the backup's (none), not the try's

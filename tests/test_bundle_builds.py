@@ -9,13 +9,15 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
-from inspect_app.models import Bundle, BundleStatus
+from inspect_app.domain.findings import Thresholds
+from inspect_app.models import Bundle, BundleStatus, Campaign, Station, User
 from inspect_app.models.types import utcnow
-from inspect_app.services import Invalid, bundle_builds, bundles
+from inspect_app.services import Invalid, bundle_builds, bundles, campaigns, inspections, photos
 from inspect_app.web import bundles as bundle_views
-from conftest import AuthActions, keyed
-from photo_factory import signature_png
+from conftest import AuthActions, keyed, make_station, make_user
+from photo_factory import jpeg, signature_png
 from test_bundles import PIN, season  # noqa: F401  (the fixture)
 
 
@@ -142,3 +144,65 @@ def test_a_version_is_signed_once_when_signed_twice_at_once(app, session, season
     session.expire_all()
     signed = session.get(Bundle, bundle.id)
     assert signed.status is BundleStatus.SIGNED and store.exists(signed.archive_key)
+
+
+@pytest.mark.parametrize("meanwhile", ["an inspection is submitted", "the campaign is closed"])
+def test_what_happens_while_a_sign_off_lays_out_is_checked_before_it_seals(app, session, season, tmp_path,  # noqa: F811
+                                                                            monkeypatch, meanwhile):
+    leader, store = season["leader"], app.extensions["filestore"]
+    bundle = bundles.start_draft(session, leader.actor, leader.id, leader.district_id, season["campaign"].id, "说明")
+    bundles.build_preview(session, store, bundle.id, leader.display_name, tmp_path)
+    city = make_user(session, "city", username="city.meanwhile")
+    inspector = session.scalar(select(User).where(User.username == "insp.ds"))
+    station = make_station(session, "150602", latitude="39.82", longitude="109.96")
+    real = bundles._report
+
+    def slow_layout(*args, **kwargs):
+        with Session(app.extensions["db_engine"]) as other:  # someone else, during the minutes of layout
+            campaign = other.get(Campaign, season["campaign"].id)
+            if meanwhile == "an inspection is submitted":
+                accepted_inspection_submitted(other, app, campaign, other.get(Station, station.id),
+                                              other.get(User, inspector.id))
+            else:
+                campaigns.close_campaign(other, city.actor, campaign.id)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(bundles, "_report", slow_layout)
+    with pytest.raises(Invalid, match="等待审核" if meanwhile == "an inspection is submitted" else "已结束"):
+        bundles.sign_off(session, leader.actor, store, leader, bundle.id, keyed(app, PIN), signature_png(), tmp_path)
+    session.expire_all()
+    unsigned = session.get(Bundle, bundle.id)
+    assert unsigned.status is BundleStatus.READY and unsigned.archive_key is None and unsigned.claim_token is None
+
+
+def accepted_inspection_submitted(session, app, campaign, station, inspector):
+    """A station inspected and submitted (not yet reviewed), through the use cases."""
+    from test_bundles import TEMPLATE
+
+    inspection = inspections.open_inspection(session, inspector.actor, inspector.id, station.id, campaign)
+    for item in TEMPLATE.items:
+        inspections.answer_item(session, inspector.actor, inspector.id, inspection.id, item.code, "pass",
+                                item.points if item.scoring == "graded" else None)
+    for n, slot in enumerate(("signboard", "bulletin_board")):
+        photos.add_photo(session, inspector.actor, app.extensions["filestore"], inspector.id, inspection.id, slot,
+                         jpeg(39.82, 109.96, seed=900 + n), None, Thresholds(), 20 * 2**20)
+    for role in ("representative", "inspector"):
+        inspections.sign(session, inspector.actor, app.extensions["filestore"], inspection.id, role, "王丽",
+                         signature_png())
+    inspections.submit(session, inspector.actor, inspection.id)
+
+
+def test_a_failed_build_says_in_chinese_what_to_do(app, session, season, tmp_path, monkeypatch):  # noqa: F811
+    leader, store = season["leader"], app.extensions["filestore"]
+    bundle = bundles.start_draft(session, leader.actor, leader.id, leader.district_id, season["campaign"].id, "说明")
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("weasyprint: unexpected token at line 3")
+
+    monkeypatch.setattr(bundles, "write_report", broken)
+    with pytest.raises(RuntimeError):
+        bundles.build_preview(session, store, bundle.id, leader.display_name, tmp_path)
+    session.expire_all()
+    failed = session.get(Bundle, bundle.id)
+    assert failed.status is BundleStatus.FAILED and failed.claim_token is None
+    assert "请重新生成" in failed.error and "weasyprint" not in failed.error

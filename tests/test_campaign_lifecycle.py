@@ -211,6 +211,23 @@ def test_closing_waits_for_a_change_under_way_and_no_change_follows_it(app, sess
     assert closed.is_set()
 
 
+def test_a_change_that_loaded_the_campaign_before_the_close_sees_it_closed(app, session, city):
+    """The check reads the row afresh: a copy the change's session holds from before (the page loaded it to show
+    the campaign's name) does not let the change through once the close has committed."""
+    campaign = campaigns.prepare_campaign(session, city.actor, form(session))
+    campaigns.open_campaign(session, city.actor, campaign.id)
+    inspector = make_user(session, "inspector", "150602")
+    engine = app.extensions["db_engine"]
+    with Session(engine) as change:
+        held = change.get(Campaign, campaign.id)  # kept, as a request keeps what it showed
+        assert held.state is CampaignState.OPEN
+        with Session(engine) as own:
+            campaigns.close_campaign(own, city.actor, campaign.id)
+        with pytest.raises(Invalid, match="已结束"):
+            campaigns.require_changeable(change, campaign.id, inspector.district_id)
+        assert held.state is CampaignState.CLOSED
+
+
 def wait_for(condition, seconds: float = 30) -> bool:
     """Poll `condition` until it holds (True) or `seconds` pass (False): PostgreSQL tells of a lock wait only when
     asked."""

@@ -264,3 +264,15 @@ def test_the_demo_creates_its_campaign_through_the_use_case_and_opens_it(runner,
         AuditEntry.target_type == "campaign").order_by(AuditEntry.seq)).all()
     city = session.scalar(select(func.min(AuditEntry.user_id)).where(AuditEntry.target_type == "campaign"))
     assert [a for a, _ in entries] == ["create_campaign", "open_campaign"] and city is not None
+
+
+@pytest.mark.parametrize("day, proposed", [(date(2026, 6, 1), "2026"), (date(2026, 12, 2), "2027")])
+def test_an_empty_install_proposes_this_years_campaign_until_its_deadline_has_passed(client, session, auth, version,
+                                                                                     monkeypatch, day, proposed):
+    from inspect_app.web import campaigns as campaign_pages
+
+    make_user(session, "city", username="city.center")
+    monkeypatch.setattr(campaign_pages, "today", lambda: day)
+    auth.login("city.center")
+    page = client.get("/campaigns/new").get_data(as_text=True)
+    assert f'value="{proposed}年度自查验收"' in page and f'value="{proposed}-11-01"' in page

@@ -20,7 +20,7 @@ from ..domain.permissions import Action, Actor
 from ..domain.scoring import Verdict
 from ..domain.stations import StationStatus
 from ..domain.submissions import SubmissionRefused, check_new_version
-from ..filestore import FileStore
+from ..filestore import FileStore, MissingFile
 from ..models import Bundle, BundleStatus, Campaign, District, Inspection, Station, User
 from ..models.types import utcnow
 from .bundle_builds import STALE_AFTER_S
@@ -160,7 +160,7 @@ def build_preview(session: Session, store: FileStore, bundle_id: int, leader_nam
         raise
     except Exception as error:  # the page shows why; the leader can build again
         session.rollback()
-        bundle_builds.release(session, bundle_id, token, status=BundleStatus.FAILED, error=f"生成失败：{error}")
+        bundle_builds.release(session, bundle_id, token, status=BundleStatus.FAILED, error=_failure(error))
         raise
     if old_preview and old_preview != preview:
         stored_files.collect(session, store, [old_preview])  # the previous build's preview, unless named elsewhere
@@ -202,6 +202,11 @@ def sign_off(session: Session, actor: Actor, store: FileStore, user: User, bundl
         with bundle_builds.Heartbeat(session, bundle.id, token, stale_after_s):
             key, size = _signed_archive(session, store, bundle, user, certificate, ca.certificate_pem, pin, drawn,
                                         signed_at, work_dir)
+            # The layout took minutes without the campaign's lock: check again now that this transaction writes
+            # (the file's lock above), so that a close or an inspection submitted meanwhile is not sealed.
+            require_changeable(session, bundle.campaign_id, bundle.district_id)
+            if _pending_review(session, bundle):
+                raise Invalid("签字期间有新提交的检查等待审核：请先审核，再重新签字")
             sha256 = key.rsplit("/", 1)[-1].split(".")[0]
             bundle_builds.report(session, bundle.id, token, status=BundleStatus.SIGNED, claim_token=None,
                                  archive_key=key, archive_size=size, archive_sha256=sha256, signed_at=signed_at,
@@ -255,6 +260,16 @@ def _signed_archive(session: Session, store: FileStore, bundle: Bundle, user: Us
         signing.seal(archive, manifest, certificate, pin, signed_at)
         size = target.stat().st_size
         return stored_files.put_file(session, store, target, "zip"), size
+
+
+def _failure(error: Exception) -> str:
+    """What the leader reads when a build fails: in Chinese, with what to do; the details go to the server's log."""
+    if isinstance(error, MissingFile):
+        return (f"生成失败：一张照片的文件已丢失（{error.key}）。请联系系统管理员从备份中恢复，"
+                "或请检查员删除并重新上传该照片后再生成")
+    if isinstance(error, (Invalid, FileNotFoundError)) and any("\u4e00" <= c <= "\u9fff" for c in str(error)):
+        return f"生成失败：{error}"  # our own words already
+    return "生成失败：服务器生成报告时出错，请重新生成；如再次失败，请联系系统管理员查看服务器日志"
 
 
 def _included(session: Session, bundle: Bundle) -> list[tuple[Station, Inspection]]:

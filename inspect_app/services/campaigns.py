@@ -79,8 +79,10 @@ def require_changeable(session: Session, campaign_id: int, district_id: int | No
     """The campaign, if its record (in the district) may change now; else Invalid with the reason in Chinese.
 
     The row is read FOR SHARE (PostgreSQL): closing waits for the changes under way, and a change that waited
-    for a close sees the campaign closed. On SQLite writers are one at a time anyway."""
-    campaign = session.get(Campaign, campaign_id, with_for_update={"read": True})
+    for a close sees the campaign closed (read afresh, not the copy the session may hold). On SQLite the read
+    takes no lock: a use case with a long step between its check and its commit (a photo being decoded, a
+    sign-off) checks again in its final transaction, after its first write, when SQLite's write lock is held."""
+    campaign = session.get(Campaign, campaign_id, with_for_update={"read": True}, populate_existing=True)
     if campaign is None:
         raise NotFound()
     message = refusal(session, campaign, district_id)
@@ -186,7 +188,7 @@ def _districts(session: Session, ids: Iterable[int]) -> list[District]:
 
 def _locked(session: Session, campaign_id: int) -> Campaign:
     # FOR UPDATE: waits for the changes under way in the campaign (they hold it FOR SHARE) and for another edit.
-    campaign = session.get(Campaign, campaign_id, with_for_update=True)
+    campaign = session.get(Campaign, campaign_id, with_for_update=True, populate_existing=True)
     if campaign is None:
         raise NotFound()
     return campaign

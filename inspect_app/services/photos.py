@@ -17,6 +17,7 @@ from ..models import Inspection, Photo, Station
 from ..models.types import utcnow
 from . import Invalid, NotFound, stored_files
 from .access import require
+from .campaigns import require_changeable
 from .inspections import audit_inspection, editable_inspection, template_of
 
 
@@ -106,6 +107,8 @@ def add_photo(session: Session, actor: Actor, store: FileStore, user_id: int, in
     contents = [(data, facts.extension), (display, "jpg"), (thumbnail, "jpg")]
     try:
         written = stored_files.put_all(session, store, contents)
+        # Decoding took a while: the campaign may have closed meanwhile (the write above holds SQLite's lock).
+        require_changeable(session, inspection.campaign_id, inspection.station.district_id)
     except BaseException:
         session.rollback()
         stored_files.collect(session, store, [stored_files.key_of(*content) for content in contents])

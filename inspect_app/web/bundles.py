@@ -78,7 +78,8 @@ def build():
         flash("；".join(error.errors.values()), "error")
         return redirect(url_for(".page", district=district_id))
     if token is None:  # a double click, or another leader of the district: one build, followed by both
-        flash(f"第{bundle.version}版证据包正在生成中，无需重复生成，请稍候。", "info")
+        doing = "正在生成中，无需重复生成" if bundle.status is BundleStatus.BUILDING else "正在签字，签字完成前不能重新生成"
+        flash(f"第{bundle.version}版证据包{doing}，请稍候。", "info")
     else:
         _build_in_background(current_app._get_current_object(), bundle.id, current_user.display_name, token)
         flash("正在生成证据包，请稍候。", "info")
@@ -124,8 +125,10 @@ def sign(bundle_id: int):
     try:
         bundle = bundles.sign_off(session, actor(), current_app.extensions["filestore"], current_user, bundle_id,
                                   signing_pin(), png, Path(current_app.instance_path))
-    except Invalid as error:
-        flash("未签字：" + "；".join(error.errors.values()), "error")
+    except (Invalid, bundle_builds.BuildLost) as error:
+        reason = ("；".join(error.errors.values()) if isinstance(error, Invalid)
+                  else "签字过程中这一版被重新生成了，请刷新页面后重新签字")
+        flash("未签字：" + reason, "error")
         return redirect(url_for(".page", district=bundles.get_bundle(session, actor(), bundle_id).district_id,
                                 _anchor="sign"))
     flash(f"已签字，第{bundle.version}版证据包已生成，不可再修改。", "success")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -121,13 +123,14 @@ def _posted() -> dict[str, Any]:
 
 
 def _suggested() -> dict[str, Any]:
-    """A new campaign's form: the year after the newest campaign (this year at the earliest), inspected in
-    September with the bundles due on 1 November as the city's notice has it, the newest published checklist,
-    all nine districts."""
+    """A new campaign's form: the year after the newest campaign (this year at the earliest, next year once this
+    year's deadline of 1 November has passed), inspected in September with the bundles due on 1 November as the
+    city's notice has it, the newest published checklist, all nine districts."""
     session = get_session()
     versions = campaigns.published_versions(session)
-    newest = max((c.starts_on.year for c in session.scalars(select(Campaign))), default=today().year - 1)
-    year = max(today().year, newest + 1)
+    now = today()
+    newest = max((c.starts_on.year for c in session.scalars(select(Campaign))), default=now.year - 1)
+    year = max(now.year if now < date(now.year, 11, 1) else now.year + 1, newest + 1)
     return {"name": f"{year}年度自查验收", "starts_on": f"{year}-09-01", "deadline": f"{year}-11-01",
             "checklist_version": str(versions[0].id) if versions else "",
             "districts": [str(d.id) for d in _districts()]}

@@ -53,6 +53,10 @@ class DatabaseStorage(Storage, MovingWindowSupport):
             return False
         now = _now()
         with self._engine().begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # One counter at a time per key: under READ COMMITTED, parallel failures would all count the same
+                # entries and all be let through. (SQLite's writers are one at a time already.)
+                connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": _digest(key)})
             # Spent entries of every key go as new ones come, so the table holds at most one window's worth.
             connection.execute(delete(RateLimitEntry).where(RateLimitEntry.expires_at < _at(now)))
             if _window(connection, key, limit, expiry, now)[1] + amount > limit:

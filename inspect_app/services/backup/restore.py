@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from datetime import timedelta
+
 from sqlalchemy import Engine, MetaData
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from ...filestore import FileStore
+from ...models.types import utcnow
+from .. import housekeeping
 from . import manifest, rows
 from .create import Summary
 from .files import is_key, put_from_blocks
 from .manifest import BackupRefused, Contents
 from .tarball import ArchiveReader, scan
 from .transactions import exclusive_write
+
+SWEEP_HELD_OFF = timedelta(days=2)  # longer than any copy of files takes
 
 
 def restore_backup(engine: Engine, metadata: MetaData, store: FileStore, source: Path) -> Summary:
@@ -28,6 +35,9 @@ def restore_backup(engine: Engine, metadata: MetaData, store: FileStore, source:
             raise BackupRefused(f"备份中的数据无法读取，未恢复任何数据：{error}") from None
         with engine.connect() as connection:
             _check_target(connection, metadata, contents, seeded)
+        # The files go in before the rows that name them: keep the running instance's sweep from taking them for
+        # leftovers while they wait, however long the copy takes (the rows then bring the backup's own turn).
+        _hold_off_the_sweep(engine)
         added = _put_files(reader, store, contents)
         try:
             restored = _write_rows(engine, metadata, reader, contents, seeded)
@@ -47,6 +57,8 @@ def _write_rows(engine: Engine, metadata: MetaData, reader: ArchiveReader, conte
         with exclusive_write(engine, metadata) as connection:
             _check_target(connection, metadata, contents, seeded)  # again, now that nobody else can write
             restored = 0
+            for name in rows.TRANSIENT_TABLES:  # what the running instance wrote meanwhile gives way to the backup
+                connection.execute(metadata.tables[name].delete())
             for table in metadata.sorted_tables:
                 restored += rows.load_table(connection, table, _rows(reader, metadata, contents, table.name))
             _check_counts(connection, metadata, contents)
@@ -69,7 +81,8 @@ def _check_target(connection, metadata: MetaData, contents: Contents, seeded: di
                             f"未恢复任何数据：请把一个空的实例迁移到 {contents.revision} 再恢复，恢复后再升级")
     rows.check_schema(connection, metadata)
     counts = rows.row_counts(connection, metadata)
-    busy = [f"{name}（{count} 行）" for name, count in counts.items() if count and name not in rows.SEEDED_TABLES]
+    busy = [f"{name}（{count} 行）" for name, count in counts.items()
+            if count and name not in rows.SEEDED_TABLES | rows.TRANSIENT_TABLES]
     if busy:
         raise BackupRefused("目标实例不是空的，未恢复任何数据：数据表 " + "、".join(busy)
                             + " 已有数据。只能恢复到刚迁移、尚无数据的实例中")
@@ -91,6 +104,11 @@ def _put_files(reader: ArchiveReader, store: FileStore, contents: Contents) -> l
             store.delete(key)
         raise
     return added
+
+
+def _hold_off_the_sweep(engine: Engine) -> None:
+    with Session(engine) as session:
+        housekeeping.record_run(session, housekeeping.SWEEP, utcnow() + SWEEP_HELD_OFF, housekeeping.SweepReport())
 
 
 def _check_counts(connection, metadata: MetaData, contents: Contents) -> None:

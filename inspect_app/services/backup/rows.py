@@ -18,6 +18,9 @@ from .transactions import snapshot
 
 # Tables the migrations fill (the nine 旗区, the audit chain's head): an empty instance already has these rows.
 SEEDED_TABLES = frozenset({"districts", "audit_head"})
+# Tables a freshly migrated instance fills by merely running (a sign-in, a failed sign-in, the sweep's turn): their
+# rows do not make the instance "not empty", and the restore replaces them with the backup's.
+TRANSIENT_TABLES = frozenset({"housekeeping_runs", "rate_limit_entries", "user_sessions"})
 BATCH = 1000
 
 
