@@ -64,15 +64,18 @@
     });
     document.querySelectorAll(".signature-block[data-role]").forEach(function (block) { station.bindSignature(block, ctx); });
 
-    let drawing = null;
+    let drawing = null, leaving = false;
     function refresh() {
+      // Once the page reloads, events still arriving must not reload it again: that would abort the first load.
+      if (leaving) { return Promise.resolve(); }
       if (drawing) { return drawing; }  // many events during a sync make one redraw
       drawing = new Promise(function (resolve) { setTimeout(resolve, 50); }).then(async function () {
         drawing = null;
         all = await data.loadAll();
         const st = ctx.state(), still = st.editable || st.submitPending;
         // Submitted and on the server: the server's page shows it as it now stands, read-only.
-        if (editing && !still && navigator.onLine !== false) { window.location.reload(); return; }
+        if (leaving) { return; }
+        if (editing && !still && navigator.onLine !== false) { leaving = true; window.location.reload(); return; }
         editing = editing && still;
         station.update(st, ctx);
       });

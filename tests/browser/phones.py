@@ -240,9 +240,18 @@ class WebDriverPhone(Phone):
         raise AssertionError(f"{css} kept being drawn again")
 
     def fill(self, css: str, text: str):
-        element = self._element(css)
-        element.clear()
-        element.send_keys(text)
+        # WebKitWebDriver can drop keystrokes while a freshly started MiniBrowser is still settling (seen once on
+        # a new machine: a password typed short): type again until the field holds exactly what was typed.
+        for _ in range(3):
+            element = self._element(css)
+            element.clear()
+            element.send_keys(text)
+            if self.evaluate("([css, text]) => new Promise(resolve => { const until = Date.now() + 2000; "
+                             "(function check() { const ok = document.querySelector(css).value === text; "
+                             "if (ok || Date.now() > until) resolve(ok); else requestAnimationFrame(check); })(); })",
+                             [css, text]):
+                return
+        raise AssertionError(f"[{self.engine}] {css} never held what was typed")
 
     def select_index(self, css: str, index: int):
         from selenium.webdriver.support.select import Select
