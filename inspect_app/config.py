@@ -140,6 +140,10 @@ def load_config(overrides: Mapping[str, Any] | None = None,
         "IDLE_TIMEOUT_MINUTES": _positive_int(env, "IDLE_TIMEOUT_MINUTES", 30),
         # Reverse proxies in front of the app: their X-Forwarded-For/-Proto/-Host are believed (0: none).
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0") or 0),
+        # Optional: the audit chain's hashes become HMAC-SHA256 under this key, so someone who can write the
+        # database but not read the server's environment cannot recompute them (domain/audit.py). Keep it out
+        # of backups; losing it leaves the keyed entries unverifiable, not lost.
+        "AUDIT_HMAC_KEY": env.get("AUDIT_HMAC_KEY", "").strip() or None,
     }
     if "PKI_CA_PASSPHRASE" not in overrides:
         config["PKI_CA_PASSPHRASE"] = _ca_passphrase(instance, env, production)

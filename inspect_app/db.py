@@ -41,7 +41,9 @@ def make_engine(url: str) -> Engine:
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["SQLALCHEMY_DATABASE_URI"])
     app.extensions["db_engine"] = engine
-    app.extensions["db_sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
+    # Every session carries the audit key (or None), so audit.record keys its entries wherever it is called from.
+    key = (app.config.get("AUDIT_HMAC_KEY") or "").encode("utf-8") or None
+    app.extensions["db_sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False, info={"audit_key": key})
     # Per request as well as per app context: a request inside an already pushed context
     # (the CLI, tests) must not reuse the previous request's identity map.
     app.teardown_request(_close_session)

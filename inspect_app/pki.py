@@ -21,9 +21,13 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
 ROOT_COMMON_NAME = "鄂尔多斯市12315消费维权服务中心 根证书"
+TSA_COMMON_NAME = "鄂尔多斯市12315消费维权服务中心 时间戳服务"
 ORGANIZATION = "鄂尔多斯市市场监督管理局"
 KEY_SIZE = 3072
 CA_VALID_DAYS = 20 * 365
+# A CRL embedded in a signed PDF speaks for the moment of signing; a verifier years later judges the signature at
+# its timestamp, which falls inside this window.
+CRL_VALID = timedelta(days=7)
 # Certificates start a little in the past so a signer whose clock lags the server's is not refused.
 BACKDATE = timedelta(minutes=5)
 # The district and the user travel in the certificate as a SubjectAlternativeName URI of this form.
@@ -134,6 +138,63 @@ def create_root_ca(common_name: str = ROOT_COMMON_NAME, *, passphrase: bytes,
         .sign(key, hashes.SHA256())
     )
     return CertifiedKey(_pem(certificate), _encrypt(key, passphrase))
+
+
+def issue_tsa_certificate(ca: CertifiedKey, ca_passphrase: bytes, *, now: datetime | None = None) -> CertifiedKey:
+    """The city's time-stamping certificate, issued by the CA; its key is encrypted with the CA's passphrase.
+
+    RFC 3161 section 2.3: the certificate has exactly one extended key usage, timeStamping, marked critical, so
+    that its key cannot pass for a signer's and no signer's key can pass for it.
+    """
+    ca_certificate = x509.load_pem_x509_certificate(ca.certificate_pem)
+    ca_key = _load_key(ca.encrypted_key_pem, ca_passphrase, wrong="根证书口令错误")
+    now = _utc(now)
+    key = _new_key()
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(_name(TSA_COMMON_NAME))
+        .issuer_name(ca_certificate.subject)
+        .public_key(key.public_key())
+        .serial_number(_new_serial())
+        .not_valid_before((now - BACKDATE).replace(microsecond=0))
+        .not_valid_after(ca_certificate.not_valid_after_utc)  # as long as the CA, so old tokens keep a valid chain
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(digital_signature=True, content_commitment=True), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    return CertifiedKey(_pem(certificate), _encrypt(key, ca_passphrase))
+
+
+def issue_crl(ca: CertifiedKey, ca_passphrase: bytes, revoked: dict[int, datetime], *,
+              now: datetime | None = None) -> bytes:
+    """The CA's certificate revocation list (DER): every revoked serial with its time of revocation."""
+    ca_certificate = x509.load_pem_x509_certificate(ca.certificate_pem)
+    ca_key = _load_key(ca.encrypted_key_pem, ca_passphrase, wrong="根证书口令错误")
+    now = _utc(now).replace(microsecond=0)
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(ca_certificate.subject)
+        .last_update(now - BACKDATE)
+        .next_update(now + CRL_VALID)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        # A number that grows with time: RFC 5280 asks for a monotonic CRL number and the CA keeps no counter.
+        .add_extension(x509.CRLNumber(int(now.timestamp())), critical=False)
+    )
+    for serial, revoked_at in sorted(revoked.items()):
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder().serial_number(serial)
+            .revocation_date(_utc(revoked_at).replace(microsecond=0)).build())
+    return builder.sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+
+def load_authority_key(encrypted_key_pem: bytes, ca_passphrase: bytes) -> bytes:
+    """Unlock a key the CA's passphrase protects (the time-stamping key); unencrypted PKCS#8 DER, to use and drop."""
+    key = _load_key(encrypted_key_pem, ca_passphrase, wrong="根证书口令错误")
+    return key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
 
 
 def issue_signing_certificate(ca: CertifiedKey, ca_passphrase: bytes, *, subject_name: str,

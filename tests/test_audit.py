@@ -151,3 +151,92 @@ def test_leaders_and_the_city_read_a_station_and_an_inspection_history_inspector
     assert client.get(f"/directory/{station.id}").status_code == 404
     with pytest.raises(Exception):
         audit.history(session, city_season["kbs"]["leader"].actor, station.district_id, station_id=station.id)
+
+
+def rewrite_history(session, drop: list[int], entry_hasher=entry_hash, edit: int | None = None) -> None:
+    """What anyone who can write the database can do: delete or edit entries, renumber, recompute every hash and
+    the head."""
+    if edit is not None:
+        session.execute(text("UPDATE audit_entries SET target_id = 999 WHERE seq = :seq"), {"seq": edit})
+    session.execute(text("DELETE FROM audit_entries WHERE seq IN :seqs").bindparams(
+        __import__("sqlalchemy").bindparam("seqs", expanding=True)), {"seqs": drop})
+    session.commit()
+    rows = session.query(AuditEntry).order_by(AuditEntry.seq).all()
+    previous = GENESIS
+    for seq, row in enumerate(rows, start=1):
+        digest = entry_hasher(previous, seq, row.at, row.user_id, row.action, row.target_type, row.target_id,
+                              row.district_id, row.details or {})
+        session.execute(text("UPDATE audit_entries SET seq = :new, prev_hash = :p, hash = :h WHERE id = :id"),
+                        {"new": -seq, "p": previous, "h": digest, "id": row.id})
+        previous = digest
+    session.execute(text("UPDATE audit_entries SET seq = -seq"))
+    session.execute(text("UPDATE audit_head SET seq = :n, last_hash = :h WHERE id = 1"),
+                    {"n": len(rows), "h": previous})
+    session.commit()
+    session.expire_all()  # the rows were changed behind the ORM's back
+
+
+@pytest.mark.parametrize("drop, edit, now", [([2, 3], None, "现在日志只有"), ([], 2, "现在不符")])
+def test_a_signed_bundle_anchors_the_chain_and_a_rewritten_history_contradicts_it(
+        app, session, city_season, runner, tmp_path, drop, edit, now):  # noqa: F811
+    import zipfile
+    import json
+
+    ds = city_season["ds"]
+    count, _ = audit.verify(session)
+    bundle = sign_version(app, session, ds["leader"], city_season["campaign"], tmp_path)
+    with zipfile.ZipFile(app.extensions["filestore"].existing(bundle.archive_key)) as archive:
+        anchor = json.loads(archive.read("manifest.json"))["audit"]
+    entry = session.query(AuditEntry).filter_by(seq=anchor["entries"]).one()
+    assert anchor == {"entries": entry.seq, "hash": entry.hash} and anchor["entries"] >= count
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+    rewrite_history(session, drop=drop, edit=edit)
+    assert audit.verify(session)[1] == []  # the chain alone looks whole again...
+    result = runner.invoke(args=["audit", "verify"])
+    # ...but the bundle the city holds says otherwise.
+    assert result.exit_code == 1, result.output
+    assert f"第1版东胜区证据包签字时日志第{anchor['entries']}条的哈希为{anchor['hash'][:12]}…，{now}" in \
+        result.output, result.output
+
+
+def test_a_keyed_chain_catches_a_rewrite_without_the_key(app_config, database_url, runner):
+    from inspect_app import create_app
+
+    keyed_app = create_app({**app_config, "AUDIT_HMAC_KEY": "a-key-only-the-server-holds"})
+    own = keyed_app.extensions["db_sessionmaker"]()
+    try:
+        for n in range(5):
+            audit.record(own, None, "answer", "inspection", 1, None, {"item": f"A{n}"})
+            own.commit()
+        assert audit.verify(own)[1] == []
+        rewrite_history(own, drop=[2])
+        problems = audit.verify(own)[1]
+        assert any("第1条记录的内容被修改" in p for p in problems), problems
+        result = keyed_app.test_cli_runner().invoke(args=["audit", "verify"])
+        assert result.exit_code == 1 and "哈希不符" in result.output, result.output
+    finally:
+        own.close()
+        keyed_app.extensions["db_engine"].dispose()
+
+
+def test_keyed_entries_cannot_be_verified_without_the_key_and_unkeyed_ones_after_them_are_named(app, session,
+                                                                                              app_config):
+    from inspect_app import create_app
+
+    audit.record(session, None, "sign_in", "user", 1, None)  # before the key was set: plain SHA-256
+    session.commit()
+    keyed_app = create_app({**app_config, "AUDIT_HMAC_KEY": "a-key-only-the-server-holds"})
+    own = keyed_app.extensions["db_sessionmaker"]()
+    try:
+        audit.record(own, None, "sign_in", "user", 2, None)
+        own.commit()
+        assert audit.verify(own)[1] == []
+        problems = audit.verify(session)[1]  # the app without the key
+        assert any("AUDIT_HMAC_KEY" in p and "无法验证" in p for p in problems), problems
+        audit.record(session, None, "sign_in", "user", 3, None)  # written without the key after keyed ones
+        session.commit()
+        problems = audit.verify(own)[1]
+        assert any("第3条" in p and "未加密钥" in p for p in problems), problems
+    finally:
+        own.close()
+        keyed_app.extensions["db_engine"].dispose()

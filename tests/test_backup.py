@@ -22,12 +22,13 @@ from inspect_app.db import Base, make_engine
 from inspect_app.filestore import sha256_of
 from inspect_app.models import (AnswerConflict, IdempotentRequest, Office, Photo, RateLimitEntry, SigningCertificate,
                                 Station)
-from inspect_app.services import (campaigns, demonstrations, enrolments, housekeeping, inspections, photos, review,
-                                  submissions, sync, user_sessions)
+from inspect_app.services import (Invalid, campaigns, demonstrations, enrolments, housekeeping, inspections, keys,
+                                  photos, pin_attempts, review, submissions, sync, user_sessions)
 from inspect_app.services.backup import SEEDED_TABLES, rows
 from inspect_app.models.file_keys import NOT_FILE_KEYS, file_key_columns
 from inspect_app.services.backup.codec import TableCodec, UnknownColumnType, check_types
 from inspect_app.services.backup.files import Staging
+from inspect_app.pki import SigningPin
 from inspect_app.services.demo import default_template
 from inspect_app.domain.findings import Thresholds
 import test_city
@@ -37,7 +38,7 @@ from test_bundles import PIN
 
 city_season = test_city.city_season  # the season of two districts, as a fixture here too
 
-FILE_KEYS = [("bundles", "preview_key"), ("bundles", "archive_key"), ("city_reports", "archive_key"),
+FILE_KEYS = [("bundles", "preview_key"), ("bundles", "archive_key"), ("city_reports", "archive_key"), ("city_reports", "preview_key"),
              ("photos", "original_key"), ("photos", "display_key"), ("photos", "thumbnail_key"),
              ("signatures", "image_key"), ("submissions", "archive_key")]
 
@@ -169,9 +170,13 @@ def whole_season(app, session, season, runner, tmp_path) -> None:
     pin = tmp_path / "pin"
     pin.write_text(PIN)
     result = runner.invoke(args=["city", "report", "--campaign", str(campaign.id), "--sign-as", "city.center",
-                                 "--pin-file", str(pin), "--out", str(tmp_path / "city.zip")])
+                                 "--pin-file", str(pin), "--out", str(tmp_path / "city.zip"), "--confirm-missing"])
     assert result.exit_code == 0, result.output
     enrolments.enrol(session, make_user(session, "admin").actor, kbs["leader"].id)  # a re-issue waiting for a PIN
+    leader = ds["leader"]
+    with pytest.raises(Invalid):  # a wrong signing PIN, counted against the certificate
+        pin_attempts.try_pin(session, leader.actor, keys.usable_certificate(session, leader),
+                             SigningPin("000000", app.config["PKI_CA_PASSPHRASE"]))
     inspector = ds["inspector"]
     sync.start_upload(session, app.extensions["uploads"], inspector.id, "a" * 64, 1000, 20 * 2**20, 200 * 2**20)
     session.add(IdempotentRequest(user_id=inspector.id, key=str(uuid.uuid4()), method="PUT", path="/api/v1/x",

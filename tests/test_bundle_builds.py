@@ -150,12 +150,13 @@ def test_a_version_is_signed_once_when_signed_twice_at_once(app, session, season
 def test_what_happens_while_a_sign_off_lays_out_is_checked_before_it_seals(app, session, season, tmp_path,  # noqa: F811
                                                                             monkeypatch, meanwhile):
     leader, store = season["leader"], app.extensions["filestore"]
+    # The station is in the directory before the preview: a station added after it would expire the version at once.
+    station = make_station(session, "150602", latitude="39.82", longitude="109.96")
     bundle = bundles.start_draft(session, leader.actor, leader.id, leader.district_id, season["campaign"].id, "说明")
     bundles.build_preview(session, store, bundle.id, leader.display_name, tmp_path)
     city = make_user(session, "city", username="city.meanwhile")
     inspector = session.scalar(select(User).where(User.username == "insp.ds"))
-    station = make_station(session, "150602", latitude="39.82", longitude="109.96")
-    real = bundles._report
+    real = bundles._layout
 
     def slow_layout(*args, **kwargs):
         with Session(app.extensions["db_engine"]) as other:  # someone else, during the minutes of layout
@@ -167,7 +168,7 @@ def test_what_happens_while_a_sign_off_lays_out_is_checked_before_it_seals(app, 
                 campaigns.close_campaign(other, city.actor, campaign.id)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(bundles, "_report", slow_layout)
+    monkeypatch.setattr(bundles, "_layout", slow_layout)
     with pytest.raises(Invalid, match="等待审核" if meanwhile == "an inspection is submitted" else "已结束"):
         bundles.sign_off(session, leader.actor, store, leader, bundle.id, keyed(app, PIN), signature_png(), tmp_path)
     session.expire_all()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from inspect_app import pki
+from inspect_app import pki, signatures
 from inspect_app.domain.checklist import parse_template
 from inspect_app.domain.findings import Thresholds
 from inspect_app.models import Bundle
@@ -103,6 +103,11 @@ def test_a_signed_bundle_holds_everything_and_verifies(app, session, season, tmp
     check = verify_bundle(path, season["ca"], keys.revocation_list(session))
     assert check.ok, check.problems
     assert bundle.status.value == "signed" and bundle.signed_at is not None
+    # The time the verdict relies on is the city's time stamp, stamped once the leader signed.
+    assert check.timestamped_at is not None and check.timestamped_at >= bundle.signed_at
+    assert [d for a in check.aspects for d in a.details if "时间戳时间" in d] == [
+        f"manifest.json 的 CMS 签名有效，签名人 {check.signer}，时间戳时间 {signatures.shown(check.timestamped_at)}",
+        f"由市中心根证书签发，时间戳时间 {signatures.shown(check.timestamped_at)} 时在有效期内，未吊销"]
 
 
 def test_stock_tools_agree(app, session, season, tmp_path):
@@ -179,9 +184,11 @@ def test_a_bundle_re_signed_by_another_districts_leader_is_refused(app, session,
 
     _, path = signed_bundle(app, session, season, tmp_path)
     other = keys.usable_certificate(session, season["other_leader"])
+    stamper = keys.trusted_time(session, app.config["PKI_CA_PASSPHRASE"]).timestamper
     resigned = rewrite(path, tmp_path / "resigned.zip", lambda n, d: signatures.sign_detached_cms(
         zipfile.ZipFile(path).read("manifest.json"), certificate_pem=other.certificate_pem,
-        encrypted_key_pem=other.encrypted_key_pem, pin=keyed(app, PIN)) if n == "manifest.p7s" else d)
+        encrypted_key_pem=other.encrypted_key_pem, pin=keyed(app, PIN),
+        timestamper=stamper) if n == "manifest.p7s" else d)
     check = verify_bundle(resigned, season["ca"], {})
     assert any("签名人属于旗区 150603" in p for p in check.problems), check.problems
 

@@ -13,7 +13,7 @@ from inspect_app.services import (Invalid, bundles, campaigns, city_report, demo
 from conftest import keyed, make_station
 from photo_factory import jpeg, signature_png
 from test_bundles import PIN
-from test_city import TODAY, city_season, sign_version  # noqa: F401  (the fixture)
+from test_city import TODAY, city_season, sign_city_report, sign_version  # noqa: F401  (the fixture)
 
 CLOSED = "“2026年度自查验收”已结束，内容只读，不能再修改（证据包和报告仍可下载）"
 
@@ -28,8 +28,7 @@ def closed(app, session, city_season, tmp_path):  # noqa: F811
     ds_bundle = sign_version(app, session, ds["leader"], campaign, tmp_path)
     sent = submissions.submit_bundle(session, ds["leader"].actor, store, ds["leader"], ds_bundle.id)
     submissions.decide(session, city.actor, city.id, sent.id, "accept")
-    report = city_report.build_city_report(session, city.actor, store, city, campaign.id, keyed(app, PIN),
-                                           name_signature_png(city.display_name), tmp_path, TODAY)
+    report = sign_city_report(app, session, city, campaign, tmp_path, name_signature_png(city.display_name))
     kbs_signed = sign_version(app, session, kbs["leader"], campaign, tmp_path)
     ready = bundles.start_draft(session, kbs["leader"].actor, kbs["leader"].id, kbs["leader"].district_id,
                                 campaign.id, "第2版。")
@@ -104,9 +103,10 @@ def test_the_citys_changes_are_refused(app, session, closed, tmp_path):
         "upload": lambda: submissions.receive_upload(session, city.actor, store, city, zip_path),
         "demonstration": lambda: demonstrations.decide_demonstration(
             session, city.actor, city.id, campaign.id, closed["ds"]["stations"][0].id, True),
-        "report": lambda: city_report.build_city_report(session, city.actor, store, city, campaign.id,
-                                                        keyed(app, PIN), name_signature_png(city.display_name),
-                                                        tmp_path, TODAY),
+        "report": lambda: city_report.build_preview(session, city.actor, store, city, campaign.id, tmp_path, TODAY),
+        "sign report": lambda: city_report.sign_off(session, city.actor, store, city, closed["report"].id,
+                                                    keyed(app, PIN), name_signature_png(city.display_name),
+                                                    tmp_path, TODAY, confirm_missing=True),
     }
     assert {name: refused(change) for name, change in attempts.items()} == {name: CLOSED for name in attempts}
     session.rollback()

@@ -56,6 +56,14 @@ def sign_version(app, session, leader, campaign, tmp_path):
     return bundles.sign_off(session, leader.actor, store, leader, bundle.id, keyed(app, PIN), signature_png(), tmp_path)
 
 
+def sign_city_report(app, session, city, campaign, tmp_path, signature=None):
+    """Build the city report's preview and sign it, districts missing or not."""
+    store = app.extensions["filestore"]
+    preview = city_report.build_preview(session, city.actor, store, city, campaign.id, tmp_path, TODAY)
+    return city_report.sign_off(session, city.actor, store, city, preview.id, keyed(app, PIN),
+                                signature or signature_png(), tmp_path, TODAY, confirm_missing=True)
+
+
 def test_a_whole_season_from_two_districts_to_the_signed_city_report(app, session, city_season, tmp_path, runner):
     store, campaign, city = app.extensions["filestore"], city_season["campaign"], city_season["city"]
     ds, kbs = city_season["ds"], city_season["kbs"]
@@ -120,7 +128,7 @@ def test_a_whole_season_from_two_districts_to_the_signed_city_report(app, sessio
     pin.write_text(PIN)
     out = tmp_path / "city.zip"
     result = runner.invoke(args=["city", "report", "--campaign", str(campaign.id), "--sign-as", "city.center",
-                                 "--pin-file", str(pin), "--out", str(out)])
+                                 "--pin-file", str(pin), "--out", str(out), "--confirm-missing"])
     assert result.exit_code == 0, result.output
     check = verify_bundle(out, city_season["ca"], keys.revocation_list(session))
     assert check.ok, check.problems
@@ -158,13 +166,16 @@ def test_a_city_report_needs_the_citys_own_certificate_and_pin(app, session, cit
     store, campaign = app.extensions["filestore"], city_season["campaign"]
     leader, city = city_season["ds"]["leader"], city_season["city"]
     with pytest.raises(Exception):  # a leader may not act for the city at all
-        city_report.build_city_report(session, leader.actor, store, leader, campaign.id, keyed(app, PIN),
-                                      signature_png(), tmp_path, TODAY)
+        city_report.build_preview(session, leader.actor, store, leader, campaign.id, tmp_path, TODAY)
+    preview = city_report.build_preview(session, city.actor, store, city, campaign.id, tmp_path, TODAY)
+    with pytest.raises(Exception):
+        city_report.sign_off(session, leader.actor, store, leader, preview.id, keyed(app, PIN), signature_png(),
+                             tmp_path, TODAY, confirm_missing=True)
     with pytest.raises(Invalid) as wrong:
-        city_report.build_city_report(session, city.actor, store, city, campaign.id, keyed(app, "000000"),
-                                      signature_png(), tmp_path, TODAY)
-    assert wrong.value.errors == {"pin": "签名PIN错误"}
-    assert city_report.reports(session, city.actor, campaign.id) == []
+        city_report.sign_off(session, city.actor, store, city, preview.id, keyed(app, "000000"), signature_png(),
+                             tmp_path, TODAY, confirm_missing=True)
+    assert wrong.value.errors == {"pin": "签名PIN错误，还可尝试4次"}
+    assert [r.status.value for r in city_report.reports(session, city.actor, campaign.id)] == ["ready"]
 
 
 def test_a_tampered_zip_uploaded_by_hand_is_refused_with_the_reason(app, client, session, city_season, auth,

@@ -167,7 +167,7 @@ def test_a_pin_change_needs_the_old_pin(app, client, session):
     _sign_in(client, leader)
     wrong = client.post("/account/certificate/pin/change",
                         data={"old_pin": "000000", "new_pin": "86420975", "new_pin_again": "86420975"})
-    assert "原签名PIN错误" in wrong.get_data(as_text=True)
+    assert "签名PIN错误，还可尝试4次" in wrong.get_data(as_text=True)
     differ = client.post("/account/certificate/pin/change",
                          data={"old_pin": PIN, "new_pin": "86420975", "new_pin_again": "86420976"})
     assert "两次输入的签名PIN不一致" in differ.get_data(as_text=True)

@@ -8,6 +8,7 @@ it never raises, whatever the bytes.
 from __future__ import annotations
 
 import io
+import tracemalloc
 import json
 import zipfile
 from datetime import date
@@ -16,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from conftest import make_station, make_user, wipe
+from conftest import keyed, make_station, make_user, wipe
 from inspect_app import create_app
 from inspect_app.services import campaigns, keys
 from inspect_app.services.bundle_verify import verify_bundle
@@ -26,6 +27,7 @@ from test_bundles import PIN, accepted_inspection, signed_bundle
 CHECKED = settings(max_examples=60, deadline=None, database=None,
                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 WHOLE_ARCHIVE = "文件不是有效的 ZIP 证据包"
+STRICTER = ("证据包结构：", "符号链接", "超过声明的大小", "大小与清单不符", "文件已损坏")
 
 
 @pytest.fixture(scope="module")
@@ -54,13 +56,18 @@ def signed(database_url, tmp_path_factory):
         _, path = signed_bundle(app, session, season, root)
         revoked = keys.revocation_list(session)
         data = path.read_bytes()
+        certificate = keys.usable_certificate(session, leader)
+        # The leader's own key, to sign manifests no honest build writes.
+        key = {"certificate_pem": certificate.certificate_pem, "encrypted_key_pem": certificate.encrypted_key_pem,
+               "pin": keyed(app, PIN), "timestamper": keys.trusted_time(session, passphrase).timestamper}
     finally:
         session.close()
         app.extensions["db_engine"].dispose()
         wipe(database_url)
     good = verify_bundle(io.BytesIO(data), ca.certificate_pem, revoked)
     assert good.ok, good.problems
-    return {"data": data, "ca": ca.certificate_pem, "revoked": revoked, "members": members(data), "check": good}
+    return {"data": data, "ca": ca.certificate_pem, "revoked": revoked, "members": members(data), "check": good,
+            "key": key}
 
 
 def members(data: bytes) -> dict[str, bytes]:
@@ -114,7 +121,9 @@ def judged(signed, check, now: dict[str, bytes] | None) -> None:
     """The verdict on a damaged ZIP whose members now read as `now` (None: not readable at all)."""
     original = signed["members"]
     if now == original:
-        assert check.ok, check.problems
+        # zipfile reads past some lies (a declared size, data past it, bytes between members, a symlink's mode
+        # bits) and still yields every member; we refuse them, saying why.
+        assert check.ok or all(any(reason in p for reason in STRICTER) for p in check.problems), check.problems
     elif now is not None and now.keys() == original.keys() and all(
             now[name] == content for name, content in original.items() if name != "manifest.p7s"):
         refused_or_signed_alike(signed, check)
@@ -347,3 +356,206 @@ def test_bytes_flipped_inside_a_members_stored_data(signed):
 
     check()
     assert any(kind == zipfile.ZIP_DEFLATED for _, _, kind in regions.values())
+
+
+# --- Hostile shapes a random flip does not find: bombs, bytes around the archive, names that escape. ---
+
+GIB = 1 << 30
+
+
+def bomb_zip(signed, name: str, size: int = GIB, declared: int | None = None) -> bytes:
+    """The bundle with `name` replaced by `size` zero bytes deflated (about 1 MB), its central directory (and local
+    header) declaring `declared` bytes when given: an honest bomb, or one that lies about its size."""
+    out = io.BytesIO()
+    zeros = bytes(1 << 20)
+    with zipfile.ZipFile(io.BytesIO(signed["data"])) as old, zipfile.ZipFile(out, "w") as new:
+        for info in old.infolist():
+            if info.filename != name:
+                new.writestr(info, old.read(info))
+                continue
+            bomb = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+            bomb.compress_type = zipfile.ZIP_DEFLATED
+            with new.open(bomb, "w") as writer:
+                for _ in range(size // len(zeros)):
+                    writer.write(zeros)
+    data = bytearray(out.getvalue())
+    if declared is not None:
+        with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+            info = archive.getinfo(name)
+        central = next(at for at in range(archive.start_dir, len(data))
+                       if data[at:at + 4] == b"PK\x01\x02" and data[at + 46:at + 46 + len(name)] == name.encode())
+        data[central + 24:central + 28] = declared.to_bytes(4, "little")
+        data[info.header_offset + 22:info.header_offset + 26] = declared.to_bytes(4, "little")
+    return bytes(data)
+
+
+def verdict_and_peak(signed, data: bytes):
+    tracemalloc.start()
+    try:
+        return verdict(signed, data), tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.fixture(scope="module")
+def bombs(signed):
+    photo = next(n for n in sorted(signed["members"]) if n.startswith("photos/"))
+    return {"manifest": bomb_zip(signed, "manifest.json"),
+            "lying": bomb_zip(signed, "manifest.json", declared=2000),
+            "photo": bomb_zip(signed, photo), "photo_name": photo,
+            "signature": bomb_zip(signed, "manifest.p7s", size=64 << 20)}
+
+
+def test_a_manifest_that_inflates_to_a_gibibyte_is_refused_in_little_memory(signed, bombs):
+    assert len(bombs["manifest"]) - len(signed["data"]) < 2 << 20  # about 1 MB more than the bundle
+    check, peak = verdict_and_peak(signed, bombs["manifest"])
+    assert peak < 100 << 20, peak
+    refused_naming(check, "manifest.json")
+    assert any("过大" in p for p in check.problems), check.problems
+
+
+def test_a_manifest_that_inflates_past_its_declared_size_is_refused_in_little_memory(signed, bombs):
+    check, peak = verdict_and_peak(signed, bombs["lying"])
+    assert peak < 100 << 20, peak
+    refused_naming(check, "manifest.json")
+
+
+def test_a_member_whose_declared_size_differs_from_the_manifest_is_refused_unread(signed, bombs):
+    check, peak = verdict_and_peak(signed, bombs["photo"])
+    assert peak < 100 << 20, peak
+    refused_naming(check, bombs["photo_name"])
+    assert any("大小" in p for p in check.problems), check.problems
+
+
+def test_an_oversized_signature_is_refused(signed, bombs):
+    check, peak = verdict_and_peak(signed, bombs["signature"])
+    assert peak < 100 << 20, peak
+    refused_naming(check, "manifest.p7s")
+    assert any("过大" in p for p in check.problems), check.problems
+
+
+def other_zip() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as forged:
+        forged.writestr("manifest.json", b'{"format": "ordos-12315-bundle/1", "files": []}')
+        forged.writestr("report.pdf", b"%PDF-1.7 forged")
+    return out.getvalue()
+
+
+def with_comment(data: bytes) -> bytes:
+    out = io.BytesIO(data)
+    with zipfile.ZipFile(out, "a") as archive:
+        archive.comment = "证据包已核验".encode()
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("wrap, reason", [
+    (lambda data: other_zip() + data, "之前"),  # a second ZIP in front: some tools read it, not ours
+    (lambda data: b"MZ" + bytes(200) + data, "之前"),
+    (lambda data: data + other_zip(), "拼接"),  # the last ZIP is the one its end record names
+    (lambda data: data + b"\n", "之后"),
+    (with_comment, "之后"),
+])
+def test_bytes_before_or_after_the_archive_are_refused(signed, wrap, reason):
+    check = verdict(signed, wrap(signed["data"]))
+    refused_naming(check)
+    assert any(reason in p for p in check.problems), check.problems
+
+
+def test_bytes_hidden_between_members_are_refused(signed):
+    data = signed["data"]
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        second = sorted(info.header_offset for info in archive.infolist())[1]
+    # A gap after the first member: shift everything after it and fix the offsets the central directory holds.
+    gap = b"hidden"
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive, zipfile.ZipFile(out, "w") as new:
+        for info in archive.infolist():
+            new.writestr(info, archive.read(info))
+            if info.header_offset == 0:
+                new.fp.write(gap)  # zipfile writes the next header where the file now ends
+                new.start_dir = new.fp.tell()
+    assert second
+    check = verdict(signed, out.getvalue())
+    refused_naming(check)
+    assert any("之间" in p for p in check.problems), check.problems
+
+
+def signed_with(signed, extra: list[tuple[zipfile.ZipInfo | str, bytes]], listed: list[dict] | None = None) -> bytes:
+    """The bundle with `extra` members added and listed in a manifest signed with the leader's own key."""
+    from inspect_app import signatures
+
+    manifest = json.loads(signed["members"]["manifest.json"])
+    for member, content in extra:
+        name = member.filename if isinstance(member, zipfile.ZipInfo) else member
+        manifest["files"].append({"path": name, "size": len(content),
+                                  "sha256": __import__("hashlib").sha256(content).hexdigest()})
+    manifest["files"] += listed or []
+    body = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+    key = signed["key"]
+    signature = signatures.sign_detached_cms(body, certificate_pem=key["certificate_pem"],
+                                             encrypted_key_pem=key["encrypted_key_pem"], pin=key["pin"],
+                                             timestamper=key["timestamper"])
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(signed["data"])) as old, zipfile.ZipFile(out, "w") as new:
+        for info in old.infolist():
+            content = {"manifest.json": body, "manifest.p7s": signature}.get(info.filename, old.read(info))
+            new.writestr(info, content)
+        for member, content in extra:
+            new.writestr(member, content)
+    return out.getvalue()
+
+
+def symlink(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+    info.create_system = 3
+    info.external_attr = (0o120777 << 16)
+    return info
+
+
+@pytest.mark.parametrize("extra, name, reason", [
+    ([("../../evil", b"x")], "../../evil", "“..”"),
+    ([("photos/../../evil.jpg", b"x")], "photos/../../evil.jpg", "“..”"),
+    ([("/tmp/evil", b"x")], "/tmp/evil", "绝对路径"),
+    ([("C:/evil.jpg", b"x")], "C:/evil.jpg", "绝对路径"),
+    ([("..\\evil", b"x")], "..\\evil", "反斜杠"),
+    ([(symlink("photos/link.jpg"), b"/etc/passwd")], "photos/link.jpg", "符号链接"),
+    ([("photos/X/a.jpg", b"x"), ("photos/x/A.jpg", b"y")], "photos/x/A.jpg", "大小写"),
+])
+def test_names_that_escape_or_collide_are_refused_even_when_signed_by_a_genuine_key(signed, extra, name, reason):
+    check = verdict(signed, signed_with(signed, extra))
+    refused_naming(check, name)
+    assert any(p.startswith(f"{name}：") and reason in p for p in check.problems), check.problems
+
+
+def test_a_manifest_that_lists_a_file_twice_is_refused_even_when_signed(signed):
+    manifest = json.loads(signed["members"]["manifest.json"])
+    again = dict(manifest["files"][0])
+    check = verdict(signed, signed_with(signed, [], listed=[again]))
+    refused_naming(check, "manifest.json")
+    assert any("两次" in p and again["path"] in p for p in check.problems), check.problems
+
+
+@pytest.mark.parametrize("name, reason", [
+    ("../../evil", "“..”"), ("/tmp/evil", "绝对路径"), ("C:evil", "绝对路径"), ("..\\evil", "反斜杠"),
+    ("photos/a\x00.jpg", "控制字符"), ("", "为空"), ("photos//a.jpg", "空的路径段"),
+])
+def test_the_archive_writer_refuses_names_that_escape(tmp_path, name, reason):
+    from inspect_app.archive import ArchiveWriter, UnsafeName
+
+    archive = ArchiveWriter(tmp_path / "a.zip")
+    with pytest.raises(UnsafeName, match=reason):
+        archive.add_bytes(name, b"x")
+    archive.close()
+
+
+def test_the_archive_writer_refuses_a_name_twice_or_differing_only_in_case(tmp_path):
+    from inspect_app.archive import ArchiveWriter, UnsafeName
+
+    archive = ArchiveWriter(tmp_path / "a.zip")
+    archive.add_bytes("photos/1/a.jpg", b"x")
+    with pytest.raises(UnsafeName, match="两个同名文件"):
+        archive.add_bytes("photos/1/a.jpg", b"y")
+    with pytest.raises(UnsafeName, match="大小写"):
+        archive.add_bytes("photos/1/A.JPG", b"y")
+    archive.close()

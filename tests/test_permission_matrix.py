@@ -15,10 +15,8 @@ import pytest
 from inspect_app.models import Office
 from inspect_app.services import checklists, enrolments, keys, submissions
 from inspect_app.seal import name_signature_png
-from inspect_app.services import city_report
-from conftest import keyed, make_station, make_user
-from test_bundles import PIN
-from test_city import TODAY, city_season, sign_version  # noqa: F401  (the fixture)
+from conftest import make_station, make_user
+from test_city import city_season, sign_city_report, sign_version  # noqa: F401  (the fixture)
 
 COLUMNS = ("anonymous", "inspector", "leader", "city", "admin", "other_inspector", "other_leader")
 
@@ -39,6 +37,7 @@ MATRIX: dict[str, tuple[str, str, str]] = {
     "admin.reset_password": ("GET", "/admin/users/{spare_user}/password", "LFFFOFF"),
     "admin.retire_office": ("POST", "/admin/offices/{spare_office}/retire", "LFFFOFF"),
     "admin.revoke_certificate": ("POST", "/admin/certificates/{spare_certificate}/revoke", "LFFFOFF"),
+    "admin.unlock_signing": ("POST", "/admin/certificates/{spare_certificate}/unlock", "LFFFOFF"),
     "admin.set_active": ("POST", "/admin/users/{spare_user}/active", "LFFFOFF"),
     "admin.users": ("GET", "/admin/users", "LFFFOFF"),
     "api.add_photo": ("POST", "/api/v1/inspections/{inspection}/photos", "LOFFONN"),
@@ -90,7 +89,9 @@ MATRIX: dict[str, tuple[str, str, str]] = {
     "city_reports.dashboard": ("GET", "/city/dashboard", "LFFOOFF"),
     "city_reports.download_report": ("GET", "/city/report/{report}/download", "LFFOOFF"),
     "city_reports.export": ("GET", "/city/export.geojson", "LFFOOFF"),
+    "city_reports.preview_report": ("GET", "/city/report/{report}/preview.pdf", "LFFOOFF"),
     "city_reports.report": ("GET", "/city/report", "LFFOOFF"),
+    "city_reports.sign_report": ("POST", "/city/report/{report}/sign", "LFFOOFF"),
     "directory.edit": ("GET", "/directory/{spare_station}/edit", "LFOFONN"),
     "directory.index": ("GET", "/directory/", "LOOOOOO"),
     "directory.new": ("GET", "/directory/new", "LFOFOFO"),
@@ -138,8 +139,7 @@ def world(app, session, city_season, tmp_path):  # noqa: F811
     store = app.extensions["filestore"]
     bundle = sign_version(app, session, ds["leader"], campaign, tmp_path)
     submission = submissions.submit_bundle(session, ds["leader"].actor, store, ds["leader"], bundle.id)
-    report = city_report.build_city_report(session, city.actor, store, city, campaign.id, keyed(app, PIN),
-                                           name_signature_png(city.display_name), tmp_path, TODAY)
+    report = sign_city_report(app, session, city, campaign, tmp_path, name_signature_png(city.display_name))
     admin = make_user(session, "admin", username="admin.matrix")
     spare = make_user(session, "inspector", "150602", username="spare.inspector")
     spare_certificate = keys.issue_certificate(session, app.config["PKI_CA_PASSPHRASE"],

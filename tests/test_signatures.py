@@ -14,7 +14,7 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
-from asn1crypto import pem, x509
+from asn1crypto import cms, pem, x509
 from pyhanko.keys import load_private_key_from_pemder_data
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -23,8 +23,8 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from weasyprint import HTML
 
 from inspect_app import pki
-from inspect_app.signatures import (SigningRefused, sign_detached_cms, sign_pdf, sign_pdf_file, verify_detached_cms,
-                                    verify_pdf, verify_pdf_file)
+from inspect_app.signatures import (CityTimeStamper, SigningRefused, sign_detached_cms, sign_pdf, sign_pdf_file,
+                                    verify_detached_cms, verify_pdf, verify_pdf_file)
 
 CA_PASSPHRASE = b"city-ca-passphrase"
 PIN = "135790"
@@ -40,6 +40,13 @@ class Keys:
     ca: pki.CertifiedKey
     leader: pki.IssuedCertificate
     stranger: pki.IssuedCertificate  # issued by another CA, for the same district and user
+    tsa: pki.CertifiedKey  # the city's time-stamping authority
+
+    def stamper(self, moment: datetime) -> CityTimeStamper:
+        """The city's TSA with its clock at moment: a signature is stamped when it is made."""
+        return CityTimeStamper(self.tsa.certificate_pem, pki.load_authority_key(self.tsa.encrypted_key_pem,
+                                                                                CA_PASSPHRASE),
+                               self.ca.certificate_pem, clock=lambda: moment)
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +56,8 @@ def keys() -> Keys:
     identity = dict(subject_name="王建国", district_code="150602", district_name="东胜区",
                     username="leader.dongsheng", pin=PIN, now=ISSUED_AT)
     return Keys(ca=ca, leader=pki.issue_signing_certificate(ca, CA_PASSPHRASE, **identity),
-                stranger=pki.issue_signing_certificate(other_ca, b"other", **identity))
+                stranger=pki.issue_signing_certificate(other_ca, b"other", **identity),
+                tsa=pki.issue_tsa_certificate(ca, CA_PASSPHRASE, now=NOW - timedelta(days=4 * 365)))
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +73,8 @@ def signed_pdf(keys: Keys, pdf: bytes) -> bytes:
 @pytest.fixture(scope="module")
 def p7s(keys: Keys) -> bytes:
     return sign_detached_cms(MANIFEST, certificate_pem=keys.leader.certificate_pem,
-                             encrypted_key_pem=keys.leader.encrypted_key_pem, pin=PIN, signing_time=SIGNED_AT)
+                             encrypted_key_pem=keys.leader.encrypted_key_pem, pin=PIN, signing_time=SIGNED_AT,
+                             timestamper=keys.stamper(SIGNED_AT))
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +90,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory, keys: Keys, signed_pdf: byt
 def sign(keys: Keys, pdf: bytes, certificate: pki.IssuedCertificate, signing_time: datetime = SIGNED_AT) -> bytes:
     return sign_pdf(pdf, certificate_pem=certificate.certificate_pem, ca_certificate_pem=keys.ca.certificate_pem,
                     encrypted_key_pem=certificate.encrypted_key_pem, pin=PIN, signer_name="王建国",
-                    signing_time=signing_time)
+                    signing_time=signing_time, timestamper=keys.stamper(signing_time))
 
 
 def pdfsig(path: Path, *options: str) -> str:
@@ -101,6 +110,12 @@ def signed_range(pdf: bytes) -> tuple[int, int, int, int]:
     return start, length, second, second_length
 
 
+def signature_value_at(der: bytes) -> int:
+    """Where the signer's RSA signature value sits in a CMS (before the timestamp token, an unsigned attribute)."""
+    value = cms.ContentInfo.load(der)["content"]["signer_infos"][0]["signature"].native
+    return der.index(value)
+
+
 def flipped(data: bytes, position: int) -> bytes:
     changed = bytearray(data)
     changed[position] ^= 0x01
@@ -115,14 +130,14 @@ def test_signed_pdf_verifies_with_identity_and_time(keys, signed_pdf):
     assert check.problems == []
     assert (check.signer_name, check.district_code, check.username) == ("王建国", "150602", "leader.dongsheng")
     assert check.serial == keys.leader.serial
-    assert check.signing_time == SIGNED_AT
+    assert check.signing_time == check.timestamp_time == SIGNED_AT
 
 
 def test_file_to_file_signing_matches_the_in_memory_api(keys, pdf, tmp_path):
     (tmp_path / "report.pdf").write_bytes(pdf)
     sign_pdf_file(tmp_path / "report.pdf", tmp_path / "signed.pdf", certificate_pem=keys.leader.certificate_pem,
                   ca_certificate_pem=keys.ca.certificate_pem, encrypted_key_pem=keys.leader.encrypted_key_pem,
-                  pin=PIN, signer_name="王建国", signing_time=SIGNED_AT)
+                  pin=PIN, signer_name="王建国", signing_time=SIGNED_AT, timestamper=keys.stamper(SIGNED_AT))
     check = verify_pdf_file(tmp_path / "signed.pdf", keys.ca.certificate_pem, {})
     assert check.ok, check.problems
     assert check.signing_time == SIGNED_AT
@@ -156,7 +171,7 @@ def test_pyhanko_cli_says_intact_and_trusted(folder):
     result = subprocess.run([str(cli), "sign", "validate", "--trust-replace", "--trust", str(folder / "city-ca.pem"),
                              str(folder / "report.pdf")], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "INTACT:TRUSTED,UNTOUCHED" in result.stdout
+    assert "INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>,UNTOUCHED" in result.stdout
 
 
 @pytest.mark.parametrize("fraction", [0.0, 0.02, 0.2, 0.5, 0.8, 0.99, 1.0])
@@ -187,13 +202,12 @@ def test_a_changed_byte_after_the_signature_fails(keys, signed_pdf):
 def test_a_changed_signature_value_fails(keys, signed_pdf):
     start, length, second, _ = signed_range(signed_pdf)
     contents = bytes.fromhex(signed_pdf[length + 1:second - 1].decode())
-    der_length = len(contents.rstrip(b"\0"))
-    # The RSA 3072 signature value is the last 384 bytes of the CMS (no unsigned attributes).
-    hex_digit = length + 1 + 2 * (der_length - 100)
+    hex_digit = length + 1 + 2 * (signature_value_at(contents) + 100)
     tampered = bytearray(signed_pdf)
     tampered[hex_digit] = ord("0") if tampered[hex_digit] != ord("0") else ord("1")
     check = verify_pdf(bytes(tampered), keys.ca.certificate_pem, {})
-    assert check.problems == ["签名无效：签名值与证书公钥不符"]
+    # The timestamp was made over the signature value as it was: it no longer belongs to it either.
+    assert check.problems == ["签名无效：签名值与证书公钥不符", "签名没有可信时间戳：时间戳不属于此签名或已被修改"]
 
 
 def test_bytes_appended_after_the_signature_fail(keys, signed_pdf):
@@ -243,11 +257,12 @@ def test_pdf_signed_after_revocation_fails_and_before_stays_valid(keys, signed_p
     serial = keys.leader.serial
     before = verify_pdf(signed_pdf, keys.ca.certificate_pem, {serial: SIGNED_AT - timedelta(hours=1)})
     assert not before.ok
-    assert len(before.problems) == 1 and re.fullmatch(r"证书已于 .+（北京时间） 吊销", before.problems[0])
-    # Revoked at the very second of signing counts as revoked; the time is shown in Beijing time.
+    assert len(before.problems) == 1 and re.fullmatch(r"证书已于 .+（北京时间） 吊销，时间戳时间为 .+（北京时间）",
+                                                      before.problems[0])
+    # Revoked at the very second of the timestamp counts as revoked; times are shown in Beijing time.
     beijing = (SIGNED_AT + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")
     at_signing = verify_pdf(signed_pdf, keys.ca.certificate_pem, {serial: SIGNED_AT})
-    assert at_signing.problems == [f"证书已于 {beijing}（北京时间） 吊销"]
+    assert at_signing.problems == [f"证书已于 {beijing}（北京时间） 吊销，时间戳时间为 {beijing}（北京时间）"]
     after = verify_pdf(signed_pdf, keys.ca.certificate_pem, {serial: SIGNED_AT + timedelta(seconds=1)})
     assert after.ok, after.problems
     assert verify_pdf(signed_pdf, keys.ca.certificate_pem, {serial + 1: ISSUED_AT}).ok  # someone else's
@@ -256,27 +271,28 @@ def test_pdf_signed_after_revocation_fails_and_before_stays_valid(keys, signed_p
 def test_wrong_pin_signs_nothing(keys, pdf):
     with pytest.raises(pki.WrongPin, match="签名PIN错误"):
         sign_pdf(pdf, certificate_pem=keys.leader.certificate_pem, ca_certificate_pem=keys.ca.certificate_pem,
-                 encrypted_key_pem=keys.leader.encrypted_key_pem, pin="000000", signer_name="王建国")
+                 encrypted_key_pem=keys.leader.encrypted_key_pem, pin="000000", signer_name="王建国",
+                 timestamper=keys.stamper(NOW))
     with pytest.raises(pki.WrongPin):
         sign_detached_cms(MANIFEST, certificate_pem=keys.leader.certificate_pem,
-                          encrypted_key_pem=keys.leader.encrypted_key_pem, pin="000000")
+                          encrypted_key_pem=keys.leader.encrypted_key_pem, pin="000000", timestamper=keys.stamper(NOW))
 
 
 def test_a_key_that_does_not_match_the_certificate_signs_nothing(keys):
     with pytest.raises(SigningRefused, match="签名私钥与证书不匹配"):
         sign_detached_cms(MANIFEST, certificate_pem=keys.leader.certificate_pem,
-                          encrypted_key_pem=keys.stranger.encrypted_key_pem, pin=PIN)
+                          encrypted_key_pem=keys.stranger.encrypted_key_pem, pin=PIN, timestamper=keys.stamper(NOW))
 
 
 def test_signing_outside_the_validity_period_is_refused(keys):
     with pytest.raises(SigningRefused, match="证书已于 .* 过期"):
         sign_detached_cms(MANIFEST, certificate_pem=keys.leader.certificate_pem,
                           encrypted_key_pem=keys.leader.encrypted_key_pem, pin=PIN,
-                          signing_time=keys.leader.not_after + timedelta(days=1))
+                          signing_time=keys.leader.not_after + timedelta(days=1), timestamper=keys.stamper(NOW))
     with pytest.raises(SigningRefused, match="证书尚未生效"):
         sign_detached_cms(MANIFEST, certificate_pem=keys.leader.certificate_pem,
                           encrypted_key_pem=keys.leader.encrypted_key_pem, pin=PIN,
-                          signing_time=ISSUED_AT - timedelta(days=1))
+                          signing_time=ISSUED_AT - timedelta(days=1), timestamper=keys.stamper(NOW))
 
 
 def test_a_signature_made_while_valid_still_verifies_after_the_certificate_expired(keys, pdf):
@@ -287,7 +303,8 @@ def test_a_signature_made_while_valid_still_verifies_after_the_certificate_expir
     assert old.not_after < NOW
     signature = sign_detached_cms(MANIFEST, certificate_pem=old.certificate_pem,
                                   encrypted_key_pem=old.encrypted_key_pem, pin=PIN,
-                                  signing_time=long_ago + timedelta(days=1))
+                                  signing_time=long_ago + timedelta(days=1),
+                                  timestamper=keys.stamper(long_ago + timedelta(days=1)))
     check = verify_detached_cms(MANIFEST, signature, keys.ca.certificate_pem, {})
     assert check.ok, check.problems
     assert check.username == "leader.old"
@@ -300,7 +317,7 @@ def test_detached_cms_verifies_with_identity_and_time(keys, p7s):
     assert check.ok, check.problems
     assert (check.signer_name, check.serial) == ("王建国", keys.leader.serial)
     assert (check.district_code, check.username) == ("150602", "leader.dongsheng")
-    assert check.signing_time == SIGNED_AT
+    assert check.signing_time == check.timestamp_time == SIGNED_AT
 
 
 def test_openssl_cms_verify_accepts_the_manifest_signature(folder):
@@ -319,16 +336,16 @@ def test_one_changed_byte_in_the_manifest_fails_with_openssl_and_with_us(keys, f
 
 
 def test_a_changed_or_garbled_signature_fails(keys, p7s):
-    # The last bytes of the DER are the RSA signature value.
-    check = verify_detached_cms(MANIFEST, flipped(p7s, len(p7s) - 10), keys.ca.certificate_pem, {})
-    assert check.problems == ["签名无效：签名值与证书公钥不符"]
+    check = verify_detached_cms(MANIFEST, flipped(p7s, signature_value_at(p7s) + 100), keys.ca.certificate_pem, {})
+    assert check.problems == ["签名无效：签名值与证书公钥不符", "签名没有可信时间戳：时间戳不属于此签名或已被修改"]
     assert verify_detached_cms(MANIFEST, b"\x30\x03garbage", keys.ca.certificate_pem, {}).problems == [
         "签名文件格式错误，无法读取"]
 
 
 def test_manifest_signed_under_another_ca_is_refused_by_openssl_and_by_us(keys, folder, tmp_path):
     signature = sign_detached_cms(MANIFEST, certificate_pem=keys.stranger.certificate_pem,
-                                  encrypted_key_pem=keys.stranger.encrypted_key_pem, pin=PIN, signing_time=SIGNED_AT)
+                                  encrypted_key_pem=keys.stranger.encrypted_key_pem, pin=PIN, signing_time=SIGNED_AT,
+                                  timestamper=keys.stamper(SIGNED_AT))
     check = verify_detached_cms(MANIFEST, signature, keys.ca.certificate_pem, {})
     assert check.problems == ["证书不是由市中心根证书签发"]
     (tmp_path / "city-ca.pem").write_bytes(keys.ca.certificate_pem)
@@ -340,14 +357,21 @@ def test_manifest_signed_after_revocation_fails_and_before_stays_valid(keys, p7s
     serial = keys.leader.serial
     revoked_first = verify_detached_cms(MANIFEST, p7s, keys.ca.certificate_pem, {serial: SIGNED_AT - timedelta(days=1)})
     assert not revoked_first.ok
-    assert revoked_first.problems[0].startswith("证书已于 ") and revoked_first.problems[0].endswith(" 吊销")
+    assert revoked_first.problems[0].startswith("证书已于 ") and "吊销，时间戳时间为" in revoked_first.problems[0]
     assert verify_detached_cms(MANIFEST, p7s, keys.ca.certificate_pem, {serial: SIGNED_AT + timedelta(days=1)}).ok
 
 
 def test_a_signing_time_in_the_future_is_not_believed(keys):
     tomorrow = NOW + timedelta(days=1)
     signature = sign_detached_cms(MANIFEST, certificate_pem=keys.leader.certificate_pem,
-                                  encrypted_key_pem=keys.leader.encrypted_key_pem, pin=PIN, signing_time=tomorrow)
+                                  encrypted_key_pem=keys.leader.encrypted_key_pem, pin=PIN, signing_time=tomorrow,
+                                  timestamper=keys.stamper(NOW))
     check = verify_detached_cms(MANIFEST, signature, keys.ca.certificate_pem, {})
     assert not check.ok
-    assert any("晚于当前时间" in problem for problem in check.problems)
+    assert any("晚于时间戳时间" in problem for problem in check.problems), check.problems
+    # Nor a timestamp from a TSA whose clock runs ahead.
+    signature = sign_detached_cms(MANIFEST, certificate_pem=keys.leader.certificate_pem,
+                                  encrypted_key_pem=keys.leader.encrypted_key_pem, pin=PIN, signing_time=tomorrow,
+                                  timestamper=keys.stamper(tomorrow))
+    check = verify_detached_cms(MANIFEST, signature, keys.ca.certificate_pem, {})
+    assert any(p.startswith("时间戳时间 ") and p.endswith("晚于当前时间") for p in check.problems), check.problems

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from ..db import get_session
 from ..models import Campaign, District, User
-from .. import seal
+from .. import seal, signatures
 from ..services import Invalid, bundles, keys
 from ..services.bundle_verify import verify_bundle
 
@@ -26,7 +26,7 @@ group = click.Group("bundle", help="证据包")
 @click.option("--sign-as", "username", required=True, help="签字的分管领导登录名")
 @click.option("--pin-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
 @click.option("--narrative-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="文字说明（UTF-8 文本）；不给则沿用草稿中的文字说明")
+              help="文字说明（UTF-8 文本）；不给则沿用上一版修改过的文字说明，或按验收数据起草")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="签字后的 ZIP 写到这里")
 @with_appcontext
 def build(district_code: str, campaign_id: int, username: str, pin_file: Path, narrative_file: Path | None,
@@ -38,7 +38,7 @@ def build(district_code: str, campaign_id: int, username: str, pin_file: Path, n
     district = session.scalar(select(District).where(District.code == district_code))
     if user is None or district is None or session.get(Campaign, campaign_id) is None:
         raise click.ClickException("账号、旗区或验收批次不存在")
-    narrative = narrative_file.read_text(encoding="utf-8") if narrative_file else ""
+    narrative = narrative_file.read_text(encoding="utf-8") if narrative_file else None  # None: as the app would
     try:
         bundle, token = bundles.begin_build(session, user.actor, user.id, district.id, campaign_id, narrative,
                                             current_app.config["BUNDLE_BUILD_STALE_SECONDS"])
@@ -74,7 +74,8 @@ def verify(path: Path, ca_file: Path | None) -> None:
     if check.ok:
         click.echo(f"证据包完整有效：{manifest['district']['name']} · {manifest['campaign']['name']} · "
                    f"第{manifest['version']}版")
-        click.echo(f"签字人 {check.signer}，签字时间 {manifest['signed_at']}；"
+        click.echo(f"签字人 {check.signer}，签字时间 {manifest['signed_at']}，"
+                   f"时间戳时间 {signatures.shown(check.timestamped_at)}；"
                    f"{len(manifest['files'])} 个文件的 SHA-256 全部一致，清单签名与 PDF 签名均有效")
         return
     click.echo("证据包验证未通过：", err=True)

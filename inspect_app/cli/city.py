@@ -1,4 +1,5 @@
-"""`flask city ...`: the city center's work from the command line (receive a bundle ZIP, sign the city report)."""
+"""`flask city ...`: the city center's work from the command line (receive a bundle ZIP, build and sign the city
+report)."""
 
 from __future__ import annotations
 
@@ -49,20 +50,22 @@ def receive(path: Path, username: str) -> None:
 @click.option("--sign-as", "username", required=True, help="签字的市中心登录名")
 @click.option("--pin-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--confirm-missing", is_flag=True, help="有旗区证据包尚未接收时仍然签字")
 @with_appcontext
-def report(campaign_id: int, username: str, pin_file: Path, out: Path) -> None:
-    """Build and sign the consolidated city report (city-report.pdf, city-directory.xlsx) as a new version."""
+def report(campaign_id: int, username: str, pin_file: Path, out: Path, confirm_missing: bool) -> None:
+    """Build the consolidated city report (city-report.pdf, city-directory.xlsx) and sign it as a new version."""
     user = _user(username)
-    if get_session().get(Campaign, campaign_id) is None:
+    session, store, work_dir = get_session(), current_app.extensions["filestore"], Path(current_app.instance_path)
+    if session.get(Campaign, campaign_id) is None:
         raise click.ClickException("验收批次不存在")
     try:
-        built = city_report.build_city_report(
-            get_session(), user.actor, current_app.extensions["filestore"], user, campaign_id,
+        preview = city_report.build_preview(session, user.actor, store, user, campaign_id, work_dir, date.today())
+        built = city_report.sign_off(
+            session, user.actor, store, user, preview.id,
             keys.signing_pin(pin_file.read_text(encoding="utf-8"), current_app.config["PKI_CA_PASSPHRASE"]),
-            seal.name_signature_png(user.display_name),
-            Path(current_app.instance_path), date.today())
+            seal.name_signature_png(user.display_name), work_dir, date.today(), confirm_missing=confirm_missing)
     except Invalid as error:
-        raise click.ClickException("；".join(error.errors.values()))
-    shutil.copyfile(current_app.extensions["filestore"].existing(built.archive_key), out)
+        raise click.ClickException(str(error))
+    shutil.copyfile(store.existing(built.archive_key), out)
     click.echo(f"已签字：第{built.version}版全市汇总报告，{built.archive_size} 字节，SHA-256 {built.archive_sha256}，"
                f"已写入 {out}")

@@ -4,11 +4,15 @@ deleted without the chain showing where."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from typing import Any, Iterable
 
 GENESIS = "0" * 64  # the "previous hash" of the first entry
+# How an entry's hash was made. Plain SHA-256 anyone can recompute after rewriting the database; HMAC-SHA256
+# under AUDIT_HMAC_KEY only whoever holds the key. Entries written before the key was set stay plain.
+PLAIN, KEYED = "sha256", "hmac-sha256"
 
 ACTION_LABELS = {
     "sign_in": "登录",
@@ -28,17 +32,22 @@ ACTION_LABELS = {
     "accept_bundle": "接收证据包",
     "return_bundle": "退回证据包",
     "confirm_demonstration": "确认示范站",
+    "build_city_report": "生成全市汇总报告预览",
     "sign_city_report": "签字全市汇总报告",
     "create_campaign": "创建验收批次",
     "update_campaign": "修改验收批次",
     "open_campaign": "开放验收批次",
     "close_campaign": "结束验收批次",
     "init_authority": "创建根证书",
+    "init_time_stamping": "创建时间戳服务证书",
     "enrol_certificate": "签发证书（待本人设置签名PIN）",
     "cancel_enrolment": "取消证书签发",
     "issue_certificate": "生成签名证书",
     "revoke_certificate": "撤销签名证书",
     "change_signing_pin": "修改签名PIN",
+    "signing_pin_failed": "签名PIN错误",
+    "signing_locked": "签名已锁定（签名PIN输错过多）",
+    "unlock_signing": "解除签名锁定",
     "create_user": "创建账号",
     "reset_password": "重置密码",
     "change_password": "修改密码",
@@ -69,21 +78,44 @@ class Entry:
     details: dict[str, Any]
     prev_hash: str
     hash: str
+    scheme: str = PLAIN
 
 
 def entry_hash(prev_hash: str, seq: int, at: str, user_id: int | None, action: str, target_type: str,
-               target_id: int | None, district_id: int | None, details: dict[str, Any]) -> str:
-    """SHA-256 over the previous hash and the entry's fields, in one canonical JSON form."""
+               target_id: int | None, district_id: int | None, details: dict[str, Any],
+               key: bytes | None = None) -> str:
+    """SHA-256 (HMAC-SHA256 under `key`) over the previous hash and the entry's fields, in one canonical JSON form."""
     body = json.dumps([prev_hash, seq, at, user_id, action, target_type, target_id, district_id, details],
-                      ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+                      ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    if key:
+        return hmac.new(key, body, hashlib.sha256).hexdigest()
+    return hashlib.sha256(body).hexdigest()
 
 
-def chain_problems(entries: Iterable[Entry], head_seq: int | None, head_hash: str | None) -> list[str]:
-    """Every break in the chain, in Chinese: an edited entry, a gap or an insertion, a missing tail."""
+def _scheme_problem(entry: Entry, key: bytes | None, keyed_since: int | None) -> str | None:
+    """Why an entry's hash cannot be recomputed, or is made in a way it may not be at its place in the chain."""
+    if entry.scheme not in (PLAIN, KEYED):
+        return f"第{entry.seq}条记录的哈希方式“{entry.scheme}”未知（记录被改动）"
+    if entry.scheme == KEYED and not key:
+        return (f"第{entry.seq}条起的记录用密钥（AUDIT_HMAC_KEY）计算哈希，未配置该密钥无法验证："
+                "请在配置了同一密钥的服务器上运行")
+    if entry.scheme == PLAIN and keyed_since is not None:
+        return (f"第{entry.seq}条记录未加密钥，却在第{keyed_since}条加密钥的记录之后"
+                "（可能是不知道密钥的人重写了日志）")
+    return None
+
+
+def chain_problems(entries: Iterable[Entry], head_seq: int | None, head_hash: str | None,
+                   key: bytes | None = None) -> list[str]:
+    """Every break in the chain, in Chinese: an edited entry, a gap or an insertion, a missing tail; with `key`,
+    also a plain entry after keyed ones, or a chain that ends unkeyed (rewritten by someone without the key)."""
     problems: list[str] = []
     expected_seq, previous = 1, GENESIS
+    keyed_since: int | None = None
+    unverifiable = False
+    last: Entry | None = None
     for entry in entries:
+        last = entry
         if entry.seq != expected_seq:
             if entry.seq > expected_seq:
                 problems.append(f"缺少第{expected_seq}至第{entry.seq - 1}条记录（被删除）")
@@ -91,11 +123,23 @@ def chain_problems(entries: Iterable[Entry], head_seq: int | None, head_hash: st
                 problems.append(f"第{entry.seq}条记录重复或顺序被改动")
         if entry.prev_hash != previous:
             problems.append(f"第{entry.seq}条记录与前一条不衔接（前面的记录被删除、插入或修改）")
+        scheme = _scheme_problem(entry, key, keyed_since)
+        if scheme and not unverifiable:
+            problems.append(scheme)
+            unverifiable = entry.scheme == KEYED and not key  # said once for the whole keyed stretch
+        keyed_since = entry.seq if entry.scheme == KEYED and keyed_since is None else keyed_since
+        if entry.scheme == KEYED and not key:
+            expected_seq, previous = entry.seq + 1, entry.hash
+            continue
         recomputed = entry_hash(entry.prev_hash, entry.seq, entry.at, entry.user_id, entry.action,
-                                entry.target_type, entry.target_id, entry.district_id, entry.details)
+                                entry.target_type, entry.target_id, entry.district_id, entry.details,
+                                key if entry.scheme == KEYED else None)
         if recomputed != entry.hash:
             problems.append(f"第{entry.seq}条记录的内容被修改（哈希不符）")
         expected_seq, previous = entry.seq + 1, entry.hash
+    if key and last is not None and last.scheme != KEYED:
+        problems.append(f"配置了密钥（AUDIT_HMAC_KEY），最后一条记录（第{last.seq}条）却未加密钥：日志被不知道密钥的人"
+                        "重写；如果刚刚配置密钥、还没有新记录，在下一次操作之后再验证")
     last_seq = expected_seq - 1
     if head_seq is not None and head_seq != last_seq:
         problems.append(f"日志应有{head_seq}条记录，实际最后一条是第{last_seq}条（末尾的记录被删除或插入）")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .checklist import OUTCOME_LABELS
 
 
 @dataclass(frozen=True)
@@ -53,3 +57,54 @@ def draft_narrative(district: str, campaign: str, stations_in_directory: int,
     for n, r in enumerate(rectify, start=1):
         lines.append(f"{n}. {r.name}：{'；'.join(r.failed_items)}。")
     return "\n".join(lines).strip() + "\n"
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A version's own figures, to hold the narrative's quoted ones against."""
+
+    stations: int  # in the directory
+    done: int  # inspections completed (submitted or accepted)
+    outcomes: Mapping[str, int] = field(default_factory=dict)  # outcome label -> count
+    average_score: float | None = None
+    recommended: tuple[str, ...] = ()  # names recommended as 示范站
+
+
+def _count_patterns(figures: Figures) -> list[tuple[re.Pattern[str], int]]:
+    """Each "<words>N个" the draft writes, with the figure it stands for."""
+    patterns = [(re.compile(r"名录在册服务站(\d+)个"), figures.stations),
+                (re.compile(r"完成自查验收(\d+)个"), figures.done),
+                (re.compile(r"尚有(\d+)个未完成"), max(figures.stations - figures.done, 0))]
+    for label in OUTCOME_LABELS.values():  # an outcome the version has none of counts 0
+        # 合格 is not 不合格.
+        patterns.append((re.compile(rf"(?<!不){re.escape(label)}(\d+)个"), figures.outcomes.get(label, 0)))
+    return patterns
+
+
+def figure_mismatches(text: str, figures: Figures) -> list[str]:
+    """Where the text quotes one of the draft's figures (名录在册服务站N个, 完成自查验收N个, 尚有N个未完成, an outcome
+    count, 平均得分X分, the 示范站 recommended) with a value other than the version's own: one Chinese line each."""
+    found: list[tuple[int, str]] = []
+    for pattern, actual in _count_patterns(figures):
+        for match in pattern.finditer(text):
+            if int(match.group(1)) != actual:
+                found.append((match.start(), f"文字说明中写“{match.group(0)}”，本版实际为{actual}个"))
+    for match in re.finditer(r"平均得分(\d+(?:\.\d+)?)分", text):
+        if figures.average_score is None:
+            found.append((match.start(), f"文字说明中写“{match.group(0)}”，本版没有已完成的检查"))
+        elif abs(float(match.group(1)) - figures.average_score) >= 0.05:
+            found.append((match.start(), f"文字说明中写“{match.group(0)}”，本版实际为{figures.average_score:.1f}分"))
+    found.extend(_recommendation_mismatches(text, figures.recommended))
+    return [line for _, line in sorted(found, key=lambda pair: pair[0])]
+
+
+def _recommendation_mismatches(text: str, recommended: tuple[str, ...]) -> list[tuple[int, str]]:
+    actual = "本版推荐的是" + "、".join(recommended) if recommended else "本版没有推荐示范站"
+    found = []
+    for match in re.finditer(r"(?<!暂不)推荐([^。；，\n]+?)为示范站", text):
+        if set(re.split(r"[、，,和及]", match.group(1))) != set(recommended):
+            found.append((match.start(), f"文字说明中写“{match.group(0)}”，{actual}"))
+    for match in re.finditer(r"暂不推荐示范站", text):
+        if recommended:
+            found.append((match.start(), f"文字说明中写“{match.group(0)}”，{actual}"))
+    return found

@@ -28,6 +28,8 @@ class AuditEntry(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # How `hash` was made (domain.audit.PLAIN or KEYED): entries from before AUDIT_HMAC_KEY was set stay plain.
+    scheme: Mapped[str] = mapped_column(String(16), default="sha256", server_default="sha256")
 
     @property
     def at_time(self) -> datetime:

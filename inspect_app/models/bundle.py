@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base
@@ -26,6 +28,10 @@ class CertificateAuthority(Base):
     encrypted_key_pem: Mapped[bytes] = mapped_column(LargeBinary)
     fingerprint_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The time-stamping authority the CA vouches for: its certificate, and its key encrypted like the CA's. Made
+    # with the CA; a CA made before signatures were time-stamped gets it on first use.
+    tsa_certificate_pem: Mapped[bytes | None] = mapped_column(LargeBinary)
+    tsa_encrypted_key_pem: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class SigningCertificate(Base):
@@ -96,6 +102,15 @@ class Bundle(Base):
     status: Mapped[BundleStatus] = mapped_column(str_enum(BundleStatus), default=BundleStatus.BUILDING)
     progress: Mapped[int] = mapped_column(default=0)  # percent, for the progress bar
     narrative: Mapped[str] = mapped_column(Text, default="")
+    # The draft from the figures the leader was shown when the narrative was saved: while the two are the same the
+    # narrative is written again from the figures at each build; None (legacy rows, typed by a caller) or a
+    # differing text is the leader's own, carried as written.
+    narrative_draft: Mapped[str | None] = mapped_column(Text)
+    # What the preview showed (domain/fingerprint.py): the whole version's digest and each named part's, so that a
+    # version whose contents changed since is refused at sign-off and the page can say which parts changed.
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    part_digests: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    built_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the preview's 材料生成时间, kept when signed
     error: Mapped[str | None] = mapped_column(Text)
     # The build or sign-off working on the bundle now (None: nobody), and when it last said it was alive
     # (see services/bundle_builds.py).
@@ -114,3 +129,8 @@ class Bundle(Base):
     district: Mapped[District] = relationship()
     campaign: Mapped[Campaign] = relationship()
     certificate: Mapped[SigningCertificate | None] = relationship()
+
+    @property
+    def narrative_edited(self) -> bool:
+        """Whether the narrative is the leader's own text rather than the draft written from the figures."""
+        return self.narrative_draft is None or (self.narrative or "").strip() != self.narrative_draft.strip()

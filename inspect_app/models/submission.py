@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text, UniqueConstraint
@@ -70,8 +71,22 @@ class DemonstrationDecision(Base):
     decided_by: Mapped[User] = relationship()
 
 
+class CityReportStatus(StrEnum):
+    BUILDING = "building"
+    READY = "ready"  # previewed, not yet signed
+    SIGNED = "signed"
+    STALE = "stale"  # what it holds changed after the preview: build again
+    FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return {"building": "生成中", "ready": "待签字", "signed": "已签字", "stale": "已过期",
+                "failed": "生成失败"}[self.value]
+
+
 class CityReport(Base):
-    """One signed version of the consolidated city report (city-report.pdf and city-directory.xlsx in a ZIP)."""
+    """One version of the consolidated city report: built as an unsigned preview, then signed (city-report.pdf and
+    city-directory.xlsx in a ZIP) if what it holds is still what was previewed."""
 
     __tablename__ = "city_reports"
     __table_args__ = (UniqueConstraint("campaign_id", "version"),)
@@ -79,13 +94,25 @@ class CityReport(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
     version: Mapped[int]
-    archive_key: Mapped[str] = mapped_column(String(120))
-    archive_sha256: Mapped[str] = mapped_column(String(64))
-    archive_size: Mapped[int] = mapped_column(BigInteger)  # a district's photos run to gigabytes
-    signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    signed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    certificate_id: Mapped[int] = mapped_column(ForeignKey("signing_certificates.id"))
+    status: Mapped[CityReportStatus] = mapped_column(str_enum(CityReportStatus), default=CityReportStatus.BUILDING)
+    error: Mapped[str | None] = mapped_column(Text)
+    # The build or sign-off working on the version now (None: nobody) and since when: a claim older than
+    # city_report.CLAIM_LAPSES_AFTER_S was left by a process that died.
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    generated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # of the preview, printed on the report
+    preview_key: Mapped[str | None] = mapped_column(String(120))  # the unsigned city-report.pdf
+    fingerprint: Mapped[str | None] = mapped_column(String(64))  # of what the preview showed
+    contents: Mapped[dict[str, str] | None] = mapped_column(JSON)  # part name -> digest (domain/fingerprint.py)
+    archive_key: Mapped[str | None] = mapped_column(String(120))
+    archive_sha256: Mapped[str | None] = mapped_column(String(64))
+    archive_size: Mapped[int | None] = mapped_column(BigInteger)
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    certificate_id: Mapped[int | None] = mapped_column(ForeignKey("signing_certificates.id"))
 
     campaign: Mapped[Campaign] = relationship()
-    signed_by: Mapped[User] = relationship()
-    certificate: Mapped[SigningCertificate] = relationship()
+    signed_by: Mapped[User | None] = relationship(foreign_keys=[signed_by_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    certificate: Mapped[SigningCertificate | None] = relationship()

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from ..domain.audit import Entry, chain_problems, describe, entry_hash
+from ..domain.audit import KEYED, PLAIN, Entry, chain_problems, describe, entry_hash
 from ..domain.permissions import Action, Actor, Decision, decide
 from ..models import AuditEntry, AuditHead, Inspection, User
 from ..models.types import utcnow
@@ -29,10 +29,11 @@ def record(session: Session, actor: Actor | None, action: str, target_type: str,
     at = utcnow().isoformat()
     who = user_id if user_id is not None else (actor.user_id if actor else None)
     details = json.loads(json.dumps(details or {}, ensure_ascii=False))  # hashed exactly as it reads back
-    digest = entry_hash(previous, seq, at, who, action, target_type, target_id, district_id, details)
+    key = audit_key(session)
+    digest = entry_hash(previous, seq, at, who, action, target_type, target_id, district_id, details, key)
     session.add(AuditEntry(seq=seq, at=at, user_id=who, action=action, target_type=target_type,
                            target_id=target_id, district_id=district_id, details=details, prev_hash=previous,
-                           hash=digest))
+                           hash=digest, scheme=KEYED if key else PLAIN))
     session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=digest))
 
 
@@ -41,8 +42,20 @@ def verify(session: Session) -> tuple[int, list[str]]:
     head = session.get(AuditHead, 1)
     rows = session.scalars(select(AuditEntry).order_by(AuditEntry.seq))
     entries = [Entry(r.seq, r.at, r.user_id, r.action, r.target_type, r.target_id, r.district_id, r.details or {},
-                     r.prev_hash, r.hash) for r in rows]
-    return len(entries), chain_problems(entries, head.seq if head else None, head.last_hash if head else None)
+                     r.prev_hash, r.hash, r.scheme) for r in rows]
+    return len(entries), chain_problems(entries, head.seq if head else None, head.last_hash if head else None,
+                                        audit_key(session))
+
+
+def audit_key(session: Session) -> bytes | None:
+    """AUDIT_HMAC_KEY as the app's sessions carry it (db.init_app), or None: entries are then plain SHA-256."""
+    return session.info.get("audit_key")
+
+
+def anchor(session: Session) -> dict[str, Any]:
+    """The chain's head as a signed document records it: {"entries": n, "hash": h} (entry n has hash h)."""
+    head = session.get(AuditHead, 1)
+    return {"entries": head.seq, "hash": head.last_hash}
 
 
 @dataclass(frozen=True)

@@ -39,14 +39,15 @@ def _free(stale_after_s: int) -> Any:
     return or_(Bundle.claim_token.is_(None), Bundle.heartbeat_at.is_(None), Bundle.heartbeat_at < cutoff)
 
 
-def claim_build(session: Session, bundle_id: int, narrative: str, stale_after_s: int) -> str | None:
+def claim_build(session: Session, bundle_id: int, narrative: str, stale_after_s: int,
+                narrative_draft: str | None = None) -> str | None:
     """Claim an unsigned bundle for a new build of its preview; None when a live build or sign-off holds it.
     Commits."""
     token = new_token()
     result = session.execute(
         update(Bundle).where(Bundle.id == bundle_id, Bundle.status != BundleStatus.SIGNED, _free(stale_after_s))
         .values(status=BundleStatus.BUILDING, claim_token=token, heartbeat_at=utcnow(), progress=0, error=None,
-                narrative=narrative)
+                narrative=narrative, narrative_draft=narrative_draft)
         .execution_options(synchronize_session=False))
     session.commit()
     return token if result.rowcount == 1 else None

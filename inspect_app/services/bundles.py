@@ -25,7 +25,7 @@ from ..models import Bundle, BundleStatus, Campaign, District, Inspection, Stati
 from ..models.types import utcnow
 from .bundle_builds import STALE_AFTER_S
 from ..seal import seal_png
-from . import Invalid, NotFound, audit, bundle_builds, keys, signing, stored_files, submissions
+from . import Invalid, NotFound, audit, bundle_builds, bundle_contents, keys, signing, stored_files, submissions
 from .access import require
 from .campaigns import require_changeable, template_of
 from .report_data import ReportData, gather_report
@@ -75,27 +75,56 @@ def new_version_refusal(session: Session, district_id: int, campaign_id: int) ->
     return None
 
 
+def build_refusal(session: Session, district_id: int, campaign_id: int) -> str | None:
+    """Why the district has nothing to put in a bundle yet, or None."""
+    accepted = session.scalar(select(func.count()).select_from(Inspection).join(Station).where(
+        Station.district_id == district_id, Inspection.campaign_id == campaign_id,
+        Inspection.status == InspectionStatus.ACCEPTED)) or 0
+    return None if accepted else "还没有审核通过的检查，不能生成证据包：请先在审核页面审核通过至少一个检查"
+
+
+def _narrative_to_keep(latest: Bundle | None, narrative: str | None,
+                       drafted_from: str | None) -> tuple[str, str | None]:
+    """The narrative and the draft it came from, as the new build keeps them (see Bundle.narrative_draft).
+
+    None for the narrative: the newest version's, when the leader edited it; otherwise the draft, written afresh
+    from the figures when the build runs."""
+    if narrative is None:
+        if latest is not None and latest.narrative_edited:
+            return latest.narrative, latest.narrative_draft
+        return "", ""
+    narrative = narrative.strip()
+    drafted_from = drafted_from.strip() if drafted_from is not None else None
+    if len(narrative) > 20000 or len(drafted_from or "") > 20000:
+        raise Invalid({"narrative": "文字说明不能超过20000字"})
+    return narrative, drafted_from
+
+
 def begin_build(session: Session, actor: Actor, user_id: int, district_id: int, campaign_id: int,
-                narrative: str, stale_after_s: int = STALE_AFTER_S) -> tuple[Bundle, str | None]:
+                narrative: str | None, stale_after_s: int = STALE_AFTER_S, *,
+                drafted_from: str | None = None) -> tuple[Bundle, str | None]:
     """A bundle to build and the token of its build, or None for the token when a build of it is already
     running (a second click joins that one). The open draft is reused; after a signed version a new version
-    begins (which unlocks the inspections), unless the city holds that version or has accepted the bundle."""
+    begins (which unlocks the inspections), unless the city holds that version or has accepted the bundle.
+
+    `drafted_from`: the draft the leader was shown beside the narrative (unchanged: the narrative keeps following
+    the figures); None for a narrative typed in whole. A narrative of None carries the newest version's."""
     require(actor, Action.REVIEW, district_id)
     require_changeable(session, campaign_id, district_id)
-    narrative = (narrative or "").strip()
-    if len(narrative) > 20000:
-        raise Invalid({"narrative": "文字说明不能超过20000字"})
-    refusal = new_version_refusal(session, district_id, campaign_id)
+    latest = _newest(session, district_id, campaign_id)
+    narrative, drafted_from = _narrative_to_keep(latest, narrative, drafted_from)
+    refusal = new_version_refusal(session, district_id, campaign_id) or build_refusal(session, district_id,
+                                                                                       campaign_id)
     if refusal:
         raise Invalid({"narrative": refusal})
-    latest = _newest(session, district_id, campaign_id)
     if latest is not None and latest.status is not BundleStatus.SIGNED:
-        token = bundle_builds.claim_build(session, latest.id, narrative, stale_after_s)
+        token = bundle_builds.claim_build(session, latest.id, narrative, stale_after_s, narrative_draft=drafted_from)
         session.refresh(latest)
         return latest, token
     token = bundle_builds.new_token()
     bundle = Bundle(district_id=district_id, campaign_id=campaign_id, version=(latest.version + 1) if latest else 1,
-                    narrative=narrative, created_by_id=user_id, claim_token=token, heartbeat_at=utcnow())
+                    narrative=narrative, narrative_draft=drafted_from, created_by_id=user_id, claim_token=token,
+                    heartbeat_at=utcnow())
     session.add(bundle)
     try:
         session.flush()
@@ -109,7 +138,7 @@ def begin_build(session: Session, actor: Actor, user_id: int, district_id: int, 
 
 
 def start_draft(session: Session, actor: Actor, user_id: int, district_id: int, campaign_id: int,
-                narrative: str) -> Bundle:
+                narrative: str | None) -> Bundle:
     """begin_build for a caller that then builds it itself, at once (the command line)."""
     return begin_build(session, actor, user_id, district_id, campaign_id, narrative)[0]
 
@@ -119,16 +148,24 @@ def _parts_dir(work_dir: Path, bundle: Bundle) -> Path:
     return work_dir / "report-parts" / f"bundle-{bundle.id}"
 
 
-def _report(session: Session, store: FileStore, bundle: Bundle, leader: str, signed_at: datetime | None,
-            signature: Path | None, folder: Path, work_dir: Path, progress=None) -> tuple[ReportData, Path]:
-    data = gather_report(session, bundle.district_id, bundle.campaign_id, leader_name=leader,
-                         narrative=bundle.narrative, store=store, signed_at=signed_at)
+def _layout(data: ReportData, bundle: Bundle, signature: Path | None, folder: Path, work_dir: Path,
+            progress=None) -> Path:
     seal = folder / "seal.png"
     seal.write_bytes(seal_png(data.bureau))
     target = folder / "report.pdf"
     write_report(data, target, leader_signature_png=signature, seal_png_path=seal,
                  parts_dir=_parts_dir(work_dir, bundle), progress=progress)
-    return data, target
+    return target
+
+
+def _redraft(session: Session, bundle: Bundle, token: str) -> None:
+    """Write the unedited narrative again from the figures as they are now (under the build's claim)."""
+    if bundle.narrative_edited:
+        return
+    text = _draft_text(session, bundle.district_id, session.get(Campaign, bundle.campaign_id))
+    bundle_builds.report(session, bundle.id, token, narrative=text, narrative_draft=text)
+    session.commit()
+    session.refresh(bundle)
 
 
 def build_preview(session: Session, store: FileStore, bundle_id: int, leader_name: str, work_dir: Path,
@@ -147,13 +184,17 @@ def build_preview(session: Session, store: FileStore, bundle_id: int, leader_nam
 
     try:
         with bundle_builds.Heartbeat(session, bundle_id, token, stale_after_s):
+            _redraft(session, bundle, token)
             progress(5)
             with scratch.folder(work_dir, "build") as folder:
-                _, pdf = _report(session, store, bundle, leader_name, None, None, folder, work_dir,
-                                 progress=lambda share: progress(5 + int(90 * share)))
+                # The version records what it shows, from the very data laid out (bundle_contents).
+                data = gather_report(session, bundle.district_id, bundle.campaign_id, leader_name=leader_name,
+                                     narrative=bundle.narrative, store=store, signed_at=None)
+                pdf = _layout(data, bundle, None, folder, work_dir,
+                              progress=lambda share: progress(5 + int(90 * share)))
                 preview = stored_files.put_file(session, store, pdf, "pdf")
             bundle_builds.report(session, bundle_id, token, status=BundleStatus.READY, progress=100,
-                                 preview_key=preview, claim_token=None)
+                                 preview_key=preview, claim_token=None, **bundle_contents.recorded(data))
             session.commit()
     except bundle_builds.BuildLost:
         session.rollback()  # another build has it now; whatever this one stored is swept if nobody names it
@@ -187,16 +228,23 @@ def sign_off(session: Session, actor: Actor, store: FileStore, user: User, bundl
     pending = _pending_review(session, bundle)
     if pending:
         raise Invalid(f"还有{pending}个检查等待审核，请先审核通过或退回")
+    _require_as_previewed(session, store, bundle)
     certificate = keys.usable_certificate(session, user, now)
     if certificate is None or certificate.district_id != bundle.district_id:
         raise Invalid("您没有可用的签名证书，请联系系统管理员签发")
     ca = keys.authority(session)
-    drawn = signing.unlock(certificate, pin, drawn_signature)
-    signed_at = (now or utcnow()).replace(microsecond=0)
-    # One sign-off at a time, and none while it is being built again: a double click waits for the first.
+    # One sign-off at a time, and none while it is being built again: a double click waits for the first. Claimed
+    # before the PIN is tried, so that a busy version answers the same whatever the PIN.
     token = bundle_builds.claim_signing(session, bundle.id, stale_after_s)
     if token is None:
         raise Invalid("这一版证据包正在签字或正在重新生成，未重复签字：请稍候刷新页面查看")
+    try:
+        drawn = signing.unlock(session, actor, certificate, pin, drawn_signature, now)
+    except BaseException:
+        session.rollback()
+        bundle_builds.release(session, bundle.id, token)
+        raise
+    signed_at = (now or utcnow()).replace(microsecond=0)
     key = None
     try:
         with bundle_builds.Heartbeat(session, bundle.id, token, stale_after_s):
@@ -207,6 +255,7 @@ def sign_off(session: Session, actor: Actor, store: FileStore, user: User, bundl
             require_changeable(session, bundle.campaign_id, bundle.district_id)
             if _pending_review(session, bundle):
                 raise Invalid("签字期间有新提交的检查等待审核：请先审核，再重新签字")
+            _require_as_previewed(session, store, bundle)
             sha256 = key.rsplit("/", 1)[-1].split(".")[0]
             bundle_builds.report(session, bundle.id, token, status=BundleStatus.SIGNED, claim_token=None,
                                  archive_key=key, archive_size=size, archive_sha256=sha256, signed_at=signed_at,
@@ -225,14 +274,28 @@ def sign_off(session: Session, actor: Actor, store: FileStore, user: User, bundl
     return bundle
 
 
+def _require_as_previewed(session: Session, store: FileStore, bundle: Bundle) -> None:
+    """Invalid (已过期) unless the version holds what its preview showed."""
+    changes = bundle_contents.check(session, store, bundle).changes
+    if changes:
+        raise Invalid({"bundle": bundle_contents.expired_message(bundle, changes)})
+
+
 def _signed_archive(session: Session, store: FileStore, bundle: Bundle, user: User, certificate, ca_pem: bytes,
                     pin: pki.SigningPin, drawn: bytes, signed_at: datetime, work_dir: Path) -> tuple[str, int]:
     """The signed ZIP, stored (not yet named by the bundle): its key and size."""
     with scratch.folder(work_dir, "signoff") as folder:  # it holds the drawn signature: never left behind
         signature_file = folder / "signature.png"
         signature_file.write_bytes(drawn)
-        data, pdf = _report(session, store, bundle, user.display_name, signed_at, signature_file, folder, work_dir)
-        signed_pdf = signing.sign_report(pdf, certificate, ca_pem, pin, user.display_name, signed_at)
+        # The previewed version and nothing newer: with the contents unchanged, the body is the preview's parts as
+        # laid out then (report_build keeps them by their HTML), and only the cover and the sign-off page are new.
+        data = bundle_contents.gather(session, store, bundle, user.display_name, signed_at)
+        changes = bundle_contents.compare(bundle, data)
+        if changes:
+            raise Invalid({"bundle": bundle_contents.expired_message(bundle, changes)})
+        pdf = _layout(data, bundle, signature_file, folder, work_dir)
+        trusted = keys.trusted_time(session, pin.secret)  # the keyed PIN carries the CA passphrase
+        signed_pdf = signing.sign_report(pdf, certificate, ca_pem, pin, user.display_name, signed_at, trusted=trusted)
         target = folder / "bundle.zip"
         archive = ArchiveWriter(target)
         archive.add_file(REPORT, signed_pdf)
@@ -253,11 +316,11 @@ def _signed_archive(session: Session, store: FileStore, bundle: Bundle, user: Us
             district={"code": district.code, "name": district.name},
             campaign={"id": campaign.id, "name": campaign.name},
             leader={"username": user.username, "name": user.display_name, "certificate_serial": certificate.serial},
-            signed_at=signed_at.isoformat(), files=archive.entries,
+            signed_at=signed_at.isoformat(), files=archive.entries, audit=audit.anchor(session),
             inspections=[{"station_number": s.number, "station_name": s.name, "status": i.status.value,
                           "score": i.score, "outcome": i.outcome.value if i.outcome else None}
                          for s, i in included])
-        signing.seal(archive, manifest, certificate, pin, signed_at)
+        signing.seal(archive, manifest, certificate, pin, signed_at, trusted=trusted)
         size = target.stat().st_size
         return stored_files.put_file(session, store, target, "zip"), size
 
@@ -282,6 +345,10 @@ def _included(session: Session, bundle: Bundle) -> list[tuple[Station, Inspectio
 def narrative_draft(session: Session, actor: Actor, district_id: int, campaign: Campaign) -> str:
     """A 文字说明 written from the campaign's figures, for the leader to edit."""
     require(actor, Action.REVIEW, district_id)
+    return _draft_text(session, district_id, campaign)
+
+
+def _draft_text(session: Session, district_id: int, campaign: Campaign) -> str:
     district = session.get(District, district_id)
     template = template_of(campaign.checklist_version)
     texts = {item.code: f"{item.code} {item.text}" for item in template.items}

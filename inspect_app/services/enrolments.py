@@ -12,7 +12,7 @@ from .. import pki
 from ..domain.permissions import Actor
 from ..models import CertificateEnrolment, SigningCertificate, User
 from ..models.types import utcnow
-from . import Invalid, NotFound, audit, keys
+from . import Invalid, NotFound, audit, keys, pin_attempts
 
 PINS_DIFFER = "两次输入的签名PIN不一致"
 
@@ -98,11 +98,9 @@ def change_pin(session: Session, passphrase: str, user: User, old_pin: str, new_
     if old.pin == new_pin:
         raise Invalid({"new_pin": "新签名PIN不能与原签名PIN相同"})
     before = certificate.encrypted_key_pem
-    try:
-        current = pki.current_key(before, old)  # a key still under the bare PIN is keyed first
-        changed = pki.change_pin(current, old, keys.signing_pin(new_pin, passphrase))
-    except pki.WrongPin:
-        raise Invalid({"old_pin": "原签名PIN错误"}) from None
+    # The old PIN opens the same key as a signature does: its wrong guesses count against the same limit.
+    current = pin_attempts.try_pin(session, user.actor, certificate, old, field="old_pin")  # keyed if still bare
+    changed = pki.change_pin(current, old, keys.signing_pin(new_pin, passphrase))
     # Only over the key the old PIN opened: a change made meanwhile in another tab is not silently undone.
     updated = session.execute(update(SigningCertificate).where(
         SigningCertificate.id == certificate.id, SigningCertificate.encrypted_key_pem == before)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from .. import pki
+from .. import pki, signatures
 from ..domain.certificates import CertificateFacts, HolderStanding, RevocationReason, holder_standing, state_label
 from ..domain.permissions import Actor, Role
 from ..domain.submissions import CITY_CENTER, CITY_CODE
@@ -38,14 +38,42 @@ def init_authority(session: Session, passphrase: str, actor: Actor | None = None
     if authority(session) is not None:
         raise Invalid("根证书已存在，不能重复创建")
     created = pki.create_root_ca(passphrase=passphrase.encode())
+    tsa = pki.issue_tsa_certificate(created, passphrase.encode())
     row = CertificateAuthority(certificate_pem=created.certificate_pem, encrypted_key_pem=created.encrypted_key_pem,
-                               fingerprint_sha256=pki.certificate_info(created.certificate_pem).fingerprint_sha256)
+                               fingerprint_sha256=pki.certificate_info(created.certificate_pem).fingerprint_sha256,
+                               tsa_certificate_pem=tsa.certificate_pem, tsa_encrypted_key_pem=tsa.encrypted_key_pem)
     session.add(row)
     session.flush()
     audit.record(session, actor, "init_authority", "authority", row.id, None,
                  {"fingerprint_sha256": row.fingerprint_sha256})
     session.commit()
     return row
+
+
+def trusted_time(session: Session, passphrase: str, actor: Actor | None = None) -> signatures.TrustedTime:
+    """The city's time-stamper and a CRL as of now, for a signature about to be made. A CA made before signatures
+    were time-stamped gets its time-stamping certificate here, in the caller's transaction."""
+    ca = authority(session)
+    if ca is None:
+        raise Invalid("还没有市中心根证书：请系统管理员先在“证书”页创建根证书")
+    if not passphrase:
+        raise Invalid(NO_PASSPHRASE)
+    root, secret = pki.CertifiedKey(ca.certificate_pem, ca.encrypted_key_pem), passphrase.encode()
+    try:
+        if ca.tsa_certificate_pem is None or ca.tsa_encrypted_key_pem is None:
+            tsa = pki.issue_tsa_certificate(root, secret)
+            ca.tsa_certificate_pem, ca.tsa_encrypted_key_pem = tsa.certificate_pem, tsa.encrypted_key_pem
+            session.flush()
+            audit.record(session, actor, "init_time_stamping", "authority", ca.id, None,
+                         {"fingerprint_sha256": pki.certificate_info(tsa.certificate_pem).fingerprint_sha256})
+        tsa_key = pki.load_authority_key(ca.tsa_encrypted_key_pem, secret)
+        crl = pki.issue_crl(root, secret, revocation_list(session))
+    except ValueError as error:
+        if str(error) == WRONG_PASSPHRASE:
+            raise Invalid(f"{WRONG_PASSPHRASE}：服务器的 PKI_CA_PASSPHRASE 与创建根证书时的不同，请系统运维人员核对") from None
+        raise
+    return signatures.TrustedTime(signatures.CityTimeStamper(ca.tsa_certificate_pem, tsa_key, ca.certificate_pem),
+                                  crl)
 
 
 def signer_identity(user: User) -> tuple[str, str]:

@@ -169,8 +169,9 @@ def bureau_name(district: str) -> str:
 
 
 def gather_report(session: Session, district_id: int, campaign_id: int, *, leader_name: str, narrative: str,
-                  store: FileStore, signed_at: datetime | None) -> ReportData:
+                  store: FileStore, signed_at: datetime | None, generated_at: datetime | None = None) -> ReportData:
     """Everything the district's report shows for the campaign; the caller has checked who may see it.
+    `generated_at`: when the materials were gathered for the preview being signed (default: now).
 
     Raises NotFound for an unknown district or campaign, FileNotFoundError when a photo or signature file
     is missing from the store (a report must not silently leave evidence out).
@@ -195,7 +196,7 @@ def gather_report(session: Session, district_id: int, campaign_id: int, *, leade
     return ReportData(
         district=district.name, district_code=district.code, bureau=bureau_name(district.name),
         campaign=campaign.name, starts_on=campaign.starts_on, deadline=campaign.deadline,
-        leader_name=leader_name, narrative=narrative, generated_at=utcnow(), signed_at=signed_at,
+        leader_name=leader_name, narrative=narrative, generated_at=generated_at or utcnow(), signed_at=signed_at,
         totals=_totals(stations, inspections, submitted),
         directory=tuple(_directory_row(s, inspections.get(s.id)) for s in stations),
         stations=tuple(_station_report(s, i, store) for s, i in submitted),

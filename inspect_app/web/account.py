@@ -10,7 +10,7 @@ from wtforms import PasswordField
 
 from ..domain.password_policy import HINT as PASSWORD_HINT
 from ..domain.permissions import Action
-from ..services import Invalid, enrolments, keys
+from ..services import Invalid, enrolments, keys, pin_attempts
 from ..services import users as users_service
 from .context import allow, get_session, passwords
 from .forms import show_errors
@@ -78,8 +78,9 @@ def password():
 def _certificate_page(new_pin: NewPinForm | None = None, change: ChangePinForm | None = None):
     session = get_session()
     rows = keys.certificates(session, current_user.id)
-    return render_template("auth/certificate.html", standing=keys.standing(session, current_user),
-                           usable=keys.usable_certificate(session, current_user),
+    usable = keys.usable_certificate(session, current_user)
+    return render_template("auth/certificate.html", standing=keys.standing(session, current_user), usable=usable,
+                           lock=pin_attempts.lock_in(session, usable.id) if usable else None,
                            waiting=enrolments.waiting_enrolment(session, current_user.id),
                            certificates=[(c, keys.state_of(c)) for c in rows],
                            new_pin=new_pin or NewPinForm(), change=change or ChangePinForm())

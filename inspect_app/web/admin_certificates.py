@@ -1,5 +1,5 @@
 """The admin's 证书 page: create the city CA, enrol leaders and the city signer (they choose their own PINs),
-withdraw an enrolment, revoke a certificate, download the CA certificate."""
+withdraw an enrolment, revoke a certificate, unlock a certificate locked by wrong PINs, download the CA certificate."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 
 from ..domain.numbers import whole_number
-from ..services import Invalid, enrolments, keys
+from ..services import Invalid, enrolments, keys, pin_attempts
 from ..services import users as users_service
 from .admin import bp
 from .context import actor, get_session
@@ -45,6 +45,7 @@ def certificates():
     return render_template("admin/certificates.html", form=form, authority=keys.authority(session),
                            passphrase_set=bool(current_app.config["PKI_CA_PASSPHRASE"]),
                            certificates=[(c, keys.state_of(c)) for c in rows],
+                           locks={c.id: pin_attempts.lock_in(session, c.id) for c in rows if not c.revoked_at},
                            waiting=keys.open_enrolments(session), action_form=FlaskForm())
 
 
@@ -75,6 +76,19 @@ def cancel_enrolment(enrolment_id: int):
 def revoke_certificate(certificate_id: int):
     row = keys.revoke(get_session(), certificate_id, actor=actor())
     flash(f"已撤销证书 {row.serial}：此后它不能再签字，撤销后签的证据包验证不通过。", "success")
+    return redirect(url_for(".certificates"))
+
+
+@bp.route("/certificates/<id:certificate_id>/unlock", methods=["POST"])
+def unlock_signing(certificate_id: int):
+    if FlaskForm().validate_on_submit():
+        try:
+            row = pin_attempts.unlock_signing(get_session(), actor(), certificate_id)
+        except Invalid as error:
+            flash(str(error), "error")
+        else:
+            flash(f"已解除证书 {row.serial} 的签名锁定：{row.user.display_name} 现在可以重新输入签名PIN签字。",
+                  "success")
     return redirect(url_for(".certificates"))
 
 

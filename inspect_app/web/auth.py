@@ -12,7 +12,7 @@ from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..extensions import login_manager
-from ..services import user_sessions, users
+from ..services import pin_attempts, user_sessions, users
 from . import idle_timeout, login_throttle
 from .context import get_session, passwords
 
@@ -63,6 +63,10 @@ def login():
             # server-side row still ends after IDLE_TIMEOUT_MINUTES without a request.
             session.permanent = bool(form.remember.data)
             login_user(user)  # the cookie gets the new session's token (User.get_id)
+            # Someone typing the signing PIN in the holder's name is told to the holder, who alone can tell.
+            notice = pin_attempts.failures_since_last_sign_in(get_session(), user)
+            if notice:
+                flash(notice, "warning")
             return redirect(_safe_next(request.args.get("next")))
         login_throttle.record_failure()
         flash("用户名或密码错误，或账号已停用。", "error")

@@ -13,7 +13,7 @@ from .. import jobs
 from ..db import get_session
 from ..domain.permissions import Action
 from ..models import BundleStatus
-from ..services import Invalid, bundle_builds, bundles, campaigns, keys, submissions
+from ..services import Invalid, bundle_builds, bundle_contents, bundles, campaigns, keys, submissions
 from .context import actor, allow, chosen_campaign, chosen_district, png_from_data_url, signing_pin
 
 bp = Blueprint("bundles", __name__, url_prefix="/review/bundle")
@@ -35,13 +35,24 @@ def page():
     history = bundles.versions(session, actor(), district_id, campaign.id)
     bundle_builds.mark_interrupted(session, history[:1], current_app.config["BUNDLE_BUILD_STALE_SECONDS"])
     draft = history[0] if history and history[0].status is not BundleStatus.SIGNED else None
-    # The text last written (a draft's, or the newest signed version's) before a fresh draft from the figures.
-    written = next((b.narrative for b in history if b.narrative), "")
-    narrative = written or bundles.narrative_draft(session, actor(), district_id, campaign)
+    fresh = bundles.narrative_draft(session, actor(), district_id, campaign)
+    # The leader's own text (a draft's, or the newest signed version's) is kept; an unedited one follows the figures,
+    # and 重新起草 writes it afresh with the leader's text beside it.
+    written = next((b for b in history if b.narrative), None)
+    edited = written.narrative if written is not None and written.narrative_edited else ""
+    redraft = bool(edited) and request.args.get("redraft") == "1"
+    contents = (bundle_contents.check(session, current_app.extensions["filestore"], draft)
+                if draft is not None and draft.status is BundleStatus.READY else None)
     sent = submissions.submissions_of(session, actor(), district_id, campaign.id)
     return render_template("review/bundle.html", **choice.context(), history=history, draft=draft,
                            frozen=campaigns.refusal(session, campaign, district_id),
-                           narrative=narrative, drafted=not written, district_id=district_id, form=FlaskForm(),
+                           narrative=fresh if redraft or not edited else edited, drafted=redraft or not edited,
+                           fresh_draft=fresh, earlier=edited if redraft else "",
+                           changes=contents.changes if contents else (),
+                           warnings=(bundle_contents.figure_warnings(draft.narrative, contents.data)
+                                     if contents and not contents.expired else []),
+                           unbuildable=bundles.build_refusal(session, district_id, campaign.id),
+                           district_id=district_id, form=FlaskForm(),
                            certificate=keys.usable_certificate(session, current_user),
                            standing=keys.standing(session, current_user),
                            sent={s.bundle_id: s for s in sent}, latest_sent=sent[0] if sent else None,
@@ -73,7 +84,8 @@ def build():
     try:
         bundle, token = bundles.begin_build(session, actor(), current_user.id, district_id, campaign.id,
                                             request.form.get("narrative", ""),
-                                            current_app.config["BUNDLE_BUILD_STALE_SECONDS"])
+                                            current_app.config["BUNDLE_BUILD_STALE_SECONDS"],
+                                            drafted_from=request.form.get("drafted_from"))
     except Invalid as error:
         flash("；".join(error.errors.values()), "error")
         return redirect(url_for(".page", district=district_id))
@@ -92,7 +104,11 @@ def status(bundle_id: int):
     session = get_session()
     bundle = bundles.get_bundle(session, actor(), bundle_id)
     bundle_builds.mark_interrupted(session, [bundle], current_app.config["BUNDLE_BUILD_STALE_SECONDS"])
-    return jsonify({"status": bundle.status.value, "label": bundle.status.label, "progress": bundle.progress,
+    label = bundle.status.label
+    if bundle.status is BundleStatus.READY and bundle_contents.check(
+            session, current_app.extensions["filestore"], bundle).expired:
+        label = "已过期"  # built, but its contents changed since: not to be signed
+    return jsonify({"status": bundle.status.value, "label": label, "progress": bundle.progress,
                     "error": bundle.error})
 
 

@@ -1,4 +1,4 @@
-"""The city's figures: dashboard with charts, exports, and the signed consolidated city report."""
+"""The city's figures: dashboard with charts, exports, and the consolidated city report (build, preview, sign)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
+from ..domain.city_report import confirmation_label
 from ..domain.figures import share_text
 from ..domain.numbers import whole_number
 from ..domain.permissions import Action
+from ..models import CityReportStatus
 from ..services import Invalid, city_report, exports, keys
 from ..services.city_charts import charts_for
 from ..services.city_figures import dashboard as city_dashboard
@@ -65,8 +67,13 @@ def report():
     session = get_session()
     choice = current_campaign()
     campaign = choice.campaign
-    return render_template("city/report.html", **choice.context(), form=FlaskForm(),
-                           versions=city_report.reports(session, actor(), campaign.id),
+    versions = city_report.reports(session, actor(), campaign.id)
+    draft = versions[0] if versions and versions[0].status is not CityReportStatus.SIGNED else None
+    changed = city_report.mark_if_stale(session, actor(), draft, today()) if draft else []
+    missing = city_report.missing_districts(session, actor(), campaign, today())
+    return render_template("city/report.html", **choice.context(), form=FlaskForm(), versions=versions,
+                           draft=draft, changed=changed, missing=missing,
+                           confirm_label=confirmation_label(len(missing)),
                            certificate=keys.usable_certificate(session, current_user),
                            standing=keys.standing(session, current_user))
 
@@ -77,13 +84,39 @@ def build_report():
     allow(Action.RECEIVE_BUNDLES)
     campaign = current_campaign().campaign  # the one the page showed (its form says which)
     try:
-        built = city_report.build_city_report(
-            get_session(), actor(), current_app.extensions["filestore"], current_user, campaign.id,
-            signing_pin(), png_from_data_url(request.form.get("signature", "")),
-            Path(current_app.instance_path), today())
+        built = city_report.build_preview(get_session(), actor(), current_app.extensions["filestore"], current_user,
+                                          campaign.id, Path(current_app.instance_path), today())
     except Invalid as error:
-        flash("未签字：" + "；".join(error.errors.values()), "error")
-        return redirect(url_for(".report", _anchor="sign"))
+        flash("未生成：" + str(error), "error")
+        return redirect(url_for(".report"))
+    flash(f"第{built.version}版全市汇总报告预览已生成：请打开预览核对，再签字。", "success")
+    return redirect(url_for(".report", _anchor="draft"))
+
+
+@bp.route("/report/<id:report_id>/preview.pdf")
+@login_required
+def preview_report(report_id: int):
+    allow(Action.VIEW_CITY)
+    built = city_report.get_report(get_session(), actor(), report_id)
+    if not built.preview_key:
+        abort(404)
+    return send_file(current_app.extensions["filestore"].existing(built.preview_key), mimetype="application/pdf",
+                     download_name=f"全市汇总报告预览-第{built.version}版.pdf", max_age=0)
+
+
+@bp.route("/report/<id:report_id>/sign", methods=["POST"])
+@login_required
+def sign_report(report_id: int):
+    allow(Action.RECEIVE_BUNDLES)
+    # Every check of the request is made before the PIN is tried: the service checks the version first.
+    png = png_from_data_url(request.form.get("signature", ""))
+    try:
+        built = city_report.sign_off(get_session(), actor(), current_app.extensions["filestore"], current_user,
+                                     report_id, signing_pin(), png, Path(current_app.instance_path), today(),
+                                     confirm_missing=request.form.get("confirm") == "1")
+    except Invalid as error:
+        flash("未签字：" + str(error), "error")
+        return redirect(url_for(".report", _anchor="draft"))
     flash(f"已签字，第{built.version}版全市汇总报告已生成。", "success")
     return redirect(url_for(".report"))
 
@@ -93,6 +126,8 @@ def build_report():
 def download_report(report_id: int):
     allow(Action.VIEW_CITY)
     built = city_report.get_report(get_session(), actor(), report_id)
+    if not built.archive_key:
+        abort(404)
     return send_file(current_app.extensions["filestore"].existing(built.archive_key), mimetype="application/zip",
                      as_attachment=True, download_name=f"全市汇总-{built.campaign.name}-第{built.version}版.zip",
                      max_age=0)

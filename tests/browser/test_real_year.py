@@ -18,6 +18,7 @@ import re
 import subprocess
 import zipfile
 from pathlib import Path
+from urllib.parse import urljoin
 
 import openpyxl
 import pytest
@@ -370,7 +371,17 @@ def accept_and_report(page, folder: Path, screenshot) -> Path:
     submit(page, candidate.get_by_role("button", name="确认为示范站"))
     expect(page.locator(".flash-success")).to_have_text(f"{RECOMMENDED}：已确认为示范站。")
     page.get_by_role("link", name="全市汇总报告").click()
-    sign_with_pin(page, page.locator("form.signature-form"), "city.center", "签字并生成汇总报告")
+    # Build, read the preview, then sign: the eight districts that sent nothing are named and must be confirmed.
+    expect(page.locator("#missing")).to_contain_text("8个旗区的证据包尚未接收")
+    submit(page, page.get_by_role("button", name="生成汇总报告预览"))
+    expect(page.get_by_role("heading", name="第1版 · 待签字")).to_be_visible()
+    preview = page.request.get(urljoin(page.url, page.get_by_role("link", name="预览 PDF").get_attribute("href")))
+    assert preview.ok and preview.body().startswith(b"%PDF")
+    form = page.locator("form.signature-form")
+    sign_with_pin(page, form, "city.center", "签字并生成汇总报告")
+    expect(page.locator(".flash-error")).to_contain_text("8个旗区尚未接收")
+    form.get_by_label("仍然签字：8个旗区尚未接收", exact=False).check()
+    sign_with_pin(page, form, "city.center", "签字并生成汇总报告")
     expect(page.locator(".flash-success")).to_have_text("已签字，第1版全市汇总报告已生成。")
     screenshot(page, "real-year-city-report")
     return download(page, page.get_by_role("link", name="下载 ZIP"), folder)
