@@ -174,11 +174,16 @@ class Archive:
         seen: dict[str, str] = {}
         for info in self._zip.infolist():
             name = info.filename
-            if info.is_dir() and info.file_size == 0:
-                continue  # an empty folder entry holds nothing to check
-            reason = name_problem(name) or name_collision(name, seen)
+            folder = info.is_dir() and info.file_size == 0
+            # A folder entry is never read, but unzip tools create it: its name must not escape either, and it may
+            # hide no bytes (data no one checks) behind its size of zero.
+            reason = name_problem(name) or (None if folder else name_collision(name, seen))
             if reason is None and stat.S_ISLNK(info.external_attr >> 16):
                 reason = "是符号链接，解压时会指向证据包之外的文件"
+            if reason is None and folder and info.compress_size:
+                reason = f"是文件夹却带有 {info.compress_size} 字节数据，证据包不能夹带数据"
+            if folder and reason is None:
+                continue  # an empty folder entry holds nothing to read
             if reason:
                 self.name_problems.setdefault(name, reason)
                 self.members.pop(name, None)

@@ -55,6 +55,7 @@ CLOCK_TOLERANCE = timedelta(minutes=10)
 # The policy under which the city stamps time: an OID derived from a UUID (ITU-T X.667), which needs no registry.
 TSA_POLICY = "2.25.123540039870326696814585682076706601457"
 NO_TIMESTAMP = "签名没有可信时间戳"
+MANY_TIMESTAMPS = NO_TIMESTAMP + "：签名中只能有一个时间戳"
 
 
 class SigningRefused(ValueError):
@@ -175,6 +176,8 @@ def verify_detached_cms(content: bytes, signature_der: bytes, ca_certificate_pem
         signer_certificate = _signer_certificate(signed_data)
         signing_time = _signing_time_attribute(signed_data["signer_infos"][0])
         stamped_at = _token_time(signed_data["signer_infos"][0])
+    except _TokenCount:
+        return SignatureCheck(ok=False, problems=[MANY_TIMESTAMPS])
     except Exception:  # noqa: BLE001 - asn1crypto parses lazily and fails in many ways on bad input
         return SignatureCheck(ok=False, problems=["签名文件格式错误，无法读取"])
     try:
@@ -214,6 +217,8 @@ def _verify_pdf_stream(pdf: BinaryIO, ca_certificate_pem: bytes, revoked: Revoca
         stamped_at = _token_time(signature.signer_info)
         status = validate_pdf_signature(
             signature, _context(ca_certificate_pem, stamped_at), skip_diff=True)
+    except _TokenCount:
+        return SignatureCheck(ok=False, problems=[*problems, MANY_TIMESTAMPS])
     except Exception as error:  # noqa: BLE001 - as above, for the signature dictionary and CMS
         return SignatureCheck(ok=False, problems=[*problems, f"签名无效（{_brief(error)}）"])
     problems += _integrity_problems(status)
@@ -272,13 +277,21 @@ def _context(ca_certificate_pem: bytes, moment: datetime | None) -> ValidationCo
                              revocation_mode="soft-fail", moment=moment or datetime.now(UTC))
 
 
+class _TokenCount(ValueError):
+    """More than one timestamp token: unsigned attributes lie outside the signature, so anyone holding the file can
+    add one (a genuine token over other data, stamped earlier), and which of them a validator trusts is not the
+    one whose time would be read."""
+
+
 def _token_time(signer_info: cms.SignerInfo) -> datetime | None:
-    """The genTime of the signature's timestamp token, not yet checked."""
-    for attribute in signer_info["unsigned_attrs"] or []:
-        if attribute["type"].native == "signature_time_stamp_token":
-            token = attribute["values"][0]["content"]
-            return token["encap_content_info"]["content"].parsed["gen_time"].native
-    return None
+    """The genTime of the signature's one timestamp token, not yet checked; _TokenCount when there are several."""
+    tokens = [value for attribute in signer_info["unsigned_attrs"] or []
+              if attribute["type"].native == "signature_time_stamp_token" for value in attribute["values"]]
+    if len(tokens) > 1:
+        raise _TokenCount()
+    if not tokens:
+        return None
+    return tokens[0]["content"]["encap_content_info"]["content"].parsed["gen_time"].native
 
 
 def _timestamp_problems(status, stamped_at: datetime | None) -> list[str]:
@@ -291,6 +304,8 @@ def _timestamp_problems(status, stamped_at: datetime | None) -> list[str]:
         return [f"{NO_TIMESTAMP}：时间戳的签名无效"]
     if not token.trusted:
         return [f"{NO_TIMESTAMP}：时间戳不是由市中心时间戳服务签发（{token.trust_problem_indic}）"]
+    if token.timestamp != stamped_at:  # the time read is the time of the token that was checked, or nothing
+        return [f"{NO_TIMESTAMP}：时间戳时间与所验证的时间戳不一致"]
     return []
 
 

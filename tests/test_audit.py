@@ -240,3 +240,33 @@ def test_keyed_entries_cannot_be_verified_without_the_key_and_unkeyed_ones_after
     finally:
         own.close()
         keyed_app.extensions["db_engine"].dispose()
+
+
+def test_a_bundle_received_from_another_installation_is_not_held_against_this_chain(
+        app, session, city_season, runner, tmp_path):  # noqa: F811
+    """A ZIP uploaded by the city was signed elsewhere: its anchor names that installation's log, not ours."""
+    import io
+    import json
+    import zipfile
+
+    from inspect_app.domain.submissions import SubmissionSource
+    from inspect_app.models import Submission
+
+    ds = city_season["ds"]
+    bundle = sign_version(app, session, ds["leader"], city_season["campaign"], tmp_path)
+    store = app.extensions["filestore"]
+    with zipfile.ZipFile(store.existing(bundle.archive_key)) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    manifest["audit"] = {"entries": 10**6, "hash": "f" * 64}  # another installation's much longer log
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("manifest.json", json.dumps(manifest))
+    key = store.put(out.getvalue(), "zip")
+    session.add(Submission(district_id=ds["leader"].district_id, campaign_id=city_season["campaign"].id,
+                           bundle_id=None, version=99, source=SubmissionSource.UPLOAD,
+                           received_by_id=city_season["city"].id, archive_key=key, archive_sha256="0" * 64,
+                           archive_size=len(out.getvalue()), verified=False))
+    session.commit()
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 0, result.output
+    assert "第1000000条" not in result.output, result.output

@@ -207,3 +207,31 @@ def test_the_page_points_out_stale_figures_and_redrafts_with_the_old_text_beside
     textarea = redraft.split("<textarea")[1].split("</textarea>")[0]
     assert "完成自查验收2个" in textarea and "90.1" not in textarea
     assert "<details" in redraft and edited in redraft.split("<details")[1]
+
+
+def test_a_page_opened_before_a_rebuild_does_not_sign_the_rebuilt_version(
+        app, client, auth, session, season, tmp_path):  # noqa: F811
+    # Another tab (or the district's other leader) builds the version again after this page was opened: the new
+    # preview is ready, but it is not what this page showed, so this page's sign-off signs nothing.
+    import base64
+    import re
+
+    station, inspection = third_station(app, session, season)
+    leader = season["leader"]
+    bundle_id = build(app, session, season, tmp_path).id
+    auth.login("leader.ds")
+    page = client.get("/review/bundle/").get_data(as_text=True)
+    seen = re.search(r'name="fingerprint" value="([0-9a-f]{64})"', page).group(1)
+    review.review(session, leader.actor, leader.id, inspection.id, "return", "补拍照片")
+    rebuilt = build(app, session, season, tmp_path)
+    assert rebuilt.id == bundle_id and rebuilt.status is BundleStatus.READY and rebuilt.fingerprint != seen
+    drawn = "data:image/png;base64," + base64.b64encode(signature_png()).decode()
+    refused = client.post(f"/review/bundle/{bundle_id}/sign", data={"pin": PIN, "signature": drawn,
+                                                                    "fingerprint": seen}, follow_redirects=True)
+    assert "在您打开页面之后已重新生成，未签字" in refused.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Bundle, bundle_id).status is BundleStatus.READY
+    signed = client.post(f"/review/bundle/{bundle_id}/sign", data={"pin": PIN, "signature": drawn,
+                                                                   "fingerprint": rebuilt.fingerprint},
+                         follow_redirects=True).get_data(as_text=True)
+    assert "第1版证据包已生成" in signed

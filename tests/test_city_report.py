@@ -180,3 +180,21 @@ def test_a_signed_version_is_kept_and_the_next_build_is_a_new_version(app, sessi
     second = build(app, session, city, campaign, tmp_path)
     assert (first.version, second.version) == (1, 2) and second.status.value == "ready"
     assert [r.version for r in city_report.reports(session, city.actor, campaign.id)] == [2, 1]
+
+
+def test_a_page_opened_before_a_rebuild_does_not_sign_the_rebuilt_version(app, client, session, city_season, auth,  # noqa: F811
+                                                                          tmp_path):
+    campaign, city = city_season["campaign"], city_season["city"]
+    report = build(app, session, city, campaign, tmp_path)
+    auth.login("city.center")
+    page = client.get("/city/report").get_data(as_text=True)
+    seen = re.search(r'name="fingerprint" value="([0-9a-f]{64})"', page).group(1)
+    accepted(session, city_season, city_season["ds"])  # a district accepted meanwhile, then built again elsewhere
+    rebuilt = build(app, session, city, campaign, tmp_path)
+    assert rebuilt.id == report.id and rebuilt.fingerprint != seen
+    refused = client.post(f"/city/report/{report.id}/sign", data={"pin": PIN, "signature": "x", "confirm": "1",
+                                                                 "fingerprint": seen},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "在您打开页面之后已重新生成，未签字" in refused
+    session.expire_all()
+    assert session.get(CityReport, report.id).status.value == "ready"

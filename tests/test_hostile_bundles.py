@@ -559,3 +559,111 @@ def test_the_archive_writer_refuses_a_name_twice_or_differing_only_in_case(tmp_p
     with pytest.raises(UnsafeName, match="大小写"):
         archive.add_bytes("photos/1/A.JPG", b"y")
     archive.close()
+
+
+# --- Folder entries, and what is read before the manifest's signature holds. ---
+
+def with_folder(data: bytes, name: str, content: bytes = b"", compress_type: int = zipfile.ZIP_STORED) -> bytes:
+    """The bundle with a folder entry `name` added (its data, if any, deflated or stored)."""
+    folder = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+    folder.external_attr = 0o40775 << 16 | 0x10
+    folder.compress_type = compress_type
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as old, zipfile.ZipFile(out, "w") as new:
+        for info in old.infolist():
+            new.writestr(info, old.read(info))
+        new.writestr(folder, content)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name, reason", [("../../x/", "“..”"), ("/tmp/x/", "绝对路径")])
+def test_folder_entries_that_escape_are_refused(signed, name, reason):
+    check = verdict(signed, with_folder(signed["data"], name))
+    refused_naming(check, name)
+    assert any(p.startswith(f"{name}：") and reason in p for p in check.problems), check.problems
+
+
+def test_a_folder_entry_with_data_is_refused(signed):
+    data = with_folder(signed["data"], "photos/", compress_type=zipfile.ZIP_DEFLATED)  # empty, deflated: 2 bytes
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        info = archive.getinfo("photos/")
+        assert info.is_dir() and info.file_size == 0 and info.compress_size > 0
+    check = verdict(signed, data)
+    refused_naming(check, "photos/")
+
+
+def test_an_empty_folder_entry_is_accepted(signed):
+    assert verdict(signed, with_folder(signed["data"], "photos/")).ok
+
+
+@pytest.fixture
+def inflated(monkeypatch):
+    """The names of the members the verifier inflates, in order."""
+    from inspect_app.archive import Archive
+
+    names: list[str] = []
+    stream = Archive.stream
+
+    def recording(self, name, cap=None):
+        names.append(name)
+        return stream(self, name, cap)
+
+    monkeypatch.setattr(Archive, "stream", recording)
+    return names
+
+
+def forged_listing(signed, size: int = 64 << 20) -> tuple[bytes, str]:
+    """A bomb photo listed with its true size and hash in a manifest the genuine signature no longer covers."""
+    import hashlib
+
+    photo = next(n for n in sorted(signed["members"]) if n.startswith("photos/"))
+    manifest = json.loads(signed["members"]["manifest.json"])
+    for entry in manifest["files"]:
+        if entry["path"] == photo:
+            entry["size"], entry["sha256"] = size, hashlib.sha256(bytes(size)).hexdigest()
+    body = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+    bomb = bomb_zip(signed, photo, size=size)
+    return repacked(bomb, lambda n, c: body if n == "manifest.json" else c), photo
+
+
+def test_nothing_but_the_manifest_and_its_signature_is_inflated_when_the_signature_fails(signed, inflated):
+    data, photo = forged_listing(signed)
+    check = verdict(signed, data)
+    refused_naming(check, "manifest.p7s")
+    assert any("清单签名无效，未检查其他文件" in p for p in check.problems), check.problems
+    assert set(inflated) == {"manifest.json", "manifest.p7s"}, inflated
+    assert [a.name for a in check.aspects] == [a.name for a in signed["check"].aspects]
+
+
+def test_a_signature_by_a_certificate_not_of_this_city_lets_no_other_member_be_inflated(signed, inflated):
+    from inspect_app import pki
+
+    stranger = pki.create_root_ca("别处的根证书", passphrase=b"another-city")
+    check = verify_bundle(io.BytesIO(signed["data"]), stranger.certificate_pem, signed["revoked"])
+    refused_naming(check, "manifest.p7s")
+    assert any("清单签名无效，未检查其他文件" in p for p in check.problems), check.problems
+    assert set(inflated) == {"manifest.json", "manifest.p7s"}, inflated
+
+
+def test_a_report_that_differs_from_the_manifest_is_not_parsed(signed, inflated, monkeypatch):
+    from inspect_app import signatures
+
+    parsed = []
+    monkeypatch.setattr(signatures, "verify_pdf_file", lambda *args: parsed.append(args))
+    report = signed["members"]["report.pdf"]
+    changed = report[:100] + bytes([report[100] ^ 1]) + report[101:]  # same size, other bytes
+    check = verdict(signed, repacked(signed["data"], lambda n, c: changed if n == "report.pdf" else c))
+    refused_naming(check, "report.pdf")
+    assert parsed == [] and "report.pdf" in inflated
+    pdf = next(a for a in check.aspects if a.name == "PDF签名")
+    assert not pdf.ok and any("与清单不符" in d for d in pdf.details), pdf.details
+
+
+def test_members_declaring_more_than_the_total_cap_are_not_inflated(signed, inflated, monkeypatch):
+    from inspect_app.services import bundle_verify
+
+    monkeypatch.setattr(bundle_verify, "TOTAL_SIZE_CAP", len(signed["members"]["report.pdf"]))
+    check = verdict(signed, signed["data"])
+    refused_naming(check)
+    assert any("解压后共" in p for p in check.problems), check.problems
+    assert inflated == []

@@ -164,6 +164,31 @@ def test_a_timestamp_taken_from_another_signature_fails(city):
     assert check.problems == ["签名没有可信时间戳：时间戳不属于此签名或已被修改"]
 
 
+def _with_tokens(signature: bytes, *donors: bytes, two_attributes: bool = False) -> bytes:
+    """The signature with the donors' tokens put before its own: in one attribute, or as attributes of their own."""
+    target = cms.ContentInfo.load(signature)
+    attributes = target["content"]["signer_infos"][0]["unsigned_attrs"]
+    own = attributes[0]
+    fakes = [cms.ContentInfo.load(d)["content"]["signer_infos"][0]["unsigned_attrs"][0] for d in donors]
+    if two_attributes:
+        target["content"]["signer_infos"][0]["unsigned_attrs"] = cms.CMSAttributes([*fakes, own])
+    else:
+        own["values"] = cms.SetOfContentInfo([*(f["values"][0] for f in fakes), own["values"][0]])
+    return cms.ContentInfo.load(target.dump(force=True)).dump()
+
+
+@pytest.mark.parametrize("two_attributes", [False, True])
+def test_an_early_token_put_before_the_genuine_one_does_not_backdate_a_revoked_key(city, two_attributes):
+    # Unsigned attributes lie outside the signature: anyone holding the ZIP can add a token, e.g. a genuine one
+    # over other data, stamped before the revocation. The time believed must not come from it.
+    genuine = cms_signature(city, city.stamper(), signing_time=BACKDATED)  # stamped now, after the revocation
+    early = cms_signature(city, city.stamper(lambda: BACKDATED), content=b"other data")
+    forged = _with_tokens(genuine, early, two_attributes=two_attributes)
+    check = verify_detached_cms(MANIFEST, forged, city.ca.certificate_pem, {city.leader.serial: REVOKED_AT})
+    assert not check.ok
+    assert check.problems[0] == "签名没有可信时间戳：签名中只能有一个时间戳", check.problems
+
+
 # --- stock tools -------------------------------------------------------------------------------------
 
 def test_the_tsa_certificate_is_for_time_stamping_only_per_openssl(city, folder):

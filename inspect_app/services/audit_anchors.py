@@ -27,14 +27,16 @@ class Document:
 
 
 def documents(session: Session) -> Iterator[Document]:
-    """Every stored signed archive: the districts' bundles, the city's reports, the submissions it received."""
+    """Every signed archive this installation stored: the districts' bundles, the city's reports, the submissions
+    sent from its own bundles. A ZIP uploaded from elsewhere (no bundle_id) anchors another installation's log."""
     districts = {d.id: d.name for d in session.scalars(select(District))}
     for bundle in session.scalars(select(Bundle).where(Bundle.archive_key.is_not(None)).order_by(Bundle.id)):
         yield Document(bundle.archive_key, f"第{bundle.version}版{districts.get(bundle.district_id, '')}证据包")
     for report in session.scalars(select(CityReport).where(CityReport.archive_key.is_not(None))
                                   .order_by(CityReport.id)):
         yield Document(report.archive_key, f"第{report.version}版{CITY_NAME}汇总报告")
-    for submission in session.scalars(select(Submission).order_by(Submission.id)):
+    for submission in session.scalars(select(Submission).where(Submission.bundle_id.is_not(None))
+                                      .order_by(Submission.id)):
         yield Document(submission.archive_key,
                        f"市中心收到的第{submission.version}版{districts.get(submission.district_id, '')}证据包")
 

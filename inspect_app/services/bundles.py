@@ -31,6 +31,7 @@ from .campaigns import require_changeable, template_of
 from .report_data import ReportData, gather_report
 from .report_build import write_report
 
+REBUILT = "第{version}版在您打开页面之后已重新生成，未签字：请刷新页面，查看新的预览后再签字"
 DIRECTORY_HEADERS = ["站点编号", "服务站名称", "依托单位", "依托单位类型", "所属监管所", "地址", "联系电话", "得分", "结论"]
 DIRECTORY_WIDTHS = [16, 34, 30, 12, 20, 36, 16, 8, 14]
 
@@ -217,9 +218,12 @@ def _pending_review(session: Session, bundle: Bundle) -> int:
 
 def sign_off(session: Session, actor: Actor, store: FileStore, user: User, bundle_id: int, pin: pki.SigningPin,
              drawn_signature: bytes, work_dir: Path, now: datetime | None = None,
-             stale_after_s: int = STALE_AFTER_S) -> Bundle:
+             stale_after_s: int = STALE_AFTER_S, seen: str | None = None) -> Bundle:
     """Sign the bundle with the leader's certificate: report.pdf (PAdES), the directory, the original photos
-    and a manifest with a detached CMS signature, in one ZIP that never changes afterwards."""
+    and a manifest with a detached CMS signature, in one ZIP that never changes afterwards.
+
+    `seen`: the fingerprint of the preview the leader's page showed (None from the command line): a version
+    built again since then is not signed, even if it is ready."""
     bundle = get_bundle(session, actor, bundle_id)
     require(actor, Action.REVIEW, bundle.district_id)
     require_changeable(session, bundle.campaign_id, bundle.district_id)
@@ -229,6 +233,9 @@ def sign_off(session: Session, actor: Actor, store: FileStore, user: User, bundl
     if pending:
         raise Invalid(f"还有{pending}个检查等待审核，请先审核通过或退回")
     _require_as_previewed(session, store, bundle)
+    checked = bundle.fingerprint
+    if seen is not None and seen != checked:
+        raise Invalid({"bundle": REBUILT.format(version=bundle.version)})
     certificate = keys.usable_certificate(session, user, now)
     if certificate is None or certificate.district_id != bundle.district_id:
         raise Invalid("您没有可用的签名证书，请联系系统管理员签发")
@@ -239,6 +246,10 @@ def sign_off(session: Session, actor: Actor, store: FileStore, user: User, bundl
     if token is None:
         raise Invalid("这一版证据包正在签字或正在重新生成，未重复签字：请稍候刷新页面查看")
     try:
+        # A build that ended between the checks above and the claim: what was checked is no longer the version.
+        session.refresh(bundle)
+        if bundle.fingerprint != checked:
+            raise Invalid({"bundle": REBUILT.format(version=bundle.version)})
         drawn = signing.unlock(session, actor, certificate, pin, drawn_signature, now)
     except BaseException:
         session.rollback()

@@ -148,6 +148,7 @@ def _newest(session: Session, campaign_id: int) -> CityReport | None:
                           .order_by(CityReport.version.desc()).limit(1))
 
 
+REBUILT = "第{version}版全市汇总报告在您打开页面之后已重新生成，未签字：请刷新页面，查看新的预览后再签字"
 BUSY = "第{version}版全市汇总报告正在生成或正在签字，未重复操作：请稍候刷新页面查看"
 
 
@@ -268,7 +269,7 @@ def _render(contents: Contents, folder: Path, generated_at: datetime, signer: st
 
 def sign_off(session: Session, actor: Actor, store: FileStore, user: User, report_id: int, pin: pki.SigningPin,
              drawn_signature: bytes, work_dir: Path, today: date, confirm_missing: bool = False,
-             now: datetime | None = None) -> CityReport:
+             now: datetime | None = None, seen: str | None = None) -> CityReport:
     """Sign the previewed version with the city center's certificate, if it still holds what the preview showed;
     with districts not yet accepted only when `confirm_missing` says the city center means it."""
     report = get_report(session, actor, report_id)
@@ -286,6 +287,9 @@ def sign_off(session: Session, actor: Actor, store: FileStore, user: User, repor
     waiting = rules.missing(contents.states())
     if waiting and not confirm_missing:
         raise Invalid({"confirm": rules.unconfirmed_message(waiting)})
+    checked = report.fingerprint
+    if seen is not None and seen != checked:
+        raise Invalid(REBUILT.format(version=report.version))
     certificate = keys.usable_certificate(session, user, now)
     if certificate is None or certificate.district_id is not None:
         raise Invalid("您没有可用的市中心签名证书，请联系系统管理员签发")
@@ -295,6 +299,10 @@ def sign_off(session: Session, actor: Actor, store: FileStore, user: User, repor
     if token is None:
         raise Invalid(BUSY.format(version=report.version))
     try:
+        # A build that ended between the checks above and the claim: `contents` are no longer this version's.
+        session.refresh(report)
+        if report.fingerprint != checked:
+            raise Invalid(REBUILT.format(version=report.version))
         drawn = signing.unlock(session, actor, certificate, pin, drawn_signature, now)
     except BaseException:
         session.rollback()

@@ -140,7 +140,8 @@ def sign(bundle_id: int):
     session = get_session()
     try:
         bundle = bundles.sign_off(session, actor(), current_app.extensions["filestore"], current_user, bundle_id,
-                                  signing_pin(), png, Path(current_app.instance_path))
+                                  signing_pin(), png, Path(current_app.instance_path),
+                                  seen=request.form.get("fingerprint"))
     except (Invalid, bundle_builds.BuildLost) as error:
         reason = ("；".join(error.errors.values()) if isinstance(error, Invalid)
                   else "签字过程中这一版被重新生成了，请刷新页面后重新签字")

@@ -113,7 +113,8 @@ def sign_report(report_id: int):
     try:
         built = city_report.sign_off(get_session(), actor(), current_app.extensions["filestore"], current_user,
                                      report_id, signing_pin(), png, Path(current_app.instance_path), today(),
-                                     confirm_missing=request.form.get("confirm") == "1")
+                                     confirm_missing=request.form.get("confirm") == "1",
+                                     seen=request.form.get("fingerprint"))
     except Invalid as error:
         flash("未签字：" + str(error), "error")
         return redirect(url_for(".report", _anchor="draft"))
