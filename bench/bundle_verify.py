@@ -8,8 +8,9 @@ time, CPU time (user + system) and peak RSS per run, then the medians.
     .venv/bin/python bench/bundle_verify.py [--repeat 5] [--stations 40] [--bundle BUNDLE.zip --ca city-ca.pem]
 
 Without --bundle the genuine case is a synthetic bundle: real-sized photos, a report.pdf and a manifest listing
-them, with a signature no CA issued (the signature checks fail in milliseconds; reading, hashing and the PDF
-copy cost what they cost for a signed one). With --bundle (e.g. from `flask bundle build`) it is that bundle.
+them, signed and time-stamped by a throw-away city CA made for the run (the verifier hashes the members only
+under a manifest signature it trusts; the report's own PDF signature is missing, a check that fails in
+milliseconds). With --bundle (e.g. from `flask bundle build`) it is that bundle.
 """
 
 from __future__ import annotations
@@ -27,11 +28,16 @@ from pathlib import Path
 
 from memory import rss_kb
 
+from inspect_app import pki
 from inspect_app.archive import ArchiveWriter
 from inspect_app.domain.manifest import MANIFEST, SIGNATURE, manifest_json
 from inspect_app.services.bundle_verify import verify_bundle
+from inspect_app.signatures import CityTimeStamper, sign_detached_cms
 
 GIB = 1 << 30
+
+
+PASSPHRASE, PIN = b"bench-ca-passphrase", "135790"
 
 
 def synthetic_bundle(target: Path, stations: int) -> None:
@@ -52,8 +58,17 @@ def synthetic_bundle(target: Path, stations: int) -> None:
                              signed_at="2026-10-01T00:00:00+00:00", files=archive.entries,
                              audit={"entries": 1, "hash": "0" * 64})
     archive.add_bytes(MANIFEST, manifest, listed=False)
-    archive.add_bytes(SIGNATURE, rng.randbytes(3000), listed=False)
+    ca = pki.create_root_ca(passphrase=PASSPHRASE)
+    tsa = pki.issue_tsa_certificate(ca, PASSPHRASE)
+    leader = pki.issue_signing_certificate(ca, PASSPHRASE, subject_name="张三", district_code="150602",
+                                           district_name="东胜区", username="leader.bench", pin=PIN)
+    stamper = CityTimeStamper(tsa.certificate_pem, pki.load_authority_key(tsa.encrypted_key_pem, PASSPHRASE),
+                              ca.certificate_pem)
+    archive.add_bytes(SIGNATURE, sign_detached_cms(manifest, certificate_pem=leader.certificate_pem,
+                                                   encrypted_key_pem=leader.encrypted_key_pem, pin=PIN,
+                                                   timestamper=stamper), listed=False)
     archive.close()
+    (target.parent / "city-ca.pem").write_bytes(ca.certificate_pem)
 
 
 def bomb(target: Path) -> None:
@@ -91,8 +106,10 @@ def main() -> None:
         return child(*args.child)
     with tempfile.TemporaryDirectory() as folder:
         genuine = args.bundle or Path(folder) / "bundle.zip"
+        ca = args.ca
         if args.bundle is None:
             synthetic_bundle(genuine, args.stations)
+            ca = Path(folder) / "city-ca.pem"
         bombed = Path(folder) / "bomb.zip"
         bomb(bombed)
         cases = {"genuine": genuine, "bomb": bombed}
@@ -101,7 +118,7 @@ def main() -> None:
         results: dict[str, list[dict]] = {name: [] for name in cases}
         for round_ in range(args.repeat):
             for name, path in cases.items():
-                done = subprocess.run([sys.executable, __file__, "--child", str(path), str(args.ca or "")],
+                done = subprocess.run([sys.executable, __file__, "--child", str(path), str(ca or "")],
                                       check=True, capture_output=True, text=True)
                 r = json.loads(done.stdout)
                 results[name].append(r)
