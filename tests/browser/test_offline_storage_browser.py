@@ -213,6 +213,7 @@ def test_a_change_waiting_for_days_brings_the_notice_back(field, gate, live_serv
     phone.goto(live_server + "/inspect/app")
     phone.settled()
     phone.click("#storage-notice-ok")
+    phone.controlled()  # the reload below, with the server gone, is served by the service worker
     gate.lose()
     phone.evaluate(AGED, {"user": user.id, "stationId": station.id})
     phone.reload()
