@@ -29,9 +29,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import piexif
-from PIL import Image, ImageDraw
-
 from memory import rss_kb
+from PIL import Image, ImageDraw
 
 PIN = "482913"
 PASSPHRASE = "bench-ca-passphrase"
@@ -42,8 +41,13 @@ BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def _settings(folder: Path) -> dict:
-    return {"INSTANCE_PATH": str(folder), "SECRET_KEY": "bench", "PKI_CA_PASSPHRASE": PASSPHRASE,
-            "PASSWORD_TIME_COST": 1, "PASSWORD_MEMORY_COST": 8 * 1024}
+    return {
+        "INSTANCE_PATH": str(folder),
+        "SECRET_KEY": "bench",
+        "PKI_CA_PASSPHRASE": PASSPHRASE,
+        "PASSWORD_TIME_COST": 1,
+        "PASSWORD_MEMORY_COST": 8 * 1024,
+    }
 
 
 def make_photo(seed: int, lat: float, lon: float) -> bytes:
@@ -57,13 +61,21 @@ def make_photo(seed: int, lat: float, lon: float) -> bytes:
         colour = tuple(rng.randrange(256) for _ in range(3))
         (draw.rectangle if rng.random() < 0.7 else draw.ellipse)(box, fill=colour)
     scene = Image.blend(scene, _noise(), 0.16)
-    exif = piexif.dump({
-        "0th": {piexif.ImageIFD.Make: b"Apple", piexif.ImageIFD.Model: b"iPhone 13"},
-        "Exif": {piexif.ExifIFD.DateTimeOriginal: datetime.now(BEIJING).strftime("%Y:%m:%d %H:%M:%S").encode(),
-                 piexif.ExifIFD.OffsetTimeOriginal: b"+08:00"},
-        "GPS": {piexif.GPSIFD.GPSLatitudeRef: b"N", piexif.GPSIFD.GPSLatitude: _dms(lat),
-                piexif.GPSIFD.GPSLongitudeRef: b"E", piexif.GPSIFD.GPSLongitude: _dms(lon)},
-    })
+    exif = piexif.dump(
+        {
+            "0th": {piexif.ImageIFD.Make: b"Apple", piexif.ImageIFD.Model: b"iPhone 13"},
+            "Exif": {
+                piexif.ExifIFD.DateTimeOriginal: datetime.now(BEIJING).strftime("%Y:%m:%d %H:%M:%S").encode(),
+                piexif.ExifIFD.OffsetTimeOriginal: b"+08:00",
+            },
+            "GPS": {
+                piexif.GPSIFD.GPSLatitudeRef: b"N",
+                piexif.GPSIFD.GPSLatitude: _dms(lat),
+                piexif.GPSIFD.GPSLongitudeRef: b"E",
+                piexif.GPSIFD.GPSLongitude: _dms(lon),
+            },
+        }
+    )
     out = io.BytesIO()
     scene.save(out, format="JPEG", quality=90, exif=exif)
     return out.getvalue()
@@ -90,17 +102,22 @@ def prepare(folder: Path, stations: int) -> None:
     """A fresh instance with `stations` submitted inspections in 东胜区, a leader and a certificate."""
     from sqlalchemy import select
 
-    from inspect_app import create_app, migrate
+    from inspect_app import create_app
+    from inspect_app.adapters import migrate
+    from inspect_app.adapters.seal import name_signature_png
+    from inspect_app.campaigns import operations as campaigns
+    from inspect_app.demo.seed import credit_code, default_template
+    from inspect_app.domain.checklists.scoring import Verdict
+    from inspect_app.domain.directory.stations import HostType
     from inspect_app.domain.findings import Thresholds
-    from inspect_app.domain.permissions import Role
-    from inspect_app.domain.scoring import Verdict
-    from inspect_app.domain.stations import HostType
+    from inspect_app.domain.identity.permissions import Role
+    from inspect_app.inspection import operations as inspections
+    from inspect_app.inspection import photos
+    from inspect_app.inspection.photos import BrowserPosition
     from inspect_app.models import District, Station, User
     from inspect_app.models.types import utcnow
-    from inspect_app.seal import name_signature_png
-    from inspect_app.services import campaigns, inspections, keys, photos, review
-    from inspect_app.services.demo import credit_code, default_template
-    from inspect_app.services.photos import BrowserPosition
+    from inspect_app.review import operations as review
+    from inspect_app.signing import keys
 
     app = create_app(_settings(folder))
     migrate.upgrade(app.config["SQLALCHEMY_DATABASE_URI"])
@@ -109,18 +126,35 @@ def prepare(folder: Path, stations: int) -> None:
     district = session.scalar(select(District).where(District.code == DISTRICT))
     users = {}
     for role in (Role.INSPECTOR, Role.LEADER):
-        users[role] = User(username=f"{role.value}.bench", display_name=f"东胜区{role.label}", role=role,
-                           district=district, password_hash=passwords.hash("bench-password"))
+        users[role] = User(
+            username=f"{role.value}.bench",
+            display_name=f"东胜区{role.label}",
+            role=role,
+            district=district,
+            password_hash=passwords.hash("bench-password"),
+        )
         session.add(users[role])
     rng = random.Random(stations)
     types = list(HostType)
-    rows = [Station(number=f"{DISTRICT}-{n:04d}", name=f"东胜区第{n}号商场12315消费维权服务站",
-                    host_organisation=f"鄂尔多斯市东胜区第{n}商贸有限公司", credit_code=credit_code(rng, DISTRICT),
-                    host_type=types[n % len(types)], district=district, address=f"东胜区天骄路{n}号",
-                    latitude=round(39.82 + rng.uniform(-0.03, 0.03), 6),
-                    longitude=round(109.96 + rng.uniform(-0.03, 0.03), 6), head_name="王敏",
-                    phone="0477-8123456", staff_full_time=1, staff_part_time=1, established_on=date(2020, 1, 1))
-            for n in range(1, stations + 1)]
+    rows = [
+        Station(
+            number=f"{DISTRICT}-{n:04d}",
+            name=f"东胜区第{n}号商场12315消费维权服务站",
+            host_organisation=f"鄂尔多斯市东胜区第{n}商贸有限公司",
+            credit_code=credit_code(rng, DISTRICT),
+            host_type=types[n % len(types)],
+            district=district,
+            address=f"东胜区天骄路{n}号",
+            latitude=round(39.82 + rng.uniform(-0.03, 0.03), 6),
+            longitude=round(109.96 + rng.uniform(-0.03, 0.03), 6),
+            head_name="王敏",
+            phone="0477-8123456",
+            staff_full_time=1,
+            staff_part_time=1,
+            established_on=date(2020, 1, 1),
+        )
+        for n in range(1, stations + 1)
+    ]
     session.add_all(rows)
     session.commit()
     version, _ = campaigns.load_checklist_version(session, default_template())
@@ -138,17 +172,45 @@ def prepare(folder: Path, stations: int) -> None:
             for item in template.items:
                 verdict = Verdict.FAIL if rng.random() < 0.05 else Verdict.PASS
                 points = item.points if item.scoring == "graded" and verdict is Verdict.PASS else None
-                inspections.answer_item(session, inspector.actor, inspector.id, inspection.id, item.code,
-                                        verdict.value, points, "现场核实，需整改" if verdict is Verdict.FAIL else None)
+                inspections.answer_item(
+                    session,
+                    inspector.actor,
+                    inspector.id,
+                    inspection.id,
+                    item.code,
+                    verdict.value,
+                    points,
+                    "现场核实，需整改" if verdict is Verdict.FAIL else None,
+                )
             for slot in SLOTS:
-                position = BrowserPosition(station.latitude + rng.uniform(-0.0003, 0.0003),
-                                           station.longitude + rng.uniform(-0.0003, 0.0003), rng.uniform(5, 30),
-                                           utcnow() - timedelta(minutes=rng.randint(5, 90)))
-                photos.add_photo(session, inspector.actor, app.extensions["filestore"], inspector.id, inspection.id,
-                                 slot, next(pictures), position, Thresholds(), 30 * 2**20)
+                position = BrowserPosition(
+                    station.latitude + rng.uniform(-0.0003, 0.0003),
+                    station.longitude + rng.uniform(-0.0003, 0.0003),
+                    rng.uniform(5, 30),
+                    utcnow() - timedelta(minutes=rng.randint(5, 90)),
+                )
+                photos.add_photo(
+                    session,
+                    inspector.actor,
+                    app.extensions["filestore"],
+                    inspector.id,
+                    inspection.id,
+                    slot,
+                    next(pictures),
+                    position,
+                    Thresholds(),
+                    30 * 2**20,
+                )
             for role, name in (("representative", "王敏"), ("inspector", inspector.display_name)):
-                inspections.sign(session, inspector.actor, app.extensions["filestore"], inspection.id, role, name,
-                                 name_signature_png(name))
+                inspections.sign(
+                    session,
+                    inspector.actor,
+                    app.extensions["filestore"],
+                    inspection.id,
+                    role,
+                    name,
+                    name_signature_png(name),
+                )
             inspections.submit(session, inspector.actor, inspection.id)
             review.review(session, leader.actor, leader.id, inspection.id, "accept")
             if (n + 1) % 20 == 0:
@@ -161,9 +223,10 @@ def build(folder: Path) -> dict:
     from sqlalchemy import select
 
     from inspect_app import create_app
+    from inspect_app.adapters.seal import name_signature_png
+    from inspect_app.bundles import operations as bundles
     from inspect_app.models import District, User
-    from inspect_app.seal import name_signature_png
-    from inspect_app.services import bundles, keys
+    from inspect_app.signing import keys
 
     prepared = json.loads((folder / "prepared.json").read_text())
     app = create_app(_settings(folder))
@@ -176,14 +239,29 @@ def build(folder: Path) -> dict:
     bundle = bundles.start_draft(session, leader.actor, leader.id, district.id, prepared["campaign"], "基准测试。")
     bundles.build_preview(session, store, bundle.id, leader.display_name, folder)
     preview_s = time.perf_counter() - started
-    bundle = bundles.sign_off(session, leader.actor, store, leader, bundle.id, keys.signing_pin(PIN, PASSPHRASE),
-                              name_signature_png(leader.display_name), folder)
+    bundle = bundles.sign_off(
+        session,
+        leader.actor,
+        store,
+        leader,
+        bundle.id,
+        keys.signing_pin(PIN, PASSPHRASE),
+        name_signature_png(leader.display_name),
+        folder,
+    )
     total_s = time.perf_counter() - started
     archive = store.path(bundle.archive_key)
     with zipfile.ZipFile(archive) as zipped:
         pdf = zipped.getinfo("report.pdf").file_size
-    return {"stations": prepared["stations"], "preview_s": preview_s, "total_s": total_s,
-            "before_kb": before, "peak_kb": rss_kb("VmHWM"), "pdf_bytes": pdf, "zip_bytes": archive.stat().st_size}
+    return {
+        "stations": prepared["stations"],
+        "preview_s": preview_s,
+        "total_s": total_s,
+        "before_kb": before,
+        "peak_kb": rss_kb("VmHWM"),
+        "pdf_bytes": pdf,
+        "zip_bytes": archive.stat().st_size,
+    }
 
 
 def _child(*args: str) -> str:
@@ -212,17 +290,21 @@ def main() -> None:
             _child("--prepare", str(folder), str(size))
         results.append(json.loads(_child("--build", str(folder))))
     for r in results:
-        print(f"{r['stations']:4d} stations: {r['total_s']:6.1f} s (preview {r['preview_s']:5.1f} s)   "
-              f"peak RSS {r['peak_kb'] / 1024:6.0f} MB ({r['before_kb'] / 1024:.0f} MB after start-up)   "
-              f"report.pdf {r['pdf_bytes'] / 2**20:6.1f} MB ({r['pdf_bytes'] / r['stations'] / 2**20:.2f} MB/station)"
-              f"   ZIP {r['zip_bytes'] / 2**20:7.1f} MB")
+        print(
+            f"{r['stations']:4d} stations: {r['total_s']:6.1f} s (preview {r['preview_s']:5.1f} s)   "
+            f"peak RSS {r['peak_kb'] / 1024:6.0f} MB ({r['before_kb'] / 1024:.0f} MB after start-up)   "
+            f"report.pdf {r['pdf_bytes'] / 2**20:6.1f} MB ({r['pdf_bytes'] / r['stations'] / 2**20:.2f} MB/station)"
+            f"   ZIP {r['zip_bytes'] / 2**20:7.1f} MB"
+        )
     if len(results) >= 2:
         small, large = results[0], results[-1]
-        print(f"{large['stations']}/{small['stations']} stations: time ×{large['total_s'] / small['total_s']:.1f}, "
-              f"peak RSS ×{large['peak_kb'] / small['peak_kb']:.2f} (target < 1.5); "
-              f"{large['stations']} stations {large['total_s']:.0f} s (target ≤ 120), "
-              f"peak {large['peak_kb'] / 1024:.0f} MB (target ≤ 600), "
-              f"PDF {large['pdf_bytes'] / large['stations'] / 2**20:.2f} MB/station (target ≤ 0.6)")
+        print(
+            f"{large['stations']}/{small['stations']} stations: time ×{large['total_s'] / small['total_s']:.1f}, "
+            f"peak RSS ×{large['peak_kb'] / small['peak_kb']:.2f} (target < 1.5); "
+            f"{large['stations']} stations {large['total_s']:.0f} s (target ≤ 120), "
+            f"peak {large['peak_kb'] / 1024:.0f} MB (target ≤ 600), "
+            f"PDF {large['pdf_bytes'] / large['stations'] / 2**20:.2f} MB/station (target ≤ 0.6)"
+        )
     if scratch:
         scratch.cleanup()
 

@@ -28,11 +28,11 @@ from pathlib import Path
 
 from memory import rss_kb
 
-from inspect_app import pki
-from inspect_app.archive import ArchiveWriter
-from inspect_app.domain.manifest import MANIFEST, SIGNATURE, manifest_json
-from inspect_app.services.bundle_verify import verify_bundle
-from inspect_app.signatures import CityTimeStamper, sign_detached_cms
+from inspect_app.adapters import pki
+from inspect_app.adapters.archive import ArchiveWriter
+from inspect_app.adapters.signatures import CityTimeStamper, sign_detached_cms
+from inspect_app.city.verify import verify_bundle
+from inspect_app.domain.evidence.manifest import MANIFEST, SIGNATURE, manifest_json
 
 GIB = 1 << 30
 
@@ -53,20 +53,42 @@ def synthetic_bundle(target: Path, stations: int) -> None:
     for n in range(stations):
         for slot in ("signboard", "bulletin_board", "place", "register", "rules"):
             archive.add_file(f"photos/150602-T{n:04d}/{slot}-1.jpg", photo)
-    manifest = manifest_json(bundle_id="150602-C1-V1", version=1, district={"code": "150602", "name": "东胜区"},
-                             campaign={"id": 1, "name": "2026年度自查验收"}, leader={"name": "张三"},
-                             signed_at="2026-10-01T00:00:00+00:00", files=archive.entries,
-                             audit={"entries": 1, "hash": "0" * 64})
+    manifest = manifest_json(
+        bundle_id="150602-C1-V1",
+        version=1,
+        district={"code": "150602", "name": "东胜区"},
+        campaign={"id": 1, "name": "2026年度自查验收"},
+        leader={"name": "张三"},
+        signed_at="2026-10-01T00:00:00+00:00",
+        files=archive.entries,
+        audit={"entries": 1, "hash": "0" * 64},
+    )
     archive.add_bytes(MANIFEST, manifest, listed=False)
     ca = pki.create_root_ca(passphrase=PASSPHRASE)
     tsa = pki.issue_tsa_certificate(ca, PASSPHRASE)
-    leader = pki.issue_signing_certificate(ca, PASSPHRASE, subject_name="张三", district_code="150602",
-                                           district_name="东胜区", username="leader.bench", pin=PIN)
-    stamper = CityTimeStamper(tsa.certificate_pem, pki.load_authority_key(tsa.encrypted_key_pem, PASSPHRASE),
-                              ca.certificate_pem)
-    archive.add_bytes(SIGNATURE, sign_detached_cms(manifest, certificate_pem=leader.certificate_pem,
-                                                   encrypted_key_pem=leader.encrypted_key_pem, pin=PIN,
-                                                   timestamper=stamper), listed=False)
+    leader = pki.issue_signing_certificate(
+        ca,
+        PASSPHRASE,
+        subject_name="张三",
+        district_code="150602",
+        district_name="东胜区",
+        username="leader.bench",
+        pin=PIN,
+    )
+    stamper = CityTimeStamper(
+        tsa.certificate_pem, pki.load_authority_key(tsa.encrypted_key_pem, PASSPHRASE), ca.certificate_pem
+    )
+    archive.add_bytes(
+        SIGNATURE,
+        sign_detached_cms(
+            manifest,
+            certificate_pem=leader.certificate_pem,
+            encrypted_key_pem=leader.encrypted_key_pem,
+            pin=PIN,
+            timestamper=stamper,
+        ),
+        listed=False,
+    )
     archive.close()
     (target.parent / "city-ca.pem").write_bytes(ca.certificate_pem)
 
@@ -90,8 +112,19 @@ def child(path: str, ca: str) -> None:
     wall, cpu = time.perf_counter(), time.process_time()
     check = verify_bundle(Path(path), ca_pem, {})
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    print(json.dumps({"wall_s": wall, "cpu_s": cpu, "before_kb": before, "peak_kb": rss_kb("VmHWM"),
-                      "ok": check.ok, "first_problem": (check.problems or [""])[0][:80]}, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "wall_s": wall,
+                "cpu_s": cpu,
+                "before_kb": before,
+                "peak_kb": rss_kb("VmHWM"),
+                "ok": check.ok,
+                "first_problem": (check.problems or [""])[0][:80],
+            },
+            ensure_ascii=False,
+        )
+    )
 
 
 def main() -> None:
@@ -113,23 +146,33 @@ def main() -> None:
         bombed = Path(folder) / "bomb.zip"
         bomb(bombed)
         cases = {"genuine": genuine, "bomb": bombed}
-        print(f"genuine: {genuine.stat().st_size / 2**20:.1f} MB; bomb: {bombed.stat().st_size / 2**20:.2f} MB "
-              f"(manifest.json inflates to 1 GiB); {args.repeat} rounds, each case in a fresh process")
+        print(
+            f"genuine: {genuine.stat().st_size / 2**20:.1f} MB; bomb: {bombed.stat().st_size / 2**20:.2f} MB "
+            f"(manifest.json inflates to 1 GiB); {args.repeat} rounds, each case in a fresh process"
+        )
         results: dict[str, list[dict]] = {name: [] for name in cases}
         for round_ in range(args.repeat):
             for name, path in cases.items():
-                done = subprocess.run([sys.executable, __file__, "--child", str(path), str(ca or "")],
-                                      check=True, capture_output=True, text=True)
+                done = subprocess.run(
+                    [sys.executable, __file__, "--child", str(path), str(ca or "")],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
                 r = json.loads(done.stdout)
                 results[name].append(r)
-                print(f"round {round_ + 1} {name:7s} wall {r['wall_s']:6.3f} s  CPU {r['cpu_s']:6.3f} s  "
-                      f"peak RSS {r['peak_kb'] / 1024:6.1f} MB ({(r['peak_kb'] - r['before_kb']) / 1024:5.1f} MB "
-                      f"above start)  ok={r['ok']}  {r['first_problem']}")
+                print(
+                    f"round {round_ + 1} {name:7s} wall {r['wall_s']:6.3f} s  CPU {r['cpu_s']:6.3f} s  "
+                    f"peak RSS {r['peak_kb'] / 1024:6.1f} MB ({(r['peak_kb'] - r['before_kb']) / 1024:5.1f} MB "
+                    f"above start)  ok={r['ok']}  {r['first_problem']}"
+                )
     for name, runs in results.items():
-        print(f"median {name:7s} wall {statistics.median(r['wall_s'] for r in runs):6.3f} s  "
-              f"CPU {statistics.median(r['cpu_s'] for r in runs):6.3f} s  "
-              f"peak RSS {statistics.median(r['peak_kb'] for r in runs) / 1024:6.1f} MB  "
-              f"above start {statistics.median(r['peak_kb'] - r['before_kb'] for r in runs) / 1024:5.1f} MB")
+        print(
+            f"median {name:7s} wall {statistics.median(r['wall_s'] for r in runs):6.3f} s  "
+            f"CPU {statistics.median(r['cpu_s'] for r in runs):6.3f} s  "
+            f"peak RSS {statistics.median(r['peak_kb'] for r in runs) / 1024:6.1f} MB  "
+            f"above start {statistics.median(r['peak_kb'] - r['before_kb'] for r in runs) / 1024:5.1f} MB"
+        )
 
 
 if __name__ == "__main__":

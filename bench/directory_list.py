@@ -20,13 +20,13 @@ from datetime import date
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from inspect_app import migrate
+from inspect_app.adapters import migrate
 from inspect_app.db import make_engine
-from inspect_app.domain.permissions import Actor, Role
-from inspect_app.domain.stations import HostType
+from inspect_app.demo.seed import credit_code
+from inspect_app.directory import operations as directory
+from inspect_app.domain.directory.stations import HostType
+from inspect_app.domain.identity.permissions import Actor, Role
 from inspect_app.models import District, Station
-from inspect_app.services import directory
-from inspect_app.services.demo import credit_code
 
 
 def fill(session: Session, count: int) -> None:
@@ -36,16 +36,28 @@ def fill(session: Session, count: int) -> None:
     rows = []
     for n in range(count):
         d = districts[n % len(districts)]
-        rows.append(dict(
-            number=f"{d.code}-{n:05d}", name=f"{d.name}第{n}号12315消费维权服务站",
-            host_organisation=f"鄂尔多斯市{rng.choice('东西南北中')}商贸有限公司{n}",
-            credit_code=credit_code(rng, d.code), host_type=types[n % len(types)], district_id=d.id,
-            address=f"{d.name}{n}号", latitude=d.seat_latitude, longitude=d.seat_longitude,
-            staff_full_time=1, staff_part_time=1, is_odr=n % 3 == 0, is_demonstration=n % 11 == 0,
-            established_on=date(2020, 1, 1),
-        ))
-    session.execute(Station.__table__.insert(), [
-        {**row, "status": "registered", "created_at": _now(), "updated_at": _now()} for row in rows])
+        rows.append(
+            dict(
+                number=f"{d.code}-{n:05d}",
+                name=f"{d.name}第{n}号12315消费维权服务站",
+                host_organisation=f"鄂尔多斯市{rng.choice('东西南北中')}商贸有限公司{n}",
+                credit_code=credit_code(rng, d.code),
+                host_type=types[n % len(types)],
+                district_id=d.id,
+                address=f"{d.name}{n}号",
+                latitude=d.seat_latitude,
+                longitude=d.seat_longitude,
+                staff_full_time=1,
+                staff_part_time=1,
+                is_odr=n % 3 == 0,
+                is_demonstration=n % 11 == 0,
+                established_on=date(2020, 1, 1),
+            )
+        )
+    session.execute(
+        Station.__table__.insert(),
+        [{**row, "status": "registered", "created_at": _now(), "updated_at": _now()} for row in rows],
+    )
     session.commit()
 
 
@@ -93,6 +105,7 @@ def main() -> None:
                 def run():
                     directory.search_stations(session, actor, directory.StationQuery(**query))
                     session.expunge_all()
+
                 return run
 
             cases = {
@@ -101,8 +114,10 @@ def main() -> None:
                 "search name '第4321号'": page(city, text="第4321号"),
                 "search credit code part": page(city, text="91150602"),
                 "filter ODR + scenic area": page(city, is_odr=True, host_type=HostType.SCENIC_AREA),
-                "export all (city)": lambda: (directory.all_matching_stations(session, city, directory.StationQuery()),
-                                              session.expunge_all()),
+                "export all (city)": lambda: (
+                    directory.all_matching_stations(session, city, directory.StationQuery()),
+                    session.expunge_all(),
+                ),
             }
             base = median_ms(baseline, args.repeat)
             print(f"{engine.dialect.name}, {args.stations} stations, median of {args.repeat} runs")

@@ -42,44 +42,79 @@ SERVER_MS = re.compile(r'"PUT /api/v1/inspections/\d+/answers/\w+ HTTP/1\.1" (\d
 
 
 def _settings(url: str, instance: Path) -> dict:
-    return {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(instance), "SECRET_KEY": "load-bench",
-            "PKI_CA_PASSPHRASE": "load-bench"}
+    return {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": "load-bench",
+        "PKI_CA_PASSPHRASE": "load-bench",
+    }
 
 
 def seed(url: str, instance: Path, inspectors: int) -> list[dict]:
     """Campaign, stations and inspectors through the use cases; returns the accounts for the client."""
-    from inspect_app import create_app, migrate
-    from inspect_app.domain.permissions import Actor, Role
+    from inspect_app import create_app
+    from inspect_app.accounts import operations as users
+    from inspect_app.adapters import migrate
+    from inspect_app.campaigns import operations as campaigns
+    from inspect_app.demo.seed import credit_code, default_template
+    from inspect_app.directory import operations as directory
+    from inspect_app.domain.identity.permissions import Actor, Role
     from inspect_app.models import District
-    from inspect_app.services import campaigns, directory, users
-    from inspect_app.services.demo import credit_code, default_template
 
     migrate.upgrade(url)
     app = create_app(_settings(url, instance))
     session = app.extensions["db_sessionmaker"]()
     today = date.today()
     version, _ = campaigns.load_checklist_version(session, default_template())
-    campaigns.create_campaign(session, f"{today.year}年度自查验收", today - timedelta(days=30),
-                              today + timedelta(days=30), version.id)
+    campaigns.create_campaign(
+        session, f"{today.year}年度自查验收", today - timedelta(days=30), today + timedelta(days=30), version.id
+    )
     districts = list(session.scalars(select(District).order_by(District.code)))
     admin = Actor(Role.ADMIN, None)
     rng = random.Random(inspectors)
     accounts = []
     for n in range(1, inspectors + 1):
         district = districts[(n - 1) % len(districts)]
-        station = directory.create_station(session, admin, {
-            "number": f"{district.code}-L{n:03d}", "name": f"{district.name}压力测试第{n}号12315消费维权服务站",
-            "host_organisation": f"鄂尔多斯市压力测试商贸有限公司{n}", "credit_code": credit_code(rng, district.code),
-            "host_type": "超市", "district": district.code, "office": "", "address": f"{district.name}测试路{n}号",
-            "latitude": f"{district.seat_latitude + rng.uniform(-0.02, 0.02):.6f}",
-            "longitude": f"{district.seat_longitude + rng.uniform(-0.02, 0.02):.6f}", "head_name": "王敏",
-            "phone": "0477-8123456", "staff_full_time": "1", "staff_part_time": "1",
-            "established_on": "2020-05-01", "is_odr": "否", "is_demonstration": "否", "status": "在册", "notes": "",
-        }, today)
-        user = users.create_user(session, app.extensions["passwords"], users.NewUser(
-            f"load.insp{n:03d}", f"压测检查员{n}", "inspector", district.code, PASSWORD))
-        accounts.append({"username": user.username, "password": PASSWORD, "station_id": station.id,
-                         "latitude": station.latitude, "longitude": station.longitude})
+        station = directory.create_station(
+            session,
+            admin,
+            {
+                "number": f"{district.code}-L{n:03d}",
+                "name": f"{district.name}压力测试第{n}号12315消费维权服务站",
+                "host_organisation": f"鄂尔多斯市压力测试商贸有限公司{n}",
+                "credit_code": credit_code(rng, district.code),
+                "host_type": "超市",
+                "district": district.code,
+                "office": "",
+                "address": f"{district.name}测试路{n}号",
+                "latitude": f"{district.seat_latitude + rng.uniform(-0.02, 0.02):.6f}",
+                "longitude": f"{district.seat_longitude + rng.uniform(-0.02, 0.02):.6f}",
+                "head_name": "王敏",
+                "phone": "0477-8123456",
+                "staff_full_time": "1",
+                "staff_part_time": "1",
+                "established_on": "2020-05-01",
+                "is_odr": "否",
+                "is_demonstration": "否",
+                "status": "在册",
+                "notes": "",
+            },
+            today,
+        )
+        user = users.create_user(
+            session,
+            app.extensions["passwords"],
+            users.NewUser(f"load.insp{n:03d}", f"压测检查员{n}", "inspector", district.code, PASSWORD),
+        )
+        accounts.append(
+            {
+                "username": user.username,
+                "password": PASSWORD,
+                "station_id": station.id,
+                "latitude": station.latitude,
+                "longitude": station.longitude,
+            }
+        )
     session.close()
     app.extensions["db_engine"].dispose()
     return accounts
@@ -88,7 +123,7 @@ def seed(url: str, instance: Path, inspectors: int) -> list[dict]:
 def verify(url: str, instance: Path, uploads: list[dict]) -> tuple[int, list[str], int]:
     """Every photo the client saw stored: its row, its SHA-256, its original file hashing to it."""
     from inspect_app import create_app
-    from inspect_app.filestore import sha256_of
+    from inspect_app.adapters.filestore import sha256_of
     from inspect_app.models import Photo
 
     app = create_app(_settings(url, instance))
@@ -119,14 +154,25 @@ def free_port() -> int:
 
 def start_gunicorn(url: str, instance: Path, port: int, log: Path) -> subprocess.Popen:
     """gunicorn as `make serve-prod` runs it, on the throw-away database, its access log into `log`."""
-    env = {**os.environ, "DATABASE_URL": url.replace("postgresql+psycopg://", "postgresql://"),
-           "INSTANCE_PATH": str(instance), "HOST": "127.0.0.1", "PORT": str(port), "APP_ENV": "development",
-           **{k: str(v) for k, v in _settings(url, instance).items() if k in ("SECRET_KEY", "PKI_CA_PASSPHRASE")}}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url.replace("postgresql+psycopg://", "postgresql://"),
+        "INSTANCE_PATH": str(instance),
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "APP_ENV": "development",
+        **{k: str(v) for k, v in _settings(url, instance).items() if k in ("SECRET_KEY", "PKI_CA_PASSPHRASE")},
+    }
     env.pop("REDIS_URL", None)  # no bundle builds here; keep the sign-in counters in the workers' memory
     # Development, not production: production cookies are Secure and would not travel over plain loopback HTTP.
-    return subprocess.Popen([str(Path(sys.executable).with_name("gunicorn")), "-c", "inspect_app/gunicorn_conf.py",
-                             "wsgi:app"], cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    return subprocess.Popen(
+        [str(Path(sys.executable).with_name("gunicorn")), "-c", "inspect_app/gunicorn_conf.py", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def wait_ready(server: subprocess.Popen, base: str, log: Path) -> None:
@@ -168,15 +214,31 @@ def report(result: dict, args: argparse.Namespace, workers: str, server_ms: list
     """Print the figures next to their targets."""
     lat = result["latencies"]
     errors = sum(result["errors"].values())
-    print(f"\n{args.inspectors} inspectors, {args.seconds:.0f} s, think {args.think:g} s; gunicorn {workers}; "
-          f"client CPU {result['client_cpu_s']:.1f} s")
-    print(f"sign-in phase: {result['requests'].get('sign-in', 0)} requests in {result['sign_in_s']:.1f} s "
-          f"(everyone at once; the work below starts when all are in)")
+    print(
+        f"\n{args.inspectors} inspectors, {args.seconds:.0f} s, think {args.think:g} s; gunicorn {workers}; "
+        f"client CPU {result['client_cpu_s']:.1f} s"
+    )
+    print(
+        f"sign-in phase: {result['requests'].get('sign-in', 0)} requests in {result['sign_in_s']:.1f} s "
+        f"(everyone at once; the work below starts when all are in)"
+    )
     work = result["requests"].get("work", 0)
-    print(f"throughput: {work / max(result['elapsed_s'], 1e-9):.1f} requests/s "
-          f"({work} requests in {result['elapsed_s']:.1f} s)")
-    for kind in ("answer", "upload", "login form", "sign-in", "session", "bootstrap", "open", "upload start",
-                 "upload chunk", "photo attach"):
+    print(
+        f"throughput: {work / max(result['elapsed_s'], 1e-9):.1f} requests/s "
+        f"({work} requests in {result['elapsed_s']:.1f} s)"
+    )
+    for kind in (
+        "answer",
+        "upload",
+        "login form",
+        "sign-in",
+        "session",
+        "bootstrap",
+        "open",
+        "upload start",
+        "upload chunk",
+        "photo attach",
+    ):
         if kind in lat:
             label = "upload (whole photo)" if kind == "upload" else kind
             print(f"  {label:<21} {len(lat[kind]):6d} ok   {percentiles(lat[kind])}")
@@ -198,8 +260,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--inspectors", type=int, default=50)
     parser.add_argument("--think", type=float, default=1.0, help="mean pause between two steps, in seconds")
-    parser.add_argument("--server", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
-                        help="a PostgreSQL database to connect to for creating and dropping the throw-away one")
+    parser.add_argument(
+        "--server",
+        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+        help="a PostgreSQL database to connect to for creating and dropping the throw-away one",
+    )
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # a kill also cleans up, as Ctrl-C does
     name = f"inspect_load_{os.getpid()}"
@@ -220,24 +285,43 @@ def main() -> None:
         server = start_gunicorn(url, instance, int(base.rsplit(":", 1)[1]), log)
         wait_ready(server, base, log)
         print(f"gunicorn at {base}; driving for {args.seconds:.0f} s ...", file=sys.stderr)
-        client = subprocess.Popen([sys.executable, str(ROOT / "bench" / "load_client.py"), "--base-url", base,
-                                   "--accounts", str(Path(scratch.name) / "accounts.json"),
-                                   "--seconds", str(args.seconds), "--think", str(args.think)],
-                                  stdout=subprocess.PIPE, text=True, start_new_session=True)
+        client = subprocess.Popen(
+            [
+                sys.executable,
+                str(ROOT / "bench" / "load_client.py"),
+                "--base-url",
+                base,
+                "--accounts",
+                str(Path(scratch.name) / "accounts.json"),
+                "--seconds",
+                str(args.seconds),
+                "--think",
+                str(args.think),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
         out, _ = client.communicate()
         if client.returncode:
             raise SystemExit(f"the load client failed with {client.returncode}")
         result = json.loads(out)
         server_log = log.read_text(errors="replace")
         server_ms = [int(m[2]) for m in SERVER_MS.finditer(server_log) if m[1] == "200"]
-        report(result, args, f"{gunicorn_conf.workers} workers × {gunicorn_conf.threads} threads "
-                             f"({gunicorn_conf.worker_class})", server_ms)
+        report(
+            result,
+            args,
+            f"{gunicorn_conf.workers} workers × {gunicorn_conf.threads} threads ({gunicorn_conf.worker_class})",
+            server_ms,
+        )
         failure = server_log.find("Traceback (most recent call last)")
         if failure >= 0:
             print("the first server error in gunicorn's log:\n" + "\n".join(server_log[failure:].splitlines()[:60]))
         confirmed, problems, total = verify(url, instance, result["uploads"])
-        print(f"uploads: {confirmed} of {len(result['uploads'])} the client saw stored are in the database with "
-              f"their SHA-256 and an original file that hashes to it (target: all); {total} photo rows in all")
+        print(
+            f"uploads: {confirmed} of {len(result['uploads'])} the client saw stored are in the database with "
+            f"their SHA-256 and an original file that hashes to it (target: all); {total} photo rows in all"
+        )
         for problem in problems[:20]:
             print(f"  {problem}")
     finally:

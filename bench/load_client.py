@@ -107,14 +107,20 @@ class Inspector:
         if token is None:
             self.record.error("login form", "no-csrf-field")
             raise Failed()
-        self.call("sign-in", "POST", "/login", expect=302, data={
-            "username": self.account["username"], "password": self.account["password"], "csrf_token": token[1]})
+        self.call(
+            "sign-in",
+            "POST",
+            "/login",
+            expect=302,
+            data={"username": self.account["username"], "password": self.account["password"], "csrf_token": token[1]},
+        )
         session = self.call("session", "GET", "/api/v1/session").json()
         self.http.headers["X-CSRFToken"] = session["csrf_token"]
         boot = self.call("bootstrap", "GET", "/api/v1/bootstrap").json()
         self.items = [i for s in boot["checklist"]["sections"] for i in s["items"]]
-        opened = self.call("open", "POST", "/api/v1/inspections", json={"station_id": self.account["station_id"]},
-                           headers=_key()).json()
+        opened = self.call(
+            "open", "POST", "/api/v1/inspections", json={"station_id": self.account["station_id"]}, headers=_key()
+        ).json()
         self.inspection = opened["id"]
         self.versions = {code: a["version"] for code, a in opened["answers"].items()}
 
@@ -128,8 +134,9 @@ class Inspector:
             levels = [level["points"] for level in item.get("levels") or [] if level["points"] > 0]
             points = self.rng.choice(levels) if levels else self.rng.randint(1, item["points"])
         body = {"verdict": verdict, "points": points, "base_version": self.versions.get(item["code"])}
-        done = self.call("answer", "PUT", f"/api/v1/inspections/{self.inspection}/answers/{item['code']}",
-                         json=body, headers=_key()).json()
+        done = self.call(
+            "answer", "PUT", f"/api/v1/inspections/{self.inspection}/answers/{item['code']}", json=body, headers=_key()
+        ).json()
         self.versions[item["code"]] = done["answer"]["version"]
 
     def upload(self) -> None:
@@ -140,24 +147,41 @@ class Inspector:
         state = self.call("upload start", "POST", "/api/v1/uploads", json={"sha256": sha, "size": len(data)}).json()
         offset = state["received"]
         while offset < len(data):
-            state = self.call("upload chunk", "PUT", f"/api/v1/uploads/{sha}?offset={offset}",
-                              data=data[offset:offset + CHUNK],
-                              headers={"Content-Type": "application/octet-stream"}).json()
+            state = self.call(
+                "upload chunk",
+                "PUT",
+                f"/api/v1/uploads/{sha}?offset={offset}",
+                data=data[offset : offset + CHUNK],
+                headers={"Content-Type": "application/octet-stream"},
+            ).json()
             offset = state["received"]
         position = self.nearby()
-        photo = self.call("photo attach", "POST", f"/api/v1/inspections/{self.inspection}/photos", headers=_key(),
-                          json={"slot": self.rng.choice(SLOTS), "sha256": sha, "latitude": position[0],
-                                "longitude": position[1], "accuracy": round(self.rng.uniform(5, 25), 1),
-                                "position_time": datetime.now(timezone.utc).isoformat()}).json()
+        photo = self.call(
+            "photo attach",
+            "POST",
+            f"/api/v1/inspections/{self.inspection}/photos",
+            headers=_key(),
+            json={
+                "slot": self.rng.choice(SLOTS),
+                "sha256": sha,
+                "latitude": position[0],
+                "longitude": position[1],
+                "accuracy": round(self.rng.uniform(5, 25), 1),
+                "position_time": datetime.now(timezone.utc).isoformat(),
+            },
+        ).json()
         self.record.ok("upload", (time.perf_counter() - started) * 1000)
         with self.record.lock:
-            self.record.uploads.append({"inspection": self.inspection, "photo": photo["id"], "sha256": sha,
-                                        "answered_sha256": photo["sha256"]})
+            self.record.uploads.append(
+                {"inspection": self.inspection, "photo": photo["id"], "sha256": sha, "answered_sha256": photo["sha256"]}
+            )
 
     def nearby(self) -> tuple[float, float]:
         """A position some metres from the station, as a phone standing in front of it reports."""
-        return (round(self.account["latitude"] + self.rng.uniform(-0.0002, 0.0002), 6),
-                round(self.account["longitude"] + self.rng.uniform(-0.0002, 0.0002), 6))
+        return (
+            round(self.account["latitude"] + self.rng.uniform(-0.0002, 0.0002), 6),
+            round(self.account["longitude"] + self.rng.uniform(-0.0002, 0.0002), 6),
+        )
 
     def photo(self) -> bytes:
         """A JPEG of 100–300 KB, never the same twice, with EXIF GPS near the station and the time of now."""
@@ -165,15 +189,26 @@ class Inspector:
         draw = ImageDraw.Draw(image)
         for _ in range(8):
             x, y = self.rng.randrange(W), self.rng.randrange(H)
-            draw.rectangle([x, y, x + self.rng.randrange(40, 400), y + self.rng.randrange(30, 300)],
-                           fill=tuple(self.rng.randrange(256) for _ in range(3)))
+            draw.rectangle(
+                [x, y, x + self.rng.randrange(40, 400), y + self.rng.randrange(30, 300)],
+                fill=tuple(self.rng.randrange(256) for _ in range(3)),
+            )
         lat, lon = self.nearby()
-        exif = piexif.dump({
-            "0th": {piexif.ImageIFD.Make: b"HUAWEI", piexif.ImageIFD.Model: b"Mate 40"},
-            "Exif": {piexif.ExifIFD.DateTimeOriginal: datetime.now(BEIJING).strftime("%Y:%m:%d %H:%M:%S").encode(),
-                     piexif.ExifIFD.OffsetTimeOriginal: b"+08:00"},
-            "GPS": {piexif.GPSIFD.GPSLatitudeRef: b"N", piexif.GPSIFD.GPSLatitude: _dms(lat),
-                    piexif.GPSIFD.GPSLongitudeRef: b"E", piexif.GPSIFD.GPSLongitude: _dms(lon)}})
+        exif = piexif.dump(
+            {
+                "0th": {piexif.ImageIFD.Make: b"HUAWEI", piexif.ImageIFD.Model: b"Mate 40"},
+                "Exif": {
+                    piexif.ExifIFD.DateTimeOriginal: datetime.now(BEIJING).strftime("%Y:%m:%d %H:%M:%S").encode(),
+                    piexif.ExifIFD.OffsetTimeOriginal: b"+08:00",
+                },
+                "GPS": {
+                    piexif.GPSIFD.GPSLatitudeRef: b"N",
+                    piexif.GPSIFD.GPSLatitude: _dms(lat),
+                    piexif.GPSIFD.GPSLongitudeRef: b"E",
+                    piexif.GPSIFD.GPSLongitude: _dms(lon),
+                },
+            }
+        )
         out = io.BytesIO()
         image.save(out, "JPEG", quality=self.rng.randint(75, 92), exif=exif)
         return out.getvalue()
@@ -244,8 +279,15 @@ def main() -> None:
     record = Record()
     # Everyone signs in at once (the morning rush, timed on its own), then all work together for --seconds.
     together = threading.Barrier(len(accounts), action=lambda: record.start(args.seconds))
-    threads = [threading.Thread(target=Inspector(args.base_url, a, args.think, record, n).run, args=(together,),
-                                name=a["username"], daemon=True) for n, a in enumerate(accounts)]
+    threads = [
+        threading.Thread(
+            target=Inspector(args.base_url, a, args.think, record, n).run,
+            args=(together,),
+            name=a["username"],
+            daemon=True,
+        )
+        for n, a in enumerate(accounts)
+    ]
     began = time.monotonic()
     for thread in threads:
         thread.start()
@@ -254,12 +296,20 @@ def main() -> None:
         thread.join(max(0.0, (record.deadline or began + SIGN_IN_LIMIT_S) + TIMEOUT[1] + 10 - time.monotonic()))
     finished = time.monotonic()
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    json.dump({"sign_in_s": (record.started_at or finished) - began,
-               "elapsed_s": finished - record.started_at if record.started_at else 0.0,
-               "requests": record.requests, "latencies": record.latencies,
-               "errors": dict(record.errors), "error_samples": record.samples, "uploads": record.uploads,
-               "unfinished": sum(t.is_alive() for t in threads), "client_cpu_s": usage.ru_utime + usage.ru_stime},
-              sys.stdout)
+    json.dump(
+        {
+            "sign_in_s": (record.started_at or finished) - began,
+            "elapsed_s": finished - record.started_at if record.started_at else 0.0,
+            "requests": record.requests,
+            "latencies": record.latencies,
+            "errors": dict(record.errors),
+            "error_samples": record.samples,
+            "uploads": record.uploads,
+            "unfinished": sum(t.is_alive() for t in threads),
+            "client_cpu_s": usage.ru_utime + usage.ru_stime,
+        },
+        sys.stdout,
+    )
 
 
 if __name__ == "__main__":

@@ -20,9 +20,10 @@ from urllib.parse import urlsplit
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
-from inspect_app import create_app, migrate
+from inspect_app import create_app
+from inspect_app.adapters import migrate
 from inspect_app.db import get_session
-from inspect_app.services import demo
+from inspect_app.demo import seed as demo
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -32,9 +33,15 @@ KINDS = {"script": "JS", "stylesheet": "CSS"}
 
 def serve(instance: Path):
     """The app with the demo data on a free port, in a thread."""
-    app = create_app({"INSTANCE_PATH": str(instance), "SECRET_KEY": "bench",
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'bench.sqlite3'}",
-                      "PASSWORD_TIME_COST": 1, "PASSWORD_MEMORY_COST": 8 * 1024})
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(instance),
+            "SECRET_KEY": "bench",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'bench.sqlite3'}",
+            "PASSWORD_TIME_COST": 1,
+            "PASSWORD_MEMORY_COST": 8 * 1024,
+        }
+    )
     migrate.upgrade(app.config["SQLALCHEMY_DATABASE_URI"])
     with app.app_context():
         demo.seed(get_session(), app.extensions["passwords"])
@@ -89,8 +96,10 @@ def main() -> None:
         print(f"  {kind:<4} {path:<36} {size:>8,} B")
     total = totals["JS"] + totals["CSS"]
     print(f"  JS {totals['JS']:,} B + CSS {totals['CSS']:,} B = {total:,} B ({total / 1024:.1f} KB)")
-    print(f"  target ≤ {TARGET // 1024} KB: {'met' if total <= TARGET else 'MISSED'} "
-          f"({100 * total / TARGET:.0f} % of the budget)")
+    print(
+        f"  target ≤ {TARGET // 1024} KB: {'met' if total <= TARGET else 'MISSED'} "
+        f"({100 * total / TARGET:.0f} % of the budget)"
+    )
 
 
 if __name__ == "__main__":

@@ -26,10 +26,10 @@ import tracemalloc
 from pathlib import Path
 
 import piexif
+from memory import rss_kb
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
-from inspect_app.imaging import make_derivatives, read_photo
-from memory import rss_kb
+from inspect_app.adapters.imaging import make_derivatives, read_photo
 
 
 def make_photo(width: int = 4000, height: int = 3000, seed: int = 1) -> bytes:
@@ -50,13 +50,25 @@ def make_photo(width: int = 4000, height: int = 3000, seed: int = 1) -> bytes:
     scene = scene.filter(ImageFilter.GaussianBlur(1.2))  # lens softness: real edges are not one pixel wide
     noise = Image.effect_noise((width, height), 22).convert("RGB")
     scene = Image.blend(scene, noise, 0.18)
-    exif = piexif.dump({
-        "0th": {piexif.ImageIFD.Make: b"Apple", piexif.ImageIFD.Model: b"iPhone 13", piexif.ImageIFD.Orientation: 6},
-        "Exif": {piexif.ExifIFD.DateTimeOriginal: b"2026:09:15 10:30:00",
-                 piexif.ExifIFD.OffsetTimeOriginal: b"+08:00"},
-        "GPS": {piexif.GPSIFD.GPSLatitudeRef: b"N", piexif.GPSIFD.GPSLatitude: ((39, 1), (49, 1), (1200, 100)),
-                piexif.GPSIFD.GPSLongitudeRef: b"E", piexif.GPSIFD.GPSLongitude: ((109, 1), (57, 1), (3600, 100))},
-    })
+    exif = piexif.dump(
+        {
+            "0th": {
+                piexif.ImageIFD.Make: b"Apple",
+                piexif.ImageIFD.Model: b"iPhone 13",
+                piexif.ImageIFD.Orientation: 6,
+            },
+            "Exif": {
+                piexif.ExifIFD.DateTimeOriginal: b"2026:09:15 10:30:00",
+                piexif.ExifIFD.OffsetTimeOriginal: b"+08:00",
+            },
+            "GPS": {
+                piexif.GPSIFD.GPSLatitudeRef: b"N",
+                piexif.GPSIFD.GPSLatitude: ((39, 1), (49, 1), (1200, 100)),
+                piexif.GPSIFD.GPSLongitudeRef: b"E",
+                piexif.GPSIFD.GPSLongitude: ((109, 1), (57, 1), (3600, 100)),
+            },
+        }
+    )
     out = io.BytesIO()
     scene.save(out, format="JPEG", quality=92, exif=exif)
     return out.getvalue()
@@ -121,18 +133,25 @@ def main() -> None:
         photo.write(data)
         photo.flush()
         for variant in VARIANTS:
-            done = subprocess.run([sys.executable, __file__, "--repeat", str(args.repeat), "--child", variant,
-                                   photo.name],
-                                  check=True, capture_output=True, text=True)
+            done = subprocess.run(
+                [sys.executable, __file__, "--repeat", str(args.repeat), "--child", variant, photo.name],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
             results[variant].update(json.loads(done.stdout))
     for variant, r in results.items():
-        print(f"{variant:9s} median {r['median_ms']:6.1f} ms (fresh process {r['fresh_median_ms']:6.1f} ms)   "
-              f"tracemalloc peak {r['traced_peak'] / 2**20:4.1f} MB   peak RSS {r['peak_kb'] / 1024:5.1f} MB "
-              f"({(r['peak_kb'] - r['before_kb']) / 1024:5.1f} MB above {r['before_kb'] / 1024:.1f} MB after imports)")
+        print(
+            f"{variant:9s} median {r['median_ms']:6.1f} ms (fresh process {r['fresh_median_ms']:6.1f} ms)   "
+            f"tracemalloc peak {r['traced_peak'] / 2**20:4.1f} MB   peak RSS {r['peak_kb'] / 1024:5.1f} MB "
+            f"({(r['peak_kb'] - r['before_kb']) / 1024:5.1f} MB above {r['before_kb'] / 1024:.1f} MB after imports)"
+        )
     pipeline_, naive_ = results["pipeline"], results["naive"]
-    print(f"ratio pipeline/naive {pipeline_['median_ms'] / naive_['median_ms']:.2f} "
-          f"(fresh processes {pipeline_['fresh_median_ms'] / naive_['fresh_median_ms']:.2f}; target ≤ 0.5); "
-          f"pipeline peak RSS {pipeline_['peak_kb'] / 1024:.0f} MB (target ≤ 150)")
+    print(
+        f"ratio pipeline/naive {pipeline_['median_ms'] / naive_['median_ms']:.2f} "
+        f"(fresh processes {pipeline_['fresh_median_ms'] / naive_['fresh_median_ms']:.2f}; target ≤ 0.5); "
+        f"pipeline peak RSS {pipeline_['peak_kb'] / 1024:.0f} MB (target ≤ 150)"
+    )
 
 
 if __name__ == "__main__":

@@ -8,11 +8,11 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import db
-from .config import PROJECT_ROOT, load_config
-from .extensions import csrf, limiter, login_manager
-from .filestore import FileStore, PartialUploads
-from .passwords import Passwords
+from inspect_app import db
+from inspect_app.adapters.filestore import FileStore, PartialUploads
+from inspect_app.adapters.passwords import Passwords
+from inspect_app.config import PROJECT_ROOT, load_config
+from inspect_app.extensions import csrf, limiter, login_manager
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -50,7 +50,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
-    from .web.login_throttle import check_limits
+    from inspect_app.accounts.login_throttle import check_limits
 
     check_limits(app.config)
     limiter.init_app(app)
@@ -61,44 +61,87 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
-    from .web import (admin, api, auth, bundles, campaigns, city, city_reports, directory, directory_io, files, home,
-                      inspect, pwa, review)
+    from inspect_app.accounts import account_views, admin_views, sign_in_views
+    from inspect_app.bundles import views as bundle_views
+    from inspect_app.campaigns import checklist_views
+    from inspect_app.campaigns import views as campaign_views
+    from inspect_app.city import report_views as city_report_views
+    from inspect_app.city import views as city_views
+    from inspect_app.directory import excel_views as directory_excel_views
+    from inspect_app.directory import views as directory_views
+    from inspect_app.inspection import api, file_views, pwa
+    from inspect_app.inspection import views as inspection_views
+    from inspect_app.review import views as review_views
+    from inspect_app.web import home, template_helpers
 
-    for module in (auth, home, directory, directory_io, campaigns, inspect, review, bundles, city, city_reports, files,
-                   api, pwa, admin):
+    for module in (
+        sign_in_views,
+        home,
+        directory_views,
+        directory_excel_views,
+        campaign_views,
+        inspection_views,
+        review_views,
+        bundle_views,
+        city_views,
+        city_report_views,
+        file_views,
+        api,
+        pwa,
+        admin_views,
+        account_views,
+        checklist_views,
+    ):
         app.register_blueprint(module.bp)
-    from .web import account  # one's own password and signing PIN
-
-    app.register_blueprint(account.bp)
-    from .web import checklists  # the admin's checklist versions: drafts, preview, publishing, Excel
-
-    app.register_blueprint(checklists.bp)
-    from .web import template_helpers
-
     template_helpers.init_app(app)
 
 
 def register_request_hooks(app: Flask) -> None:
-    from .web import idle_timeout, security_headers
+    from inspect_app.accounts import idle_timeout
+    from inspect_app.web import security_headers
 
     idle_timeout.init_app(app)
     security_headers.init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from .web import errors
+    from inspect_app.web import errors
 
     errors.init_app(app)
 
 
 def register_commands(app: Flask) -> None:
-    from .cli import audit, backup, bundle, checklist, city, database, demo, jobs, photos, pki, uploads, users
+    from inspect_app import db_cli
+    from inspect_app.accounts import cli as account_cli
+    from inspect_app.audit import cli as audit_cli
+    from inspect_app.backup import cli as backup_cli
+    from inspect_app.bundles import cli as bundle_cli
+    from inspect_app.bundles import jobs_cli
+    from inspect_app.campaigns import cli as checklist_cli
+    from inspect_app.city import cli as city_cli
+    from inspect_app.demo import cli as demo_cli
+    from inspect_app.housekeeping import cli as uploads_cli
+    from inspect_app.inspection import cli as photo_cli
+    from inspect_app.signing import cli as pki_cli
 
-    for module in (database, users, demo, checklist, photos, pki, bundle, city, audit, jobs, backup, uploads):
+    for module in (
+        db_cli,
+        account_cli,
+        demo_cli,
+        checklist_cli,
+        photo_cli,
+        pki_cli,
+        bundle_cli,
+        city_cli,
+        audit_cli,
+        jobs_cli,
+        backup_cli,
+        uploads_cli,
+    ):
         app.cli.add_command(module.group)
 
 
 def register_housekeeping(app: Flask) -> None:
-    from . import sweeper
+    from inspect_app.housekeeping import sweeper
 
     sweeper.init_app(app)

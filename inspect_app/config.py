@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 from typing import Any, Mapping
 
-from .domain.numbers import whole_number
+from inspect_app.domain.numbers import whole_number
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,7 +51,7 @@ def _database_url(instance: Path, env: Mapping[str, str]) -> str:
     # Accept the common short forms and always use psycopg 3.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -80,8 +80,7 @@ def _whole(env: Mapping[str, str], name: str, default: int) -> int:
     return number
 
 
-def load_config(overrides: Mapping[str, Any] | None = None,
-                env: Mapping[str, str] | None = None) -> dict[str, Any]:
+def load_config(overrides: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Build the settings dictionary: environment first, then explicit overrides."""
     env = os.environ if env is None else env
     overrides = dict(overrides or {})

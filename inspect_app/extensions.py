@@ -5,7 +5,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 
-from .web import login_counters  # noqa: F401  (registers the "database://" storage with `limits`)
+from inspect_app.accounts import login_counters  # noqa: F401  (registers the "database://" storage with `limits`)
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"

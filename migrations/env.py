@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from alembic import context
 
+import inspect_app.models  # noqa: F401  (registers the tables)
 from inspect_app.config import load_config
 from inspect_app.db import Base, make_engine
-import inspect_app.models  # noqa: F401  (registers the tables)
 from inspect_app.models.types import UTCDateTime
 
 config = context.config
@@ -25,9 +25,14 @@ def _url() -> str:
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True,
-                      render_as_batch=True, compare_type=True,
-                      render_item=_render_item)
+    context.configure(
+        url=_url(),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+        compare_type=True,
+        render_item=_render_item,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -49,9 +54,13 @@ def _run(connection) -> None:
         # rows of other tables point at fails. The pragma only takes effect outside a transaction.
         connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         connection.commit()
-    context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=True, compare_type=True,
-                      render_item=_render_item)
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        compare_type=True,
+        render_item=_render_item,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -12,15 +12,16 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from inspect_app import create_app, migrate
+from inspect_app import create_app
+from inspect_app.adapters import migrate
+from inspect_app.adapters.pki import SigningPin
 from inspect_app.config import load_config
 from inspect_app.db import Base, make_engine
-from inspect_app.domain.permissions import Role
+from inspect_app.demo.seed import credit_code
 from inspect_app.domain.audit import GENESIS
+from inspect_app.domain.identity.permissions import Role
 from inspect_app.models import AuditHead, District, Office, Station, User
-from inspect_app.pki import SigningPin
-from inspect_app.services import keys
-from inspect_app.services.demo import credit_code
+from inspect_app.signing import keys
 
 PASSWORD = "secret-pass-1"
 KEEP_TABLES = {"districts", "alembic_version", "audit_head"}  # seeded by the migrations
@@ -110,8 +111,14 @@ def district(session: Session, code: str) -> District:
 _numbers = itertools.count(1)
 
 
-def make_user(session: Session, role: Role | str, district_code: str | None = None,
-              username: str | None = None, password: str = PASSWORD, active: bool = True) -> User:
+def make_user(
+    session: Session,
+    role: Role | str,
+    district_code: str | None = None,
+    username: str | None = None,
+    password: str = PASSWORD,
+    active: bool = True,
+) -> User:
     role = Role(role)
     user = User(
         username=username or f"{role.value}{next(_numbers)}",
@@ -156,10 +163,11 @@ def station_row(district_code: str = "150602", **overrides: Any) -> dict[str, An
     return row
 
 
-def make_station(session: Session, district_code: str = "150602", office: str | None = None,
-                 **overrides: Any) -> Station:
+def make_station(
+    session: Session, district_code: str = "150602", office: str | None = None, **overrides: Any
+) -> Station:
     """A station stored directly, bypassing the use case (for tests of other things)."""
-    from inspect_app.domain.stations import parse_station
+    from inspect_app.domain.directory.stations import parse_station
 
     fields, errors = parse_station(station_row(district_code, office=office or "", **overrides), date(2026, 11, 22))
     assert fields is not None, errors.messages
@@ -169,7 +177,7 @@ def make_station(session: Session, district_code: str = "150602", office: str | 
         the_office = session.query(Office).filter_by(district_id=the_district.id, name=office).one_or_none()
         if the_office is None:
             the_office = Office(district=the_district, name=office)
-    from inspect_app.services.directory import apply_fields
+    from inspect_app.directory.operations import apply_fields
 
     station = Station()
     apply_fields(station, fields, the_district, the_office)

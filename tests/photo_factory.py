@@ -19,16 +19,24 @@ def _rational(value: float) -> tuple[tuple[int, int], tuple[int, int], tuple[int
     return (degrees, 1), (minutes, 1), (seconds.numerator, seconds.denominator)
 
 
-def jpeg(lat: float | None = None, lon: float | None = None, taken: datetime | None = None,
-         size: tuple[int, int] = (800, 600), seed: int = 1, orientation: int | None = None) -> bytes:
+def jpeg(
+    lat: float | None = None,
+    lon: float | None = None,
+    taken: datetime | None = None,
+    size: tuple[int, int] = (800, 600),
+    seed: int = 1,
+    orientation: int | None = None,
+) -> bytes:
     """A JPEG with optional EXIF GPS and DateTimeOriginal; `seed` makes visibly different pictures."""
     rng = random.Random(seed)
     image = Image.new("RGB", size, (rng.randrange(256), rng.randrange(256), rng.randrange(256)))
     draw = ImageDraw.Draw(image)
     for _ in range(12):
         x, y = rng.randrange(size[0]), rng.randrange(size[1])
-        draw.rectangle([x, y, x + size[0] // 4, y + size[1] // 4],
-                       fill=(rng.randrange(256), rng.randrange(256), rng.randrange(256)))
+        draw.rectangle(
+            [x, y, x + size[0] // 4, y + size[1] // 4],
+            fill=(rng.randrange(256), rng.randrange(256), rng.randrange(256)),
+        )
     exif: dict = {"0th": {}, "Exif": {}, "GPS": {}}
     exif["0th"][piexif.ImageIFD.Make] = b"TestMake"
     exif["0th"][piexif.ImageIFD.Model] = b"TestPhone 1"

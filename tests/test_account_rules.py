@@ -7,11 +7,17 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from inspect_app.domain.accounts import one_time_password, parse_account, parse_role
-from inspect_app.domain.certificates import CertificateFacts, RevocationReason, Standing, holder_standing, state_label
-from inspect_app.domain.offices import parse_office
-from inspect_app.domain.password_policy import password_problem
-from inspect_app.domain.permissions import Role
+from inspect_app.domain.directory.offices import parse_office
+from inspect_app.domain.identity.accounts import one_time_password, parse_account, parse_role
+from inspect_app.domain.identity.certificates import (
+    CertificateFacts,
+    RevocationReason,
+    Standing,
+    holder_standing,
+    state_label,
+)
+from inspect_app.domain.identity.password_policy import password_problem
+from inspect_app.domain.identity.permissions import Role
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)
 
@@ -19,7 +25,11 @@ NOW = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)
 def test_an_account_row_reads_labels_codes_and_names():
     fields, errors = parse_account(" Leader.HJ ", "李建国", "分管领导", "杭锦旗", 13904770001.0)
     assert errors == {} and (fields.username, fields.role, fields.district_code, fields.phone) == (
-        "leader.hj", Role.LEADER, "150625", "13904770001")
+        "leader.hj",
+        Role.LEADER,
+        "150625",
+        "13904770001",
+    )
     city, _ = parse_account("city.two", "张敏", "city", "150602", None)
     assert city.role is Role.CITY and city.district_code is None  # the city's roles see every 旗区
     assert parse_role("市中心") is Role.CITY and parse_role("管理员") is Role.ADMIN and parse_role("boss") is None
@@ -44,26 +54,37 @@ def test_a_one_time_password_passes_the_policy_and_reads_off_paper(seed):
 
 def test_an_office_needs_a_name_and_a_phone_that_is_one():
     fields, errors = parse_office({"name": " 林荫市场监管所 ", "address": "", "officer_phone": "0477-8520001"})
-    assert errors == {} and (fields.name, fields.address, fields.officer_phone) == ("林荫市场监管所", None,
-                                                                                    "0477-8520001")
+    assert errors == {} and (fields.name, fields.address, fields.officer_phone) == (
+        "林荫市场监管所",
+        None,
+        "0477-8520001",
+    )
     _, errors = parse_office({"name": "", "officer_phone": "ring", "officer_name": "长" * 41})
     assert set(errors) == {"name", "officer_phone", "officer_name"}
 
 
 def _certificate(days_left: int = 300, revoked: RevocationReason | None = None) -> CertificateFacts:
-    return CertificateFacts("4611686018427387905", NOW - timedelta(days=30), NOW + timedelta(days=days_left),
-                            NOW - timedelta(days=1) if revoked else None, revoked)
+    return CertificateFacts(
+        "4611686018427387905",
+        NOW - timedelta(days=30),
+        NOW + timedelta(days=days_left),
+        NOW - timedelta(days=1) if revoked else None,
+        revoked,
+    )
 
 
-@pytest.mark.parametrize("certificates, waiting, state, words", [
-    ([], False, Standing.NONE, "您还没有签名证书"),
-    ([], True, Standing.WAITING, "尚待您本人设置签名PIN"),
-    ([_certificate()], False, Standing.VALID, "有效，至 2027-09-16"),
-    ([_certificate()], True, Standing.VALID, "设置新证书的签名PIN后，新证书生效"),
-    ([_certificate(revoked=RevocationReason.ADMIN)], False, Standing.REVOKED, "原因：管理员撤销"),
-    ([_certificate(revoked=RevocationReason.ADMIN)], True, Standing.WAITING, "尚待您本人设置签名PIN"),
-    ([_certificate(days_left=-2)], False, Standing.EXPIRED, "已于 2026-11-18 过期"),
-])
+@pytest.mark.parametrize(
+    "certificates, waiting, state, words",
+    [
+        ([], False, Standing.NONE, "您还没有签名证书"),
+        ([], True, Standing.WAITING, "尚待您本人设置签名PIN"),
+        ([_certificate()], False, Standing.VALID, "有效，至 2027-09-16"),
+        ([_certificate()], True, Standing.VALID, "设置新证书的签名PIN后，新证书生效"),
+        ([_certificate(revoked=RevocationReason.ADMIN)], False, Standing.REVOKED, "原因：管理员撤销"),
+        ([_certificate(revoked=RevocationReason.ADMIN)], True, Standing.WAITING, "尚待您本人设置签名PIN"),
+        ([_certificate(days_left=-2)], False, Standing.EXPIRED, "已于 2026-11-18 过期"),
+    ],
+)
 def test_a_signer_is_told_where_they_stand(certificates, waiting, state, words):
     standing = holder_standing(True, certificates, waiting, NOW)
     assert standing.state is state and words in standing.message

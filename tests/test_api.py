@@ -8,13 +8,13 @@ import uuid
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
-
-from inspect_app.models import Inspection, InspectionAnswer, Photo, Upload
-from inspect_app.services import campaigns
-from inspect_app.services.demo import default_template
 from conftest import make_station
 from photo_factory import jpeg, signature_png
+from sqlalchemy import func, select
+
+from inspect_app.campaigns import operations as campaigns
+from inspect_app.demo.seed import default_template
+from inspect_app.models import Inspection, InspectionAnswer, Photo, Upload
 
 
 @pytest.fixture
@@ -39,9 +39,10 @@ def upload(client, data: bytes, chunk: int = 512 * 1024) -> str:
     state = client.post("/api/v1/uploads", json={"sha256": sha, "size": len(data)}, headers=key()).get_json()
     offset = state["received"]
     while offset < len(data):
-        part = data[offset:offset + chunk]
-        state = client.put(f"/api/v1/uploads/{sha}?offset={offset}", data=part,
-                           content_type="application/octet-stream").get_json()
+        part = data[offset : offset + chunk]
+        state = client.put(
+            f"/api/v1/uploads/{sha}?offset={offset}", data=part, content_type="application/octet-stream"
+        ).get_json()
         offset = state["received"]
     assert state["complete"]
     return sha
@@ -74,8 +75,7 @@ def test_same_idempotency_key_changes_nothing_the_second_time(client, login_as, 
     assert again.get_json() == first.get_json()
     row = session.scalars(select(InspectionAnswer)).one()
     assert (row.verdict.value, row.version) == ("fail", 2)
-    reused = client.put(f"/api/v1/inspections/{inspection['id']}/answers/A2", json={"verdict": "pass"},
-                        headers=headers)
+    reused = client.put(f"/api/v1/inspections/{inspection['id']}/answers/A2", json={"verdict": "pass"}, headers=headers)
     assert reused.status_code == 422 and "已用于另一个请求" in reused.get_json()["error"]["message"]
 
 
@@ -102,8 +102,11 @@ def test_two_devices_editing_the_same_item_keep_both_until_someone_chooses(clien
     client.put(url, json={"verdict": "fail", "note": "宣传栏过期", "base_version": None}, headers=key())
     assert len(client.get(f"/api/v1/inspections/{inspection['id']}").get_json()["conflicts"]) == 1
     # The inspector chooses the other phone's answer.
-    chosen = client.put(url, json={"verdict": "fail", "note": "宣传栏过期", "base_version": 1,
-                                   "resolves": conflict["id"]}, headers=key())
+    chosen = client.put(
+        url,
+        json={"verdict": "fail", "note": "宣传栏过期", "base_version": 1, "resolves": conflict["id"]},
+        headers=key(),
+    )
     assert chosen.status_code == 200 and chosen.get_json()["answer"]["version"] == 2
     after = client.get(f"/api/v1/inspections/{inspection['id']}").get_json()
     assert after["conflicts"] == [] and after["answers"]["A4"]["verdict"] == "fail"
@@ -149,8 +152,14 @@ def test_photo_from_an_upload_with_its_offline_position_and_time(client, login_a
     inspection = open_(client, station)
     data = jpeg(seed=41)
     sha = upload(client, data, chunk=4096)
-    body = {"slot": "signboard", "sha256": sha, "latitude": 39.8201, "longitude": 109.9601, "accuracy": 9,
-            "position_time": "2026-11-22T03:10:00Z"}
+    body = {
+        "slot": "signboard",
+        "sha256": sha,
+        "latitude": 39.8201,
+        "longitude": 109.9601,
+        "accuracy": 9,
+        "position_time": "2026-11-22T03:10:00Z",
+    }
     headers = key()
     photo = client.post(f"/api/v1/inspections/{inspection['id']}/photos", json=body, headers=headers)
     assert photo.status_code == 200, photo.get_json()
@@ -168,8 +177,9 @@ def test_photo_from_an_upload_with_its_offline_position_and_time(client, login_a
 def test_photo_before_its_upload_finished_is_refused(client, login_as, station):
     login_as("inspector", "150602")
     inspection = open_(client, station)
-    response = client.post(f"/api/v1/inspections/{inspection['id']}/photos",
-                           json={"slot": "signboard", "sha256": "0" * 64}, headers=key())
+    response = client.post(
+        f"/api/v1/inspections/{inspection['id']}/photos", json={"slot": "signboard", "sha256": "0" * 64}, headers=key()
+    )
     assert response.status_code == 422 and "尚未上传完毕" in response.get_json()["error"]["message"]
 
 
@@ -181,21 +191,25 @@ def test_signature_submit_and_incomplete_submit(client, login_as, station):
     assert refused.status_code == 422 and refused.get_json()["error"]["code"] == "incomplete"
     assert "缺少服务站代表签名" in refused.get_json()["error"]["missing"]
     image = "data:image/png;base64," + base64.b64encode(signature_png()).decode()
-    signed = client.put(f"/api/v1/inspections/{iid}/signatures/representative", json={"name": "王丽", "image": image},
-                        headers=key())
+    signed = client.put(
+        f"/api/v1/inspections/{iid}/signatures/representative", json={"name": "王丽", "image": image}, headers=key()
+    )
     assert signed.status_code == 200 and signed.get_json()["signer_name"] == "王丽"
-    bad = client.put(f"/api/v1/inspections/{iid}/signatures/representative", json={"name": "王丽", "image": "x"},
-                     headers=key())
+    bad = client.put(
+        f"/api/v1/inspections/{iid}/signatures/representative", json={"name": "王丽", "image": "x"}, headers=key()
+    )
     assert bad.status_code == 422
 
 
-@pytest.mark.parametrize("points, saved", [(6, 6), (6.0, 6), ("6", 6), (4.9, None), (True, None), ("4.9", None),
-                                            ("６", 6), ([6], None)])
+@pytest.mark.parametrize(
+    "points, saved", [(6, 6), (6.0, 6), ("6", 6), (4.9, None), (True, None), ("4.9", None), ("６", 6), ([6], None)]
+)
 def test_points_are_whole_numbers_or_refused(client, login_as, station, points, saved):
     login_as("inspector", "150602")
     inspection = open_(client, station)
-    response = client.put(f"/api/v1/inspections/{inspection['id']}/answers/C1",
-                          json={"verdict": "pass", "points": points}, headers=key())
+    response = client.put(
+        f"/api/v1/inspections/{inspection['id']}/answers/C1", json={"verdict": "pass", "points": points}, headers=key()
+    )
     if saved is None:  # never read as some other number: 4.9 is not 4, and true is not 1
         assert response.status_code == 422 and response.get_json()["error"]["fields"] == {"C1": "C1：得分应为整数"}
     else:
@@ -206,8 +220,10 @@ def test_errors_are_json_with_stable_codes(client, login_as, station):
     assert client.get("/api/v1/bootstrap").get_json()["error"]["code"] == "unauthenticated"
     login_as("leader", "150602")
     assert client.get("/api/v1/bootstrap").get_json()["error"]["code"] == "forbidden"
-    assert client.post("/api/v1/inspections", data="x", content_type="text/plain").get_json()["error"]["code"] == \
-        "bad_request"
+    assert (
+        client.post("/api/v1/inspections", data="x", content_type="text/plain").get_json()["error"]["code"]
+        == "bad_request"
+    )
     assert client.get("/api/v1/inspections/999").get_json()["error"]["code"] == "not_found"
 
 
@@ -255,6 +271,7 @@ def test_a_key_reused_with_another_body_is_refused_and_changes_nothing(client, l
     row = session.scalars(select(InspectionAnswer)).one()
     assert (row.verdict.value, row.note, row.version) == ("pass", None, 1)
     # The same body written another way (key order, spacing) is the same request: replayed.
-    same = client.put(url, data='{ "base_version" : null,  "verdict":"pass" }', content_type="application/json",
-                      headers=headers)
+    same = client.put(
+        url, data='{ "base_version" : null,  "verdict":"pass" }', content_type="application/json", headers=headers
+    )
     assert same.status_code == 200 and same.headers["Idempotent-Replayed"] == "true"

@@ -6,11 +6,11 @@ from datetime import date
 
 import pytest
 import schemathesis
+from conftest import PASSWORD, make_station, make_user
 from hypothesis import HealthCheck, given, settings
 
-from inspect_app.services import campaigns
-from inspect_app.services.demo import default_template
-from conftest import PASSWORD, make_station, make_user
+from inspect_app.campaigns import operations as campaigns
+from inspect_app.demo.seed import default_template
 
 
 @pytest.fixture
@@ -24,8 +24,12 @@ def signed_in(app, client, session):
     agent = {"User-Agent": "inspect-api-tests"}
     page = client.get("/login", headers=agent).get_data(as_text=True)
     token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-    assert client.post("/login", headers=agent, data={"username": "inspector.api", "password": PASSWORD,
-                                                      "csrf_token": token}).status_code == 302
+    assert (
+        client.post(
+            "/login", headers=agent, data={"username": "inspector.api", "password": PASSWORD, "csrf_token": token}
+        ).status_code
+        == 302
+    )
     csrf = client.get("/api/v1/session", headers=agent).get_json()["csrf_token"]
     cookie = client.get_cookie("session").value
     return {"headers": {**agent, "X-CSRFToken": csrf}, "cookies": {"session": cookie}}
@@ -39,6 +43,7 @@ def test_no_input_gives_a_server_error(app, signed_in):
     seen: dict[str, set[int]] = {}
 
     for operation in operations:
+
         @given(case=operation.as_strategy())
         @settings(max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck))
         def check(case):
@@ -52,7 +57,11 @@ def test_no_input_gives_a_server_error(app, signed_in):
                 content_type = response.headers.get("Content-Type") or response.headers.get("content-type") or ""
                 content_type = content_type[0] if isinstance(content_type, list) else content_type
                 assert content_type.startswith("application/json"), (
-                    case.method, case.formatted_path, response.status_code, response.text[:300])
+                    case.method,
+                    case.formatted_path,
+                    response.status_code,
+                    response.text[:300],
+                )
                 body = response.json()
                 assert body["error"]["code"] and body["error"]["message"]
 

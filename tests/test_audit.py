@@ -6,13 +6,17 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import text
-
-from inspect_app.domain.audit import GENESIS, Entry, chain_problems, entry_hash
-from inspect_app.models import AuditEntry
-from inspect_app.services import Invalid, audit, inspections, review, submissions
 from conftest import make_user
+from sqlalchemy import text
 from test_city import city_season, sign_version  # noqa: F401  (the fixture)
+
+from inspect_app.audit import trail as audit
+from inspect_app.city import submissions
+from inspect_app.domain.audit import GENESIS, Entry, chain_problems, entry_hash
+from inspect_app.inspection import operations as inspections
+from inspect_app.models import AuditEntry
+from inspect_app.review import operations as review
+from inspect_app.shared.errors import Invalid
 
 
 def actions(session) -> list[str]:
@@ -39,11 +43,19 @@ def test_an_intact_chain_has_no_problems_and_every_kind_of_break_is_named():
     gap = [entries[0], entries[2], entries[3]]
     assert any("缺少第2至第2条" in p for p in chain_problems(gap, 4, entries[-1].hash))
     assert chain_problems(entries[:3], 4, entries[-1].hash) == [
-        "日志应有4条记录，实际最后一条是第3条（末尾的记录被删除或插入）"]
+        "日志应有4条记录，实际最后一条是第3条（末尾的记录被删除或插入）"
+    ]
 
 
-def test_a_season_leaves_every_step_on_a_chain_that_verifies(app, client, session, city_season,  # noqa: F811
-                                                             auth, runner, tmp_path):
+def test_a_season_leaves_every_step_on_a_chain_that_verifies(
+    app,
+    client,
+    session,
+    city_season,  # noqa: F811
+    auth,
+    runner,
+    tmp_path,
+):
     ds, campaign, city = city_season["ds"], city_season["campaign"], city_season["city"]
     done = actions(session)
     for expected in ("answer", "add_photo", "sign_inspection", "submit_inspection", "accept_inspection"):
@@ -52,14 +64,17 @@ def test_a_season_leaves_every_step_on_a_chain_that_verifies(app, client, sessio
     client.post("/logout")
     auth.login("leader.ds", "wrong-password")
     bundle = sign_version(app, session, ds["leader"], campaign, tmp_path)
-    sent = submissions.submit_bundle(session, ds["leader"].actor, app.extensions["filestore"], ds["leader"],
-                                     bundle.id)
+    sent = submissions.submit_bundle(session, ds["leader"].actor, app.extensions["filestore"], ds["leader"], bundle.id)
     submissions.decide(session, city.actor, city.id, sent.id, "return", "请补正")
-    tail = actions(session)[len(done):]
+    tail = actions(session)[len(done) :]
     assert tail == ["sign_in", "sign_in_failed", "start_bundle", "sign_bundle", "submit_bundle", "return_bundle"]
     entry = session.query(AuditEntry).filter_by(action="return_bundle").one()
     assert (entry.user_id, entry.target_type, entry.target_id, entry.district_id) == (
-        city.id, "bundle", bundle.id, ds["leader"].district_id)
+        city.id,
+        "bundle",
+        bundle.id,
+        ds["leader"].district_id,
+    )
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 0 and f"审计日志完整：{len(done) + len(tail)} 条记录" in result.output, result.output
 
@@ -70,18 +85,22 @@ def test_refused_actions_leave_no_entry(app, session, city_season):  # noqa: F81
     with pytest.raises(Invalid):
         review.review(session, ds["leader"].actor, ds["leader"].id, ds["inspections"][0].id, "return", "")
     with pytest.raises(Invalid):
-        inspections.answer_item(session, ds["inspector"].actor, ds["inspector"].id, ds["inspections"][0].id, "A1",
-                                "pass")  # accepted: no longer editable
+        inspections.answer_item(
+            session, ds["inspector"].actor, ds["inspector"].id, ds["inspections"][0].id, "A1", "pass"
+        )  # accepted: no longer editable
     assert actions(session) == before
 
 
-@pytest.mark.parametrize("tamper, message", [
-    ("UPDATE audit_entries SET details = '{\"item\": \"A9\"}' WHERE seq = 3", "第3条记录的内容被修改"),
-    ("UPDATE audit_entries SET user_id = NULL WHERE seq = 2", "第2条记录的内容被修改"),
-    ("DELETE FROM audit_entries WHERE seq = 4", "缺少第4至第4条记录"),
-    ("DELETE FROM audit_entries WHERE seq = (SELECT MAX(seq) FROM audit_entries)", "末尾的记录被删除或插入"),
-    ("UPDATE audit_entries SET seq = seq + 100 WHERE seq = 5", "缺少第5"),
-])
+@pytest.mark.parametrize(
+    "tamper, message",
+    [
+        ('UPDATE audit_entries SET details = \'{"item": "A9"}\' WHERE seq = 3', "第3条记录的内容被修改"),
+        ("UPDATE audit_entries SET user_id = NULL WHERE seq = 2", "第2条记录的内容被修改"),
+        ("DELETE FROM audit_entries WHERE seq = 4", "缺少第4至第4条记录"),
+        ("DELETE FROM audit_entries WHERE seq = (SELECT MAX(seq) FROM audit_entries)", "末尾的记录被删除或插入"),
+        ("UPDATE audit_entries SET seq = seq + 100 WHERE seq = 5", "缺少第5"),
+    ],
+)
 def test_audit_verify_names_each_edited_inserted_or_deleted_entry(app, session, runner, tamper, message):
     inspector = make_user(session, "inspector", "150602")
     for n in range(6):
@@ -135,7 +154,8 @@ def test_writers_in_parallel_never_fork_the_chain(app, session):
 
 
 def test_leaders_and_the_city_read_a_station_and_an_inspection_history_inspectors_do_not(
-        app, client, session, city_season, auth):  # noqa: F811
+    app, client, session, city_season, auth
+):  # noqa: F811
     ds = city_season["ds"]
     station, inspection = ds["stations"][0], ds["inspections"][0]
     for username in ("leader.ds", "city.center"):
@@ -158,29 +178,46 @@ def rewrite_history(session, drop: list[int], entry_hasher=entry_hash, edit: int
     the head."""
     if edit is not None:
         session.execute(text("UPDATE audit_entries SET target_id = 999 WHERE seq = :seq"), {"seq": edit})
-    session.execute(text("DELETE FROM audit_entries WHERE seq IN :seqs").bindparams(
-        __import__("sqlalchemy").bindparam("seqs", expanding=True)), {"seqs": drop})
+    session.execute(
+        text("DELETE FROM audit_entries WHERE seq IN :seqs").bindparams(
+            __import__("sqlalchemy").bindparam("seqs", expanding=True)
+        ),
+        {"seqs": drop},
+    )
     session.commit()
     rows = session.query(AuditEntry).order_by(AuditEntry.seq).all()
     previous = GENESIS
     for seq, row in enumerate(rows, start=1):
-        digest = entry_hasher(previous, seq, row.at, row.user_id, row.action, row.target_type, row.target_id,
-                              row.district_id, row.details or {})
-        session.execute(text("UPDATE audit_entries SET seq = :new, prev_hash = :p, hash = :h WHERE id = :id"),
-                        {"new": -seq, "p": previous, "h": digest, "id": row.id})
+        digest = entry_hasher(
+            previous,
+            seq,
+            row.at,
+            row.user_id,
+            row.action,
+            row.target_type,
+            row.target_id,
+            row.district_id,
+            row.details or {},
+        )
+        session.execute(
+            text("UPDATE audit_entries SET seq = :new, prev_hash = :p, hash = :h WHERE id = :id"),
+            {"new": -seq, "p": previous, "h": digest, "id": row.id},
+        )
         previous = digest
     session.execute(text("UPDATE audit_entries SET seq = -seq"))
-    session.execute(text("UPDATE audit_head SET seq = :n, last_hash = :h WHERE id = 1"),
-                    {"n": len(rows), "h": previous})
+    session.execute(
+        text("UPDATE audit_head SET seq = :n, last_hash = :h WHERE id = 1"), {"n": len(rows), "h": previous}
+    )
     session.commit()
     session.expire_all()  # the rows were changed behind the ORM's back
 
 
 @pytest.mark.parametrize("drop, edit, now", [([2, 3], None, "现在日志只有"), ([], 2, "现在不符")])
 def test_a_signed_bundle_anchors_the_chain_and_a_rewritten_history_contradicts_it(
-        app, session, city_season, runner, tmp_path, drop, edit, now):  # noqa: F811
-    import zipfile
+    app, session, city_season, runner, tmp_path, drop, edit, now
+):  # noqa: F811
     import json
+    import zipfile
 
     ds = city_season["ds"]
     count, _ = audit.verify(session)
@@ -195,8 +232,9 @@ def test_a_signed_bundle_anchors_the_chain_and_a_rewritten_history_contradicts_i
     result = runner.invoke(args=["audit", "verify"])
     # ...but the bundle the city holds says otherwise.
     assert result.exit_code == 1, result.output
-    assert f"第1版东胜区证据包签字时日志第{anchor['entries']}条的哈希为{anchor['hash'][:12]}…，{now}" in \
-        result.output, result.output
+    assert (
+        f"第1版东胜区证据包签字时日志第{anchor['entries']}条的哈希为{anchor['hash'][:12]}…，{now}" in result.output
+    ), result.output
 
 
 def test_a_keyed_chain_catches_a_rewrite_without_the_key(app_config, database_url, runner):
@@ -219,8 +257,9 @@ def test_a_keyed_chain_catches_a_rewrite_without_the_key(app_config, database_ur
         keyed_app.extensions["db_engine"].dispose()
 
 
-def test_keyed_entries_cannot_be_verified_without_the_key_and_unkeyed_ones_after_them_are_named(app, session,
-                                                                                              app_config):
+def test_keyed_entries_cannot_be_verified_without_the_key_and_unkeyed_ones_after_them_are_named(
+    app, session, app_config
+):
     from inspect_app import create_app
 
     audit.record(session, None, "sign_in", "user", 1, None)  # before the key was set: plain SHA-256
@@ -243,13 +282,14 @@ def test_keyed_entries_cannot_be_verified_without_the_key_and_unkeyed_ones_after
 
 
 def test_a_bundle_received_from_another_installation_is_not_held_against_this_chain(
-        app, session, city_season, runner, tmp_path):  # noqa: F811
+    app, session, city_season, runner, tmp_path
+):  # noqa: F811
     """A ZIP uploaded by the city was signed elsewhere: its anchor names that installation's log, not ours."""
     import io
     import json
     import zipfile
 
-    from inspect_app.domain.submissions import SubmissionSource
+    from inspect_app.domain.evidence.submissions import SubmissionSource
     from inspect_app.models import Submission
 
     ds = city_season["ds"]
@@ -262,10 +302,20 @@ def test_a_bundle_received_from_another_installation_is_not_held_against_this_ch
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr("manifest.json", json.dumps(manifest))
     key = store.put(out.getvalue(), "zip")
-    session.add(Submission(district_id=ds["leader"].district_id, campaign_id=city_season["campaign"].id,
-                           bundle_id=None, version=99, source=SubmissionSource.UPLOAD,
-                           received_by_id=city_season["city"].id, archive_key=key, archive_sha256="0" * 64,
-                           archive_size=len(out.getvalue()), verified=False))
+    session.add(
+        Submission(
+            district_id=ds["leader"].district_id,
+            campaign_id=city_season["campaign"].id,
+            bundle_id=None,
+            version=99,
+            source=SubmissionSource.UPLOAD,
+            received_by_id=city_season["city"].id,
+            archive_key=key,
+            archive_sha256="0" * 64,
+            archive_size=len(out.getvalue()),
+            verified=False,
+        )
+    )
     session.commit()
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 0, result.output

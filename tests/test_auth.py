@@ -1,5 +1,6 @@
-from inspect_app.services import users
 from conftest import PASSWORD, make_user
+
+from inspect_app.accounts import operations as users
 
 
 def test_sign_in_page_is_chinese(client):

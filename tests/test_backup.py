@@ -13,34 +13,57 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from alembic.script import ScriptDirectory
-from sqlalchemy import Column, Integer, Interval, MetaData, Numeric, String, Table, func, select
-from sqlalchemy.engine import make_url
-
-from inspect_app import create_app, migrate
-from inspect_app.db import Base, make_engine
-from inspect_app.filestore import sha256_of
-from inspect_app.models import (AnswerConflict, IdempotentRequest, Office, Photo, RateLimitEntry, SigningCertificate,
-                                Station)
-from inspect_app.services import (Invalid, campaigns, demonstrations, enrolments, housekeeping, inspections, keys,
-                                  photos, pin_attempts, review, submissions, sync, user_sessions)
-from inspect_app.services.backup import SEEDED_TABLES, rows
-from inspect_app.models.file_keys import NOT_FILE_KEYS, file_key_columns
-from inspect_app.services.backup.codec import TableCodec, UnknownColumnType, check_types
-from inspect_app.services.backup.files import Staging
-from inspect_app.pki import SigningPin
-from inspect_app.services.demo import default_template
-from inspect_app.domain.findings import Thresholds
 import test_city
+from alembic.script import ScriptDirectory
 from conftest import is_postgres, make_station, make_user
 from photo_factory import jpeg
+from sqlalchemy import Column, Integer, Interval, MetaData, Numeric, String, Table, func, select
+from sqlalchemy.engine import make_url
 from test_bundles import PIN
+
+from inspect_app import create_app
+from inspect_app.accounts import user_sessions
+from inspect_app.adapters import migrate
+from inspect_app.adapters.filestore import sha256_of
+from inspect_app.adapters.pki import SigningPin
+from inspect_app.backup import SEEDED_TABLES, rows
+from inspect_app.backup.codec import TableCodec, UnknownColumnType, check_types
+from inspect_app.backup.files import Staging
+from inspect_app.campaigns import operations as campaigns
+from inspect_app.city import demonstrations, submissions
+from inspect_app.db import Base, make_engine
+from inspect_app.demo.seed import default_template
+from inspect_app.domain.findings import Thresholds
+from inspect_app.housekeeping import sweep as housekeeping
+from inspect_app.inspection import operations as inspections
+from inspect_app.inspection import photos, sync
+from inspect_app.models import (
+    AnswerConflict,
+    IdempotentRequest,
+    Office,
+    Photo,
+    RateLimitEntry,
+    SigningCertificate,
+    Station,
+)
+from inspect_app.models.file_keys import NOT_FILE_KEYS, file_key_columns
+from inspect_app.review import operations as review
+from inspect_app.shared.errors import Invalid
+from inspect_app.signing import enrolments, keys, pin_attempts
 
 city_season = test_city.city_season  # the season of two districts, as a fixture here too
 
-FILE_KEYS = [("bundles", "preview_key"), ("bundles", "archive_key"), ("city_reports", "archive_key"), ("city_reports", "preview_key"),
-             ("photos", "original_key"), ("photos", "display_key"), ("photos", "thumbnail_key"),
-             ("signatures", "image_key"), ("submissions", "archive_key")]
+FILE_KEYS = [
+    ("bundles", "preview_key"),
+    ("bundles", "archive_key"),
+    ("city_reports", "archive_key"),
+    ("city_reports", "preview_key"),
+    ("photos", "original_key"),
+    ("photos", "display_key"),
+    ("photos", "thumbnail_key"),
+    ("signatures", "image_key"),
+    ("submissions", "archive_key"),
+]
 
 
 # ---- helpers ------------------------------------------------------------------------------------------------
@@ -51,9 +74,17 @@ def instance(folder: Path, url: str | None = None, revision: str = "head"):
     folder.mkdir(parents=True)
     url = url or f"sqlite:///{folder / 'inspect.sqlite3'}"
     migrate.upgrade(url, revision)
-    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(folder),
-                       "FILE_STORE_PATH": str(folder / "files"), "SECRET_KEY": "t", "PASSWORD_TIME_COST": 1,
-                       "PASSWORD_MEMORY_COST": 8 * 1024})
+    return create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "INSTANCE_PATH": str(folder),
+            "FILE_STORE_PATH": str(folder / "files"),
+            "SECRET_KEY": "t",
+            "PASSWORD_TIME_COST": 1,
+            "PASSWORD_MEMORY_COST": 8 * 1024,
+        }
+    )
 
 
 @pytest.fixture
@@ -91,7 +122,9 @@ def everything(app) -> tuple[dict, dict]:
     with app.extensions["db_engine"].connect() as connection:
         for table in Base.metadata.sorted_tables:
             pk = [c.name for c in table.primary_key.columns]
-            tables[table.name] = {tuple(r[n] for n in pk): dict(r) for r in connection.execute(select(table)).mappings()}
+            tables[table.name] = {
+                tuple(r[n] for n in pk): dict(r) for r in connection.execute(select(table)).mappings()
+            }
     root = app.extensions["filestore"].root
     return tables, {p.relative_to(root).as_posix(): sha256_of(p) for p in root.rglob("*") if p.is_file()}
 
@@ -107,8 +140,18 @@ def open_inspection_with_photo(app, session, code: str = "150602", seed: int = 1
     inspector = make_user(session, "inspector", code)
     station = make_station(session, code)
     inspection = inspections.open_inspection(session, inspector.actor, inspector.id, station.id, campaign)
-    photo = photos.add_photo(session, inspector.actor, app.extensions["filestore"], inspector.id, inspection.id,
-                             "signboard", jpeg(39.82, 109.96, seed=seed), None, Thresholds(), 20 * 2**20)
+    photo = photos.add_photo(
+        session,
+        inspector.actor,
+        app.extensions["filestore"],
+        inspector.id,
+        inspection.id,
+        "signboard",
+        jpeg(39.82, 109.96, seed=seed),
+        None,
+        Thresholds(),
+        20 * 2**20,
+    )
     return inspector, inspection, photo
 
 
@@ -126,8 +169,13 @@ def test_every_column_type_round_trips_and_an_unknown_one_is_refused():
     check_types(Base.metadata)
     codec = TableCodec(Photo.__table__.columns)
     row = {c.name: None for c in Photo.__table__.columns} | {
-        "id": 7, "slot": "标识标志牌", "exif_taken_at": datetime(2026, 11, 2, 3, 4, 5, 678901, tzinfo=timezone.utc),
-        "browser_latitude": 39.123456789012345, "exif_unreadable": True, "findings": [{"code": "far", "米": [1.5]}]}
+        "id": 7,
+        "slot": "标识标志牌",
+        "exif_taken_at": datetime(2026, 11, 2, 3, 4, 5, 678901, tzinfo=timezone.utc),
+        "browser_latitude": 39.123456789012345,
+        "exif_unreadable": True,
+        "findings": [{"code": "far", "米": [1.5]}],
+    }
     assert codec.decode(codec.encode([row[n] for n in codec.names])) == row
     blobs = TableCodec(SigningCertificate.__table__.columns)
     line = blobs.encode([b"\x00\xff-----BEGIN" if n == "certificate_pem" else None for n in blobs.names])
@@ -169,20 +217,54 @@ def whole_season(app, session, season, runner, tmp_path) -> None:
     demonstrations.decide_demonstration(session, city.actor, city.id, campaign.id, ds["stations"][0].id, True)
     pin = tmp_path / "pin"
     pin.write_text(PIN)
-    result = runner.invoke(args=["city", "report", "--campaign", str(campaign.id), "--sign-as", "city.center",
-                                 "--pin-file", str(pin), "--out", str(tmp_path / "city.zip"), "--confirm-missing"])
+    result = runner.invoke(
+        args=[
+            "city",
+            "report",
+            "--campaign",
+            str(campaign.id),
+            "--sign-as",
+            "city.center",
+            "--pin-file",
+            str(pin),
+            "--out",
+            str(tmp_path / "city.zip"),
+            "--confirm-missing",
+        ]
+    )
     assert result.exit_code == 0, result.output
     enrolments.enrol(session, make_user(session, "admin").actor, kbs["leader"].id)  # a re-issue waiting for a PIN
     leader = ds["leader"]
     with pytest.raises(Invalid):  # a wrong signing PIN, counted against the certificate
-        pin_attempts.try_pin(session, leader.actor, keys.usable_certificate(session, leader),
-                             SigningPin("000000", app.config["PKI_CA_PASSPHRASE"]))
+        pin_attempts.try_pin(
+            session,
+            leader.actor,
+            keys.usable_certificate(session, leader),
+            SigningPin("000000", app.config["PKI_CA_PASSPHRASE"]),
+        )
     inspector = ds["inspector"]
     sync.start_upload(session, app.extensions["uploads"], inspector.id, "a" * 64, 1000, 20 * 2**20, 200 * 2**20)
-    session.add(IdempotentRequest(user_id=inspector.id, key=str(uuid.uuid4()), method="PUT", path="/api/v1/x",
-                                  status_code=200, body='{"ok": true}'))
-    session.add(AnswerConflict(inspection_id=ds["inspections"][0].id, item_code="A1", base_version=1,
-                               verdict="fail", points=None, note="另一台设备：未公示", proposed_by_id=inspector.id))
+    session.add(
+        IdempotentRequest(
+            user_id=inspector.id,
+            key=str(uuid.uuid4()),
+            method="PUT",
+            path="/api/v1/x",
+            status_code=200,
+            body='{"ok": true}',
+        )
+    )
+    session.add(
+        AnswerConflict(
+            inspection_id=ds["inspections"][0].id,
+            item_code="A1",
+            base_version=1,
+            verdict="fail",
+            points=None,
+            note="另一台设备：未公示",
+            proposed_by_id=inspector.id,
+        )
+    )
     user_sessions.start_session(session, inspector)  # signed in on a phone
     now = datetime.now(timezone.utc)
     session.add(RateLimitEntry(key_sha256="f" * 64, at=now, expires_at=now + timedelta(minutes=15)))
@@ -193,8 +275,9 @@ def whole_season(app, session, season, runner, tmp_path) -> None:
     (store.root / ".tmp-half.jpg").write_bytes(b"half written")  # not a stored file: left out
 
 
-def test_a_whole_season_comes_back_row_for_row_and_file_for_file(app, session, city_season, runner, tmp_path,
-                                                                 database_url, other):
+def test_a_whole_season_comes_back_row_for_row_and_file_for_file(
+    app, session, city_season, runner, tmp_path, database_url, other
+):
     whole_season(app, session, city_season, runner, tmp_path)
     archive = tmp_path / "backup.tar"
     created = runner.invoke(args=["backup", "create", str(archive)])
@@ -254,7 +337,8 @@ def _restored_instance_works(target, bundle_key: str) -> None:
                 pk = keys[0]
                 newest = connection.scalar(select(func.max(pk)))
                 following = connection.exec_driver_sql(
-                    f"SELECT nextval(pg_get_serial_sequence('{table.name}', '{pk.name}'))").scalar()
+                    f"SELECT nextval(pg_get_serial_sequence('{table.name}', '{pk.name}'))"
+                ).scalar()
                 assert following > (newest or 0), table.name
 
 
@@ -293,8 +377,9 @@ def test_a_target_at_another_revision_is_refused(app, session, runner, tmp_path,
 
 
 @pytest.mark.parametrize("member", ["files/", "tables/photos.jsonl"])
-def test_an_archive_with_one_byte_changed_is_refused_before_anything_is_written(app, session, runner, tmp_path,
-                                                                                other, member):
+def test_an_archive_with_one_byte_changed_is_refused_before_anything_is_written(
+    app, session, runner, tmp_path, other, member
+):
     open_inspection_with_photo(app, session)
     archive = tmp_path / "backup.tar"
     assert runner.invoke(args=["backup", "create", str(archive)]).exit_code == 0
@@ -334,12 +419,33 @@ def _keep_writing(app, district_id: int, inspection_id: int, user_id: int, stop:
         keys = [store.put(f"{uuid.uuid4()}".encode(), "jpg") for _ in range(3)]  # files first, as the app does
         with app.extensions["db_sessionmaker"]() as session:
             office = Office(district_id=district_id, name=f"并发所{n}")
-            session.add(Station(number=f"C-{n:05d}", name=f"并发{n}号站", host_organisation="并发商贸", host_type="other",
-                                district_id=district_id, office=office, address="并发路1号"))
-            session.add(Photo(inspection_id=inspection_id, slot="signboard", sha256=keys[0][6:70],
-                              perceptual_hash="f" * 16, original_key=keys[0], display_key=keys[1],
-                              thumbnail_key=keys[2], mime="image/jpeg", size=36, width=1, height=1,
-                              uploaded_by_id=user_id))
+            session.add(
+                Station(
+                    number=f"C-{n:05d}",
+                    name=f"并发{n}号站",
+                    host_organisation="并发商贸",
+                    host_type="other",
+                    district_id=district_id,
+                    office=office,
+                    address="并发路1号",
+                )
+            )
+            session.add(
+                Photo(
+                    inspection_id=inspection_id,
+                    slot="signboard",
+                    sha256=keys[0][6:70],
+                    perceptual_hash="f" * 16,
+                    original_key=keys[0],
+                    display_key=keys[1],
+                    thumbnail_key=keys[2],
+                    mime="image/jpeg",
+                    size=36,
+                    width=1,
+                    height=1,
+                    uploaded_by_id=user_id,
+                )
+            )
             session.commit()
         log.append(time.monotonic())
 
@@ -347,9 +453,11 @@ def _keep_writing(app, district_id: int, inspection_id: int, user_id: int, stop:
 def _writer_rows(app) -> tuple[int, int, int]:
     with app.extensions["db_engine"].connect() as connection:
         count = lambda query: connection.scalar(select(func.count()).select_from(query.subquery()))
-        return (count(select(Office.id).where(Office.name.like("并发所%"))),
-                count(select(Station.id).where(Station.number.like("C-%"))),
-                count(select(Photo.id).where(Photo.perceptual_hash == "f" * 16)))
+        return (
+            count(select(Office.id).where(Office.name.like("并发所%"))),
+            count(select(Station.id).where(Station.number.like("C-%"))),
+            count(select(Photo.id).where(Photo.perceptual_hash == "f" * 16)),
+        )
 
 
 @pytest.mark.parametrize("source", ["the suite's database", "SQLite in WAL mode"])
@@ -406,8 +514,9 @@ def test_a_backup_taken_while_rows_keep_coming_is_consistent(app, session, tmp_p
 
 
 @pytest.mark.parametrize("moment", ["before its files are held", "while the files are copied"])
-def test_a_photo_removed_during_the_backup_leaves_it_consistent(app, session, runner, tmp_path, monkeypatch, other,
-                                                                 moment):
+def test_a_photo_removed_during_the_backup_leaves_it_consistent(
+    app, session, runner, tmp_path, monkeypatch, other, moment
+):
     inspector, _, photo = open_inspection_with_photo(app, session)
     store, removed = app.extensions["filestore"], []
 
@@ -435,12 +544,13 @@ def test_a_photo_removed_during_the_backup_leaves_it_consistent(app, session, ru
     assert not list(store.root.glob(".backup-*"))
 
 
-def test_a_target_that_has_only_been_tried_restores_and_its_sweep_waits_for_the_rows(app, session, runner,
-                                                                                       tmp_path, other, monkeypatch):
+def test_a_target_that_has_only_been_tried_restores_and_its_sweep_waits_for_the_rows(
+    app, session, runner, tmp_path, other, monkeypatch
+):
     """The new server was started and tried before the restore: a failed sign-in and the sweep's turn leave rows,
     which give way to the backup's; while the files wait for their rows, no sweep runs."""
-    from inspect_app.services import housekeeping
-    from inspect_app.services.backup import restore as restoring
+    from inspect_app.backup import restore as restoring
+    from inspect_app.housekeeping import sweep as housekeeping
 
     open_inspection_with_photo(app, session)
     assert runner.invoke(args=["backup", "create", str(tmp_path / "backup.tar")]).exit_code == 0

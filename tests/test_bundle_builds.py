@@ -8,25 +8,33 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
-
-from inspect_app.domain.findings import Thresholds
-from inspect_app.models import Bundle, BundleStatus, Campaign, Station, User
-from inspect_app.models.types import utcnow
-from inspect_app.services import Invalid, bundle_builds, bundles, campaigns, inspections, photos
-from inspect_app.web import bundles as bundle_views
 from conftest import AuthActions, keyed, make_station, make_user
 from photo_factory import jpeg, signature_png
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 from test_bundles import PIN, season  # noqa: F401  (the fixture)
+
+from inspect_app.bundles import builds as bundle_builds
+from inspect_app.bundles import operations as bundles
+from inspect_app.bundles import views as bundle_views
+from inspect_app.campaigns import operations as campaigns
+from inspect_app.domain.findings import Thresholds
+from inspect_app.inspection import operations as inspections
+from inspect_app.inspection import photos
+from inspect_app.models import Bundle, BundleStatus, Campaign, Station, User
+from inspect_app.models.types import utcnow
+from inspect_app.shared.errors import Invalid
 
 
 @pytest.fixture
 def builds(monkeypatch):
     """The builds the pages start, recorded instead of run: (bundle id, token)."""
     started: list[tuple[int, str]] = []
-    monkeypatch.setattr(bundle_views, "_build_in_background",
-                        lambda app, bundle_id, leader_name, token: started.append((bundle_id, token)))
+    monkeypatch.setattr(
+        bundle_views,
+        "_build_in_background",
+        lambda app, bundle_id, leader_name, token: started.append((bundle_id, token)),
+    )
     return started
 
 
@@ -54,8 +62,9 @@ def test_two_build_requests_at_once_start_one_build(app, session, season, builds
     assert session.scalar(select(func.count()).select_from(Bundle)) == 1
     assert len(builds) == 1, builds  # the second joined the first
     bundle_id, token = builds[0]
-    bundle = bundles.build_preview(session, app.extensions["filestore"], bundle_id, "分管领导",
-                                   Path(app.instance_path), token)
+    bundle = bundles.build_preview(
+        session, app.extensions["filestore"], bundle_id, "分管领导", Path(app.instance_path), token
+    )
     assert bundle.status is BundleStatus.READY and bundle.preview_key
     # Built again (a changed narrative), twice at once: still one build.
     builds.clear()
@@ -64,14 +73,18 @@ def test_two_build_requests_at_once_start_one_build(app, session, season, builds
 
 
 def test_a_build_that_stopped_beating_is_shown_interrupted_and_can_be_built_again(
-        app, client, auth, session, season, builds):  # noqa: F811
+    app, client, auth, session, season, builds
+):  # noqa: F811
     auth.login("leader.ds")
     client.post("/review/bundle/build", data={"narrative": "文字说明。"})
-    (bundle_id, dead_token), = builds
+    ((bundle_id, dead_token),) = builds
     assert client.get(f"/review/bundle/{bundle_id}/status").get_json()["status"] == "building"
     # Its process was killed: nothing beats for it any more.
-    session.execute(update(Bundle).where(Bundle.id == bundle_id)
-                    .values(heartbeat_at=utcnow() - timedelta(seconds=app.config["BUNDLE_BUILD_STALE_SECONDS"] + 1)))
+    session.execute(
+        update(Bundle)
+        .where(Bundle.id == bundle_id)
+        .values(heartbeat_at=utcnow() - timedelta(seconds=app.config["BUNDLE_BUILD_STALE_SECONDS"] + 1))
+    )
     session.commit()
     state = client.get(f"/review/bundle/{bundle_id}/status").get_json()
     assert (state["status"], state["label"]) == ("interrupted", "生成中断")
@@ -88,8 +101,9 @@ def test_a_build_that_stopped_beating_is_shown_interrupted_and_can_be_built_agai
 
 def test_the_heartbeat_keeps_a_long_step_alive(app, session, season, monkeypatch):  # noqa: F811
     leader = season["leader"]
-    bundle, token = bundles.begin_build(session, leader.actor, leader.id, leader.district_id, season["campaign"].id,
-                                        "文字说明。", stale_after_s=1)
+    bundle, token = bundles.begin_build(
+        session, leader.actor, leader.id, leader.district_id, season["campaign"].id, "文字说明。", stale_after_s=1
+    )
     claimed_at = bundle.heartbeat_at
     real_write = bundles.write_report
     seen: list[list[int]] = []
@@ -111,8 +125,15 @@ def test_the_heartbeat_keeps_a_long_step_alive(app, session, season, monkeypatch
         return real_write(*args, **kwargs)
 
     monkeypatch.setattr(bundles, "write_report", slow_write)
-    built = bundles.build_preview(session, app.extensions["filestore"], bundle.id, leader.display_name,
-                                  Path(app.instance_path), token, stale_after_s=1)
+    built = bundles.build_preview(
+        session,
+        app.extensions["filestore"],
+        bundle.id,
+        leader.display_name,
+        Path(app.instance_path),
+        token,
+        stale_after_s=1,
+    )
     assert seen == [[]]  # not taken for dead while it worked
     assert built.status is BundleStatus.READY
 
@@ -127,8 +148,16 @@ def test_a_version_is_signed_once_when_signed_twice_at_once(app, session, season
         own = app.extensions["db_sessionmaker"]()
         start.wait()
         try:
-            bundles.sign_off(own, leader.actor, store, own.get(type(leader), leader.id), bundle.id, keyed(app, PIN),
-                             signature_png(), tmp_path)
+            bundles.sign_off(
+                own,
+                leader.actor,
+                store,
+                own.get(type(leader), leader.id),
+                bundle.id,
+                keyed(app, PIN),
+                signature_png(),
+                tmp_path,
+            )
             outcomes.append("signed")
         except Invalid as error:
             outcomes.append(str(error))
@@ -147,8 +176,14 @@ def test_a_version_is_signed_once_when_signed_twice_at_once(app, session, season
 
 
 @pytest.mark.parametrize("meanwhile", ["an inspection is submitted", "the campaign is closed"])
-def test_what_happens_while_a_sign_off_lays_out_is_checked_before_it_seals(app, session, season, tmp_path,  # noqa: F811
-                                                                            monkeypatch, meanwhile):
+def test_what_happens_while_a_sign_off_lays_out_is_checked_before_it_seals(
+    app,
+    session,
+    season,
+    tmp_path,  # noqa: F811
+    monkeypatch,
+    meanwhile,
+):
     leader, store = season["leader"], app.extensions["filestore"]
     # The station is in the directory before the preview: a station added after it would expire the version at once.
     station = make_station(session, "150602", latitude="39.82", longitude="109.96")
@@ -162,8 +197,9 @@ def test_what_happens_while_a_sign_off_lays_out_is_checked_before_it_seals(app, 
         with Session(app.extensions["db_engine"]) as other:  # someone else, during the minutes of layout
             campaign = other.get(Campaign, season["campaign"].id)
             if meanwhile == "an inspection is submitted":
-                accepted_inspection_submitted(other, app, campaign, other.get(Station, station.id),
-                                              other.get(User, inspector.id))
+                accepted_inspection_submitted(
+                    other, app, campaign, other.get(Station, station.id), other.get(User, inspector.id)
+                )
             else:
                 campaigns.close_campaign(other, city.actor, campaign.id)
         return real(*args, **kwargs)
@@ -182,14 +218,32 @@ def accepted_inspection_submitted(session, app, campaign, station, inspector):
 
     inspection = inspections.open_inspection(session, inspector.actor, inspector.id, station.id, campaign)
     for item in TEMPLATE.items:
-        inspections.answer_item(session, inspector.actor, inspector.id, inspection.id, item.code, "pass",
-                                item.points if item.scoring == "graded" else None)
+        inspections.answer_item(
+            session,
+            inspector.actor,
+            inspector.id,
+            inspection.id,
+            item.code,
+            "pass",
+            item.points if item.scoring == "graded" else None,
+        )
     for n, slot in enumerate(("signboard", "bulletin_board")):
-        photos.add_photo(session, inspector.actor, app.extensions["filestore"], inspector.id, inspection.id, slot,
-                         jpeg(39.82, 109.96, seed=900 + n), None, Thresholds(), 20 * 2**20)
+        photos.add_photo(
+            session,
+            inspector.actor,
+            app.extensions["filestore"],
+            inspector.id,
+            inspection.id,
+            slot,
+            jpeg(39.82, 109.96, seed=900 + n),
+            None,
+            Thresholds(),
+            20 * 2**20,
+        )
     for role in ("representative", "inspector"):
-        inspections.sign(session, inspector.actor, app.extensions["filestore"], inspection.id, role, "王丽",
-                         signature_png())
+        inspections.sign(
+            session, inspector.actor, app.extensions["filestore"], inspection.id, role, "王丽", signature_png()
+        )
     inspections.submit(session, inspector.actor, inspection.id)
 
 

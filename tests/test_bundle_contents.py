@@ -9,18 +9,24 @@ import zipfile
 from datetime import date
 
 import pytest
-
-from inspect_app.models import Bundle, BundleStatus
-from inspect_app.services import Invalid, bundles, campaigns, inspections, report_build, review
-from inspect_app.services.demo import default_template
 from conftest import keyed, make_station, make_user
 from photo_factory import signature_png
 from test_bundles import PIN, accepted_inspection, season  # noqa: F401  (the fixture)
 
+from inspect_app.bundles import operations as bundles
+from inspect_app.bundles.report import build as report_build
+from inspect_app.campaigns import operations as campaigns
+from inspect_app.demo.seed import default_template
+from inspect_app.inspection import operations as inspections
+from inspect_app.models import Bundle, BundleStatus
+from inspect_app.review import operations as review
+from inspect_app.shared.errors import Invalid
+
 
 def pdf_text(data: bytes) -> str:
-    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True,
-                          check=True).stdout.decode()
+    return subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True
+    ).stdout.decode()
 
 
 def page_count(data: bytes) -> int:
@@ -38,20 +44,35 @@ def third_station(app, session, season):  # noqa: F811
 
 def build(app, session, season, tmp_path, narrative: str | None = "说明", drafted_from: str | None = None):  # noqa: F811
     leader = season["leader"]
-    bundle, token = bundles.begin_build(session, leader.actor, leader.id, leader.district_id, season["campaign"].id,
-                                        narrative, drafted_from=drafted_from)
-    return bundles.build_preview(session, app.extensions["filestore"], bundle.id, leader.display_name, tmp_path,
-                                 token)
+    bundle, token = bundles.begin_build(
+        session,
+        leader.actor,
+        leader.id,
+        leader.district_id,
+        season["campaign"].id,
+        narrative,
+        drafted_from=drafted_from,
+    )
+    return bundles.build_preview(session, app.extensions["filestore"], bundle.id, leader.display_name, tmp_path, token)
 
 
 def sign(app, session, season, bundle_id: int, tmp_path):  # noqa: F811
     leader = season["leader"]
-    return bundles.sign_off(session, leader.actor, app.extensions["filestore"], leader, bundle_id, keyed(app, PIN),
-                            signature_png(), tmp_path)
+    return bundles.sign_off(
+        session,
+        leader.actor,
+        app.extensions["filestore"],
+        leader,
+        bundle_id,
+        keyed(app, PIN),
+        signature_png(),
+        tmp_path,
+    )
 
 
 def test_a_version_changed_after_its_preview_is_refused_and_a_rebuild_signs_what_it_shows(
-        app, session, season, tmp_path):  # noqa: F811
+    app, session, season, tmp_path
+):  # noqa: F811
     station, inspection = third_station(app, session, season)
     leader, store = season["leader"], app.extensions["filestore"]
     bundle = build(app, session, season, tmp_path)
@@ -74,7 +95,8 @@ def test_a_version_changed_after_its_preview_is_refused_and_a_rebuild_signs_what
 
 
 def test_the_signed_report_lays_out_only_its_cover_and_signature_page_again(
-        app, session, season, tmp_path, monkeypatch):  # noqa: F811
+    app, session, season, tmp_path, monkeypatch
+):  # noqa: F811
     bundle = build(app, session, season, tmp_path)
     laid_out = []
     real = report_build.write_pdf
@@ -83,9 +105,8 @@ def test_the_signed_report_lays_out_only_its_cover_and_signature_page_again(
     assert len(laid_out) == 2 and "签字日期" in laid_out[0] and "预览稿" not in laid_out[1]
 
 
-def test_sign_off_refuses_an_expired_version_before_it_looks_at_the_pin(
-        app, session, season, tmp_path, monkeypatch):  # noqa: F811
-    from inspect_app.services import signing
+def test_sign_off_refuses_an_expired_version_before_it_looks_at_the_pin(app, session, season, tmp_path, monkeypatch):  # noqa: F811
+    from inspect_app.signing import signed_archive as signing
 
     _, inspection = third_station(app, session, season)
     leader = season["leader"]
@@ -93,13 +114,20 @@ def test_sign_off_refuses_an_expired_version_before_it_looks_at_the_pin(
     review.review(session, leader.actor, leader.id, inspection.id, "return", "补拍照片")
     monkeypatch.setattr(signing, "unlock", lambda *a, **k: pytest.fail("the PIN was looked at"))
     with pytest.raises(Invalid, match="已过期"):
-        bundles.sign_off(session, leader.actor, app.extensions["filestore"], leader, bundle.id,
-                         keyed(app, "000000"), signature_png(), tmp_path)
+        bundles.sign_off(
+            session,
+            leader.actor,
+            app.extensions["filestore"],
+            leader,
+            bundle.id,
+            keyed(app, "000000"),
+            signature_png(),
+            tmp_path,
+        )
 
 
-def test_a_change_during_the_sign_off_is_found_in_its_final_transaction(
-        app, session, season, tmp_path, monkeypatch):  # noqa: F811
-    from inspect_app.services import bundle_contents
+def test_a_change_during_the_sign_off_is_found_in_its_final_transaction(app, session, season, tmp_path, monkeypatch):  # noqa: F811
+    from inspect_app.bundles import contents as bundle_contents
 
     bundle = build(app, session, season, tmp_path)
     real = bundle_contents.check
@@ -119,8 +147,7 @@ def test_a_change_during_the_sign_off_is_found_in_its_final_transaction(
     assert bundle.status is BundleStatus.READY and bundle.archive_key is None and bundle.claim_token is None
 
 
-def test_an_unedited_narrative_follows_the_data_and_an_edited_one_is_carried(
-        app, session, season, tmp_path):  # noqa: F811
+def test_an_unedited_narrative_follows_the_data_and_an_edited_one_is_carried(app, session, season, tmp_path):  # noqa: F811
     _, inspection = third_station(app, session, season)
     leader = season["leader"]
     draft = bundles.narrative_draft(session, leader.actor, leader.district_id, season["campaign"])
@@ -157,13 +184,27 @@ def test_a_bundle_needs_an_accepted_inspection(app, session, runner, tmp_path):
     assert session.query(Bundle).count() == 0
     pin = tmp_path / "pin"
     pin.write_text(PIN)
-    result = runner.invoke(args=["bundle", "build", "--district", "150602", "--campaign", str(campaign.id),
-                                 "--sign-as", "leader.empty", "--pin-file", str(pin), "--out", str(tmp_path / "x.zip")])
+    result = runner.invoke(
+        args=[
+            "bundle",
+            "build",
+            "--district",
+            "150602",
+            "--campaign",
+            str(campaign.id),
+            "--sign-as",
+            "leader.empty",
+            "--pin-file",
+            str(pin),
+            "--out",
+            str(tmp_path / "x.zip"),
+        ]
+    )
     assert result.exit_code != 0 and "审核通过" in result.output
 
 
 def test_the_figures_check_reads_the_versions_own_figures(app, session, season, tmp_path):  # noqa: F811
-    from inspect_app.services import bundle_contents
+    from inspect_app.bundles import contents as bundle_contents
 
     bundle = build(app, session, season, tmp_path, "本次完成自查验收3个，合格3个，平均得分90.1分。")
     found = bundle_contents.check(session, app.extensions["filestore"], bundle)
@@ -177,8 +218,10 @@ def test_the_figures_check_reads_the_versions_own_figures(app, session, season, 
 
 # The page.
 
+
 def test_the_page_says_what_changed_and_offers_a_rebuild_instead_of_the_sign_form(
-        app, client, auth, session, season, tmp_path):  # noqa: F811
+    app, client, auth, session, season, tmp_path
+):  # noqa: F811
     station, inspection = third_station(app, session, season)
     leader = season["leader"]
     bundle_id = build(app, session, season, tmp_path).id
@@ -190,13 +233,13 @@ def test_the_page_says_what_changed_and_offers_a_rebuild_instead_of_the_sign_for
     assert "第1版 · 已过期" in page and "待签字" not in page and 'name="pin"' not in page
     assert f"服务站 {station.number} 东胜第三服务站 的检查：已移除" in page and "重新生成" in page
     assert client.get(f"/review/bundle/{bundle_id}/status").get_json()["label"] == "已过期"
-    refused = client.post(f"/review/bundle/{bundle_id}/sign", data={"pin": PIN, "signature": ""},
-                          follow_redirects=True)
+    refused = client.post(f"/review/bundle/{bundle_id}/sign", data={"pin": PIN, "signature": ""}, follow_redirects=True)
     assert "已过期" in refused.get_data(as_text=True)
 
 
 def test_the_page_points_out_stale_figures_and_redrafts_with_the_old_text_beside(
-        app, client, auth, session, season, tmp_path):  # noqa: F811
+    app, client, auth, session, season, tmp_path
+):  # noqa: F811
     edited = "东胜区说明：本次完成自查验收3个，平均得分90.1分。"
     build(app, session, season, tmp_path, edited, drafted_from="东胜区初稿")
     auth.login("leader.ds")
@@ -209,8 +252,7 @@ def test_the_page_points_out_stale_figures_and_redrafts_with_the_old_text_beside
     assert "<details" in redraft and edited in redraft.split("<details")[1]
 
 
-def test_a_page_opened_before_a_rebuild_does_not_sign_the_rebuilt_version(
-        app, client, auth, session, season, tmp_path):  # noqa: F811
+def test_a_page_opened_before_a_rebuild_does_not_sign_the_rebuilt_version(app, client, auth, session, season, tmp_path):  # noqa: F811
     # Another tab (or the district's other leader) builds the version again after this page was opened: the new
     # preview is ready, but it is not what this page showed, so this page's sign-off signs nothing.
     import base64
@@ -226,12 +268,17 @@ def test_a_page_opened_before_a_rebuild_does_not_sign_the_rebuilt_version(
     rebuilt = build(app, session, season, tmp_path)
     assert rebuilt.id == bundle_id and rebuilt.status is BundleStatus.READY and rebuilt.fingerprint != seen
     drawn = "data:image/png;base64," + base64.b64encode(signature_png()).decode()
-    refused = client.post(f"/review/bundle/{bundle_id}/sign", data={"pin": PIN, "signature": drawn,
-                                                                    "fingerprint": seen}, follow_redirects=True)
+    refused = client.post(
+        f"/review/bundle/{bundle_id}/sign",
+        data={"pin": PIN, "signature": drawn, "fingerprint": seen},
+        follow_redirects=True,
+    )
     assert "在您打开页面之后已重新生成，未签字" in refused.get_data(as_text=True)
     session.expire_all()
     assert session.get(Bundle, bundle_id).status is BundleStatus.READY
-    signed = client.post(f"/review/bundle/{bundle_id}/sign", data={"pin": PIN, "signature": drawn,
-                                                                   "fingerprint": rebuilt.fingerprint},
-                         follow_redirects=True).get_data(as_text=True)
+    signed = client.post(
+        f"/review/bundle/{bundle_id}/sign",
+        data={"pin": PIN, "signature": drawn, "fingerprint": rebuilt.fingerprint},
+        follow_redirects=True,
+    ).get_data(as_text=True)
     assert "第1版证据包已生成" in signed

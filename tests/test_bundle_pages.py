@@ -7,11 +7,12 @@ import io
 import time
 import zipfile
 
-from inspect_app.services import keys
-from inspect_app.services.bundle_verify import verify_bundle
 from conftest import make_user
 from photo_factory import signature_png
 from test_bundles import PIN, season  # noqa: F401  (the fixture)
+
+from inspect_app.city.verify import verify_bundle
+from inspect_app.signing import keys
 
 
 def wait_until_built(client, bundle_id: int) -> dict:
@@ -36,21 +37,27 @@ def test_leader_builds_previews_signs_and_downloads(app, client, session, season
     preview = client.get(f"/review/bundle/{bundle.id}/preview.pdf")
     assert preview.mimetype == "application/pdf" and preview.data.startswith(b"%PDF")
     drawn = "data:image/png;base64," + base64.b64encode(signature_png()).decode()
-    wrong = client.post(f"/review/bundle/{bundle.id}/sign", data={"pin": "000000", "signature": drawn},
-                        follow_redirects=True)
+    wrong = client.post(
+        f"/review/bundle/{bundle.id}/sign", data={"pin": "000000", "signature": drawn}, follow_redirects=True
+    )
     assert "签名PIN错误" in wrong.get_data(as_text=True)
     blank = client.post(f"/review/bundle/{bundle.id}/sign", data={"pin": PIN, "signature": ""}, follow_redirects=True)
     assert "未签字" in blank.get_data(as_text=True)
-    signed = client.post(f"/review/bundle/{bundle.id}/sign", data={"pin": PIN, "signature": drawn},
-                         follow_redirects=True).get_data(as_text=True)
+    signed = client.post(
+        f"/review/bundle/{bundle.id}/sign", data={"pin": PIN, "signature": drawn}, follow_redirects=True
+    ).get_data(as_text=True)
     assert "第1版证据包已生成" in signed and "下载 ZIP" in signed
     archive = client.get(f"/review/bundle/{bundle.id}/download")
     assert archive.mimetype == "application/zip"
     check = verify_bundle(io.BytesIO(archive.data), season["ca"], keys.revocation_list(session))
     assert check.ok, check.problems
     with zipfile.ZipFile(io.BytesIO(archive.data)) as zipped:
-        assert "东胜区文字说明" in __import__("subprocess").run(
-            ["pdftotext", "-", "-"], input=zipped.read("report.pdf"), capture_output=True).stdout.decode()
+        assert (
+            "东胜区文字说明"
+            in __import__("subprocess")
+            .run(["pdftotext", "-", "-"], input=zipped.read("report.pdf"), capture_output=True)
+            .stdout.decode()
+        )
 
 
 def test_bundle_pages_are_the_leaders_own(app, client, session, season, auth, login_as):  # noqa: F811

@@ -9,18 +9,24 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import keyed, make_station, make_user
+from photo_factory import jpeg, signature_png
+from stock_tools import openssl_cms_verify, pdfsig
 
-from inspect_app import pki, signatures
-from inspect_app.domain.checklist import parse_template
+from inspect_app.adapters import pki, signatures
+from inspect_app.bundles import operations as bundles
+from inspect_app.campaigns import operations as campaigns
+from inspect_app.city.verify import verify_bundle
+from inspect_app.demo.seed import default_template
+from inspect_app.domain.checklists.checklist import parse_template
 from inspect_app.domain.findings import Thresholds
+from inspect_app.inspection import operations as inspections
+from inspect_app.inspection import photos
 from inspect_app.models import Bundle
 from inspect_app.models.types import utcnow
-from inspect_app.services import Invalid, bundles, campaigns, inspections, keys, photos, review
-from inspect_app.services.bundle_verify import verify_bundle
-from inspect_app.services.demo import default_template
-from conftest import keyed, make_station, make_user
-from stock_tools import openssl_cms_verify, pdfsig
-from photo_factory import jpeg, signature_png
+from inspect_app.review import operations as review
+from inspect_app.shared.errors import Invalid
+from inspect_app.signing import keys
 
 PIN = "135790"
 TEMPLATE = parse_template(default_template())
@@ -34,8 +40,18 @@ def accepted_inspection(session, app, campaign, station, inspector, leader, seed
         points = item.points if item.scoring == "graded" else None
         inspections.answer_item(session, inspector.actor, inspector.id, inspection.id, item.code, "pass", points)
     for n, slot in enumerate(("signboard", "bulletin_board")):
-        photos.add_photo(session, inspector.actor, store, inspector.id, inspection.id, slot,
-                         jpeg(39.82, 109.96, seed=seed * 10 + n), None, Thresholds(), 20 * 2**20)
+        photos.add_photo(
+            session,
+            inspector.actor,
+            store,
+            inspector.id,
+            inspection.id,
+            slot,
+            jpeg(39.82, 109.96, seed=seed * 10 + n),
+            None,
+            Thresholds(),
+            20 * 2**20,
+        )
     for role in ("representative", "inspector"):
         inspections.sign(session, inspector.actor, store, inspection.id, role, "王丽", signature_png())
     inspections.submit(session, inspector.actor, inspection.id)
@@ -50,25 +66,39 @@ def season(app, session):
     inspector = make_user(session, "inspector", "150602", username="insp.ds")
     leader = make_user(session, "leader", "150602", username="leader.ds")
     other_leader = make_user(session, "leader", "150603", username="leader.kbs")
-    stations = [make_station(session, "150602", name=name, latitude="39.82", longitude="109.96")
-                for name in ("东胜万达广场12315消费维权服务站", "东胜维多利超市12315消费维权服务站")]
+    stations = [
+        make_station(session, "150602", name=name, latitude="39.82", longitude="109.96")
+        for name in ("东胜万达广场12315消费维权服务站", "东胜维多利超市12315消费维权服务站")
+    ]
     for n, station in enumerate(stations):
         accepted_inspection(session, app, campaign, station, inspector, leader, n + 1)
     passphrase = app.config["PKI_CA_PASSPHRASE"]
     ca = keys.init_authority(session, passphrase)
     keys.issue_certificate(session, passphrase, leader.id, PIN)
     keys.issue_certificate(session, passphrase, other_leader.id, PIN)
-    return {"campaign": campaign, "leader": leader, "other_leader": other_leader, "ca": ca.certificate_pem,
-            "stations": stations}
+    return {
+        "campaign": campaign,
+        "leader": leader,
+        "other_leader": other_leader,
+        "ca": ca.certificate_pem,
+        "stations": stations,
+    }
 
 
 def signed_bundle(app, session, season, tmp_path) -> tuple[Bundle, Path]:
     leader, store = season["leader"], app.extensions["filestore"]
-    bundle = bundles.start_draft(session, leader.actor, leader.id, leader.district_id, season["campaign"].id,
-                                 "本旗区共有2个服务站，全部完成自查。")
+    bundle = bundles.start_draft(
+        session,
+        leader.actor,
+        leader.id,
+        leader.district_id,
+        season["campaign"].id,
+        "本旗区共有2个服务站，全部完成自查。",
+    )
     bundles.build_preview(session, store, bundle.id, leader.display_name, tmp_path)
-    bundle = bundles.sign_off(session, leader.actor, store, leader, bundle.id, keyed(app, PIN), signature_png(),
-                              tmp_path)
+    bundle = bundles.sign_off(
+        session, leader.actor, store, leader, bundle.id, keyed(app, PIN), signature_png(), tmp_path
+    )
     path = tmp_path / "bundle.zip"
     path.write_bytes(store.read(bundle.archive_key))
     return bundle, path
@@ -86,7 +116,7 @@ def rewrite(source: Path, target: Path, change) -> Path:
 
 def flip(data: bytes, at: int | None = None) -> bytes:
     at = len(data) // 2 if at is None else at
-    return data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1:]
+    return data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1 :]
 
 
 def test_a_signed_bundle_holds_everything_and_verifies(app, session, season, tmp_path):
@@ -95,8 +125,14 @@ def test_a_signed_bundle_holds_everything_and_verifies(app, session, season, tmp
         names = sorted(archive.namelist())
         manifest = json.loads(archive.read("manifest.json"))
     station = season["stations"][0].number
-    assert {"report.pdf", "directory.xlsx", "manifest.json", "manifest.p7s",
-            f"photos/{station}/signboard-1.jpg", f"photos/{station}/bulletin_board-1.jpg"} <= set(names)
+    assert {
+        "report.pdf",
+        "directory.xlsx",
+        "manifest.json",
+        "manifest.p7s",
+        f"photos/{station}/signboard-1.jpg",
+        f"photos/{station}/bulletin_board-1.jpg",
+    } <= set(names)
     assert manifest["district"] == {"code": "150602", "name": "东胜区"} and manifest["version"] == 1
     assert [i["score"] for i in manifest["inspections"]] == [100.0, 100.0]
     assert {f["path"] for f in manifest["files"]} == set(names) - {"manifest.json", "manifest.p7s"}
@@ -107,7 +143,8 @@ def test_a_signed_bundle_holds_everything_and_verifies(app, session, season, tmp
     assert check.timestamped_at is not None and check.timestamped_at >= bundle.signed_at
     assert [d for a in check.aspects for d in a.details if "时间戳时间" in d] == [
         f"manifest.json 的 CMS 签名有效，签名人 {check.signer}，时间戳时间 {signatures.shown(check.timestamped_at)}",
-        f"由市中心根证书签发，时间戳时间 {signatures.shown(check.timestamped_at)} 时在有效期内，未吊销"]
+        f"由市中心根证书签发，时间戳时间 {signatures.shown(check.timestamped_at)} 时在有效期内，未吊销",
+    ]
 
 
 def test_stock_tools_agree(app, session, season, tmp_path):
@@ -123,18 +160,23 @@ def test_stock_tools_agree(app, session, season, tmp_path):
     assert "Signature Validation: Signature is Valid." in signed and "Total document signed" in signed
     text = subprocess.run(["pdftotext", "report.pdf", "-"], cwd=folder, capture_output=True, text=True).stdout
     assert "东胜万达广场12315消费维权服务站" in text and "东胜维多利超市12315消费维权服务站" in text
-    pages = subprocess.run(["pdftoppm", "-r", "40", "-png", str(folder / "report.pdf"), str(folder / "page")],
-                           capture_output=True, text=True)
+    pages = subprocess.run(
+        ["pdftoppm", "-r", "40", "-png", str(folder / "report.pdf"), str(folder / "page")],
+        capture_output=True,
+        text=True,
+    )
     assert pages.returncode == 0 and len(list(folder.glob("page-*.png"))) >= 4
 
 
-@pytest.mark.parametrize("change, reason", [
-    (lambda n, d: flip(d) if n.startswith("photos/") and n.endswith("signboard-1.jpg") else d, "内容与清单不符"),
-    (lambda n, d: flip(d, 2000) if n == "report.pdf" else d, "report.pdf"),
-    (lambda n, d: d.replace(b'"score": 100.0', b'"score": 99.0', 1) if n == "manifest.json" else d,
-     "manifest.p7s"),
-    (lambda n, d: None if n == "directory.xlsx" else d, "directory.xlsx：清单中列出的文件缺失"),
-])
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        (lambda n, d: flip(d) if n.startswith("photos/") and n.endswith("signboard-1.jpg") else d, "内容与清单不符"),
+        (lambda n, d: flip(d, 2000) if n == "report.pdf" else d, "report.pdf"),
+        (lambda n, d: d.replace(b'"score": 100.0', b'"score": 99.0', 1) if n == "manifest.json" else d, "manifest.p7s"),
+        (lambda n, d: None if n == "directory.xlsx" else d, "directory.xlsx：清单中列出的文件缺失"),
+    ],
+)
 def test_every_tampering_is_found_with_its_reason(app, session, season, tmp_path, change, reason):
     _, path = signed_bundle(app, session, season, tmp_path)
     tampered = rewrite(path, tmp_path / "tampered.zip", change)
@@ -170,8 +212,9 @@ def test_a_member_whose_data_fails_its_crc_is_named(app, session, season, tmp_pa
     data = bytearray(path.read_bytes())
     with zipfile.ZipFile(path) as archive:
         info = archive.getinfo("directory.xlsx")  # stored, so one flipped byte is a CRC error, not a deflate one
-    name_length, extra_length = (int.from_bytes(data[info.header_offset + at:info.header_offset + at + 2], "little")
-                                 for at in (26, 28))
+    name_length, extra_length = (
+        int.from_bytes(data[info.header_offset + at : info.header_offset + at + 2], "little") for at in (26, 28)
+    )
     data[info.header_offset + 30 + name_length + extra_length + 100] ^= 0x01
     damaged = tmp_path / "damaged.zip"
     damaged.write_bytes(bytes(data))
@@ -180,15 +223,26 @@ def test_a_member_whose_data_fails_its_crc_is_named(app, session, season, tmp_pa
 
 
 def test_a_bundle_re_signed_by_another_districts_leader_is_refused(app, session, season, tmp_path):
-    from inspect_app import signatures
+    from inspect_app.adapters import signatures
 
     _, path = signed_bundle(app, session, season, tmp_path)
     other = keys.usable_certificate(session, season["other_leader"])
     stamper = keys.trusted_time(session, app.config["PKI_CA_PASSPHRASE"]).timestamper
-    resigned = rewrite(path, tmp_path / "resigned.zip", lambda n, d: signatures.sign_detached_cms(
-        zipfile.ZipFile(path).read("manifest.json"), certificate_pem=other.certificate_pem,
-        encrypted_key_pem=other.encrypted_key_pem, pin=keyed(app, PIN),
-        timestamper=stamper) if n == "manifest.p7s" else d)
+    resigned = rewrite(
+        path,
+        tmp_path / "resigned.zip",
+        lambda n, d: (
+            signatures.sign_detached_cms(
+                zipfile.ZipFile(path).read("manifest.json"),
+                certificate_pem=other.certificate_pem,
+                encrypted_key_pem=other.encrypted_key_pem,
+                pin=keyed(app, PIN),
+                timestamper=stamper,
+            )
+            if n == "manifest.p7s"
+            else d
+        ),
+    )
     check = verify_bundle(resigned, season["ca"], {})
     assert any("签名人属于旗区 150603" in p for p in check.problems), check.problems
 
@@ -198,8 +252,9 @@ def test_wrong_pin_and_revoked_certificate_sign_nothing(app, session, season, tm
     bundle = bundles.start_draft(session, leader.actor, leader.id, leader.district_id, season["campaign"].id, "")
     bundles.build_preview(session, store, bundle.id, leader.display_name, tmp_path)
     with pytest.raises(Invalid, match="签名PIN错误"):
-        bundles.sign_off(session, leader.actor, store, leader, bundle.id, keyed(app, "000000"), signature_png(),
-                         tmp_path)
+        bundles.sign_off(
+            session, leader.actor, store, leader, bundle.id, keyed(app, "000000"), signature_png(), tmp_path
+        )
     certificate = keys.usable_certificate(session, leader)
     keys.revoke(session, certificate.id)
     with pytest.raises(Invalid, match="没有可用的签名证书"):
@@ -243,8 +298,22 @@ def test_the_command_line_builds_and_verifies(app, runner, session, season, tmp_
     pin = tmp_path / "pin"
     pin.write_text(PIN)
     out = tmp_path / "cli.zip"
-    result = runner.invoke(args=["bundle", "build", "--district", "150602", "--campaign", str(season["campaign"].id),
-                                 "--sign-as", "leader.ds", "--pin-file", str(pin), "--out", str(out)])
+    result = runner.invoke(
+        args=[
+            "bundle",
+            "build",
+            "--district",
+            "150602",
+            "--campaign",
+            str(season["campaign"].id),
+            "--sign-as",
+            "leader.ds",
+            "--pin-file",
+            str(pin),
+            "--out",
+            str(out),
+        ]
+    )
     assert result.exit_code == 0, result.output
     ca = tmp_path / "city-ca.pem"
     ca.write_bytes(season["ca"])
@@ -259,7 +328,7 @@ def test_the_command_line_builds_and_verifies(app, runner, session, season, tmp_
 
 
 def test_the_zip_is_not_read_into_memory_to_hash(tmp_path):
-    from inspect_app.archive import ArchiveWriter, read_members
+    from inspect_app.adapters.archive import ArchiveWriter, read_members
 
     big = tmp_path / "big.bin"
     big.write_bytes(b"x" * (3 * 2**20))

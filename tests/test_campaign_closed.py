@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
-
-from inspect_app.domain.findings import Thresholds
-from inspect_app.models import AuditEntry, Bundle, InspectionAnswer, Submission
-from inspect_app.seal import name_signature_png
-from inspect_app.services import (Invalid, bundles, campaigns, city_report, demonstrations, inspections, photos,
-                                  review, submissions)
 from conftest import keyed, make_station
 from photo_factory import jpeg, signature_png
+from sqlalchemy import func, select
 from test_bundles import PIN
 from test_city import TODAY, city_season, sign_city_report, sign_version  # noqa: F401  (the fixture)
+
+from inspect_app.adapters.seal import name_signature_png
+from inspect_app.bundles import operations as bundles
+from inspect_app.campaigns import operations as campaigns
+from inspect_app.city import demonstrations, submissions
+from inspect_app.city import report as city_report
+from inspect_app.domain.findings import Thresholds
+from inspect_app.inspection import operations as inspections
+from inspect_app.inspection import photos
+from inspect_app.models import AuditEntry, Bundle, InspectionAnswer, Submission
+from inspect_app.review import operations as review
+from inspect_app.shared.errors import Invalid
 
 CLOSED = "“2026年度自查验收”已结束，内容只读，不能再修改（证据包和报告仍可下载）"
 
@@ -30,17 +36,37 @@ def closed(app, session, city_season, tmp_path):  # noqa: F811
     submissions.decide(session, city.actor, city.id, sent.id, "accept")
     report = sign_city_report(app, session, city, campaign, tmp_path, name_signature_png(city.display_name))
     kbs_signed = sign_version(app, session, kbs["leader"], campaign, tmp_path)
-    ready = bundles.start_draft(session, kbs["leader"].actor, kbs["leader"].id, kbs["leader"].district_id,
-                                campaign.id, "第2版。")
+    ready = bundles.start_draft(
+        session, kbs["leader"].actor, kbs["leader"].id, kbs["leader"].district_id, campaign.id, "第2版。"
+    )
     bundles.build_preview(session, store, ready.id, kbs["leader"].display_name, tmp_path)
     spare = make_station(session, "150602")
     under_way = inspections.open_inspection(session, inspector.actor, inspector.id, spare.id, campaign)
     inspections.answer_item(session, inspector.actor, inspector.id, under_way.id, "A1", "pass")
-    photo = photos.add_photo(session, inspector.actor, store, inspector.id, under_way.id, "signboard",
-                             jpeg(39.82, 109.96, seed=77), None, Thresholds(), 20 * 2**20)
+    photo = photos.add_photo(
+        session,
+        inspector.actor,
+        store,
+        inspector.id,
+        under_way.id,
+        "signboard",
+        jpeg(39.82, 109.96, seed=77),
+        None,
+        Thresholds(),
+        20 * 2**20,
+    )
     campaigns.close_campaign(session, city.actor, campaign.id)
-    return {**city_season, "sent": sent, "report": report, "kbs_signed": kbs_signed, "ready": ready,
-            "under_way": under_way, "photo": photo, "ds_bundle": ds_bundle, "fresh": make_station(session, "150602")}
+    return {
+        **city_season,
+        "sent": sent,
+        "report": report,
+        "kbs_signed": kbs_signed,
+        "ready": ready,
+        "under_way": under_way,
+        "photo": photo,
+        "ds_bundle": ds_bundle,
+        "fresh": make_station(session, "150602"),
+    }
 
 
 def refused(change) -> str:
@@ -55,22 +81,39 @@ def test_the_inspectors_changes_are_refused(app, session, closed):
     before = session.scalar(select(func.count()).select_from(AuditEntry))
     attempts = {
         "answer": lambda: inspections.answer_item(session, inspector.actor, inspector.id, under_way, "A2", "pass"),
-        "answers": lambda: inspections.save_answers(session, inspector.actor, inspector.id, under_way,
-                                                    {"A2": ("pass", None, None)}),
-        "photo": lambda: photos.add_photo(session, inspector.actor, store, inspector.id, under_way, "bulletin_board",
-                                          jpeg(39.82, 109.96, seed=78), None, Thresholds(), 20 * 2**20),
+        "answers": lambda: inspections.save_answers(
+            session, inspector.actor, inspector.id, under_way, {"A2": ("pass", None, None)}
+        ),
+        "photo": lambda: photos.add_photo(
+            session,
+            inspector.actor,
+            store,
+            inspector.id,
+            under_way,
+            "bulletin_board",
+            jpeg(39.82, 109.96, seed=78),
+            None,
+            Thresholds(),
+            20 * 2**20,
+        ),
         "remove": lambda: photos.remove_photo(session, inspector.actor, store, closed["photo"].id),
-        "sign": lambda: inspections.sign(session, inspector.actor, store, under_way, "inspector", "王丽",
-                                         signature_png()),
+        "sign": lambda: inspections.sign(
+            session, inspector.actor, store, under_way, "inspector", "王丽", signature_png()
+        ),
         "submit": lambda: inspections.submit(session, inspector.actor, under_way),
-        "start": lambda: inspections.open_inspection(session, inspector.actor, inspector.id, closed["fresh"].id,
-                                                     campaign),
+        "start": lambda: inspections.open_inspection(
+            session, inspector.actor, inspector.id, closed["fresh"].id, campaign
+        ),
     }
     assert {name: refused(change) for name, change in attempts.items()} == {name: CLOSED for name in attempts}
     session.rollback()
     assert session.scalar(select(func.count()).select_from(AuditEntry)) == before
-    assert session.scalar(select(func.count()).select_from(InspectionAnswer).where(
-        InspectionAnswer.inspection_id == under_way)) == 1
+    assert (
+        session.scalar(
+            select(func.count()).select_from(InspectionAnswer).where(InspectionAnswer.inspection_id == under_way)
+        )
+        == 1
+    )
     assert len(closed["under_way"].photos) == 1
 
 
@@ -82,8 +125,9 @@ def test_the_leaders_changes_are_refused(app, session, closed, tmp_path):
         "accept": lambda: review.review(session, leader.actor, leader.id, kbs["inspections"][0].id, "return", "重拍"),
         "recommend": lambda: review.recommend(session, leader.actor, kbs["inspections"][1].id, True),
         "build": lambda: bundles.start_draft(session, leader.actor, leader.id, leader.district_id, campaign.id, ""),
-        "sign": lambda: bundles.sign_off(session, leader.actor, store, leader, closed["ready"].id, keyed(app, PIN),
-                                         signature_png(), tmp_path),
+        "sign": lambda: bundles.sign_off(
+            session, leader.actor, store, leader, closed["ready"].id, keyed(app, PIN), signature_png(), tmp_path
+        ),
         "submit": lambda: submissions.submit_bundle(session, leader.actor, store, leader, closed["kbs_signed"].id),
     }
     assert {name: refused(change) for name, change in attempts.items()} == {name: CLOSED for name in attempts}
@@ -102,11 +146,21 @@ def test_the_citys_changes_are_refused(app, session, closed, tmp_path):
         "decide": lambda: submissions.decide(session, city.actor, city.id, closed["sent"].id, "return", "补正"),
         "upload": lambda: submissions.receive_upload(session, city.actor, store, city, zip_path),
         "demonstration": lambda: demonstrations.decide_demonstration(
-            session, city.actor, city.id, campaign.id, closed["ds"]["stations"][0].id, True),
+            session, city.actor, city.id, campaign.id, closed["ds"]["stations"][0].id, True
+        ),
         "report": lambda: city_report.build_preview(session, city.actor, store, city, campaign.id, tmp_path, TODAY),
-        "sign report": lambda: city_report.sign_off(session, city.actor, store, city, closed["report"].id,
-                                                    keyed(app, PIN), name_signature_png(city.display_name),
-                                                    tmp_path, TODAY, confirm_missing=True),
+        "sign report": lambda: city_report.sign_off(
+            session,
+            city.actor,
+            store,
+            city,
+            closed["report"].id,
+            keyed(app, PIN),
+            name_signature_png(city.display_name),
+            tmp_path,
+            TODAY,
+            confirm_missing=True,
+        ),
     }
     assert {name: refused(change) for name, change in attempts.items()} == {name: CLOSED for name in attempts}
     session.rollback()

@@ -6,21 +6,27 @@ import threading
 from datetime import date
 
 import pytest
+from conftest import make_station, make_user
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from inspect_app.campaigns import operations as campaigns
+from inspect_app.demo.seed import default_template
 from inspect_app.domain.campaigns import CampaignState
+from inspect_app.inspection import operations as inspections
 from inspect_app.models import AuditEntry, Campaign, District
-from inspect_app.services import Forbidden, Invalid, campaigns, inspections
-from inspect_app.services.demo import default_template
-from conftest import make_station, make_user
+from inspect_app.shared.errors import Forbidden, Invalid
 
 
 def form(session, **overrides):
     """The create form's values as the page posts them: every district ticked, the newest published version."""
-    values = {"name": "2027年度自查验收", "starts_on": "2027-09-01", "deadline": "2027-12-15",
-              "checklist_version": str(campaigns.published_versions(session)[0].id),
-              "districts": [str(d.id) for d in session.scalars(select(District))]}
+    values = {
+        "name": "2027年度自查验收",
+        "starts_on": "2027-09-01",
+        "deadline": "2027-12-15",
+        "checklist_version": str(campaigns.published_versions(session)[0].id),
+        "districts": [str(d.id) for d in session.scalars(select(District))],
+    }
     values.update(overrides)
     return values
 
@@ -63,8 +69,11 @@ def test_bad_fields_are_named_in_chinese_and_nothing_is_stored(session, city):
     campaigns.prepare_campaign(session, city.actor, form(session))
     with pytest.raises(Invalid) as refused:
         campaigns.prepare_campaign(session, city.actor, form(session, deadline="2027-08-01", districts=[]))
-    assert refused.value.errors == {"name": "批次“2027年度自查验收”已存在", "deadline": "截止日期不能早于开始日期",
-                                    "districts": "请至少选择一个旗区"}
+    assert refused.value.errors == {
+        "name": "批次“2027年度自查验收”已存在",
+        "deadline": "截止日期不能早于开始日期",
+        "districts": "请至少选择一个旗区",
+    }
     with pytest.raises(Invalid) as refused:
         campaigns.prepare_campaign(session, city.actor, form(session, name=" 2027年度自查验收 "))
     assert refused.value.errors == {"name": "批次“2027年度自查验收”已存在"}
@@ -78,9 +87,11 @@ def test_only_the_city_and_the_admin_manage_campaigns(session, city, role, code)
     someone = make_user(session, role, code)
     with pytest.raises(Forbidden):
         campaigns.prepare_campaign(session, someone.actor, form(session, name="另一个批次"))
-    for change in (lambda: campaigns.update_campaign(session, someone.actor, campaign.id, form(session)),
-                   lambda: campaigns.open_campaign(session, someone.actor, campaign.id),
-                   lambda: campaigns.close_campaign(session, someone.actor, campaign.id)):
+    for change in (
+        lambda: campaigns.update_campaign(session, someone.actor, campaign.id, form(session)),
+        lambda: campaigns.open_campaign(session, someone.actor, campaign.id),
+        lambda: campaigns.close_campaign(session, someone.actor, campaign.id),
+    ):
         with pytest.raises(Forbidden):
             change()
     admin = make_user(session, "admin")
@@ -100,15 +111,19 @@ def test_a_campaign_opens_and_closes_once_each_way(session, city):
     with pytest.raises(Invalid, match="已结束的批次不能重新开放"):
         campaigns.open_campaign(session, city.actor, campaign.id)
     assert [line.what for line in campaigns.campaign_history(session, city.actor, campaign.id)] == [
-        "创建验收批次", "开放验收批次", "结束验收批次"]
+        "创建验收批次",
+        "开放验收批次",
+        "结束验收批次",
+    ]
 
 
 def test_dates_and_districts_change_until_the_campaign_closes(session, city):
     campaign = campaigns.prepare_campaign(session, city.actor, form(session))
     campaigns.open_campaign(session, city.actor, campaign.id)
     kept = [str(district_id(session, code)) for code in ("150602", "150603")]
-    changed = campaigns.update_campaign(session, city.actor, campaign.id,
-                                        form(session, deadline="2027-12-31", districts=kept))
+    changed = campaigns.update_campaign(
+        session, city.actor, campaign.id, form(session, deadline="2027-12-31", districts=kept)
+    )
     assert changed.deadline == date(2027, 12, 31) and [d.code for d in changed.districts] == ["150602", "150603"]
     entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "update_campaign"))
     assert entry.details["deadline"] == "2027-12-31" and entry.details["districts"] == ["150602", "150603"]
@@ -134,8 +149,9 @@ def test_a_district_with_an_inspection_stays_in_the_campaign(session, city):
     station = make_station(session, "150602")
     inspections.open_inspection(session, inspector.actor, inspector.id, station.id, campaign)
     with pytest.raises(Invalid) as refused:
-        campaigns.update_campaign(session, city.actor, campaign.id,
-                                  form(session, districts=[str(district_id(session, "150603"))]))
+        campaigns.update_campaign(
+            session, city.actor, campaign.id, form(session, districts=[str(district_id(session, "150603"))])
+        )
     assert refused.value.errors == {"districts": "东胜区在本批次已有检查或证据包，不能移出"}
     session.refresh(campaign)
     assert len(campaign.districts) == 9
@@ -144,8 +160,14 @@ def test_a_district_with_an_inspection_stays_in_the_campaign(session, city):
 def test_each_role_sees_its_campaigns_newest_first_and_the_default_is_the_newest_open_one(session, city):
     version = campaigns.published_versions(session)[0].id
     older = campaigns.create_campaign(session, "2025年度自查验收", date(2025, 9, 1), date(2025, 12, 15), version)
-    newer = campaigns.create_campaign(session, "2026年度自查验收", date(2026, 9, 1), date(2026, 12, 15), version,
-                                      district_ids=[district_id(session, "150603")])
+    newer = campaigns.create_campaign(
+        session,
+        "2026年度自查验收",
+        date(2026, 9, 1),
+        date(2026, 12, 15),
+        version,
+        district_ids=[district_id(session, "150603")],
+    )
     draft = campaigns.prepare_campaign(session, city.actor, form(session))
     inspector = make_user(session, "inspector", "150602")
     assert campaigns.visible_campaigns(session, city.actor) == [draft, newer, older]
@@ -162,8 +184,9 @@ def test_inspecting_needs_an_open_campaign_that_covers_the_district(session, cit
     inspector = make_user(session, "inspector", "150602")
     admin = make_user(session, "admin")
     ds, kbs = make_station(session, "150602"), make_station(session, "150603")
-    draft = campaigns.prepare_campaign(session, city.actor, form(session, districts=[
-        str(district_id(session, "150603"))]))
+    draft = campaigns.prepare_campaign(
+        session, city.actor, form(session, districts=[str(district_id(session, "150603"))])
+    )
     with pytest.raises(Invalid, match="“2027年度自查验收”尚未开始，还不能检查或提交"):
         inspections.open_inspection(session, admin.actor, admin.id, kbs.id, draft)
     campaigns.open_campaign(session, city.actor, draft.id)
@@ -181,8 +204,7 @@ def test_closing_waits_for_a_change_under_way_and_no_change_follows_it(app, sess
     campaign = campaigns.prepare_campaign(session, city.actor, form(session))
     campaigns.open_campaign(session, city.actor, campaign.id)
     inspector = make_user(session, "inspector", "150602")
-    inspection = inspections.open_inspection(session, inspector.actor, inspector.id, make_station(session).id,
-                                             campaign)
+    inspection = inspections.open_inspection(session, inspector.actor, inspector.id, make_station(session).id, campaign)
     engine = app.extensions["db_engine"]
     change = Session(engine)
     campaigns.require_changeable(change, campaign.id, inspector.district_id)  # a change has begun
@@ -247,5 +269,8 @@ def wait_for(condition, seconds: float = 30) -> bool:
 def _lock_waiters(engine) -> int:
     # A connection of its own each time: the statistics views keep one snapshot per transaction.
     with engine.connect() as connection:
-        return connection.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                                      "AND datname = current_database()"))
+        return connection.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+        )

@@ -1,5 +1,5 @@
-from inspect_app.services import campaigns
-from inspect_app.services.demo import default_template
+from inspect_app.campaigns import operations as campaigns
+from inspect_app.demo.seed import default_template
 
 
 def _campaign(session):
@@ -18,7 +18,12 @@ def test_every_role_reads_the_checklist_of_a_campaign(client, session, login_as)
     assert "A2</b> 标识标志牌悬挂在醒目位置，完好无损" in page
     assert "照片：标识标志牌（必拍）" in page and "照片：场所（选拍）" in page
     assert page.count("关键</span>") == 4
-    assert "90分及以上：可推荐示范站" in page and "80至89分：合格" in page and "80分以下：需整改" in page and "和解率≥90% 8分" in page
+    assert (
+        "90分及以上：可推荐示范站" in page
+        and "80至89分：合格" in page
+        and "80分以下：需整改" in page
+        and "和解率≥90% 8分" in page
+    )
 
 
 def test_unknown_campaign_is_404(client, login_as):

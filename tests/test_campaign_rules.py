@@ -6,16 +6,29 @@ from datetime import date
 
 import pytest
 
-from inspect_app.domain.campaigns import (CampaignState, change_refusal, default_choice, parse_fields,
-                                          removal_refusal, settings_refusal, transition_refusal, visible)
+from inspect_app.domain.campaigns import (
+    CampaignState,
+    change_refusal,
+    default_choice,
+    parse_fields,
+    removal_refusal,
+    settings_refusal,
+    transition_refusal,
+    visible,
+)
 
 DRAFT, OPEN, CLOSED = CampaignState.DRAFT, CampaignState.OPEN, CampaignState.CLOSED
 NINE = {1, 2, 3, 4, 5, 6, 7, 8, 9}
 
 
 def raw(**overrides):
-    values = {"name": "2027年度自查验收", "starts_on": "2027-09-01", "deadline": "2027-12-15",
-              "checklist_version": "4", "districts": ["1", "2", "3"]}
+    values = {
+        "name": "2027年度自查验收",
+        "starts_on": "2027-09-01",
+        "deadline": "2027-12-15",
+        "checklist_version": "4",
+        "districts": ["1", "2", "3"],
+    }
     values.update(overrides)
     return values
 
@@ -27,7 +40,8 @@ def test_states_have_chinese_labels():
 def test_only_an_open_campaign_takes_changes_and_the_refusal_says_why():
     assert change_refusal("2026年度自查验收", OPEN) is None
     assert change_refusal("2026年度自查验收", CLOSED) == (
-        "“2026年度自查验收”已结束，内容只读，不能再修改（证据包和报告仍可下载）")
+        "“2026年度自查验收”已结束，内容只读，不能再修改（证据包和报告仍可下载）"
+    )
     assert change_refusal("2027年度自查验收", DRAFT) == "“2027年度自查验收”尚未开始，还不能检查或提交"
 
 
@@ -77,20 +91,23 @@ def test_fields_parse_into_dates_a_version_and_districts():
     assert fields.district_ids == frozenset({1, 2, 3})
 
 
-@pytest.mark.parametrize("overrides, field, message", [
-    ({"name": "  "}, "name", "请填写批次名称"),
-    ({"name": "批" * 61}, "name", "批次名称不能超过60个字"),
-    ({"starts_on": ""}, "starts_on", "请填写开始日期"),
-    ({"starts_on": "九月一日"}, "starts_on", "开始日期应写成 2027-09-01 这样的日期"),
-    ({"deadline": "2027-02-30"}, "deadline", "截止日期应写成 2027-09-01 这样的日期"),
-    ({"deadline": "1999-12-31"}, "deadline", "截止日期应在2000年至2100年之间"),
-    ({"deadline": "2027-08-31"}, "deadline", "截止日期不能早于开始日期"),
-    ({"checklist_version": ""}, "checklist_version", "请选择核查表版本"),
-    ({"checklist_version": "x"}, "checklist_version", "请选择核查表版本"),
-    ({"districts": []}, "districts", "请至少选择一个旗区"),
-    ({"districts": ["1", "99"]}, "districts", "所选旗区不存在"),
-    ({"districts": ["1", "²"]}, "districts", "所选旗区不存在"),
-])
+@pytest.mark.parametrize(
+    "overrides, field, message",
+    [
+        ({"name": "  "}, "name", "请填写批次名称"),
+        ({"name": "批" * 61}, "name", "批次名称不能超过60个字"),
+        ({"starts_on": ""}, "starts_on", "请填写开始日期"),
+        ({"starts_on": "九月一日"}, "starts_on", "开始日期应写成 2027-09-01 这样的日期"),
+        ({"deadline": "2027-02-30"}, "deadline", "截止日期应写成 2027-09-01 这样的日期"),
+        ({"deadline": "1999-12-31"}, "deadline", "截止日期应在2000年至2100年之间"),
+        ({"deadline": "2027-08-31"}, "deadline", "截止日期不能早于开始日期"),
+        ({"checklist_version": ""}, "checklist_version", "请选择核查表版本"),
+        ({"checklist_version": "x"}, "checklist_version", "请选择核查表版本"),
+        ({"districts": []}, "districts", "请至少选择一个旗区"),
+        ({"districts": ["1", "99"]}, "districts", "所选旗区不存在"),
+        ({"districts": ["1", "²"]}, "districts", "所选旗区不存在"),
+    ],
+)
 def test_each_bad_field_is_named_in_chinese(overrides, field, message):
     fields, errors = parse_fields(raw(**overrides), NINE)
     assert fields is None and errors == {field: message}

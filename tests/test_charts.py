@@ -11,10 +11,18 @@ from pathlib import Path
 import pytest
 from markupsafe import Markup
 
-from inspect_app import charts
-from inspect_app.charts import (OUTCOME_COLOURS, OUTCOME_NAMES, MapPoint, Seat, Segment, bar_chart, scatter_map,
-                                share_bars)
-from inspect_app.domain.districts import DISTRICTS
+from inspect_app.adapters import charts
+from inspect_app.adapters.charts import (
+    OUTCOME_COLOURS,
+    OUTCOME_NAMES,
+    MapPoint,
+    Seat,
+    Segment,
+    bar_chart,
+    scatter_map,
+    share_bars,
+)
+from inspect_app.domain.directory.districts import DISTRICTS
 
 NS = "{http://www.w3.org/2000/svg}"
 BLUE = "#123456"
@@ -55,7 +63,11 @@ def dots(root: ET.Element) -> dict[str, ET.Element]:
 
 def share_rows() -> list[tuple[str, list[Segment]]]:
     def three(ok: int, fix: int, pending: int) -> list[Segment]:
-        return [Segment("合格", ok, "#1e7d4f"), Segment("需整改", fix, "#c0392b"), Segment("未提交", pending, "#8c959f")]
+        return [
+            Segment("合格", ok, "#1e7d4f"),
+            Segment("需整改", fix, "#c0392b"),
+            Segment("未提交", pending, "#8c959f"),
+        ]
 
     return [("东胜区", three(6, 3, 1)), ("康巴什区", three(2, 0, 2)), ("空旗区", three(0, 0, 0))]
 
@@ -70,14 +82,17 @@ def city_points() -> list[MapPoint]:
     ]
 
 
-@pytest.mark.parametrize("markup", [
-    bar_chart("平均得分", [("东胜区", 87.5), ("康巴什区", None)], unit="分"),
-    share_bars("核查结果", share_rows()),
-    scatter_map("站点分布", city_points(), SEATS),
-    bar_chart("平均得分", []),
-    share_bars("核查结果", []),
-    scatter_map("站点分布", [], SEATS),
-])
+@pytest.mark.parametrize(
+    "markup",
+    [
+        bar_chart("平均得分", [("东胜区", 87.5), ("康巴什区", None)], unit="分"),
+        share_bars("核查结果", share_rows()),
+        scatter_map("站点分布", city_points(), SEATS),
+        bar_chart("平均得分", []),
+        share_bars("核查结果", []),
+        scatter_map("站点分布", [], SEATS),
+    ],
+)
 def test_every_chart_is_one_scalable_plain_svg(markup: Markup) -> None:
     root = parse(markup)
     assert root.tag == f"{NS}svg" and str(markup).startswith('<svg xmlns="http://www.w3.org/2000/svg"')
@@ -142,9 +157,11 @@ def test_long_labels_are_truncated_with_the_full_label_in_the_tooltip() -> None:
 
 def test_user_text_is_escaped() -> None:
     evil = "<script>alert(1)</script>"
-    for markup in (bar_chart(evil, [(evil, 1)], unit="<b>"),
-                   share_bars(evil, [(evil, [Segment(evil, 1, '"><script>')])]),
-                   scatter_map(evil, [MapPoint(39.8, 109.9, "pass", evil)], [Seat(evil, 39.6, 109.7)])):
+    for markup in (
+        bar_chart(evil, [(evil, 1)], unit="<b>"),
+        share_bars(evil, [(evil, [Segment(evil, 1, '"><script>')])]),
+        scatter_map(evil, [MapPoint(39.8, 109.9, "pass", evil)], [Seat(evil, 39.6, 109.7)]),
+    ):
         assert "<script" not in str(markup) and "&lt;script&gt;" in str(markup)
         root = parse(markup)
         assert not list(root.iter(f"{NS}script")) and not list(root.iter("script"))
@@ -169,8 +186,9 @@ def test_share_segments_fill_the_bar_in_proportion_to_counts() -> None:
 
 
 def test_counts_are_only_written_into_segments_wide_enough() -> None:
-    row = rows_of(parse(share_bars("结果", [("东胜区", [Segment("合格", 999, "#1e7d4f"),
-                                                         Segment("需整改", 1, "#c0392b")])])))[0]
+    row = rows_of(
+        parse(share_bars("结果", [("东胜区", [Segment("合格", 999, "#1e7d4f"), Segment("需整改", 1, "#c0392b")])]))
+    )[0]
     assert texts(row) == ["东胜区", "999", "1000"]
 
 
@@ -217,8 +235,11 @@ def test_map_dots_are_coloured_by_outcome_and_stay_visible() -> None:
 
 
 def test_map_paints_results_over_unsubmitted_stations() -> None:
-    points = [MapPoint(39.8, 109.9, "rectify", "整改站"), MapPoint(39.8, 109.9, "pending", "未交站"),
-              MapPoint(39.8, 109.9, "pass", "合格站")]
+    points = [
+        MapPoint(39.8, 109.9, "rectify", "整改站"),
+        MapPoint(39.8, 109.9, "pending", "未交站"),
+        MapPoint(39.8, 109.9, "pass", "合格站"),
+    ]
     assert list(dots(parse(scatter_map("分布", points, [])))) == ["未交站", "合格站", "整改站"]
 
 
@@ -232,8 +253,12 @@ def test_map_draws_the_nine_seats_under_the_dots() -> None:
 
 
 def test_map_skips_invalid_coordinates_and_counts_only_what_it_draws() -> None:
-    bad = [MapPoint(math.nan, 109.9, "pass", "无纬度"), MapPoint(39.8, math.nan, "rectify", "无经度"),
-           MapPoint(91.0, 109.9, "pass", "纬度超界"), MapPoint(39.8, -181.0, "pass", "经度超界")]
+    bad = [
+        MapPoint(math.nan, 109.9, "pass", "无纬度"),
+        MapPoint(39.8, math.nan, "rectify", "无经度"),
+        MapPoint(91.0, 109.9, "pass", "纬度超界"),
+        MapPoint(39.8, -181.0, "pass", "经度超界"),
+    ]
     root = parse(scatter_map("分布", city_points() + bad, SEATS))
     assert set(dots(root)) == {p.label for p in city_points()}
     labels = texts(root)
@@ -245,7 +270,11 @@ def test_map_legend_counts_outcomes() -> None:
     points = [MapPoint(39.8, 109.9, "rectify", f"站{i}") for i in range(3)]
     labels = texts(parse(scatter_map("分布", points, [])))
     assert [t for t in labels if t.split(" ")[0] in OUTCOME_NAMES.values()] == [
-        "可推荐示范站 0", "合格 0", "需整改 3", "未提交 0"]
+        "可推荐示范站 0",
+        "合格 0",
+        "需整改 3",
+        "未提交 0",
+    ]
     assert "旗区驻地" not in labels and not any("无效" in t for t in labels)
 
 
@@ -262,8 +291,11 @@ def test_empty_inputs_say_no_data(markup: Markup) -> None:
 
 
 def test_a_district_map_fits_its_own_stations_rather_than_the_city() -> None:
-    near = [MapPoint(39.80, 109.95, "pass", "甲站"), MapPoint(39.85, 110.05, "rectify", "乙站"),
-            MapPoint(39.75, 109.90, "pending", "丙站")]
+    near = [
+        MapPoint(39.80, 109.95, "pass", "甲站"),
+        MapPoint(39.85, 110.05, "rectify", "乙站"),
+        MapPoint(39.75, 109.90, "pending", "丙站"),
+    ]
     seat = [Seat("东胜区", 39.817, 109.976)]
     city_xs = [float(c.get("cx")) for c in dots(parse(scatter_map("分布", near, seat))).values()]
     own_xs = [float(c.get("cx")) for c in dots(parse(scatter_map("分布", near, seat, extent=None))).values()]

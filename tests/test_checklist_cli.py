@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from inspect_app.domain.checklist import canonical_data, parse_template
-from inspect_app.domain.checklist_sheet import read_printed
-from inspect_app.services import checklists
-from inspect_app.services.demo import default_template
-from inspect_app.spreadsheet import read_sheets
 from conftest import make_user
+
+from inspect_app.adapters.spreadsheet import read_sheets
+from inspect_app.campaigns import checklists
+from inspect_app.demo.seed import default_template
+from inspect_app.domain.checklists.checklist import canonical_data, parse_template
+from inspect_app.domain.checklists.checklist_sheet import read_printed
 
 
 def test_list_shows_published_versions_and_drafts(runner, session):

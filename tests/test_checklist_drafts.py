@@ -6,13 +6,15 @@ import threading
 from datetime import date
 
 import pytest
+from conftest import make_user
 from sqlalchemy import func, select
 
-from inspect_app.domain.checklist import TemplateError, canonical_data, content_digest, parse_template
+from inspect_app.campaigns import checklists
+from inspect_app.campaigns import operations as campaigns
+from inspect_app.demo.seed import default_template
+from inspect_app.domain.checklists.checklist import TemplateError, canonical_data, content_digest, parse_template
 from inspect_app.models import AuditEntry, Campaign, ChecklistVersion
-from inspect_app.services import Forbidden, Invalid, NotFound, campaigns, checklists
-from inspect_app.services.demo import default_template
-from conftest import make_user
+from inspect_app.shared.errors import Forbidden, Invalid, NotFound
 
 
 @pytest.fixture
@@ -43,13 +45,22 @@ def test_a_copy_is_a_draft_with_the_next_label_that_no_campaign_may_use(session,
     assert draft.content["version"] == "2026.2" and draft.content["sections"] == published.content["sections"]
     assert [v.id for v in campaigns.published_versions(session)] == [published.id]
     with pytest.raises(ValueError, match="published"):
-        session.add(Campaign(name="用草稿的批次", starts_on=date(2027, 9, 1), deadline=date(2027, 12, 1),
-                             checklist_version_id=draft.id))
+        session.add(
+            Campaign(
+                name="用草稿的批次",
+                starts_on=date(2027, 9, 1),
+                deadline=date(2027, 12, 1),
+                checklist_version_id=draft.id,
+            )
+        )
         session.flush()
     session.rollback()
     entry = entries(session, "copy_checklist")[0]
-    assert (entry.user_id, entry.target_id, entry.details) == (admin.id, draft.id, {"from": published.id,
-                                                                                   "label": "2026.2"})
+    assert (entry.user_id, entry.target_id, entry.details) == (
+        admin.id,
+        draft.id,
+        {"from": published.id, "label": "2026.2"},
+    )
 
 
 def test_saving_keeps_a_draft_with_errors_and_says_what_is_wrong(session, admin, published):
@@ -110,7 +121,8 @@ def test_a_label_taken_by_a_different_published_version_is_refused_on_the_label(
     content["sections"][0]["items"][0]["guidance"] = "新的指引"
     problems = checklists.save_draft(session, admin.actor, draft.id, content)
     assert [(p.path, p.message) for p in problems] == [
-        ("version", "版本号“2026.1”已用于已发布的“12315消费维权服务站验收核查表”，请改用新的版本号")]
+        ("version", "版本号“2026.1”已用于已发布的“12315消费维权服务站验收核查表”，请改用新的版本号")
+    ]
     with pytest.raises(TemplateError):
         checklists.publish_draft(session, admin.actor, draft.id)
 
@@ -121,9 +133,9 @@ def test_publish_only_what_was_previewed(session, admin, published):
     checklists.save_draft(session, admin.actor, draft.id, edited(draft, name="新核查表"))
     with pytest.raises(Invalid, match="预览后又被修改"):
         checklists.publish_draft(session, admin.actor, draft.id, expected=seen)
-    version, created = checklists.publish_draft(session, admin.actor, draft.id,
-                                                expected=content_digest(session.get(ChecklistVersion,
-                                                                                    draft.id).content))
+    version, created = checklists.publish_draft(
+        session, admin.actor, draft.id, expected=content_digest(session.get(ChecklistVersion, draft.id).content)
+    )
     assert created and version.name == "新核查表"
 
 
@@ -174,7 +186,8 @@ def test_the_lists_show_drafts_with_their_problems_and_versions_with_their_campa
     checklists.save_draft(session, admin.actor, draft.id, edited(draft, total_points=99))
     listing = checklists.list_versions(session, admin.actor)
     assert [(d.id, d.label, d.problem_count) for d in listing.drafts] == [
-        (draft.id, "12315消费维权服务站验收核查表 2026.2", 1)]
+        (draft.id, "12315消费维权服务站验收核查表 2026.2", 1)
+    ]
     assert [(v.id, v.campaigns) for v in listing.published] == [(published.id, ["2026年度自查验收"])]
 
 

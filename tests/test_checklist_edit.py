@@ -2,11 +2,20 @@
 
 import pytest
 
-from inspect_app.domain.checklist import Problem, canonical_data, parse_template, template_problems
-from inspect_app.domain.checklist_edit import (EditError, apply_edit, draft_from_form, error_targets, form_values,
-                                               is_editor_post, levels_from_text, levels_text, next_version_label,
-                                               place)
-from inspect_app.services.demo import default_template
+from inspect_app.demo.seed import default_template
+from inspect_app.domain.checklists.checklist import Problem, canonical_data, parse_template, template_problems
+from inspect_app.domain.checklists.checklist_edit import (
+    EditError,
+    apply_edit,
+    draft_from_form,
+    error_targets,
+    form_values,
+    is_editor_post,
+    levels_from_text,
+    levels_text,
+    next_version_label,
+    place,
+)
 
 
 @pytest.fixture
@@ -47,16 +56,25 @@ def test_rows_come_in_the_order_of_their_numbers_whatever_the_order_posted(draft
 
 
 def test_stray_keys_are_ignored_and_a_post_without_the_editor_fields_is_no_editor_post(draft):
-    values = {**form_values(draft), "csrf_token": "x", "op": "save", "sections.x.code": "?", "sections.0.evil": "1",
-              "sections.99999999999999999999.code": "Z"}
+    values = {
+        **form_values(draft),
+        "csrf_token": "x",
+        "op": "save",
+        "sections.x.code": "?",
+        "sections.0.evil": "1",
+        "sections.99999999999999999999.code": "Z",
+    }
     assert draft_from_form(values) == draft
     assert is_editor_post(values) and not is_editor_post({"narrative": "长"})
 
 
 def test_levels_text_reads_what_people_write():
     assert levels_from_text("8分 和解率≥90%\n\n 4：一半 \n0 分期未结清\n五分 好") == [
-        {"points": 8, "label": "和解率≥90%"}, {"points": 4, "label": "一半"},
-        {"points": 0, "label": "分期未结清"}, {"points": "五", "label": "好"}]
+        {"points": 8, "label": "和解率≥90%"},
+        {"points": 4, "label": "一半"},
+        {"points": 0, "label": "分期未结清"},
+        {"points": "五", "label": "好"},
+    ]
     assert levels_text([{"points": 8, "label": "和解率≥90%"}, {"points": "x", "label": ""}]) == "8分 和解率≥90%\nx分"
     assert levels_from_text(levels_text([{"points": "x", "label": ""}])) == [{"points": "x", "label": ""}]
 
@@ -65,8 +83,16 @@ def test_adding_items_sections_photos_slots_and_bands(draft):
     changed, anchor = apply_edit(draft, "add_item:1")
     assert anchor == "item-1-5"
     assert changed["sections"][1]["items"][5] == {
-        "code": "B6", "text": "", "guidance": "", "points": "", "scoring": "pass_fail", "critical": False,
-        "na_allowed": False, "photos": [], "levels": []}
+        "code": "B6",
+        "text": "",
+        "guidance": "",
+        "points": "",
+        "scoring": "pass_fail",
+        "critical": False,
+        "na_allowed": False,
+        "photos": [],
+        "levels": [],
+    }
     assert len(draft["sections"][1]["items"]) == 5  # the draft given is left as it was
     changed, anchor = apply_edit(changed, "add_section")
     assert anchor == "section-3" and changed["sections"][3]["code"] == "D"
@@ -101,8 +127,20 @@ def test_removing_and_moving(draft):
     assert [b["min_score"] for b in changed["outcome_bands"]] == [80, 0]
 
 
-@pytest.mark.parametrize("op", ["remove_item:0:99", "item_up:0", "explode", "add_item:-1", "item_up:0:0",
-                                "item_down:2:5", "section_down:2", "remove_slot:x", "add_item:0:0:0"])
+@pytest.mark.parametrize(
+    "op",
+    [
+        "remove_item:0:99",
+        "item_up:0",
+        "explode",
+        "add_item:-1",
+        "item_up:0:0",
+        "item_down:2:5",
+        "section_down:2",
+        "remove_slot:x",
+        "add_item:0:0:0",
+    ],
+)
 def test_edits_that_make_no_sense_are_refused(draft, op):
     with pytest.raises(EditError):
         apply_edit(draft, op)
@@ -125,8 +163,15 @@ def test_each_problem_shows_beside_its_field_or_its_group(draft):
 def test_every_field_of_the_form_is_a_target(draft):
     targets = set(error_targets(draft))
     assert set(form_values(draft)) <= targets
-    assert {"sections.1.items.0.critical", "sections.0.items.0.photos.0.required", "sections.0",
-            "sections.0.items.0", "photo_slots", "outcome_bands", ""} <= targets
+    assert {
+        "sections.1.items.0.critical",
+        "sections.0.items.0.photos.0.required",
+        "sections.0",
+        "sections.0.items.0",
+        "photo_slots",
+        "outcome_bands",
+        "",
+    } <= targets
 
 
 def test_a_copy_gets_the_next_free_version_label():
@@ -141,9 +186,11 @@ def test_a_copy_gets_the_next_free_version_label():
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
-                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
-                    max_leaves=12)
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
 FIELDS = form_values(canonical_data(parse_template(default_template())))
 
 

@@ -3,10 +3,10 @@
 import hashlib
 import json
 
-from inspect_app import migrate
+from inspect_app.adapters import migrate
 from inspect_app.db import make_engine
-from inspect_app.domain.checklist import canonical_data, content_digest, parse_template
-from inspect_app.services.demo import default_template
+from inspect_app.demo.seed import default_template
+from inspect_app.domain.checklists.checklist import canonical_data, content_digest, parse_template
 
 
 def test_versions_from_before_are_published_in_the_canonical_form_and_drafts_go_on_the_way_down(tmp_path):
@@ -17,19 +17,26 @@ def test_versions_from_before_are_published_in_the_canonical_form_and_drafts_go_
     engine = make_engine(url)
     with engine.begin() as connection:
         run = connection.exec_driver_sql
-        run("INSERT INTO checklist_versions (name, version, content, content_sha256, created_at) "
-            "VALUES (?, ?, ?, ?, '2026-08-01 00:00:00')", (raw["name"], raw["version"], text,
-                                                          hashlib.sha256(text.encode()).hexdigest()))
-        run("INSERT INTO checklist_versions (name, version, content, content_sha256, created_at) "
-            "VALUES ('odd', '1', '{}', 'x', '2026-08-02 00:00:00')")  # no template: left as it was
+        run(
+            "INSERT INTO checklist_versions (name, version, content, content_sha256, created_at) "
+            "VALUES (?, ?, ?, ?, '2026-08-01 00:00:00')",
+            (raw["name"], raw["version"], text, hashlib.sha256(text.encode()).hexdigest()),
+        )
+        run(
+            "INSERT INTO checklist_versions (name, version, content, content_sha256, created_at) "
+            "VALUES ('odd', '1', '{}', 'x', '2026-08-02 00:00:00')"
+        )  # no template: left as it was
     engine.dispose()
     migrate.upgrade(url, "0011")
     engine = make_engine(url)
     with engine.begin() as connection:
-        rows = connection.exec_driver_sql("SELECT content, content_sha256, published_at, updated_at "
-                                          "FROM checklist_versions ORDER BY id").all()
-        connection.exec_driver_sql("INSERT INTO checklist_versions (content, created_at, updated_at, based_on_id) "
-                                   "VALUES ('{}', '2026-12-01 00:00:00', '2026-12-01 00:00:00', 1)")
+        rows = connection.exec_driver_sql(
+            "SELECT content, content_sha256, published_at, updated_at FROM checklist_versions ORDER BY id"
+        ).all()
+        connection.exec_driver_sql(
+            "INSERT INTO checklist_versions (content, created_at, updated_at, based_on_id) "
+            "VALUES ('{}', '2026-12-01 00:00:00', '2026-12-01 00:00:00', 1)"
+        )
     engine.dispose()
     canonical = canonical_data(parse_template(raw))
     assert json.loads(rows[0][0]) == canonical and rows[0][1] == content_digest(canonical)

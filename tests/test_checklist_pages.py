@@ -11,14 +11,15 @@ from urllib.parse import urlencode
 import openpyxl
 import pytest
 from sqlalchemy import func, select
-
-from inspect_app.domain.checklist import canonical_data, content_digest, parse_template
-from inspect_app.domain.checklist_edit import form_values
-from inspect_app.domain.scoring import check_answer, score
-from inspect_app.models import AuditEntry, ChecklistVersion
-from inspect_app.services import campaigns, checklists
-from inspect_app.services.demo import default_template
 from test_security import inline_code
+
+from inspect_app.campaigns import checklists
+from inspect_app.campaigns import operations as campaigns
+from inspect_app.demo.seed import default_template
+from inspect_app.domain.checklists.checklist import canonical_data, content_digest, parse_template
+from inspect_app.domain.checklists.checklist_edit import form_values
+from inspect_app.domain.checklists.scoring import check_answer, score
+from inspect_app.models import AuditEntry, ChecklistVersion
 
 TEMPLATE = parse_template(default_template())
 
@@ -72,7 +73,7 @@ class Controls(HTMLParser):
 
 def editor_controls(page: str) -> list[dict]:
     start = page.index('id="editor"')
-    form = page[start:page.index("</form>", start)]
+    form = page[start : page.index("</form>", start)]
     parser = Controls()
     parser.feed(form)
     return [c for c in parser.controls if c.get("type") != "hidden"], parser.labelled
@@ -84,10 +85,16 @@ def test_the_editor_draws_every_field_of_the_draft_each_with_a_label(client, ses
     controls, labelled = editor_controls(page)
     named = {c["name"] for c in controls if c["tag"] != "button"}
     assert named == set(form_values(canonical_data(TEMPLATE))) | {
-        f"sections.{s}.items.{i}.{flag}" for s, section in enumerate(TEMPLATE.sections)
-        for i, item in enumerate(section.items) for flag in ("critical", "na_allowed")} | {
-        f"sections.{s}.items.{i}.photos.{p}.required" for s, section in enumerate(TEMPLATE.sections)
-        for i, item in enumerate(section.items) for p in range(len(item.photos))}
+        f"sections.{s}.items.{i}.{flag}"
+        for s, section in enumerate(TEMPLATE.sections)
+        for i, item in enumerate(section.items)
+        for flag in ("critical", "na_allowed")
+    } | {
+        f"sections.{s}.items.{i}.photos.{p}.required"
+        for s, section in enumerate(TEMPLATE.sections)
+        for i, item in enumerate(section.items)
+        for p in range(len(item.photos))
+    }
     assert all(c["id"] in labelled for c in controls), [c["name"] for c in controls if c["id"] not in labelled]
     assert "2026.2" in page and "没有发现问题" in page
     assert inline_code(page) == []
@@ -153,23 +160,31 @@ def test_the_live_check_answers_each_fields_problems_and_saves_nothing(client, s
     assert answer["same_as"] is None
     values["sections.0.items.0.points"], values["version"] = "8", "2026.1"
     assert client.post(f"/admin/checklists/{draft_id}/check", data=values).get_json()["same_as"] == (
-        "12315消费维权服务站验收核查表 2026.1")
+        "12315消费维权服务站验收核查表 2026.1"
+    )
     assert client.post(f"/admin/checklists/{draft_id}/check", data={"narrative": "x"}).status_code == 400
     session.expire_all()
     assert session.get(ChecklistVersion, draft_id).content["version"] == "2026.2"
     assert session.scalar(select(func.count()).select_from(AuditEntry)) == saves
 
 
-def test_the_preview_is_the_inspectors_page_and_scores_chosen_answers_by_the_domain_rule(client, session, admin,
-                                                                                          version):
+def test_the_preview_is_the_inspectors_page_and_scores_chosen_answers_by_the_domain_rule(
+    client, session, admin, version
+):
     draft_id = copied(client, version)
     chosen = {"answer-A1": "fail", "answer-A2": "pass", "answer-C4": "p:4", "answer-C6": "na", "answer-B1": "pass"}
     page = client.get(f"/admin/checklists/{draft_id}/preview", query_string=chosen).get_data(as_text=True)
     items = {item.code: item for item in TEMPLATE.items}
-    expected = score(TEMPLATE, {
-        "A1": check_answer(items["A1"], "fail", None), "A2": check_answer(items["A2"], "pass", None),
-        "C4": check_answer(items["C4"], "pass", 4), "C6": check_answer(items["C6"], "na", None),
-        "B1": check_answer(items["B1"], "pass", None)})
+    expected = score(
+        TEMPLATE,
+        {
+            "A1": check_answer(items["A1"], "fail", None),
+            "A2": check_answer(items["A2"], "pass", None),
+            "C4": check_answer(items["C4"], "pass", 4),
+            "C6": check_answer(items["C6"], "na", None),
+            "B1": check_answer(items["B1"], "pass", None),
+        },
+    )
     assert f'<b id="score-value">{expected.rounded}</b>' in page
     assert "需整改（未完成）" in page and re.search(r'id="score-critical"\s*>关键项不符合：<span>A1</span>', page)
     assert 'name="answer-A1" value="fail" checked' in page and '<option value="p:4" selected>' in page
@@ -207,8 +222,9 @@ def test_export_import_publish_gives_the_identical_version(client, session, admi
     session.expire_all()
     assert session.get(ChecklistVersion, draft_id).content == version.content
     assert "内容与已发布的" in client.get(response.location).get_data(as_text=True)
-    published = client.post(f"/admin/checklists/{draft_id}/edit",
-                            data={**form_values(version.content), "op": "publish"})
+    published = client.post(
+        f"/admin/checklists/{draft_id}/edit", data={**form_values(version.content), "op": "publish"}
+    )
     assert "完全相同，未新建版本" in client.get(published.location).get_data(as_text=True)
     assert [v.content_sha256 for v in campaigns.published_versions(session)] == [version.content_sha256]
 
@@ -218,8 +234,11 @@ def test_an_edited_sheet_imports_as_a_draft_that_publishes_as_a_new_version(clie
     workbook.worksheets[0]["B2"] = "2027.1"
     buffer = io.BytesIO()
     workbook.save(buffer)
-    response = client.post("/admin/checklists/import", data={"file": (io.BytesIO(buffer.getvalue()), "改.xlsx")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/admin/checklists/import",
+        data={"file": (io.BytesIO(buffer.getvalue()), "改.xlsx")},
+        content_type="multipart/form-data",
+    )
     draft_id = int(re.search(r"/(\d+)/edit", response.location).group(1))
     draft = session.get(ChecklistVersion, draft_id)
     published = client.post(f"/admin/checklists/{draft_id}/edit", data={**form_values(draft.content), "op": "publish"})
@@ -239,15 +258,21 @@ def test_a_bad_sheet_is_refused_with_every_bad_row_named_and_nothing_stored(app,
     sheet.cell(rows["B2"], 5).value = "星级"
     buffer = io.BytesIO()
     workbook.save(buffer)
-    response = client.post("/admin/checklists/import", data={"file": (io.BytesIO(buffer.getvalue()), "错.xlsx")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/admin/checklists/import",
+        data={"file": (io.BytesIO(buffer.getvalue()), "错.xlsx")},
+        content_type="multipart/form-data",
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "共发现2处问题，未导入" in page
     assert f"第{rows['A3']}行：第1节第3项（A3）的分值应为整数，实为“八”" in page
     assert f"第{rows['B2']}行：评分方式“星级”应为“符合/不符合”或“评分”" in page
     app.config["IMPORT_MAX_BYTES"] = 1000
-    too_big = client.post("/admin/checklists/import", data={"file": (io.BytesIO(buffer.getvalue()), "大.xlsx")},
-                          content_type="multipart/form-data")
+    too_big = client.post(
+        "/admin/checklists/import",
+        data={"file": (io.BytesIO(buffer.getvalue()), "大.xlsx")},
+        content_type="multipart/form-data",
+    )
     assert too_big.status_code == 400 and "文件超过" in too_big.get_data(as_text=True)
     assert session.scalar(select(func.count()).select_from(ChecklistVersion)) == 1
 
@@ -274,8 +299,9 @@ def test_a_long_checklist_posts_whole(client, session, admin, version):
     content = canonical_data(TEMPLATE)
     content["version"] = "2026.2"
     item = {**content["sections"][0]["items"][0], "guidance": "查" * 600, "points": 1}
-    content["sections"] = [{"code": "A", "title": "基本条件",
-                            "items": [{**item, "code": f"A{n}"} for n in range(1, 121)]}]
+    content["sections"] = [
+        {"code": "A", "title": "基本条件", "items": [{**item, "code": f"A{n}"} for n in range(1, 121)]}
+    ]
     content["total_points"] = 120
     body = form_values(content)
     assert len(urlencode(body)) > 500_000  # as the browser sends it

@@ -7,11 +7,11 @@ import io
 import openpyxl
 import pytest
 
-from inspect_app import spreadsheet
-from inspect_app.domain.checklist import canonical_data, parse_template
-from inspect_app.domain.checklist_sheet import printed_sheets, read_printed
-from inspect_app.services.demo import default_template
-from inspect_app.spreadsheet import SpreadsheetError, read_sheets, write_printed
+from inspect_app.adapters import spreadsheet
+from inspect_app.adapters.spreadsheet import SpreadsheetError, read_sheets, write_printed
+from inspect_app.demo.seed import default_template
+from inspect_app.domain.checklists.checklist import canonical_data, parse_template
+from inspect_app.domain.checklists.checklist_sheet import printed_sheets, read_printed
 
 TEMPLATE = parse_template(default_template())
 
@@ -48,20 +48,50 @@ def test_the_sheet_is_laid_out_as_officials_print_it():
     sheet = workbook["验收核查表"]
     assert sheet["A1"].value == "12315消费维权服务站验收核查表" and "A1:K1" in sheet.merged_cells
     assert (sheet["A2"].value, sheet["B2"].value, sheet["C2"].value, sheet["I2"].value) == (
-        "版本号：", "2026.1", "服务站名称：", "检查日期：")
-    assert [c.value for c in sheet[4]] == ["编号", "核查内容", "核查要点", "分值", "评分方式", "关键项", "可不适用",
-                                          "照片", "档次", "得分", "备注"]
+        "版本号：",
+        "2026.1",
+        "服务站名称：",
+        "检查日期：",
+    )
+    assert [c.value for c in sheet[4]] == [
+        "编号",
+        "核查内容",
+        "核查要点",
+        "分值",
+        "评分方式",
+        "关键项",
+        "可不适用",
+        "照片",
+        "档次",
+        "得分",
+        "备注",
+    ]
     assert sheet["A5"].value == "A．基本条件" and "A5:K5" in sheet.merged_cells
     a2 = [c.value for c in sheet[row_of(sheet, "A2")]]
-    assert a2 == ["A2", "标识标志牌悬挂在醒目位置，完好无损", TEMPLATE.items[1].guidance, 6, "符合/不符合", "是",
-                  None, "标识标志牌（必拍）", None, None, None]
+    assert a2 == [
+        "A2",
+        "标识标志牌悬挂在醒目位置，完好无损",
+        TEMPLATE.items[1].guidance,
+        6,
+        "符合/不符合",
+        "是",
+        None,
+        "标识标志牌（必拍）",
+        None,
+        None,
+        None,
+    ]
     c4 = [c.value for c in sheet[row_of(sheet, "C4")]]
     assert c4[4:9] == ["评分", None, "是", None, "8分 和解率≥90%\n4分 80%≤和解率<90%\n0分 和解率<80%"]
     total = row_of(sheet, "合计")
     assert sheet.cell(total, 4).value == 100 and f"A{total}:C{total}" in sheet.merged_cells
     bands = [[c.value for c in row[:3]] for row in sheet.iter_rows(min_row=total + 2, max_row=total + 5)]
-    assert bands == [["最低得分", "结论", "得分范围"], [90, "可推荐示范站", "90分及以上"], [80, "合格", "80至89分"],
-                     [0, "需整改", "80分以下"]]
+    assert bands == [
+        ["最低得分", "结论", "得分范围"],
+        [90, "可推荐示范站", "90分及以上"],
+        [80, "合格", "80至89分"],
+        [0, "需整改", "80分以下"],
+    ]
     texts = [c.value for c in sheet["A"] if isinstance(c.value, str)]
     assert any("关键项" in t and "需整改" in t for t in texts)
     assert any("签字" in str(c.value) for row in sheet.iter_rows(min_row=total) for c in row)
@@ -127,7 +157,8 @@ def test_every_bad_row_is_named_with_its_reason():
     assert f"第{rows['band']}行：结论“优秀”应为可推荐示范站、合格或需整改" in shown
     assert "“照片栏目”工作表第4行：第2个照片栏目的代码“bulletin board”只能由英文字母、数字、“-”和“_”组成" in shown
     assert [p.row for p in problems] == sorted(p.row for p in problems if not p.sheet) + [
-        p.row for p in problems if p.sheet]
+        p.row for p in problems if p.sheet
+    ]
 
 
 def test_an_item_above_every_section_and_a_sheet_that_is_no_checklist():
@@ -137,11 +168,14 @@ def test_an_item_above_every_section_and_a_sheet_that_is_no_checklist():
         sheet["B5"] = "没有节的项目"
 
     draft, problems = read_back(edited(exported(), change))
-    assert draft is None and "第5行：项目应写在某一节之下，请在它上面加一行节标题，如“A．基本条件”" in [str(p) for p in problems]
+    assert draft is None and "第5行：项目应写在某一节之下，请在它上面加一行节标题，如“A．基本条件”" in [
+        str(p) for p in problems
+    ]
     directory = spreadsheet.write_workbook("名录", ["站点编号", "服务站名称"], [["150602-001", "服务站"]], [10, 10])
     draft, problems = read_back(directory)
     assert draft is None and [str(p) for p in problems] == [
-        "找不到核查表的表头（编号、核查内容、分值），请使用本系统导出的核查表填写"]
+        "找不到核查表的表头（编号、核查内容、分值），请使用本系统导出的核查表填写"
+    ]
 
 
 def test_what_is_no_workbook_or_too_large_is_refused_before_reading():

@@ -3,9 +3,18 @@ import json
 
 import pytest
 
-from inspect_app.domain.checklist import (Outcome, ScoringMode, TemplateError, band_descriptions, canonical_data,
-                                          content_digest, parse_template, template_digest, template_problems)
-from inspect_app.services.demo import default_template
+from inspect_app.demo.seed import default_template
+from inspect_app.domain.checklists.checklist import (
+    Outcome,
+    ScoringMode,
+    TemplateError,
+    band_descriptions,
+    canonical_data,
+    content_digest,
+    parse_template,
+    template_digest,
+    template_problems,
+)
 
 
 @pytest.fixture
@@ -31,8 +40,26 @@ def test_default_template_matches_the_brief(data):
     template = parse_template(data)
     assert [s.title for s in template.sections] == ["基本条件", "标识内容", "运行情况"]
     assert [i.code for i in template.items] == [
-        "A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8", "B1", "B2", "B3", "B4", "B5",
-        "C1", "C2", "C3", "C4", "C5", "C6"]
+        "A1",
+        "A2",
+        "A3",
+        "A4",
+        "A5",
+        "A6",
+        "A7",
+        "A8",
+        "B1",
+        "B2",
+        "B3",
+        "B4",
+        "B5",
+        "C1",
+        "C2",
+        "C3",
+        "C4",
+        "C5",
+        "C6",
+    ]
     assert sum(i.points for i in template.items) == 100
     assert {i.code for i in template.items if i.critical} == {"A1", "A2", "A3", "A7"}
     required = {(i.code, p.slot) for i in template.items for p in i.photos if p.required}
@@ -40,7 +67,10 @@ def test_default_template_matches_the_brief(data):
     c4 = next(i for i in template.items if i.code == "C4")
     assert c4.scoring is ScoringMode.GRADED and c4.na_allowed and [lv.points for lv in c4.levels] == [8, 4, 0]
     assert [(b.min_score, b.outcome) for b in template.outcome_bands] == [
-        (90, Outcome.DEMONSTRATION_ELIGIBLE), (80, Outcome.PASS), (0, Outcome.RECTIFY)]
+        (90, Outcome.DEMONSTRATION_ELIGIBLE),
+        (80, Outcome.PASS),
+        (0, Outcome.RECTIFY),
+    ]
     assert template.slot_label("bulletin_board") == "宣传栏"
     assert template_problems(data) == []
 
@@ -62,8 +92,10 @@ def test_the_sum_is_checked_even_while_other_fields_are_wrong(data):
     # The editor shows every problem at once: a blank text elsewhere does not hide the sum.
     data["sections"][0]["items"][0]["points"] = 9
     data["sections"][1]["items"][0]["text"] = ""
-    assert located(data) == {"total_points": ["各项分值合计 101 分，与总分 100 分不符"],
-                             "sections.1.items.0.text": ["第2节第1项（B1）的核查内容不能为空"]}
+    assert located(data) == {
+        "total_points": ["各项分值合计 101 分，与总分 100 分不符"],
+        "sections.1.items.0.text": ["第2节第1项（B1）的核查内容不能为空"],
+    }
 
 
 def test_unknown_photo_slot(data):
@@ -90,7 +122,9 @@ def test_unknown_scoring_mode_and_levels_out_of_range(data):
     data["sections"][2]["items"][4]["scoring"] = "stars"
     found = located(data)
     assert found["sections.2.items.3.levels.0.points"] == ["第3节第4项（C4）的第1档分值 12 超出 0 至 8"]
-    assert found["sections.2.items.4.scoring"] == ["第3节第5项（C5）的评分方式 “stars” 未知，应为 pass_fail（符合/不符合）或 graded（评分）"]
+    assert found["sections.2.items.4.scoring"] == [
+        "第3节第5项（C5）的评分方式 “stars” 未知，应为 pass_fail（符合/不符合）或 graded（评分）"
+    ]
 
 
 def test_blank_texts_bad_codes_and_too_long_texts(data):
@@ -125,12 +159,16 @@ def test_outcome_bands_must_start_at_zero(data):
 
 
 def test_band_problems_name_the_band_as_given_not_as_sorted(data):
-    data["outcome_bands"] = [{"min_score": 0, "outcome": "rectify"}, {"min_score": 101, "outcome": "pass"},
-                             {"min_score": 90, "outcome": "gold"}]
+    data["outcome_bands"] = [
+        {"min_score": 0, "outcome": "rectify"},
+        {"min_score": 101, "outcome": "pass"},
+        {"min_score": 90, "outcome": "gold"},
+    ]
     found = located(data)
     assert found["outcome_bands.1.min_score"] == ["第2个结论档次的最低分 101 应在 0 至 100 之间"]
     assert found["outcome_bands.2.outcome"] == [
-        "第3个结论档次的结论 “gold” 未知，应为 demonstration_eligible（可推荐示范站）、pass（合格）或 rectify（需整改）"]
+        "第3个结论档次的结论 “gold” 未知，应为 demonstration_eligible（可推荐示范站）、pass（合格）或 rectify（需整改）"
+    ]
 
 
 def test_a_section_without_items_and_a_template_without_sections():
@@ -158,8 +196,17 @@ def test_digest_ignores_key_order_but_not_content(data):
 def test_canonical_data_spells_out_every_default_and_parses_to_the_same_template(data):
     canonical = canonical_data(parse_template(data))
     b1 = canonical["sections"][1]["items"][0]
-    assert b1 == {"code": "B1", "text": "标志牌标明服务站名称", "guidance": "", "points": 3, "scoring": "pass_fail",
-                  "critical": False, "na_allowed": False, "photos": [], "levels": []}
+    assert b1 == {
+        "code": "B1",
+        "text": "标志牌标明服务站名称",
+        "guidance": "",
+        "points": 3,
+        "scoring": "pass_fail",
+        "critical": False,
+        "na_allowed": False,
+        "photos": [],
+        "levels": [],
+    }
     assert parse_template(canonical) == parse_template(data)
     assert canonical_data(parse_template(canonical)) == canonical
 
@@ -169,16 +216,14 @@ def test_the_template_digest_is_the_same_however_the_defaults_were_written(data)
     padded = copy.deepcopy(explicit)
     padded["sections"][0]["items"][0]["text"] = "  " + padded["sections"][0]["items"][0]["text"] + " "
     padded["outcome_bands"].reverse()
-    assert template_digest(parse_template(data)) == template_digest(parse_template(padded)) == content_digest(
-        explicit)
+    assert template_digest(parse_template(data)) == template_digest(parse_template(padded)) == content_digest(explicit)
     explicit["sections"][0]["items"][0]["critical"] = False
     assert template_digest(parse_template(explicit)) != template_digest(parse_template(data))
 
 
 def test_band_descriptions_say_which_scores_each_band_takes(data):
     template = parse_template(data)
-    assert [text for _, text in band_descriptions(template.outcome_bands)] == [
-        "90分及以上", "80至89分", "80分以下"]
+    assert [text for _, text in band_descriptions(template.outcome_bands)] == ["90分及以上", "80至89分", "80分以下"]
 
 
 def test_one_line_fields_refuse_line_breaks(data):
@@ -186,5 +231,7 @@ def test_one_line_fields_refuse_line_breaks(data):
     data["sections"][2]["items"][3]["levels"][0]["label"] = "和解率\n≥90%"
     data["photo_slots"][1]["label"] = "宣传\n栏"
     data["sections"][0]["items"][0]["text"] += "\n（含接待区）"
-    assert located(data) == {"sections.2.items.3.levels.0.label": ["第3节第4项（C4）的第1档说明不能换行"],
-                             "photo_slots.1.label": ["第2个照片栏目的名称不能换行"]}
+    assert located(data) == {
+        "sections.2.items.3.levels.0.label": ["第3节第4项（C4）的第1档说明不能换行"],
+        "photo_slots.1.label": ["第2个照片栏目的名称不能换行"],
+    }

@@ -11,18 +11,24 @@ import zipfile
 from datetime import date
 
 import pytest
-from openpyxl import load_workbook
-
-from inspect_app.domain.permissions import Role
-from inspect_app.models import Inspection, Submission
-from inspect_app.services import (Invalid, bundles, campaigns, city_report, demonstrations, inspections, keys,
-                                  review, submissions)
-from inspect_app.services.bundle_verify import verify_bundle
-from inspect_app.services.demo import default_template
 from conftest import keyed, make_station, make_user
-from stock_tools import openssl_cms_verify, pdfsig
+from openpyxl import load_workbook
 from photo_factory import signature_png
+from stock_tools import openssl_cms_verify, pdfsig
 from test_bundles import PIN, accepted_inspection, flip, rewrite
+
+from inspect_app.bundles import operations as bundles
+from inspect_app.campaigns import operations as campaigns
+from inspect_app.city import demonstrations, submissions
+from inspect_app.city import report as city_report
+from inspect_app.city.verify import verify_bundle
+from inspect_app.demo.seed import default_template
+from inspect_app.domain.identity.permissions import Role
+from inspect_app.inspection import operations as inspections
+from inspect_app.models import Inspection, Submission
+from inspect_app.review import operations as review
+from inspect_app.shared.errors import Invalid
+from inspect_app.signing import keys
 
 TODAY = date(2026, 11, 20)
 
@@ -38,10 +44,20 @@ def city_season(app, session):
     for code, prefix, lat, lon in (("150602", "ds", 39.82, 109.96), ("150603", "kbs", 39.61, 109.78)):
         inspector = make_user(session, "inspector", code, username=f"insp.{prefix}")
         leader = make_user(session, "leader", code, username=f"leader.{prefix}")
-        stations = [make_station(session, code, name=f"{prefix}{n}号12315消费维权服务站", latitude=str(lat),
-                                 longitude=str(lon + n * 0.01)) for n in (1, 2)]
-        found = [accepted_inspection(session, app, campaign, s, inspector, leader, 10 * len(people) + n)
-                 for n, s in enumerate(stations)]
+        stations = [
+            make_station(
+                session,
+                code,
+                name=f"{prefix}{n}号12315消费维权服务站",
+                latitude=str(lat),
+                longitude=str(lon + n * 0.01),
+            )
+            for n in (1, 2)
+        ]
+        found = [
+            accepted_inspection(session, app, campaign, s, inspector, leader, 10 * len(people) + n)
+            for n, s in enumerate(stations)
+        ]
         keys.issue_certificate(session, passphrase, leader.id, PIN)
         people[prefix] = {"inspector": inspector, "leader": leader, "stations": stations, "inspections": found}
     city = make_user(session, "city", username="city.center")
@@ -60,8 +76,18 @@ def sign_city_report(app, session, city, campaign, tmp_path, signature=None):
     """Build the city report's preview and sign it, districts missing or not."""
     store = app.extensions["filestore"]
     preview = city_report.build_preview(session, city.actor, store, city, campaign.id, tmp_path, TODAY)
-    return city_report.sign_off(session, city.actor, store, city, preview.id, keyed(app, PIN),
-                                signature or signature_png(), tmp_path, TODAY, confirm_missing=True)
+    return city_report.sign_off(
+        session,
+        city.actor,
+        store,
+        city,
+        preview.id,
+        keyed(app, PIN),
+        signature or signature_png(),
+        tmp_path,
+        TODAY,
+        confirm_missing=True,
+    )
 
 
 def test_a_whole_season_from_two_districts_to_the_signed_city_report(app, session, city_season, tmp_path, runner):
@@ -71,8 +97,9 @@ def test_a_whole_season_from_two_districts_to_the_signed_city_report(app, sessio
     sent = {}
     for people in (ds, kbs):
         bundle = sign_version(app, session, people["leader"], campaign, tmp_path)
-        sent[people["leader"].username] = submissions.submit_bundle(session, people["leader"].actor, store,
-                                                                    people["leader"], bundle.id)
+        sent[people["leader"].username] = submissions.submit_bundle(
+            session, people["leader"].actor, store, people["leader"], bundle.id
+        )
     first = sent["leader.kbs"]
     assert first.verified and [c["name"] for c in first.checks] == ["文件哈希", "清单签名", "签名证书", "PDF签名"]
     assert all(c["ok"] for c in first.checks) and first.signer_name == kbs["leader"].display_name
@@ -87,16 +114,25 @@ def test_a_whole_season_from_two_districts_to_the_signed_city_report(app, sessio
         bundles.start_draft(session, kbs["leader"].actor, kbs["leader"].id, kbs["leader"].district_id, campaign.id, "")
 
     number = kbs["stations"][0].number
-    submissions.decide(session, city.actor, city.id, first.id, "return", "请补充照片",
-                       {number: "标识标志牌照片不清楚", kbs["stations"][1].number: ""})
+    submissions.decide(
+        session,
+        city.actor,
+        city.id,
+        first.id,
+        "return",
+        "请补充照片",
+        {number: "标识标志牌照片不清楚", kbs["stations"][1].number: ""},
+    )
     assert submissions.returned_reasons(session, kbs["leader"].district_id, campaign.id) == {
-        number: "标识标志牌照片不清楚"}
+        number: "标识标志牌照片不清楚"
+    }
 
     # The leader begins version 2 (which unlocks), returns the inspection, the inspector fixes and resubmits.
     bundles.start_draft(session, kbs["leader"].actor, kbs["leader"].id, kbs["leader"].district_id, campaign.id, "")
     review.review(session, kbs["leader"].actor, kbs["leader"].id, locked.id, "return", "标识标志牌重拍")
-    inspections.answer_item(session, kbs["inspector"].actor, kbs["inspector"].id, locked.id, "A5", "fail", None,
-                            "电话未接通")
+    inspections.answer_item(
+        session, kbs["inspector"].actor, kbs["inspector"].id, locked.id, "A5", "fail", None, "电话未接通"
+    )
     inspections.submit(session, kbs["inspector"].actor, locked.id)
     review.review(session, kbs["leader"].actor, kbs["leader"].id, locked.id, "accept")
     second_bundle = sign_version(app, session, kbs["leader"], campaign, tmp_path)
@@ -119,16 +155,36 @@ def test_a_whole_season_from_two_districts_to_the_signed_city_report(app, sessio
         bundles.start_draft(session, kbs["leader"].actor, kbs["leader"].id, kbs["leader"].district_id, campaign.id, "")
 
     events = [e.what for e in submissions.history(session, city.actor, kbs["leader"].district_id, campaign.id)]
-    assert events == ["开始证据包（第1版）", "签字证据包（第1版）", "提交证据包（第1版），验证通过",
-                      "退回证据包（第1版）：请补充照片（1个服务站有具体意见）", "开始证据包（第2版）",
-                      "签字证据包（第2版）", "提交证据包（第2版），验证通过", "接收证据包（第2版）"]
+    assert events == [
+        "开始证据包（第1版）",
+        "签字证据包（第1版）",
+        "提交证据包（第1版），验证通过",
+        "退回证据包（第1版）：请补充照片（1个服务站有具体意见）",
+        "开始证据包（第2版）",
+        "签字证据包（第2版）",
+        "提交证据包（第2版），验证通过",
+        "接收证据包（第2版）",
+    ]
 
     # The consolidated report, signed by the city, verifies like a bundle, with our command and stock tools.
     pin = tmp_path / "pin"
     pin.write_text(PIN)
     out = tmp_path / "city.zip"
-    result = runner.invoke(args=["city", "report", "--campaign", str(campaign.id), "--sign-as", "city.center",
-                                 "--pin-file", str(pin), "--out", str(out), "--confirm-missing"])
+    result = runner.invoke(
+        args=[
+            "city",
+            "report",
+            "--campaign",
+            str(campaign.id),
+            "--sign-as",
+            "city.center",
+            "--pin-file",
+            str(pin),
+            "--out",
+            str(out),
+            "--confirm-missing",
+        ]
+    )
     assert result.exit_code == 0, result.output
     check = verify_bundle(out, city_season["ca"], keys.revocation_list(session))
     assert check.ok, check.problems
@@ -148,10 +204,20 @@ def test_a_whole_season_from_two_districts_to_the_signed_city_report(app, sessio
     assert openssl.returncode == 0, openssl.stderr
     signed = pdfsig(folder, "city-report.pdf")
     assert "Signature Validation: Signature is Valid." in signed and "Total document signed" in signed
-    text = re.sub(r"\s+", "", subprocess.run(["pdftotext", "city-report.pdf", "-"], cwd=folder,
-                                             capture_output=True, text=True).stdout)
-    for expected in ("鄂尔多斯市2026年度自查验收汇总报告", "东胜区", "康巴什区", "已接收", ds["stations"][0].name,
-                     "鄂尔多斯市12315消费维权服务中心", second.archive_sha256[:16]):
+    text = re.sub(
+        r"\s+",
+        "",
+        subprocess.run(["pdftotext", "city-report.pdf", "-"], cwd=folder, capture_output=True, text=True).stdout,
+    )
+    for expected in (
+        "鄂尔多斯市2026年度自查验收汇总报告",
+        "东胜区",
+        "康巴什区",
+        "已接收",
+        ds["stations"][0].name,
+        "鄂尔多斯市12315消费维权服务中心",
+        second.archive_sha256[:16],
+    ):
         assert expected in text, expected
     pages = subprocess.run(["pdftoppm", "-r", "40", "-png", "city-report.pdf", "page"], cwd=folder)
     assert pages.returncode == 0 and len(list(folder.glob("page-*.png"))) >= 4
@@ -169,47 +235,84 @@ def test_a_city_report_needs_the_citys_own_certificate_and_pin(app, session, cit
         city_report.build_preview(session, leader.actor, store, leader, campaign.id, tmp_path, TODAY)
     preview = city_report.build_preview(session, city.actor, store, city, campaign.id, tmp_path, TODAY)
     with pytest.raises(Exception):
-        city_report.sign_off(session, leader.actor, store, leader, preview.id, keyed(app, PIN), signature_png(),
-                             tmp_path, TODAY, confirm_missing=True)
+        city_report.sign_off(
+            session,
+            leader.actor,
+            store,
+            leader,
+            preview.id,
+            keyed(app, PIN),
+            signature_png(),
+            tmp_path,
+            TODAY,
+            confirm_missing=True,
+        )
     with pytest.raises(Invalid) as wrong:
-        city_report.sign_off(session, city.actor, store, city, preview.id, keyed(app, "000000"), signature_png(),
-                             tmp_path, TODAY, confirm_missing=True)
+        city_report.sign_off(
+            session,
+            city.actor,
+            store,
+            city,
+            preview.id,
+            keyed(app, "000000"),
+            signature_png(),
+            tmp_path,
+            TODAY,
+            confirm_missing=True,
+        )
     assert wrong.value.errors == {"pin": "签名PIN错误，还可尝试4次"}
     assert [r.status.value for r in city_report.reports(session, city.actor, campaign.id)] == ["ready"]
 
 
-def test_a_tampered_zip_uploaded_by_hand_is_refused_with_the_reason(app, client, session, city_season, auth,
-                                                                     tmp_path):
+def test_a_tampered_zip_uploaded_by_hand_is_refused_with_the_reason(app, client, session, city_season, auth, tmp_path):
     leader, campaign = city_season["ds"]["leader"], city_season["campaign"]
     bundle = sign_version(app, session, leader, campaign, tmp_path)
     original = tmp_path / "original.zip"
     original.write_bytes(app.extensions["filestore"].read(bundle.archive_key))
-    tampered = rewrite(original, tmp_path / "tampered.zip",
-                       lambda n, d: flip(d) if n.endswith("bulletin_board-1.jpg") else d)
+    tampered = rewrite(
+        original, tmp_path / "tampered.zip", lambda n, d: flip(d) if n.endswith("bulletin_board-1.jpg") else d
+    )
     stored = {p for p in (tmp_path / "instance").rglob("*.zip")}
     auth.login("city.center")
-    page = client.post("/city/upload", data={"bundle": (tampered.open("rb"), "东胜区.zip")},
-                       content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+    page = client.post(
+        "/city/upload",
+        data={"bundle": (tampered.open("rb"), "东胜区.zip")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    ).get_data(as_text=True)
     assert "证据包验证未通过，未接收" in page and "bulletin_board-1.jpg：内容与清单不符" in page
     assert session.query(Submission).count() == 0
     assert {p for p in (tmp_path / "instance").rglob("*.zip")} == stored  # nothing kept
 
-    junk = client.post("/city/upload", data={"bundle": (io.BytesIO(b"not a zip"), "x.zip")},
-                       content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+    junk = client.post(
+        "/city/upload",
+        data={"bundle": (io.BytesIO(b"not a zip"), "x.zip")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    ).get_data(as_text=True)
     assert "不是有效的 ZIP 证据包" in junk and session.query(Submission).count() == 0
 
-    intact = client.post("/city/upload", data={"bundle": (original.open("rb"), "东胜区.zip")},
-                         content_type="multipart/form-data", follow_redirects=True)
+    intact = client.post(
+        "/city/upload",
+        data={"bundle": (original.open("rb"), "东胜区.zip")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     assert "已收到东胜区第1版证据包，验证通过" in intact.get_data(as_text=True)
     received = session.query(Submission).one()
     assert received.source.value == "upload" and received.bundle_id == bundle.id and received.verified
-    again = client.post("/city/upload", data={"bundle": (original.open("rb"), "东胜区.zip")},
-                        content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+    again = client.post(
+        "/city/upload",
+        data={"bundle": (original.open("rb"), "东胜区.zip")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    ).get_data(as_text=True)
     assert "正在等待市中心审核" in again and session.query(Submission).count() == 1
 
 
-def test_the_inbox_and_district_pages_show_states_verdicts_and_overdue_districts(app, client, session, city_season,
-                                                                                  auth, tmp_path):
+def test_the_inbox_and_district_pages_show_states_verdicts_and_overdue_districts(
+    app, client, session, city_season, auth, tmp_path
+):
     leader, campaign = city_season["ds"]["leader"], city_season["campaign"]
     bundle = sign_version(app, session, leader, campaign, tmp_path)
     submission = submissions.submit_bundle(session, leader.actor, app.extensions["filestore"], leader, bundle.id)
@@ -220,17 +323,23 @@ def test_the_inbox_and_district_pages_show_states_verdicts_and_overdue_districts
     assert inbox.count("inbox-row") == 9 and inbox.count("inbox-row overdue") == 8
     assert "已过截止日期" in inbox and "已提交" in inbox and "✓ PDF签名" in inbox
     page = client.get(f"/city/districts/{leader.district_id}").get_data(as_text=True)
-    assert "第1版 · 已提交" in page and submission.archive_sha256 in page and "个文件的大小和 SHA-256 与清单一致" in page
+    assert (
+        "第1版 · 已提交" in page and submission.archive_sha256 in page and "个文件的大小和 SHA-256 与清单一致" in page
+    )
     number = city_season["ds"]["stations"][1].number
-    response = client.post(f"/city/submissions/{submission.id}/decision",
-                           data={"decision": "return", "comment": "", f"reason-{number}": "缺少登记簿照片"},
-                           follow_redirects=True)
+    response = client.post(
+        f"/city/submissions/{submission.id}/decision",
+        data={"decision": "return", "comment": "", f"reason-{number}": "缺少登记簿照片"},
+        follow_redirects=True,
+    )
     assert "已将东胜区第1版证据包退回补正" in response.get_data(as_text=True)
     session.refresh(submission)
-    assert submission.station_reasons == [{"number": number, "name": city_season["ds"]["stations"][1].name,
-                                           "reason": "缺少登记簿照片"}]
-    again = client.post(f"/city/submissions/{submission.id}/decision", data={"decision": "accept"},
-                        follow_redirects=True).get_data(as_text=True)
+    assert submission.station_reasons == [
+        {"number": number, "name": city_season["ds"]["stations"][1].name, "reason": "缺少登记簿照片"}
+    ]
+    again = client.post(
+        f"/city/submissions/{submission.id}/decision", data={"decision": "accept"}, follow_redirects=True
+    ).get_data(as_text=True)
     assert "已退回补正，不能再次处理" in again
 
     client.post("/logout")
@@ -246,7 +355,9 @@ def test_the_leader_submits_from_the_bundle_page_once(app, client, session, city
     auth.login("leader.ds")
     assert "提交至市中心" in client.get("/review/bundle/").get_data(as_text=True)
     done = client.post(f"/review/bundle/{bundle.id}/submit", follow_redirects=True).get_data(as_text=True)
-    assert "第1版证据包已提交市中心，验证通过" in done and "等待市中心审核" in done and "提交至市中心</button>" not in done
+    assert (
+        "第1版证据包已提交市中心，验证通过" in done and "等待市中心审核" in done and "提交至市中心</button>" not in done
+    )
     # While the city holds the version, the page offers no new one (it would only be refused) and says why.
     assert "生成第2版证据包" not in done and 'name="narrative"' not in done
     assert "第1版证据包正在等待市中心审核，退回后才能修改" in done
@@ -279,10 +390,23 @@ def test_the_dashboard_and_exports_show_every_district(app, client, session, cit
     assert first["properties"]["outcome"] == "demonstration_eligible"
 
 
-CITY_PAGES = ["/city/", "/city/districts/{district}", "/city/dashboard", "/city/export.csv", "/city/export.geojson",
-              "/city/report", "/city/upload", "/city/submissions/{submission}/download"]
-CITY_ACTIONS = ["/city/submissions/{submission}/decision", "/city/submissions/{submission}/verify",
-                "/city/demonstrations/{station}", "/city/upload", "/city/report"]
+CITY_PAGES = [
+    "/city/",
+    "/city/districts/{district}",
+    "/city/dashboard",
+    "/city/export.csv",
+    "/city/export.geojson",
+    "/city/report",
+    "/city/upload",
+    "/city/submissions/{submission}/download",
+]
+CITY_ACTIONS = [
+    "/city/submissions/{submission}/decision",
+    "/city/submissions/{submission}/verify",
+    "/city/demonstrations/{station}",
+    "/city/upload",
+    "/city/report",
+]
 
 
 @pytest.mark.parametrize("role", [Role.LEADER, Role.INSPECTOR])
@@ -301,8 +425,9 @@ def test_district_roles_may_not_use_any_city_page_or_action(app, client, session
     assert "市中心" not in client.get("/").get_data(as_text=True).split("<main")[0]
 
 
-def test_the_city_reads_and_decides_but_changes_nothing_in_an_inspection(app, client, session, city_season, auth,
-                                                                          tmp_path):
+def test_the_city_reads_and_decides_but_changes_nothing_in_an_inspection(
+    app, client, session, city_season, auth, tmp_path
+):
     leader, campaign = city_season["ds"]["leader"], city_season["campaign"]
     bundle = sign_version(app, session, leader, campaign, tmp_path)
     submission = submissions.submit_bundle(session, leader.actor, app.extensions["filestore"], leader, bundle.id)
@@ -312,8 +437,12 @@ def test_the_city_reads_and_decides_but_changes_nothing_in_an_inspection(app, cl
         assert client.get(path.format(**ids)).status_code == 200, path
     assert client.post(f"/city/submissions/{submission.id}/verify").status_code == 302
     inspection = city_season["ds"]["inspections"][0]
-    assert client.post(f"/review/inspections/{inspection.id}/decision",
-                       data={"decision": "return", "comment": "x"}).status_code == 403
+    assert (
+        client.post(
+            f"/review/inspections/{inspection.id}/decision", data={"decision": "return", "comment": "x"}
+        ).status_code
+        == 403
+    )
     assert client.post(f"/review/inspections/{inspection.id}/recommend", data={"recommended": "1"}).status_code == 403
     assert client.post(f"/review/bundle/{bundle.id}/submit").status_code == 403
     session.expire_all()

@@ -9,7 +9,7 @@ import piexif
 from click.testing import CliRunner
 from PIL import Image
 
-from inspect_app.cli.photos import group
+from inspect_app.inspection.cli import group
 
 
 def photo(path, taken: bytes | None = None):

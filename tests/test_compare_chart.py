@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from inspect_app.charts import paired_bars
 from test_charts import NS, parse, rows_of, texts, width
 from test_charts import test_every_chart_is_one_scalable_plain_svg as plain_svg_checks
+
+from inspect_app.adapters.charts import paired_bars
 
 NOW, BEFORE = "#1d4f91", "#8c959f"
 
 
 def chart():
-    return paired_bars("各旗区平均得分：本批次与上一批次",
-                       [("东胜区", 90.0, 80.0), ("康巴什区", 70.0, None), ("杭锦旗", None, None)],
-                       ("2026年度自查验收", "2025年度自查验收"), maximum=100, unit="分")
+    return paired_bars(
+        "各旗区平均得分：本批次与上一批次",
+        [("东胜区", 90.0, 80.0), ("康巴什区", 70.0, None), ("杭锦旗", None, None)],
+        ("2026年度自查验收", "2025年度自查验收"),
+        maximum=100,
+        unit="分",
+    )
 
 
 def test_it_is_one_plain_scalable_svg():
@@ -24,8 +29,10 @@ def test_two_bars_per_row_in_proportion_with_their_values_and_a_legend_naming_bo
     root = parse(chart())
     rows = rows_of(root)
     assert [r.find(f"{NS}title").text for r in rows] == [
-        "东胜区：2026年度自查验收 90分，2025年度自查验收 80分", "康巴什区：2026年度自查验收 70分，2025年度自查验收 —",
-        "杭锦旗：2026年度自查验收 —，2025年度自查验收 —"]
+        "东胜区：2026年度自查验收 90分，2025年度自查验收 80分",
+        "康巴什区：2026年度自查验收 70分，2025年度自查验收 —",
+        "杭锦旗：2026年度自查验收 —，2025年度自查验收 —",
+    ]
     bars = [[r for r in row.iter(f"{NS}rect") if r.get("fill") in (NOW, BEFORE)] for row in rows]
     assert [[b.get("fill") for b in found] for found in bars] == [[NOW, BEFORE], [NOW], []]
     assert abs(width(bars[0][0]) / width(bars[0][1]) - 90 / 80) < 0.01

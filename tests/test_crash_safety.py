@@ -19,15 +19,16 @@ from pathlib import Path
 
 import pytest
 import requests
-
-from inspect_app.filestore import sha256_of
-from inspect_app.models import Bundle, Photo
-from inspect_app.services import campaigns, keys
-from inspect_app.services.bundle_verify import verify_bundle
-from inspect_app.services.demo import default_template
 from conftest import PASSWORD, make_station, make_user
 from photo_factory import jpeg, signature_png
 from test_bundles import PIN, season  # noqa: F401  (the fixture)
+
+from inspect_app.adapters.filestore import sha256_of
+from inspect_app.campaigns import operations as campaigns
+from inspect_app.city.verify import verify_bundle
+from inspect_app.demo.seed import default_template
+from inspect_app.models import Bundle, Photo
+from inspect_app.signing import keys
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY_NAME = re.compile(r"[0-9a-f]{64}\.[a-z0-9]+")
@@ -37,10 +38,15 @@ class Server:
     """The app in a process of its own, on the test's database and instance folder, that can be killed."""
 
     def __init__(self, database_url: str, instance: Path):
-        self.env = {**os.environ, "DATABASE_URL": database_url, "INSTANCE_PATH": str(instance),
-                    "SECRET_KEY": "test-secret", "APP_ENV": "development",
-                    # A killed build is known as interrupted two seconds after its last heartbeat, not two minutes.
-                    "BUNDLE_BUILD_STALE_SECONDS": "2"}
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "INSTANCE_PATH": str(instance),
+            "SECRET_KEY": "test-secret",
+            "APP_ENV": "development",
+            # A killed build is known as interrupted two seconds after its last heartbeat, not two minutes.
+            "BUNDLE_BUILD_STALE_SECONDS": "2",
+        }
         self.process: subprocess.Popen | None = None
         self.url = ""
 
@@ -49,9 +55,13 @@ class Server:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         self.url = f"http://127.0.0.1:{port}"
-        self.process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "run", "--port", str(port),
-                                         "--with-threads"], cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--port", str(port), "--with-threads"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         for _ in range(200):
             try:
                 requests.get(self.url + "/login", timeout=1)
@@ -68,8 +78,11 @@ class Server:
         client = requests.Session()
         page = client.get(self.url + "/login").text
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
-        response = client.post(self.url + "/login", data={"csrf_token": token, "username": username,
-                                                          "password": PASSWORD}, allow_redirects=False)
+        response = client.post(
+            self.url + "/login",
+            data={"csrf_token": token, "username": username, "password": PASSWORD},
+            allow_redirects=False,
+        )
         assert response.status_code == 302, response.text
         client.headers["X-CSRFToken"] = client.get(self.url + "/api/v1/session").json()["csrf_token"]
         return client
@@ -108,24 +121,35 @@ def test_a_killed_upload_leaves_nothing_half_done_and_the_retry_completes(app, s
 
     server.start()
     client = server.login("crash.inspector")
-    inspection = client.post(server.url + "/api/v1/inspections", json={"station_id": station.id},
-                             headers={"Idempotency-Key": str(uuid.uuid4())}).json()["id"]
+    inspection = client.post(
+        server.url + "/api/v1/inspections",
+        json={"station_id": station.id},
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    ).json()["id"]
 
     def send_bytes(client: requests.Session) -> None:
         # Resumable: only what did not arrive before the last kill is sent again.
-        state = client.post(server.url + "/api/v1/uploads", json={"sha256": sha, "size": len(data)},
-                            headers={"Idempotency-Key": str(uuid.uuid4())}).json()
+        state = client.post(
+            server.url + "/api/v1/uploads",
+            json={"sha256": sha, "size": len(data)},
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+        ).json()
         if not state["complete"]:
-            client.put(f"{server.url}/api/v1/uploads/{sha}?offset={state['received']}",
-                       data=data[state["received"]:], headers={"Content-Type": "application/octet-stream"})
+            client.put(
+                f"{server.url}/api/v1/uploads/{sha}?offset={state['received']}",
+                data=data[state["received"] :],
+                headers={"Content-Type": "application/octet-stream"},
+            )
 
     cut_short = 0
     for delay in (0.0, 0.03, 0.08, 0.15, 0.3):
         # Kill the server while it turns the bytes into a photo: reading, copies, findings, files, row.
         send_bytes(client)
-        sender = threading.Thread(target=_quietly, args=(client.post,
-                                  f"{server.url}/api/v1/inspections/{inspection}/photos"),
-                                  kwargs={"json": body, "headers": {"Idempotency-Key": idempotency}, "timeout": 10})
+        sender = threading.Thread(
+            target=_quietly,
+            args=(client.post, f"{server.url}/api/v1/inspections/{inspection}/photos"),
+            kwargs={"json": body, "headers": {"Idempotency-Key": idempotency}, "timeout": 10},
+        )
         sender.start()
         time.sleep(delay)
         server.kill()
@@ -139,16 +163,16 @@ def test_a_killed_upload_leaves_nothing_half_done_and_the_retry_completes(app, s
     assert cut_short >= 1  # at least one kill landed before the commit
     # The phone sends the same request again (its outbox keeps it): it completes, once.
     send_bytes(client)
-    retry = client.post(f"{server.url}/api/v1/inspections/{inspection}/photos", json=body,
-                        headers={"Idempotency-Key": idempotency})
+    retry = client.post(
+        f"{server.url}/api/v1/inspections/{inspection}/photos", json=body, headers={"Idempotency-Key": idempotency}
+    )
     assert retry.status_code == 200, retry.text
     session.expire_all()
     assert [p.sha256 for p in session.query(Photo)] == [sha]
     store_is_sound(store_root, session)
 
 
-def test_a_killed_bundle_build_stays_unfinished_and_building_again_completes(app, session, server,
-                                                                             season):  # noqa: F811
+def test_a_killed_bundle_build_stays_unfinished_and_building_again_completes(app, session, server, season):  # noqa: F811
     server.start()
     client = server.login("leader.ds")
     token = client.headers["X-CSRFToken"]
@@ -187,8 +211,9 @@ def test_a_killed_bundle_build_stays_unfinished_and_building_again_completes(app
     preview = client.get(f"{server.url}/review/bundle/{bundle.id}/preview.pdf")
     assert preview.content.startswith(b"%PDF") and b"%%EOF" in preview.content[-1024:]
     drawn = "data:image/png;base64," + base64.b64encode(signature_png()).decode()
-    client.post(f"{server.url}/review/bundle/{bundle.id}/sign", data={"csrf_token": token, "pin": PIN,
-                                                                       "signature": drawn})
+    client.post(
+        f"{server.url}/review/bundle/{bundle.id}/sign", data={"csrf_token": token, "pin": PIN, "signature": drawn}
+    )
     session.expire_all()
     bundle = session.get(Bundle, bundle.id)
     assert session.query(Bundle).count() == 1 and bundle.status.value == "signed"

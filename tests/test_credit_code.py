@@ -1,6 +1,6 @@
 import pytest
 
-from inspect_app.domain.credit_code import check_character, credit_code_error, is_valid_credit_code, normalise
+from inspect_app.domain.directory.credit_code import check_character, credit_code_error, is_valid_credit_code, normalise
 
 
 def test_published_example_is_valid():

@@ -5,16 +5,18 @@ import re
 from math import dist
 
 import pytest
+from conftest import keyed
 from sqlalchemy import func, select
 
-from inspect_app.domain.credit_code import is_valid_credit_code
-from inspect_app.domain.districts import DISTRICTS
-from inspect_app.domain.permissions import Role
+from inspect_app.adapters import pki
+from inspect_app.campaigns import operations as campaigns
+from inspect_app.demo.seed import default_template
+from inspect_app.domain.directory.credit_code import is_valid_credit_code
+from inspect_app.domain.directory.districts import DISTRICTS
+from inspect_app.domain.identity.permissions import Role
 from inspect_app.models import Campaign, ChecklistVersion, Station, User
-from inspect_app import pki
-from inspect_app.services import Invalid, campaigns, enrolments, keys
-from inspect_app.services.demo import default_template
-from conftest import keyed
+from inspect_app.shared.errors import Invalid
+from inspect_app.signing import enrolments, keys
 
 
 def test_demo_seed_fills_all_nine_districts(runner, session):
@@ -69,8 +71,9 @@ def test_the_demo_signs_at_once_and_prints_each_signers_pin(app, runner, session
         assert pki.load_signing_key(certificate.encrypted_key_pem, keyed(app, pins[user.username]))
     assert "签名PIN" not in next(line for line in output.splitlines() if "inspector.dongsheng" in line)
     leader = next(u for u in signers if u.username == "leader.dongsheng")
-    enrolments.change_pin(session, app.config["PKI_CA_PASSPHRASE"], leader, pins[leader.username], "86420975",
-                          "86420975")
+    enrolments.change_pin(
+        session, app.config["PKI_CA_PASSPHRASE"], leader, pins[leader.username], "86420975", "86420975"
+    )
     output = runner.invoke(args=["demo", "logins"]).output
     assert "签名PIN" not in next(line for line in output.splitlines() if "leader.dongsheng " in line)
 

@@ -1,13 +1,14 @@
 """The station directory: search and filters, create, edit, retire, and the wall between 旗区."""
 
 import pytest
+from conftest import district, make_station, station_row
 from sqlalchemy import func, select
 
-from inspect_app.domain.permissions import Actor, Role
-from inspect_app.domain.stations import HostType, StationStatus
+from inspect_app.directory import operations as directory
+from inspect_app.domain.directory.stations import HostType, StationStatus
+from inspect_app.domain.identity.permissions import Actor, Role
 from inspect_app.models import Station
-from inspect_app.services import Forbidden, Invalid, NotFound, directory
-from conftest import district, make_station, station_row
+from inspect_app.shared.errors import Forbidden, Invalid, NotFound
 
 CITY = Actor(Role.CITY, None)
 
@@ -19,8 +20,13 @@ def leader_of(session, code):
 def test_search_matches_name_number_host_and_credit_code(session):
     a = make_station(session, "150602", name="万达广场12315消费维权服务站", host_organisation="万达商管有限公司")
     b = make_station(session, "150603", name="维多利超市12315消费维权服务站")
-    for text, expected in (("万达广场", {a.id}), ("商管", {a.id}), (b.number, {b.id}),
-                           (b.credit_code[-6:], {b.id}), ("12315", {a.id, b.id})):
+    for text, expected in (
+        ("万达广场", {a.id}),
+        ("商管", {a.id}),
+        (b.number, {b.id}),
+        (b.credit_code[-6:], {b.id}),
+        ("12315", {a.id, b.id}),
+    ):
         page = directory.search_stations(session, CITY, directory.StationQuery(text=text))
         assert {s.id for s in page.items} == expected, text
 
@@ -65,7 +71,9 @@ def test_district_roles_see_only_their_district(session):
     own = make_station(session, "150602")
     other = make_station(session, "150603")
     leader = leader_of(session, "150602")
-    page = directory.search_stations(session, leader, directory.StationQuery(district_id=district(session, "150603").id))
+    page = directory.search_stations(
+        session, leader, directory.StationQuery(district_id=district(session, "150603").id)
+    )
     assert [s.id for s in page.items] == [own.id]
     with pytest.raises(NotFound):
         directory.get_station(session, leader, other.id)

@@ -7,16 +7,18 @@ from datetime import date
 
 import openpyxl
 import pytest
+from conftest import district, make_station, make_user, station_row
 from sqlalchemy import func, select
 
-from conftest import district, make_station, make_user, station_row
+from inspect_app.campaigns import operations as campaigns
+from inspect_app.city import demonstrations
+from inspect_app.demo.seed import default_template
+from inspect_app.directory import operations as directory
+from inspect_app.directory.excel import COLUMNS, ImportRejected, export_workbook, import_directory
+from inspect_app.domain.evidence.submissions import SubmissionSource, SubmissionStatus
+from inspect_app.domain.identity.permissions import Actor, Role
 from inspect_app.domain.inspections import InspectionStatus
-from inspect_app.domain.permissions import Actor, Role
-from inspect_app.domain.submissions import SubmissionSource, SubmissionStatus
 from inspect_app.models import AuditEntry, Inspection, Station, Submission
-from inspect_app.services import campaigns, demonstrations, directory
-from inspect_app.services.demo import default_template
-from inspect_app.services.directory_import import COLUMNS, ImportRejected, export_workbook, import_directory
 
 
 def confirmed(session, station: Station) -> Station:
@@ -53,9 +55,16 @@ def campaign(session):
 def recommended(session, campaign, station: Station) -> Inspection:
     """An accepted inspection the district's leader recommended as 示范站 (as review.recommend leaves it)."""
     inspector = make_user(session, "inspector", station.district.code)
-    inspection = Inspection(station=station, campaign=campaign, checklist_version_id=campaign.checklist_version_id,
-                            inspector_id=inspector.id, status=InspectionStatus.ACCEPTED, failed_critical=[],
-                            score=96.0, recommended_demonstration=True)
+    inspection = Inspection(
+        station=station,
+        campaign=campaign,
+        checklist_version_id=campaign.checklist_version_id,
+        inspector_id=inspector.id,
+        status=InspectionStatus.ACCEPTED,
+        failed_critical=[],
+        score=96.0,
+        recommended_demonstration=True,
+    )
     session.add(inspection)
     session.commit()
     return inspection
@@ -63,15 +72,25 @@ def recommended(session, campaign, station: Station) -> Inspection:
 
 def received(session, campaign, station: Station, by) -> Submission:
     """The district's bundle with the city, so that its recommendations reach the city's list."""
-    submission = Submission(district_id=station.district_id, campaign_id=campaign.id, version=1,
-                            source=SubmissionSource.APP, received_by_id=by.id, archive_key="x", archive_sha256="0" * 64,
-                            archive_size=1, verified=True, status=SubmissionStatus.SUBMITTED)
+    submission = Submission(
+        district_id=station.district_id,
+        campaign_id=campaign.id,
+        version=1,
+        source=SubmissionSource.APP,
+        received_by_id=by.id,
+        archive_key="x",
+        archive_sha256="0" * 64,
+        archive_size=1,
+        verified=True,
+        status=SubmissionStatus.SUBMITTED,
+    )
     session.add(submission)
     session.commit()
     return submission
 
 
 # --- the station form ---------------------------------------------------------------------------
+
 
 def test_a_leader_posting_is_demonstration_to_edit_changes_nothing_and_is_told_why(client, session, login_as):
     login_as("leader", "150602")
@@ -109,10 +128,13 @@ def test_the_form_shows_the_flag_without_a_control_and_a_confirmed_station_saves
 
 # --- the import -----------------------------------------------------------------------------------
 
+
 def test_an_import_with_demonstration_yes_for_an_unconfirmed_station_is_refused_per_row(session, today):
     plain = make_station(session, "150602")
-    rows = [as_cells(station_row("150602", number=plain.number, name="改名了", is_demonstration="是")),
-            as_cells(station_row("150602", is_demonstration="是"))]  # a new station
+    rows = [
+        as_cells(station_row("150602", number=plain.number, name="改名了", is_demonstration="是")),
+        as_cells(station_row("150602", is_demonstration="是")),
+    ]  # a new station
     with pytest.raises(ImportRejected) as rejected:
         import_directory(session, leader(session), "名录.xlsx", workbook(rows), today, 100)
     messages = {e.row: e.message for e in rejected.value.errors}
@@ -146,6 +168,7 @@ def test_reimporting_an_export_keeps_the_city_flag_and_a_changed_flag_is_refused
 
 
 # --- the city's confirmation and what the directory shows ------------------------------------------
+
 
 def test_the_city_confirmation_sets_the_flag_with_an_audit_entry(session, campaign):
     station = make_station(session, "150602")

@@ -9,15 +9,15 @@ from urllib.parse import quote
 
 import openpyxl
 import pytest
+from conftest import district, make_station, station_row
 from sqlalchemy import func, select
 
-from conftest import district, make_station, station_row
-from inspect_app.domain.credit_code import is_valid_credit_code
-from inspect_app.domain.permissions import Actor, Role
+from inspect_app.directory import excel as io_service
+from inspect_app.directory.excel import COLUMNS, ImportRejected, import_directory
+from inspect_app.domain.directory.credit_code import is_valid_credit_code
+from inspect_app.domain.identity.permissions import Actor, Role
 from inspect_app.models import Office, Station
-from inspect_app.services import Forbidden
-from inspect_app.services import directory_import as io_service
-from inspect_app.services.directory_import import COLUMNS, ImportRejected, import_directory
+from inspect_app.shared.errors import Forbidden
 
 MAX_ROWS = 100
 
@@ -187,9 +187,11 @@ def test_export_round_trip_reimports_unchanged(session, today):
 
 # --- the pages ---------------------------------------------------------------------------------
 
+
 def post_file(client, data: bytes, filename: str = "名录.xlsx"):
-    return client.post("/directory/import", data={"file": (io.BytesIO(data), filename)},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/directory/import", data={"file": (io.BytesIO(data), filename)}, content_type="multipart/form-data"
+    )
 
 
 def opened(response) -> openpyxl.Workbook:
@@ -237,7 +239,9 @@ def test_template_downloads_and_its_example_row_imports(client, login_as, sessio
     assert sheet.freeze_panes == "A2"
     assert is_valid_credit_code(sheet["D2"].value)
     guide = " ".join(str(c.value) for row in book["填写说明"].iter_rows() for c in row)
-    assert all(word in guide for word in ("商场、超市、市场、企业、景区、其他", "是、否", "在册、整改中、已撤销", "2021-03-15"))
+    assert all(
+        word in guide for word in ("商场、超市、市场、企业、景区、其他", "是、否", "在册、整改中、已撤销", "2021-03-15")
+    )
     text = post_file(client, response.data, "模板.xlsx").get_data(as_text=True)
     assert "新增1个" in text
     assert session.scalar(select(Station.number)) == sheet["A2"].value

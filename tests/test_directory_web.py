@@ -1,10 +1,10 @@
 """The directory pages with the test client: what each role sees and may do."""
 
+from conftest import make_station, station_row
 from sqlalchemy import select
 
+from inspect_app.domain.directory.stations import StationStatus
 from inspect_app.models import Station
-from inspect_app.domain.stations import StationStatus
-from conftest import make_station, station_row
 
 
 def test_list_search_and_filters_render(client, session, login_as):

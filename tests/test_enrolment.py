@@ -7,24 +7,29 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from conftest import keyed, make_user
 from sqlalchemy import func, select
+from test_bundles import PIN, season  # noqa: F401  (the fixture)
 
-from inspect_app import pki
 from inspect_app import models
+from inspect_app.adapters import pki
+from inspect_app.bundles import operations as bundles
+from inspect_app.campaigns import operations as campaigns
+from inspect_app.demo.seed import default_template
 from inspect_app.models import AuditEntry, CertificateAuthority, SigningCertificate
 from inspect_app.models.types import utcnow
-from inspect_app.services import bundles, campaigns, keys
-from inspect_app.services.demo import default_template
-from conftest import keyed, make_user
-from test_bundles import PIN, season  # noqa: F401  (the fixture)
+from inspect_app.signing import keys
 
 ADMIN_PIN = "123456"
 
 
 def _certificates(session, user) -> list[SigningCertificate]:
     session.expire_all()
-    return list(session.scalars(select(SigningCertificate).where(SigningCertificate.user_id == user.id)
-                                .order_by(SigningCertificate.id)))
+    return list(
+        session.scalars(
+            select(SigningCertificate).where(SigningCertificate.user_id == user.id).order_by(SigningCertificate.id)
+        )
+    )
 
 
 def _with_authority(app, session):
@@ -57,13 +62,16 @@ def test_the_admin_can_neither_set_nor_learn_a_signing_pin(app, client, session)
     assert "等待本人设置签名PIN" in page and ADMIN_PIN not in page
     # Nor can the admin complete the leader's enrolment: the holder's page acts on the signed-in user only.
     assert client.post("/account/certificate/pin", data={"pin": ADMIN_PIN, "pin_again": ADMIN_PIN}).status_code in (
-        200, 403)
+        200,
+        403,
+    )
     assert _certificates(session, leader) == []
 
     _sign_in(client, leader)
     assert "尚待您本人设置签名PIN" in client.get("/account/certificate").get_data(as_text=True)
-    done = client.post("/account/certificate/pin", data={"pin": "24681357", "pin_again": "24681357"},
-                       follow_redirects=True).get_data(as_text=True)
+    done = client.post(
+        "/account/certificate/pin", data={"pin": "24681357", "pin_again": "24681357"}, follow_redirects=True
+    ).get_data(as_text=True)
     assert "签名证书已生成" in done
     [row] = _certificates(session, leader)
     assert pki.load_signing_key(row.encrypted_key_pem, keyed(app, "24681357"))
@@ -72,15 +80,17 @@ def test_the_admin_can_neither_set_nor_learn_a_signing_pin(app, client, session)
     assert pki.certificate_identity(row.certificate_pem) == ("150626", "leader.ws")
     actions = session.scalars(select(AuditEntry.action).order_by(AuditEntry.seq)).all()
     assert {"init_authority", "enrol_certificate", "issue_certificate"} <= set(actions)
-    assert all(ADMIN_PIN not in str(e.details) and "24681357" not in str(e.details)
-               for e in session.scalars(select(AuditEntry)))
+    assert all(
+        ADMIN_PIN not in str(e.details) and "24681357" not in str(e.details)
+        for e in session.scalars(select(AuditEntry))
+    )
 
 
 def test_the_holder_types_the_pin_twice_and_nothing_is_made_until_both_agree(app, client, session):
     admin = make_user(session, "admin")
     city = make_user(session, "city", username="city.center")
     _with_authority(app, session)
-    from inspect_app.services import enrolments
+    from inspect_app.signing import enrolments
 
     enrolments.enrol(session, admin.actor, city.id)
     _sign_in(client, city)
@@ -89,8 +99,9 @@ def test_the_holder_types_the_pin_twice_and_nothing_is_made_until_both_agree(app
     short = client.post("/account/certificate/pin", data={"pin": "12ab", "pin_again": "12ab"})
     assert "6至12位数字" in short.get_data(as_text=True)
     assert _certificates(session, city) == []
-    back = client.post("/account/certificate/pin", data={"pin": "246810", "pin_again": "246810",
-                                                          "back": "/city/report"})
+    back = client.post(
+        "/account/certificate/pin", data={"pin": "246810", "pin_again": "246810", "back": "/city/report"}
+    )
     assert back.status_code == 302 and back.location.endswith("/city/report")
     [row] = _certificates(session, city)
     assert row.district_id is None and pki.load_signing_key(row.encrypted_key_pem, keyed(app, "246810"))
@@ -129,7 +140,7 @@ def test_reissuing_revokes_the_earlier_certificate_as_reissued_once_the_new_one_
 
 def _row_of(page: str, serial: str) -> str:
     start = page.index(serial)
-    return page[start:page.index("</tr>", start)]
+    return page[start : page.index("</tr>", start)]
 
 
 def test_a_second_certificate_revokes_the_first_shown_as_reissued(app, client, session):
@@ -165,17 +176,22 @@ def test_a_pin_change_needs_the_old_pin(app, client, session):
     _with_authority(app, session)
     row = keys.issue_certificate(session, app.config["PKI_CA_PASSPHRASE"], leader.id, PIN)
     _sign_in(client, leader)
-    wrong = client.post("/account/certificate/pin/change",
-                        data={"old_pin": "000000", "new_pin": "86420975", "new_pin_again": "86420975"})
+    wrong = client.post(
+        "/account/certificate/pin/change",
+        data={"old_pin": "000000", "new_pin": "86420975", "new_pin_again": "86420975"},
+    )
     assert "签名PIN错误，还可尝试4次" in wrong.get_data(as_text=True)
-    differ = client.post("/account/certificate/pin/change",
-                         data={"old_pin": PIN, "new_pin": "86420975", "new_pin_again": "86420976"})
+    differ = client.post(
+        "/account/certificate/pin/change", data={"old_pin": PIN, "new_pin": "86420975", "new_pin_again": "86420976"}
+    )
     assert "两次输入的签名PIN不一致" in differ.get_data(as_text=True)
     session.expire_all()
     assert pki.load_signing_key(session.get(SigningCertificate, row.id).encrypted_key_pem, keyed(app, PIN))
-    changed = client.post("/account/certificate/pin/change",
-                          data={"old_pin": PIN, "new_pin": "86420975", "new_pin_again": "86420975"},
-                          follow_redirects=True)
+    changed = client.post(
+        "/account/certificate/pin/change",
+        data={"old_pin": PIN, "new_pin": "86420975", "new_pin_again": "86420975"},
+        follow_redirects=True,
+    )
     assert "签名PIN已修改" in changed.get_data(as_text=True)
     session.expire_all()
     key = session.get(SigningCertificate, row.id).encrypted_key_pem
@@ -185,12 +201,15 @@ def test_a_pin_change_needs_the_old_pin(app, client, session):
     assert session.scalars(select(AuditEntry.action).where(AuditEntry.action == "change_signing_pin")).one()
 
 
-@pytest.mark.parametrize("state, expected", [
-    ("none", "您还没有签名证书。请联系系统管理员在“证书”页为您签发"),
-    ("waiting", "尚待您本人设置签名PIN"),
-    ("revoked", "撤销，原因：管理员撤销。请联系系统管理员重新签发"),
-    ("expired", "过期。请联系系统管理员重新签发"),
-])
+@pytest.mark.parametrize(
+    "state, expected",
+    [
+        ("none", "您还没有签名证书。请联系系统管理员在“证书”页为您签发"),
+        ("waiting", "尚待您本人设置签名PIN"),
+        ("revoked", "撤销，原因：管理员撤销。请联系系统管理员重新签发"),
+        ("expired", "过期。请联系系统管理员重新签发"),
+    ],
+)
 def test_a_signer_who_cannot_sign_is_told_why_and_what_to_ask_for(app, client, session, state, expected):
     admin = make_user(session, "admin")
     city = make_user(session, "city", username="city.center")
@@ -198,7 +217,7 @@ def test_a_signer_who_cannot_sign_is_told_why_and_what_to_ask_for(app, client, s
     _campaign(session)
     passphrase = app.config["PKI_CA_PASSPHRASE"]
     if state == "waiting":
-        from inspect_app.services import enrolments
+        from inspect_app.signing import enrolments
 
         enrolments.enrol(session, admin.actor, city.id)
     elif state == "revoked":
@@ -214,8 +233,13 @@ def test_a_signer_who_cannot_sign_is_told_why_and_what_to_ask_for(app, client, s
         assert ("签字并生成汇总报告" in page) is False
 
 
-def test_a_leader_whose_certificate_was_revoked_is_told_so_on_the_bundle_page(app, client, session, season,  # noqa: F811
-                                                                               tmp_path):
+def test_a_leader_whose_certificate_was_revoked_is_told_so_on_the_bundle_page(
+    app,
+    client,
+    session,
+    season,  # noqa: F811
+    tmp_path,
+):
     leader = season["leader"]
     draft = bundles.start_draft(session, leader.actor, leader.id, leader.district_id, season["campaign"].id, "说明")
     bundles.build_preview(session, app.extensions["filestore"], draft.id, leader.display_name, tmp_path)
@@ -244,7 +268,7 @@ def test_without_the_passphrase_in_production_the_page_says_what_is_missing(app,
     admin = make_user(session, "admin")
     _sign_in(client, admin)
     page = client.get("/admin/certificates").get_data(as_text=True)
-    assert "PKI_CA_PASSPHRASE" in page and "action=\"/admin/certificates/authority\"" not in page
+    assert "PKI_CA_PASSPHRASE" in page and 'action="/admin/certificates/authority"' not in page
     refused = client.post("/admin/certificates/authority", follow_redirects=True).get_data(as_text=True)
     assert "服务器没有设置根证书私钥口令（环境变量 PKI_CA_PASSPHRASE）" in refused
     assert session.scalar(select(func.count()).select_from(CertificateAuthority)) == 0

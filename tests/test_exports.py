@@ -7,15 +7,32 @@ import io
 
 import pytest
 
-from inspect_app.services.city_figures import StationResult
-from inspect_app.services.exports import COLUMNS, results_csv
+from inspect_app.city.exports import COLUMNS, results_csv
+from inspect_app.city.figures import StationResult
 
 
 def result(**overrides) -> StationResult:
-    values = dict(district_code="150602", district_name="东胜区", number="150602-001", name="万达广场服务站",
-                  host="万达商管有限公司", host_type="商场", office="", address="天骄路1号", phone="",
-                  latitude=None, longitude=None, is_odr=False, retired=False, status=None, state="未检查",
-                  score=None, outcome=None, recommended=False, confirmed=False)
+    values = dict(
+        district_code="150602",
+        district_name="东胜区",
+        number="150602-001",
+        name="万达广场服务站",
+        host="万达商管有限公司",
+        host_type="商场",
+        office="",
+        address="天骄路1号",
+        phone="",
+        latitude=None,
+        longitude=None,
+        is_odr=False,
+        retired=False,
+        status=None,
+        state="未检查",
+        score=None,
+        outcome=None,
+        recommended=False,
+        confirmed=False,
+    )
     values.update(overrides)
     return StationResult(**values)
 
@@ -40,8 +57,20 @@ def test_text_that_would_run_as_a_formula_is_quoted(typed):
 
 
 def test_numbers_and_ordinary_text_are_written_as_they_are():
-    row = rows_of(results_csv([result(latitude=-39.5, longitude=109.96, score=92.5, outcome="pass",
-                                      name="A=B 服务站", phone="0477-8123456")]))[0]
+    row = rows_of(
+        results_csv(
+            [
+                result(
+                    latitude=-39.5,
+                    longitude=109.96,
+                    score=92.5,
+                    outcome="pass",
+                    name="A=B 服务站",
+                    phone="0477-8123456",
+                )
+            ]
+        )
+    )[0]
     assert (row["纬度"], row["经度"], row["得分"], row["结论代码"]) == ("-39.5", "109.96", "92.5", "pass")
     assert (row["服务站名称"], row["联系电话"]) == ("A=B 服务站", "0477-8123456")
     assert list(row) == COLUMNS

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from inspect_app.filestore import FileStore
+from inspect_app.adapters.filestore import FileStore
 
 DATA = b"\xff\xd8\xff a photo's bytes"
 DIGEST = hashlib.sha256(DATA).hexdigest()
@@ -59,20 +59,23 @@ def test_delete_and_missing_files(store):
         store.read(key)
 
 
-@pytest.mark.parametrize("key", [
-    "../../etc/passwd",
-    f"/{DIGEST[:2]}/{DIGEST[2:4]}/{DIGEST}.jpg",
-    f"{DIGEST[:2]}/{DIGEST[2:4]}/{DIGEST}",
-    f"{DIGEST[:2]}/{DIGEST[2:4]}/{DIGEST}.JPG",
-    f"{DIGEST[:2]}/{DIGEST[2:4]}/{DIGEST}.jpg/..",
-    f"{DIGEST[:2]}/{DIGEST[2:4]}/{DIGEST.upper()}.jpg",
-    f"00/00/{DIGEST}.jpg",  # the folders must be the hash's own prefix
-    f"{DIGEST[:2]}/{DIGEST[2:4]}/{DIGEST[:-1]}.jpg",
-    f"{DIGEST[:2]}/{DIGEST[2:4]}/{DIGEST}.jpg\n",
-    "photo.jpg",
-    "",
-    None,
-])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "../../etc/passwd",
+        f"/{DIGEST[:2]}/{DIGEST[2:4]}/{DIGEST}.jpg",
+        f"{DIGEST[:2]}/{DIGEST[2:4]}/{DIGEST}",
+        f"{DIGEST[:2]}/{DIGEST[2:4]}/{DIGEST}.JPG",
+        f"{DIGEST[:2]}/{DIGEST[2:4]}/{DIGEST}.jpg/..",
+        f"{DIGEST[:2]}/{DIGEST[2:4]}/{DIGEST.upper()}.jpg",
+        f"00/00/{DIGEST}.jpg",  # the folders must be the hash's own prefix
+        f"{DIGEST[:2]}/{DIGEST[2:4]}/{DIGEST[:-1]}.jpg",
+        f"{DIGEST[:2]}/{DIGEST[2:4]}/{DIGEST}.jpg\n",
+        "photo.jpg",
+        "",
+        None,
+    ],
+)
 def test_keys_of_any_other_shape_are_refused(store, key):
     for method in (store.path, store.read, store.exists, store.delete):
         with pytest.raises(ValueError):

@@ -8,9 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from inspect_app.domain.findings import (
-    DuplicateHit, Finding, Position, Thresholds, format_distance, photo_findings,
-)
+from inspect_app.domain.findings import DuplicateHit, Finding, Position, Thresholds, format_distance, photo_findings
 from inspect_app.domain.geo import LatLon, distance_m
 
 UTC = timezone.utc
@@ -27,9 +25,17 @@ def at(lat: float, lon: float, source: str = "browser", accuracy: float | None =
 
 def findings(**overrides) -> list[Finding]:
     """Findings for a clean photo (browser fix at the station, EXIF fine) with some arguments changed."""
-    arguments = dict(exif_position=None, browser_position=at(STATION.lat, STATION.lon), station_position=STATION,
-                     exif_time=NOW - timedelta(minutes=5), campaign_starts_on=CAMPAIGN_STARTS_ON, now=NOW,
-                     exif_unreadable=False, duplicates=[], thresholds=DEFAULTS)
+    arguments = dict(
+        exif_position=None,
+        browser_position=at(STATION.lat, STATION.lon),
+        station_position=STATION,
+        exif_time=NOW - timedelta(minutes=5),
+        campaign_starts_on=CAMPAIGN_STARTS_ON,
+        now=NOW,
+        exif_unreadable=False,
+        duplicates=[],
+        thresholds=DEFAULTS,
+    )
     arguments.update(overrides)
     return photo_findings(**arguments)
 
@@ -86,16 +92,20 @@ def test_positions_disagree_at_the_threshold_and_just_past_it():
     assert findings(exif_position=exif, thresholds=replace(narrow, max_exif_browser_distance_m=apart)) == []
     found = findings(exif_position=exif, thresholds=replace(narrow, max_exif_browser_distance_m=apart - 0.01))
     assert codes(found) == ["positions_disagree"]
-    assert findings(exif_position=exif, thresholds=narrow)[0].message == \
-        "照片 GPS 位置与拍摄时手机定位相距 445 米（超过 200 米）"
+    assert (
+        findings(exif_position=exif, thresholds=narrow)[0].message
+        == "照片 GPS 位置与拍摄时手机定位相距 445 米（超过 200 米）"
+    )
 
 
 def test_stale_time_at_24_hours_before_the_campaign_start_and_one_second_more():
     assert findings(exif_time=STARTED - timedelta(hours=24)) == []
     assert codes(findings(exif_time=STARTED - timedelta(hours=24, seconds=1))) == ["stale_time"]
     found = findings(exif_time=datetime(2026, 9, 13, 0, 0, tzinfo=UTC))  # 08:00 北京时间, 40 hours before
-    assert found[0].message == ("相机记录的拍摄时间 2026-09-13 08:00（北京时间）比本批次验收的开始日期（2026-09-15）"
-                                "早 40 小时（超过 24 小时），可能不是本次验收期间拍摄")
+    assert found[0].message == (
+        "相机记录的拍摄时间 2026-09-13 08:00（北京时间）比本批次验收的开始日期（2026-09-15）"
+        "早 40 小时（超过 24 小时），可能不是本次验收期间拍摄"
+    )
 
 
 def test_stale_time_counts_from_the_campaign_start_it_names_not_from_the_upload():
@@ -104,16 +114,20 @@ def test_stale_time_counts_from_the_campaign_start_it_names_not_from_the_upload(
     for upload in (datetime(2026, 9, 1, 1, 0, tzinfo=UTC), datetime(2026, 12, 2, 2, 0, tzinfo=UTC)):
         found = findings(exif_time=gallery, campaign_starts_on=starts_on, now=upload)
         # 2026-09-01 00:00 北京时间 less 2008-10-24 10:00 is 6520 days 14 hours: 6521 days, whenever the upload.
-        assert found[0].message == ("相机记录的拍摄时间 2008-10-24 10:00（北京时间）比本批次验收的开始日期（2026-09-01）"
-                                    "早 6521 天（超过 24 小时），可能不是本次验收期间拍摄")
+        assert found[0].message == (
+            "相机记录的拍摄时间 2008-10-24 10:00（北京时间）比本批次验收的开始日期（2026-09-01）"
+            "早 6521 天（超过 24 小时），可能不是本次验收期间拍摄"
+        )
 
 
 def test_future_time_beyond_the_tolerance_counts_from_the_upload_it_names():
     assert findings(exif_time=NOW + timedelta(minutes=10)) == []
     assert codes(findings(exif_time=NOW + timedelta(minutes=10, seconds=1))) == ["future_time"]
     found = findings(exif_time=NOW + timedelta(hours=2))
-    assert found[0].message == ("相机记录的拍摄时间 2026-09-15 13:00（北京时间）比照片上传到服务器的时间"
-                                "（2026-09-15 11:00）晚 2 小时，相机或手机的时间可能有误")
+    assert found[0].message == (
+        "相机记录的拍摄时间 2026-09-15 13:00（北京时间）比照片上传到服务器的时间"
+        "（2026-09-15 11:00）晚 2 小时，相机或手机的时间可能有误"
+    )
 
 
 def test_no_exif_time_gives_no_time_finding():
@@ -153,11 +167,21 @@ def test_many_duplicates_are_summarised():
 
 
 def test_findings_come_in_a_stable_order():
-    found = findings(browser_position=at(STATION.lat + 0.01, STATION.lon, accuracy=500),
-                     exif_position=at(STATION.lat + 0.02, STATION.lon, "exif"),
-                     exif_time=STARTED - timedelta(days=2), exif_unreadable=True, duplicates=[hit()])
-    assert codes(found) == ["poor_accuracy", "far_from_station", "positions_disagree", "stale_time",
-                            "exif_unreadable", "duplicate_photo"]
+    found = findings(
+        browser_position=at(STATION.lat + 0.01, STATION.lon, accuracy=500),
+        exif_position=at(STATION.lat + 0.02, STATION.lon, "exif"),
+        exif_time=STARTED - timedelta(days=2),
+        exif_unreadable=True,
+        duplicates=[hit()],
+    )
+    assert codes(found) == [
+        "poor_accuracy",
+        "far_from_station",
+        "positions_disagree",
+        "stale_time",
+        "exif_unreadable",
+        "duplicate_photo",
+    ]
 
 
 def test_finding_round_trips_through_json():
@@ -168,8 +192,14 @@ def test_finding_round_trips_through_json():
 
 
 def test_thresholds_from_config_convert_and_keep_defaults():
-    thresholds = Thresholds.from_config({"PHOTO_MAX_STATION_DISTANCE_M": "500", "PHOTO_NEAR_DUPLICATE_DISTANCE": "4",
-                                         "PHOTO_MAX_AGE_HOURS": 48, "UNRELATED": 1})
+    thresholds = Thresholds.from_config(
+        {
+            "PHOTO_MAX_STATION_DISTANCE_M": "500",
+            "PHOTO_NEAR_DUPLICATE_DISTANCE": "4",
+            "PHOTO_MAX_AGE_HOURS": 48,
+            "UNRELATED": 1,
+        }
+    )
     assert thresholds == Thresholds(max_station_distance_m=500.0, near_duplicate_distance=4, max_age_hours=48.0)
     assert isinstance(thresholds.near_duplicate_distance, int)
     assert Thresholds.from_config({}) == Thresholds()
@@ -177,8 +207,10 @@ def test_thresholds_from_config_convert_and_keep_defaults():
         Thresholds.from_config({"PHOTO_MAX_ACCURACY_M": "a lot"})
 
 
-@pytest.mark.parametrize("metres, text", [(0, "0 米"), (300, "300 米"), (999.4, "999 米"), (999.6, "1.0 公里"),
-                                          (1234, "1.2 公里"), (15_050, "15.1 公里")])
+@pytest.mark.parametrize(
+    "metres, text",
+    [(0, "0 米"), (300, "300 米"), (999.4, "999 米"), (999.6, "1.0 公里"), (1234, "1.2 公里"), (15_050, "15.1 公里")],
+)
 def test_distances_read_in_metres_then_kilometres(metres, text):
     assert format_distance(metres) == text
 

@@ -19,22 +19,26 @@ from datetime import date, datetime, timedelta, timezone
 from urllib.parse import quote
 
 import pytest
+from conftest import PASSWORD, make_station, make_user
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from photo_factory import jpeg, signature_png
 from sqlalchemy import func, select
 
-from conftest import PASSWORD, make_station, make_user
+from inspect_app.campaigns import operations as campaigns
 from inspect_app.db import Base
-from inspect_app.domain.checklist import parse_template
+from inspect_app.demo.seed import default_template
+from inspect_app.domain.checklists.checklist import parse_template
 from inspect_app.domain.findings import BEIJING
 from inspect_app.models import AnswerConflict, Inspection, InspectionAnswer, Photo, Upload
-from inspect_app.services import campaigns
-from inspect_app.services.demo import default_template
-from photo_factory import jpeg, signature_png
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
-API = settings(max_examples=80, deadline=None, database=None,
-               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+API = settings(
+    max_examples=80,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 TEMPLATE = parse_template(default_template())
 CODES = [item.code for item in TEMPLATE.items]
 _seeds = itertools.count(1000)
@@ -50,35 +54,67 @@ def api(app, client, session):
     app.config["WTF_CSRF_ENABLED"] = True
     page = client.get("/login").get_data(as_text=True)
     token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-    assert client.post("/login", data={"username": "inspector.hostile", "password": PASSWORD,
-                                       "csrf_token": token}).status_code == 302
+    assert (
+        client.post(
+            "/login", data={"username": "inspector.hostile", "password": PASSWORD, "csrf_token": token}
+        ).status_code
+        == 302
+    )
     headers = {"X-CSRFToken": client.get("/api/v1/session").get_json()["csrf_token"]}
-    opened = client.post("/api/v1/inspections", json={"station_id": station.id},
-                         headers={**headers, "Idempotency-Key": str(uuid.uuid4())})
+    opened = client.post(
+        "/api/v1/inspections",
+        json={"station_id": station.id},
+        headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
+    )
     assert opened.status_code == 200, opened.get_json()
-    return {"client": client, "headers": headers, "inspection": opened.get_json()["id"], "app": app,
-            "session": session, "station": station}
+    return {
+        "client": client,
+        "headers": headers,
+        "inspection": opened.get_json()["id"],
+        "app": app,
+        "session": session,
+        "station": station,
+    }
 
 
 def state(api) -> dict:
     """Everything a refused request must leave alone."""
     session = api["session"]
     session.expire_all()
-    counts = {table.name: session.scalar(select(func.count()).select_from(table))
-              for table in Base.metadata.sorted_tables}
-    answers = sorted(session.execute(select(InspectionAnswer.item_code, InspectionAnswer.verdict,
-                                            InspectionAnswer.points, InspectionAnswer.note,
-                                            InspectionAnswer.version)).all())
+    counts = {
+        table.name: session.scalar(select(func.count()).select_from(table)) for table in Base.metadata.sorted_tables
+    }
+    answers = sorted(
+        session.execute(
+            select(
+                InspectionAnswer.item_code,
+                InspectionAnswer.verdict,
+                InspectionAnswer.points,
+                InspectionAnswer.note,
+                InspectionAnswer.version,
+            )
+        ).all()
+    )
     uploads = sorted(session.execute(select(Upload.sha256, Upload.size, Upload.received, Upload.completed_at)).all())
     inspection = session.execute(select(Inspection.status, Inspection.score, Inspection.submitted_at)).all()
     roots = [api["app"].extensions["filestore"].root, api["app"].extensions["uploads"].root]
-    files = [sorted((str(p), p.stat().st_size) for p in root.rglob("*") if p.is_file()) if root.exists() else []
-             for root in roots]
+    files = [
+        sorted((str(p), p.stat().st_size) for p in root.rglob("*") if p.is_file()) if root.exists() else []
+        for root in roots
+    ]
     return {"counts": counts, "answers": answers, "uploads": uploads, "inspection": inspection, "files": files}
 
 
-def send(api, method: str, url: str, *, body=None, raw: str | bytes | None = None, key: str | None = None,
-         content_type: str = "application/json"):
+def send(
+    api,
+    method: str,
+    url: str,
+    *,
+    body=None,
+    raw: str | bytes | None = None,
+    key: str | None = None,
+    content_type: str = "application/json",
+):
     headers = dict(api["headers"])
     if key is not None:
         headers["Idempotency-Key"] = key
@@ -114,21 +150,43 @@ def checked(api, response, before: dict, allowed: set[str] = frozenset()) -> dic
 # ---- strategies ---------------------------------------------------------------------------------------------
 
 json_scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-2**70, 2**70), st.sampled_from([2**31 - 1, 2**31, -1, 0, 10**400]),
-    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=30),
-    st.sampled_from(["pass", "fail", "na", "PASS", " pass", "p:4", "", "１", "²", "1e3", "NaN", "Infinity"]))
-json_values = st.recursive(json_scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3)), max_leaves=6)
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.sampled_from([2**31 - 1, 2**31, -1, 0, 10**400]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=30),
+    st.sampled_from(["pass", "fail", "na", "PASS", " pass", "p:4", "", "１", "²", "1e3", "NaN", "Infinity"]),
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3)),
+    max_leaves=6,
+)
 # Path segments: "/" would only make another route (or a redirect for "//"), not another value.
 SEGMENT = st.characters(blacklist_categories=("Cs",), blacklist_characters="/")
 # A header carries no control characters (the test client refuses them); anything else goes.
-keys = st.one_of(st.none(), st.uuids().map(str),
-                 st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=70),
-                 st.sampled_from(["short", "a" * 64, "a" * 65, "../../etc", "键" * 10, "x" * 8]))
+keys = st.one_of(
+    st.none(),
+    st.uuids().map(str),
+    st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=70),
+    st.sampled_from(["short", "a" * 64, "a" * 65, "../../etc", "键" * 10, "x" * 8]),
+)
 # What a client might put where a number or a time belongs, beside the real thing.
-raw_json = st.sampled_from(["", "null", "[]", "\"text\"", "{", "{\"verdict\": \"pass\", \"points\": 1e400}",
-                            "{\"verdict\": \"pass\", \"points\": -Infinity}", "{\"note\": \"\\ud800\"}",
-                            "[" * 5000 + "]" * 5000, "{\"size\": 1e400, \"sha256\": \"" + "a" * 64 + "\"}"])
+raw_json = st.sampled_from(
+    [
+        "",
+        "null",
+        "[]",
+        '"text"',
+        "{",
+        '{"verdict": "pass", "points": 1e400}',
+        '{"verdict": "pass", "points": -Infinity}',
+        '{"note": "\\ud800"}',
+        "[" * 5000 + "]" * 5000,
+        '{"size": 1e400, "sha256": "' + "a" * 64 + '"}',
+    ]
+)
 
 
 def mostly(good, hostile):
@@ -154,6 +212,7 @@ def answer_bodies(draw) -> dict:
 
 # ---- answers -----------------------------------------------------------------------------------------------
 
+
 def test_answers_with_any_body_key_and_code(api):
     inspection = api["inspection"]
     # One answer already there, so that base versions can be stale or current.
@@ -161,8 +220,11 @@ def test_answers_with_any_body_key_and_code(api):
     outcomes = set()
 
     @API
-    @given(answer=mostly(answer_bodies(), st.tuples(st.text(SEGMENT, min_size=1, max_size=12), json_values)),
-           raw=mostly(st.none(), raw_json), key=mostly(st.one_of(st.none(), st.uuids().map(str)), keys))
+    @given(
+        answer=mostly(answer_bodies(), st.tuples(st.text(SEGMENT, min_size=1, max_size=12), json_values)),
+        raw=mostly(st.none(), raw_json),
+        key=mostly(st.one_of(st.none(), st.uuids().map(str)), keys),
+    )
     @example(answer=("C4", {"verdict": "pass", "points": float("inf")}), raw=None, key=None)
     @example(answer=("C4", {"verdict": "pass", "points": float("nan")}), raw=None, key=None)
     @example(answer=("C4", {"verdict": "pass", "points": 1e300}), raw=None, key=None)
@@ -178,9 +240,14 @@ def test_answers_with_any_body_key_and_code(api):
             return
         answer = shown["answer"]
         stored = api["session"].scalar(
-            select(InspectionAnswer).where(InspectionAnswer.item_code == answer["item_code"]))
+            select(InspectionAnswer).where(InspectionAnswer.item_code == answer["item_code"])
+        )
         assert (stored.verdict.value, stored.points, stored.note, stored.version) == (
-            answer["verdict"], answer["points"], answer["note"], answer["version"])
+            answer["verdict"],
+            answer["points"],
+            answer["note"],
+            answer["version"],
+        )
         if key and re.fullmatch(r"[A-Za-z0-9_-]{8,64}", key):  # sent again with its key: the same answer, no change
             kept = state(api)
             again = send(api, "PUT", url, body=body, raw=raw, key=key)
@@ -193,10 +260,16 @@ def test_answers_with_any_body_key_and_code(api):
 
 # ---- chunked uploads ---------------------------------------------------------------------------------------
 
-SHAS = st.one_of(st.text(SEGMENT, max_size=70), st.sampled_from(["0" * 64, "A" * 64, "g" * 64, "0" * 63, "0" * 65]),
-                 st.binary(max_size=32).map(lambda b: hashlib.sha256(b).hexdigest()))
-OFFSETS = st.one_of(st.integers(-5, 2**20).map(str), st.text(max_size=8),
-                    st.sampled_from(["", "²", "１", "٣", "1e3", "0x10", " 0", "99999999999999999999999"]))
+SHAS = st.one_of(
+    st.text(SEGMENT, max_size=70),
+    st.sampled_from(["0" * 64, "A" * 64, "g" * 64, "0" * 63, "0" * 65]),
+    st.binary(max_size=32).map(lambda b: hashlib.sha256(b).hexdigest()),
+)
+OFFSETS = st.one_of(
+    st.integers(-5, 2**20).map(str),
+    st.text(max_size=8),
+    st.sampled_from(["", "²", "１", "٣", "1e3", "0x10", " 0", "99999999999999999999999"]),
+)
 
 
 @st.composite
@@ -208,15 +281,22 @@ def upload_steps(draw, data: bytes, sha: str):
         kind = draw(st.sampled_from(["start", "chunk", "chunk", "get"]))
         if kind == "start":
             size = draw(st.one_of(st.just(len(data)), st.integers(-1, 30 * 2**20), json_values))
-            steps.append(("POST", "/api/v1/uploads", {"sha256": draw(st.one_of(st.just(target), json_values)),
-                                                      "size": size}, None))
+            steps.append(
+                (
+                    "POST",
+                    "/api/v1/uploads",
+                    {"sha256": draw(st.one_of(st.just(target), json_values)), "size": size},
+                    None,
+                )
+            )
         elif kind == "chunk":
             offset = draw(st.one_of(st.integers(0, len(data)).map(str), OFFSETS))
             start = draw(st.integers(0, len(data)))
             length = draw(st.integers(0, len(data)))
-            piece = draw(st.one_of(st.just(data[start:start + length]), st.binary(max_size=64)))
-            steps.append(("PUT", f"/api/v1/uploads/{quote(target, safe='')}?offset={quote(offset, safe='')}", None,
-                          piece))
+            piece = draw(st.one_of(st.just(data[start : start + length]), st.binary(max_size=64)))
+            steps.append(
+                ("PUT", f"/api/v1/uploads/{quote(target, safe='')}?offset={quote(offset, safe='')}", None, piece)
+            )
         else:
             steps.append(("GET", f"/api/v1/uploads/{quote(target, safe='')}", None, None))
     return steps
@@ -228,8 +308,12 @@ def test_chunked_uploads_with_any_offsets_sizes_and_hashes(api):
 
     @API
     @given(steps=upload_steps(data, sha))
-    @example(steps=[("POST", "/api/v1/uploads", {"sha256": sha, "size": len(data)}, None),
-                    ("PUT", f"/api/v1/uploads/{sha}?offset=%C2%B2", None, data[:10])])
+    @example(
+        steps=[
+            ("POST", "/api/v1/uploads", {"sha256": sha, "size": len(data)}, None),
+            ("PUT", f"/api/v1/uploads/{sha}?offset=%C2%B2", None, data[:10]),
+        ]
+    )
     def check(steps):
         for method, url, body, piece in steps:
             before = state(api)
@@ -249,6 +333,7 @@ def test_chunked_uploads_with_any_offsets_sizes_and_hashes(api):
 
 # ---- photos from uploads --------------------------------------------------------------------------------
 
+
 def uploaded(api, data: bytes) -> str:
     sha = hashlib.sha256(data).hexdigest()
     assert send(api, "POST", "/api/v1/uploads", body={"sha256": sha, "size": len(data)}).status_code == 200
@@ -259,28 +344,55 @@ def uploaded(api, data: bytes) -> str:
 
 offsets = st.builds(lambda minutes: timezone(timedelta(minutes=minutes)), st.integers(-23 * 60 - 59, 23 * 60 + 59))
 moments = st.one_of(
-    st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59),
-                 timezones=st.one_of(st.none(), offsets)).map(datetime.isoformat),
-    st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(1, 1, 1, 12), timezones=offsets)
-    .map(datetime.isoformat),
-    st.datetimes(min_value=datetime(9999, 12, 31, 12), max_value=datetime(9999, 12, 31, 23, 59, 59),
-                 timezones=st.one_of(st.none(), offsets)).map(datetime.isoformat),
-    st.sampled_from(["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59Z",
-                     "0001-01-01T00:00:00Z", "2026-11-22T03:10:00Z", "2026-W47-1", "now", "", "1970-01-01"]),
-    json_values)
-coordinates = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-2**70, 2**70), json_values,
-                        st.sampled_from([39.8201, 109.9601, 90, -90, 180, -180, 1e308, -0.0]))
+    st.datetimes(
+        min_value=datetime(1, 1, 1),
+        max_value=datetime(9999, 12, 31, 23, 59, 59),
+        timezones=st.one_of(st.none(), offsets),
+    ).map(datetime.isoformat),
+    st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(1, 1, 1, 12), timezones=offsets).map(
+        datetime.isoformat
+    ),
+    st.datetimes(
+        min_value=datetime(9999, 12, 31, 12),
+        max_value=datetime(9999, 12, 31, 23, 59, 59),
+        timezones=st.one_of(st.none(), offsets),
+    ).map(datetime.isoformat),
+    st.sampled_from(
+        [
+            "9999-12-31T23:59:59-14:00",
+            "0001-01-01T00:00:00+14:00",
+            "9999-12-31T23:59:59Z",
+            "0001-01-01T00:00:00Z",
+            "2026-11-22T03:10:00Z",
+            "2026-W47-1",
+            "now",
+            "",
+            "1970-01-01",
+        ]
+    ),
+    json_values,
+)
+coordinates = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-(2**70), 2**70),
+    json_values,
+    st.sampled_from([39.8201, 109.9601, 90, -90, 180, -180, 1e308, -0.0]),
+)
 
 
 @st.composite
 def photo_bodies(draw, sha: str) -> dict:
-    body = {"sha256": draw(mostly(st.just(sha), st.one_of(SHAS, json_values))),
-            "slot": draw(mostly(st.sampled_from(["signboard", "bulletin_board", "premises"]), json_values)),
-            "latitude": draw(mostly(st.floats(39, 40), coordinates)),
-            "longitude": draw(mostly(st.floats(109, 110), coordinates))}
-    for name, good, hostile in (("accuracy", st.floats(0, 500), coordinates),
-                                ("position_time", moments, moments),
-                                ("replaces", st.none(), st.one_of(st.integers(-1, 10), json_values))):
+    body = {
+        "sha256": draw(mostly(st.just(sha), st.one_of(SHAS, json_values))),
+        "slot": draw(mostly(st.sampled_from(["signboard", "bulletin_board", "premises"]), json_values)),
+        "latitude": draw(mostly(st.floats(39, 40), coordinates)),
+        "longitude": draw(mostly(st.floats(109, 110), coordinates)),
+    }
+    for name, good, hostile in (
+        ("accuracy", st.floats(0, 500), coordinates),
+        ("position_time", moments, moments),
+        ("replaces", st.none(), st.one_of(st.integers(-1, 10), json_values)),
+    ):
         if draw(st.integers(0, 3)):
             body[name] = draw(mostly(good, hostile))
     return body
@@ -322,22 +434,42 @@ def test_photo_metadata_of_any_shape(api):
 
 # ---- signatures, opening and submitting ------------------------------------------------------------------
 
+
 def test_signatures_open_and_submit_with_any_body(api):
     inspection = api["inspection"]
     good_png = "data:image/png;base64," + base64.b64encode(signature_png()).decode()
-    images = st.one_of(st.just(good_png), json_values, st.text(max_size=60).map(lambda t: "data:image/png;base64," + t),
-                       st.binary(max_size=200).map(
-                           lambda b: "data:image/png;base64," + base64.b64encode(b).decode()))
+    images = st.one_of(
+        st.just(good_png),
+        json_values,
+        st.text(max_size=60).map(lambda t: "data:image/png;base64," + t),
+        st.binary(max_size=200).map(lambda b: "data:image/png;base64," + base64.b64encode(b).decode()),
+    )
     requests = st.one_of(
-        st.tuples(st.just("PUT"), st.sampled_from(["representative", "inspector", "leader", "", "%00", "..%2F"]).map(
-            lambda role: f"/api/v1/inspections/{inspection}/signatures/{role}"),
-            st.fixed_dictionaries({"name": st.one_of(st.text(max_size=40), json_values), "image": images})),
-        st.tuples(st.just("POST"), st.just("/api/v1/inspections"),
-                  st.one_of(st.fixed_dictionaries({"station_id": st.one_of(st.integers(-2, 2**40), json_values)}),
-                            json_values)),
-        st.tuples(st.just("POST"), st.sampled_from([f"/api/v1/inspections/{inspection}/submit",
-                                                    "/api/v1/inspections/2147483648/submit",
-                                                    "/api/v1/inspections/0/submit"]), json_values),
+        st.tuples(
+            st.just("PUT"),
+            st.sampled_from(["representative", "inspector", "leader", "", "%00", "..%2F"]).map(
+                lambda role: f"/api/v1/inspections/{inspection}/signatures/{role}"
+            ),
+            st.fixed_dictionaries({"name": st.one_of(st.text(max_size=40), json_values), "image": images}),
+        ),
+        st.tuples(
+            st.just("POST"),
+            st.just("/api/v1/inspections"),
+            st.one_of(
+                st.fixed_dictionaries({"station_id": st.one_of(st.integers(-2, 2**40), json_values)}), json_values
+            ),
+        ),
+        st.tuples(
+            st.just("POST"),
+            st.sampled_from(
+                [
+                    f"/api/v1/inspections/{inspection}/submit",
+                    "/api/v1/inspections/2147483648/submit",
+                    "/api/v1/inspections/0/submit",
+                ]
+            ),
+            json_values,
+        ),
         st.tuples(st.just("DELETE"), st.sampled_from(["/api/v1/photos/1", "/api/v1/photos/99999999999"]), st.none()),
     )
 
@@ -363,8 +495,14 @@ def test_photo_times_far_in_the_past_or_future(api):
     @given(moment=moments, accuracy=st.one_of(st.none(), st.floats(0, 1e6)))
     def check(moment, accuracy):
         sha = uploaded(api, jpeg(seed=next(_seeds), size=(64, 48)))  # no GPS in it: the phone's position is used
-        body = {"sha256": sha, "slot": "signboard", "latitude": 39.8201, "longitude": 109.9601,
-                "accuracy": accuracy, "position_time": moment}
+        body = {
+            "sha256": sha,
+            "slot": "signboard",
+            "latitude": 39.8201,
+            "longitude": 109.9601,
+            "accuracy": accuracy,
+            "position_time": moment,
+        }
         before = state(api)
         response = send(api, "POST", f"/api/v1/inspections/{inspection}/photos", body=body)
         shown = checked(api, response, before)

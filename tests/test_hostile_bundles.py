@@ -8,24 +8,29 @@ it never raises, whatever the bytes.
 from __future__ import annotations
 
 import io
-import tracemalloc
 import json
+import tracemalloc
 import zipfile
 from datetime import date
 
 import pytest
+from conftest import keyed, make_station, make_user, wipe
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-
-from conftest import keyed, make_station, make_user, wipe
-from inspect_app import create_app
-from inspect_app.services import campaigns, keys
-from inspect_app.services.bundle_verify import verify_bundle
-from inspect_app.services.demo import default_template
 from test_bundles import PIN, accepted_inspection, signed_bundle
 
-CHECKED = settings(max_examples=60, deadline=None, database=None,
-                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+from inspect_app import create_app
+from inspect_app.campaigns import operations as campaigns
+from inspect_app.city.verify import verify_bundle
+from inspect_app.demo.seed import default_template
+from inspect_app.signing import keys
+
+CHECKED = settings(
+    max_examples=60,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 WHOLE_ARCHIVE = "文件不是有效的 ZIP 证据包"
 STRICTER = ("证据包结构：", "符号链接", "超过声明的大小", "大小与清单不符", "文件已损坏")
 
@@ -34,20 +39,31 @@ STRICTER = ("证据包结构：", "符号链接", "超过声明的大小", "大�
 def signed(database_url, tmp_path_factory):
     """The bytes of one signed bundle of two accepted inspections, the city CA and the revocation list."""
     root = tmp_path_factory.mktemp("hostile-bundle")
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_PATH": str(root / "instance"),
-                      "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False, "PASSWORD_TIME_COST": 1,
-                      "PASSWORD_MEMORY_COST": 8 * 1024, "RATELIMIT_STORAGE_URI": "memory://"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "INSTANCE_PATH": str(root / "instance"),
+            "SECRET_KEY": "test-secret",
+            "WTF_CSRF_ENABLED": False,
+            "PASSWORD_TIME_COST": 1,
+            "PASSWORD_MEMORY_COST": 8 * 1024,
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+    )
     session = app.extensions["db_sessionmaker"]()
     session.info["passwords"] = app.extensions["passwords"]
     try:
         version, _ = campaigns.load_checklist_version(session, default_template())
-        campaign = campaigns.create_campaign(session, "2026年度自查验收", date(2026, 9, 1), date(2026, 12, 15),
-                                             version.id)
+        campaign = campaigns.create_campaign(
+            session, "2026年度自查验收", date(2026, 9, 1), date(2026, 12, 15), version.id
+        )
         inspector = make_user(session, "inspector", "150602", username="insp.hostile")
         leader = make_user(session, "leader", "150602", username="leader.hostile")
         for n in (1, 2):
-            station = make_station(session, "150602", name=f"东胜{n}号12315消费维权服务站", latitude="39.82",
-                                   longitude="109.96")
+            station = make_station(
+                session, "150602", name=f"东胜{n}号12315消费维权服务站", latitude="39.82", longitude="109.96"
+            )
             accepted_inspection(session, app, campaign, station, inspector, leader, 70 + n)
         passphrase = app.config["PKI_CA_PASSPHRASE"]
         ca = keys.init_authority(session, passphrase)
@@ -58,16 +74,26 @@ def signed(database_url, tmp_path_factory):
         data = path.read_bytes()
         certificate = keys.usable_certificate(session, leader)
         # The leader's own key, to sign manifests no honest build writes.
-        key = {"certificate_pem": certificate.certificate_pem, "encrypted_key_pem": certificate.encrypted_key_pem,
-               "pin": keyed(app, PIN), "timestamper": keys.trusted_time(session, passphrase).timestamper}
+        key = {
+            "certificate_pem": certificate.certificate_pem,
+            "encrypted_key_pem": certificate.encrypted_key_pem,
+            "pin": keyed(app, PIN),
+            "timestamper": keys.trusted_time(session, passphrase).timestamper,
+        }
     finally:
         session.close()
         app.extensions["db_engine"].dispose()
         wipe(database_url)
     good = verify_bundle(io.BytesIO(data), ca.certificate_pem, revoked)
     assert good.ok, good.problems
-    return {"data": data, "ca": ca.certificate_pem, "revoked": revoked, "members": members(data), "check": good,
-            "key": key}
+    return {
+        "data": data,
+        "ca": ca.certificate_pem,
+        "revoked": revoked,
+        "members": members(data),
+        "check": good,
+        "key": key,
+    }
 
 
 def members(data: bytes) -> dict[str, bytes]:
@@ -114,7 +140,11 @@ def refused_or_signed_alike(signed, check) -> None:
         return
     good = signed["check"]
     assert (check.signer, check.signed_at, check.signer_district, check.manifest) == (
-        good.signer, good.signed_at, good.signer_district, good.manifest)
+        good.signer,
+        good.signed_at,
+        good.signer_district,
+        good.manifest,
+    )
 
 
 def judged(signed, check, now: dict[str, bytes] | None) -> None:
@@ -124,8 +154,11 @@ def judged(signed, check, now: dict[str, bytes] | None) -> None:
         # zipfile reads past some lies (a declared size, data past it, bytes between members, a symlink's mode
         # bits) and still yields every member; we refuse them, saying why.
         assert check.ok or all(any(reason in p for reason in STRICTER) for p in check.problems), check.problems
-    elif now is not None and now.keys() == original.keys() and all(
-            now[name] == content for name, content in original.items() if name != "manifest.p7s"):
+    elif (
+        now is not None
+        and now.keys() == original.keys()
+        and all(now[name] == content for name, content in original.items() if name != "manifest.p7s")
+    ):
         refused_or_signed_alike(signed, check)
     else:
         refused_naming(check)
@@ -179,7 +212,7 @@ def test_a_truncated_zip_is_refused(signed):
     @CHECKED
     @given(cut=st.integers(0, 2**40))
     def check(cut):
-        refused_naming(verdict(signed, signed["data"][:cut % len(signed["data"])]))
+        refused_naming(verdict(signed, signed["data"][: cut % len(signed["data"])]))
 
     check()
 
@@ -207,8 +240,19 @@ def test_bytes_flipped_inside_one_member(signed):
 
 odd_names = st.one_of(
     st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00/"), min_size=1, max_size=40),
-    st.sampled_from(["../evil.jpg", "/etc/passwd", "photos/x/../../report.pdf", "REPORT.PDF", "report.pdf ",
-                     "manifest.json.bak", "photos\\a.jpg", "照片/一.jpg"]))
+    st.sampled_from(
+        [
+            "../evil.jpg",
+            "/etc/passwd",
+            "photos/x/../../report.pdf",
+            "REPORT.PDF",
+            "report.pdf ",
+            "manifest.json.bak",
+            "photos\\a.jpg",
+            "照片/一.jpg",
+        ]
+    ),
+)
 
 
 @st.composite
@@ -249,13 +293,38 @@ def test_members_added_removed_or_renamed(signed):
 
 
 json_values = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(-10**30, 10**30), st.floats(allow_nan=True, allow_infinity=True),
-              st.text(max_size=20), st.sampled_from([10**400, "１５０６０２", "🙂", "\u202e", ""])),
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(10**30), 10**30),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.text(max_size=20),
+        st.sampled_from([10**400, "１５０６０２", "🙂", "\u202e", ""]),
+    ),
     lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
-    max_leaves=8)
-MANIFEST_PLACES = ["format", "bundle_id", "version", "district", "district.code", "campaign", "leader", "signed_at",
-                   "files", "files.0", "files.0.path", "files.0.size", "files.0.sha256", "files.1.size",
-                   "inspections", "inspections.0", "inspections.0.score", "report", "kind"]
+    max_leaves=8,
+)
+MANIFEST_PLACES = [
+    "format",
+    "bundle_id",
+    "version",
+    "district",
+    "district.code",
+    "campaign",
+    "leader",
+    "signed_at",
+    "files",
+    "files.0",
+    "files.0.path",
+    "files.0.size",
+    "files.0.sha256",
+    "files.1.size",
+    "inspections",
+    "inspections.0",
+    "inspections.0.score",
+    "report",
+    "kind",
+]
 
 
 def edited(manifest: dict, place: str, value, delete: bool) -> dict:
@@ -278,8 +347,12 @@ def test_manifest_fields_of_any_type_and_size(signed):
     manifest = json.loads(original)
 
     @CHECKED
-    @given(place=st.sampled_from(MANIFEST_PLACES), value=json_values, delete=st.booleans(),
-           spacing=st.sampled_from([None, 0, 1]))
+    @given(
+        place=st.sampled_from(MANIFEST_PLACES),
+        value=json_values,
+        delete=st.booleans(),
+        spacing=st.sampled_from([None, 0, 1]),
+    )
     @example(place="district", value="150602", delete=False, spacing=1)
     @example(place="files.0.size", value=float("inf"), delete=False, spacing=1)
     @example(place="files.0.size", value=10**400, delete=False, spacing=1)
@@ -295,27 +368,37 @@ def test_manifest_fields_of_any_type_and_size(signed):
     check()
 
 
-@pytest.mark.parametrize("text", [
-    "[" * 100_000 + "]" * 100_000,  # deeper than the parser's recursion limit
-    '{"format": "ordos-12315-bundle/1", "files": [{"path": "report.pdf", "size": 1e400, "sha256": ""}]}',
-    '{"format": "ordos-12315-bundle/1", "files": [], "district": [1, 2]}',
-    '{"format": "ordos-12315-bundle/1", "files": [], "district": {"code": {"nested": true}}}',
-    '{"format": "ordos-12315-bundle/1", "files": [{"path": null, "size": NaN, "sha256": 5}]}',
-    "\ufeff{}", "null", "\xff\xfe",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 100_000 + "]" * 100_000,  # deeper than the parser's recursion limit
+        '{"format": "ordos-12315-bundle/1", "files": [{"path": "report.pdf", "size": 1e400, "sha256": ""}]}',
+        '{"format": "ordos-12315-bundle/1", "files": [], "district": [1, 2]}',
+        '{"format": "ordos-12315-bundle/1", "files": [], "district": {"code": {"nested": true}}}',
+        '{"format": "ordos-12315-bundle/1", "files": [{"path": null, "size": NaN, "sha256": 5}]}',
+        "\ufeff{}",
+        "null",
+        "\xff\xfe",
+    ],
+)
 def test_manifests_that_are_no_manifests(signed, text):
     content = text.encode("utf-8", "surrogatepass") if not text.startswith("\xff") else b"\xff\xfe"
-    refused_naming(verdict(signed, repacked(signed["data"], lambda n, c: content if n == "manifest.json" else c)),
-                   "manifest.json", "manifest.p7s")
+    refused_naming(
+        verdict(signed, repacked(signed["data"], lambda n, c: content if n == "manifest.json" else c)),
+        "manifest.json",
+        "manifest.p7s",
+    )
 
 
 def test_the_manifest_signature_replaced_by_random_bytes(signed):
     @CHECKED
-    @given(signature=st.one_of(st.binary(max_size=4096), flips.map(
-        lambda changes: flipped(signed["members"]["manifest.p7s"], changes))))
+    @given(
+        signature=st.one_of(
+            st.binary(max_size=4096), flips.map(lambda changes: flipped(signed["members"]["manifest.p7s"], changes))
+        )
+    )
     def check(signature):
-        result = verdict(signed, repacked(signed["data"],
-                                          lambda n, c: signature if n == "manifest.p7s" else c))
+        result = verdict(signed, repacked(signed["data"], lambda n, c: signature if n == "manifest.p7s" else c))
         if signature == signed["members"]["manifest.p7s"]:
             assert result.ok
         else:
@@ -329,8 +412,9 @@ def stored_regions(data: bytes) -> dict[str, tuple[int, int, int]]:
     regions = {}
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         for info in archive.infolist():
-            name_length, extra_length = (int.from_bytes(data[info.header_offset + at:info.header_offset + at + 2],
-                                                        "little") for at in (26, 28))
+            name_length, extra_length = (
+                int.from_bytes(data[info.header_offset + at : info.header_offset + at + 2], "little") for at in (26, 28)
+            )
             start = info.header_offset + 30 + name_length + extra_length
             regions[info.filename] = (start, info.compress_size, info.compress_type)
     return regions
@@ -382,10 +466,13 @@ def bomb_zip(signed, name: str, size: int = GIB, declared: int | None = None) ->
     if declared is not None:
         with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
             info = archive.getinfo(name)
-        central = next(at for at in range(archive.start_dir, len(data))
-                       if data[at:at + 4] == b"PK\x01\x02" and data[at + 46:at + 46 + len(name)] == name.encode())
-        data[central + 24:central + 28] = declared.to_bytes(4, "little")
-        data[info.header_offset + 22:info.header_offset + 26] = declared.to_bytes(4, "little")
+        central = next(
+            at
+            for at in range(archive.start_dir, len(data))
+            if data[at : at + 4] == b"PK\x01\x02" and data[at + 46 : at + 46 + len(name)] == name.encode()
+        )
+        data[central + 24 : central + 28] = declared.to_bytes(4, "little")
+        data[info.header_offset + 22 : info.header_offset + 26] = declared.to_bytes(4, "little")
     return bytes(data)
 
 
@@ -400,10 +487,13 @@ def verdict_and_peak(signed, data: bytes):
 @pytest.fixture(scope="module")
 def bombs(signed):
     photo = next(n for n in sorted(signed["members"]) if n.startswith("photos/"))
-    return {"manifest": bomb_zip(signed, "manifest.json"),
-            "lying": bomb_zip(signed, "manifest.json", declared=2000),
-            "photo": bomb_zip(signed, photo), "photo_name": photo,
-            "signature": bomb_zip(signed, "manifest.p7s", size=64 << 20)}
+    return {
+        "manifest": bomb_zip(signed, "manifest.json"),
+        "lying": bomb_zip(signed, "manifest.json", declared=2000),
+        "photo": bomb_zip(signed, photo),
+        "photo_name": photo,
+        "signature": bomb_zip(signed, "manifest.p7s", size=64 << 20),
+    }
 
 
 def test_a_manifest_that_inflates_to_a_gibibyte_is_refused_in_little_memory(signed, bombs):
@@ -449,13 +539,16 @@ def with_comment(data: bytes) -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("wrap, reason", [
-    (lambda data: other_zip() + data, "之前"),  # a second ZIP in front: some tools read it, not ours
-    (lambda data: b"MZ" + bytes(200) + data, "之前"),
-    (lambda data: data + other_zip(), "拼接"),  # the last ZIP is the one its end record names
-    (lambda data: data + b"\n", "之后"),
-    (with_comment, "之后"),
-])
+@pytest.mark.parametrize(
+    "wrap, reason",
+    [
+        (lambda data: other_zip() + data, "之前"),  # a second ZIP in front: some tools read it, not ours
+        (lambda data: b"MZ" + bytes(200) + data, "之前"),
+        (lambda data: data + other_zip(), "拼接"),  # the last ZIP is the one its end record names
+        (lambda data: data + b"\n", "之后"),
+        (with_comment, "之后"),
+    ],
+)
 def test_bytes_before_or_after_the_archive_are_refused(signed, wrap, reason):
     check = verdict(signed, wrap(signed["data"]))
     refused_naming(check)
@@ -483,19 +576,24 @@ def test_bytes_hidden_between_members_are_refused(signed):
 
 def signed_with(signed, extra: list[tuple[zipfile.ZipInfo | str, bytes]], listed: list[dict] | None = None) -> bytes:
     """The bundle with `extra` members added and listed in a manifest signed with the leader's own key."""
-    from inspect_app import signatures
+    from inspect_app.adapters import signatures
 
     manifest = json.loads(signed["members"]["manifest.json"])
     for member, content in extra:
         name = member.filename if isinstance(member, zipfile.ZipInfo) else member
-        manifest["files"].append({"path": name, "size": len(content),
-                                  "sha256": __import__("hashlib").sha256(content).hexdigest()})
+        manifest["files"].append(
+            {"path": name, "size": len(content), "sha256": __import__("hashlib").sha256(content).hexdigest()}
+        )
     manifest["files"] += listed or []
     body = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
     key = signed["key"]
-    signature = signatures.sign_detached_cms(body, certificate_pem=key["certificate_pem"],
-                                             encrypted_key_pem=key["encrypted_key_pem"], pin=key["pin"],
-                                             timestamper=key["timestamper"])
+    signature = signatures.sign_detached_cms(
+        body,
+        certificate_pem=key["certificate_pem"],
+        encrypted_key_pem=key["encrypted_key_pem"],
+        pin=key["pin"],
+        timestamper=key["timestamper"],
+    )
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(signed["data"])) as old, zipfile.ZipFile(out, "w") as new:
         for info in old.infolist():
@@ -509,19 +607,22 @@ def signed_with(signed, extra: list[tuple[zipfile.ZipInfo | str, bytes]], listed
 def symlink(name: str) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
     info.create_system = 3
-    info.external_attr = (0o120777 << 16)
+    info.external_attr = 0o120777 << 16
     return info
 
 
-@pytest.mark.parametrize("extra, name, reason", [
-    ([("../../evil", b"x")], "../../evil", "“..”"),
-    ([("photos/../../evil.jpg", b"x")], "photos/../../evil.jpg", "“..”"),
-    ([("/tmp/evil", b"x")], "/tmp/evil", "绝对路径"),
-    ([("C:/evil.jpg", b"x")], "C:/evil.jpg", "绝对路径"),
-    ([("..\\evil", b"x")], "..\\evil", "反斜杠"),
-    ([(symlink("photos/link.jpg"), b"/etc/passwd")], "photos/link.jpg", "符号链接"),
-    ([("photos/X/a.jpg", b"x"), ("photos/x/A.jpg", b"y")], "photos/x/A.jpg", "大小写"),
-])
+@pytest.mark.parametrize(
+    "extra, name, reason",
+    [
+        ([("../../evil", b"x")], "../../evil", "“..”"),
+        ([("photos/../../evil.jpg", b"x")], "photos/../../evil.jpg", "“..”"),
+        ([("/tmp/evil", b"x")], "/tmp/evil", "绝对路径"),
+        ([("C:/evil.jpg", b"x")], "C:/evil.jpg", "绝对路径"),
+        ([("..\\evil", b"x")], "..\\evil", "反斜杠"),
+        ([(symlink("photos/link.jpg"), b"/etc/passwd")], "photos/link.jpg", "符号链接"),
+        ([("photos/X/a.jpg", b"x"), ("photos/x/A.jpg", b"y")], "photos/x/A.jpg", "大小写"),
+    ],
+)
 def test_names_that_escape_or_collide_are_refused_even_when_signed_by_a_genuine_key(signed, extra, name, reason):
     check = verdict(signed, signed_with(signed, extra))
     refused_naming(check, name)
@@ -536,12 +637,20 @@ def test_a_manifest_that_lists_a_file_twice_is_refused_even_when_signed(signed):
     assert any("两次" in p and again["path"] in p for p in check.problems), check.problems
 
 
-@pytest.mark.parametrize("name, reason", [
-    ("../../evil", "“..”"), ("/tmp/evil", "绝对路径"), ("C:evil", "绝对路径"), ("..\\evil", "反斜杠"),
-    ("photos/a\x00.jpg", "控制字符"), ("", "为空"), ("photos//a.jpg", "空的路径段"),
-])
+@pytest.mark.parametrize(
+    "name, reason",
+    [
+        ("../../evil", "“..”"),
+        ("/tmp/evil", "绝对路径"),
+        ("C:evil", "绝对路径"),
+        ("..\\evil", "反斜杠"),
+        ("photos/a\x00.jpg", "控制字符"),
+        ("", "为空"),
+        ("photos//a.jpg", "空的路径段"),
+    ],
+)
 def test_the_archive_writer_refuses_names_that_escape(tmp_path, name, reason):
-    from inspect_app.archive import ArchiveWriter, UnsafeName
+    from inspect_app.adapters.archive import ArchiveWriter, UnsafeName
 
     archive = ArchiveWriter(tmp_path / "a.zip")
     with pytest.raises(UnsafeName, match=reason):
@@ -550,7 +659,7 @@ def test_the_archive_writer_refuses_names_that_escape(tmp_path, name, reason):
 
 
 def test_the_archive_writer_refuses_a_name_twice_or_differing_only_in_case(tmp_path):
-    from inspect_app.archive import ArchiveWriter, UnsafeName
+    from inspect_app.adapters.archive import ArchiveWriter, UnsafeName
 
     archive = ArchiveWriter(tmp_path / "a.zip")
     archive.add_bytes("photos/1/a.jpg", b"x")
@@ -562,6 +671,7 @@ def test_the_archive_writer_refuses_a_name_twice_or_differing_only_in_case(tmp_p
 
 
 # --- Folder entries, and what is read before the manifest's signature holds. ---
+
 
 def with_folder(data: bytes, name: str, content: bytes = b"", compress_type: int = zipfile.ZIP_STORED) -> bytes:
     """The bundle with a folder entry `name` added (its data, if any, deflated or stored)."""
@@ -599,7 +709,7 @@ def test_an_empty_folder_entry_is_accepted(signed):
 @pytest.fixture
 def inflated(monkeypatch):
     """The names of the members the verifier inflates, in order."""
-    from inspect_app.archive import Archive
+    from inspect_app.adapters.archive import Archive
 
     names: list[str] = []
     stream = Archive.stream
@@ -636,7 +746,7 @@ def test_nothing_but_the_manifest_and_its_signature_is_inflated_when_the_signatu
 
 
 def test_a_signature_by_a_certificate_not_of_this_city_lets_no_other_member_be_inflated(signed, inflated):
-    from inspect_app import pki
+    from inspect_app.adapters import pki
 
     stranger = pki.create_root_ca("别处的根证书", passphrase=b"another-city")
     check = verify_bundle(io.BytesIO(signed["data"]), stranger.certificate_pem, signed["revoked"])
@@ -646,7 +756,7 @@ def test_a_signature_by_a_certificate_not_of_this_city_lets_no_other_member_be_i
 
 
 def test_a_report_that_differs_from_the_manifest_is_not_parsed(signed, inflated, monkeypatch):
-    from inspect_app import signatures
+    from inspect_app.adapters import signatures
 
     parsed = []
     monkeypatch.setattr(signatures, "verify_pdf_file", lambda *args: parsed.append(args))
@@ -660,7 +770,7 @@ def test_a_report_that_differs_from_the_manifest_is_not_parsed(signed, inflated,
 
 
 def test_members_declaring_more_than_the_total_cap_are_not_inflated(signed, inflated, monkeypatch):
-    from inspect_app.services import bundle_verify
+    from inspect_app.city import verify as bundle_verify
 
     monkeypatch.setattr(bundle_verify, "TOTAL_SIZE_CAP", len(signed["members"]["report.pdf"]))
     check = verdict(signed, signed["data"])

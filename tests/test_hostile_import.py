@@ -16,29 +16,34 @@ import zipfile
 from datetime import date, datetime, timedelta
 
 import pytest
+from conftest import district, station_row
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import select
-
-from conftest import district, station_row
 from test_spreadsheet import xlsx
-from inspect_app.domain.permissions import Actor, Role
-from inspect_app.domain.stations import parse_station
+
+from inspect_app.adapters.spreadsheet import SpreadsheetError, read_rows
+from inspect_app.directory.excel import COLUMNS, REQUIRED_HEADERS, ImportRejected, import_directory
+from inspect_app.domain.directory.stations import parse_station
+from inspect_app.domain.identity.permissions import Actor, Role
 from inspect_app.models import Office, Station
-from inspect_app.services.directory_import import COLUMNS, REQUIRED_HEADERS, ImportRejected, import_directory
-from inspect_app.spreadsheet import SpreadsheetError, read_rows
 
 TODAY = date(2026, 11, 22)
 MAX_ROWS = 50
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
-SERVICE = settings(max_examples=60, deadline=None, database=None,
-                   suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+SERVICE = settings(
+    max_examples=60,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 FAST = settings(max_examples=100, deadline=None, database=None)
 FIELDS = list(COLUMNS.values())
 
 
 # ---- files ------------------------------------------------------------------------------------------
+
 
 def refusal_and_peak(session, data: bytes) -> tuple[ImportRejected, int]:
     """The import's refusal of `data`, and the most memory Python held while it was refused."""
@@ -87,6 +92,7 @@ def test_a_known_station_without_a_position_given_one_coordinate_is_refused(sess
 
 
 # ---- the database before and after -------------------------------------------------------------------
+
 
 def directory(session) -> tuple[list, list]:
     """Every station's and office's stored values."""
@@ -143,8 +149,14 @@ def cleaned(value: str, kind: str) -> str:
 @st.composite
 def good_rows(draw, number: str) -> dict:
     row = station_row(number=number, credit_code="", office="", notes="")
-    for name, limit in (("name", 100), ("host_organisation", 100), ("address", 200), ("head_name", 30),
-                        ("notes", 500), ("office", 60)):
+    for name, limit in (
+        ("name", 100),
+        ("host_organisation", 100),
+        ("address", 200),
+        ("head_name", 30),
+        ("notes", 500),
+        ("office", 60),
+    ):
         if draw(st.booleans()):
             row[name] = draw(free_text(limit))
     row["host_type"] = draw(st.sampled_from(["商场", "超市", "市场", "企业", "景区", "其他", "mall", "other"]))
@@ -157,8 +169,20 @@ def good_rows(draw, number: str) -> dict:
     return row
 
 
-HOST_TYPES = {"商场", "超市", "市场", "企业", "景区", "其他", "mall", "supermarket", "market", "enterprise",
-              "scenic_area", "other"}
+HOST_TYPES = {
+    "商场",
+    "超市",
+    "市场",
+    "企业",
+    "景区",
+    "其他",
+    "mall",
+    "supermarket",
+    "market",
+    "enterprise",
+    "scenic_area",
+    "other",
+}
 
 
 def in_gbk(text: str) -> str:
@@ -170,8 +194,12 @@ def in_gbk(text: str) -> str:
 BREAKERS = st.one_of(
     st.tuples(st.just("number"), st.sampled_from(["", "含 空格", "150602/001", "a" * 33, "-abc", "站点1"])),
     st.tuples(st.just("name"), st.sampled_from(["", "   ", "名" * 101])),
-    st.tuples(st.just("host_type"), st.text(typed, max_size=8).filter(lambda t: not any(
-        kept.strip() in HOST_TYPES for kept in (t, ILLEGAL_CHARACTERS_RE.sub("", t), in_gbk(t))))),
+    st.tuples(
+        st.just("host_type"),
+        st.text(typed, max_size=8).filter(
+            lambda t: not any(kept.strip() in HOST_TYPES for kept in (t, ILLEGAL_CHARACTERS_RE.sub("", t), in_gbk(t)))
+        ),
+    ),
     st.tuples(st.just("district"), st.sampled_from(["", "包头", "150603", "康巴什区", "1506020"])),
     st.tuples(st.just("address"), st.sampled_from(["", "址" * 201])),
     st.tuples(st.just("latitude"), st.sampled_from(["109.96", "abc", "nan", "inf", "1e400", "-39.8", "39,82"])),
@@ -179,13 +207,17 @@ BREAKERS = st.one_of(
     st.tuples(st.just("phone"), st.sampled_from(["电话", "12", "0477-81234567890123456", "abc1234567"])),
     st.tuples(st.just("staff_full_time"), st.sampled_from(["-1", "1000", "1.5", "二", "²", "⑤", "1e3"])),
     st.tuples(st.just("staff_part_time"), st.sampled_from(["x", "²²", "9999"])),
-    st.tuples(st.just("established_on"), st.sampled_from(["2030-01-01", "2023-13-45", "2023-02-30", "昨天",
-                                                           "0000-01-01", "9999-99-99"])),
+    st.tuples(
+        st.just("established_on"),
+        st.sampled_from(["2030-01-01", "2023-13-45", "2023-02-30", "昨天", "0000-01-01", "9999-99-99"]),
+    ),
     st.tuples(st.just("is_odr"), st.sampled_from(["也许", "2", "yes!"])),
     st.tuples(st.just("is_demonstration"), st.sampled_from(["是的", "N/A"])),
     st.tuples(st.just("status"), st.sampled_from(["未知", "registered!"])),
-    st.tuples(st.just("credit_code"), st.sampled_from(["123", "91150602MA0R8K3T5X", "91150602MA0R8K3T52",
-                                                       "91150602MA0R8K3TOO"])),
+    st.tuples(
+        st.just("credit_code"),
+        st.sampled_from(["123", "91150602MA0R8K3T5X", "91150602MA0R8K3T52", "91150602MA0R8K3TOO"]),
+    ),
     st.tuples(st.just("head_name"), st.just("人" * 31)),
     st.tuples(st.just("office"), st.just("所" * 61)),
     st.tuples(st.just("notes"), st.just("注" * 501)),
@@ -222,6 +254,7 @@ def files(draw):
 
 # ---- properties ----------------------------------------------------------------------------------------
 
+
 def test_every_wrong_row_is_named_and_nothing_is_written_or_all_rows_are_imported(session):
     actor = leader(session)
     seen = {"refused": 0, "imported": 0}
@@ -253,10 +286,13 @@ def test_every_wrong_row_is_named_and_nothing_is_written_or_all_rows_are_importe
 
 # Numbers as people type them in any script: full-width, Arabic-Indic, superscript, circled, Roman, CJK.
 numeric_text = st.one_of(
-    st.text(st.one_of(st.characters(categories=["Nd"]), st.characters(categories=["No"]).filter(str.isdigit)),
-            min_size=1, max_size=4),  # "１２", "٣", and the digits that are no decimals: "²", "①"
-    st.text(st.one_of(st.characters(categories=["Nd", "No", "Nl"]), st.sampled_from(".-+eE ,/年月日:")),
-            max_size=12))
+    st.text(
+        st.one_of(st.characters(categories=["Nd"]), st.characters(categories=["No"]).filter(str.isdigit)),
+        min_size=1,
+        max_size=4,
+    ),  # "１２", "٣", and the digits that are no decimals: "²", "①"
+    st.text(st.one_of(st.characters(categories=["Nd", "No", "Nl"]), st.sampled_from(".-+eE ,/年月日:")), max_size=12),
+)
 
 
 @settings(max_examples=400, deadline=None, database=None)
@@ -271,12 +307,31 @@ def test_any_text_in_any_field_is_a_value_or_a_chinese_error(field, value):
 
 
 EXCEL_VALUES = st.one_of(
-    st.none(), st.booleans(), st.integers(-2**53, 2**53), st.floats(allow_nan=False, allow_infinity=False),
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**53), 2**53),
+    st.floats(allow_nan=False, allow_infinity=False),
     st.dates(min_value=date(1900, 3, 1), max_value=date(9999, 12, 31)),
     st.datetimes(min_value=datetime(1900, 3, 1), max_value=datetime(9999, 12, 31)),
-    st.times(), st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=3650)),
-    st.sampled_from(["=1+1", "=SUM(A1:A3)", "=HYPERLINK(\"http://x\")", "=", "#N/A", "TRUE", "😀" * 20,
-                     "x" * 40_000, "\t\n", "\x01\x02控制\x1f", "150602-001", "东胜区", "超市"]),
+    st.times(),
+    st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=3650)),
+    st.sampled_from(
+        [
+            "=1+1",
+            "=SUM(A1:A3)",
+            '=HYPERLINK("http://x")',
+            "=",
+            "#N/A",
+            "TRUE",
+            "😀" * 20,
+            "x" * 40_000,
+            "\t\n",
+            "\x01\x02控制\x1f",
+            "150602-001",
+            "东胜区",
+            "超市",
+        ]
+    ),
     st.text(st.characters(blacklist_categories=("Cs",)), max_size=40),
 )
 
@@ -285,22 +340,24 @@ def test_any_cells_in_a_workbook_are_refused_cleanly_or_imported_for_good(sessio
     actor = leader(session)
 
     @SERVICE
-    @given(base=good_rows("H-1"), cells=st.lists(st.tuples(st.integers(0, len(FIELDS) - 1), EXCEL_VALUES),
-                                                 max_size=6),
-           more=st.lists(st.lists(EXCEL_VALUES, max_size=len(FIELDS) + 3), max_size=3))
+    @given(
+        base=good_rows("H-1"),
+        cells=st.lists(st.tuples(st.integers(0, len(FIELDS) - 1), EXCEL_VALUES), max_size=6),
+        more=st.lists(st.lists(EXCEL_VALUES, max_size=len(FIELDS) + 3), max_size=3),
+    )
     def check(base, cells, more):
         row = record(base)
         for column, value in cells:
             row[column] = value
-        data = xlsx([list(COLUMNS), [excel_safe(v) for v in row]]
-                          + [[excel_safe(v) for v in extra] for extra in more])
+        data = xlsx([list(COLUMNS), [excel_safe(v) for v in row]] + [[excel_safe(v) for v in extra] for extra in more])
         try:
             result = attempt(session, actor, "名录.xlsx", data)
         except ImportRejected as rejected:
             assert all(0 <= e.row <= 2 + len(more) for e in rejected.errors)
             return
-        imported_again_changes_nothing(session, actor, "名录.xlsx", data, result.created + result.updated
-                                       + result.unchanged)
+        imported_again_changes_nothing(
+            session, actor, "名录.xlsx", data, result.created + result.updated + result.unchanged
+        )
 
     check()
 
@@ -310,16 +367,20 @@ def test_random_text_as_csv_is_refused_cleanly_or_imported_for_good(session):
     header = ",".join(COLUMNS) + "\r\n"
 
     @SERVICE
-    @given(text=st.text(st.characters(blacklist_categories=("Cs",)), max_size=400),
-           with_header=st.booleans(), encoding=st.sampled_from(["utf-8", "utf-8-sig", "gbk", "gb18030"]))
+    @given(
+        text=st.text(st.characters(blacklist_categories=("Cs",)), max_size=400),
+        with_header=st.booleans(),
+        encoding=st.sampled_from(["utf-8", "utf-8-sig", "gbk", "gb18030"]),
+    )
     def check(text, with_header, encoding):
         data = ((header if with_header else "") + text).encode(encoding, "ignore")
         try:
             result = attempt(session, actor, "名录.csv", data)
         except ImportRejected:
             return
-        imported_again_changes_nothing(session, actor, "名录.csv", data,
-                                       result.created + result.updated + result.unchanged)
+        imported_again_changes_nothing(
+            session, actor, "名录.csv", data, result.created + result.updated + result.unchanged
+        )
 
     check()
 
@@ -328,8 +389,9 @@ def test_random_text_as_csv_is_refused_cleanly_or_imported_for_good(session):
 def header_rows(draw):
     """The template's columns in any order, some left out, some twice (the first one counts), and extra ones."""
     kept = draw(st.lists(st.sampled_from(list(COLUMNS)), unique=True, min_size=1))
-    extra = draw(st.lists(st.sampled_from(["序号", "备用", "说明", "", "站点编号 ", "*服务站名称", "Unnamed"]),
-                          max_size=3))
+    extra = draw(
+        st.lists(st.sampled_from(["序号", "备用", "说明", "", "站点编号 ", "*服务站名称", "Unnamed"]), max_size=3)
+    )
     twice = draw(st.lists(st.sampled_from(kept), max_size=2, unique=True))
     return kept + extra + twice
 
@@ -344,15 +406,18 @@ def test_missing_repeated_and_extra_headers(session):
         values = station_row(number=f"HDR-{n}", credit_code="")
         by_header = {header: values[field] for header, field in COLUMNS.items()}
         cleaned_names = [name.strip().strip("*").strip() for name in names]  # as the reader takes a header
-        cells = ["不是有效的值" if name in cleaned_names[:position] else by_header.get(name, "随便")
-                 for position, name in enumerate(cleaned_names)]
+        cells = [
+            "不是有效的值" if name in cleaned_names[:position] else by_header.get(name, "随便")
+            for position, name in enumerate(cleaned_names)
+        ]
         filename, data = encoded(kind, [names, cells])
         missing = [h for h in REQUIRED_HEADERS if h not in cleaned_names]
         # Only one of the two coordinates is a wrong row, unless the station is known and keeps the other: an
         # earlier example may have made it without any position (n repeats across examples).
         known = session.scalar(select(Station).where(Station.number == values["number"]))
         half_position = ("纬度" in cleaned_names) != ("经度" in cleaned_names) and (
-            known is None or (known.longitude if "纬度" in cleaned_names else known.latitude) is None)
+            known is None or (known.longitude if "纬度" in cleaned_names else known.latitude) is None
+        )
         try:
             attempt(session, actor, filename, data)
         except ImportRejected as rejected:
@@ -371,12 +436,25 @@ def test_missing_repeated_and_extra_headers(session):
 @st.composite
 def not_spreadsheets(draw):
     name = draw(st.sampled_from(["名录.xlsx", "名录.csv", "名录.xls", "名录.docx", "photo.jpg", "名录", "a.pdf"]))
-    body = draw(st.one_of(
-        st.binary(min_size=1, max_size=2048),
-        st.builds(lambda magic, rest: magic + rest,
-                  st.sampled_from([b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"%PDF-1.7", b"\x89PNG",
-                                   b"\xff\xd8\xff", b"PK\x05\x06" + bytes(18)]), st.binary(max_size=2048)),
-    ))
+    body = draw(
+        st.one_of(
+            st.binary(min_size=1, max_size=2048),
+            st.builds(
+                lambda magic, rest: magic + rest,
+                st.sampled_from(
+                    [
+                        b"PK\x03\x04",
+                        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+                        b"%PDF-1.7",
+                        b"\x89PNG",
+                        b"\xff\xd8\xff",
+                        b"PK\x05\x06" + bytes(18),
+                    ]
+                ),
+                st.binary(max_size=2048),
+            ),
+        )
+    )
     return name, body
 
 
@@ -410,8 +488,10 @@ def test_a_workbook_with_bytes_flipped_is_refused_cleanly_or_imported_for_good(s
     data = xlsx([list(COLUMNS)] + [record(station_row(number=f"FLIP-{n}", credit_code="")) for n in range(3)])
 
     @SERVICE
-    @given(changes=st.lists(st.tuples(st.integers(0, len(data) - 1), st.integers(1, 255)), min_size=1, max_size=6),
-           cut=st.one_of(st.none(), st.integers(1, len(data) - 1)))
+    @given(
+        changes=st.lists(st.tuples(st.integers(0, len(data) - 1), st.integers(1, 255)), min_size=1, max_size=6),
+        cut=st.one_of(st.none(), st.integers(1, len(data) - 1)),
+    )
     def check(changes, cut):
         damaged = bytearray(data[:cut] if cut else data)
         for at, mask in changes:
@@ -420,13 +500,15 @@ def test_a_workbook_with_bytes_flipped_is_refused_cleanly_or_imported_for_good(s
             result = attempt(session, actor, "名录.xlsx", bytes(damaged))
         except ImportRejected:
             return
-        imported_again_changes_nothing(session, actor, "名录.xlsx", bytes(damaged),
-                                       result.created + result.updated + result.unchanged)
+        imported_again_changes_nothing(
+            session, actor, "名录.xlsx", bytes(damaged), result.created + result.updated + result.unchanged
+        )
 
     check()
 
 
 # ---- bombs ---------------------------------------------------------------------------------------------
+
 
 def _member_replaced(data: bytes, name: str, payload: bytes, declared: int | None = None) -> bytes:
     """The .xlsx with one part's content replaced; `declared` overwrites the size its headers claim."""
@@ -441,7 +523,7 @@ def _member_replaced(data: bytes, name: str, payload: bytes, declared: int | Non
             at = packed.find(signature)
             while at != -1:
                 length = struct.unpack_from("<H", packed, at + name_at)[0]
-                if packed[at + fixed:at + fixed + length] == encoded_name:
+                if packed[at + fixed : at + fixed + length] == encoded_name:
                     struct.pack_into("<I", packed, at + size_at, declared)
                 at = packed.find(signature, at + 4)
     return bytes(packed)
@@ -467,10 +549,14 @@ def test_a_zip_bomb_named_xlsx_is_refused_without_inflating_it(session, template
 
 
 def test_an_entity_bomb_in_the_sheet_is_refused(session, template_xlsx):
-    laughs = b'<?xml version="1.0"?><!DOCTYPE s [<!ENTITY a0 "laughlaughlaugh">' + b"".join(
-        b'<!ENTITY a%d "%s">' % (i, b"&a%d;" % (i - 1) * 10) for i in range(1, 10)) + b"]>"
+    laughs = (
+        b'<?xml version="1.0"?><!DOCTYPE s [<!ENTITY a0 "laughlaughlaugh">'
+        + b"".join(b'<!ENTITY a%d "%s">' % (i, b"&a%d;" % (i - 1) * 10) for i in range(1, 10))
+        + b"]>"
+    )
     sheet = zipfile.ZipFile(io.BytesIO(template_xlsx)).read("xl/worksheets/sheet1.xml")
-    bomb = _member_replaced(template_xlsx, "xl/worksheets/sheet1.xml",
-                            laughs + sheet.replace(b"<t>BOMB-1</t>", b"<t>&a9;</t>"))
+    bomb = _member_replaced(
+        template_xlsx, "xl/worksheets/sheet1.xml", laughs + sheet.replace(b"<t>BOMB-1</t>", b"<t>&a9;</t>")
+    )
     rejected, peak = refusal_and_peak(session, bomb)
     assert [e.row for e in rejected.errors] == [0] and peak < 200 * 2**20, peak

@@ -17,31 +17,46 @@ from functools import lru_cache
 
 import piexif
 import pytest
+from conftest import make_station, make_user
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from photo_factory import jpeg, signature_png
 from PIL import Image
 from sqlalchemy import func, select
 
-from conftest import make_station, make_user
+from inspect_app.adapters.imaging import (
+    ACCEPTED,
+    MAX_PIXELS,
+    PhotoRejected,
+    check_signature_png,
+    make_derivatives,
+    read_photo,
+    sniff_mime,
+)
+from inspect_app.campaigns import operations as campaigns
+from inspect_app.demo.seed import default_template
 from inspect_app.domain.findings import BEIJING, Thresholds
-from inspect_app.imaging import (ACCEPTED, MAX_PIXELS, PhotoRejected, check_signature_png, make_derivatives,
-                                 read_photo, sniff_mime)
+from inspect_app.inspection import operations as inspections
+from inspect_app.inspection import photos
 from inspect_app.models import Photo
-from inspect_app.services import Invalid, campaigns, inspections, photos
-from inspect_app.services.demo import default_template
-from photo_factory import jpeg, signature_png
+from inspect_app.shared.errors import Invalid
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 FAST = settings(max_examples=150, deadline=None, database=None)
-SERVICE = settings(max_examples=60, deadline=None, database=None,
-                   suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+SERVICE = settings(
+    max_examples=60,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 @lru_cache
 def real_jpeg() -> bytes:
     """A small camera-like JPEG with GPS, time and camera EXIF."""
-    return jpeg(39.82, 109.96, datetime(2026, 11, 20, 10, 30, tzinfo=timezone(timedelta(hours=8))),
-                size=(160, 120), seed=3)
+    return jpeg(
+        39.82, 109.96, datetime(2026, 11, 20, 10, 30, tzinfo=timezone(timedelta(hours=8))), size=(160, 120), seed=3
+    )
 
 
 @lru_cache
@@ -58,15 +73,19 @@ def png_chunk(kind: bytes, body: bytes) -> bytes:
 def png_declaring(width: int, height: int) -> bytes:
     """A PNG whose header claims the size, with a few bytes of pixels behind it."""
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", zlib.compress(bytes(64)))
-            + png_chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", header)
+        + png_chunk(b"IDAT", zlib.compress(bytes(64)))
+        + png_chunk(b"IEND", b"")
+    )
 
 
 def jpeg_declaring(width: int, height: int) -> bytes:
     """The real JPEG with its frame header (SOF0) rewritten to claim the size."""
     data = real_jpeg()
     at = data.index(b"\xff\xc0")
-    return data[:at + 5] + struct.pack(">HH", height, width) + data[at + 9:]
+    return data[: at + 5] + struct.pack(">HH", height, width) + data[at + 9 :]
 
 
 def with_app1(payload: bytes) -> bytes:
@@ -89,8 +108,9 @@ def outcome(data: bytes):
     except PhotoRejected as error:
         refused_in_chinese(error)
         return None
-    display, thumbnail = make_derivatives(data, facts, browser_lat=39.82, browser_lon=109.96,
-                                          browser_time=datetime.now(timezone.utc))
+    display, thumbnail = make_derivatives(
+        data, facts, browser_lat=39.82, browser_lon=109.96, browser_time=datetime.now(timezone.utc)
+    )
     for copy, side in ((display, 1600), (thumbnail, 320)):
         image = Image.open(io.BytesIO(copy))
         assert image.format == "JPEG" and max(image.size) <= side
@@ -113,7 +133,7 @@ HEADERS = [
 
 garbage = st.binary(max_size=2048)
 headed = st.builds(lambda header, rest: header + rest, st.sampled_from(HEADERS), garbage)
-truncated = st.integers(0, 20_000).map(lambda n: real_jpeg()[:n % len(real_jpeg())])
+truncated = st.integers(0, 20_000).map(lambda n: real_jpeg()[: n % len(real_jpeg())])
 flips = st.lists(st.tuples(st.integers(0, 10**6), st.integers(1, 255)), min_size=1, max_size=8)
 
 
@@ -130,30 +150,44 @@ hostile = st.one_of(garbage, headed, truncated, flipped_jpeg)
 # EXIF values piexif will write, chosen to be odd: zero denominators, the largest numbers, NUL bytes.
 u32 = st.one_of(st.integers(0, 2**32 - 1), st.sampled_from([0, 1, 60, 2**31, 2**32 - 1]))
 rational = st.tuples(u32, u32)
-rationals = st.one_of(st.tuples(rational), st.tuples(rational, rational), st.tuples(rational, rational, rational),
-                      st.lists(rational, max_size=6).map(tuple))
-ascii_bytes = st.one_of(st.binary(max_size=80), st.sampled_from([b"N", b"S", b"E", b"W", b"", b"\x00", b"n\x00s",
-                                                                 b"Apple\x00iPhone 13\x00"]))
+rationals = st.one_of(
+    st.tuples(rational),
+    st.tuples(rational, rational),
+    st.tuples(rational, rational, rational),
+    st.lists(rational, max_size=6).map(tuple),
+)
+ascii_bytes = st.one_of(
+    st.binary(max_size=80),
+    st.sampled_from([b"N", b"S", b"E", b"W", b"", b"\x00", b"n\x00s", b"Apple\x00iPhone 13\x00"]),
+)
 camera_times = st.one_of(
-    st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59))
-    .map(lambda d: d.strftime("%Y:%m:%d %H:%M:%S").encode()),
+    st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59)).map(
+        lambda d: d.strftime("%Y:%m:%d %H:%M:%S").encode()
+    ),
     st.sampled_from([b"0000:00:00 00:00:00", b"    :  :     :  :  ", b"2026:02:30 25:61:61"]),
-    st.binary(max_size=24))
-offsets = st.one_of(st.sampled_from([b"+08:00", b"+00:00", b"-05:00", b"+14:00", b"-14:00", b"+99:99", b""]),
-                    st.binary(max_size=10))
+    st.binary(max_size=24),
+)
+offsets = st.one_of(
+    st.sampled_from([b"+08:00", b"+00:00", b"-05:00", b"+14:00", b"-14:00", b"+99:99", b""]), st.binary(max_size=10)
+)
 
 
 @st.composite
 def exif_dicts(draw) -> dict:
     zeroth, exif, gps = {}, {}, {}
     for ifd, tag, values in (
-            (zeroth, piexif.ImageIFD.Make, ascii_bytes), (zeroth, piexif.ImageIFD.Model, ascii_bytes),
-            (zeroth, piexif.ImageIFD.Orientation, st.integers(0, 65535)),
-            (exif, piexif.ExifIFD.DateTimeOriginal, camera_times),
-            (exif, piexif.ExifIFD.OffsetTimeOriginal, offsets),
-            (gps, piexif.GPSIFD.GPSLatitudeRef, ascii_bytes), (gps, piexif.GPSIFD.GPSLatitude, rationals),
-            (gps, piexif.GPSIFD.GPSLongitudeRef, ascii_bytes), (gps, piexif.GPSIFD.GPSLongitude, rationals),
-            (gps, piexif.GPSIFD.GPSDateStamp, ascii_bytes), (gps, piexif.GPSIFD.GPSTimeStamp, rationals)):
+        (zeroth, piexif.ImageIFD.Make, ascii_bytes),
+        (zeroth, piexif.ImageIFD.Model, ascii_bytes),
+        (zeroth, piexif.ImageIFD.Orientation, st.integers(0, 65535)),
+        (exif, piexif.ExifIFD.DateTimeOriginal, camera_times),
+        (exif, piexif.ExifIFD.OffsetTimeOriginal, offsets),
+        (gps, piexif.GPSIFD.GPSLatitudeRef, ascii_bytes),
+        (gps, piexif.GPSIFD.GPSLatitude, rationals),
+        (gps, piexif.GPSIFD.GPSLongitudeRef, ascii_bytes),
+        (gps, piexif.GPSIFD.GPSLongitude, rationals),
+        (gps, piexif.GPSIFD.GPSDateStamp, ascii_bytes),
+        (gps, piexif.GPSIFD.GPSTimeStamp, rationals),
+    ):
         if draw(st.booleans()):
             ifd[tag] = draw(values)
     return {"0th": zeroth, "Exif": exif, "GPS": gps}
@@ -166,6 +200,7 @@ _TYPE_SIZE = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4
 @st.composite
 def raw_tiff(draw) -> bytes:
     """A little-endian TIFF block whose EXIF, GPS and camera tags have any type, count and value."""
+
     def ifd(tags: list[int], at: int, links: tuple[tuple[int, int], ...] = ()) -> bytes:
         chosen = draw(st.lists(st.sampled_from(tags), max_size=len(tags), unique=True))
         entries, extra = [], b""
@@ -202,13 +237,18 @@ odd_exif = st.one_of(
     st.binary(max_size=300).map(lambda rest: b"Exif\x00\x00" + rest),
     st.binary(max_size=300).map(lambda rest: b"Exif\x00\x00MM\x00*" + rest),
 )
-FAR_TIMES = [(b"9999:12:31 23:59:59", b"+00:00"), (b"9999:12:31 23:59:59", b"-14:00"),
-             (b"0001:01:01 00:00:00", b"+14:00"), (b"0001:01:01 00:00:00", b"+00:00"),
-             (b"9999:12:31 23:59:59", None)]
+FAR_TIMES = [
+    (b"9999:12:31 23:59:59", b"+00:00"),
+    (b"9999:12:31 23:59:59", b"-14:00"),
+    (b"0001:01:01 00:00:00", b"+14:00"),
+    (b"0001:01:01 00:00:00", b"+00:00"),
+    (b"9999:12:31 23:59:59", None),
+]
 
 
-NUL_CAMERA = piexif.dump({"0th": {piexif.ImageIFD.Make: b"Apple\x00iPhone", piexif.ImageIFD.Model: b"\x00X\x00Y"},
-                          "Exif": {}, "GPS": {}})
+NUL_CAMERA = piexif.dump(
+    {"0th": {piexif.ImageIFD.Make: b"Apple\x00iPhone", piexif.ImageIFD.Model: b"\x00X\x00Y"}, "Exif": {}, "GPS": {}}
+)
 
 
 def far_time_exif(taken: bytes, offset: bytes | None) -> bytes:
@@ -220,10 +260,17 @@ def far_time_exif(taken: bytes, offset: bytes | None) -> bytes:
 
 # ---- the pipeline on its own -----------------------------------------------------------------------
 
+
 @FAST
-@given(lead=st.builds(lambda header, rest: (header + rest).ljust(64, b"\x00")[:64], st.sampled_from([b"", *HEADERS]),
-                      st.binary(max_size=64)),
-       tail=st.binary(max_size=64), other=st.binary(max_size=64))
+@given(
+    lead=st.builds(
+        lambda header, rest: (header + rest).ljust(64, b"\x00")[:64],
+        st.sampled_from([b"", *HEADERS]),
+        st.binary(max_size=64),
+    ),
+    tail=st.binary(max_size=64),
+    other=st.binary(max_size=64),
+)
 def test_sniffing_reads_only_the_leading_bytes_and_refuses_in_chinese(lead, tail, other):
     def sniffed(content: bytes) -> str:
         try:
@@ -331,15 +378,22 @@ def signature_outcome(data: bytes) -> None:
 
 
 @FAST
-@given(data=st.one_of(garbage, headed, st.builds(png_declaring, st.integers(1, 2**31 - 1), st.integers(1, 2**31 - 1)),
-                      flips.map(lambda changes: flipped(signature_png(), changes)),
-                      st.integers(0, 10**6).map(lambda n: signature_png()[:n % len(signature_png())]),
-                      flips.map(lambda changes: flipped(real_png(), changes))))
+@given(
+    data=st.one_of(
+        garbage,
+        headed,
+        st.builds(png_declaring, st.integers(1, 2**31 - 1), st.integers(1, 2**31 - 1)),
+        flips.map(lambda changes: flipped(signature_png(), changes)),
+        st.integers(0, 10**6).map(lambda n: signature_png()[: n % len(signature_png())]),
+        flips.map(lambda changes: flipped(real_png(), changes)),
+    )
+)
 def test_a_hostile_signature_is_refused_in_chinese_or_re_encoded_clean(data):
     signature_outcome(data)
 
 
 # ---- the use case: nothing kept when refused ---------------------------------------------------------
+
 
 @pytest.fixture
 def inspection(app, session):
@@ -359,8 +413,18 @@ def stored_state(app, session) -> tuple[int, list[str]]:
 
 def add(app, session, inspector, inspection_id, data):
     browser = photos.BrowserPosition(39.8201, 109.9601, 10.0, datetime.now(timezone.utc))
-    return photos.add_photo(session, inspector.actor, app.extensions["filestore"], inspector.id, inspection_id,
-                            "signboard", data, browser, Thresholds(), 20 * 2**20)
+    return photos.add_photo(
+        session,
+        inspector.actor,
+        app.extensions["filestore"],
+        inspector.id,
+        inspection_id,
+        "signboard",
+        data,
+        browser,
+        Thresholds(),
+        20 * 2**20,
+    )
 
 
 def test_a_refused_upload_leaves_no_row_and_no_file(app, session, inspection):
@@ -369,8 +433,14 @@ def test_a_refused_upload_leaves_no_row_and_no_file(app, session, inspection):
     refusals = []
 
     @SERVICE
-    @given(data=st.one_of(garbage, headed, truncated.filter(lambda d: len(d) < len(real_jpeg()) // 2),
-                          st.builds(png_declaring, st.integers(8000, 65535), st.integers(8000, 65535))))
+    @given(
+        data=st.one_of(
+            garbage,
+            headed,
+            truncated.filter(lambda d: len(d) < len(real_jpeg()) // 2),
+            st.builds(png_declaring, st.integers(8000, 65535), st.integers(8000, 65535)),
+        )
+    )
     def check(data):
         before = stored_state(app, session)
         with pytest.raises(Invalid) as refused:

@@ -12,13 +12,20 @@ import piexif
 import pytest
 from PIL import Image
 
-from inspect_app.imaging import PhotoRejected, check_signature_png, make_derivatives, photo_report, read_photo
+from inspect_app.adapters.imaging import PhotoRejected, check_signature_png, make_derivatives, photo_report, read_photo
 
 RED, BLUE, WHITE = (230, 20, 20), (20, 20, 230), (255, 255, 255)
 # What the camera does to the pixels for each orientation is undone by these (the inverse transposes).
-TO_STORED = {1: None, 2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
-             4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_90,
-             7: Image.Transpose.TRANSVERSE, 8: Image.Transpose.ROTATE_270}
+TO_STORED = {
+    1: None,
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_90,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_270,
+}
 
 
 def scene(width: int = 640, height: int = 480) -> Image.Image:
@@ -31,8 +38,18 @@ def scene(width: int = 640, height: int = 480) -> Image.Image:
     return image
 
 
-def exif(orientation=None, lat=None, lon=None, lat_ref=b"N", lon_ref=b"E", taken=None, offset=None,
-         make=None, model=None, gps=None) -> bytes:
+def exif(
+    orientation=None,
+    lat=None,
+    lon=None,
+    lat_ref=b"N",
+    lon_ref=b"E",
+    taken=None,
+    offset=None,
+    make=None,
+    model=None,
+    gps=None,
+) -> bytes:
     zeroth, exif_ifd, gps_ifd = {}, {}, dict(gps or {})
     if orientation is not None:
         zeroth[piexif.ImageIFD.Orientation] = orientation
@@ -92,6 +109,7 @@ def gps_of(data: bytes) -> dict:
 
 
 # ---- what is accepted and what is refused -------------------------------------------------------
+
 
 def test_jpeg_facts():
     data = jpeg(make=b"Apple", model=b"iPhone 13", orientation=1)
@@ -158,7 +176,7 @@ def test_empty_and_oversized_files_are_refused():
 @pytest.mark.parametrize("keep", [0.5, 0.9, 200])
 def test_truncated_jpeg_is_refused(keep):
     data = jpeg(scene(1200, 900))
-    cut = data[:int(len(data) * keep)] if keep < 1 else data[:keep]
+    cut = data[: int(len(data) * keep)] if keep < 1 else data[:keep]
     with pytest.raises(PhotoRejected) as refused:
         read_photo(cut)
     assert str(refused.value) == "照片文件已损坏或不完整"
@@ -187,8 +205,11 @@ def test_pixel_limit_can_be_lowered():
 
 # ---- EXIF facts ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("lat_ref, lon_ref, signs", [(b"N", b"E", (1, 1)), (b"N", b"W", (1, -1)),
-                                                      (b"S", b"E", (-1, 1)), (b"S", b"W", (-1, -1))])
+
+@pytest.mark.parametrize(
+    "lat_ref, lon_ref, signs",
+    [(b"N", b"E", (1, 1)), (b"N", b"W", (1, -1)), (b"S", b"E", (-1, 1)), (b"S", b"W", (-1, -1))],
+)
 def test_gps_in_every_hemisphere(lat_ref, lon_ref, signs):
     facts = read_photo(jpeg(lat=DONGSHENG_LAT, lon=DONGSHENG_LON, lat_ref=lat_ref, lon_ref=lon_ref)).exif
     assert (facts.latitude, facts.longitude) == pytest.approx((39.82 * signs[0], 109.96 * signs[1]))
@@ -200,9 +221,15 @@ def test_zero_denominators_give_no_position_and_no_crash():
     assert facts.exif.unreadable is False and facts.exif.taken_at_local == "2026:09:15 10:30:00"
 
 
-@pytest.mark.parametrize("fields", [dict(lat=DONGSHENG_LAT), dict(lon=DONGSHENG_LON),
-                                    dict(lat=((0, 1), (0, 1), (0, 1)), lon=((0, 1), (0, 1), (0, 1))),
-                                    dict(lat=((95, 1), (0, 1), (0, 1)), lon=DONGSHENG_LON)])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        dict(lat=DONGSHENG_LAT),
+        dict(lon=DONGSHENG_LON),
+        dict(lat=((0, 1), (0, 1), (0, 1)), lon=((0, 1), (0, 1), (0, 1))),
+        dict(lat=((95, 1), (0, 1), (0, 1)), lon=DONGSHENG_LON),
+    ],
+)
 def test_half_a_position_or_an_impossible_one_is_none(fields):
     facts = read_photo(jpeg(**fields)).exif
     assert (facts.latitude, facts.longitude) == (None, None)
@@ -233,8 +260,9 @@ def test_time_without_an_offset_assumes_china():
     assert read_photo(data, assume_local_offset=None).exif.taken_at is None
 
 
-@pytest.mark.parametrize("taken, offset", [(b"0000:00:00 00:00:00", None), (b"    :  :     :  :  ", None),
-                                           (b"2026:09:15 10:30:00", b"+8")])
+@pytest.mark.parametrize(
+    "taken, offset", [(b"0000:00:00 00:00:00", None), (b"    :  :     :  :  ", None), (b"2026:09:15 10:30:00", b"+8")]
+)
 def test_bad_time_values_are_dropped(taken, offset):
     facts = read_photo(jpeg(taken=taken, offset=offset)).exif
     assert facts.offset is None
@@ -244,8 +272,10 @@ def test_bad_time_values_are_dropped(taken, offset):
         assert facts.taken_at is None and facts.taken_at_local is None
 
 
-@pytest.mark.parametrize("raw", [b"Exif\x00\x00MM\x00*\x00\x00\x00\x08\xff\xff", b"Exif\x00\x00not a tiff",
-                                 b"Exif\x00\x00II*\x00\xff\xff\xff\x7f"])
+@pytest.mark.parametrize(
+    "raw",
+    [b"Exif\x00\x00MM\x00*\x00\x00\x00\x08\xff\xff", b"Exif\x00\x00not a tiff", b"Exif\x00\x00II*\x00\xff\xff\xff\x7f"],
+)
 def test_malformed_exif_keeps_the_photo(raw):
     data = encode(scene(), "JPEG", raw)
     facts = read_photo(data)
@@ -256,6 +286,7 @@ def test_malformed_exif_keeps_the_photo(raw):
 
 
 # ---- derivatives ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("orientation", range(1, 9))
 def test_every_orientation_gives_upright_copies(orientation):
@@ -280,8 +311,16 @@ def test_upright_hash_ignores_how_the_camera_stored_the_pixels():
 
 
 def test_large_photo_is_shrunk_and_the_original_left_alone():
-    data = jpeg(stored(6, scene(3400, 2000)), orientation=6, make=b"Xiaomi", model=b"14",
-                taken=b"2026:09:15 10:30:00", offset=b"+08:00", lat=DONGSHENG_LAT, lon=DONGSHENG_LON)
+    data = jpeg(
+        stored(6, scene(3400, 2000)),
+        orientation=6,
+        make=b"Xiaomi",
+        model=b"14",
+        taken=b"2026:09:15 10:30:00",
+        offset=b"+08:00",
+        lat=DONGSHENG_LAT,
+        lon=DONGSHENG_LON,
+    )
     before = bytes(data)
     facts = read_photo(data)
     assert (facts.width, facts.height) == (3400, 2000)
@@ -289,8 +328,13 @@ def test_large_photo_is_shrunk_and_the_original_left_alone():
     assert open_jpeg(display).size == (1600, 941) and open_jpeg(thumbnail).size == (320, 188)
     assert data == before and hashlib.sha256(data).hexdigest() == facts.sha256
     kept = read_photo(display).exif
-    assert (kept.make, kept.model, kept.taken_at_local, kept.offset, kept.orientation) == \
-        ("Xiaomi", "14", "2026:09:15 10:30:00", "+08:00", 1)
+    assert (kept.make, kept.model, kept.taken_at_local, kept.offset, kept.orientation) == (
+        "Xiaomi",
+        "14",
+        "2026:09:15 10:30:00",
+        "+08:00",
+        1,
+    )
     # The camera's own position stays; the browser's is not written over it.
     assert (kept.latitude, kept.longitude) == pytest.approx((39.82, 109.96))
     assert gps_of(display)[piexif.GPSIFD.GPSLatitude] == DONGSHENG_LAT
@@ -299,8 +343,9 @@ def test_large_photo_is_shrunk_and_the_original_left_alone():
 def test_browser_position_is_written_when_the_photo_has_none():
     data = jpeg(taken=b"2026:09:15 10:30:00")
     taken = datetime(2026, 9, 15, 10, 30, 15, tzinfo=timezone(timedelta(hours=8)))
-    display, _ = make_derivatives(data, read_photo(data), browser_lat=-39.8212345, browser_lon=109.9612345,
-                                  browser_time=taken)
+    display, _ = make_derivatives(
+        data, read_photo(data), browser_lat=-39.8212345, browser_lon=109.9612345, browser_time=taken
+    )
     facts = read_photo(display).exif
     assert (facts.latitude, facts.longitude) == pytest.approx((-39.8212345, 109.9612345), abs=1e-7)
     gps = gps_of(display)
@@ -331,12 +376,16 @@ def test_derivatives_without_the_cached_decode_are_the_same_size():
 
 # ---- report and signatures -----------------------------------------------------------------------
 
+
 def test_photo_report():
     report = photo_report("a/b.jpg", jpeg(taken=b"2026:09:15 10:30:00", lat=DONGSHENG_LAT, lon=DONGSHENG_LON))
     assert set(report) == {"path", "sha256", "size", "mime", "width", "height", "perceptual_hash", "exif"}
     assert report["exif"]["taken_at"] == "2026-09-15T02:30:00+00:00"
     assert report["exif"]["latitude"] == pytest.approx(39.82) and report["exif"]["unreadable"] is False
-    assert photo_report("x.jpg", b"hello") == {"path": "x.jpg", "error": "文件不是照片，请上传 JPEG、PNG、WebP、HEIC 格式的照片"}
+    assert photo_report("x.jpg", b"hello") == {
+        "path": "x.jpg",
+        "error": "文件不是照片，请上传 JPEG、PNG、WebP、HEIC 格式的照片",
+    }
 
 
 def test_signature_png_is_checked_and_re_encoded():
@@ -344,15 +393,18 @@ def test_signature_png_is_checked_and_re_encoded():
     canvas.paste((17, 17, 17, 255), (100, 90, 500, 110))
     clean = check_signature_png(encode(canvas, "PNG", pnginfo=None))
     assert Image.open(io.BytesIO(clean)).size == (600, 200)
-    for bad, message in [(b"", "请先在框内手写签名"), (jpeg(), "签名图片无效"),
-                         (encode(Image.new("RGBA", (600, 200), (0, 0, 0, 0)), "PNG"), "签名为空")]:
+    for bad, message in [
+        (b"", "请先在框内手写签名"),
+        (jpeg(), "签名图片无效"),
+        (encode(Image.new("RGBA", (600, 200), (0, 0, 0, 0)), "PNG"), "签名为空"),
+    ]:
         with pytest.raises(PhotoRejected, match=message):
             check_signature_png(bad)
 
 
-
 def test_truncated_photos_stay_refused_once_the_report_module_is_loaded():
-    import inspect_app.report  # noqa: F401  -- WeasyPrint flips a Pillow global on import
     from PIL import ImageFile
+
+    import inspect_app.adapters.report  # noqa: F401  -- WeasyPrint flips a Pillow global on import
 
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False

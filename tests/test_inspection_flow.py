@@ -8,14 +8,14 @@ import time
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select
-
-from inspect_app.domain.checklist import parse_template
-from inspect_app.models import Inspection, Photo, Signature
-from inspect_app.services import campaigns
-from inspect_app.services.demo import default_template
 from conftest import make_station
 from photo_factory import jpeg, signature_png
+from sqlalchemy import func, select
+
+from inspect_app.campaigns import operations as campaigns
+from inspect_app.demo.seed import default_template
+from inspect_app.domain.checklists.checklist import parse_template
+from inspect_app.models import Inspection, Photo, Signature
 
 STATION = (39.8200, 109.9600)
 NEAR = (39.8205, 109.9604)  # about 65 m away
@@ -29,8 +29,9 @@ def campaign(session):
 
 @pytest.fixture
 def station(session, campaign):
-    return make_station(session, "150602", name="万达广场12315消费维权服务站", latitude=str(STATION[0]),
-                        longitude=str(STATION[1]))
+    return make_station(
+        session, "150602", name="万达广场12315消费维权服务站", latitude=str(STATION[0]), longitude=str(STATION[1])
+    )
 
 
 def open_inspection(client, station) -> int:
@@ -40,8 +41,9 @@ def open_inspection(client, station) -> int:
 
 
 def put(client, inspection_id, code, verdict, points=None, note=None):
-    return client.put(f"/api/v1/inspections/{inspection_id}/answers/{code}",
-                      json={"verdict": verdict, "points": points, "note": note})
+    return client.put(
+        f"/api/v1/inspections/{inspection_id}/answers/{code}", json={"verdict": verdict, "points": points, "note": note}
+    )
 
 
 def answer_all(client, inspection_id):
@@ -57,18 +59,29 @@ def answer_all(client, inspection_id):
 def upload(client, inspection_id, slot, data, position=NEAR, accuracy=12, filename="p.jpg", replaces=None):
     form = {"slot": slot, "photo": (io.BytesIO(data), filename)}
     if position:
-        form.update(lat=str(position[0]), lon=str(position[1]), accuracy=str(accuracy),
-                    position_time=str(int(datetime.now(timezone.utc).timestamp() * 1000)))
+        form.update(
+            lat=str(position[0]),
+            lon=str(position[1]),
+            accuracy=str(accuracy),
+            position_time=str(int(datetime.now(timezone.utc).timestamp() * 1000)),
+        )
     if replaces:
         form["replaces"] = str(replaces)
-    return client.post(f"/inspect/inspections/{inspection_id}/photos", data=form,
-                       content_type="multipart/form-data", follow_redirects=True)
+    return client.post(
+        f"/inspect/inspections/{inspection_id}/photos",
+        data=form,
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
 
 
 def sign(client, inspection_id, role, name="李娜", png=None):
     data_url = "data:image/png;base64," + base64.b64encode(png or signature_png()).decode()
-    return client.post(f"/inspect/inspections/{inspection_id}/signatures/{role}",
-                       data={"name": name, "signature": data_url}, follow_redirects=True)
+    return client.post(
+        f"/inspect/inspections/{inspection_id}/signatures/{role}",
+        data={"name": name, "signature": data_url},
+        follow_redirects=True,
+    )
 
 
 def test_board_lists_the_district_with_status_and_distance(client, session, login_as, station):
@@ -83,23 +96,31 @@ def test_board_lists_the_district_with_status_and_distance(client, session, logi
     assert "远处的服务站" in page and "万达广场" not in page
 
 
-def test_board_shows_an_accepted_inspection_and_the_last_campaigns_result(client, session, login_as, station,
-                                                                           campaign):
-    from inspect_app.domain.checklist import Outcome
+def test_board_shows_an_accepted_inspection_and_the_last_campaigns_result(client, session, login_as, station, campaign):
+    from inspect_app.domain.checklists.checklist import Outcome
     from inspect_app.domain.inspections import InspectionStatus
 
     inspector = login_as("inspector", "150602")
-    earlier = campaigns.create_campaign(session, "2025年度自查验收", date(2025, 9, 1), date(2025, 12, 15),
-                                        campaign.checklist_version_id)
+    earlier = campaigns.create_campaign(
+        session, "2025年度自查验收", date(2025, 9, 1), date(2025, 12, 15), campaign.checklist_version_id
+    )
     for held, score, outcome in ((earlier, 72.5, Outcome.RECTIFY), (campaign, 96.0, Outcome.PASS)):
-        session.add(Inspection(station_id=station.id, campaign_id=held.id, inspector_id=inspector.id,
-                               checklist_version_id=campaign.checklist_version_id, status=InspectionStatus.ACCEPTED,
-                               submitted_at=datetime(held.starts_on.year, 10, 1, tzinfo=timezone.utc), score=score,
-                               outcome=outcome))
+        session.add(
+            Inspection(
+                station_id=station.id,
+                campaign_id=held.id,
+                inspector_id=inspector.id,
+                checklist_version_id=campaign.checklist_version_id,
+                status=InspectionStatus.ACCEPTED,
+                submitted_at=datetime(held.starts_on.year, 10, 1, tzinfo=timezone.utc),
+                score=score,
+                outcome=outcome,
+            )
+        )
     session.commit()
     page = client.get("/inspect/").get_data(as_text=True)
     assert '<span class="tag status-accepted">已审核通过</span>' in page
-    assert "上一批次（2025年度自查验收）：<span class=\"tag outcome-rectify\">72.5分 需整改</span>" in page
+    assert '上一批次（2025年度自查验收）：<span class="tag outcome-rectify">72.5分 需整改</span>' in page
     assert "96.0分" not in page  # the earlier campaign's, not this one's
     assert "查看检查" in page
 
@@ -249,8 +270,11 @@ def test_signatures_need_a_drawing_and_a_name(client, session, login_as, station
     assert "请填写签名人姓名" in sign(client, inspection_id, "representative", name=" ").get_data(as_text=True)
     page = sign(client, inspection_id, "representative", png=signature_png(blank=True)).get_data(as_text=True)
     assert "签名未保存" in page
-    response = client.post(f"/inspect/inspections/{inspection_id}/signatures/representative",
-                           data={"name": "王丽", "signature": "data:image/png;base64,!!!"}, follow_redirects=True)
+    response = client.post(
+        f"/inspect/inspections/{inspection_id}/signatures/representative",
+        data={"name": "王丽", "signature": "data:image/png;base64,!!!"},
+        follow_redirects=True,
+    )
     assert "签名未保存" in response.get_data(as_text=True)
     assert session.scalar(select(func.count()).select_from(Signature)) == 0
 
@@ -283,8 +307,7 @@ def test_api_needs_sign_in_and_json(client, login_as, station):
     assert response.status_code == 401 and response.get_json()["error"]["code"] == "unauthenticated"
     login_as("inspector", "150602")
     inspection_id = open_inspection(client, station)
-    response = client.put(f"/api/v1/inspections/{inspection_id}/answers/A1", data="nope",
-                          content_type="text/plain")
+    response = client.put(f"/api/v1/inspections/{inspection_id}/answers/A1", data="nope", content_type="text/plain")
     assert response.status_code == 400 and response.get_json()["error"]["code"] == "bad_request"
 
 
@@ -292,14 +315,19 @@ def test_page_without_scripts_saves_all_answers_at_once(client, session, login_a
     login_as("inspector", "150602")
     inspection_id = open_inspection(client, station)
     form = {"answer-A1": "pass", "answer-C4": "p:4", "answer-C6": "na", "note-A1": "场所整洁"}
-    page = client.post(f"/inspect/inspections/{inspection_id}/answers", data=form,
-                       follow_redirects=True).get_data(as_text=True)
+    page = client.post(f"/inspect/inspections/{inspection_id}/answers", data=form, follow_redirects=True).get_data(
+        as_text=True
+    )
     assert "已保存" in page
     inspection = session.get(Inspection, inspection_id)
     assert {a.item_code: (a.verdict.value, a.points) for a in inspection.answers} == {
-        "A1": ("pass", None), "C4": ("pass", 4), "C6": ("na", None)}
-    page = client.post(f"/inspect/inspections/{inspection_id}/answers", data={"answer-A1": "na"},
-                       follow_redirects=True).get_data(as_text=True)
+        "A1": ("pass", None),
+        "C4": ("pass", 4),
+        "C6": ("na", None),
+    }
+    page = client.post(
+        f"/inspect/inspections/{inspection_id}/answers", data={"answer-A1": "na"}, follow_redirects=True
+    ).get_data(as_text=True)
     assert "不允许选择“不适用”" in page
 
 
@@ -328,11 +356,12 @@ def test_a_failed_commit_leaves_no_file_behind(app, client, session, login_as, s
     assert sorted(p for p in store_root.rglob("*") if p.is_file()) == before
 
 
-def test_files_of_a_commit_that_could_not_be_taken_back_are_swept_later(app, client, session, login_as, station,
-                                                                        monkeypatch):
+def test_files_of_a_commit_that_could_not_be_taken_back_are_swept_later(
+    app, client, session, login_as, station, monkeypatch
+):
     from sqlalchemy.orm import Session
 
-    from inspect_app.services import stored_files
+    from inspect_app.housekeeping import stored_files
 
     login_as("inspector", "150602")
     inspection_id = open_inspection(client, station)
@@ -367,8 +396,10 @@ def test_the_page_shows_both_edits_of_a_conflict(client, login_as, station):
     login_as("inspector", "150602")
     inspection_id = open_inspection(client, station)
     client.put(f"/api/v1/inspections/{inspection_id}/answers/A5", json={"verdict": "pass", "base_version": None})
-    clash = client.put(f"/api/v1/inspections/{inspection_id}/answers/A5",
-                       json={"verdict": "fail", "note": "电话未接通", "base_version": None})
+    clash = client.put(
+        f"/api/v1/inspections/{inspection_id}/answers/A5",
+        json={"verdict": "fail", "note": "电话未接通", "base_version": None},
+    )
     assert clash.status_code == 409
     page = client.get(f"/inspect/inspections/{inspection_id}").get_data(as_text=True)
     assert "此项在另一台设备上有不同的结果" in page and "当前：符合" in page and "不符合 · 电话未接通" in page

@@ -15,16 +15,18 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 from rq.job import Job, JobStatus
+from test_bundles import season  # noqa: F401  (the fixture)
 
-from inspect_app import jobs
+from inspect_app.bundles import jobs
 from inspect_app.config import PROJECT_ROOT
 from inspect_app.models import Bundle, BundleStatus
-from test_bundles import season  # noqa: F401  (the fixture)
 
 REDIS_URL = "redis://127.0.0.1:6379/15"  # a db of its own, flushed by the tests
 UNREACHABLE = "redis://127.0.0.1:1/0"
-START_REDIS = ('redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no '
-               '--dir /var/lib/redis --logfile /var/log/redis/ci.log')
+START_REDIS = (
+    'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no '
+    "--dir /var/lib/redis --logfile /var/log/redis/ci.log"
+)
 
 
 @pytest.fixture
@@ -83,7 +85,8 @@ def assert_ready_with_preview(app, bundle: Bundle) -> None:
 
 
 def test_with_redis_the_build_waits_on_the_queue_and_the_worker_builds_it(
-        app, client, session, season, auth, redis_db, worker_app):  # noqa: F811
+    app, client, session, season, auth, redis_db, worker_app
+):  # noqa: F811
     app.config["REDIS_URL"] = REDIS_URL
     bundle_id = start_build(client, auth, session)
     queue = Queue(jobs.QUEUE, connection=redis_db)
@@ -97,16 +100,35 @@ def test_with_redis_the_build_waits_on_the_queue_and_the_worker_builds_it(
     assert_ready_with_preview(app, bundle_state(session, bundle_id))
 
 
-def test_the_worker_command_builds_in_a_forked_child(app, client, session, season, auth, redis_db,  # noqa: F811
-                                                     app_config):
+def test_the_worker_command_builds_in_a_forked_child(
+    app,
+    client,
+    session,
+    season,
+    auth,
+    redis_db,  # noqa: F811
+    app_config,
+):
     """`flask jobs worker` as production runs it: its own process, each job in a fork with its own connections."""
     app.config["REDIS_URL"] = REDIS_URL
     bundle_id = start_build(client, auth, session)
-    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "REDIS_URL": REDIS_URL,
-           "INSTANCE_PATH": app.instance_path, "SECRET_KEY": app_config["SECRET_KEY"], "APP_ENV": "development"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "REDIS_URL": REDIS_URL,
+        "INSTANCE_PATH": app.instance_path,
+        "SECRET_KEY": app_config["SECRET_KEY"],
+        "APP_ENV": "development",
+    }
     flask = Path(sys.executable).with_name("flask")
-    done = subprocess.run([str(flask), "--app", "wsgi", "jobs", "worker", "--burst"], cwd=PROJECT_ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [str(flask), "--app", "wsgi", "jobs", "worker", "--burst"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert_ready_with_preview(app, bundle_state(session, bundle_id))
 
@@ -118,12 +140,13 @@ def test_without_redis_the_build_runs_in_a_thread(app, client, session, season, 
 
 
 def test_an_unreachable_redis_falls_back_to_a_thread_with_a_warning(app, session, season, caplog):  # noqa: F811
-    from inspect_app.services import bundles
+    from inspect_app.bundles import operations as bundles
 
     app.config["REDIS_URL"] = UNREACHABLE
     leader = season["leader"]
-    bundle, token = bundles.begin_build(session, leader.actor, leader.id, leader.district_id, season["campaign"].id,
-                                        "x")
+    bundle, token = bundles.begin_build(
+        session, leader.actor, leader.id, leader.district_id, season["campaign"].id, "x"
+    )
     with caplog.at_level(logging.WARNING):
         started = time.monotonic()
         assert jobs.enqueue_bundle_build(app, bundle.id, leader.display_name, token) == "thread"

@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from conftest import keyed, make_user
 
-from inspect_app import pki
+from inspect_app.adapters import pki
 from inspect_app.models import SigningCertificate
 from inspect_app.models.types import utcnow
-from inspect_app.services import Invalid, keys
-from conftest import keyed, make_user
+from inspect_app.shared.errors import Invalid
+from inspect_app.signing import keys
 
 
 def test_init_issue_and_revoke_from_the_command_line(app, runner, session, tmp_path):
@@ -63,7 +64,10 @@ def test_only_leaders_and_the_city_get_signing_certificates(session, app):
     city = make_user(session, "city")
     row = keys.issue_certificate(session, app.config["PKI_CA_PASSPHRASE"], city.id, "123456")
     info = pki.certificate_info(row.certificate_pem)
-    assert row.district_id is None and (info.district_code, info.district_name) == ("150600", "鄂尔多斯市12315消费维权服务中心")
+    assert row.district_id is None and (info.district_code, info.district_name) == (
+        "150600",
+        "鄂尔多斯市12315消费维权服务中心",
+    )
 
 
 def test_issue_needs_the_authority_and_its_passphrase(session, app):
@@ -105,8 +109,9 @@ def test_the_ca_passphrase_is_kept_in_the_instance(tmp_path):
     first = load_config(env={"INSTANCE_PATH": str(tmp_path)})["PKI_CA_PASSPHRASE"]
     assert len(first) >= 32 and load_config(env={"INSTANCE_PATH": str(tmp_path)})["PKI_CA_PASSPHRASE"] == first
     assert (tmp_path / "ca_passphrase").stat().st_mode & 0o777 == 0o600
-    production = load_config(env={"INSTANCE_PATH": str(tmp_path / "p"), "APP_ENV": "production",
-                                  "SECRET_KEY": "s" * 40})
+    production = load_config(
+        env={"INSTANCE_PATH": str(tmp_path / "p"), "APP_ENV": "production", "SECRET_KEY": "s" * 40}
+    )
     assert production["PKI_CA_PASSPHRASE"] == ""  # production must give one: `flask pki init` says so
 
 

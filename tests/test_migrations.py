@@ -2,9 +2,9 @@
 
 from sqlalchemy import inspect, text
 
-from inspect_app import migrate
+from inspect_app.adapters import migrate
 from inspect_app.db import make_engine
-from inspect_app.domain.districts import DISTRICTS
+from inspect_app.domain.directory.districts import DISTRICTS
 
 
 def test_models_and_migrations_agree(database_url):
@@ -34,7 +34,8 @@ def test_downgrade_and_upgrade_again_on_a_fresh_sqlite(tmp_path):
     migrate.upgrade(url)
     engine = make_engine(url)
     assert {"stations", "users", "districts", "campaigns", "checklist_versions", "offices"} <= set(
-        inspect(engine).get_table_names())
+        inspect(engine).get_table_names()
+    )
     assert migrate.schema_differences(engine) == []
     engine.dispose()
 
@@ -46,20 +47,32 @@ def test_upgrading_a_database_that_holds_inspections(tmp_path):
     engine = make_engine(url)
     with engine.begin() as connection:
         run = connection.exec_driver_sql
-        run("INSERT INTO checklist_versions (name, version, content, content_sha256, created_at) "
-            "VALUES ('t', '1', '{}', 'x', '2026-01-01 00:00:00')")
-        run("INSERT INTO campaigns (name, starts_on, deadline, checklist_version_id, created_at) "
-            "VALUES ('c', '2026-09-01', '2026-12-01', 1, '2026-01-01 00:00:00')")
-        run("INSERT INTO users (username, display_name, role, district_id, password_hash, active, session_version,"
-            " created_at) VALUES ('u', 'u', 'inspector', 1, 'h', 1, 1, '2026-01-01 00:00:00')")
-        run("INSERT INTO stations (number, name, host_organisation, host_type, district_id, address, staff_full_time,"
+        run(
+            "INSERT INTO checklist_versions (name, version, content, content_sha256, created_at) "
+            "VALUES ('t', '1', '{}', 'x', '2026-01-01 00:00:00')"
+        )
+        run(
+            "INSERT INTO campaigns (name, starts_on, deadline, checklist_version_id, created_at) "
+            "VALUES ('c', '2026-09-01', '2026-12-01', 1, '2026-01-01 00:00:00')"
+        )
+        run(
+            "INSERT INTO users (username, display_name, role, district_id, password_hash, active, session_version,"
+            " created_at) VALUES ('u', 'u', 'inspector', 1, 'h', 1, 1, '2026-01-01 00:00:00')"
+        )
+        run(
+            "INSERT INTO stations (number, name, host_organisation, host_type, district_id, address, staff_full_time,"
             " staff_part_time, is_odr, is_demonstration, status, created_at, updated_at) VALUES ('S1', 's', 'h',"
-            " 'mall', 1, 'a', 0, 0, 0, 0, 'registered', '2026-01-01 00:00:00', '2026-01-01 00:00:00')")
-        run("INSERT INTO inspections (station_id, campaign_id, checklist_version_id, inspector_id, status, started_at,"
+            " 'mall', 1, 'a', 0, 0, 0, 0, 'registered', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+        )
+        run(
+            "INSERT INTO inspections (station_id, campaign_id, checklist_version_id, inspector_id, status, started_at,"
             " updated_at, points, maximum, score, failed_critical) VALUES (1, 1, 1, 1, 'submitted',"
-            " '2026-01-01 00:00:00', '2026-01-01 00:00:00', 8, 100, 8.0, '[]')")
-        run("INSERT INTO inspection_answers (inspection_id, item_code, verdict, version, updated_at, updated_by_id)"
-            " VALUES (1, 'A1', 'pass', 1, '2026-01-01 00:00:00', 1)")
+            " '2026-01-01 00:00:00', '2026-01-01 00:00:00', 8, 100, 8.0, '[]')"
+        )
+        run(
+            "INSERT INTO inspection_answers (inspection_id, item_code, verdict, version, updated_at, updated_by_id)"
+            " VALUES (1, 'A1', 'pass', 1, '2026-01-01 00:00:00', 1)"
+        )
     engine.dispose()
     migrate.upgrade(url)
     engine = make_engine(url)

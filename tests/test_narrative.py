@@ -1,4 +1,4 @@
-from inspect_app.domain.narrative import StationResult, draft_narrative
+from inspect_app.domain.evidence.narrative import StationResult, draft_narrative
 
 
 def test_draft_counts_recommends_and_lists_what_to_rectify():
@@ -24,16 +24,21 @@ def test_draft_without_results():
 
 
 def _figures(**overrides):
-    from inspect_app.domain.narrative import Figures
+    from inspect_app.domain.evidence.narrative import Figures
 
-    values = {"stations": 5, "done": 3, "outcomes": {"可推荐示范站": 1, "合格": 1, "需整改": 1}, "average_score": 83.7,
-              "recommended": ("甲超市服务站",)}
+    values = {
+        "stations": 5,
+        "done": 3,
+        "outcomes": {"可推荐示范站": 1, "合格": 1, "需整改": 1},
+        "average_score": 83.7,
+        "recommended": ("甲超市服务站",),
+    }
     values.update(overrides)
     return Figures(**values)
 
 
 def test_a_draft_quotes_its_own_figures_right():
-    from inspect_app.domain.narrative import figure_mismatches
+    from inspect_app.domain.evidence.narrative import figure_mismatches
 
     results = [
         StationResult("甲超市服务站", "超市", "可推荐示范站", 96.0, (), True),
@@ -41,15 +46,22 @@ def test_a_draft_quotes_its_own_figures_right():
         StationResult("丙超市服务站", "超市", "合格", 85.0, (), False),
     ]
     assert figure_mismatches(draft_narrative("东胜区", "2026年度自查验收", 5, results), _figures()) == []
-    assert figure_mismatches(draft_narrative("杭锦旗", "2026年度自查验收", 0, []),
-                             _figures(stations=0, done=0, outcomes={}, average_score=None, recommended=())) == []
+    assert (
+        figure_mismatches(
+            draft_narrative("杭锦旗", "2026年度自查验收", 0, []),
+            _figures(stations=0, done=0, outcomes={}, average_score=None, recommended=()),
+        )
+        == []
+    )
 
 
 def test_figures_quoted_anywhere_that_differ_are_named():
-    from inspect_app.domain.narrative import figure_mismatches
+    from inspect_app.domain.evidence.narrative import figure_mismatches
 
-    text = ("本旗区名录在册服务站6个，本次完成自查验收3个，尚有3个未完成。\n验收结论：合格2个，需整改1个，"
-            "平均得分90.1分。不合格0个。推荐甲超市服务站、乙商场服务站为示范站。")
+    text = (
+        "本旗区名录在册服务站6个，本次完成自查验收3个，尚有3个未完成。\n验收结论：合格2个，需整改1个，"
+        "平均得分90.1分。不合格0个。推荐甲超市服务站、乙商场服务站为示范站。"
+    )
     assert figure_mismatches(text, _figures()) == [
         "文字说明中写“名录在册服务站6个”，本版实际为5个",
         "文字说明中写“尚有3个未完成”，本版实际为2个",
@@ -60,11 +72,12 @@ def test_figures_quoted_anywhere_that_differ_are_named():
 
 
 def test_figures_the_version_does_not_have_are_named_too():
-    from inspect_app.domain.narrative import figure_mismatches
+    from inspect_app.domain.evidence.narrative import figure_mismatches
 
     none_done = _figures(done=0, outcomes={}, average_score=None, recommended=())
-    assert figure_mismatches("完成自查验收1个，尚有4个未完成，可推荐示范站1个，平均得分96分。推荐甲为示范站。",
-                             none_done) == [
+    assert figure_mismatches(
+        "完成自查验收1个，尚有4个未完成，可推荐示范站1个，平均得分96分。推荐甲为示范站。", none_done
+    ) == [
         "文字说明中写“完成自查验收1个”，本版实际为0个",
         "文字说明中写“尚有4个未完成”，本版实际为5个",
         "文字说明中写“可推荐示范站1个”，本版实际为0个",
@@ -72,5 +85,6 @@ def test_figures_the_version_does_not_have_are_named_too():
         "文字说明中写“推荐甲为示范站”，本版没有推荐示范站",
     ]
     assert figure_mismatches("本次暂不推荐示范站。", _figures()) == [
-        "文字说明中写“暂不推荐示范站”，本版推荐的是甲超市服务站"]
+        "文字说明中写“暂不推荐示范站”，本版推荐的是甲超市服务站"
+    ]
     assert figure_mismatches("没有数字的说明。", _figures()) == []

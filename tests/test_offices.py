@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import io
 
+from conftest import district, make_station, make_user, station_row
 from sqlalchemy import select
+from test_directory_import import workbook_bytes
 
 from inspect_app.models import AuditEntry, Office
-from conftest import district, make_station, make_user, station_row
-from test_directory_import import workbook_bytes
 
 
 def offices(session, code: str) -> dict[str, Office]:
@@ -18,12 +18,21 @@ def offices(session, code: str) -> dict[str, Office]:
 
 def test_the_admin_creates_and_edits_an_office(client, session, login_as):
     login_as("admin")
-    page = client.post("/admin/offices", data={"district": "", "name": "", "officer_phone": "ring"}
-                       ).get_data(as_text=True)
+    page = client.post("/admin/offices", data={"district": "", "name": "", "officer_phone": "ring"}).get_data(
+        as_text=True
+    )
     assert "请选择所属旗区" in page and "请填写监管所名称" in page and "联系电话只能包含数字" in page
-    done = client.post("/admin/offices", data={"district": "150602", "name": "林荫市场监管所",
-                                               "address": "东胜区林荫路8号", "officer_name": "王建国",
-                                               "officer_phone": "0477-8520001"}, follow_redirects=True)
+    done = client.post(
+        "/admin/offices",
+        data={
+            "district": "150602",
+            "name": "林荫市场监管所",
+            "address": "东胜区林荫路8号",
+            "officer_name": "王建国",
+            "officer_phone": "0477-8520001",
+        },
+        follow_redirects=True,
+    )
     page = done.get_data(as_text=True)
     assert "已新增东胜区林荫市场监管所" in page and "东胜区林荫路8号" in page and "0477-8520001" in page
     office = offices(session, "150602")["林荫市场监管所"]
@@ -31,14 +40,22 @@ def test_the_admin_creates_and_edits_an_office(client, session, login_as):
     assert "本旗区已有名为“林荫市场监管所”的监管所" in same
     assert client.post("/admin/offices", data={"district": "150603", "name": "林荫市场监管所"}).status_code == 302
 
-    edited = client.post(f"/admin/offices/{office.id}/edit", data={
-        "name": "林荫街道市场监管所", "address": "东胜区林荫路10号", "officer_name": "李敏",
-        "officer_phone": "13904770002"}, follow_redirects=True).get_data(as_text=True)
+    edited = client.post(
+        f"/admin/offices/{office.id}/edit",
+        data={
+            "name": "林荫街道市场监管所",
+            "address": "东胜区林荫路10号",
+            "officer_name": "李敏",
+            "officer_phone": "13904770002",
+        },
+        follow_redirects=True,
+    ).get_data(as_text=True)
     assert "已保存" in edited and "林荫街道市场监管所" in edited and "李敏" in edited
     office = offices(session, "150602")["林荫街道市场监管所"]
     assert (office.address, office.officer_name, office.officer_phone) == ("东胜区林荫路10号", "李敏", "13904770002")
-    actions = session.scalars(select(AuditEntry.action).where(AuditEntry.target_type == "office")
-                              .order_by(AuditEntry.seq)).all()
+    actions = session.scalars(
+        select(AuditEntry.action).where(AuditEntry.target_type == "office").order_by(AuditEntry.seq)
+    ).all()
     assert actions == ["create_office", "create_office", "update_office"]
 
 
@@ -62,8 +79,11 @@ def test_only_an_office_no_station_names_can_be_retired(client, session, login_a
 def test_the_directory_import_still_creates_offices_by_name(client, session, login_as):
     login_as("leader", "150602")
     row = station_row("150602", office="巴音敖包市场监管所")
-    response = client.post("/directory/import", data={"file": (io.BytesIO(workbook_bytes([row])), "名录.xlsx")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/directory/import",
+        data={"file": (io.BytesIO(workbook_bytes([row])), "名录.xlsx")},
+        content_type="multipart/form-data",
+    )
     assert "新建监管所1个" in response.get_data(as_text=True)
     client.post("/logout")
     make_user(session, "admin", username="admin.o")

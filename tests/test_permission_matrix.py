@@ -11,12 +11,14 @@ import hashlib
 import uuid
 
 import pytest
-
-from inspect_app.models import Office
-from inspect_app.services import checklists, enrolments, keys, submissions
-from inspect_app.seal import name_signature_png
 from conftest import make_station, make_user
 from test_city import city_season, sign_city_report, sign_version  # noqa: F401  (the fixture)
+
+from inspect_app.adapters.seal import name_signature_png
+from inspect_app.campaigns import checklists
+from inspect_app.city import submissions
+from inspect_app.models import Office
+from inspect_app.signing import enrolments, keys
 
 COLUMNS = ("anonymous", "inspector", "leader", "city", "admin", "other_inspector", "other_leader")
 
@@ -142,15 +144,18 @@ def world(app, session, city_season, tmp_path):  # noqa: F811
     report = sign_city_report(app, session, city, campaign, tmp_path, name_signature_png(city.display_name))
     admin = make_user(session, "admin", username="admin.matrix")
     spare = make_user(session, "inspector", "150602", username="spare.inspector")
-    spare_certificate = keys.issue_certificate(session, app.config["PKI_CA_PASSPHRASE"],
-                                               city_season["kbs"]["leader"].id, "24681357")
+    spare_certificate = keys.issue_certificate(
+        session, app.config["PKI_CA_PASSPHRASE"], city_season["kbs"]["leader"].id, "24681357"
+    )
     spare_enrolment = enrolments.enrol(session, admin.actor, ds["leader"].id)
-    office, spare_office = (Office(district_id=ds["leader"].district_id, name=name)
-                            for name in ("林荫市场监管所", "空置市场监管所"))
+    office, spare_office = (
+        Office(district_id=ds["leader"].district_id, name=name) for name in ("林荫市场监管所", "空置市场监管所")
+    )
     session.add_all([office, spare_office])
     session.commit()
-    checklist_draft, spare_checklist_draft = (checklists.copy_version(session, admin.actor,
-                                                                      campaign.checklist_version_id) for _ in "12")
+    checklist_draft, spare_checklist_draft = (
+        checklists.copy_version(session, admin.actor, campaign.checklist_version_id) for _ in "12"
+    )
     inspection = ds["inspections"][0]
     data = b"partial photo bytes"
     upload = hashlib.sha256(data).hexdigest()
@@ -158,16 +163,34 @@ def world(app, session, city_season, tmp_path):  # noqa: F811
     client.post("/login", data={"username": "insp.ds", "password": "secret-pass-1"})
     client.post("/api/v1/uploads", json={"sha256": upload, "size": len(data) + 10})
     return {
-        "users": {"inspector": "insp.ds", "leader": "leader.ds", "city": "city.center", "admin": "admin.matrix",
-                  "other_inspector": "insp.kbs", "other_leader": "leader.kbs"},
-        "ids": {"inspection": inspection.id, "photo": inspection.photos[0].id, "station": ds["stations"][0].id,
-                "spare_station": make_station(session, "150602").id, "bundle": bundle.id,
-                "submission": submission.id, "report": report.id, "campaign": campaign.id,
-                "district": ds["leader"].district_id, "spare_user": spare.id,
-                "spare_certificate": spare_certificate.id, "upload": upload,
-                "spare_enrolment": spare_enrolment.id, "office": office.id,
-                "spare_office": spare_office.id, "checklist_version": campaign.checklist_version_id,
-                "checklist_draft": checklist_draft.id, "spare_checklist_draft": spare_checklist_draft.id},
+        "users": {
+            "inspector": "insp.ds",
+            "leader": "leader.ds",
+            "city": "city.center",
+            "admin": "admin.matrix",
+            "other_inspector": "insp.kbs",
+            "other_leader": "leader.kbs",
+        },
+        "ids": {
+            "inspection": inspection.id,
+            "photo": inspection.photos[0].id,
+            "station": ds["stations"][0].id,
+            "spare_station": make_station(session, "150602").id,
+            "bundle": bundle.id,
+            "submission": submission.id,
+            "report": report.id,
+            "campaign": campaign.id,
+            "district": ds["leader"].district_id,
+            "spare_user": spare.id,
+            "spare_certificate": spare_certificate.id,
+            "upload": upload,
+            "spare_enrolment": spare_enrolment.id,
+            "office": office.id,
+            "spare_office": spare_office.id,
+            "checklist_version": campaign.checklist_version_id,
+            "checklist_draft": checklist_draft.id,
+            "spare_checklist_draft": spare_checklist_draft.id,
+        },
     }
 
 
@@ -190,9 +213,13 @@ def test_each_role_gets_exactly_what_the_matrix_says(app, world):
         for endpoint, (method, url, expected) in rows:
             # Bodies that pass the access check but not the action's own: nothing of the world changes.
             body = BODIES[endpoint](world["ids"]) if endpoint in BODIES else {}
-            response = client.open(url.format(**world["ids"]), method=method, json=body if "/api/" in url else None,
-                                   data=None if "/api/" in url else {"narrative": "长" * 20001},
-                                   headers={"Idempotency-Key": str(uuid.uuid4())})
+            response = client.open(
+                url.format(**world["ids"]),
+                method=method,
+                json=body if "/api/" in url else None,
+                data=None if "/api/" in url else {"narrative": "长" * 20001},
+                headers={"Idempotency-Key": str(uuid.uuid4())},
+            )
             got = outcome(response)
             if got != expected[column]:
                 wrong.append(f"{endpoint} as {who}: expected {expected[column]}, got {got} ({response.status_code})")

@@ -6,15 +6,15 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-
-from inspect_app.domain.inspections import InspectionStatus
-from inspect_app.models import Inspection, Photo
-from inspect_app.services import campaigns
-from inspect_app.services.demo import default_template
-from inspect_app.services.report_data import gather_report
 from conftest import make_station
 from photo_factory import jpeg
 from test_inspection_flow import NEAR, open_inspection, upload
+
+from inspect_app.bundles.report.data import gather_report
+from inspect_app.campaigns import operations as campaigns
+from inspect_app.demo.seed import default_template
+from inspect_app.domain.inspections import InspectionStatus
+from inspect_app.models import Inspection, Photo
 
 BEIJING = timezone(timedelta(hours=8))
 GALLERY = datetime(2008, 10, 24, 10, 0)  # DateTimeOriginal with no offset: the camera's clock, read as 北京时间
@@ -28,8 +28,7 @@ def station(session):
     return make_station(session, "150602", name="万达广场12315消费维权服务站", latitude="39.82", longitude="109.96")
 
 
-def test_a_gallery_photo_from_2008_is_captioned_with_its_exif_time_everywhere(app, client, session, login_as,
-                                                                            station):
+def test_a_gallery_photo_from_2008_is_captioned_with_its_exif_time_everywhere(app, client, session, login_as, station):
     login_as("inspector", "150602")
     inspection_id = open_inspection(client, station)
     # Chosen from the gallery today, with today's position and time from the phone.
@@ -40,20 +39,31 @@ def test_a_gallery_photo_from_2008_is_captioned_with_its_exif_time_everywhere(ap
 
     shown = client.get(f"/api/v1/inspections/{inspection_id}").get_json()["photos"][0]
     assert (shown["caption_time"], shown["caption_time_label"], shown["caption_time_text"]) == (
-        "2008-10-24T02:00:00+00:00", "相机记录的拍摄时间", "2008-10-24 10:00")
+        "2008-10-24T02:00:00+00:00",
+        "相机记录的拍摄时间",
+        "2008-10-24 10:00",
+    )
     assert any(f["message"].startswith(STALE) for f in shown["findings"])
 
     inspection = session.get(Inspection, inspection_id)
     inspection.status = InspectionStatus.SUBMITTED  # the report holds submitted inspections only
     session.commit()
-    data = gather_report(session, inspection.station.district_id, inspection.campaign_id, leader_name="张建国",
-                         narrative="", store=app.extensions["filestore"], signed_at=None)
+    data = gather_report(
+        session,
+        inspection.station.district_id,
+        inspection.campaign_id,
+        leader_name="张建国",
+        narrative="",
+        store=app.extensions["filestore"],
+        signed_at=None,
+    )
     photo = data.stations[0].photos[0]
     assert (photo.taken_at, photo.time_label) == (GALLERY.replace(tzinfo=BEIJING), "相机记录的拍摄时间")
 
 
-def test_a_photo_without_an_exif_time_says_it_is_the_phone_time_of_taking_or_choosing(client, session, login_as,
-                                                                                      station):
+def test_a_photo_without_an_exif_time_says_it_is_the_phone_time_of_taking_or_choosing(
+    client, session, login_as, station
+):
     login_as("inspector", "150602")
     inspection_id = open_inspection(client, station)
     page = upload(client, inspection_id, "signboard", jpeg(*NEAR, seed=72)).get_data(as_text=True)

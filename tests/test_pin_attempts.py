@@ -8,15 +8,19 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select
-
-from inspect_app import pki
-from inspect_app.domain.pin_attempts import PinLock, pin_lock, wrong_pin_message
-from inspect_app.models import AuditEntry, SigningPinFailure
-from inspect_app.services import Invalid, bundle_builds, bundles, enrolments, keys, pin_attempts, signing
 from conftest import keyed, make_user
 from photo_factory import signature_png
+from sqlalchemy import func, select
 from test_bundles import PIN, season  # noqa: F401  (the fixture)
+
+from inspect_app.adapters import pki
+from inspect_app.bundles import builds as bundle_builds
+from inspect_app.bundles import operations as bundles
+from inspect_app.domain.identity.pin_attempts import PinLock, pin_lock, wrong_pin_message
+from inspect_app.models import AuditEntry, SigningPinFailure
+from inspect_app.shared.errors import Invalid
+from inspect_app.signing import enrolments, keys, pin_attempts
+from inspect_app.signing import signed_archive as signing
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # 10:00 北京时间
 WRONG = "000000"
@@ -27,6 +31,7 @@ def minutes(n: float) -> timedelta:
 
 
 # The rule.
+
 
 def test_a_fresh_certificate_has_five_tries():
     assert pin_lock([], T0) == PinLock(False, None, 5)
@@ -71,6 +76,7 @@ def test_the_wrong_pin_message_counts_down_or_names_the_lock():
 
 # The use cases, on one certificate.
 
+
 @pytest.fixture
 def signer(app, session):
     leader = make_user(session, "leader", "150602", username="leader.pin")
@@ -110,7 +116,7 @@ def test_five_wrong_pins_lock_even_the_right_one_for_15_minutes(app, session, si
 
 
 def keys_audit_chain_intact(session) -> bool:
-    from inspect_app.services import audit
+    from inspect_app.audit import trail as audit
 
     return audit.verify(session)[1] == []
 
@@ -205,6 +211,7 @@ def test_a_wrong_old_pin_on_the_change_page_counts_too(app, session, signer):
 
 # Through the bundle sign-off, as the leader meets it.
 
+
 def _ready_bundle(app, session, season, tmp_path):  # noqa: F811
     leader, store = season["leader"], app.extensions["filestore"]
     bundle = bundles.start_draft(session, leader.actor, leader.id, leader.district_id, season["campaign"].id, "")
@@ -217,8 +224,9 @@ def test_the_sign_off_stops_guessing_and_records_every_wrong_pin(app, session, s
     answers = []
     for _ in range(6):
         with pytest.raises(Invalid) as refused:
-            bundles.sign_off(session, leader.actor, store, leader, bundle.id, keyed(app, WRONG), signature_png(),
-                             tmp_path)
+            bundles.sign_off(
+                session, leader.actor, store, leader, bundle.id, keyed(app, WRONG), signature_png(), tmp_path
+            )
         answers.append(refused.value.errors)
     assert answers[0] == {"pin": "签名PIN错误，还可尝试4次"}
     assert answers[4]["pin"].startswith("签名PIN连续输错，签名已锁定至") and answers[5] == answers[4]
@@ -231,28 +239,38 @@ def test_the_sign_off_stops_guessing_and_records_every_wrong_pin(app, session, s
     assert bundle.status.value == "ready" and bundle.archive_key is None
 
 
-def test_the_sign_off_answers_a_broken_drawing_alike_for_a_right_and_a_wrong_pin(app, session, season,  # noqa: F811
-                                                                                  tmp_path):
+def test_the_sign_off_answers_a_broken_drawing_alike_for_a_right_and_a_wrong_pin(
+    app,
+    session,
+    season,  # noqa: F811
+    tmp_path,
+):
     leader, store, bundle = _ready_bundle(app, session, season, tmp_path)
     answers = []
     for pin in (PIN, WRONG):
         with pytest.raises(Invalid) as refused:
-            bundles.sign_off(session, leader.actor, store, leader, bundle.id, keyed(app, pin), b"not a drawing",
-                             tmp_path)
+            bundles.sign_off(
+                session, leader.actor, store, leader, bundle.id, keyed(app, pin), b"not a drawing", tmp_path
+            )
         answers.append(refused.value.errors)
     assert answers[0] == answers[1] == {"signature": "签名图片无效，请重新签名"}
     assert _audit(session, "signing_pin_failed") == 0
 
 
-def test_a_version_being_signed_answers_alike_for_a_right_and_a_wrong_pin(app, session, season,  # noqa: F811
-                                                                           tmp_path):
+def test_a_version_being_signed_answers_alike_for_a_right_and_a_wrong_pin(
+    app,
+    session,
+    season,  # noqa: F811
+    tmp_path,
+):
     leader, store, bundle = _ready_bundle(app, session, season, tmp_path)
     token = bundle_builds.claim_signing(session, bundle.id, 120)  # another sign-off of the same version, running
     answers = []
     for pin in (PIN, WRONG):
         with pytest.raises(Invalid) as refused:
-            bundles.sign_off(session, leader.actor, store, leader, bundle.id, keyed(app, pin), signature_png(),
-                             tmp_path)
+            bundles.sign_off(
+                session, leader.actor, store, leader, bundle.id, keyed(app, pin), signature_png(), tmp_path
+            )
         answers.append(str(refused.value))
     assert answers[0] == answers[1] and "正在签字" in answers[0]
     assert _audit(session, "signing_pin_failed") == 0
@@ -260,17 +278,20 @@ def test_a_version_being_signed_answers_alike_for_a_right_and_a_wrong_pin(app, s
     # A wrong PIN gives the version back: the right one then signs it.
     with pytest.raises(Invalid):
         bundles.sign_off(session, leader.actor, store, leader, bundle.id, keyed(app, WRONG), signature_png(), tmp_path)
-    signed = bundles.sign_off(session, leader.actor, store, leader, bundle.id, keyed(app, PIN), signature_png(),
-                              tmp_path)
+    signed = bundles.sign_off(
+        session, leader.actor, store, leader, bundle.id, keyed(app, PIN), signature_png(), tmp_path
+    )
     assert signed.status.value == "signed" and _audit(session, "signing_pin_failed") == 1
 
 
 # The pages: the holder is told at sign-in, the admin sees the lock and lifts it.
 
+
 def _sign_in(client, user):
     client.post("/logout")
-    return client.post("/login", data={"username": user.username, "password": "secret-pass-1"},
-                       follow_redirects=True).get_data(as_text=True)
+    return client.post(
+        "/login", data={"username": user.username, "password": "secret-pass-1"}, follow_redirects=True
+    ).get_data(as_text=True)
 
 
 def test_the_holder_is_told_at_the_next_sign_in(app, client, session, signer):

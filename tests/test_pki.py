@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from inspect_app import pki
+from inspect_app.adapters import pki
 
 CA_PASSPHRASE = b"city-ca-passphrase"
 PIN = "20240601"
@@ -22,8 +22,14 @@ def ca() -> pki.CertifiedKey:
 @pytest.fixture(scope="module")
 def leader(ca: pki.CertifiedKey) -> pki.IssuedCertificate:
     return pki.issue_signing_certificate(
-        ca, CA_PASSPHRASE, subject_name="王建国", district_code="150602", district_name="东胜区",
-        username="leader.dongsheng", pin=PIN)
+        ca,
+        CA_PASSPHRASE,
+        subject_name="王建国",
+        district_code="150602",
+        district_name="东胜区",
+        username="leader.dongsheng",
+        pin=PIN,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +59,15 @@ def test_root_ca_is_a_ca_with_chinese_names_and_twenty_years(ca, files):
 def test_root_ca_key_is_encrypted_at_rest(ca):
     assert b"BEGIN ENCRYPTED PRIVATE KEY" in ca.encrypted_key_pem
     with pytest.raises(ValueError, match="根证书口令错误"):
-        pki.issue_signing_certificate(ca, b"wrong", subject_name="某人", district_code="150602",
-                                      district_name="东胜区", username="someone", pin=PIN)
+        pki.issue_signing_certificate(
+            ca,
+            b"wrong",
+            subject_name="某人",
+            district_code="150602",
+            district_name="东胜区",
+            username="someone",
+            pin=PIN,
+        )
 
 
 def test_leader_certificate_chains_to_the_ca_per_openssl(files):
@@ -122,12 +135,19 @@ def test_change_pin_reencrypts_the_key(leader):
         pki.change_pin(leader.encrypted_key_pem, "11111111", "22222222")
 
 
-@pytest.mark.parametrize("pin, ok", [
-    ("123456", True), ("123456789012", True),
-    ("12345", False), ("1234567890123", False), ("12345a", False), ("", False),
-    ("１２３４５６", False),  # full-width digits are not what the keypad sends
-    (" 123456", False),
-])
+@pytest.mark.parametrize(
+    "pin, ok",
+    [
+        ("123456", True),
+        ("123456789012", True),
+        ("12345", False),
+        ("1234567890123", False),
+        ("12345a", False),
+        ("", False),
+        ("１２３４５６", False),  # full-width digits are not what the keypad sends
+        (" 123456", False),
+    ],
+)
 def test_pin_rule(pin, ok):
     problem = pki.pin_problem(pin)
     assert (problem is None) == ok
@@ -137,13 +157,27 @@ def test_pin_rule(pin, ok):
 
 def test_issuing_refuses_a_bad_pin(ca):
     with pytest.raises(ValueError, match="6至12位数字"):
-        pki.issue_signing_certificate(ca, CA_PASSPHRASE, subject_name="某人", district_code="150602",
-                                      district_name="东胜区", username="someone", pin="1234")
+        pki.issue_signing_certificate(
+            ca,
+            CA_PASSPHRASE,
+            subject_name="某人",
+            district_code="150602",
+            district_name="东胜区",
+            username="someone",
+            pin="1234",
+        )
 
 
 def test_certificate_never_outlives_the_ca(ca):
     issued = pki.issue_signing_certificate(
-        ca, CA_PASSPHRASE, subject_name="李明", district_code="150603", district_name="康巴什区",
-        username="leader.kangbashi", pin=PIN, valid_days=30 * 365,
-        now=datetime.now(UTC) + timedelta(days=19 * 365))
+        ca,
+        CA_PASSPHRASE,
+        subject_name="李明",
+        district_code="150603",
+        district_name="康巴什区",
+        username="leader.kangbashi",
+        pin=PIN,
+        valid_days=30 * 365,
+        now=datetime.now(UTC) + timedelta(days=19 * 365),
+    )
     assert issued.not_after == pki.certificate_info(ca.certificate_pem).not_after

@@ -8,12 +8,13 @@ import shutil
 from datetime import date, timedelta
 from html import unescape as html_unescape
 
+from conftest import make_station
 from PIL import Image
 
-from inspect_app.services import campaigns, inspections
-from inspect_app.services.demo import default_template
-from inspect_app.web import pwa
-from conftest import make_station
+from inspect_app.campaigns import operations as campaigns
+from inspect_app.demo.seed import default_template
+from inspect_app.inspection import operations as inspections
+from inspect_app.inspection import pwa
 
 
 def shell_of(worker: str) -> list[str]:
@@ -101,6 +102,7 @@ def test_a_deploy_that_changes_a_shell_file_changes_the_worker(app, client, tmp_
 
 # ---- the pages that write through the outbox, and the page shown with no network ----------------------
 
+
 def _inspection(session, user, starts_on=date(2026, 9, 1), name="2026年度自查验收"):
     """An inspection begun by `user` in a campaign of its own (the newest campaign is the current one)."""
     version, _ = campaigns.load_checklist_version(session, default_template())  # the same content: one version
@@ -152,10 +154,29 @@ def test_another_campaigns_inspection_keeps_the_plain_forms(client, session, log
 # Directives WebKit (the engine of every iPhone browser) implements; it reports any other as unrecognised on the
 # console of every page.
 WEBKIT_DIRECTIVES = {
-    "default-src", "script-src", "script-src-elem", "script-src-attr", "style-src", "style-src-elem",
-    "style-src-attr", "img-src", "connect-src", "font-src", "media-src", "object-src", "frame-src", "child-src",
-    "worker-src", "frame-ancestors", "base-uri", "form-action", "sandbox", "report-uri", "report-to",
-    "upgrade-insecure-requests", "block-all-mixed-content",
+    "default-src",
+    "script-src",
+    "script-src-elem",
+    "script-src-attr",
+    "style-src",
+    "style-src-elem",
+    "style-src-attr",
+    "img-src",
+    "connect-src",
+    "font-src",
+    "media-src",
+    "object-src",
+    "frame-src",
+    "child-src",
+    "worker-src",
+    "frame-ancestors",
+    "base-uri",
+    "form-action",
+    "sandbox",
+    "report-uri",
+    "report-to",
+    "upgrade-insecure-requests",
+    "block-all-mixed-content",
 }
 
 

@@ -10,25 +10,31 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
+from conftest import make_station, make_user, wipe
+from photo_factory import jpeg, signature_png
 from PIL import Image, ImageFilter
 
 from inspect_app import create_app
-from inspect_app.domain.checklist import parse_template
+from inspect_app.adapters.filestore import FileStore
+from inspect_app.adapters.imaging import check_signature_png
+from inspect_app.adapters.seal import name_signature_png, seal_png
+from inspect_app.bundles.report.build import write_report
+from inspect_app.bundles.report.data import ReportData, gather_report
+from inspect_app.bundles.report.render import report_parts
+from inspect_app.campaigns import operations as campaigns
+from inspect_app.demo.seed import default_template
+from inspect_app.domain.checklists.checklist import parse_template
 from inspect_app.domain.findings import Thresholds
-from inspect_app.filestore import FileStore
+from inspect_app.inspection import operations as inspections
+from inspect_app.inspection import photos
 from inspect_app.models import Inspection
-from inspect_app.imaging import check_signature_png
-from inspect_app.seal import name_signature_png, seal_png
-from inspect_app.services import campaigns, inspections, photos
-from inspect_app.services.demo import default_template
-from inspect_app.services.report_data import ReportData, gather_report
-from inspect_app.services.report_build import write_report
-from inspect_app.services.report_render import report_parts
-from conftest import make_station, make_user, wipe
-from photo_factory import jpeg, signature_png
 
 DISTRICT = "150602"  # 东胜区
-STATION_NAMES = ("万达广场12315消费维权服务站", "维多利购物中心12315消费维权服务站", "东胜区农贸市场12315消费维权服务站")
+STATION_NAMES = (
+    "万达广场12315消费维权服务站",
+    "维多利购物中心12315消费维权服务站",
+    "东胜区农贸市场12315消费维权服务站",
+)
 SLOTS = ("signboard", "bulletin_board", "premises", "register")
 SIGNED_AT = datetime(2026, 10, 20, 2, 30, tzinfo=timezone.utc)
 MB = 1024 * 1024
@@ -65,11 +71,18 @@ def build_district(session, store: FileStore, photos_per_station=(4, 4, 4), size
     actor = inspector.actor
     for n, count in enumerate(photos_per_station):
         lat, lon = 39.82 + n * 0.01, 109.96 + n * 0.01
-        station = make_station(session, DISTRICT, office="天骄市场监管所", name=STATION_NAMES[n % len(STATION_NAMES)]
-                               + ("" if n < len(STATION_NAMES) else str(n)), latitude=str(lat), longitude=str(lon))
+        station = make_station(
+            session,
+            DISTRICT,
+            office="天骄市场监管所",
+            name=STATION_NAMES[n % len(STATION_NAMES)] + ("" if n < len(STATION_NAMES) else str(n)),
+            latitude=str(lat),
+            longitude=str(lon),
+        )
         inspection = inspections.open_inspection(session, actor, inspector.id, station.id, campaign)
-        given = {item.code: ("pass", item.points if item.scoring == "graded" else None, None)
-                 for item in template.items}
+        given = {
+            item.code: ("pass", item.points if item.scoring == "graded" else None, None) for item in template.items
+        }
         if n == 1:  # a failed critical item, a 不适用 and notes
             given["A2"] = ("fail", None, "标识牌破损，已要求更换")
             given["C4"] = ("na", None, "新设站点，尚无投诉")
@@ -80,8 +93,18 @@ def build_district(session, store: FileStore, photos_per_station=(4, 4, 4), size
             # The second station's last photo is taken 2 km away: a finding for the report.
             where = (lat + 0.018, lon) if (n == 1 and k == count - 1) else (lat + 0.0004, lon + 0.0003)
             browser = photos.BrowserPosition(where[0], where[1], 12.0, datetime.now(timezone.utc))
-            photos.add_photo(session, actor, store, inspector.id, inspection.id, SLOTS[k % len(SLOTS)],
-                             camera_photo(100 * n + k, where[0], where[1], size), browser, Thresholds(), 20 * MB)
+            photos.add_photo(
+                session,
+                actor,
+                store,
+                inspector.id,
+                inspection.id,
+                SLOTS[k % len(SLOTS)],
+                camera_photo(100 * n + k, where[0], where[1], size),
+                browser,
+                Thresholds(),
+                20 * MB,
+            )
         for role, name in (("representative", "王敏"), ("inspector", "李娜")):
             inspections.sign(session, actor, store, inspection.id, role, name, signature_png())
         inspections.submit(session, actor, inspection.id)
@@ -94,15 +117,27 @@ def build_district(session, store: FileStore, photos_per_station=(4, 4, 4), size
 def render(session, store: FileStore, campaign_id: int, out: Path, *, signed: bool = True, **options) -> Built:
     """gather, render and print the report, as the bundle builder will."""
     district_id = session.query(Inspection).first().station.district_id
-    data = gather_report(session, district_id, campaign_id, leader_name="张建国",
-                         narrative="本旗区共有服务站五个。\n\n本次验收发现的主要问题如下：\n标识牌破损。",
-                         store=store, signed_at=SIGNED_AT if signed else None)
+    data = gather_report(
+        session,
+        district_id,
+        campaign_id,
+        leader_name="张建国",
+        narrative="本旗区共有服务站五个。\n\n本次验收发现的主要问题如下：\n标识牌破损。",
+        store=store,
+        signed_at=SIGNED_AT if signed else None,
+    )
     seal = out.with_name("seal.png")
     seal.write_bytes(seal_png(data.bureau))
     signature = out.with_name("leader.png")
     signature.write_bytes(name_signature_png(data.leader_name))
-    write_report(data, out, leader_signature_png=signature if signed else None,
-                 seal_png_path=seal if signed else None, parts_dir=out.with_name("parts"), **options)
+    write_report(
+        data,
+        out,
+        leader_signature_png=signature if signed else None,
+        seal_png_path=seal if signed else None,
+        parts_dir=out.with_name("parts"),
+        **options,
+    )
     pdf = out.read_bytes()
     display = sum(p.path.stat().st_size for s in data.stations for p in s.photos)
     return Built(data, pdf, out, display)
@@ -112,9 +147,16 @@ def render(session, store: FileStore, campaign_id: int, out: Path, *, signed: bo
 def built(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Built:
     """One district and its report for the tests of the PDF (WeasyPrint takes seconds, not milliseconds)."""
     folder = tmp_path_factory.mktemp("report")
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "x",
-                      "INSTANCE_PATH": str(folder / "instance"), "PASSWORD_TIME_COST": 1,
-                      "PASSWORD_MEMORY_COST": 8 * 1024})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "x",
+            "INSTANCE_PATH": str(folder / "instance"),
+            "PASSWORD_TIME_COST": 1,
+            "PASSWORD_MEMORY_COST": 8 * 1024,
+        }
+    )
     session = app.extensions["db_sessionmaker"]()
     session.info["passwords"] = app.extensions["passwords"]
     try:
@@ -133,8 +175,17 @@ def poppler(*args: str) -> str:
 
 def test_report_text_holds_the_district_sections_and_station_names(built):
     text = poppler("pdftotext", "-layout", str(built.path), "-")
-    for expected in ("东胜区2026年度自查验收证据材料", "文字说明", "名录表", "分管领导签字盖章", "验收核查表",
-                     "本次验收发现的主要问题如下", "张建国", "鄂尔多斯市东胜区市场监督管理局", "2026年10月20日"):
+    for expected in (
+        "东胜区2026年度自查验收证据材料",
+        "文字说明",
+        "名录表",
+        "分管领导签字盖章",
+        "验收核查表",
+        "本次验收发现的主要问题如下",
+        "张建国",
+        "鄂尔多斯市东胜区市场监督管理局",
+        "2026年10月20日",
+    ):
         assert expected in text, expected
     # Names may wrap inside table cells; the raw (non-layout) text keeps a cell's lines together.
     squeezed = re.sub(r"\s+", "", poppler("pdftotext", str(built.path), "-"))
@@ -160,11 +211,12 @@ def test_every_page_renders_and_carries_its_number(built, tmp_path):
 def words_outside_the_margins(pdf: Path) -> list[str]:
     """Words printed past the 18 mm side margins of an A4 page (a table too wide for the page)."""
     page_width, margin = 595.28, 18 / 25.4 * 72
-    boxes = re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>',
-                       poppler("pdftotext", "-bbox", str(pdf), "-"))
+    boxes = re.findall(
+        r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>',
+        poppler("pdftotext", "-bbox", str(pdf), "-"),
+    )
     assert boxes
-    return [word for x_min, x_max, word in boxes
-            if float(x_min) < margin - 1 or float(x_max) > page_width - margin + 1]
+    return [word for x_min, x_max, word in boxes if float(x_min) < margin - 1 or float(x_max) > page_width - margin + 1]
 
 
 def test_nothing_is_printed_past_the_side_margins(built):
@@ -175,10 +227,21 @@ def test_a_long_directory_repeats_its_header_on_every_page(session, app, tmp_pat
     version, _ = campaigns.load_checklist_version(session, default_template())
     campaign = campaigns.create_campaign(session, "2026年度自查验收", date(2026, 9, 1), date(2026, 11, 1), version.id)
     for _ in range(70):
-        station = make_station(session, DISTRICT, office="罕台市场监管所",
-                               address="鄂尔多斯市东胜区罕台镇某某路与某某路交汇处东北角商业综合体一层")
-    data = gather_report(session, station.district_id, campaign.id, leader_name="张建国", narrative="",
-                         store=app.extensions["filestore"], signed_at=None)
+        station = make_station(
+            session,
+            DISTRICT,
+            office="罕台市场监管所",
+            address="鄂尔多斯市东胜区罕台镇某某路与某某路交汇处东北角商业综合体一层",
+        )
+    data = gather_report(
+        session,
+        station.district_id,
+        campaign.id,
+        leader_name="张建国",
+        narrative="",
+        store=app.extensions["filestore"],
+        signed_at=None,
+    )
     assert len(data.directory) == 70 and data.stations == ()
     path = tmp_path / "directory.pdf"
     write_report(data, path, leader_signature_png=None, seal_png_path=None, parts_dir=tmp_path / "parts")
@@ -251,16 +314,30 @@ def test_a_missing_photo_file_stops_the_report(session, app):
     photo = session.query(Inspection).first().photos[0]
     store.path(photo.display_key).unlink()
     with pytest.raises(FileNotFoundError, match="照片文件缺失"):
-        gather_report(session, photo.inspection.station.district_id, campaign_id, leader_name="张建国",
-                      narrative="", store=store, signed_at=None)
+        gather_report(
+            session,
+            photo.inspection.station.district_id,
+            campaign_id,
+            leader_name="张建国",
+            narrative="",
+            store=store,
+            signed_at=None,
+        )
 
 
 def test_user_text_is_escaped_in_the_html(session, app):
     store = app.extensions["filestore"]
     campaign_id = build_district(session, store, photos_per_station=(2,), size=(800, 600))
     district_id = session.query(Inspection).first().station.district_id
-    data = gather_report(session, district_id, campaign_id, leader_name="<b>张</b>",
-                         narrative='<img src="file:///etc/passwd">', store=store, signed_at=None)
+    data = gather_report(
+        session,
+        district_id,
+        campaign_id,
+        leader_name="<b>张</b>",
+        narrative='<img src="file:///etc/passwd">',
+        store=store,
+        signed_at=None,
+    )
     html = "".join(report_parts(data, leader_signature_png=None, seal_png_path=None))
     assert "<b>张</b>" not in html and "&lt;b&gt;张&lt;/b&gt;" in html
     assert '<img src="file:///etc/passwd">' not in html
@@ -271,7 +348,7 @@ def test_seal_is_red_and_opaque_on_a_transparent_ground():
         assert image.format == "PNG" and image.mode == "RGBA" and image.size == (400, 400)
         rgba = image.tobytes()
         centre, corner, top = image.getpixel((200, 200)), image.getpixel((2, 2)), image.getpixel((200, 5))
-    pixels = [rgba[i:i + 4] for i in range(0, len(rgba), 4)]
+    pixels = [rgba[i : i + 4] for i in range(0, len(rgba), 4)]
     opaque = [p for p in pixels if p[3] >= 200]
     clear = [p for p in pixels if p[3] == 0]
     assert 0.10 < len(opaque) / len(pixels) < 0.45  # rings, text and star, not a filled disc
@@ -302,7 +379,7 @@ def test_a_report_laid_out_in_parts_reads_as_one_document(session, app, tmp_path
     store = app.extensions["filestore"]
     campaign_id = build_district(session, store, photos_per_station=(2, 2, 2, 2, 2), size=(800, 600))
     laid_out = []
-    from inspect_app.services import report_build
+    from inspect_app.bundles.report import build as report_build
 
     real = report_build.write_pdf
     monkeypatch.setattr(report_build, "write_pdf", lambda html, target: (laid_out.append(html), real(html, target)))
@@ -323,7 +400,9 @@ def test_a_report_laid_out_in_parts_reads_as_one_document(session, app, tmp_path
 
     with pikepdf.Pdf.open(first.path) as pdf, pdf.open_outline() as outline:
         titles = [item.title for item in outline.root]
-        assert titles[:3] == ["东胜区2026年度自查验收证据材料", "文字说明", "名录表"] and titles[-1] == "分管领导签字盖章"
+        assert (
+            titles[:3] == ["东胜区2026年度自查验收证据材料", "文字说明", "名录表"] and titles[-1] == "分管领导签字盖章"
+        )
         assert [t for t in titles if t[0].isdigit()] == [f"{n}. {s.name}" for n, s in enumerate(first.data.stations, 1)]
         assert {item.destination[0].objgen for item in outline.root} <= {page.obj.objgen for page in pdf.pages}
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
-from inspect_app.domain.checklist import parse_template
-from inspect_app.domain.inspections import InspectionStatus
-from inspect_app.models import Inspection
-from inspect_app.services import campaigns
-from inspect_app.services.demo import default_template
 from conftest import make_station
 from photo_factory import jpeg
 from test_inspection_flow import open_inspection, put, sign, upload
+
+from inspect_app.campaigns import operations as campaigns
+from inspect_app.demo.seed import default_template
+from inspect_app.domain.checklists.checklist import parse_template
+from inspect_app.domain.inspections import InspectionStatus
+from inspect_app.models import Inspection
 
 TEMPLATE = parse_template(default_template())
 
@@ -35,8 +35,9 @@ def submitted(client, station, fail=()) -> int:
     upload(client, inspection_id, "bulletin_board", jpeg(seed=station.id * 10 + 2), position=(39.9, 110.1))
     sign(client, inspection_id, "representative")
     sign(client, inspection_id, "inspector")
-    assert "检查已提交" in client.post(f"/inspect/inspections/{inspection_id}/submit",
-                                        follow_redirects=True).get_data(as_text=True)
+    assert "检查已提交" in client.post(f"/inspect/inspections/{inspection_id}/submit", follow_redirects=True).get_data(
+        as_text=True
+    )
     return inspection_id
 
 
@@ -49,13 +50,18 @@ def test_overview_return_resubmit_accept_recommend(client, session, login_as, au
     login_as("leader", "150602", username="lead")
     page = client.get("/review/").get_data(as_text=True)
     assert "审核 · 东胜区" in page and "万达广场服务站" in page
-    assert '<b>2</b><span>名录中的服务站</span>' in page and '<b>1</b><span>待审核</span>' in page
+    assert "<b>2</b><span>名录中的服务站</span>" in page and "<b>1</b><span>待审核</span>" in page
     assert "照片位置" in page or "距服务站登记位置" in page  # the far bulletin-board photo is listed
-    refused = client.post(f"/review/inspections/{inspection_id}/decision", data={"decision": "return", "comment": " "},
-                          follow_redirects=True)
+    refused = client.post(
+        f"/review/inspections/{inspection_id}/decision",
+        data={"decision": "return", "comment": " "},
+        follow_redirects=True,
+    )
     assert "退回时请写明需要补正的内容" in refused.get_data(as_text=True)
-    client.post(f"/review/inspections/{inspection_id}/decision",
-                data={"decision": "return", "comment": "宣传栏照片不在现场，请重新拍摄"})
+    client.post(
+        f"/review/inspections/{inspection_id}/decision",
+        data={"decision": "return", "comment": "宣传栏照片不在现场，请重新拍摄"},
+    )
     auth.logout()
 
     auth.login("insp")
@@ -84,10 +90,12 @@ def test_only_eligible_stations_can_be_recommended(client, session, login_as, au
     weak = submitted(client, weak_station, fail=("A2",))  # 94 points, but A2 is critical
     auth.logout()
     login_as("leader", "150602")
-    assert "已推荐为示范站" in client.post(f"/review/inspections/{strong}/recommend", data={"recommended": "1"},
-                                        follow_redirects=True).get_data(as_text=True)
-    page = client.post(f"/review/inspections/{weak}/recommend", data={"recommended": "1"},
-                       follow_redirects=True).get_data(as_text=True)
+    assert "已推荐为示范站" in client.post(
+        f"/review/inspections/{strong}/recommend", data={"recommended": "1"}, follow_redirects=True
+    ).get_data(as_text=True)
+    page = client.post(
+        f"/review/inspections/{weak}/recommend", data={"recommended": "1"}, follow_redirects=True
+    ).get_data(as_text=True)
     assert "才能推荐为示范站" in page
     assert session.get(Inspection, weak).recommended_demonstration is False
     assert session.get(Inspection, strong).recommended_demonstration is True

@@ -4,10 +4,10 @@ from fractions import Fraction
 
 import pytest
 
-from inspect_app.domain.checklist import Outcome, parse_template
+from inspect_app.demo.seed import default_template
+from inspect_app.domain.checklists.checklist import Outcome, parse_template
+from inspect_app.domain.checklists.scoring import Answer, AnswerError, Verdict, check_answer, score
 from inspect_app.domain.inspections import SignatureRole, missing_for_submit, required_slots
-from inspect_app.domain.scoring import Answer, AnswerError, Verdict, check_answer, score
-from inspect_app.services.demo import default_template
 
 TEMPLATE = parse_template(default_template())
 ITEMS = {item.code: item for item in TEMPLATE.items}
@@ -90,13 +90,16 @@ def test_graded_critical_item_at_zero_is_a_failed_critical():
     assert result.outcome is Outcome.RECTIFY
 
 
-@pytest.mark.parametrize("code, verdict, points, message", [
-    ("A1", "na", None, "不允许选择“不适用”"),
-    ("A1", "maybe", None, "请选择符合、不符合或不适用"),
-    ("C4", "pass", 5, "得分只能为 0、4、8 分之一"),
-    ("C1", "pass", 9, "得分应在0至8分之间"),
-    ("C1", "pass", None, "请填写得分"),
-])
+@pytest.mark.parametrize(
+    "code, verdict, points, message",
+    [
+        ("A1", "na", None, "不允许选择“不适用”"),
+        ("A1", "maybe", None, "请选择符合、不符合或不适用"),
+        ("C4", "pass", 5, "得分只能为 0、4、8 分之一"),
+        ("C1", "pass", 9, "得分应在0至8分之间"),
+        ("C1", "pass", None, "请填写得分"),
+    ],
+)
 def test_answers_the_item_does_not_allow(code, verdict, points, message):
     with pytest.raises(AnswerError, match=message):
         check_answer(ITEMS[code], verdict, points)

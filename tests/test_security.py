@@ -7,22 +7,22 @@ import time
 from datetime import timedelta
 
 import pytest
-from flask_login.utils import encode_cookie
-from sqlalchemy import select
-
-from inspect_app import create_app
-from inspect_app.config import ConfigError, PROJECT_ROOT, load_config
-from inspect_app.models import Inspection, Photo, UserSession
-from inspect_app.models.types import utcnow
-from inspect_app.services import bundles
-from inspect_app.web import login_counters
-from inspect_app.web.idle_timeout import MESSAGE as IDLE_MESSAGE
-from inspect_app.web.security_headers import CONTENT_SECURITY_POLICY
 from conftest import PASSWORD, make_user
+from flask_login.utils import encode_cookie
 from photo_factory import jpeg
+from sqlalchemy import select
 from test_bundles import season  # noqa: F401  (the fixture)
 from test_inspection_flow import NEAR, campaign, open_inspection, station, upload  # noqa: F401  (fixtures)
 from test_sign_in_sessions import idle_for
+
+from inspect_app import create_app
+from inspect_app.accounts import login_counters
+from inspect_app.accounts.idle_timeout import MESSAGE as IDLE_MESSAGE
+from inspect_app.bundles import operations as bundles
+from inspect_app.config import PROJECT_ROOT, ConfigError, load_config
+from inspect_app.models import Inspection, Photo, UserSession
+from inspect_app.models.types import utcnow
+from inspect_app.web.security_headers import CONTENT_SECURITY_POLICY
 
 THROTTLED = "登录尝试过多，请15分钟后再试。"
 
@@ -41,6 +41,7 @@ def sign_in(client, username, password=PASSWORD, address="10.0.0.1", **extra):
 
 
 # ---- sign-in throttling ---------------------------------------------------------------------------------
+
 
 def test_five_failures_lock_the_account_from_every_address(client, session, clock):
     make_user(session, "city", username="c.lock")
@@ -120,8 +121,14 @@ def test_settings_come_from_the_environment(tmp_path):
     assert defaults["RATELIMIT_ENABLED"] is True and defaults["RATELIMIT_STORAGE_URI"] == "database://"
     assert defaults["LOGIN_LIMIT_PER_ACCOUNT"] == "5 per 15 minutes"
     assert defaults["LOGIN_LIMIT_PER_ADDRESS"] == "20 per 15 minutes" and defaults["IDLE_TIMEOUT_MINUTES"] == 30
-    given = load_config(env={"INSTANCE_PATH": str(tmp_path), "REDIS_URL": "redis://127.0.0.1:6379/0",
-                             "RATELIMIT_ENABLED": "0", "IDLE_TIMEOUT_MINUTES": "10"})
+    given = load_config(
+        env={
+            "INSTANCE_PATH": str(tmp_path),
+            "REDIS_URL": "redis://127.0.0.1:6379/0",
+            "RATELIMIT_ENABLED": "0",
+            "IDLE_TIMEOUT_MINUTES": "10",
+        }
+    )
     assert given["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
     assert given["RATELIMIT_ENABLED"] is False and given["IDLE_TIMEOUT_MINUTES"] == 10
     with pytest.raises(ConfigError, match="IDLE_TIMEOUT_MINUTES"):
@@ -129,6 +136,7 @@ def test_settings_come_from_the_environment(tmp_path):
 
 
 # ---- idle timeout ---------------------------------------------------------------------------------------
+
 
 def test_an_idle_session_is_signed_out_with_a_message(client, session, login_as):
     login_as("city")
@@ -188,6 +196,7 @@ def test_an_old_remember_cookie_does_not_sign_anyone_back_in(app, client, sessio
 
 
 # ---- headers and files ----------------------------------------------------------------------------------
+
 
 def assert_hardened(response) -> None:
     assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
@@ -256,8 +265,11 @@ def test_templates_and_scripts_hold_no_inline_code():
 
 def pages_of(client, app, extra: list[str]) -> dict[str, str]:
     """Every HTML page the signed-in role may open: each GET route without parameters, and `extra`."""
-    urls = [rule.rule for rule in app.url_map.iter_rules()
-            if "GET" in rule.methods and not rule.arguments and not rule.rule.startswith(("/api/", "/static/"))]
+    urls = [
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and not rule.arguments and not rule.rule.startswith(("/api/", "/static/"))
+    ]
     pages = {}
     for url in sorted(set(urls + extra)):
         response = client.get(url)

@@ -9,9 +9,9 @@ import subprocess
 import sys
 
 import pytest
+from conftest import PASSWORD, make_user
 
 from inspect_app import create_app
-from conftest import PASSWORD, make_user
 
 WRONG = "wrong-pass-1"
 
@@ -29,8 +29,9 @@ print(json.dumps(codes))
 
 
 def sign_in(client, username, password=PASSWORD, address="10.0.0.1"):
-    return client.post("/login", data={"username": username, "password": password},
-                       environ_base={"REMOTE_ADDR": address})
+    return client.post(
+        "/login", data={"username": username, "password": password}, environ_base={"REMOTE_ADDR": address}
+    )
 
 
 @pytest.fixture
@@ -42,8 +43,15 @@ def default_counters(app_config, monkeypatch):
 
 def in_another_worker(config: dict, attempts: list[dict]) -> list[int]:
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
-    done = subprocess.run([sys.executable, "-c", WORKER], input=json.dumps([config, attempts]), env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", WORKER],
+        input=json.dumps([config, attempts]),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -102,8 +110,12 @@ def test_every_answer_checks_one_password_hash_of_the_same_cost(app, client, ses
     verify = hasher.verify
     monkeypatch.setattr(hasher, "verify", lambda stored, password: checked.append(stored) or verify(stored, password))
     cost = real.password_hash.split("$")[3]  # m=...,t=...,p=...
-    for username, password, status in (("c.real", WRONG, 200), ("c.gone", PASSWORD, 200),
-                                       ("c.nobody", PASSWORD, 200), ("c.real", PASSWORD, 302)):
+    for username, password, status in (
+        ("c.real", WRONG, 200),
+        ("c.gone", PASSWORD, 200),
+        ("c.nobody", PASSWORD, 200),
+        ("c.real", PASSWORD, 302),
+    ):
         checked.clear()
         assert sign_in(client, username, password).status_code == status, username
         assert len(checked) == 1, username

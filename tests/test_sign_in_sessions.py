@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from conftest import make_user
 from sqlalchemy import select
 
+from inspect_app.accounts import operations as users
+from inspect_app.accounts.idle_timeout import MESSAGE as IDLE_MESSAGE
 from inspect_app.models import UserSession
 from inspect_app.models.types import utcnow
-from inspect_app.services import users
-from inspect_app.web.idle_timeout import MESSAGE as IDLE_MESSAGE
-from conftest import make_user
 
 
 def session_cookie(client) -> str:

@@ -10,7 +10,7 @@ from datetime import date, datetime
 import openpyxl
 import pytest
 
-from inspect_app.spreadsheet import Sheet, SpreadsheetError, read_rows, write_workbook
+from inspect_app.adapters.spreadsheet import Sheet, SpreadsheetError, read_rows, write_workbook
 
 HEADERS = ["站点编号", "服务站名称", "成立日期"]
 
@@ -31,8 +31,12 @@ def csv_bytes(rows: list[list], encoding: str = "utf-8") -> bytes:
 
 
 def test_xlsx_round_trip_keeps_values_types_and_row_numbers():
-    data = write_workbook("名录", HEADERS, [["150602-001", "林荫超市服务站", date(2021, 3, 15)],
-                                          ["150602-002", "  富兴市场服务站 ", None]], [16, 30, 12])
+    data = write_workbook(
+        "名录",
+        HEADERS,
+        [["150602-001", "林荫超市服务站", date(2021, 3, 15)], ["150602-002", "  富兴市场服务站 ", None]],
+        [16, 30, 12],
+    )
     rows = read_rows("名录.xlsx", data, required=["站点编号"])
     assert [number for number, _ in rows] == [2, 3]
     assert rows[0][1]["服务站名称"] == "林荫超市服务站"
@@ -86,14 +90,17 @@ def test_missing_required_headers_are_named():
     assert "站点编号、" not in str(error.value)
 
 
-@pytest.mark.parametrize("filename, data, words", [
-    ("名录.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "另存为"),
-    ("名录.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "Word"),
-    ("照片.jpg", b"\xff\xd8\xff\xe0" + b"\0" * 100, "图片"),
-    ("说明.pdf", b"%PDF-1.7\n", "PDF"),
-    ("名录.txt", "站点编号,服务站名称\n".encode(), "请上传 .xlsx 或 .csv"),
-    ("名录.xlsx", "站点编号,服务站名称\n".encode(), "不是 Excel 工作簿"),
-])
+@pytest.mark.parametrize(
+    "filename, data, words",
+    [
+        ("名录.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "另存为"),
+        ("名录.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "Word"),
+        ("照片.jpg", b"\xff\xd8\xff\xe0" + b"\0" * 100, "图片"),
+        ("说明.pdf", b"%PDF-1.7\n", "PDF"),
+        ("名录.txt", "站点编号,服务站名称\n".encode(), "请上传 .xlsx 或 .csv"),
+        ("名录.xlsx", "站点编号,服务站名称\n".encode(), "不是 Excel 工作簿"),
+    ],
+)
 def test_wrong_file_types_are_refused_with_a_chinese_reason(filename, data, words):
     with pytest.raises(SpreadsheetError) as error:
         read_rows(filename, data, required=["站点编号"])
@@ -146,8 +153,13 @@ def test_too_many_rows_are_refused():
 
 
 def test_written_workbook_has_bold_frozen_header_widths_and_date_format():
-    data = write_workbook("服务站名录", HEADERS, [["A1", "甲", date(2020, 5, 1)]], [16, 34, 12],
-                          extra_sheets=[Sheet("填写说明", ["列名", "说明"], [["站点编号", "唯一"]], [12, 60])])
+    data = write_workbook(
+        "服务站名录",
+        HEADERS,
+        [["A1", "甲", date(2020, 5, 1)]],
+        [16, 34, 12],
+        extra_sheets=[Sheet("填写说明", ["列名", "说明"], [["站点编号", "唯一"]], [12, 60])],
+    )
     workbook = openpyxl.load_workbook(io.BytesIO(data))
     sheet = workbook["服务站名录"]
     assert workbook.sheetnames == ["服务站名录", "填写说明"]
@@ -161,10 +173,9 @@ def test_written_workbook_has_bold_frozen_header_widths_and_date_format():
 
 
 def test_written_text_is_never_a_formula_and_control_characters_are_dropped():
-    data = write_workbook("t", ["备注"], [["=HYPERLINK(\"http://x\")"], ["甲\x07乙"], ["丙\ufffe丁\uffff"]],
-                          [20])
+    data = write_workbook("t", ["备注"], [['=HYPERLINK("http://x")'], ["甲\x07乙"], ["丙\ufffe丁\uffff"]], [20])
     sheet = openpyxl.load_workbook(io.BytesIO(data)).active
     assert sheet["A2"].data_type == "s"
-    assert sheet["A2"].value == "=HYPERLINK(\"http://x\")"
+    assert sheet["A2"].value == '=HYPERLINK("http://x")'
     assert sheet["A3"].value == "甲乙"
     assert sheet["A4"].value == "丙丁"

@@ -1,16 +1,17 @@
 from datetime import date
 
 import pytest
-
-from inspect_app.domain.stations import HostType, StationStatus, parse_bool, parse_date, parse_station
 from conftest import station_row
+
+from inspect_app.domain.directory.stations import HostType, StationStatus, parse_bool, parse_date, parse_station
 
 TODAY = date(2026, 11, 22)
 
 
 def test_a_good_row_parses_into_typed_fields():
-    fields, errors = parse_station(station_row(host_type="景区", is_odr="是", status="整改中",
-                                               credit_code=" 91350100m000100y43 "), TODAY)
+    fields, errors = parse_station(
+        station_row(host_type="景区", is_odr="是", status="整改中", credit_code=" 91350100m000100y43 "), TODAY
+    )
     assert not errors
     assert fields.host_type is HostType.SCENIC_AREA
     assert fields.status is StationStatus.RECTIFYING
@@ -20,14 +21,27 @@ def test_a_good_row_parses_into_typed_fields():
     assert fields.established_on == date(2020, 5, 1)
 
 
-@pytest.mark.parametrize("value, current, refused", [
-    ("", False, False), (None, True, False), ("否", False, False), ("是", True, False), (True, True, False),
-    ("是", False, True), ("y", False, True), ("否", True, True), (False, True, True)])
+@pytest.mark.parametrize(
+    "value, current, refused",
+    [
+        ("", False, False),
+        (None, True, False),
+        ("否", False, False),
+        ("是", True, False),
+        (True, True, False),
+        ("是", False, True),
+        ("y", False, True),
+        ("否", True, True),
+        (False, True, True),
+    ],
+)
 def test_demonstration_may_only_come_back_as_it_is(value, current, refused):
     fields, errors = parse_station(station_row(is_demonstration=value), TODAY, demonstration=current)
     assert (fields is None) is refused
     if refused:
-        assert errors.messages["is_demonstration"].startswith("示范站只能由市中心确认旗区的推荐后标记，不能在名录中改为")
+        assert errors.messages["is_demonstration"].startswith(
+            "示范站只能由市中心确认旗区的推荐后标记，不能在名录中改为"
+        )
         assert f"本站目前为“{'是' if current else '否'}”" in errors.messages["is_demonstration"]
 
 
@@ -42,9 +56,19 @@ def test_codes_are_accepted_as_well_as_labels():
 
 
 def test_every_bad_field_is_reported_at_once():
-    row = station_row(number="", name="", credit_code="91350100M000100Y44", host_type="饭店",
-                      latitude="109.96", longitude="39.82", phone="call me", staff_full_time="-1",
-                      established_on="2030-01-01", is_odr="maybe", status="正常")
+    row = station_row(
+        number="",
+        name="",
+        credit_code="91350100M000100Y44",
+        host_type="饭店",
+        latitude="109.96",
+        longitude="39.82",
+        phone="call me",
+        staff_full_time="-1",
+        established_on="2030-01-01",
+        is_odr="maybe",
+        status="正常",
+    )
     fields, errors = parse_station(row, TODAY)
     assert fields is None
     messages = errors.messages
@@ -66,8 +90,12 @@ def test_a_position_needs_both_coordinates():
 
 
 def test_optional_fields_may_be_blank():
-    fields, errors = parse_station(station_row(credit_code="", latitude="", longitude="", phone="",
-                                               head_name="", established_on="", is_odr="", status=""), TODAY)
+    fields, errors = parse_station(
+        station_row(
+            credit_code="", latitude="", longitude="", phone="", head_name="", established_on="", is_odr="", status=""
+        ),
+        TODAY,
+    )
     assert not errors
     assert fields.credit_code is None and fields.latitude is None and fields.established_on is None
     assert fields.status is StationStatus.REGISTERED
@@ -90,8 +118,9 @@ def test_impossible_date_is_refused():
     assert "2023-05-01" in errors.messages["established_on"]
 
 
-@pytest.mark.parametrize("value, expected", [("是", True), ("Y", True), (1, True), ("否", False), ("", False),
-                                             (None, False), ("也许", None)])
+@pytest.mark.parametrize(
+    "value, expected", [("是", True), ("Y", True), (1, True), ("否", False), ("", False), (None, False), ("也许", None)]
+)
 def test_yes_no_words(value, expected):
     assert parse_bool(value) is expected
 

@@ -9,14 +9,14 @@ import uuid
 from datetime import date
 
 import pytest
-from sqlalchemy import select
-
-from inspect_app.models import Photo
-from inspect_app.services import campaigns
-from inspect_app.services.demo import default_template
 from conftest import AuthActions, make_station, make_user
 from photo_factory import jpeg
+from sqlalchemy import select
 from test_backup import cli, other  # noqa: F401  (the fixture)
+
+from inspect_app.campaigns import operations as campaigns
+from inspect_app.demo.seed import default_template
+from inspect_app.models import Photo
 
 ROUNDS = 200  # the race was lost in 21 of 30 tries before attach and removal were serialised
 
@@ -41,8 +41,9 @@ def _upload(client, data: bytes) -> str:
 
 
 def _attach(client, inspection_id: int, sha: str):
-    return client.post(f"/api/v1/inspections/{inspection_id}/photos", json={"slot": "signboard", "sha256": sha},
-                       headers=key())
+    return client.post(
+        f"/api/v1/inspections/{inspection_id}/photos", json={"slot": "signboard", "sha256": sha}, headers=key()
+    )
 
 
 def _open(client, station) -> int:
@@ -52,7 +53,8 @@ def _open(client, station) -> int:
 
 
 def test_attaching_and_removing_the_same_photo_at_once_never_leaves_a_row_without_its_files(
-        app, session, two_inspections):
+    app, session, two_inspections
+):
     inspector = make_user(session, "inspector", "150602")
     first, second = app.test_client(), app.test_client()  # two sessions of one inspector (two phones)
     for client in (first, second):
@@ -113,8 +115,7 @@ def test_a_stored_file_that_is_missing_answers_404_in_chinese(app, session, clie
     assert client.get(f"/files/photos/{photo.id}/thumbnail").status_code == 200  # the rest still serves
 
 
-def test_a_backup_with_a_missing_file_keeps_everything_else_names_it_and_fails(app, session, runner, tmp_path,
-                                                                               other):  # noqa: F811
+def test_a_backup_with_a_missing_file_keeps_everything_else_names_it_and_fails(app, session, runner, tmp_path, other):  # noqa: F811
     inspector, inspection, photo = _one_photo(app, session)
     store = app.extensions["filestore"]
     store.delete(photo.display_key)  # one broken reference must not stop every backup

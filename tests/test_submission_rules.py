@@ -6,12 +6,20 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from inspect_app.domain.checklist import Outcome
-from inspect_app.domain.figures import StationFact, figures, most_frequent, share_text
+from inspect_app.domain.checklists.checklist import Outcome
+from inspect_app.domain.evidence.figures import StationFact, figures, most_frequent, share_text
+from inspect_app.domain.evidence.submissions import (
+    Latest,
+    SubmissionRefused,
+    SubmissionStatus,
+    check_decision,
+    check_new_version,
+    check_submission,
+    days_left,
+    district_label,
+    is_overdue,
+)
 from inspect_app.domain.inspections import InspectionStatus, is_locked
-from inspect_app.domain.submissions import (Latest, SubmissionRefused, SubmissionStatus, check_decision,
-                                            check_new_version, check_submission, days_left, district_label,
-                                            is_overdue)
 
 SUBMITTED, RETURNED, ACCEPTED = SubmissionStatus.SUBMITTED, SubmissionStatus.RETURNED, SubmissionStatus.ACCEPTED
 
@@ -20,12 +28,15 @@ def test_a_first_version_may_always_be_received():
     check_submission(None, 1)
 
 
-@pytest.mark.parametrize("latest, version, message", [
-    (Latest(1, SUBMITTED), 2, "正在等待市中心审核"),
-    (Latest(2, ACCEPTED), 3, "市中心已接收第2版"),
-    (Latest(2, RETURNED), 2, "第2版不晚于已提交的第2版"),
-    (Latest(3, RETURNED), 1, "第1版不晚于已提交的第3版"),
-])
+@pytest.mark.parametrize(
+    "latest, version, message",
+    [
+        (Latest(1, SUBMITTED), 2, "正在等待市中心审核"),
+        (Latest(2, ACCEPTED), 3, "市中心已接收第2版"),
+        (Latest(2, RETURNED), 2, "第2版不晚于已提交的第2版"),
+        (Latest(3, RETURNED), 1, "第1版不晚于已提交的第3版"),
+    ],
+)
 def test_what_cannot_be_received(latest, version, message):
     with pytest.raises(SubmissionRefused, match=message):
         check_submission(latest, version)
@@ -69,7 +80,11 @@ def test_deadline_and_overdue():
     assert not is_overdue(Latest(1, SUBMITTED), deadline, date(2026, 11, 2))
     assert not is_overdue(Latest(1, ACCEPTED), deadline, date(2026, 12, 2))
     assert [district_label(x) for x in (None, Latest(1, SUBMITTED), Latest(1, RETURNED), Latest(1, ACCEPTED))] == [
-        "未提交", "已提交", "已退回补正", "已接收"]
+        "未提交",
+        "已提交",
+        "已退回补正",
+        "已接收",
+    ]
 
 
 def test_only_inspections_accepted_before_the_signature_are_locked():

@@ -19,10 +19,16 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from weasyprint import HTML
 
-from inspect_app import pki
+from inspect_app.adapters import pki
+from inspect_app.adapters.signatures import (
+    CityTimeStamper,
+    sign_detached_cms,
+    sign_pdf,
+    verify_detached_cms,
+    verify_pdf,
+)
 from inspect_app.models import AuditEntry, CertificateAuthority
-from inspect_app.services import keys
-from inspect_app.signatures import CityTimeStamper, sign_detached_cms, sign_pdf, verify_detached_cms, verify_pdf
+from inspect_app.signing import keys
 
 CA_PASSPHRASE = b"city-ca-passphrase"
 PIN = "135790"
@@ -43,17 +49,31 @@ class City:
 
     def stamper(self, clock=None, tsa: pki.CertifiedKey | None = None) -> CityTimeStamper:
         tsa = tsa or self.tsa
-        return CityTimeStamper(tsa.certificate_pem, pki.load_authority_key(tsa.encrypted_key_pem, CA_PASSPHRASE),
-                               self.ca.certificate_pem, clock=clock)
+        return CityTimeStamper(
+            tsa.certificate_pem,
+            pki.load_authority_key(tsa.encrypted_key_pem, CA_PASSPHRASE),
+            self.ca.certificate_pem,
+            clock=clock,
+        )
 
 
 @pytest.fixture(scope="module")
 def city() -> City:
     ca = pki.create_root_ca(passphrase=CA_PASSPHRASE, now=ISSUED_AT - timedelta(days=1))
-    return City(ca=ca, tsa=pki.issue_tsa_certificate(ca, CA_PASSPHRASE, now=ISSUED_AT - timedelta(days=1)),
-                leader=pki.issue_signing_certificate(ca, CA_PASSPHRASE, subject_name="王建国", district_code="150602",
-                                                     district_name="东胜区", username="leader.dongsheng", pin=PIN,
-                                                     now=ISSUED_AT))
+    return City(
+        ca=ca,
+        tsa=pki.issue_tsa_certificate(ca, CA_PASSPHRASE, now=ISSUED_AT - timedelta(days=1)),
+        leader=pki.issue_signing_certificate(
+            ca,
+            CA_PASSPHRASE,
+            subject_name="王建国",
+            district_code="150602",
+            district_name="东胜区",
+            username="leader.dongsheng",
+            pin=PIN,
+            now=ISSUED_AT,
+        ),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -62,16 +82,30 @@ def pdf() -> bytes:
 
 
 def cms_signature(city: City, stamper, content: bytes = MANIFEST, signing_time: datetime | None = None) -> bytes:
-    return sign_detached_cms(content, certificate_pem=city.leader.certificate_pem,
-                             encrypted_key_pem=city.leader.encrypted_key_pem, pin=PIN, signing_time=signing_time,
-                             timestamper=stamper)
+    return sign_detached_cms(
+        content,
+        certificate_pem=city.leader.certificate_pem,
+        encrypted_key_pem=city.leader.encrypted_key_pem,
+        pin=PIN,
+        signing_time=signing_time,
+        timestamper=stamper,
+    )
 
 
-def pdf_signature(city: City, pdf: bytes, stamper, signing_time: datetime | None = None,
-                  crl_der: bytes | None = None) -> bytes:
-    return sign_pdf(pdf, certificate_pem=city.leader.certificate_pem, ca_certificate_pem=city.ca.certificate_pem,
-                    encrypted_key_pem=city.leader.encrypted_key_pem, pin=PIN, signer_name="王建国",
-                    signing_time=signing_time, timestamper=stamper, crl_der=crl_der)
+def pdf_signature(
+    city: City, pdf: bytes, stamper, signing_time: datetime | None = None, crl_der: bytes | None = None
+) -> bytes:
+    return sign_pdf(
+        pdf,
+        certificate_pem=city.leader.certificate_pem,
+        ca_certificate_pem=city.ca.certificate_pem,
+        encrypted_key_pem=city.leader.encrypted_key_pem,
+        pin=PIN,
+        signer_name="王建国",
+        signing_time=signing_time,
+        timestamper=stamper,
+        crl_der=crl_der,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -98,6 +132,7 @@ def revoked_backdated(check) -> bool:
 
 
 # --- the time verification believes ----------------------------------------------------------------
+
 
 def test_a_revoked_key_cannot_backdate_a_manifest_signature(city):
     signature = cms_signature(city, city.stamper(), signing_time=BACKDATED)
@@ -126,8 +161,9 @@ def test_a_signature_stamped_before_the_revocation_stays_valid(city, pdf):
 
 def test_a_timestamp_made_by_a_key_without_the_time_stamping_purpose_is_refused(city, pdf):
     # The leader's own certificate, issued by the city CA, but for signing documents, not for stamping time.
-    rogue = CityTimeStamper(city.leader.certificate_pem, pki.load_signing_key(city.leader.encrypted_key_pem, PIN),
-                            city.ca.certificate_pem)
+    rogue = CityTimeStamper(
+        city.leader.certificate_pem, pki.load_signing_key(city.leader.encrypted_key_pem, PIN), city.ca.certificate_pem
+    )
     check = verify_detached_cms(MANIFEST, cms_signature(city, rogue), city.ca.certificate_pem, {})
     assert not check.ok and check.problems[0].startswith(UNTRUSTED), check.problems
     assert check.timestamp_time is None
@@ -191,21 +227,27 @@ def test_an_early_token_put_before_the_genuine_one_does_not_backdate_a_revoked_k
 
 # --- stock tools -------------------------------------------------------------------------------------
 
+
 def test_the_tsa_certificate_is_for_time_stamping_only_per_openssl(city, folder):
     text = run("openssl", "x509", "-in", str(folder / "tsa.pem"), "-noout", "-text").stdout
     assert "X509v3 Extended Key Usage: critical\n                Time Stamping\n" in text
     verified = run("openssl", "verify", "-purpose", "timestampsign", "-CAfile", "city-ca.pem", "tsa.pem", cwd=folder)
     assert verified.returncode == 0 and "tsa.pem: OK" in verified.stdout, verified.stderr
     (folder / "leader.pem").write_bytes(city.leader.certificate_pem)
-    assert run("openssl", "verify", "-purpose", "timestampsign", "-CAfile", "city-ca.pem", "leader.pem",
-               cwd=folder).returncode != 0
+    assert (
+        run(
+            "openssl", "verify", "-purpose", "timestampsign", "-CAfile", "city-ca.pem", "leader.pem", cwd=folder
+        ).returncode
+        != 0
+    )
 
 
 def test_the_crl_is_signed_by_the_ca_and_lists_revocations_per_openssl(city, tmp_path):
     (tmp_path / "city-ca.pem").write_bytes(city.ca.certificate_pem)
     (tmp_path / "city.crl").write_bytes(pki.issue_crl(city.ca, CA_PASSPHRASE, {city.leader.serial: REVOKED_AT}))
-    result = run("openssl", "crl", "-inform", "DER", "-in", "city.crl", "-CAfile", "city-ca.pem", "-noout", "-text",
-                 cwd=tmp_path)
+    result = run(
+        "openssl", "crl", "-inform", "DER", "-in", "city.crl", "-CAfile", "city-ca.pem", "-noout", "-text", cwd=tmp_path
+    )
     assert result.returncode == 0 and "verify OK" in result.stderr + result.stdout, result.stderr
     assert f"Serial Number: {city.leader.serial:X}" in result.stdout
 
@@ -213,8 +255,25 @@ def test_the_crl_is_signed_by_the_ca_and_lists_revocations_per_openssl(city, tmp
 def test_openssl_shows_the_signature_timestamp_token_in_the_manifest_signature(folder):
     printed = run("openssl", "cms", "-cmsout", "-print", "-inform", "DER", "-in", "manifest.p7s", cwd=folder)
     assert "object: id-smime-aa-timeStampToken (1.2.840.113549.1.9.16.2.14)" in printed.stdout
-    verified = run("openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", "manifest.p7s", "-content",
-                   "manifest.json", "-CAfile", "city-ca.pem", "-purpose", "any", "-out", "/dev/null", cwd=folder)
+    verified = run(
+        "openssl",
+        "cms",
+        "-verify",
+        "-binary",
+        "-inform",
+        "DER",
+        "-in",
+        "manifest.p7s",
+        "-content",
+        "manifest.json",
+        "-CAfile",
+        "city-ca.pem",
+        "-purpose",
+        "any",
+        "-out",
+        "/dev/null",
+        cwd=folder,
+    )
     assert "Verification successful" in verified.stderr
 
 
@@ -224,8 +283,18 @@ def test_openssl_ts_verifies_the_token_over_the_signature_value(folder, tmp_path
     (tmp_path / "token.der").write_bytes(token.dump())
     (tmp_path / "signature.bin").write_bytes(signer_info["signature"].native)
     (tmp_path / "city-ca.pem").write_bytes((folder / "city-ca.pem").read_bytes())
-    verify = ("openssl", "ts", "-verify", "-data", "signature.bin", "-in", "token.der", "-token_in",
-              "-CAfile", "city-ca.pem")
+    verify = (
+        "openssl",
+        "ts",
+        "-verify",
+        "-data",
+        "signature.bin",
+        "-in",
+        "token.der",
+        "-token_in",
+        "-CAfile",
+        "city-ca.pem",
+    )
     result = run(*verify, cwd=tmp_path)
     assert result.returncode == 0 and "Verification: OK" in result.stdout, result.stdout + result.stderr
     printed = run("openssl", "ts", "-reply", "-in", "token.der", "-token_in", "-token_out", "-text", cwd=tmp_path)
@@ -246,8 +315,17 @@ def test_pdfsig_validates_and_its_dump_holds_the_timestamp_token(folder, tmp_pat
 
 
 def test_pyhanko_cli_shows_the_timestamp_and_trusts_it(folder):
-    result = run(str(PYHANKO), "sign", "validate", "--trust-replace", "--trust", "city-ca.pem", "--pretty-print",
-                 "report.pdf", cwd=folder)
+    result = run(
+        str(PYHANKO),
+        "sign",
+        "validate",
+        "--trust-replace",
+        "--trust",
+        "city-ca.pem",
+        "--pretty-print",
+        "report.pdf",
+        cwd=folder,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Signature timestamp token: " in result.stdout
     assert "The TSA certificate is trusted." in result.stdout
@@ -262,13 +340,16 @@ def test_the_dss_holds_the_chain_and_the_crl_so_adesverify_needs_nothing_else(ci
     crl = CertificateList.load(dss.crls[0].get_object().data)
     assert crl.issuer == x509.Certificate.load(pki_der(city.ca.certificate_pem)).subject
     assert [entry["user_certificate"].native for entry in crl["tbs_cert_list"]["revoked_certificates"]] == [
-        city.leader.serial + 1]
+        city.leader.serial + 1
+    ]
     # The certificates name no CRL address: a validator can only have found the CRL in the file.
-    fine = run(str(PYHANKO), "sign", "adesverify", "--trust-replace", "--trust", "city-ca.pem", "report.pdf",
-               cwd=folder)
+    fine = run(
+        str(PYHANKO), "sign", "adesverify", "--trust-replace", "--trust", "city-ca.pem", "report.pdf", cwd=folder
+    )
     assert fine.returncode == 0 and "INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>" in fine.stdout, fine.stderr
-    revoked = run(str(PYHANKO), "sign", "adesverify", "--trust-replace", "--trust", "city-ca.pem", "revoked.pdf",
-                  cwd=folder)
+    revoked = run(
+        str(PYHANKO), "sign", "adesverify", "--trust-replace", "--trust", "city-ca.pem", "revoked.pdf", cwd=folder
+    )
     assert revoked.returncode != 0 and "INTACT:REVOKED" in revoked.stdout + revoked.stderr
 
 
@@ -277,6 +358,7 @@ def pki_der(certificate_pem: bytes) -> bytes:
 
 
 # --- the authority in the app -------------------------------------------------------------------------
+
 
 def test_the_authority_is_made_with_its_time_stamping_certificate(app, session):
     ca = keys.init_authority(session, app.config["PKI_CA_PASSPHRASE"])

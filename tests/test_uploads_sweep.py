@@ -12,16 +12,17 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, update
-
-from inspect_app import create_app, scratch
-from inspect_app.models import HousekeepingRun, Photo, Upload, UserSession
-from inspect_app.models.types import utcnow
-from inspect_app.services import stored_files
 from conftest import AuthActions, make_user
 from photo_factory import jpeg
+from sqlalchemy import func, select, update
 from test_api import station  # noqa: F401  (the fixture: a campaign and one station)
 from test_backup import cli, other  # noqa: F401  (the fixture)
+
+from inspect_app import create_app
+from inspect_app.adapters import scratch
+from inspect_app.housekeeping import stored_files
+from inspect_app.models import HousekeepingRun, Photo, Upload, UserSession
+from inspect_app.models.types import utcnow
 
 CHUNK = 16 * 1024  # the offline app sends 512 KB; the test photos are small, and the protocol is the same
 
@@ -37,8 +38,11 @@ def send_chunks(client, data: bytes, stop_at: int | None = None) -> dict:
     assert state.status_code == 200, state.get_json()
     received, complete, mismatches = state.get_json()["received"], state.get_json()["complete"], 0
     while not complete and (stop_at is None or received < stop_at):
-        answer = client.put(f"/api/v1/uploads/{sha}?offset={received}", data=data[received:received + CHUNK],
-                            content_type="application/octet-stream")
+        answer = client.put(
+            f"/api/v1/uploads/{sha}?offset={received}",
+            data=data[received : received + CHUNK],
+            content_type="application/octet-stream",
+        )
         error = (answer.get_json() or {}).get("error", {})
         if answer.status_code == 409 and isinstance(error.get("received"), int) and mismatches < 3:
             received, mismatches = error["received"], mismatches + 1
@@ -52,8 +56,11 @@ def outbox_sends_photo(client, inspection_id: int, data: bytes, entry_key: str, 
     """The whole photo entry as the outbox sends it: upload, then the photo; an upload the server no longer has
     whole (422 on sha256) is sent once more."""
     sha = send_chunks(client, data)["sha256"]
-    answer = client.post(f"/api/v1/inspections/{inspection_id}/photos", json={"slot": "signboard", "sha256": sha},
-                         headers={"Idempotency-Key": entry_key})
+    answer = client.post(
+        f"/api/v1/inspections/{inspection_id}/photos",
+        json={"slot": "signboard", "sha256": sha},
+        headers={"Idempotency-Key": entry_key},
+    )
     fields = ((answer.get_json() or {}).get("error") or {}).get("fields") or {}
     if answer.status_code == 422 and not again and "sha256" in fields:
         return outbox_sends_photo(client, inspection_id, data, entry_key, again=True)
@@ -76,8 +83,14 @@ def _open(client, station_id: int) -> int:
 
 
 @pytest.mark.parametrize("cut", ["finished, not attached", "half sent"])
-def test_after_a_restore_every_upload_completes_through_the_outbox(app, session, station, tmp_path, other,  # noqa: F811
-                                                                   cut):
+def test_after_a_restore_every_upload_completes_through_the_outbox(
+    app,
+    session,
+    station,
+    tmp_path,
+    other,  # noqa: F811
+    cut,
+):
     inspector = make_user(session, "inspector", "150602", username="insp.restore")
     client = _signed_in(app, inspector.username)
     inspection_id = _open(client, station.id)
@@ -134,8 +147,9 @@ def test_a_refused_photo_leaves_no_upload_behind(app, client, login_as, station,
     inspection_id = _open(client, station.id)
     data = b"not a photo at all " * 2000
     sha = send_chunks(client, data)["sha256"]
-    refused = client.post(f"/api/v1/inspections/{inspection_id}/photos", json={"slot": "signboard", "sha256": sha},
-                          headers=_key())
+    refused = client.post(
+        f"/api/v1/inspections/{inspection_id}/photos", json={"slot": "signboard", "sha256": sha}, headers=_key()
+    )
     assert refused.status_code == 422
     assert session.scalar(select(func.count()).select_from(Upload)) == 0
     assert list(app.extensions["uploads"].parts()) == []
@@ -149,10 +163,11 @@ def _age(path: Path, seconds: float) -> None:
     os.utime(path, (moment, moment))
 
 
-def test_the_sweep_expires_untouched_uploads_and_removes_what_nobody_names(app, client, login_as, station, session,
-                                                                           runner):
+def test_the_sweep_expires_untouched_uploads_and_removes_what_nobody_names(
+    app, client, login_as, station, session, runner
+):
     login_as("inspector", "150602")
-    old = send_chunks(client, jpeg(seed=80), stop_at=1)["sha256"]   # one chunk short, then abandoned
+    old = send_chunks(client, jpeg(seed=80), stop_at=1)["sha256"]  # one chunk short, then abandoned
     fresh = send_chunks(client, jpeg(seed=81), stop_at=1)["sha256"]
     session.execute(update(Upload).where(Upload.sha256 == old).values(touched_at=utcnow() - timedelta(days=8)))
     session.commit()
@@ -168,9 +183,11 @@ def test_the_sweep_expires_untouched_uploads_and_removes_what_nobody_names(app, 
     young = stored_files.put(session, store, b"%PDF-1.7 a preview being written", "pdf")
     session.commit()
     inspection_id = _open(client, station.id)
-    named = client.post(f"/api/v1/inspections/{inspection_id}/photos",
-                        json={"slot": "signboard", "sha256": send_chunks(client, jpeg(seed=82))["sha256"]},
-                        headers=_key()).get_json()
+    named = client.post(
+        f"/api/v1/inspections/{inspection_id}/photos",
+        json={"slot": "signboard", "sha256": send_chunks(client, jpeg(seed=82))["sha256"]},
+        headers=_key(),
+    ).get_json()
     photo = session.get(Photo, named["id"])
     _age(store.path(photo.original_key), 7200)
     long_gone = utcnow() - timedelta(days=40)
@@ -184,8 +201,9 @@ def test_the_sweep_expires_untouched_uploads_and_removes_what_nobody_names(app, 
     assert [u.sha256 for u in session.scalars(select(Upload))] == [fresh]
     assert not parts.path(user_id, old).exists() and not stray.exists() and parts.path(user_id, fresh).exists()
     assert not store.exists(orphan) and store.exists(young) and store.exists(photo.original_key)
-    assert [s.token_sha256 for s in session.scalars(select(UserSession))] != [] and \
-        session.scalar(select(func.count()).where(UserSession.token_sha256 == "e" * 64)) == 0
+    assert [s.token_sha256 for s in session.scalars(select(UserSession))] != [] and session.scalar(
+        select(func.count()).where(UserSession.token_sha256 == "e" * 64)
+    ) == 0
     run = session.get(HousekeepingRun, "sweep")
     assert run.finished_at is not None and run.summary["uploads_expired"] == 1
 
@@ -229,8 +247,9 @@ def test_scratch_folders_of_dead_processes_go_at_start_up_and_live_ones_stay(app
 
 def test_the_sweep_runs_by_itself_once_per_interval_across_processes(app_config, client, session, station):
     expired = make_user(session, "inspector", "150602", username="insp.sweep")
-    session.add(Upload(user_id=expired.id, sha256="d" * 64, size=10, received=0,
-                       touched_at=utcnow() - timedelta(days=30)))
+    session.add(
+        Upload(user_id=expired.id, sha256="d" * 64, size=10, received=0, touched_at=utcnow() - timedelta(days=30))
+    )
     session.commit()
     first = create_app({**app_config, "SWEEP_INTERVAL_MINUTES": 60})
     second = create_app({**app_config, "SWEEP_INTERVAL_MINUTES": 60})

@@ -5,19 +5,20 @@ from __future__ import annotations
 import io
 import re
 
+from conftest import make_user
 from openpyxl import load_workbook
 from sqlalchemy import func, select
+from test_spreadsheet import xlsx
 
 from inspect_app.models import AuditEntry, User
-from conftest import make_user
-from test_spreadsheet import xlsx
 
 HEADERS = ["登录名", "姓名", "角色", "所属旗区", "手机号"]
 
 
 def upload(client, data: bytes, name: str = "账号.xlsx"):
-    return client.post("/admin/users/import", data={"file": (io.BytesIO(data), name)},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/admin/users/import", data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data"
+    )
 
 
 def accounts(session) -> int:
@@ -28,14 +29,21 @@ def test_every_bad_row_is_named_and_nothing_is_stored(client, session, login_as)
     login_as("admin")
     make_user(session, "inspector", "150602", username="inspector.taken")
     before = accounts(session)
-    page = upload(client, xlsx([HEADERS,
-                                ["inspector.ok", "王海英", "检查员", "东胜区", "13904770001"],
-                                ["Bad Name", "李明", "检查员", "东胜区", None],
-                                ["leader.x", "", "领导人", "150602", None],
-                                ["inspector.nowhere", "赵敏", "检查员", "北京", None],
-                                ["inspector.taken", "钱军", "检查员", "150603", None],
-                                ["inspector.ok", "孙丽", "检查员", "康巴什区", "phone?"],
-                                ["leader.nodistrict", "周强", "分管领导", None, None]])).get_data(as_text=True)
+    page = upload(
+        client,
+        xlsx(
+            [
+                HEADERS,
+                ["inspector.ok", "王海英", "检查员", "东胜区", "13904770001"],
+                ["Bad Name", "李明", "检查员", "东胜区", None],
+                ["leader.x", "", "领导人", "150602", None],
+                ["inspector.nowhere", "赵敏", "检查员", "北京", None],
+                ["inspector.taken", "钱军", "检查员", "150603", None],
+                ["inspector.ok", "孙丽", "检查员", "康巴什区", "phone?"],
+                ["leader.nodistrict", "周强", "分管领导", None, None],
+            ]
+        ),
+    ).get_data(as_text=True)
     assert "共发现" in page and "未导入任何账号" in page
     lines = dict(re.findall(r"<li>第(\d+)行：(.*?)</li>", page))
     assert "用户名为3至40位" in lines["3"]
@@ -51,15 +59,28 @@ def test_every_bad_row_is_named_and_nothing_is_stored(client, session, login_as)
 
 def test_an_import_creates_every_account_with_a_one_time_password_shown_once(client, session, login_as, auth):
     login_as("admin")
-    response = upload(client, xlsx([["账号导入"], HEADERS,
-                                    ["inspector.ds2", "王海英", "检查员", "东胜区", 13904770001],
-                                    ["leader.hj", "李建国", "分管领导", "150625", "0477-8123456"],
-                                    ["city.two", "张敏", "市12315中心", "东胜区", None]]))
+    response = upload(
+        client,
+        xlsx(
+            [
+                ["账号导入"],
+                HEADERS,
+                ["inspector.ds2", "王海英", "检查员", "东胜区", 13904770001],
+                ["leader.hj", "李建国", "分管领导", "150625", "0477-8123456"],
+                ["city.two", "张敏", "市12315中心", "东胜区", None],
+            ]
+        ),
+    )
     page = response.get_data(as_text=True)
     assert response.headers["Cache-Control"] == "no-store"
     assert "已导入3个账号" in page and "打印本页" in page
-    passwords = dict(re.findall(r'<td data-label="登录名">([^<]+)</td>\s*<td data-label="密码">'
-                                r'<code class="one-time-password">([^<]+)</code>', page))
+    passwords = dict(
+        re.findall(
+            r'<td data-label="登录名">([^<]+)</td>\s*<td data-label="密码">'
+            r'<code class="one-time-password">([^<]+)</code>',
+            page,
+        )
+    )
     assert set(passwords) == {"inspector.ds2", "leader.hj", "city.two"}
     assert len(set(passwords.values())) == 3
     created = {u.username: u for u in session.scalars(select(User).where(User.username.in_(passwords)))}

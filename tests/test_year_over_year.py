@@ -5,22 +5,35 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 import pytest
+from conftest import make_station, make_user
 from sqlalchemy import select
 
-from inspect_app.domain.checklist import Outcome
-from inspect_app.domain.figures import Figures
+from inspect_app.campaigns import operations as campaigns
+from inspect_app.city import year_over_year
+from inspect_app.city.figures import dashboard
+from inspect_app.demo.seed import default_template
+from inspect_app.domain.checklists.checklist import Outcome
+from inspect_app.domain.evidence.figures import Figures
+from inspect_app.domain.evidence.year_over_year import Comparison, PastResult, compare
 from inspect_app.domain.inspections import InspectionStatus
-from inspect_app.domain.year_over_year import Comparison, PastResult, compare
+from inspect_app.inspection import operations as inspections
 from inspect_app.models import District, Inspection
-from inspect_app.services import campaigns, inspections, year_over_year
-from inspect_app.services.city_figures import dashboard
-from inspect_app.services.demo import default_template
-from conftest import make_station, make_user
 
 
 def figures(submitted: int, passed: int, average: float | None) -> Figures:
-    return Figures("东胜区", stations=10, inspected=submitted, submitted=submitted, average_score=average,
-                   passed=passed, rectify=submitted - passed, candidates=0, recommended=0, confirmed=0, odr=0)
+    return Figures(
+        "东胜区",
+        stations=10,
+        inspected=submitted,
+        submitted=submitted,
+        average_score=average,
+        passed=passed,
+        rectify=submitted - passed,
+        candidates=0,
+        recommended=0,
+        confirmed=0,
+        odr=0,
+    )
 
 
 def test_a_past_result_is_labelled_with_its_score_and_outcome_or_its_state():
@@ -47,24 +60,45 @@ def years(session):
     city = make_user(session, "city")
     made = {}
     for year in (2024, 2025, 2026):
-        made[year] = campaigns.create_campaign(session, f"{year}年度自查验收", date(year, 9, 1), date(year, 12, 15),
-                                               version.id)
+        made[year] = campaigns.create_campaign(
+            session, f"{year}年度自查验收", date(year, 9, 1), date(year, 12, 15), version.id
+        )
     kbs = session.scalar(select(District.id).where(District.code == "150603"))
-    made["kbs"] = campaigns.create_campaign(session, "2025年度康巴什区复查", date(2025, 11, 1), date(2025, 12, 1),
-                                            version.id, district_ids=[kbs])
-    made["draft"] = campaigns.prepare_campaign(session, city.actor, {
-        "name": "2025年度补充验收", "starts_on": "2025-12-01", "deadline": "2025-12-20",
-        "checklist_version": str(version.id), "districts": [str(d.id) for d in session.scalars(select(District))]})
+    made["kbs"] = campaigns.create_campaign(
+        session, "2025年度康巴什区复查", date(2025, 11, 1), date(2025, 12, 1), version.id, district_ids=[kbs]
+    )
+    made["draft"] = campaigns.prepare_campaign(
+        session,
+        city.actor,
+        {
+            "name": "2025年度补充验收",
+            "starts_on": "2025-12-01",
+            "deadline": "2025-12-20",
+            "checklist_version": str(version.id),
+            "districts": [str(d.id) for d in session.scalars(select(District))],
+        },
+    )
     inspector = make_user(session, "inspector", "150602")
     stations = [make_station(session, "150602", name=f"{n}号12315消费维权服务站") for n in (1, 2, 3)]
-    results = [(made[2024], stations[0], 92.0, Outcome.DEMONSTRATION_ELIGIBLE),
-               (made[2025], stations[1], 72.5, Outcome.RECTIFY), (made[2026], stations[1], 88.0, Outcome.PASS),
-               (made[2024], stations[1], 81.0, Outcome.PASS)]
+    results = [
+        (made[2024], stations[0], 92.0, Outcome.DEMONSTRATION_ELIGIBLE),
+        (made[2025], stations[1], 72.5, Outcome.RECTIFY),
+        (made[2026], stations[1], 88.0, Outcome.PASS),
+        (made[2024], stations[1], 81.0, Outcome.PASS),
+    ]
     for campaign, station, score, outcome in results:
-        session.add(Inspection(station_id=station.id, campaign_id=campaign.id, inspector_id=inspector.id,
-                               checklist_version_id=version.id, status=InspectionStatus.ACCEPTED, score=score,
-                               outcome=outcome, submitted_at=datetime(campaign.starts_on.year, 10, 1,
-                                                                      tzinfo=timezone.utc)))
+        session.add(
+            Inspection(
+                station_id=station.id,
+                campaign_id=campaign.id,
+                inspector_id=inspector.id,
+                checklist_version_id=version.id,
+                status=InspectionStatus.ACCEPTED,
+                score=score,
+                outcome=outcome,
+                submitted_at=datetime(campaign.starts_on.year, 10, 1, tzinfo=timezone.utc),
+            )
+        )
     session.commit()
     for year in (2024, 2025):
         campaigns.close_campaign(session, city.actor, made[year].id)
@@ -77,7 +111,10 @@ def test_the_board_shows_each_stations_result_in_the_previous_campaign(session, 
     # 2025 is 东胜区's previous campaign: the 复查 skipped it and the draft never counts.
     assert (first.campaign_name, first.label) == ("2025年度自查验收", "未检查")
     assert (second.campaign_name, second.label, second.inspection_id is not None) == (
-        "2025年度自查验收", "72.5分 需整改", True)
+        "2025年度自查验收",
+        "72.5分 需整改",
+        True,
+    )
     assert third.label == "未检查"
     earliest = {r.station.id: r for r in inspections.station_board(session, years["inspector"].actor, years[2024])}
     assert earliest[years["stations"][0].id].last_result is None  # nothing came before
@@ -87,7 +124,10 @@ def test_a_stations_results_over_the_years_newest_first(session, years):
     leader = make_user(session, "leader", "150602")
     found = year_over_year.station_years(session, leader.actor, years["stations"][1])
     assert [(r.campaign_name, r.label) for r in found] == [
-        ("2026年度自查验收", "88.0分 合格"), ("2025年度自查验收", "72.5分 需整改"), ("2024年度自查验收", "81.0分 合格")]
+        ("2026年度自查验收", "88.0分 合格"),
+        ("2025年度自查验收", "72.5分 需整改"),
+        ("2024年度自查验收", "81.0分 合格"),
+    ]
     assert all(r.inspection_id for r in found)
 
 

@@ -81,12 +81,25 @@ class Entry:
     scheme: str = PLAIN
 
 
-def entry_hash(prev_hash: str, seq: int, at: str, user_id: int | None, action: str, target_type: str,
-               target_id: int | None, district_id: int | None, details: dict[str, Any],
-               key: bytes | None = None) -> str:
+def entry_hash(
+    prev_hash: str,
+    seq: int,
+    at: str,
+    user_id: int | None,
+    action: str,
+    target_type: str,
+    target_id: int | None,
+    district_id: int | None,
+    details: dict[str, Any],
+    key: bytes | None = None,
+) -> str:
     """SHA-256 (HMAC-SHA256 under `key`) over the previous hash and the entry's fields, in one canonical JSON form."""
-    body = json.dumps([prev_hash, seq, at, user_id, action, target_type, target_id, district_id, details],
-                      ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    body = json.dumps(
+        [prev_hash, seq, at, user_id, action, target_type, target_id, district_id, details],
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    ).encode("utf-8")
     if key:
         return hmac.new(key, body, hashlib.sha256).hexdigest()
     return hashlib.sha256(body).hexdigest()
@@ -97,16 +110,18 @@ def _scheme_problem(entry: Entry, key: bytes | None, keyed_since: int | None) ->
     if entry.scheme not in (PLAIN, KEYED):
         return f"第{entry.seq}条记录的哈希方式“{entry.scheme}”未知（记录被改动）"
     if entry.scheme == KEYED and not key:
-        return (f"第{entry.seq}条起的记录用密钥（AUDIT_HMAC_KEY）计算哈希，未配置该密钥无法验证："
-                "请在配置了同一密钥的服务器上运行")
+        return (
+            f"第{entry.seq}条起的记录用密钥（AUDIT_HMAC_KEY）计算哈希，未配置该密钥无法验证："
+            "请在配置了同一密钥的服务器上运行"
+        )
     if entry.scheme == PLAIN and keyed_since is not None:
-        return (f"第{entry.seq}条记录未加密钥，却在第{keyed_since}条加密钥的记录之后"
-                "（可能是不知道密钥的人重写了日志）")
+        return f"第{entry.seq}条记录未加密钥，却在第{keyed_since}条加密钥的记录之后（可能是不知道密钥的人重写了日志）"
     return None
 
 
-def chain_problems(entries: Iterable[Entry], head_seq: int | None, head_hash: str | None,
-                   key: bytes | None = None) -> list[str]:
+def chain_problems(
+    entries: Iterable[Entry], head_seq: int | None, head_hash: str | None, key: bytes | None = None
+) -> list[str]:
     """Every break in the chain, in Chinese: an edited entry, a gap or an insertion, a missing tail; with `key`,
     also a plain entry after keyed ones, or a chain that ends unkeyed (rewritten by someone without the key)."""
     problems: list[str] = []
@@ -131,15 +146,26 @@ def chain_problems(entries: Iterable[Entry], head_seq: int | None, head_hash: st
         if entry.scheme == KEYED and not key:
             expected_seq, previous = entry.seq + 1, entry.hash
             continue
-        recomputed = entry_hash(entry.prev_hash, entry.seq, entry.at, entry.user_id, entry.action,
-                                entry.target_type, entry.target_id, entry.district_id, entry.details,
-                                key if entry.scheme == KEYED else None)
+        recomputed = entry_hash(
+            entry.prev_hash,
+            entry.seq,
+            entry.at,
+            entry.user_id,
+            entry.action,
+            entry.target_type,
+            entry.target_id,
+            entry.district_id,
+            entry.details,
+            key if entry.scheme == KEYED else None,
+        )
         if recomputed != entry.hash:
             problems.append(f"第{entry.seq}条记录的内容被修改（哈希不符）")
         expected_seq, previous = entry.seq + 1, entry.hash
     if key and last is not None and last.scheme != KEYED:
-        problems.append(f"配置了密钥（AUDIT_HMAC_KEY），最后一条记录（第{last.seq}条）却未加密钥：日志被不知道密钥的人"
-                        "重写；如果刚刚配置密钥、还没有新记录，在下一次操作之后再验证")
+        problems.append(
+            f"配置了密钥（AUDIT_HMAC_KEY），最后一条记录（第{last.seq}条）却未加密钥：日志被不知道密钥的人"
+            "重写；如果刚刚配置密钥、还没有新记录，在下一次操作之后再验证"
+        )
     last_seq = expected_seq - 1
     if head_seq is not None and head_seq != last_seq:
         problems.append(f"日志应有{head_seq}条记录，实际最后一条是第{last_seq}条（末尾的记录被删除或插入）")

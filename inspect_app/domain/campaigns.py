@@ -8,7 +8,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Iterable, Mapping, Sequence
 
-from .numbers import whole_number
+from inspect_app.domain.numbers import whole_number
 
 
 class CampaignState(StrEnum):
@@ -44,11 +44,17 @@ def change_refusal(name: str, state: CampaignState, covers: bool = True, distric
 def transition_refusal(state: CampaignState, target: CampaignState) -> str | None:
     """Why the campaign cannot move to `target` (only draft → open → closed), or None."""
     if target is CampaignState.OPEN:
-        return {CampaignState.DRAFT: None, CampaignState.OPEN: "该批次已经开放",
-                CampaignState.CLOSED: "已结束的批次不能重新开放"}[state]
+        return {
+            CampaignState.DRAFT: None,
+            CampaignState.OPEN: "该批次已经开放",
+            CampaignState.CLOSED: "已结束的批次不能重新开放",
+        }[state]
     if target is CampaignState.CLOSED:
-        return {CampaignState.DRAFT: "尚未开放的批次不能结束", CampaignState.OPEN: None,
-                CampaignState.CLOSED: "该批次已经结束"}[state]
+        return {
+            CampaignState.DRAFT: "尚未开放的批次不能结束",
+            CampaignState.OPEN: None,
+            CampaignState.CLOSED: "该批次已经结束",
+        }[state]
     return "批次不能退回筹备状态"
 
 
@@ -92,8 +98,9 @@ class CampaignFields:
     district_ids: frozenset[int]
 
 
-def parse_fields(raw: Mapping[str, Any], known_districts: Iterable[int]) -> tuple[CampaignFields | None,
-                                                                                 dict[str, str]]:
+def parse_fields(
+    raw: Mapping[str, Any], known_districts: Iterable[int]
+) -> tuple[CampaignFields | None, dict[str, str]]:
     """The form's values checked: the fields, or every bad one named in Chinese."""
     errors: dict[str, str] = {}
     name = str(raw.get("name") or "").strip()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Mapping, NamedTuple
 
-from .geo import LatLon, distance_m
+from inspect_app.domain.geo import LatLon, distance_m
 
 WARNING = "warning"
 ERROR = "error"
@@ -108,8 +108,9 @@ class CaptureTime(NamedTuple):
         return _local(self.at)
 
 
-def capture_time(browser_taken_at: datetime | None, exif_taken_at: datetime | None,
-                 uploaded_at: datetime) -> CaptureTime:
+def capture_time(
+    browser_taken_at: datetime | None, exif_taken_at: datetime | None, uploaded_at: datetime
+) -> CaptureTime:
     """The time every caption shows: the camera's own record when EXIF has one, else the phone's clock when the
     photo was taken or chosen in the app, else the upload.
 
@@ -153,10 +154,18 @@ def _local(moment: datetime) -> str:
     return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
 
 
-def photo_findings(*, exif_position: Position | None, browser_position: Position | None,
-                   station_position: LatLon | None, exif_time: datetime | None,
-                   campaign_starts_on: date, now: datetime, exif_unreadable: bool,
-                   duplicates: list[DuplicateHit], thresholds: Thresholds) -> list[Finding]:
+def photo_findings(
+    *,
+    exif_position: Position | None,
+    browser_position: Position | None,
+    station_position: LatLon | None,
+    exif_time: datetime | None,
+    campaign_starts_on: date,
+    now: datetime,
+    exif_unreadable: bool,
+    duplicates: list[DuplicateHit],
+    thresholds: Thresholds,
+) -> list[Finding]:
     """Every finding for one photo, in a stable order (position, time, file, duplicates); `now` is the upload."""
     findings: list[Finding] = []
     findings += _position_findings(exif_position, browser_position, station_position, thresholds)
@@ -167,40 +176,49 @@ def photo_findings(*, exif_position: Position | None, browser_position: Position
     return findings
 
 
-def _position_findings(exif: Position | None, browser: Position | None, station: LatLon | None,
-                       t: Thresholds) -> list[Finding]:
+def _position_findings(
+    exif: Position | None, browser: Position | None, station: LatLon | None, t: Thresholds
+) -> list[Finding]:
     if exif is None and browser is None:
         # Common in WeChat, which strips EXIF GPS; only the browser position could have saved it.
         return [Finding("no_position", "照片没有位置信息：拍摄时未获得手机定位，照片中也没有 GPS 信息", WARNING)]
     found = []
     if browser is not None and browser.accuracy_m is not None and browser.accuracy_m > t.max_accuracy_m:
-        found.append(Finding(
-            "poor_accuracy",
-            f"拍摄时手机定位精度约 {format_distance(browser.accuracy_m)}（要求 {format_distance(t.max_accuracy_m)}以内）",
-            WARNING))
+        found.append(
+            Finding(
+                "poor_accuracy",
+                f"拍摄时手机定位精度约 {format_distance(browser.accuracy_m)}（要求 {format_distance(t.max_accuracy_m)}以内）",
+                WARNING,
+            )
+        )
     # The browser position is taken at the shutter by the app itself; EXIF GPS may be a stale fix.
     best = browser if browser is not None else exif
     if station is not None:
         away = distance_m(best.point, station)
         if away > t.max_station_distance_m:
             where = "拍摄时手机定位" if best.source == "browser" else "照片 GPS 位置"
-            found.append(Finding(
-                "far_from_station",
-                f"{where}距服务站登记位置 {format_distance(away)}（超过 {format_distance(t.max_station_distance_m)}）",
-                ERROR))
+            found.append(
+                Finding(
+                    "far_from_station",
+                    f"{where}距服务站登记位置 {format_distance(away)}（超过 {format_distance(t.max_station_distance_m)}）",
+                    ERROR,
+                )
+            )
     if exif is not None and browser is not None:
         apart = distance_m(exif.point, browser.point)
         if apart > t.max_exif_browser_distance_m:
-            found.append(Finding(
-                "positions_disagree",
-                f"照片 GPS 位置与拍摄时手机定位相距 {format_distance(apart)}"
-                f"（超过 {format_distance(t.max_exif_browser_distance_m)}）",
-                WARNING))
+            found.append(
+                Finding(
+                    "positions_disagree",
+                    f"照片 GPS 位置与拍摄时手机定位相距 {format_distance(apart)}"
+                    f"（超过 {format_distance(t.max_exif_browser_distance_m)}）",
+                    WARNING,
+                )
+            )
     return found
 
 
-def _time_findings(exif_time: datetime | None, starts_on: date, uploaded_at: datetime,
-                   t: Thresholds) -> list[Finding]:
+def _time_findings(exif_time: datetime | None, starts_on: date, uploaded_at: datetime, t: Thresholds) -> list[Finding]:
     # Measured from the campaign's first day, which the message names: the inspection's own record may be
     # created only when the phone syncs, days after the visit, and would make a fresh photo look stale.
     if exif_time is None:
@@ -208,19 +226,25 @@ def _time_findings(exif_time: datetime | None, starts_on: date, uploaded_at: dat
     found = []
     before = campaign_start(starts_on) - exif_time
     if before > timedelta(hours=t.max_age_hours):
-        found.append(Finding(
-            "stale_time",
-            f"{EXIF_TIME_LABEL} {_local(exif_time)}（北京时间）比本批次验收的开始日期（{starts_on.isoformat()}）"
-            f"早 {format_duration(before)}（超过 {_number(t.max_age_hours)} 小时），可能不是本次验收期间拍摄",
-            WARNING))
+        found.append(
+            Finding(
+                "stale_time",
+                f"{EXIF_TIME_LABEL} {_local(exif_time)}（北京时间）比本批次验收的开始日期（{starts_on.isoformat()}）"
+                f"早 {format_duration(before)}（超过 {_number(t.max_age_hours)} 小时），可能不是本次验收期间拍摄",
+                WARNING,
+            )
+        )
     # The findings are kept with the photo, so "now" is named as what it is: the moment of the upload.
     ahead = exif_time - uploaded_at
     if ahead > timedelta(minutes=t.future_tolerance_minutes):
-        found.append(Finding(
-            "future_time",
-            f"{EXIF_TIME_LABEL} {_local(exif_time)}（北京时间）比照片上传到服务器的时间（{_local(uploaded_at)}）"
-            f"晚 {format_duration(ahead)}，相机或手机的时间可能有误",
-            WARNING))
+        found.append(
+            Finding(
+                "future_time",
+                f"{EXIF_TIME_LABEL} {_local(exif_time)}（北京时间）比照片上传到服务器的时间（{_local(uploaded_at)}）"
+                f"晚 {format_duration(ahead)}，相机或手机的时间可能有误",
+                WARNING,
+            )
+        )
     return found
 
 
@@ -228,8 +252,11 @@ def _duplicate_findings(hits: list[DuplicateHit], t: Thresholds) -> list[Finding
     same = [h for h in hits if h.kind == "same"]
     # A photo that is byte-identical somewhere need not be reported there again as merely similar.
     same_numbers = {h.station_number for h in same}
-    similar = [h for h in hits if h.kind == "similar" and h.distance <= t.near_duplicate_distance
-               and h.station_number not in same_numbers]
+    similar = [
+        h
+        for h in hits
+        if h.kind == "similar" and h.distance <= t.near_duplicate_distance and h.station_number not in same_numbers
+    ]
     found = []
     if same:
         found.append(Finding("duplicate_photo", f"与{_places(same)}已上传的照片完全相同", ERROR))

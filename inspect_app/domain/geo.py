@@ -70,5 +70,7 @@ def amap_url(lat: float, lon: float, name: str) -> str:
     g_lat, g_lon = wgs84_to_gcj02(lat, lon)
     # callnative=0 keeps the link inside the browser: inspectors often open it in WeChat, where a
     # jump to the 高德 app is blocked or asks awkward questions.
-    return (f"https://uri.amap.com/marker?position={g_lon:.6f},{g_lat:.6f}"
-            f"&name={quote(name, safe='')}&coordinate=gaode&callnative=0")
+    return (
+        f"https://uri.amap.com/marker?position={g_lon:.6f},{g_lat:.6f}"
+        f"&name={quote(name, safe='')}&coordinate=gaode&callnative=0"
+    )

@@ -6,8 +6,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Iterable, Mapping
 
-from .checklist import ChecklistTemplate
-from .scoring import Answer, Verdict
+from inspect_app.domain.checklists.checklist import ChecklistTemplate
+from inspect_app.domain.checklists.scoring import Answer, Verdict
 
 
 class InspectionStatus(StrEnum):
@@ -73,8 +73,12 @@ def is_locked(status: InspectionStatus, reviewed_at: datetime | None, signed_at:
     """An inspection the leader accepted before signing the district's newest bundle is in that signed version:
     it cannot change until a new version is begun. Ones accepted or submitted since are not in it."""
     # Signing times are whole seconds (as PDF and CMS carry them): compare at that resolution.
-    return (signed_at is not None and status is InspectionStatus.ACCEPTED
-            and reviewed_at is not None and reviewed_at.replace(microsecond=0) <= signed_at)
+    return (
+        signed_at is not None
+        and status is InspectionStatus.ACCEPTED
+        and reviewed_at is not None
+        and reviewed_at.replace(microsecond=0) <= signed_at
+    )
 
 
 def may_recommend(status: InspectionStatus, eligible: bool) -> str | None:
@@ -99,8 +103,12 @@ def required_slots(template: ChecklistTemplate, answers: Mapping[str, Answer]) -
     return slots
 
 
-def missing_for_submit(template: ChecklistTemplate, answers: Mapping[str, Answer],
-                       photo_slots: Iterable[str], signatures: Iterable[SignatureRole]) -> list[str]:
+def missing_for_submit(
+    template: ChecklistTemplate,
+    answers: Mapping[str, Answer],
+    photo_slots: Iterable[str],
+    signatures: Iterable[SignatureRole],
+) -> list[str]:
     """What still stands between the inspection and its submission, in Chinese; empty when complete."""
     missing: list[str] = []
     unanswered = [item.code for item in template.items if item.code not in answers]

@@ -1,21 +1,53 @@
 """Typed SQLAlchemy models; importing this package registers every table on Base.metadata."""
 
-from .audit import AuditEntry, AuditHead
-from .bundle import Bundle, BundleStatus, CertificateAuthority, CertificateEnrolment, SigningCertificate
-from .campaign import Campaign, ChecklistVersion
-from .district import District, Office
-from .housekeeping import HousekeepingRun
-from .inspection import Inspection, InspectionAnswer, Photo, Signature
-from .pin_attempt import SigningPinFailure
-from .sign_in import RateLimitEntry, UserSession
-from .station import Station
-from .stored_file import StoredFile
-from .submission import CityReport, CityReportStatus, DemonstrationDecision, Submission
-from .sync import AnswerConflict, IdempotentRequest, Upload
-from .user import User
+from inspect_app.models.audit import AuditEntry, AuditHead
+from inspect_app.models.bundle import (
+    Bundle,
+    BundleStatus,
+    CertificateAuthority,
+    CertificateEnrolment,
+    SigningCertificate,
+)
+from inspect_app.models.campaign import Campaign, ChecklistVersion
+from inspect_app.models.district import District, Office
+from inspect_app.models.housekeeping import HousekeepingRun
+from inspect_app.models.inspection import Inspection, InspectionAnswer, Photo, Signature
+from inspect_app.models.pin_attempt import SigningPinFailure
+from inspect_app.models.sign_in import RateLimitEntry, UserSession
+from inspect_app.models.station import Station
+from inspect_app.models.stored_file import StoredFile
+from inspect_app.models.submission import CityReport, CityReportStatus, DemonstrationDecision, Submission
+from inspect_app.models.sync import AnswerConflict, IdempotentRequest, Upload
+from inspect_app.models.user import User
 
-__all__ = ["AnswerConflict", "AuditEntry", "AuditHead", "Bundle", "BundleStatus", "Campaign", "CertificateAuthority",
-           "CertificateEnrolment", "CityReport", "CityReportStatus", "ChecklistVersion", "DemonstrationDecision", "District",
-           "HousekeepingRun", "IdempotentRequest", "Inspection", "InspectionAnswer", "Office", "Photo",
-           "RateLimitEntry", "Signature", "SigningCertificate", "SigningPinFailure", "Station", "StoredFile",
-           "Submission", "Upload", "User", "UserSession"]
+__all__ = [
+    "AnswerConflict",
+    "AuditEntry",
+    "AuditHead",
+    "Bundle",
+    "BundleStatus",
+    "Campaign",
+    "CertificateAuthority",
+    "CertificateEnrolment",
+    "CityReport",
+    "CityReportStatus",
+    "ChecklistVersion",
+    "DemonstrationDecision",
+    "District",
+    "HousekeepingRun",
+    "IdempotentRequest",
+    "Inspection",
+    "InspectionAnswer",
+    "Office",
+    "Photo",
+    "RateLimitEntry",
+    "Signature",
+    "SigningCertificate",
+    "SigningPinFailure",
+    "Station",
+    "StoredFile",
+    "Submission",
+    "Upload",
+    "User",
+    "UserSession",
+]

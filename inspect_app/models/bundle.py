@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import Base
-from ..domain.certificates import RevocationReason
-from .campaign import Campaign
-from .district import District
-from .types import UTCDateTime, str_enum, utcnow
-from .user import User
+from inspect_app.db import Base
+from inspect_app.domain.identity.certificates import RevocationReason
+from inspect_app.models.campaign import Campaign
+from inspect_app.models.district import District
+from inspect_app.models.types import UTCDateTime, str_enum, utcnow
+from inspect_app.models.user import User
 
 
 class CertificateAuthority(Base):
@@ -85,8 +84,13 @@ class BundleStatus(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"building": "生成中", "ready": "待签字", "signed": "已签字", "failed": "生成失败",
-                "interrupted": "生成中断"}[self.value]
+        return {
+            "building": "生成中",
+            "ready": "待签字",
+            "signed": "已签字",
+            "failed": "生成失败",
+            "interrupted": "生成中断",
+        }[self.value]
 
 
 class Bundle(Base):

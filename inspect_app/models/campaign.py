@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import JSON, Column, ForeignKey, String, Table, UniqueConstraint, event, inspect, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import Base
-from ..domain.campaigns import CampaignState
-from .district import District
-from .types import UTCDateTime, str_enum, utcnow
+from inspect_app.db import Base
+from inspect_app.domain.campaigns import CampaignState
+from inspect_app.models.district import District
+from inspect_app.models.types import UTCDateTime, str_enum, utcnow
 
 
 class ChecklistVersion(Base):
@@ -43,7 +43,8 @@ class ChecklistVersion(Base):
 
 # The districts a campaign covers (all nine unless the city chooses fewer).
 campaign_districts = Table(
-    "campaign_districts", Base.metadata,
+    "campaign_districts",
+    Base.metadata,
     Column("campaign_id", ForeignKey("campaigns.id"), primary_key=True),
     Column("district_id", ForeignKey("districts.id"), primary_key=True),
 )
@@ -74,16 +75,19 @@ class Campaign(Base):
 def _published(connection: Any, version_id: int | None) -> bool:
     # Asked of the database, not of the object: publishing is the one change a draft's row may go through.
     table = ChecklistVersion.__table__
-    return version_id is not None and connection.scalar(
-        select(table.c.published_at).where(table.c.id == version_id)) is not None
+    return (
+        version_id is not None
+        and connection.scalar(select(table.c.published_at).where(table.c.id == version_id)) is not None
+    )
 
 
 @event.listens_for(ChecklistVersion, "before_update")
 def _refuse_version_change(_mapper: Any, connection: Any, target: ChecklistVersion) -> None:
     # A published version is the record inspections were scored on: a change must become a new version.
     if _published(connection, target.id):
-        raise ValueError(f"checklist version {target.name} {target.version} is published and immutable; "
-                         "copy it into a draft")
+        raise ValueError(
+            f"checklist version {target.name} {target.version} is published and immutable; copy it into a draft"
+        )
 
 
 @event.listens_for(ChecklistVersion, "before_delete")
@@ -97,5 +101,6 @@ def _refuse_version_removal(_mapper: Any, connection: Any, target: ChecklistVers
 def _refuse_draft_checklist(_mapper: Any, connection: Any, target: Campaign) -> None:
     # A draft may still change: scoring a campaign on it would let its inspections' rules change under them.
     if inspect(target).attrs.checklist_version_id.history.has_changes() and not _published(
-            connection, target.checklist_version_id):
+        connection, target.checklist_version_id
+    ):
         raise ValueError("a campaign is scored on a published checklist version only")

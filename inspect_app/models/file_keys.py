@@ -23,7 +23,11 @@ def file_key_columns(metadata: MetaData) -> list[tuple[str, str]]:
     for table in metadata.sorted_tables:
         for column in table.columns:
             base = _base_type(column.type)
-            if (column.name.endswith("_key") and (table.name, column.name) not in NOT_FILE_KEYS
-                    and isinstance(base, String) and not isinstance(base, Enum)):
+            if (
+                column.name.endswith("_key")
+                and (table.name, column.name) not in NOT_FILE_KEYS
+                and isinstance(base, String)
+                and not isinstance(base, Enum)
+            ):
                 found.append((table.name, column.name))
     return found

@@ -8,15 +8,15 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import Base
-from ..domain.checklist import Outcome
-from ..domain.findings import capture_time
-from ..domain.inspections import InspectionStatus, SignatureRole
-from ..domain.scoring import Verdict
-from .campaign import Campaign, ChecklistVersion
-from .station import Station
-from .types import UTCDateTime, str_enum, utcnow
-from .user import User
+from inspect_app.db import Base
+from inspect_app.domain.checklists.checklist import Outcome
+from inspect_app.domain.checklists.scoring import Verdict
+from inspect_app.domain.findings import capture_time
+from inspect_app.domain.inspections import InspectionStatus, SignatureRole
+from inspect_app.models.campaign import Campaign, ChecklistVersion
+from inspect_app.models.station import Station
+from inspect_app.models.types import UTCDateTime, str_enum, utcnow
+from inspect_app.models.user import User
 
 
 class Inspection(Base):
@@ -30,8 +30,9 @@ class Inspection(Base):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
     checklist_version_id: Mapped[int] = mapped_column(ForeignKey("checklist_versions.id"))
     inspector_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    status: Mapped[InspectionStatus] = mapped_column(str_enum(InspectionStatus, 30),
-                                                     default=InspectionStatus.IN_PROGRESS)
+    status: Mapped[InspectionStatus] = mapped_column(
+        str_enum(InspectionStatus, 30), default=InspectionStatus.IN_PROGRESS
+    )
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -7,17 +7,15 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import Base
-from ..domain.stations import HostType, StationStatus
-from .district import District, Office
-from .types import UTCDateTime, str_enum, utcnow
+from inspect_app.db import Base
+from inspect_app.domain.directory.stations import HostType, StationStatus
+from inspect_app.models.district import District, Office
+from inspect_app.models.types import UTCDateTime, str_enum, utcnow
 
 
 class Station(Base):
     __tablename__ = "stations"
-    __table_args__ = (
-        Index("ix_stations_district_status", "district_id", "status"),
-    )
+    __table_args__ = (Index("ix_stations_district_status", "district_id", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)

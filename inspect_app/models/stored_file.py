@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import Base
-from .types import UTCDateTime, utcnow
+from inspect_app.db import Base
+from inspect_app.models.types import UTCDateTime, utcnow
 
 
 class StoredFile(Base):

@@ -9,14 +9,14 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import Base
-from ..domain.submissions import SubmissionSource, SubmissionStatus
-from .bundle import Bundle, SigningCertificate
-from .campaign import Campaign
-from .district import District
-from .station import Station
-from .types import UTCDateTime, str_enum, utcnow
-from .user import User
+from inspect_app.db import Base
+from inspect_app.domain.evidence.submissions import SubmissionSource, SubmissionStatus
+from inspect_app.models.bundle import Bundle, SigningCertificate
+from inspect_app.models.campaign import Campaign
+from inspect_app.models.district import District
+from inspect_app.models.station import Station
+from inspect_app.models.types import UTCDateTime, str_enum, utcnow
+from inspect_app.models.user import User
 
 
 class Submission(Base):
@@ -80,8 +80,9 @@ class CityReportStatus(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"building": "生成中", "ready": "待签字", "signed": "已签字", "stale": "已过期",
-                "failed": "生成失败"}[self.value]
+        return {"building": "生成中", "ready": "待签字", "signed": "已签字", "stale": "已过期", "failed": "生成失败"}[
+            self.value
+        ]
 
 
 class CityReport(Base):

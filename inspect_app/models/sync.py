@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import Base
-from ..domain.scoring import Verdict
-from .types import UTCDateTime, str_enum, utcnow
+from inspect_app.db import Base
+from inspect_app.domain.checklists.scoring import Verdict
+from inspect_app.models.types import UTCDateTime, str_enum, utcnow
 
 
 class IdempotentRequest(Base):

@@ -36,5 +36,6 @@ def utcnow() -> datetime:
 
 def str_enum(kind: type, length: int = 20) -> Enum:
     """A Python StrEnum stored by value as a plain string: both backends agree, new values need no type change."""
-    return Enum(kind, native_enum=False, length=length, values_callable=lambda k: [m.value for m in k],
-                validate_strings=True)
+    return Enum(
+        kind, native_enum=False, length=length, values_callable=lambda k: [m.value for m in k], validate_strings=True
+    )

@@ -7,17 +7,15 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import Base
-from ..domain.permissions import Actor, Role
-from .district import District
-from .types import UTCDateTime, str_enum, utcnow
+from inspect_app.db import Base
+from inspect_app.domain.identity.permissions import Actor, Role
+from inspect_app.models.district import District
+from inspect_app.models.types import UTCDateTime, str_enum, utcnow
 
 
 class User(Base):
     __tablename__ = "users"
-    __table_args__ = (
-        CheckConstraint("role IN ('city', 'admin') OR district_id IS NOT NULL", name="district_role"),
-    )
+    __table_args__ = (CheckConstraint("role IN ('city', 'admin') OR district_id IS NOT NULL", name="district_role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(40), unique=True)

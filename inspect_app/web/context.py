@@ -13,16 +13,17 @@ from flask import abort, current_app, make_response, render_template, request
 from flask import session as cookie_session
 from flask_login import current_user
 
-from ..db import get_session
-from ..domain.findings import BEIJING
-from ..domain.numbers import whole_number
-from ..domain.permissions import Action, Actor, district_scope
-from ..models import Campaign
-from ..passwords import Passwords
-from ..pki import SigningPin
-from ..services import campaigns, keys
-from ..services.access import require
-from ..services.directory import districts_for
+from inspect_app.adapters.passwords import Passwords
+from inspect_app.adapters.pki import SigningPin
+from inspect_app.campaigns import operations as campaigns
+from inspect_app.db import get_session
+from inspect_app.directory.operations import districts_for
+from inspect_app.domain.findings import BEIJING
+from inspect_app.domain.identity.permissions import Action, Actor, district_scope
+from inspect_app.domain.numbers import whole_number
+from inspect_app.models import Campaign
+from inspect_app.shared.access import require
+from inspect_app.signing import keys
 
 __all__ = ["get_session", "passwords", "actor", "allow", "chosen_campaign", "png_from_data_url", "today"]
 CHOICE = "campaign_choice"  # where the chosen campaign is kept in the session cookie
@@ -106,7 +107,7 @@ def png_from_data_url(value: str) -> bytes:
     if not value.startswith(prefix):
         return b""
     try:
-        return base64.b64decode(value[len(prefix):], validate=True)
+        return base64.b64decode(value[len(prefix) :], validate=True)
     except (binascii.Error, ValueError):
         return b""
 

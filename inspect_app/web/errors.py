@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 
-from ..filestore import MissingFile
-from ..services import Forbidden, NotFound
+from inspect_app.adapters.filestore import MissingFile
+from inspect_app.shared.errors import Forbidden, NotFound
 
 MISSING_FILE = "这个文件已丢失（文件存储中找不到），无法显示或下载。请联系系统管理员从备份中恢复。"
 
@@ -20,8 +20,14 @@ MESSAGES = {
 }
 
 
-API_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413: "too_large",
-             500: "server_error"}
+API_CODES = {
+    400: "bad_request",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    500: "server_error",
+}
 
 
 def _render(code: int, detail: str | None = None, api_code: str | None = None, heading: str | None = None):
@@ -40,8 +46,9 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(NotFound, lambda error: _render(404))
     app.register_error_handler(Forbidden, lambda error: _render(403))
     app.register_error_handler(MissingFile, _missing_file)
-    app.register_error_handler(CSRFError, lambda error: _render(400, "页面已过期或表单校验失败，请刷新页面后重新提交。",
-                                                                "csrf_failed"))
+    app.register_error_handler(
+        CSRFError, lambda error: _render(400, "页面已过期或表单校验失败，请刷新页面后重新提交。", "csrf_failed")
+    )
 
 
 def _missing_file(error: MissingFile):

@@ -8,9 +8,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
-from ..domain.stations import HOST_TYPE_LABELS, STATUS_LABELS
-from ..services import Invalid
-
+from inspect_app.domain.directory.stations import HOST_TYPE_LABELS, STATUS_LABELS
+from inspect_app.shared.errors import Invalid
 
 FALSE_VALUES = (False, "false", "", "0", "n", "no", "否")
 
@@ -34,8 +33,11 @@ class StationForm(FlaskForm):
     host_organisation = StringField("依托单位")
     credit_code = StringField("统一社会信用代码", render_kw={"autocapitalize": "characters", "maxlength": 24})
     # Choices are not checked here: the domain rule validates every value with a Chinese message.
-    host_type = SelectField("依托单位类型", validate_choice=False,
-                            choices=[SelectChoice("", "请选择")] + [SelectChoice(k.value, v) for k, v in HOST_TYPE_LABELS.items()])
+    host_type = SelectField(
+        "依托单位类型",
+        validate_choice=False,
+        choices=[SelectChoice("", "请选择")] + [SelectChoice(k.value, v) for k, v in HOST_TYPE_LABELS.items()],
+    )
     district = SelectField("所属旗区", choices=[], validate_choice=False)
     office = SelectField("所属监管所", choices=[], validate_choice=False)
     address = StringField("地址")
@@ -50,8 +52,9 @@ class StationForm(FlaskForm):
     # Not drawn on the page: only the city's confirmation sets 示范站. A value posted anyway reaches the use case,
     # which refuses a change with a message rather than dropping it unseen.
     is_demonstration = StringField("示范站")
-    status = SelectField("状态", validate_choice=False,
-                         choices=[SelectChoice(k.value, v) for k, v in STATUS_LABELS.items()])
+    status = SelectField(
+        "状态", validate_choice=False, choices=[SelectChoice(k.value, v) for k, v in STATUS_LABELS.items()]
+    )
     notes = TextAreaField("备注")
 
     def raw(self) -> dict[str, Any]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import login_required
 
-from ..services import directory
-from .context import actor, chosen_campaign, get_session
+from inspect_app.directory import operations as directory
+from inspect_app.web.context import actor, chosen_campaign, get_session
 
 bp = Blueprint("home", __name__)
 

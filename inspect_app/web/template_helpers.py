@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from flask_login import current_user
 
-from ..domain.permissions import Action, Role, may
-from ..domain.stations import HOST_TYPE_LABELS, STATUS_LABELS, HostType, StationStatus
+from inspect_app.domain.directory.stations import HOST_TYPE_LABELS, STATUS_LABELS, HostType, StationStatus
+from inspect_app.domain.identity.permissions import Action, Role, may
 
 
 def _can(action: str, district_id: int | None = None) -> bool:

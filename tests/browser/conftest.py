@@ -8,11 +8,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import make_station, make_user
 from werkzeug.serving import make_server
 
-from inspect_app.services import campaigns
-from inspect_app.services.demo import default_template
-from conftest import make_station, make_user
+from inspect_app.campaigns import operations as campaigns
+from inspect_app.demo.seed import default_template
 
 from . import webkit
 from .offline import HERE, Gate, Recorder
@@ -21,8 +21,14 @@ from .phones import PlaywrightPhone, WebDriverPhone
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
 ]
 PHONE = {"width": 390, "height": 844}
 
@@ -53,8 +59,14 @@ def browser():
 
 @pytest.fixture
 def phone(browser):
-    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
-                                  locale="zh-CN", timezone_id="Asia/Shanghai")
+    context = browser.new_context(
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+    )
     page = context.new_page()
     yield page
     context.close()
@@ -92,8 +104,9 @@ def field(app, session):
     version, _ = campaigns.load_checklist_version(session, default_template())
     campaigns.create_campaign(session, "2026年度自查验收", date(2026, 9, 1), date(2026, 12, 15), version.id)
     user = make_user(session, "inspector", "150602", username="inspector.ds")
-    station = make_station(session, "150602", name="东胜万达广场12315消费维权服务站", latitude="39.82",
-                           longitude="109.96")
+    station = make_station(
+        session, "150602", name="东胜万达广场12315消费维权服务站", latitude="39.82", longitude="109.96"
+    )
     recorder = Recorder(app.wsgi_app)
     app.wsgi_app = recorder
     return user, station, recorder
@@ -128,8 +141,9 @@ def phones(request, tmp_path):
         elif engine == "webkit-memory":
             phone = WebDriverPhone(webkit.minibrowser(request.getfixturevalue("x_display"), log), engine, log)
         elif engine == "webkit-profile":
-            driver = webkit.profile_browser(request.getfixturevalue("x_display"), profile or tmp_path / "profile",
-                                            log, position)
+            driver = webkit.profile_browser(
+                request.getfixturevalue("x_display"), profile or tmp_path / "profile", log, position
+            )
             phone = WebDriverPhone(driver, engine, log)
         else:
             raise ValueError(engine)

@@ -84,14 +84,20 @@ class Gate:
                 self._lock.notify_all()
             _hang_up(environ)
         with self._lock:
-            cut = next((c for c in self.cuts if not c["done"] and c["method"] == environ["REQUEST_METHOD"]
-                        and c["path"] in environ["PATH_INFO"]), None)
+            cut = next(
+                (
+                    c
+                    for c in self.cuts
+                    if not c["done"] and c["method"] == environ["REQUEST_METHOD"] and c["path"] in environ["PATH_INFO"]
+                ),
+                None,
+            )
             if cut:
                 cut["done"] = True
         if cut is None:
             return self.app(environ, start_response)
         if cut["after"]:
-            body = self.app(environ, lambda status, headers, exc_info=None: (lambda data: None))
+            body = self.app(environ, lambda status, headers, exc_info=None: lambda data: None)
             try:
                 for _ in body:
                     pass
@@ -112,9 +118,16 @@ def _hang_up(environ):
 def signed_in_phone(browser, live_server, username: str):
     """A phone-sized page signed in as `username`, with geolocation granted; every dialog is kept and accepted,
     except signing out (to see that it is asked)."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
-                                  has_touch=True, locale="zh-CN", timezone_id="Asia/Shanghai", geolocation=HERE,
-                                  permissions=["geolocation"])
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        geolocation=HERE,
+        permissions=["geolocation"],
+    )
     page = context.new_page()
     page.dialogs = []
 

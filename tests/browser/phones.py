@@ -58,21 +58,34 @@ class Phone:
         """Wait until `predicate(*values)` (JS function source) holds in the page; when it does not, the failure
         quotes what `context` showed."""
         ok = self.evaluate(_UNTIL % predicate, {"values": list(values), "ms": int(timeout * 1000)})
-        assert ok, (f"[{self.engine}] waited {timeout:g} s in vain for {what or predicate} {values}; "
-                    f"{context} showed: {' '.join((self.text(context) or '').split())[:600]}")
+        assert ok, (
+            f"[{self.engine}] waited {timeout:g} s in vain for {what or predicate} {values}; "
+            f"{context} showed: {' '.join((self.text(context) or '').split())[:600]}"
+        )
 
     def wait(self, css: str, state: str = "visible", timeout: float = WAIT_S, context: str = "main"):
         self.until(_STATES[state], css, timeout=timeout, what=f"{css} {state}", context=context)
 
     def wait_text(self, css: str, text: str, timeout: float = WAIT_S, context: str = "main"):
-        self.until("(css, text) => (document.querySelector(css) || { textContent: '' }).textContent.includes(text)",
-                   css, text, timeout=timeout, what=f"{css} containing", context=context)
+        self.until(
+            "(css, text) => (document.querySelector(css) || { textContent: '' }).textContent.includes(text)",
+            css,
+            text,
+            timeout=timeout,
+            what=f"{css} containing",
+            context=context,
+        )
 
     def wait_drawn(self, css: str, timeout: float = WAIT_S):
         """An image shown and decoded: it has taken its height, and what is below it stops moving."""
-        self.until("(css) => { const img = document.querySelector(css); "
-                   "return !!img && img.complete && img.naturalWidth > 0; }",
-                   css, timeout=timeout, what="the image drawn", context=css)
+        self.until(
+            "(css) => { const img = document.querySelector(css); "
+            "return !!img && img.complete && img.naturalWidth > 0; }",
+            css,
+            timeout=timeout,
+            what="the image drawn",
+            context=css,
+        )
 
     def text(self, css: str) -> str:
         return self.evaluate("(css) => { const el = document.querySelector(css); return el && el.textContent; }", css)
@@ -81,8 +94,10 @@ class Phone:
         return self.evaluate("(css) => document.querySelectorAll(css).length", css)
 
     def attribute(self, css: str, name: str):
-        return self.evaluate("([css, name]) => { const el = document.querySelector(css); "
-                             "return el && el.getAttribute(name); }", [css, name])
+        return self.evaluate(
+            "([css, name]) => { const el = document.querySelector(css); return el && el.getAttribute(name); }",
+            [css, name],
+        )
 
     def value(self, css: str) -> str:
         return self.evaluate("(css) => document.querySelector(css).value", css)
@@ -105,18 +120,24 @@ class Phone:
 
     def controlled(self, timeout: float = WAIT_S):
         """The service worker controls the page."""
-        assert self.evaluate("""(ms) => navigator.serviceWorker.controller !== null || new Promise(resolve => {
+        assert self.evaluate(
+            """(ms) => navigator.serviceWorker.controller !== null || new Promise(resolve => {
             navigator.serviceWorker.addEventListener("controllerchange", () => resolve(true), { once: true });
-            setTimeout(() => resolve(false), ms); })""", int(timeout * 1000)), f"[{self.engine}] no service worker"
+            setTimeout(() => resolve(false), ms); })""",
+            int(timeout * 1000),
+        ), f"[{self.engine}] no service worker"
 
     # The sync bar (templates/pwa/_syncbar.html): settled, idle, done.
     def settled(self, timeout: float = WAIT_S):
         """The page has drawn what the phone holds, its storage notice included, and its first sync has ended:
         nothing moves under a click any more."""
-        self.until("""() => { const bar = document.querySelector('#syncbar');
+        self.until(
+            """() => { const bar = document.querySelector('#syncbar');
                               return !!bar && (!Inspect.storage || !!bar.dataset.storage) && bar.dataset.sync === 'idle'
                                 && !/正在(加载|同步|重试)/.test(document.querySelector('#sync-status').textContent); }""",
-                   timeout=timeout, what="the page settled")
+            timeout=timeout,
+            what="the page settled",
+        )
 
     def idle(self, timeout: float = WAIT_S):
         self.wait("#syncbar[data-sync=idle]", "attached", timeout)
@@ -133,10 +154,16 @@ class PlaywrightPhone(Phone):
 
     def __init__(self, browser, position=None, permissions=None, init_script: str | None = None):
         grants = ["geolocation"] if position else []
-        self.context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
-                                           is_mobile=True, has_touch=True, locale="zh-CN",
-                                           timezone_id="Asia/Shanghai", geolocation=position,
-                                           permissions=grants + list(permissions or []))
+        self.context = browser.new_context(
+            viewport={"width": 390, "height": 844},
+            device_scale_factor=2,
+            is_mobile=True,
+            has_touch=True,
+            locale="zh-CN",
+            timezone_id="Asia/Shanghai",
+            geolocation=position,
+            permissions=grants + list(permissions or []),
+        )
         if init_script:
             self.context.add_init_script(init_script)
         self.page = self.context.new_page()
@@ -209,7 +236,9 @@ class WebDriverPhone(Phone):
             "const done = arguments[arguments.length - 1];"
             f"Promise.resolve(({function})(arguments[0])).then("
             "value => done({ value: value === undefined ? null : value }),"
-            "error => done({ error: String(error && error.stack || error) }));", arg)
+            "error => done({ error: String(error && error.stack || error) }));",
+            arg,
+        )
         if "error" in result:
             raise AssertionError(f"[{self.engine}] script failed: {result['error']}")
         return result["value"]
@@ -246,10 +275,12 @@ class WebDriverPhone(Phone):
             element = self._element(css)
             element.clear()
             element.send_keys(text)
-            if self.evaluate("([css, text]) => new Promise(resolve => { const until = Date.now() + 2000; "
-                             "(function check() { const ok = document.querySelector(css).value === text; "
-                             "if (ok || Date.now() > until) resolve(ok); else requestAnimationFrame(check); })(); })",
-                             [css, text]):
+            if self.evaluate(
+                "([css, text]) => new Promise(resolve => { const until = Date.now() + 2000; "
+                "(function check() { const ok = document.querySelector(css).value === text; "
+                "if (ok || Date.now() > until) resolve(ok); else requestAnimationFrame(check); })(); })",
+                [css, text],
+            ):
                 return
         raise AssertionError(f"[{self.engine}] {css} never held what was typed")
 
@@ -272,7 +303,8 @@ class WebDriverPhone(Phone):
         self.driver.execute_script("window.__leaving = true")
         self._element(css).click()
         WebDriverWait(self.driver, WAIT_S, ignored_exceptions=[WebDriverException]).until(
-            lambda driver: driver.execute_script("return !window.__leaving && document.readyState === 'complete'"))
+            lambda driver: driver.execute_script("return !window.__leaving && document.readyState === 'complete'")
+        )
 
     def draw(self, css: str):
         from selenium.webdriver.common.action_chains import ActionChains

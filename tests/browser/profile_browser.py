@@ -31,12 +31,14 @@ def main() -> None:
     args = parser.parse_args()
     position = [float(x) for x in args.position.split(",")] if args.position else None
 
-    manager = WebKit2.WebsiteDataManager(base_data_directory=f"{args.profile}/data",
-                                         base_cache_directory=f"{args.profile}/cache")
+    manager = WebKit2.WebsiteDataManager(
+        base_data_directory=f"{args.profile}/data", base_cache_directory=f"{args.profile}/cache"
+    )
     context = WebKit2.WebContext.new_with_website_data_manager(manager)
     # Without this, cookies live in memory only and a restart would sign the inspector out.
-    context.get_cookie_manager().set_persistent_storage(f"{args.profile}/cookies.sqlite",
-                                                        WebKit2.CookiePersistentStorage.SQLITE)
+    context.get_cookie_manager().set_persistent_storage(
+        f"{args.profile}/cookies.sqlite", WebKit2.CookiePersistentStorage.SQLITE
+    )
     context.set_automation_allowed(True)
     windows = []
 

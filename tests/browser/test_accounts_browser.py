@@ -8,12 +8,12 @@ import re
 
 import openpyxl
 import pytest
+from conftest import keyed, make_user
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from inspect_app import pki
+from inspect_app.adapters import pki
 from inspect_app.models import SigningCertificate, User
-from conftest import keyed, make_user
 
 from .conftest import PHONE
 
@@ -23,9 +23,11 @@ DESKTOP = {"width": 1280, "height": 800}
 
 def accounts_file() -> bytes:
     book = openpyxl.Workbook()
-    for row in (["登录名", "姓名", "角色", "所属旗区", "手机号"],
-                ["leader.wushen2", "乌审旗新领导", "分管领导", "乌审旗", "13904770002"],
-                ["inspector.wushen2", "乌审旗新检查员", "检查员", "150626", None]):
+    for row in (
+        ["登录名", "姓名", "角色", "所属旗区", "手机号"],
+        ["leader.wushen2", "乌审旗新领导", "分管领导", "乌审旗", "13904770002"],
+        ["inspector.wushen2", "乌审旗新检查员", "检查员", "150626", None],
+    ):
         book.active.append(row)
     buffer = io.BytesIO()
     book.save(buffer)
@@ -64,13 +66,16 @@ def test_from_an_admin_alone_to_a_leader_with_a_pin_of_their_own(live_server, ap
 
     desk.get_by_role("link", name="账号").click()
     desk.get_by_role("link", name="从 Excel 导入账号").click()
-    desk.get_by_label("账号文件（.xlsx）").set_input_files(files=[{
-        "name": "账号.xlsx", "mimeType": "application/octet-stream", "buffer": accounts_file()}])
+    desk.get_by_label("账号文件（.xlsx）").set_input_files(
+        files=[{"name": "账号.xlsx", "mimeType": "application/octet-stream", "buffer": accounts_file()}]
+    )
     desk.get_by_role("button", name="上传并导入").click()
     expect(desk.get_by_role("heading", name="已导入2个账号")).to_be_visible()
     screenshot(desk, "accounts-imported-desktop")
-    passwords = {row.locator("td[data-label=登录名]").inner_text(): row.locator(".one-time-password").inner_text()
-                 for row in desk.locator("table.one-time tbody tr").all()}
+    passwords = {
+        row.locator("td[data-label=登录名]").inner_text(): row.locator(".one-time-password").inner_text()
+        for row in desk.locator("table.one-time tbody tr").all()
+    }
     assert set(passwords) == {"leader.wushen2", "inspector.wushen2"}
 
     desk.get_by_role("link", name="证书").click()
@@ -95,8 +100,14 @@ def test_from_an_admin_alone_to_a_leader_with_a_pin_of_their_own(live_server, ap
     row = session.scalars(select(SigningCertificate).where(SigningCertificate.user_id == user.id)).one()
     assert pki.load_signing_key(row.encrypted_key_pem, keyed(app, "20272027"))
 
-    phone = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
-                                locale="zh-CN", timezone_id="Asia/Shanghai").new_page()
+    phone = browser.new_context(
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+    ).new_page()
     sign_in(phone, live_server, "inspector.wushen2", passwords["inspector.wushen2"])
     assert fits(phone)
     screenshot(phone, "first-sign-in-phone")

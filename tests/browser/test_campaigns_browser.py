@@ -4,12 +4,12 @@ inspector at phone size sees it, switches to the earlier one to read it, and com
 from __future__ import annotations
 
 import pytest
+from conftest import make_user
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from inspect_app.domain.campaigns import CampaignState
 from inspect_app.models import Campaign
-from conftest import make_user
 
 pytestmark = pytest.mark.browser
 DESKTOP = {"width": 1280, "height": 800}
@@ -27,8 +27,9 @@ def fits(page, width: int) -> bool:
     return page.evaluate("document.documentElement.scrollWidth") <= width
 
 
-def test_the_city_opens_a_campaign_and_the_inspector_switches_between_years(live_server, session, browser, phone,
-                                                                            field, screenshot):
+def test_the_city_opens_a_campaign_and_the_inspector_switches_between_years(
+    live_server, session, browser, phone, field, screenshot
+):
     make_user(session, "city", username="city.center")
     context = browser.new_context(viewport=DESKTOP, locale="zh-CN", timezone_id="Asia/Shanghai")
     desk = context.new_page()

@@ -6,14 +6,15 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import make_user
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from inspect_app.domain.scoring import check_answer, score
+from inspect_app.campaigns import checklists
+from inspect_app.campaigns import operations as campaigns
+from inspect_app.demo.seed import default_template
+from inspect_app.domain.checklists.scoring import check_answer, score
 from inspect_app.models import AuditEntry, ChecklistVersion
-from inspect_app.services import campaigns, checklists
-from inspect_app.services.demo import default_template
-from conftest import make_user
 
 pytestmark = pytest.mark.browser
 DESKTOP = {"width": 1280, "height": 800}
@@ -58,7 +59,8 @@ def test_the_editor_shows_problems_as_the_admin_types_without_saving(live_server
     expect(desktop.locator("#f-total_points")).to_have_attribute("aria-invalid", "true")
     desktop.get_by_label("核查内容").nth(2).fill("")  # A3
     expect(desktop.locator("[data-errors-for='sections.0.items.2.text'] li")).to_have_text(
-        ["第1节第3项（A3）的核查内容不能为空"])
+        ["第1节第3项（A3）的核查内容不能为空"]
+    )
     desktop.get_by_label("核查内容").nth(2).fill("至少有一名专职或兼职工作人员，且有明确姓名")
     desktop.get_by_label("总分").fill("102")
     expect(total_errors).to_have_count(0)
@@ -85,8 +87,9 @@ def test_the_preview_simulates_the_score_by_the_same_rule_and_publishes(live_ser
     template = checklists.template_of(session.get(ChecklistVersion, draft.id))
     items = {item.code: item for item in template.items}
 
-    phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
-                                has_touch=True, locale="zh-CN").new_page()
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN"
+    ).new_page()
     sign_in(phone, live_server)
     phone.goto(f"{live_server}/admin/checklists/{draft.id}/preview")
     assert fits(phone, 390)
@@ -110,8 +113,10 @@ def test_the_preview_simulates_the_score_by_the_same_rule_and_publishes(live_ser
         else:
             phone.click(f"#item-{item.code} .choice-pass")
     phone.click("#item-A3 .choice-pass")
-    everything = {item.code: check_answer(item, "pass", item.points if item.scoring.value == "graded" else None)
-                  for item in template.items}
+    everything = {
+        item.code: check_answer(item, "pass", item.points if item.scoring.value == "graded" else None)
+        for item in template.items
+    }
     everything.update({"C4": check_answer(items["C4"], "pass", 4), "C6": check_answer(items["C6"], "na", None)})
     expected = score(template, everything)
     expect(phone.locator("#score-value")).to_have_text(f"{expected.rounded:.1f}")

@@ -3,10 +3,10 @@
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-
-from inspect_app.models import Submission
-from inspect_app.services import submissions
 from test_city import city_season, sign_version  # noqa: F401  (the fixture)
+
+from inspect_app.city import submissions
+from inspect_app.models import Submission
 
 pytestmark = pytest.mark.browser
 
@@ -21,8 +21,9 @@ def fits(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
-def test_city_returns_a_bundle_with_a_station_reason_and_reads_the_charts(live_server, app, session, phone,
-                                                                          city_season, screenshot, tmp_path):  # noqa: F811
+def test_city_returns_a_bundle_with_a_station_reason_and_reads_the_charts(
+    live_server, app, session, phone, city_season, screenshot, tmp_path
+):  # noqa: F811
     leader, campaign = city_season["ds"]["leader"], city_season["campaign"]
     bundle = off_the_loop(sign_version, app, session, leader, campaign, tmp_path)
     off_the_loop(submissions.submit_bundle, session, leader.actor, app.extensions["filestore"], leader, bundle.id)

@@ -1,12 +1,12 @@
 """The pages under the Content-Security-Policy in Chromium: nothing refused, the bundle's progress bar drawn."""
 
 import pytest
-from sqlalchemy import select
-
-from inspect_app.models import Bundle, Inspection
-from inspect_app.services import bundles
 from conftest import PASSWORD, make_user
+from sqlalchemy import select
 from test_bundles import season  # noqa: F401  (the fixture)
+
+from inspect_app.bundles import operations as bundles
+from inspect_app.models import Bundle, Inspection
 
 pytestmark = pytest.mark.browser
 HERE = {"latitude": 39.8203, "longitude": 109.9602, "accuracy": 15}
@@ -28,12 +28,22 @@ def test_no_page_breaks_the_policy(live_server, browser, session, season, screen
     }
     refused = []
     for username, urls in visits.items():
-        context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
-                                      locale="zh-CN", geolocation=HERE, permissions=["geolocation"])
+        context = browser.new_context(
+            viewport={"width": 390, "height": 844},
+            is_mobile=True,
+            has_touch=True,
+            locale="zh-CN",
+            geolocation=HERE,
+            permissions=["geolocation"],
+        )
         page = context.new_page()
         # Chromium reports every refusal on the console ("Executing inline script violates the ... policy").
-        page.on("console", lambda m, who=username: refused.append((who, page.url, m.text))
-                if "Content Security Policy" in m.text else None)
+        page.on(
+            "console",
+            lambda m, who=username: (
+                refused.append((who, page.url, m.text)) if "Content Security Policy" in m.text else None
+            ),
+        )
         page.on("pageerror", lambda error, who=username: refused.append((who, page.url, str(error))))
         page.goto(live_server + "/login")
         page.fill("input[name=username]", username)

@@ -1,7 +1,6 @@
 """In a real browser at phone size: sign in and find a station in the directory."""
 
 import pytest
-
 from conftest import make_station, make_user
 
 pytestmark = pytest.mark.browser
@@ -26,7 +25,8 @@ def test_inspector_signs_in_and_finds_a_station(live_server, phone, session, scr
     phone.click("nav >> text=名录")
     cards = phone.locator(".station-card h3")
     assert sorted(cards.all_inner_texts()) == sorted(
-        ["成吉思汗陵12315消费维权服务站", "伊金霍洛旗维多利超市12315消费维权服务站"])  # not 东胜区's
+        ["成吉思汗陵12315消费维权服务站", "伊金霍洛旗维多利超市12315消费维权服务站"]
+    )  # not 东胜区's
     phone.fill("input[name=q]", "成吉思汗")
     phone.click("form[role=search] button[type=submit]")
     assert cards.all_inner_texts() == ["成吉思汗陵12315消费维权服务站"]

@@ -4,14 +4,14 @@ pages, every entry going through the phone's outbox as it is given."""
 from datetime import date
 
 import pytest
+from conftest import make_station, make_user
+from photo_factory import jpeg
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from inspect_app.campaigns import operations as campaigns
+from inspect_app.demo.seed import default_template
 from inspect_app.models import Inspection
-from inspect_app.services import campaigns
-from inspect_app.services.demo import default_template
-from conftest import make_station, make_user
-from photo_factory import jpeg
 
 from .offline import synced
 
@@ -34,16 +34,24 @@ def test_inspector_answers_photographs_signs_and_submits(live_server, browser, s
     version, _ = campaigns.load_checklist_version(session, default_template())
     campaigns.create_campaign(session, "2026年度自查验收", date(2026, 9, 1), date(2026, 12, 15), version.id)
     make_user(session, "inspector", "150602", username="inspector.ds")
-    station = make_station(session, "150602", name="东胜万达广场12315消费维权服务站", latitude="39.82",
-                           longitude="109.96")
+    station = make_station(
+        session, "150602", name="东胜万达广场12315消费维权服务站", latitude="39.82", longitude="109.96"
+    )
     photos = []
     for n in (1, 2):
         path = tmp_path / f"photo{n}.jpg"
         path.write_bytes(jpeg(seed=20 + n))
         photos.append(str(path))
 
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
-                                  has_touch=True, locale="zh-CN", geolocation=HERE, permissions=["geolocation"])
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+        geolocation=HERE,
+        permissions=["geolocation"],
+    )
     page = context.new_page()
     page.on("dialog", lambda dialog: dialog.accept())
     page.goto(live_server + "/login")

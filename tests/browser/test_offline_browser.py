@@ -3,10 +3,10 @@ phone scores as the server does. (The whole inspection without the server, in ev
 test_offline_engines_browser.py.)"""
 
 import hashlib
-from datetime import date
 import io
 import math
 import random
+from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,9 +15,10 @@ from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
+from inspect_app.campaigns import operations as campaigns
+from inspect_app.demo.seed import default_template
+from inspect_app.inspection import operations as inspections
 from inspect_app.models import AnswerConflict, Inspection, Upload
-from inspect_app.services import campaigns, inspections
-from inspect_app.services.demo import default_template
 
 from .offline import controlled, go_offline, go_online, idle, signed_in_phone, stopped, synced
 
@@ -111,8 +112,10 @@ def test_edits_from_two_places_stay_until_the_inspector_chooses(field, app_page,
     assert "服务器上的结果" in text and "符合 · 备注：另一台设备的备注" in text
     assert "本机的修改" in text and "不符合" in text
     session.expire_all()
-    assert session.scalar(select(func.count()).select_from(AnswerConflict)
-                          .where(AnswerConflict.resolved_at.is_(None))) == 1
+    assert (
+        session.scalar(select(func.count()).select_from(AnswerConflict).where(AnswerConflict.resolved_at.is_(None)))
+        == 1
+    )
     assert {a.item_code: a.verdict.value for a in inspection.answers}["A1"] == "pass"  # nothing overwritten
 
     card.locator("button:has-text('采用本机的修改')").click()
@@ -121,23 +124,30 @@ def test_edits_from_two_places_stay_until_the_inspector_chooses(field, app_page,
     session.expire_all()
     a1 = next(a for a in session.scalars(select(Inspection)).one().answers if a.item_code == "A1")
     assert a1.verdict.value == "fail" and a1.version == 3
-    assert session.scalar(select(func.count()).select_from(AnswerConflict)
-                          .where(AnswerConflict.resolved_at.is_(None))) == 0
+    assert (
+        session.scalar(select(func.count()).select_from(AnswerConflict).where(AnswerConflict.resolved_at.is_(None)))
+        == 0
+    )
     expect(page.locator("#item-A1 input[value=fail]")).to_be_checked()
 
 
 def test_phone_scores_and_checks_submission_as_the_server_does(browser):
     """rules.js against domain/scoring.py and domain/inspections.py on many random answer sets."""
-    from inspect_app.domain.checklist import parse_template
+    from inspect_app.domain.checklists.checklist import parse_template
+    from inspect_app.domain.checklists.scoring import check_answer, score
     from inspect_app.domain.inspections import SignatureRole, missing_for_submit
-    from inspect_app.domain.scoring import check_answer, score
 
     page = browser.new_page()
     page.set_content("<script>" + (Path(__file__).parents[2] / "static/pwa/rules.js").read_text() + "</script>")
     rng = random.Random(4)
-    stricter = {**default_template(), "outcome_bands": [{"min_score": 85, "outcome": "demonstration_eligible"},
-                                                        {"min_score": 70, "outcome": "pass"},
-                                                        {"min_score": 0, "outcome": "rectify"}]}
+    stricter = {
+        **default_template(),
+        "outcome_bands": [
+            {"min_score": 85, "outcome": "demonstration_eligible"},
+            {"min_score": 70, "outcome": "pass"},
+            {"min_score": 0, "outcome": "rectify"},
+        ],
+    }
     cases = []
     for data in (default_template(), stricter):
         template = parse_template(data)
@@ -155,18 +165,29 @@ def test_phone_scores_and_checks_submission_as_the_server_does(browser):
             slots = [s.code for s in template.photo_slots if rng.random() < 0.5]
             roles = [r for r in SignatureRole if rng.random() < 0.5]
             result = score(template, answers)
-            cases.append({
-                "checklist": data, "slots": slots, "roles": [r.value for r in roles],
-                "answers": {code: {"verdict": a.verdict.value, "points": a.points} for code, a in answers.items()},
-                "expected": {"score": result.rounded, "outcome": result.outcome.value,
-                             "failed": list(result.failed_critical), "unanswered": list(result.unanswered),
-                             "missing": missing_for_submit(template, answers, slots, roles)},
-            })
-    got = page.evaluate("""cases => cases.map(c => {
+            cases.append(
+                {
+                    "checklist": data,
+                    "slots": slots,
+                    "roles": [r.value for r in roles],
+                    "answers": {code: {"verdict": a.verdict.value, "points": a.points} for code, a in answers.items()},
+                    "expected": {
+                        "score": result.rounded,
+                        "outcome": result.outcome.value,
+                        "failed": list(result.failed_critical),
+                        "unanswered": list(result.unanswered),
+                        "missing": missing_for_submit(template, answers, slots, roles),
+                    },
+                }
+            )
+    got = page.evaluate(
+        """cases => cases.map(c => {
         const r = Inspect.rules.score(c.checklist, c.answers);
         return {score: r.score, outcome: r.outcome, failed: r.failed_critical, unanswered: r.unanswered,
                 missing: Inspect.rules.missing(c.checklist, c.answers, c.slots, c.roles)};
-    })""", cases)
+    })""",
+        cases,
+    )
     page.close()
     mismatches = [(case["answers"], case["expected"], g) for case, g in zip(cases, got) if case["expected"] != g]
     assert not mismatches, mismatches[:3]
@@ -176,8 +197,9 @@ def test_phone_scores_and_checks_submission_as_the_server_does(browser):
 def test_a_station_begun_offline_opens_in_the_campaign_the_phone_showed(field, app_page, session, live_server):
     user, station, recorder = field
     earlier = campaigns.current_campaign(session)
-    later = campaigns.create_campaign(session, "2027年度自查验收", date(2027, 9, 1), date(2027, 12, 15),
-                                      earlier.checklist_version_id)
+    later = campaigns.create_campaign(
+        session, "2027年度自查验收", date(2027, 9, 1), date(2027, 12, 15), earlier.checklist_version_id
+    )
     page = app_page
     page.reload()
     synced(page)

@@ -6,16 +6,15 @@ it exactly once, without an `online` event and without a tap."""
 import hashlib
 
 import pytest
+from conftest import PASSWORD
+from photo_factory import jpeg
 from sqlalchemy import func, select
 
-from conftest import PASSWORD
 from inspect_app.models import AnswerConflict, Inspection, Upload
-from photo_factory import jpeg
 
 from .offline import HERE
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.filterwarnings("ignore:setting remote_server_addr:DeprecationWarning")]
+pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore:setting remote_server_addr:DeprecationWarning")]
 ITEMS = 19
 ENGINES = ["chromium", "webkit-memory", "webkit-profile"]
 SLOTS = ("signboard", "bulletin_board")
@@ -23,8 +22,9 @@ SLOTS = ("signboard", "bulletin_board")
 
 def answer_everything(phone):
     phone.wait("#checklist .item")
-    items = phone.evaluate("() => [...document.querySelectorAll('#checklist .item')]"
-                           ".map(i => [i.dataset.code, i.dataset.scoring])")
+    items = phone.evaluate(
+        "() => [...document.querySelectorAll('#checklist .item')].map(i => [i.dataset.code, i.dataset.scoring])"
+    )
     assert len(items) == ITEMS
     for code, scoring in items:
         if scoring == "graded":
@@ -47,8 +47,10 @@ def check_kept(phone):
     """What the phone holds, drawn again from its own storage."""
     phone.settled()
     phone.wait_text("#score-value", "100.0")
-    phone.until("() => document.querySelectorAll(\"figure.photo img[src^='blob:']\").length === 2",
-                what="both photos drawn from the phone")
+    phone.until(
+        "() => document.querySelectorAll(\"figure.photo img[src^='blob:']\").length === 2",
+        what="both photos drawn from the phone",
+    )
     for slot in SLOTS:
         phone.wait_drawn(f"#slot-{slot} figure.photo img")
     assert phone.value("#item-A1 textarea") == "离线时填写的备注"
@@ -56,8 +58,9 @@ def check_kept(phone):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_inspection_done_without_the_server_reaches_it_once(engine, field, gate, live_server, phones, session,
-                                                            tmp_path, screenshot_phone):
+def test_inspection_done_without_the_server_reaches_it_once(
+    engine, field, gate, live_server, phones, session, tmp_path, screenshot_phone
+):
     user, station, recorder = field
     photos = {}
     for n, slot in enumerate(SLOTS):
@@ -173,7 +176,10 @@ def test_inspection_done_without_the_server_reaches_it_once(engine, field, gate,
     assert chunks == sum(len(open(p, "rb").read()) for p, _ in photos.values())  # no photo sent twice
     if "#/station/" not in phone.url:  # signed in again: back on the board
         phone.goto(f"{live_server}/inspect/app#/station/{station.id}")
-    phone.until("() => { const head = document.querySelector('#station-head').textContent; "
-                "return /已提交/.test(head) && !/待同步/.test(head); }", what="submitted, none waiting")
+    phone.until(
+        "() => { const head = document.querySelector('#station-head').textContent; "
+        "return /已提交/.test(head) && !/待同步/.test(head); }",
+        what="submitted, none waiting",
+    )
     if engine == "webkit-profile":
         assert "CONSOLE SECURITY" not in phone.console()

@@ -5,10 +5,10 @@ that grows while the server stays away and starts again after any request that s
 import hashlib
 
 import pytest
+from photo_factory import jpeg
 from sqlalchemy import select
 
 from inspect_app.models import Inspection
-from photo_factory import jpeg
 
 from .offline import HERE
 
@@ -61,7 +61,8 @@ def test_photo_is_kept_at_once_and_gets_its_position_when_it_comes(field, live_s
     session.expire_all()
     kept = session.scalars(select(Inspection)).one().photos
     assert [(p.sha256, p.browser_latitude, p.browser_longitude) for p in kept] == [
-        (hashlib.sha256(path.read_bytes()).hexdigest(), HERE["latitude"], HERE["longitude"])]
+        (hashlib.sha256(path.read_bytes()).hexdigest(), HERE["latitude"], HERE["longitude"])
+    ]
 
 
 def test_outbox_goes_by_itself_when_the_server_comes_back(field, gate, live_server, phones, session):

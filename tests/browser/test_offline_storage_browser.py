@@ -6,16 +6,16 @@ import base64
 import hashlib
 
 import pytest
+from photo_factory import jpeg
 from sqlalchemy import select
 
+from inspect_app.campaigns import operations as campaigns
+from inspect_app.inspection import operations as inspections
 from inspect_app.models import Inspection
-from inspect_app.services import campaigns, inspections
-from photo_factory import jpeg
 
 from .offline import HERE
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.filterwarnings("ignore:setting remote_server_addr:DeprecationWarning")]
+pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore:setting remote_server_addr:DeprecationWarning")]
 NOTICE = "此浏览器没有承诺长期保留本机保存的检查数据"
 
 # The location prompt answered at once from the page, so that storing the photo is all that is tested.
@@ -140,8 +140,10 @@ def test_photos_an_earlier_version_kept_as_blobs_are_moved_and_sent(field, gate,
     phone = phones("chromium")
     phone.sign_in(live_server, "inspector.ds")
     phone.goto(live_server + "/inspect/offline")  # the site's origin, before the app has opened its database
-    phone.evaluate(EARLIER_VERSION, {"user": user.id, "stationId": station.id,
-                                     "bytes": base64.b64encode(data).decode(), "sha256": sha256})
+    phone.evaluate(
+        EARLIER_VERSION,
+        {"user": user.id, "stationId": station.id, "bytes": base64.b64encode(data).decode(), "sha256": sha256},
+    )
 
     gate.lose(only="/api/")  # the page loads, its sync does not: what the upgrade did stays to be seen
     phone.goto(f"{live_server}/inspect/app#/station/{station.id}")
@@ -149,9 +151,11 @@ def test_photos_an_earlier_version_kept_as_blobs_are_moved_and_sent(field, gate,
     stored = phone.evaluate(STORED, user.id)
     assert stored["version"] == 2 and "photo_files" in stored["stores"]
     assert stored["blobs"] == 0 and stored["files"] == [["p-1", True, len(data), "image/jpeg"]]
-    phone.until("() => { const img = document.querySelector('#slot-signboard figure.photo img'); "
-                "return !!img && img.src.startsWith('blob:') && img.complete && img.naturalWidth > 0; }",
-                what="the moved photo drawn")
+    phone.until(
+        "() => { const img = document.querySelector('#slot-signboard figure.photo img'); "
+        "return !!img && img.src.startsWith('blob:') && img.complete && img.naturalWidth > 0; }",
+        what="the moved photo drawn",
+    )
     assert "待上传" in phone.text("#slot-signboard figure.photo")
 
     gate.restore()

@@ -8,14 +8,17 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+from photo_factory import jpeg
 from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
+from inspect_app.campaigns import operations as campaigns
 from inspect_app.domain.findings import Thresholds
+from inspect_app.inspection import operations as inspections
+from inspect_app.inspection import photos
 from inspect_app.models import AnswerConflict, AuditEntry, Inspection
-from inspect_app.services import Conflict, campaigns, inspections, photos
-from photo_factory import jpeg
+from inspect_app.shared.errors import Conflict
 
 from .offline import controlled, go_offline, go_online, idle, pages_kept, signed_in_phone, synced
 
@@ -40,8 +43,7 @@ def checklist_page(field, session, browser, live_server):
     page.context.close()
 
 
-def test_checklist_page_keeps_answers_offline_until_the_server_has_them(field, checklist_page, session,
-                                                                        screenshot):
+def test_checklist_page_keeps_answers_offline_until_the_server_has_them(field, checklist_page, session, screenshot):
     user, station, recorder = field
     page, inspection_id = checklist_page
     go_offline(page)
@@ -82,12 +84,16 @@ def test_checklist_page_keeps_answers_offline_until_the_server_has_them(field, c
     assert sorted(answers) == list(ANSWERED)
     assert all(a.verdict.value == "pass" and a.version == 1 for a in answers.values())  # each saved once
     assert answers["A2"].note == NOTE and answers["A1"].note is None
-    puts = [path for method, path in recorder.since(before)
-            if method == "PUT" and re.search(rf"/api/v1/inspections/{inspection_id}/answers/", path)]
+    puts = [
+        path
+        for method, path in recorder.since(before)
+        if method == "PUT" and re.search(rf"/api/v1/inspections/{inspection_id}/answers/", path)
+    ]
     assert sorted(p.rsplit("/", 1)[-1] for p in puts) == list(ANSWERED)
     assert recorder.replayed == []
-    audited = session.scalars(select(AuditEntry).where(AuditEntry.action == "answer",
-                                                       AuditEntry.target_id == inspection_id)).all()
+    audited = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "answer", AuditEntry.target_id == inspection_id)
+    ).all()
     assert sorted(e.details["item"] for e in audited) == list(ANSWERED)
 
 
@@ -128,19 +134,33 @@ def test_checklist_page_keeps_photos_and_signatures_offline(field, checklist_pag
     inspection = session.get(Inspection, inspection_id)
     assert [p.slot for p in inspection.photos] == ["signboard"]
     assert [(s.role.value, s.signer_name) for s in inspection.signatures] == [("representative", "王丽")]
-    audited = session.scalar(select(func.count()).select_from(AuditEntry).where(
-        AuditEntry.target_id == inspection_id, AuditEntry.action.in_(("add_photo", "sign_inspection"))))
+    audited = session.scalar(
+        select(func.count())
+        .select_from(AuditEntry)
+        .where(AuditEntry.target_id == inspection_id, AuditEntry.action.in_(("add_photo", "sign_inspection")))
+    )
     assert audited == 2
     assert recorder.replayed == []
 
 
-def test_photo_replaced_and_removed_on_the_checklist_page_go_through_the_outbox(field, session, browser, live_server,
-                                                                               app, tmp_path):
+def test_photo_replaced_and_removed_on_the_checklist_page_go_through_the_outbox(
+    field, session, browser, live_server, app, tmp_path
+):
     user, station, recorder = field
     campaign = campaigns.current_campaign(session)
     inspection = inspections.open_inspection(session, user.actor, user.id, station.id, campaign)
-    old = photos.add_photo(session, user.actor, app.extensions["filestore"], user.id, inspection.id, "signboard",
-                           jpeg(seed=3), None, Thresholds.from_config(app.config), app.config["PHOTO_MAX_BYTES"])
+    old = photos.add_photo(
+        session,
+        user.actor,
+        app.extensions["filestore"],
+        user.id,
+        inspection.id,
+        "signboard",
+        jpeg(seed=3),
+        None,
+        Thresholds.from_config(app.config),
+        app.config["PHOTO_MAX_BYTES"],
+    )
     old_id, old_sha = old.id, old.sha256
     page = signed_in_phone(browser, live_server, "inspector.ds")
     page.goto(f"{live_server}/inspect/inspections/{inspection.id}")
@@ -181,8 +201,9 @@ def test_conflict_choice_on_the_checklist_page_goes_through_the_outbox(field, se
     inspection = inspections.open_inspection(session, user.actor, user.id, station.id, campaign)
     inspections.answer_item(session, user.actor, user.id, inspection.id, "A5", "pass", base_version=None)
     with pytest.raises(Conflict):  # another device answered on what it saw before: both edits are kept
-        inspections.answer_item(session, user.actor, user.id, inspection.id, "A5", "fail", None, "电话未接通",
-                                base_version=None)
+        inspections.answer_item(
+            session, user.actor, user.id, inspection.id, "A5", "fail", None, "电话未接通", base_version=None
+        )
     page = signed_in_phone(browser, live_server, "inspector.ds")
     page.goto(f"{live_server}/inspect/inspections/{inspection.id}")
     card = page.locator(".conflict-card")
@@ -199,8 +220,10 @@ def test_conflict_choice_on_the_checklist_page_goes_through_the_outbox(field, se
     session.expire_all()
     a5 = next(a for a in session.get(Inspection, inspection.id).answers if a.item_code == "A5")
     assert (a5.verdict.value, a5.note, a5.version) == ("fail", "电话未接通", 2)
-    assert session.scalar(select(func.count()).select_from(AnswerConflict)
-                          .where(AnswerConflict.resolved_at.is_(None))) == 0
+    assert (
+        session.scalar(select(func.count()).select_from(AnswerConflict).where(AnswerConflict.resolved_at.is_(None)))
+        == 0
+    )
     expect(page.locator("#item-A5 input[value=fail]")).to_be_checked()
     page.context.close()
 
@@ -265,8 +288,9 @@ def heic(width=320, height=240) -> bytes:
     return buffer.getvalue()
 
 
-def test_photo_the_browser_cannot_draw_shows_its_slot_and_time(field, browser, live_server, session, tmp_path,
-                                                               screenshot):
+def test_photo_the_browser_cannot_draw_shows_its_slot_and_time(
+    field, browser, live_server, session, tmp_path, screenshot
+):
     user, station, recorder = field
     path = tmp_path / "IMG_0001.heic"
     path.write_bytes(heic())
@@ -292,7 +316,9 @@ def test_photo_the_browser_cannot_draw_shows_its_slot_and_time(field, browser, l
     go_online(page)  # uploaded, the server's thumbnail (a JPEG) is drawn
     synced(page)
     expect(figure).to_contain_text("已上传")
-    expect(figure).to_contain_text(re.compile(r"(相机记录的拍摄时间|在手机上拍摄或选取的时间)："))  # the server's caption
+    expect(figure).to_contain_text(
+        re.compile(r"(相机记录的拍摄时间|在手机上拍摄或选取的时间)：")
+    )  # the server's caption
     drawn = figure.locator("img")
     expect(drawn).to_have_count(1)
     drawn.scroll_into_view_if_needed()

@@ -22,9 +22,8 @@ from urllib.parse import urljoin
 
 import openpyxl
 import pytest
-from playwright.sync_api import expect
-
 from photo_factory import jpeg
+from playwright.sync_api import expect
 from stock_tools import openssl_cms_verify, pdfsig
 
 from .conftest import PHONE
@@ -47,12 +46,16 @@ FAILED = "A4"
 RECOMMENDED = STATIONS[0][1]
 SLOTS = ("signboard", "bulletin_board")  # the photos the checklist requires
 PINS = {"leader.dongsheng": "20270602", "city.center": "20270600"}
-PASSWORDS = {"leader.dongsheng": "Dongsheng-lead-27", "city.center": "Ordos-city-2027",
-             "inspector.dongsheng": "Dongsheng-insp-27"}
+PASSWORDS = {
+    "leader.dongsheng": "Dongsheng-lead-27",
+    "city.center": "Ordos-city-2027",
+    "inspector.dongsheng": "Dongsheng-insp-27",
+}
 ADMIN = ("admin.ordos", "Ordos-admin-2027")
 
 
 # ---- files the people bring -------------------------------------------------------------------------------
+
 
 def filled(template: Path, rows: list[dict]) -> bytes:
     """The template a page handed out, its example rows replaced by ours (columns found by their headers)."""
@@ -70,20 +73,43 @@ def filled(template: Path, rows: list[dict]) -> bytes:
 
 ACCOUNTS = [
     {"登录名": "leader.dongsheng", "姓名": "高志强", "角色": "分管领导", "所属旗区": "东胜区", "手机号": "13904770101"},
-    {"登录名": "inspector.dongsheng", "姓名": "刘海燕", "角色": "检查员", "所属旗区": "150602",
-     "手机号": "13904770102"},
+    {
+        "登录名": "inspector.dongsheng",
+        "姓名": "刘海燕",
+        "角色": "检查员",
+        "所属旗区": "150602",
+        "手机号": "13904770102",
+    },
     {"登录名": "city.center", "姓名": "赵丽华", "角色": "市12315中心", "手机号": "0477-8588315"},
 ]
 
 
 def directory_rows() -> list[dict]:
-    hosts = [("鄂尔多斯市天骄广场商业管理有限公司", "东胜区天骄北路8号"),
-             ("鄂尔多斯市民族商场有限责任公司", "东胜区达拉特南路12号")]
-    return [{"站点编号": number, "服务站名称": name, "依托单位": host, "依托单位类型": "商场", "所属旗区": "东胜区",
-             "所属监管所": OFFICE, "地址": address, "纬度": lat, "经度": lon, "负责人": "王敏",
-             "联系电话": "0477-8123456", "专职人数": 1, "兼职人数": 2, "成立日期": "2021-05-01", "ODR企业": "否",
-             "状态": "在册"}
-            for (number, name, lat, lon), (host, address) in zip(STATIONS, hosts)]
+    hosts = [
+        ("鄂尔多斯市天骄广场商业管理有限公司", "东胜区天骄北路8号"),
+        ("鄂尔多斯市民族商场有限责任公司", "东胜区达拉特南路12号"),
+    ]
+    return [
+        {
+            "站点编号": number,
+            "服务站名称": name,
+            "依托单位": host,
+            "依托单位类型": "商场",
+            "所属旗区": "东胜区",
+            "所属监管所": OFFICE,
+            "地址": address,
+            "纬度": lat,
+            "经度": lon,
+            "负责人": "王敏",
+            "联系电话": "0477-8123456",
+            "专职人数": 1,
+            "兼职人数": 2,
+            "成立日期": "2021-05-01",
+            "ODR企业": "否",
+            "状态": "在册",
+        }
+        for (number, name, lat, lon), (host, address) in zip(STATIONS, hosts)
+    ]
 
 
 def photo(path: Path, seed: int) -> str:
@@ -92,11 +118,15 @@ def photo(path: Path, seed: int) -> str:
 
 
 def xlsx(name: str, data: bytes) -> dict:
-    return {"name": name, "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "buffer": data}
+    return {
+        "name": name,
+        "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "buffer": data,
+    }
 
 
 # ---- what people do on the pages ---------------------------------------------------------------------------
+
 
 def desktop(browser):
     return browser.new_context(viewport=DESKTOP, locale="zh-CN", timezone_id="Asia/Shanghai").new_page()
@@ -172,6 +202,7 @@ def fits(page) -> bool:
 
 # ---- the admin's setup ---------------------------------------------------------------------------------------
 
+
 def first_admin(runner) -> None:
     """The one command of the whole year: the first admin, typing the password twice at the prompt."""
     command = ["users", "create", "--username", ADMIN[0], "--name", "市局信息中心", "--role", "admin"]
@@ -196,8 +227,10 @@ def import_accounts(page, folder: Path, screenshot) -> dict[str, str]:
     submit(page, page.get_by_role("button", name="上传并导入"))
     expect(page.get_by_role("heading", name="已导入3个账号")).to_be_visible()
     screenshot(page, "real-year-accounts")
-    return {row.locator("td[data-label=登录名]").inner_text(): row.locator(".one-time-password").inner_text()
-            for row in page.locator("table.one-time tbody tr").all()}
+    return {
+        row.locator("td[data-label=登录名]").inner_text(): row.locator(".one-time-password").inner_text()
+        for row in page.locator("table.one-time tbody tr").all()
+    }
 
 
 def enrol_signers(page) -> None:
@@ -228,7 +261,8 @@ def import_directory(page, folder: Path) -> None:
     page.get_by_role("link", name="导入", exact=True).click()
     template = download(page, page.get_by_role("link", name="下载导入模板（.xlsx）"), folder)
     page.get_by_label("名录文件（.xlsx 或 .csv）").set_input_files(
-        files=[xlsx("东胜区名录.xlsx", filled(template, directory_rows()))])
+        files=[xlsx("东胜区名录.xlsx", filled(template, directory_rows()))]
+    )
     submit(page, page.get_by_role("button", name="上传并导入"))
     # Both stations filed under the office the admin made, none made again from the file.
     expect(page.locator(".flash-success")).to_contain_text("导入完成：新增2个，更新0个，未变0个（新建监管所0个）")
@@ -278,6 +312,7 @@ def open_campaign(page, version_label: str) -> None:
 
 # ---- the inspector's season ----------------------------------------------------------------------------------
 
+
 def online_board(page) -> None:
     """检查 leads to the offline app, which points to the online pages while there is signal."""
     nav(page, "检查")
@@ -325,6 +360,7 @@ def inspect_station(page, name: str, photos: list[str], fail: str | None) -> Non
 
 
 # ---- the leader and the city -----------------------------------------------------------------------------------
+
 
 def review_and_sign(page, folder: Path, screenshot) -> Path:
     nav(page, "审核")
@@ -389,6 +425,7 @@ def accept_and_report(page, folder: Path, screenshot) -> Path:
 
 # ---- what anyone can check in the files -----------------------------------------------------------------------
 
+
 def unpacked(archive: Path, ca: Path) -> Path:
     folder = archive.with_suffix("")
     with zipfile.ZipFile(archive) as opened:
@@ -403,16 +440,18 @@ def stock_tools_accept(folder: Path, pdf: str) -> str:
     assert openssl.returncode == 0, openssl.stderr
     signed = pdfsig(folder, pdf)
     assert "Signature Validation: Signature is Valid." in signed and "Total document signed" in signed, signed
-    return subprocess.run(["pdftotext", "-layout", pdf, "-"], cwd=folder, capture_output=True, text=True,
-                          check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", pdf, "-"], cwd=folder, capture_output=True, text=True, check=True
+    ).stdout
 
 
 def test_a_city_runs_its_year_from_an_empty_install(runner, live_server, browser, screenshot, tmp_path):
     first_admin(runner)
     # Each station's own photos: the same photo in two inspections is flagged to the leader.
     seeds = itertools.count(41)
-    photos = {number: [photo(tmp_path / f"{number}-{slot}.jpg", next(seeds)) for slot in SLOTS]
-              for number, *_ in STATIONS}
+    photos = {
+        number: [photo(tmp_path / f"{number}-{slot}.jpg", next(seeds)) for slot in SLOTS] for number, *_ in STATIONS
+    }
 
     admin = desktop(browser)
     sign_in(admin, live_server, *ADMIN)
@@ -435,9 +474,16 @@ def test_a_city_runs_its_year_from_an_empty_install(runner, live_server, browser
     nav(city, "签名证书")
     choose_pin(city, "city.center")
 
-    phone = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
-                                locale="zh-CN", timezone_id="Asia/Shanghai", geolocation=HERE,
-                                permissions=["geolocation"]).new_page()
+    phone = browser.new_context(
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        geolocation=HERE,
+        permissions=["geolocation"],
+    ).new_page()
     first_sign_in(phone, live_server, "inspector.dongsheng", one_time["inspector.dongsheng"])
     online_board(phone)
     inspect_station(phone, STATIONS[0][1], photos[STATIONS[0][0]], None)
@@ -455,7 +501,9 @@ def test_a_city_runs_its_year_from_an_empty_install(runner, live_server, browser
     manifest = json.loads((district / "manifest.json").read_text("utf-8"))
     assert manifest["campaign"]["name"] == CAMPAIGN and manifest["district"] == {"code": "150602", "name": "东胜区"}
     assert {i["station_number"]: i["score"] for i in manifest["inspections"]} == {
-        STATIONS[0][0]: 100.0, STATIONS[1][0]: 100.0 - CHANGED[FAILED]}
+        STATIONS[0][0]: 100.0,
+        STATIONS[1][0]: 100.0 - CHANGED[FAILED],
+    }
     text = stock_tools_accept(district, "report.pdf")
     # Each station's sheet in report.pdf is the city's 2027.1 version: its points, and the second station's
     # bulletin board missed at those points.

@@ -26,8 +26,11 @@ class Display:
         if not Path("/usr/bin/Xvfb").exists():
             pytest.fail("WebKit 测试需要 Xvfb：" + INSTALL)
         read, write = os.pipe()
-        self.process = subprocess.Popen(["/usr/bin/Xvfb", "-displayfd", str(write), "-screen", "0", "1280x1024x24",
-                                         "-nolisten", "tcp"], pass_fds=[write], stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            ["/usr/bin/Xvfb", "-displayfd", str(write), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
+            pass_fds=[write],
+            stderr=subprocess.DEVNULL,
+        )
         os.close(write)
         number = b""
         with os.fdopen(read, "rb") as pipe:

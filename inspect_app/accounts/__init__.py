@@ -1,0 +1,1 @@
+"""Accounts and sign-in: users, one-time passwords, sessions, the sign-in limits, the admin's pages."""

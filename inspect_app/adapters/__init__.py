@@ -1,0 +1,1 @@
+"""The library edges: each module is the only one that imports its library."""

@@ -1,0 +1,119 @@
+"""Bundle builds off the request path: on an RQ worker when REDIS_URL is set, else in a thread of the web process.
+
+The one place rq and redis are used.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from flask import Flask
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue, Worker
+
+from inspect_app.bundles import operations as bundles
+from inspect_app.bundles.builds import BuildLost
+from inspect_app.db import get_session
+
+QUEUE = "bundles"
+# A 200-station district builds in under two minutes here; the margin is for a slow disk, not a normal case.
+JOB_TIMEOUT_S = 30 * 60
+# The leader's click waits for the enqueue: a Redis that does not answer must not hold it for long.
+ENQUEUE_TIMEOUT_S = 3
+
+_app: Flask | None = None
+_app_pid: int | None = None
+
+
+def enqueue_bundle_build(app: Flask, bundle_id: int, leader_name: str, token: str) -> str:
+    """Start building a bundle's preview off the request path under the build's claim (`token`); returns where
+    it runs, "rq" or "thread"."""
+    url = app.config.get("REDIS_URL")
+    if url:
+        try:
+            _enqueue(url, bundle_id, leader_name, token)
+            return "rq"
+        except RedisError as error:
+            # The leader's click must not fail because the queue is down: the web process builds it instead.
+            app.logger.warning("Redis unreachable (%s): bundle %s builds in a thread instead", error, bundle_id)
+    _start_thread(app, bundle_id, leader_name, token)
+    return "thread"
+
+
+def _enqueue(url: str, bundle_id: int, leader_name: str, token: str) -> None:
+    connection = Redis.from_url(url, socket_connect_timeout=ENQUEUE_TIMEOUT_S, socket_timeout=ENQUEUE_TIMEOUT_S)
+    try:
+        Queue(QUEUE, connection=connection).enqueue_call(
+            build_bundle, args=(bundle_id, leader_name, token), timeout=JOB_TIMEOUT_S, description=f"bundle {bundle_id}"
+        )
+    finally:
+        connection.close()
+
+
+def _build(app: Flask, bundle_id: int, leader_name: str, token: str) -> None:
+    try:
+        bundles.build_preview(
+            get_session(),
+            app.extensions["filestore"],
+            bundle_id,
+            leader_name,
+            Path(app.instance_path),
+            token,
+            app.config["BUNDLE_BUILD_STALE_SECONDS"],
+        )
+    except BuildLost:  # found interrupted and begun again by another build: that one goes on
+        app.logger.info("bundle %s: this build was superseded and stopped", bundle_id)
+
+
+def _start_thread(app: Flask, bundle_id: int, leader_name: str, token: str) -> None:
+    def run() -> None:
+        with app.app_context():
+            try:
+                _build(app, bundle_id, leader_name, token)
+            except Exception:  # recorded on the bundle as 生成失败 with its reason
+                app.logger.exception("bundle %s failed to build", bundle_id)
+
+    threading.Thread(target=run, name=f"bundle-{bundle_id}", daemon=True).start()
+
+
+def bind_app(app: Flask | None) -> None:
+    """Run this process's jobs in `app` (the worker command's own app, or a test's); None forgets it."""
+    global _app, _app_pid
+    _app, _app_pid = app, os.getpid()
+
+
+def build_bundle(bundle_id: int, leader_name: str, token: str) -> None:
+    """The RQ job: build a bundle's preview (its failure is recorded on the bundle and in RQ's failed jobs)."""
+    if _app is None:
+        from inspect_app import create_app
+
+        bind_app(create_app())  # once per worker process: the app is built from the environment
+    app = _app
+    forked = os.getpid() != _app_pid
+    if forked:
+        # A forked work horse inherits the parent's engine: its pooled connections are the parent's sockets,
+        # so forget them (without closing them under the parent) and open the horse's own.
+        app.extensions["db_engine"].dispose(close=False)
+    try:
+        with app.app_context():
+            _build(app, bundle_id, leader_name, token)
+    finally:
+        if forked:
+            app.extensions["db_engine"].dispose()  # the horse ends with os._exit: close its connections first
+
+
+def run_worker(app: Flask, burst: bool = False) -> bool:
+    """Work the bundles queue until stopped (with `burst`, until it is empty); True when it ran any job."""
+    url = app.config.get("REDIS_URL")
+    if not url:
+        raise ValueError("REDIS_URL is not set")
+    bind_app(app)
+    connection = Redis.from_url(url)
+    # The forking Worker: each build runs in a fresh child, so WeasyPrint's memory is given back after every
+    # bundle and a crash or timeout ends the child, not the worker. The app (and its imports) are made once,
+    # here, and inherited; the child replaces the engine's connections (see build_bundle).
+    worker = Worker([Queue(QUEUE, connection=connection)], connection=connection)
+    return worker.work(burst=burst)

@@ -1,0 +1,21 @@
+"""`flask jobs ...`: the worker that builds evidence bundles off the web processes."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from inspect_app.bundles import jobs
+
+group = click.Group("jobs", help="后台任务")
+
+
+@group.command("worker")
+@click.option("--burst", is_flag=True, help="队列清空后退出")
+@with_appcontext
+def worker(burst: bool) -> None:
+    """Build the bundles queued on Redis (REDIS_URL) until stopped with Ctrl-C or SIGTERM."""
+    if not current_app.config.get("REDIS_URL"):
+        raise click.ClickException("未设置 REDIS_URL：没有任务队列时证据包在网站进程中生成，无需后台进程")
+    jobs.run_worker(current_app._get_current_object(), burst=burst)

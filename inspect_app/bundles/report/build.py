@@ -1,0 +1,63 @@
+"""report.pdf from its parts: each part laid out on its own and kept for the next build, then joined and numbered."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from pathlib import Path
+from typing import Callable
+
+from inspect_app.adapters import pdf_pages
+from inspect_app.adapters.report import write_pdf
+from inspect_app.bundles.report.data import ReportData
+from inspect_app.bundles.report.render import STATIONS_PER_PART, footer_html, report_parts
+
+
+def write_report(
+    data: ReportData,
+    target: Path,
+    *,
+    leader_signature_png: Path | None,
+    seal_png_path: Path | None,
+    parts_dir: Path,
+    progress: Callable[[float], None] | None = None,
+    stations_per_part: int = STATIONS_PER_PART,
+) -> int:
+    """Write the whole report to target and return its page count.
+
+    Each part's PDF is kept in parts_dir under the SHA-256 of its HTML (which names every image by its
+    content), so the signed report lays out again only what changed since the preview: the cover and the
+    sign-off page. Parts no longer used are removed.
+    """
+    parts_dir.mkdir(parents=True, exist_ok=True)
+    documents = report_parts(
+        data,
+        leader_signature_png=leader_signature_png,
+        seal_png_path=seal_png_path,
+        stations_per_part=stations_per_part,
+    )
+    files = []
+    for done, html in enumerate(documents, start=1):
+        files.append(_laid_out(html, parts_dir))
+        if progress is not None:
+            progress(done / len(documents))
+    pages = sum(pdf_pages.page_count(path) for path in files)
+    footer = _laid_out(footer_html(pages), parts_dir)
+    for stale in set(parts_dir.glob("*.pdf")) - set(files) - {footer}:
+        stale.unlink(missing_ok=True)
+    return pdf_pages.join(files, target, overlay=footer)
+
+
+def _laid_out(html: str, folder: Path) -> Path:
+    path = folder / f"{hashlib.sha256(html.encode()).hexdigest()}.pdf"
+    if not path.is_file():
+        # A name of its own: a build that lost its claim (services/bundle_builds.py) may still be writing the same
+        # part for a moment, and neither may replace the other's half-written file.
+        partial = path.with_name(f"{path.stem}.{os.getpid()}-{secrets.token_hex(4)}.partial")
+        try:
+            write_pdf(html, partial)
+            os.replace(partial, path)  # a build cut short leaves no part that looks finished
+        finally:
+            partial.unlink(missing_ok=True)
+    return path

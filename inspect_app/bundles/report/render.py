@@ -1,0 +1,85 @@
+"""The report's HTML documents from its data, with a Jinja2 environment of its own (no request or app context)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from inspect_app.bundles.report.data import ReportData
+from inspect_app.config import PROJECT_ROOT
+from inspect_app.domain.evidence.figures import share_text
+from inspect_app.domain.findings import BEIJING
+
+# WeasyPrint keeps every laid-out page of a document in memory: a part of ten stations (about forty pages)
+# bounds the memory a report needs, however large the district.
+STATIONS_PER_PART = 10
+
+
+def beijing_time(moment: datetime | None) -> str:
+    """An aware datetime as Beijing wall-clock time, to the minute."""
+    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def chinese_date(day: date | datetime | None) -> str:
+    """A date as written in official documents: 2026年9月1日 (a datetime is taken in Beijing time)."""
+    if day is None:
+        return ""
+    if isinstance(day, datetime):
+        day = day.astimezone(BEIJING).date()
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def file_url(path: Path | None) -> str:
+    """A file:// URL WeasyPrint can load, independent of the base URL."""
+    return Path(path).resolve().as_uri() if path else ""
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(PROJECT_ROOT / "templates"),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(beijing=beijing_time, cn_date=chinese_date, file_url=file_url)
+    return env
+
+
+def report_parts(
+    data: ReportData,
+    *,
+    leader_signature_png: Path | None,
+    seal_png_path: Path | None,
+    stations_per_part: int = STATIONS_PER_PART,
+) -> list[str]:
+    """The report as HTML documents laid out one by one and joined in order: the cover, narrative and
+    directory; the stations a few at a time; the sign-off page. A station part depends only on its stations,
+    so it stays the same from the preview to the signed report."""
+    env = _environment()
+    parts = [env.get_template("report/front.html").render(data=data)]
+    stations = env.get_template("report/stations.html")
+    for start in range(0, len(data.stations), stations_per_part):
+        parts.append(
+            stations.render(data=data, stations=data.stations[start : start + stations_per_part], first=start + 1)
+        )
+    parts.append(
+        env.get_template("report/signoff.html").render(
+            data=data, leader_signature_png=leader_signature_png, seal_png_path=seal_png_path
+        )
+    )
+    return parts
+
+
+def footer_html(pages: int) -> str:
+    """A document of `pages` empty pages carrying only the footer 第 n 页 共 N 页, to lay over the joined report."""
+    return _environment().get_template("report/footer.html").render(pages=pages)
+
+
+def city_report_html(**context) -> str:
+    """The consolidated city report as one HTML document (a few pages: no parts needed)."""
+    return _environment().get_template("report/city.html").render(share=share_text, **context)

@@ -1,0 +1,1 @@
+"""Campaigns (验收批次) and checklist versions (验收核查表): create, publish, open, close."""

@@ -1,1 +1,0 @@
-"""Command-line groups: thin wrappers around the use cases."""

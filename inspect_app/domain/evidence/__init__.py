@@ -1,0 +1,1 @@
+"""What signed evidence says: figures, the narrative, manifests, fingerprints, submissions."""

@@ -1,0 +1,1 @@
+"""Who may do what: roles and accounts, passwords, signing certificates and PIN limits."""

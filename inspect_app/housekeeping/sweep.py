@@ -1,0 +1,152 @@
+"""The sweep: what crashes, abandoned uploads and replaced files leave behind, removed on a schedule.
+
+It removes uploads untouched for UPLOAD_EXPIRY_DAYS with their bytes, part files no upload names, stored files
+no row names (services/stored_files.py), scratch folders of dead processes (they may hold a drawn signature),
+laid-out report parts of bundles that are signed or gone, sign-in sessions unused for SESSION_RETENTION and
+spent sign-in counts, and marks builds that stopped beating as interrupted.
+Each step is safe against the app working at the same time; running it twice does nothing more.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from inspect_app.adapters import scratch
+from inspect_app.adapters.filestore import FileStore, PartialUploads
+from inspect_app.bundles import builds as bundle_builds
+from inspect_app.housekeeping import stored_files
+from inspect_app.inspection import sync
+from inspect_app.models import Bundle, BundleStatus, HousekeepingRun, RateLimitEntry, Upload, UserSession
+from inspect_app.models.types import utcnow
+
+SWEEP = "sweep"
+SESSION_RETENTION = timedelta(days=30)  # ended or long-idle sign-in sessions: kept a while for questions, then gone
+PART_GRACE_S = 3600  # a part file with no row yet may belong to an upload whose row is being committed
+REPORT_PARTS = "report-parts"
+
+
+@dataclass
+class SweepReport:
+    """What one sweep removed or marked."""
+
+    uploads_expired: int = 0
+    part_files_removed: int = 0
+    stored_files_removed: int = 0
+    scratch_folders_removed: int = 0
+    report_parts_removed: int = 0
+    builds_interrupted: int = 0
+    sessions_purged: int = 0
+    sign_in_counts_purged: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def sweep(
+    session: Session,
+    store: FileStore,
+    parts: PartialUploads,
+    work_dir: Path,
+    *,
+    upload_expiry_days: int,
+    stale_after_s: int,
+    now: datetime | None = None,
+) -> SweepReport:
+    """Run every step of the sweep once."""
+    now = now or utcnow()
+    report = SweepReport()
+    expired = session.execute(
+        select(Upload.user_id, Upload.sha256).where(Upload.touched_at < now - timedelta(days=upload_expiry_days))
+    ).all()
+    session.rollback()
+    for user_id, sha256 in expired:
+        sync.discard_upload(session, parts, user_id, sha256)
+    report.uploads_expired = len(expired)
+    report.part_files_removed = _orphan_parts(session, parts, now.timestamp())
+    report.stored_files_removed = len(stored_files.sweep(session, store, now.timestamp()))
+    report.scratch_folders_removed = len(scratch.remove_leftovers(work_dir, now.timestamp()))
+    report.report_parts_removed = _stale_report_parts(session, work_dir)
+    building = session.scalars(select(Bundle).where(Bundle.status == BundleStatus.BUILDING)).all()
+    report.builds_interrupted = len(bundle_builds.mark_interrupted(session, building, stale_after_s))
+    report.sessions_purged = session.execute(
+        delete(UserSession).where(UserSession.last_seen_at < now - SESSION_RETENTION)
+    ).rowcount
+    report.sign_in_counts_purged = session.execute(
+        delete(RateLimitEntry).where(RateLimitEntry.expires_at < now)
+    ).rowcount
+    session.commit()
+    return report
+
+
+def _orphan_parts(session: Session, parts: PartialUploads, now: float) -> int:
+    named = {(user_id, sha256) for user_id, sha256 in session.execute(select(Upload.user_id, Upload.sha256))}
+    session.rollback()
+    removed = 0
+    for user_id, sha256, written in parts.parts():
+        if (user_id, sha256) not in named and written < now - PART_GRACE_S:
+            parts.discard(user_id, sha256)
+            removed += 1
+    return removed
+
+
+def _stale_report_parts(session: Session, work_dir: Path) -> int:
+    """Laid-out parts wait between a bundle's preview and its sign-off; a signed or vanished bundle needs none."""
+    root = work_dir / REPORT_PARTS
+    if not root.is_dir():
+        return 0
+    waiting = set(session.scalars(select(Bundle.id).where(Bundle.status != BundleStatus.SIGNED)))
+    session.rollback()
+    removed = 0
+    for folder in root.glob("bundle-*"):
+        number = folder.name.removeprefix("bundle-")
+        if folder.is_dir() and not (number.isascii() and number.isdigit() and int(number) in waiting):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def _insert(session: Session):
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def claim_run(session: Session, name: str, every_s: int, now: datetime | None = None) -> bool:
+    """True for the one process (of many, on any server) that may run job `name` now, at most once per
+    `every_s`; the claim is one conditional update, so two processes never both win it. Commits."""
+    now = now or utcnow()
+    table = HousekeepingRun.__table__
+    session.execute(
+        _insert(session)(table)
+        .values(name=name, started_at=datetime.fromtimestamp(0, now.tzinfo))
+        .on_conflict_do_nothing(index_elements=[table.c.name])
+    )
+    won = (
+        session.execute(
+            update(HousekeepingRun)
+            .where(HousekeepingRun.name == name, HousekeepingRun.started_at <= now - timedelta(seconds=every_s))
+            .values(started_at=now, finished_at=None)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
+    session.commit()
+    return won
+
+
+def record_run(session: Session, name: str, started_at: datetime, report: SweepReport) -> None:
+    """Keep when the job (claimed, or run by hand) began and ended, and what it did."""
+    table = HousekeepingRun.__table__
+    values = {"started_at": started_at, "finished_at": utcnow(), "summary": report.as_dict()}
+    statement = _insert(session)(table).values(name=name, **values)
+    session.execute(statement.on_conflict_do_update(index_elements=[table.c.name], set_=values))
+    session.commit()
+
+
+def last_run(session: Session, name: str = SWEEP) -> HousekeepingRun | None:
+    return session.get(HousekeepingRun, name)

@@ -1,0 +1,94 @@
+"""The sweep on a schedule: a thread in every app process, of which one per interval (on any server) runs it.
+
+Started by the first request a process serves (a gunicorn worker is forked after the app is made, and a
+thread started before the fork would not be in it). At start-up, before any request, the scratch folders of
+dead processes are removed at once: a build or sign-off cut short leaves the drawn signature in one.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from flask import Flask
+
+from inspect_app.adapters import scratch
+from inspect_app.db import get_session
+from inspect_app.housekeeping import sweep as housekeeping
+from inspect_app.models.types import utcnow
+
+
+class Sweeper:
+    """Runs the sweep when due; `finished` is set after each run (for whoever waits on it)."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.every_s = app.config["SWEEP_INTERVAL_MINUTES"] * 60
+        self.finished = threading.Event()
+        self._stop = threading.Event()
+        self._pid: int | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Start this process's thread, once per process."""
+        with self._lock:
+            if self._pid == os.getpid():
+                return
+            self._pid = os.getpid()
+        threading.Thread(target=self._loop, name="sweeper", daemon=True).start()
+
+    def _loop(self) -> None:
+        # Checks four times per interval, so a process that missed its turn (another ran it) is never far off;
+        # the claim in the database decides who runs.
+        while True:
+            try:
+                self.run_if_due()
+            except Exception:  # logged; the next check tries again
+                self.app.logger.exception("sweep failed")
+            if self._stop.wait(max(30.0, self.every_s / 4)):
+                return
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def run_if_due(self) -> housekeeping.SweepReport | None:
+        """Run the sweep if no process ran it within the interval; its report, or None."""
+        with self.app.app_context():
+            session = get_session()
+            if not housekeeping.claim_run(session, housekeeping.SWEEP, self.every_s):
+                return None
+            return run(self.app)
+
+
+def run(app: Flask) -> housekeeping.SweepReport:
+    """Run the sweep now with the app's settings, and record it."""
+    started_at = utcnow()
+    with app.app_context():
+        session = get_session()
+        config = app.config
+        report = housekeeping.sweep(
+            session,
+            app.extensions["filestore"],
+            app.extensions["uploads"],
+            Path(app.instance_path),
+            upload_expiry_days=config["UPLOAD_EXPIRY_DAYS"],
+            stale_after_s=config["BUNDLE_BUILD_STALE_SECONDS"],
+        )
+        housekeeping.record_run(session, housekeeping.SWEEP, started_at, report)
+    sweeper = app.extensions.get("sweeper")
+    if sweeper is not None:
+        sweeper.finished.set()
+    if any(report.as_dict().values()):
+        app.logger.info("sweep: %s", report.as_dict())
+    return report
+
+
+def init_app(app: Flask) -> None:
+    """Clear dead processes' scratch folders now; run the sweep on schedule once requests come."""
+    scratch.remove_leftovers(Path(app.instance_path))
+    if not app.config["SWEEP_INTERVAL_MINUTES"]:
+        return
+    sweeper = Sweeper(app)
+    app.extensions["sweeper"] = sweeper
+    app.before_request(sweeper.start)

@@ -1,0 +1,50 @@
+"""Stored images (photos and signatures), served only to those who may see their inspection."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, send_file
+from flask_login import login_required
+
+from inspect_app.inspection import operations as inspections
+from inspect_app.inspection import photos
+from inspect_app.web.context import actor, get_session
+
+bp = Blueprint("files", __name__, url_prefix="/files")
+
+VARIANTS = {"thumbnail": "thumbnail_key", "display": "display_key", "original": "original_key"}
+
+
+def _send(key: str, mimetype: str, download_name: str | None = None):
+    response = send_file(
+        current_app.extensions["filestore"].existing(key),
+        mimetype=mimetype,
+        as_attachment=download_name is not None,
+        download_name=download_name,
+        max_age=3600,
+        conditional=True,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@bp.route("/photos/<id:photo_id>/<variant>")
+@login_required
+def photo(photo_id: int, variant: str):
+    if variant not in VARIANTS:
+        abort(404)
+    found = photos.get_photo(get_session(), actor(), photo_id)
+    if variant == "original":
+        name = f"{found.inspection.station.number}-{found.slot}-{found.id}.{found.original_key.rsplit('.', 1)[-1]}"
+        return _send(found.original_key, found.mime, name)
+    return _send(getattr(found, VARIANTS[variant]), "image/jpeg")
+
+
+@bp.route("/inspections/<id:inspection_id>/signatures/<role>")
+@login_required
+def signature(inspection_id: int, role: str):
+    inspection = inspections.get_inspection(get_session(), actor(), inspection_id)
+    found = next((s for s in inspection.signatures if s.role.value == role), None)
+    if found is None:
+        abort(404)
+    return _send(found.image_key, "image/png")

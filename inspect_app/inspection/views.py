@@ -1,0 +1,234 @@
+"""The field inspector's pages: the station board, the checklist, photos, signatures, submission."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from inspect_app.accounts import operations as users
+from inspect_app.audit import trail as audit
+from inspect_app.campaigns import operations as campaigns
+from inspect_app.domain.checklists.checklist import OUTCOME_LABELS, Outcome
+from inspect_app.domain.findings import Thresholds
+from inspect_app.domain.geo import LatLon, amap_url
+from inspect_app.domain.identity.permissions import Action, may
+from inspect_app.domain.inspections import SignatureRole, is_editable, is_reviewable, may_recommend, required_slots
+from inspect_app.domain.numbers import whole_number
+from inspect_app.inspection import conflicts, photos, pwa
+from inspect_app.inspection import operations as inspections
+from inspect_app.inspection.api_json import inspection_json
+from inspect_app.shared.errors import Invalid
+from inspect_app.web.context import actor, allow, chosen_campaign, get_session, png_from_data_url
+
+bp = Blueprint("inspect", __name__, url_prefix="/inspect")
+
+
+def store():
+    return current_app.extensions["filestore"]
+
+
+def _float(name: str, low: float, high: float) -> float | None:
+    try:
+        value = float(request.values.get(name, ""))
+    except ValueError:
+        return None
+    return value if low <= value <= high else None
+
+
+def _here() -> LatLon | None:
+    lat, lon = _float("lat", -90, 90), _float("lon", -180, 180)
+    return LatLon(lat, lon) if lat is not None and lon is not None else None
+
+
+@bp.route("/")
+@login_required
+def board():
+    allow(Action.INSPECT)
+    session = get_session()
+    choice = chosen_campaign()
+    here = _here()
+    rows = (
+        inspections.station_board(session, actor(), choice.campaign, request.args.get("q", "")[:100], here)
+        if choice.campaign
+        else []
+    )
+    return render_template(
+        "inspect/board.html",
+        **choice.context(),
+        rows=rows,
+        here=here,
+        q=request.args.get("q", ""),
+        outcomes=OUTCOME_LABELS,
+        form=FlaskForm(),
+    )
+
+
+@bp.route("/stations/<id:station_id>/open", methods=["POST"])
+@login_required
+def open_station(station_id: int):
+    session = get_session()
+    campaign = chosen_campaign(required=True).campaign  # the one the board showed (its form says which)
+    try:
+        inspection = inspections.open_inspection(session, actor(), current_user.id, station_id, campaign)
+    except Invalid as error:
+        flash(str(error), "error")
+        return redirect(url_for(".board"))
+    return redirect(url_for(".checklist", inspection_id=inspection.id))
+
+
+@bp.route("/inspections/<id:inspection_id>")
+@login_required
+def checklist(inspection_id: int):
+    session = get_session()
+    inspection = inspections.get_inspection(session, actor(), inspection_id)
+    template = campaigns.template_of(inspection.checklist_version)
+    waiting = conflicts.open_conflicts(session, inspection)
+    by_item: dict[str, list] = {}
+    for conflict in waiting:
+        by_item.setdefault(conflict.item_code, []).append(conflict)
+    frozen = campaigns.refusal(session, inspection.campaign, inspection.station.district_id)
+    editable = (
+        frozen is None
+        and is_editable(inspection.status)
+        and may(actor(), Action.INSPECT, inspection.station.district_id)
+    )
+    names = users.display_names(session, {c.proposed_by_id for c in waiting})
+    return render_template(
+        "inspect/checklist.html",
+        inspection=inspection,
+        template=template,
+        editable=editable,
+        answers={a.item_code: a for a in inspection.answers},
+        outcomes=OUTCOME_LABELS,
+        missing=inspections.missing(inspection),
+        form=FlaskForm(),
+        roles=list(SignatureRole),
+        signatures={s.role: s for s in inspection.signatures},
+        findings_of=photos.findings_of,
+        amap_url=amap_url,
+        score=inspections.score_of(inspection, template),
+        required_slots=required_slots(template, inspections.answers_of(inspection)),
+        reviewable=frozen is None
+        and may(actor(), Action.REVIEW, inspection.station.district_id)
+        and is_reviewable(inspection.status),
+        frozen=frozen,
+        recommendable=may_recommend(inspection.status, inspection.outcome is Outcome.DEMONSTRATION_ELIGIBLE) is None,
+        conflicts=by_item,
+        names=names,
+        **_outbox(inspection, editable, waiting, names),
+        events=audit.history(session, actor(), inspection.station.district_id, inspection_id=inspection.id)
+        if audit.may_see_history(actor(), inspection.station.district_id)
+        else None,
+    )
+
+
+def _outbox(inspection, editable: bool, waiting: list, names: dict[int, str]) -> dict:
+    """What the checklist page needs to write through the phone's outbox, as the offline app does.
+
+    The outbox holds the inspections of the campaign the offline app shows (the chosen one), one per station:
+    another campaign's inspection is changed with the page's plain forms (outbox=False).
+    """
+    current = chosen_campaign().campaign if editable else None
+    if current is None or current.id != inspection.campaign_id:
+        return {"outbox": False}
+    return {
+        "outbox": True,
+        **pwa.outbox_context(request.path),
+        "checklist_content": inspection.checklist_version.content,
+        "snapshot": inspection_json(inspection, waiting, names),
+    }
+
+
+@bp.route("/inspections/<id:inspection_id>/answers", methods=["POST"])
+@login_required
+def save_answers(inspection_id: int):
+    """The checklist form without scripts: every answer on the page at once."""
+    session = get_session()
+    inspection = inspections.get_inspection(session, actor(), inspection_id, Action.INSPECT)
+    given = {}
+    for item in campaigns.template_of(inspection.checklist_version).items:
+        verdict, points = inspections.parse_choice(request.form.get(f"answer-{item.code}", ""))
+        given[item.code] = (verdict, points, request.form.get(f"note-{item.code}"))
+    try:
+        inspections.save_answers(session, actor(), current_user.id, inspection_id, given)
+    except Invalid as error:
+        flash("；".join(error.errors.values()), "error")
+    else:
+        flash("已保存。", "success")
+    return redirect(url_for(".checklist", inspection_id=inspection_id))
+
+
+@bp.route("/inspections/<id:inspection_id>/photos", methods=["POST"])
+@login_required
+def add_photo(inspection_id: int):
+    inspections.get_inspection(get_session(), actor(), inspection_id, Action.INSPECT)  # who may, before what
+    upload = next((f for f in request.files.getlist("photo") if f and f.filename), None)
+    if upload is None:
+        flash("请选择或拍摄一张照片。", "error")
+        return redirect(url_for(".checklist", inspection_id=inspection_id, _anchor="photos"))
+    browser = None
+    lat, lon = _float("lat", -90, 90), _float("lon", -180, 180)
+    if lat is not None and lon is not None:
+        taken = _float("position_time", 0, 1e13)
+        browser = photos.BrowserPosition(
+            lat, lon, _float("accuracy", 0, 1e6), datetime.fromtimestamp(taken / 1000, timezone.utc) if taken else None
+        )
+    try:
+        photo = photos.add_photo(
+            get_session(),
+            actor(),
+            store(),
+            current_user.id,
+            inspection_id,
+            request.form.get("slot", ""),
+            upload.read(current_app.config["PHOTO_MAX_BYTES"] + 1),
+            browser,
+            Thresholds.from_config(current_app.config),
+            current_app.config["PHOTO_MAX_BYTES"],
+            whole_number(request.form.get("replaces")),
+        )
+    except Invalid as error:
+        flash("照片未保存：" + "；".join(error.errors.values()), "error")
+        return redirect(url_for(".checklist", inspection_id=inspection_id, _anchor="photos"))
+    flash(f"照片已保存（{photo.sha256[:12]}）。", "success")
+    return redirect(url_for(".checklist", inspection_id=inspection_id, _anchor=f"photo-{photo.id}"))
+
+
+@bp.route("/photos/<id:photo_id>/remove", methods=["POST"])
+@login_required
+def remove_photo(photo_id: int):
+    try:
+        inspection_id = photos.remove_photo(get_session(), actor(), store(), photo_id)
+    except Invalid as error:
+        flash(str(error), "error")
+        return redirect(url_for(".board"))
+    flash("照片已删除。", "success")
+    return redirect(url_for(".checklist", inspection_id=inspection_id, _anchor="photos"))
+
+
+@bp.route("/inspections/<id:inspection_id>/signatures/<role>", methods=["POST"])
+@login_required
+def sign(inspection_id: int, role: str):
+    png = png_from_data_url(request.form.get("signature", ""))
+    try:
+        inspections.sign(get_session(), actor(), store(), inspection_id, role, request.form.get("name", ""), png)
+    except Invalid as error:
+        flash("签名未保存：" + "；".join(error.errors.values()), "error")
+    else:
+        flash("签名已保存。", "success")
+    return redirect(url_for(".checklist", inspection_id=inspection_id, _anchor="signatures"))
+
+
+@bp.route("/inspections/<id:inspection_id>/submit", methods=["POST"])
+@login_required
+def submit(inspection_id: int):
+    try:
+        inspections.submit(get_session(), actor(), inspection_id)
+    except Invalid as error:
+        flash("还不能提交：" + "；".join(error.errors.values()), "error")
+        return redirect(url_for(".checklist", inspection_id=inspection_id, _anchor="submit"))
+    flash("检查已提交。", "success")
+    return redirect(url_for(".checklist", inspection_id=inspection_id))
