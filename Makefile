@@ -7,14 +7,14 @@ BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install fonts test-tools migrate seed clean serve-prod worker prod-env
+.PHONY: run test install fonts test-tools test-js migrate seed clean serve-prod worker prod-env
 
 run: install fonts migrate seed
 	@$(FLASK) demo logins
 	@echo "服务地址: http://$(HOST):$(PORT)/"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: install fonts test-tools
+test: install fonts test-tools test-js
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 install: $(STAMP)
@@ -54,6 +54,11 @@ test-tools:
 	else \
 		echo "缺少测试工具：请以 root 运行 'apt-get install$$missing'"; exit 1; \
 	fi
+
+# The outbox's rules (static/pwa/sync_core.js) run under Node's own test runner, no npm packages.
+test-js:
+	@command -v node >/dev/null || { echo "缺少 Node.js：请以 root 运行 'apt-get install nodejs'（tests/js/ 的脚本测试需要它）" >&2; exit 1; }
+	node --test tests/js/
 
 migrate: install
 	$(FLASK) db upgrade

@@ -190,8 +190,10 @@ def test_policy_names_only_directives_webkit_knows(client):
 def test_worker_keeps_the_storage_module_the_outbox_pages_load(client, login_as):
     login_as("inspector", "150602")
     html = client.get("/inspect/app").get_data(as_text=True)
-    order = re.findall(r'<script src="/static/(pwa/[a-z]+\.js)"', html)
-    # The storage notice reads the outbox (sync.js), and the sync bar shows it (syncbar.js).
-    assert order.index("pwa/sync.js") < order.index("pwa/storage.js") < order.index("pwa/syncbar.js")
+    order = re.findall(r'<script src="/static/(pwa/[a-z_]+\.js)"', html)
+    # The outbox's rules (sync_core.js) come before the outbox (sync.js); the storage notice reads the outbox,
+    # and the sync bar shows it (syncbar.js).
+    assert order.index("pwa/sync_core.js") < order.index("pwa/sync.js") < order.index("pwa/storage.js")
+    assert order.index("pwa/storage.js") < order.index("pwa/syncbar.js")
     assert "/static/pwa/storage.js" in shell_of(client.get("/sw.js").get_data(as_text=True))
     assert 'id="storage-notice"' in html and "约 7 天" in html and 'id="storage-state"' in html

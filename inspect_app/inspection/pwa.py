@@ -26,6 +26,7 @@ SHELL_STATIC = (
     "pwa/pwa.css",
     "pwa/idb.js",
     "pwa/rules.js",
+    "pwa/sync_core.js",
     "pwa/sync.js",
     "pwa/storage.js",
     "pwa/syncbar.js",

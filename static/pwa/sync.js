@@ -10,11 +10,9 @@ window.Inspect = window.Inspect || {};
 (function (ns) {
   const CHUNK = 512 * 1024;
   const OFFLINE = "网络不可用";
-  // While entries wait and the server cannot be reached, sync tries again by itself: after 5 s, then twice as
-  // long after each retry that got nothing through, up to 5 minutes. The network's own signals cannot be
-  // trusted to say when the server is back (navigator.onLine stays true while it is unreachable, and no
-  // `online` event comes), so only trying tells. Any request that succeeds starts the count again.
-  const RETRY_FIRST_MS = 5000, RETRY_MAX_MS = 300000;
+  // The outbox's rules (the overlay, folding, refusals, the retry wait) are in sync_core.js; this module reads
+  // and writes IndexedDB and talks to the server.
+  const core = ns.syncCore;
   let db = null, api = "", csrf = null, running = null, again = false, lockName = "", userId = null;
   let streak = 0, reached = false, retryTimer = null;
   const listeners = [];
@@ -94,116 +92,25 @@ window.Inspect = window.Inspect || {};
     });
   }
 
-  // One station as the phone should show it: the server's inspection with the outbox laid over it.
-  function stationState(all, stationId) {
-    const snap = all.inspections[stationId] || null;
-    const entries = all.outbox.filter(function (e) { return e.station_id === stationId; });
-    const answers = {}, signatures = {};
-    if (snap) {
-      Object.keys(snap.answers || {}).forEach(function (code) {
-        answers[code] = Object.assign({ state: "saved" }, snap.answers[code]);
-      });
-      Object.keys(snap.signatures || {}).forEach(function (role) {
-        const s = snap.signatures[role];
-        signatures[role] = { name: s.signer_name, signed_at: s.signed_at, image: s.image_url, state: "saved" };
-      });
-    }
-    const deleted = { server: {}, local: {} };
-    entries.forEach(function (e) {
-      if (e.kind === "answer") {
-        answers[e.data.code] = { verdict: e.data.verdict, points: e.data.points, note: e.data.note, state: e.state,
-                                 error: e.error, seq: e.seq };
-      } else if (e.kind === "signature") {
-        signatures[e.data.role] = { name: e.data.name, signed_at: e.data.signed_at, image: e.data.image,
-                                    state: e.state, error: e.error };
-      } else if (e.kind === "photo_delete") {
-        if (e.data.server_id) { deleted.server[e.data.server_id] = true; }
-        if (e.data.local_id) { deleted.local[e.data.local_id] = true; }
-      } else if (e.kind === "photo" && e.data.replaces && e.state !== "failed") {
-        deleted.server[e.data.replaces] = true;  // the new photo takes the old one's place when it arrives
-      }
-    });
-    const photos = [];
-    ((snap && snap.photos) || []).forEach(function (p) {
-      if (!deleted.server[p.id]) { photos.push({ key: "s" + p.id, slot: p.slot, server: p, state: "saved" }); }
-    });
-    all.photos.filter(function (p) { return p.station_id === stationId && !deleted.local[p.id]; }).forEach(function (p) {
-      const entry = entries.find(function (e) { return e.kind === "photo" && e.data.photo_id === p.id; });
-      photos.push({ key: "l" + p.id, slot: p.slot, local: p, state: entry ? entry.state : "pending",
-                    error: entry && entry.error });
-    });
-    const submit = entries.find(function (e) { return e.kind === "submit" && e.state !== "failed"; });
-    let status = snap ? snap.status : (entries.length ? "in_progress" : "not_started");
-    if (submit) { status = "submitted"; }
-    const conflicts = ((snap && snap.conflicts) || []).filter(function (c) {
-      return !entries.some(function (e) { return e.kind === "answer" && e.data.resolves === c.id; });
-    }).map(function (c) {
-      const held = entries.filter(function (e) { return e.state === "held" && e.conflict_id === c.id; });
-      return Object.assign({ mine: held.length ? held[held.length - 1].data : null }, c);
-    });
-    return {
-      inspection: snap, answers: answers, photos: photos, signatures: signatures, status: status,
-      submitPending: !!submit, editable: status === "in_progress" || status === "returned" || status === "not_started",
-      conflicts: conflicts, failed: entries.filter(function (e) { return e.state === "failed"; }),
-      waiting: entries.length,
-    };
-  }
+  const stationState = core.stationState;
 
   // ---- writing changes: each becomes an outbox entry ------------------------------------------------
 
-  function newEntry(kind, stationId, data) {
-    return { id: ns.uuid(), kind: kind, station_id: stationId, data: data, state: "pending", attempts: 0,
-             created_at: new Date().toISOString() };
-  }
+  function fresh() { return { id: ns.uuid(), created_at: new Date().toISOString() }; }
+
+  function newEntry(kind, stationId, data) { return core.newEntry(kind, stationId, data, fresh()); }
 
   // Inside a transaction over outbox and inspections: add (or fold into a not-yet-sent entry) one change.
   async function addEntry(s, kind, stationId, data) {
     const outbox = await s("outbox").all();
-    const mine = outbox.filter(function (e) { return e.station_id === stationId; });
     const snap = await s("inspections").get(stationId);
     // The inspection opens in the campaign the phone showed when the change was made, whatever the account
     // has chosen by the time it is sent.
     const boot = await s("meta").get("bootstrap");
     const opening = { station_id: stationId, campaign_id: boot && boot.campaign ? boot.campaign.id : null };
-    if (kind !== "open" && !(snap && snap.id)) {
-      // The inspection must exist on the server before anything is added to it.
-      const open = mine.find(function (e) { return e.kind === "open"; });
-      if (!open) { await s("outbox").put(newEntry("open", stationId, opening)); }
-      else if (open.state === "failed") { await s("outbox").put(retried(open)); }
+    for (const write of core.fold(outbox, snap, opening, kind, stationId, data, fresh)) {
+      if (write.put) { await s("outbox").put(write.put); } else { await s("outbox").delete(write.delete); }
     }
-    if (kind === "open") {
-      if (!mine.some(function (e) { return e.kind === "open"; })) {
-        await s("outbox").put(newEntry("open", stationId, opening));
-      }
-      return;
-    }
-    const same = mine.filter(function (e) {
-      return e.kind === kind && (kind === "answer" ? e.data.code === data.code :
-                                 kind === "signature" ? e.data.role === data.role : kind === "submit");
-    });
-    // A newer change makes an older refused one moot.
-    for (const e of same.filter(function (x) { return x.state === "failed"; })) { await s("outbox").delete(e.seq); }
-    const live = same.filter(function (x) { return x.state !== "failed"; });
-    const last = live[live.length - 1];
-    if (kind === "submit" && last) { return; }
-    // Never sent: safe to change in place. Once sent it may have reached the server under its key,
-    // so a later change needs its own entry (and key).
-    if ((kind === "answer" || kind === "signature") && last && last.state === "pending" && !last.attempts) {
-      last.data = Object.assign({}, last.data, data);
-      await s("outbox").put(last);
-      return;
-    }
-    const entry = newEntry(kind, stationId, data);
-    if (kind === "answer" && !("base_version" in data)) {
-      if (last && last.state === "held") { entry.state = "held"; entry.conflict_id = last.conflict_id; }
-      else if (last) { entry.base_from = last.id; }  // its version is known once `last` is through
-      else { entry.data.base_version = snap && snap.answers && snap.answers[data.code] ? snap.answers[data.code].version : null; }
-    }
-    await s("outbox").put(entry);
-  }
-
-  function retried(entry) {
-    return Object.assign(entry, { id: ns.uuid(), state: "pending", attempts: 0, error: null, missing: null });
   }
 
   function change(kind, stationId, data) {
@@ -340,7 +247,9 @@ window.Inspect = window.Inspect || {};
   async function retryFailed(stationId) {
     await db.tx(["outbox"], "readwrite", async function (s) {
       for (const e of await s("outbox").all()) {
-        if (e.state === "failed" && (stationId === undefined || e.station_id === stationId)) { await s("outbox").put(retried(e)); }
+        if (e.state === "failed" && (stationId === undefined || e.station_id === stationId)) {
+          await s("outbox").put(core.retried(e, ns.uuid()));
+        }
       }
     });
     emit("outbox"); schedule();
@@ -518,24 +427,14 @@ window.Inspect = window.Inspect || {};
 
   function markFailed(entry, error) {
     return db.tx(["outbox", "photos", "photo_files"], "readwrite", async function (s) {
-      const outbox = await s("outbox").all();
-      if (entry.kind === "photo") {
-        const removal = outbox.find(function (e) { return e.kind === "photo_delete" && e.data.local_id === entry.data.photo_id; });
-        if (removal) {  // refused, and removed by the inspector anyway: nothing left to do
-          await s("outbox").delete(removal.seq); await s("outbox").delete(entry.seq); await dropPhoto(s, entry.data.photo_id);
-          return;
-        }
+      const refused = core.refusal(await s("outbox").all(), entry);
+      if (refused.removal) {  // refused, and removed by the inspector anyway: nothing left to do
+        await s("outbox").delete(refused.removal.seq); await s("outbox").delete(entry.seq); await dropPhoto(s, entry.data.photo_id);
+        return;
       }
-      for (const e of outbox.filter(function (x) { return x.base_from === entry.id; })) {
-        // The refused entry changed nothing: what comes after it rests on what it rested on.
-        if (entry.base_from) { e.base_from = entry.base_from; } else { delete e.base_from; e.data.base_version = entry.data.base_version; }
-        await s("outbox").put(e);
-      }
+      for (const e of refused.rebased) { await s("outbox").put(e); }
       const current = await s("outbox").get(entry.seq);
-      if (current) {
-        current.state = "failed"; current.error = error.message; current.missing = error.missing;
-        await s("outbox").put(current);
-      }
+      if (current) { await s("outbox").put(core.failed(current, error)); }
     });
   }
 
@@ -594,8 +493,8 @@ window.Inspect = window.Inspect || {};
     return { state: "stopped" };
   }
 
-  // After a run: when to run again by itself (see RETRY_FIRST_MS). A retry that reached nothing doubles the wait;
-  // a run for another reason (a change, 立即同步, the page shown again) leaves it as it is.
+  // After a run: when to run again by itself (see RETRY_FIRST_MS in sync_core.js). A retry that reached nothing
+  // doubles the wait; a run for another reason (a change, 立即同步, the page shown again) leaves it as it is.
   async function plan(outcome, retry) {
     clearTimeout(retryTimer);
     retryTimer = null;
@@ -606,7 +505,7 @@ window.Inspect = window.Inspect || {};
       const c = await counts();
       if (c.waiting - c.failed - c.held <= 0) { emit("retry", null); return; }  // nothing a retry could send
       if (retry && !reached) { streak += 1; }
-      delay = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * Math.pow(2, streak));
+      delay = core.retryDelay(streak);
     }
     if (delay === null) { emit("retry", null); return; }
     retryTimer = setTimeout(function () { sync(outcome.state === "stopped"); }, delay);
@@ -638,10 +537,7 @@ window.Inspect = window.Inspect || {};
   }
 
   async function counts() {
-    const outbox = await db.all("outbox");
-    return { waiting: outbox.length, failed: outbox.filter(function (e) { return e.state === "failed"; }).length,
-             held: outbox.filter(function (e) { return e.state === "held"; }).length,
-             oldest: outbox.reduce(function (first, e) { return !first || e.created_at < first ? e.created_at : first; }, null) };
+    return core.tally(await db.all("outbox"));
   }
 
   ns.data = {
