@@ -7,15 +7,24 @@ BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install fonts test-tools test-js migrate seed clean serve-prod worker prod-env
+.PHONY: run test lint install fonts test-tools test-js migrate seed clean serve-prod worker prod-env
 
 run: install fonts migrate seed
 	@$(FLASK) demo logins
 	@echo "服务地址: http://$(HOST):$(PORT)/"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: install fonts test-tools test-js
+test: lint install fonts test-tools test-js
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Style and format (ruff), the layers' import contracts (lint-imports) and the types of the domain and the use
+# cases (mypy); the contracts and the checked modules are in pyproject.toml.
+LINTED := inspect_app tests bench migrations wsgi.py
+lint: install
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 install: $(STAMP)
 
@@ -58,7 +67,7 @@ test-tools:
 # The outbox's rules (static/pwa/sync_core.js) run under Node's own test runner, no npm packages.
 test-js:
 	@command -v node >/dev/null || { echo "缺少 Node.js：请以 root 运行 'apt-get install nodejs'（tests/js/ 的脚本测试需要它）" >&2; exit 1; }
-	node --test tests/js/
+	node --test --test-reporter=dot tests/js/
 
 migrate: install
 	$(FLASK) db upgrade

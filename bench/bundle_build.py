@@ -104,7 +104,7 @@ def prepare(folder: Path, stations: int) -> None:
 
     from inspect_app import create_app
     from inspect_app.adapters import migrate
-    from inspect_app.adapters.seal import name_signature_png
+    from inspect_app.adapters.pdf.seal import name_signature_png
     from inspect_app.campaigns import operations as campaigns
     from inspect_app.demo.seed import credit_code, default_template
     from inspect_app.domain.checklists.scoring import Verdict
@@ -168,14 +168,13 @@ def prepare(folder: Path, stations: int) -> None:
     with ProcessPoolExecutor(2) as pool:
         pictures = pool.map(make_photo, *zip(*jobs), chunksize=4)
         for n, station in enumerate(rows):
-            inspection = inspections.open_inspection(session, inspector.actor, inspector.id, station.id, campaign)
+            inspection = inspections.open_inspection(session, inspector.actor, station.id, campaign)
             for item in template.items:
                 verdict = Verdict.FAIL if rng.random() < 0.05 else Verdict.PASS
                 points = item.points if item.scoring == "graded" and verdict is Verdict.PASS else None
                 inspections.answer_item(
                     session,
                     inspector.actor,
-                    inspector.id,
                     inspection.id,
                     item.code,
                     verdict.value,
@@ -193,7 +192,6 @@ def prepare(folder: Path, stations: int) -> None:
                     session,
                     inspector.actor,
                     app.extensions["filestore"],
-                    inspector.id,
                     inspection.id,
                     slot,
                     next(pictures),
@@ -212,7 +210,7 @@ def prepare(folder: Path, stations: int) -> None:
                     name_signature_png(name),
                 )
             inspections.submit(session, inspector.actor, inspection.id)
-            review.review(session, leader.actor, leader.id, inspection.id, "accept")
+            review.review(session, leader.actor, inspection.id, "accept")
             if (n + 1) % 20 == 0:
                 print(f"  {n + 1}/{stations} stations ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
     (folder / "prepared.json").write_text(json.dumps({"stations": stations, "campaign": campaign.id}))
@@ -223,7 +221,7 @@ def build(folder: Path) -> dict:
     from sqlalchemy import select
 
     from inspect_app import create_app
-    from inspect_app.adapters.seal import name_signature_png
+    from inspect_app.adapters.pdf.seal import name_signature_png
     from inspect_app.bundles import operations as bundles
     from inspect_app.models import District, User
     from inspect_app.signing import keys
@@ -236,7 +234,7 @@ def build(folder: Path) -> dict:
     district = session.scalar(select(District).where(District.code == DISTRICT))
     before = rss_kb("VmRSS")
     started = time.perf_counter()
-    bundle = bundles.start_draft(session, leader.actor, leader.id, district.id, prepared["campaign"], "基准测试。")
+    bundle = bundles.start_draft(session, leader.actor, district.id, prepared["campaign"], "基准测试。")
     bundles.build_preview(session, store, bundle.id, leader.display_name, folder)
     preview_s = time.perf_counter() - started
     bundle = bundles.sign_off(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from flask import Flask
+from flask import Blueprint, Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -61,7 +61,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
-    from inspect_app.accounts import account_views, admin_views, sign_in_views
+    from inspect_app.accounts import account_views, sign_in_views
     from inspect_app.bundles import views as bundle_views
     from inspect_app.campaigns import checklist_views
     from inspect_app.campaigns import views as campaign_views
@@ -88,20 +88,33 @@ def register_blueprints(app: Flask) -> None:
         file_views,
         api,
         pwa,
-        admin_views,
         account_views,
         checklist_views,
     ):
         app.register_blueprint(module.bp)
+    app.register_blueprint(admin_area())
     template_helpers.init_app(app)
+
+
+def admin_area() -> Blueprint:
+    """The admin's blueprint, once the pages that live beside their features have added their routes to it."""
+    from inspect_app.accounts import admin_views, import_views
+    from inspect_app.directory import office_views
+    from inspect_app.signing import views as certificate_views
+    from inspect_app.web.admin_area import bp
+
+    for module in (admin_views, import_views, office_views, certificate_views):
+        assert module.bp is bp, module.__name__
+    return bp
 
 
 def register_request_hooks(app: Flask) -> None:
     from inspect_app.accounts import idle_timeout
-    from inspect_app.web import security_headers
+    from inspect_app.web import compression, security_headers
 
     idle_timeout.init_app(app)
     security_headers.init_app(app)
+    compression.init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

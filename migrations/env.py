@@ -6,7 +6,8 @@ from alembic import context
 
 import inspect_app.models  # noqa: F401  (registers the tables)
 from inspect_app.config import load_config
-from inspect_app.db import Base, make_engine
+from inspect_app.db import make_engine
+from inspect_app.models.base import Base
 from inspect_app.models.types import UTCDateTime
 
 config = context.config

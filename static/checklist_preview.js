@@ -6,6 +6,7 @@
   const form = document.getElementById("simulator");
   if (!form || !ns.rules) { return; }
   const rules = ns.rules, checklist = JSON.parse(form.getAttribute("data-checklist"));
+  rules.use(JSON.parse(form.getAttribute("data-rules")));
   form.querySelectorAll("[data-plain-form]").forEach(function (el) { el.hidden = true; });
   form.addEventListener("submit", function (event) { event.preventDefault(); });
 

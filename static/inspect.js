@@ -33,6 +33,7 @@
   async function outboxPage() {
     if (!ns.syncbar || !(await ns.syncbar.open(document.getElementById("syncbar")))) { return false; }
     const data = ns.data, station = ns.station;
+    ns.rules.use(JSON.parse(checklist.dataset.rules));
     let all = null, editing = true;
     const ctx = {
       stationId: Number(checklist.dataset.station), checklist: JSON.parse(checklist.dataset.checklist), editable: true,

@@ -1,8 +1,8 @@
-"""Fixtures: one migrated database per run (SQLite by default, PostgreSQL when DATABASE_URL says so)."""
+"""Fixtures: one migrated database per run (SQLite by default, PostgreSQL when DATABASE_URL says so), and the
+season the tests share. Plain helpers are in support.py."""
 
 from __future__ import annotations
 
-import itertools
 import os
 from datetime import date
 from pathlib import Path
@@ -11,20 +11,25 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+from support import (
+    PIN,
+    STATION,
+    AuthActions,
+    accepted_inspection,
+    instance,
+    make_station,
+    make_user,
+    new_campaign,
+    wipe,
+)
 
 from inspect_app import create_app
 from inspect_app.adapters import migrate
-from inspect_app.adapters.pki import SigningPin
 from inspect_app.config import load_config
-from inspect_app.db import Base, make_engine
-from inspect_app.demo.seed import credit_code
-from inspect_app.domain.audit import GENESIS
+from inspect_app.db import make_engine
 from inspect_app.domain.identity.permissions import Role
-from inspect_app.models import AuditHead, District, Office, Station, User
+from inspect_app.models import Campaign, Station, User
 from inspect_app.signing import keys
-
-PASSWORD = "secret-pass-1"
-KEEP_TABLES = {"districts", "alembic_version", "audit_head"}  # seeded by the migrations
 
 
 @pytest.fixture(scope="session")
@@ -40,18 +45,6 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     engine.dispose()
     migrate.upgrade(url)
     return url
-
-
-def wipe(url: str) -> None:
-    """Delete every row a test made, keeping the districts the migration seeded."""
-    engine = make_engine(url)
-    with engine.begin() as connection:
-        for table in reversed(Base.metadata.sorted_tables):
-            if table.name not in KEEP_TABLES:
-                connection.execute(table.delete())
-        # The audit chain starts again with its head as the migration left it.
-        connection.execute(AuditHead.__table__.update().values(seq=0, last_hash=GENESIS))
-    engine.dispose()
 
 
 @pytest.fixture
@@ -104,99 +97,6 @@ def today() -> date:
     return date(2026, 11, 22)
 
 
-def district(session: Session, code: str) -> District:
-    return session.query(District).filter_by(code=code).one()
-
-
-_numbers = itertools.count(1)
-
-
-def make_user(
-    session: Session,
-    role: Role | str,
-    district_code: str | None = None,
-    username: str | None = None,
-    password: str = PASSWORD,
-    active: bool = True,
-) -> User:
-    role = Role(role)
-    user = User(
-        username=username or f"{role.value}{next(_numbers)}",
-        display_name=f"测试{role.label}",
-        role=role,
-        district_id=district(session, district_code).id if district_code else None,
-        password_hash=session.info["passwords"].hash(password),
-        active=active,
-    )
-    session.add(user)
-    session.commit()
-    return user
-
-
-def station_row(district_code: str = "150602", **overrides: Any) -> dict[str, Any]:
-    """Raw station fields as a form or an import row would carry them."""
-    import random
-
-    n = next(_numbers)
-    row = {
-        "number": f"{district_code}-T{n:04d}",
-        "name": f"测试{n}号12315消费维权服务站",
-        "host_organisation": f"鄂尔多斯市测试商贸有限公司{n}",
-        "credit_code": credit_code(random.Random(n), district_code),
-        "host_type": "超市",
-        "district": district_code,
-        "office": "",
-        "address": "东胜区天骄路1号",
-        "latitude": "39.82",
-        "longitude": "109.96",
-        "head_name": "王敏",
-        "phone": "0477-8123456",
-        "staff_full_time": "1",
-        "staff_part_time": "2",
-        "established_on": "2020-05-01",
-        "is_odr": "否",
-        "is_demonstration": "否",
-        "status": "在册",
-        "notes": "",
-    }
-    row.update(overrides)
-    return row
-
-
-def make_station(
-    session: Session, district_code: str = "150602", office: str | None = None, **overrides: Any
-) -> Station:
-    """A station stored directly, bypassing the use case (for tests of other things)."""
-    from inspect_app.domain.directory.stations import parse_station
-
-    fields, errors = parse_station(station_row(district_code, office=office or "", **overrides), date(2026, 11, 22))
-    assert fields is not None, errors.messages
-    the_district = district(session, district_code)
-    the_office = None
-    if office:
-        the_office = session.query(Office).filter_by(district_id=the_district.id, name=office).one_or_none()
-        if the_office is None:
-            the_office = Office(district=the_district, name=office)
-    from inspect_app.directory.operations import apply_fields
-
-    station = Station()
-    apply_fields(station, fields, the_district, the_office)
-    session.add(station)
-    session.commit()
-    return station
-
-
-class AuthActions:
-    def __init__(self, client):
-        self._client = client
-
-    def login(self, username: str, password: str = PASSWORD):
-        return self._client.post("/login", data={"username": username, "password": password})
-
-    def logout(self):
-        return self._client.post("/logout")
-
-
 @pytest.fixture
 def auth(client) -> AuthActions:
     return AuthActions(client)
@@ -215,13 +115,107 @@ def login_as(session, auth):
     return _login
 
 
-def keyed(app, pin: str) -> SigningPin:
-    """A signing PIN as the sign-off pages pass it on: keyed with the app's CA passphrase."""
-    return keys.signing_pin(pin, app.config["PKI_CA_PASSPHRASE"])
+@pytest.fixture
+def inline_jobs(app):
+    """Bundle builds run inside the request that starts them, so a test reads the finished build without polling."""
+    app.config["JOBS_INLINE"] = True
+    return app
 
 
-def is_postgres(url: str) -> bool:
-    return url.startswith("postgresql")
+@pytest.fixture
+def other(tmp_path):
+    """Makes further instances under tmp_path and lets their connections go afterwards."""
+    made = []
+
+    def make(name: str, url: str | None = None, revision: str = "head"):
+        made.append(instance(tmp_path / name, url, revision))
+        return made[-1]
+
+    yield make
+    for app in made:
+        app.extensions["db_engine"].dispose()
+
+
+# ---- the season ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_campaign(session):
+    """Campaigns on the default checklist: `make_campaign()` is the 2026 season, keywords change name, dates or version."""
+
+    def make(**changes: Any) -> Campaign:
+        return new_campaign(session, **changes)
+
+    return make
+
+
+@pytest.fixture
+def campaign(make_campaign) -> Campaign:
+    """The 2026 campaign, 2026-09-01 to 2026-12-15, on the default checklist."""
+    return make_campaign()
+
+
+@pytest.fixture
+def station(session, campaign) -> Station:
+    """One Dongsheng station at STATION, in the campaign's season."""
+    return make_station(
+        session, "150602", name="万达广场12315消费维权服务站", latitude=str(STATION[0]), longitude=str(STATION[1])
+    )
+
+
+@pytest.fixture
+def season(app, session, campaign):
+    """Dongsheng's two accepted inspections, its inspector and leader, Kangbashi's leader, both certificates."""
+    inspector = make_user(session, "inspector", "150602", username="insp.ds")
+    leader = make_user(session, "leader", "150602", username="leader.ds")
+    other_leader = make_user(session, "leader", "150603", username="leader.kbs")
+    stations = [
+        make_station(session, "150602", name=name, latitude="39.82", longitude="109.96")
+        for name in ("东胜万达广场12315消费维权服务站", "东胜维多利超市12315消费维权服务站")
+    ]
+    for n, station in enumerate(stations):
+        accepted_inspection(session, app, campaign, station, inspector, leader, n + 1)
+    passphrase = app.config["PKI_CA_PASSPHRASE"]
+    ca = keys.init_authority(session, passphrase)
+    keys.issue_certificate(session, passphrase, leader.id, PIN)
+    keys.issue_certificate(session, passphrase, other_leader.id, PIN)
+    return {
+        "campaign": campaign,
+        "leader": leader,
+        "other_leader": other_leader,
+        "ca": ca.certificate_pem,
+        "stations": stations,
+    }
+
+
+@pytest.fixture
+def city_season(app, session, campaign):
+    """Two districts with two accepted inspections each, their leaders' certificates and the city's."""
+    passphrase = app.config["PKI_CA_PASSPHRASE"]
+    ca = keys.init_authority(session, passphrase)
+    people = {}
+    for code, prefix, lat, lon in (("150602", "ds", 39.82, 109.96), ("150603", "kbs", 39.61, 109.78)):
+        inspector = make_user(session, "inspector", code, username=f"insp.{prefix}")
+        leader = make_user(session, "leader", code, username=f"leader.{prefix}")
+        stations = [
+            make_station(
+                session,
+                code,
+                name=f"{prefix}{n}号12315消费维权服务站",
+                latitude=str(lat),
+                longitude=str(lon + n * 0.01),
+            )
+            for n in (1, 2)
+        ]
+        found = [
+            accepted_inspection(session, app, campaign, s, inspector, leader, 10 * len(people) + n)
+            for n, s in enumerate(stations)
+        ]
+        keys.issue_certificate(session, passphrase, leader.id, PIN)
+        people[prefix] = {"inspector": inspector, "leader": leader, "stations": stations, "inspections": found}
+    city = make_user(session, "city", username="city.center")
+    keys.issue_certificate(session, passphrase, city.id, PIN)
+    return {"campaign": campaign, "ca": ca.certificate_pem, "city": city, **people}
 
 
 os.environ.setdefault("APP_ENV", "development")

@@ -3,8 +3,8 @@
 import re
 
 import pytest
-from conftest import make_user
 from sqlalchemy import select
+from support import make_user
 
 from inspect_app.models import AuditEntry, User
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import uuid
 from datetime import date
 
 import pytest
-from conftest import make_station
+from flask import request, request_finished
+from jsonschema import Draft202012Validator
 from photo_factory import jpeg, signature_png
 from sqlalchemy import func, select
+from support import make_station
 
 from inspect_app.campaigns import operations as campaigns
 from inspect_app.demo.seed import default_template
@@ -275,3 +278,81 @@ def test_a_key_reused_with_another_body_is_refused_and_changes_nothing(client, l
         url, data='{ "base_version" : null,  "verdict":"pass" }', content_type="application/json", headers=headers
     )
     assert same.status_code == 200 and same.headers["Idempotent-Replayed"] == "true"
+
+
+# ---- every successful reply as the OpenAPI document describes it ----------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def replies_match_the_document(app):
+    """Each 2xx reply to /api/v1 that a test here gets is checked against the generated document's schema for its
+    path, method and status (the schemas forbid undeclared fields, so an extra or a missing key fails too)."""
+    seen: list[tuple[str, str, int, object]] = []
+
+    def record(sender, response, **extra):
+        rule = request.url_rule
+        if rule is None or not rule.endpoint.startswith("api.") or rule.endpoint == "api.openapi":
+            return
+        if 200 <= response.status_code < 300:
+            body = response.get_json() if response.is_json else response.get_data(as_text=True)
+            seen.append((rule.rule, request.method, response.status_code, body))
+
+    request_finished.connect(record, app)
+    yield seen
+    request_finished.disconnect(record, app)
+    if not seen:
+        return
+    document = app.test_client().get("/api/v1/openapi.json").get_json()
+    for rule, method, status, body in seen:
+        path = re.sub(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>", r"{\1}", rule.removeprefix("/api/v1"))
+        described = document["paths"][path][method.lower()]["responses"][str(status)]
+        if "content" not in described:
+            assert body == "", (method, path, status, body)
+            continue
+        schema = {**described["content"]["application/json"]["schema"], "components": document["components"]}
+        errors = [e.message for e in Draft202012Validator(schema).iter_errors(body)]
+        assert not errors, (method, path, status, errors[:5])
+
+
+def test_every_operation_replies_as_documented(client, login_as, station, replies_match_the_document):
+    """One inspection through every operation but submit (whose reply is the inspection's, as the GET's)."""
+    login_as("inspector", "150602")
+    assert client.get("/api/v1/session").status_code == 200
+    inspection = open_(client, station)
+    iid = inspection["id"]
+    url = f"/api/v1/inspections/{iid}/answers/A4"
+    assert client.put(url, json={"verdict": "pass"}, headers=key()).status_code == 200
+    assert client.put(url, json={"verdict": "fail", "base_version": None}, headers=key()).status_code == 409
+    assert client.put(f"/api/v1/inspections/{iid}/answers/C1", json={"verdict": "pass", "points": 6}).status_code == 200
+    sha = upload(client, jpeg(seed=43), chunk=8192)
+    assert client.get(f"/api/v1/uploads/{sha}").status_code == 200
+    photo = client.post(
+        f"/api/v1/inspections/{iid}/photos",
+        json={"slot": "signboard", "sha256": sha, "latitude": 39.82, "longitude": 109.96, "accuracy": 12},
+        headers=key(),
+    )
+    assert photo.status_code == 200
+    image = "data:image/png;base64," + base64.b64encode(signature_png()).decode()
+    signed = client.put(f"/api/v1/inspections/{iid}/signatures/inspector", json={"name": "张伟", "image": image})
+    assert signed.status_code == 200
+    shown = client.get(f"/api/v1/inspections/{iid}").get_json()  # with its answers, conflict, photo and signature
+    assert shown["conflicts"] and shown["photos"] and shown["signatures"] and shown["answers"]
+    assert client.get("/api/v1/bootstrap").get_json()["inspections"][0]["id"] == iid
+    assert client.delete(f"/api/v1/photos/{photo.get_json()['id']}", headers=key()).status_code == 204
+    covered = {
+        (method, re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.removeprefix("/api/v1")))
+        for rule, method, *_ in replies_match_the_document
+    }
+    document = client.get("/api/v1/openapi.json").get_json()
+    operations = {(m.upper(), p) for p, methods in document["paths"].items() for m in methods}
+    assert operations - covered == {("POST", "/inspections/{iid}/submit".replace("{iid}", "{inspection_id}"))}
+
+
+def test_a_reply_with_an_undeclared_field_fails_the_check(app, client):
+    """The check above can fail: the document's schemas refuse what they do not declare."""
+    document = client.get("/api/v1/openapi.json").get_json()
+    schema = {"$ref": "#/components/schemas/Upload", "components": document["components"]}
+    good = {"sha256": "0" * 64, "size": 3, "received": 1, "complete": False}
+    assert not list(Draft202012Validator(schema).iter_errors(good))
+    assert list(Draft202012Validator(schema).iter_errors({**good, "extra": 1}))
+    assert list(Draft202012Validator(schema).iter_errors({k: v for k, v in good.items() if k != "received"}))

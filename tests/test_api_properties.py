@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 import schemathesis
-from conftest import PASSWORD, make_station, make_user
 from hypothesis import HealthCheck, given, settings
+from support import PASSWORD, make_station, make_user
 
 from inspect_app.campaigns import operations as campaigns
 from inspect_app.demo.seed import default_template

@@ -6,9 +6,8 @@ from __future__ import annotations
 import threading
 
 import pytest
-from conftest import make_user
 from sqlalchemy import text
-from test_city import city_season, sign_version  # noqa: F401  (the fixture)
+from support import make_user, sign_version
 
 from inspect_app.audit import trail as audit
 from inspect_app.city import submissions
@@ -51,7 +50,7 @@ def test_a_season_leaves_every_step_on_a_chain_that_verifies(
     app,
     client,
     session,
-    city_season,  # noqa: F811
+    city_season,
     auth,
     runner,
     tmp_path,
@@ -64,8 +63,8 @@ def test_a_season_leaves_every_step_on_a_chain_that_verifies(
     client.post("/logout")
     auth.login("leader.ds", "wrong-password")
     bundle = sign_version(app, session, ds["leader"], campaign, tmp_path)
-    sent = submissions.submit_bundle(session, ds["leader"].actor, app.extensions["filestore"], ds["leader"], bundle.id)
-    submissions.decide(session, city.actor, city.id, sent.id, "return", "请补正")
+    sent = submissions.submit_bundle(session, ds["leader"].actor, app.extensions["filestore"], bundle.id)
+    submissions.decide(session, city.actor, sent.id, "return", "请补正")
     tail = actions(session)[len(done) :]
     assert tail == ["sign_in", "sign_in_failed", "start_bundle", "sign_bundle", "submit_bundle", "return_bundle"]
     entry = session.query(AuditEntry).filter_by(action="return_bundle").one()
@@ -79,14 +78,14 @@ def test_a_season_leaves_every_step_on_a_chain_that_verifies(
     assert result.exit_code == 0 and f"审计日志完整：{len(done) + len(tail)} 条记录" in result.output, result.output
 
 
-def test_refused_actions_leave_no_entry(app, session, city_season):  # noqa: F811
+def test_refused_actions_leave_no_entry(app, session, city_season):
     ds = city_season["ds"]
     before = actions(session)
     with pytest.raises(Invalid):
-        review.review(session, ds["leader"].actor, ds["leader"].id, ds["inspections"][0].id, "return", "")
+        review.review(session, ds["leader"].actor, ds["inspections"][0].id, "return", "")
     with pytest.raises(Invalid):
         inspections.answer_item(
-            session, ds["inspector"].actor, ds["inspector"].id, ds["inspections"][0].id, "A1", "pass"
+            session, ds["inspector"].actor, ds["inspections"][0].id, "A1", "pass"
         )  # accepted: no longer editable
     assert actions(session) == before
 
@@ -155,7 +154,7 @@ def test_writers_in_parallel_never_fork_the_chain(app, session):
 
 def test_leaders_and_the_city_read_a_station_and_an_inspection_history_inspectors_do_not(
     app, client, session, city_season, auth
-):  # noqa: F811
+):
     ds = city_season["ds"]
     station, inspection = ds["stations"][0], ds["inspections"][0]
     for username in ("leader.ds", "city.center"):
@@ -215,7 +214,7 @@ def rewrite_history(session, drop: list[int], entry_hasher=entry_hash, edit: int
 @pytest.mark.parametrize("drop, edit, now", [([2, 3], None, "现在日志只有"), ([], 2, "现在不符")])
 def test_a_signed_bundle_anchors_the_chain_and_a_rewritten_history_contradicts_it(
     app, session, city_season, runner, tmp_path, drop, edit, now
-):  # noqa: F811
+):
     import json
     import zipfile
 
@@ -283,7 +282,7 @@ def test_keyed_entries_cannot_be_verified_without_the_key_and_unkeyed_ones_after
 
 def test_a_bundle_received_from_another_installation_is_not_held_against_this_chain(
     app, session, city_season, runner, tmp_path
-):  # noqa: F811
+):
     """A ZIP uploaded by the city was signed elsewhere: its anchor names that installation's log, not ours."""
     import io
     import json

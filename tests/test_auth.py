@@ -1,4 +1,4 @@
-from conftest import PASSWORD, make_user
+from support import PASSWORD, make_user
 
 from inspect_app.accounts import operations as users
 
@@ -63,7 +63,7 @@ def test_deactivation_ends_sessions(app, client, session, auth):
     admin = make_user(session, "admin")
     user = make_user(session, "inspector", "150603", username="i2")
     auth.login("i2")
-    users.set_active(session, user.id, False, admin.id)
+    users.set_active(session, user.id, False, admin.actor)
     assert client.get("/").status_code == 302
 
 
@@ -88,7 +88,7 @@ def test_csrf_guards_the_action_buttons_too(app, client, session, login_as):
     """Every POST is checked by the app-wide CSRF protection, not only the forms with fields."""
     login_as("admin")
     app.config["WTF_CSRF_ENABLED"] = True
-    from conftest import make_station
+    from support import make_station
 
     station = make_station(session, "150602")
     response = client.post(f"/directory/{station.id}/retire")

@@ -9,19 +9,14 @@ import threading
 import time
 import uuid
 from contextlib import ExitStack, contextmanager
-from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
+from datetime import datetime, timedelta, timezone
 
 import pytest
-import test_city
 from alembic.script import ScriptDirectory
-from conftest import is_postgres, make_station, make_user
-from photo_factory import jpeg
 from sqlalchemy import Column, Integer, Interval, MetaData, Numeric, String, Table, func, select
 from sqlalchemy.engine import make_url
-from test_bundles import PIN
+from support import PIN, cli, is_postgres, make_station, make_user, open_inspection_with_photo, sign_version
 
-from inspect_app import create_app
 from inspect_app.accounts import user_sessions
 from inspect_app.adapters import migrate
 from inspect_app.adapters.filestore import sha256_of
@@ -29,13 +24,9 @@ from inspect_app.adapters.pki import SigningPin
 from inspect_app.backup import SEEDED_TABLES, rows
 from inspect_app.backup.codec import TableCodec, UnknownColumnType, check_types
 from inspect_app.backup.files import Staging
-from inspect_app.campaigns import operations as campaigns
 from inspect_app.city import demonstrations, submissions
 from inspect_app.db import Base, make_engine
-from inspect_app.demo.seed import default_template
-from inspect_app.domain.findings import Thresholds
 from inspect_app.housekeeping import sweep as housekeeping
-from inspect_app.inspection import operations as inspections
 from inspect_app.inspection import photos, sync
 from inspect_app.models import (
     AnswerConflict,
@@ -46,12 +37,10 @@ from inspect_app.models import (
     SigningCertificate,
     Station,
 )
-from inspect_app.models.file_keys import NOT_FILE_KEYS, file_key_columns
+from inspect_app.models.stored_file import NOT_FILE_KEYS, file_key_columns
 from inspect_app.review import operations as review
 from inspect_app.shared.errors import Invalid
 from inspect_app.signing import enrolments, keys, pin_attempts
-
-city_season = test_city.city_season  # the season of two districts, as a fixture here too
 
 FILE_KEYS = [
     ("bundles", "preview_key"),
@@ -67,38 +56,6 @@ FILE_KEYS = [
 
 
 # ---- helpers ------------------------------------------------------------------------------------------------
-
-
-def instance(folder: Path, url: str | None = None, revision: str = "head"):
-    """Another instance: its own migrated database (a fresh SQLite file unless `url`) and its own file store."""
-    folder.mkdir(parents=True)
-    url = url or f"sqlite:///{folder / 'inspect.sqlite3'}"
-    migrate.upgrade(url, revision)
-    return create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": url,
-            "INSTANCE_PATH": str(folder),
-            "FILE_STORE_PATH": str(folder / "files"),
-            "SECRET_KEY": "t",
-            "PASSWORD_TIME_COST": 1,
-            "PASSWORD_MEMORY_COST": 8 * 1024,
-        }
-    )
-
-
-@pytest.fixture
-def other(tmp_path):
-    """Makes further instances under tmp_path and lets their connections go afterwards."""
-    made = []
-
-    def make(name: str, url: str | None = None, revision: str = "head"):
-        made.append(instance(tmp_path / name, url, revision))
-        return made[-1]
-
-    yield make
-    for app in made:
-        app.extensions["db_engine"].dispose()
 
 
 @contextmanager
@@ -129,38 +86,12 @@ def everything(app) -> tuple[dict, dict]:
     return tables, {p.relative_to(root).as_posix(): sha256_of(p) for p in root.rglob("*") if p.is_file()}
 
 
-def cli(app, *args: str):
-    return app.test_cli_runner().invoke(args=list(args))
-
-
-def open_inspection_with_photo(app, session, code: str = "150602", seed: int = 1):
-    """A campaign, an inspector and one station's inspection under way with one photo."""
-    version, _ = campaigns.load_checklist_version(session, default_template())
-    campaign = campaigns.create_campaign(session, "2026年度自查验收", date(2026, 9, 1), date(2026, 12, 15), version.id)
-    inspector = make_user(session, "inspector", code)
-    station = make_station(session, code)
-    inspection = inspections.open_inspection(session, inspector.actor, inspector.id, station.id, campaign)
-    photo = photos.add_photo(
-        session,
-        inspector.actor,
-        app.extensions["filestore"],
-        inspector.id,
-        inspection.id,
-        "signboard",
-        jpeg(39.82, 109.96, seed=seed),
-        None,
-        Thresholds(),
-        20 * 2**20,
-    )
-    return inspector, inspection, photo
-
-
 # ---- rules that need no season ------------------------------------------------------------------------------
 
 
 def test_every_key_column_is_either_a_file_key_the_backup_follows_or_declared_otherwise():
     named = {(t.name, c.name) for t in Base.metadata.sorted_tables for c in t.columns if c.name.endswith("_key")}
-    # A new `*_key` column fails here until somebody adds it to FILE_KEYS or to file_keys.NOT_FILE_KEYS.
+    # A new `*_key` column fails here until somebody adds it to FILE_KEYS or to stored_file.NOT_FILE_KEYS.
     assert sorted(file_key_columns(Base.metadata)) == sorted(FILE_KEYS)
     assert named == set(FILE_KEYS) | NOT_FILE_KEYS
 
@@ -211,10 +142,10 @@ def whole_season(app, session, season, runner, tmp_path) -> None:
     ds, kbs = season["ds"], season["kbs"]
     review.recommend(session, ds["leader"].actor, ds["inspections"][0].id, True)
     for people in (ds, kbs):
-        bundle = test_city.sign_version(app, session, people["leader"], campaign, tmp_path)
-        sent = submissions.submit_bundle(session, people["leader"].actor, store, people["leader"], bundle.id)
-        submissions.decide(session, city.actor, city.id, sent.id, "accept")
-    demonstrations.decide_demonstration(session, city.actor, city.id, campaign.id, ds["stations"][0].id, True)
+        bundle = sign_version(app, session, people["leader"], campaign, tmp_path)
+        sent = submissions.submit_bundle(session, people["leader"].actor, store, bundle.id)
+        submissions.decide(session, city.actor, sent.id, "accept")
+    demonstrations.decide_demonstration(session, city.actor, campaign.id, ds["stations"][0].id, True)
     pin = tmp_path / "pin"
     pin.write_text(PIN)
     result = runner.invoke(
@@ -411,8 +342,11 @@ def test_a_backup_is_not_written_over_an_existing_file(app, session, runner, tmp
 # ---- while the app runs -------------------------------------------------------------------------------------
 
 
-def _keep_writing(app, district_id: int, inspection_id: int, user_id: int, stop: threading.Event, log: list):
-    """Until stopped: an office, a station in it and a photo with three new files, each time in one commit."""
+def _keep_writing(
+    app, district_id: int, inspection_id: int, user_id: int, stop: threading.Event, log: list, going: threading.Event
+):
+    """Until stopped: an office, a station in it and a photo with three new files, each time in one commit; `going`
+    is set once three commits are in."""
     store, n = app.extensions["filestore"], 0
     while not stop.is_set():
         n += 1
@@ -448,6 +382,8 @@ def _keep_writing(app, district_id: int, inspection_id: int, user_id: int, stop:
             )
             session.commit()
         log.append(time.monotonic())
+        if len(log) >= 3:
+            going.set()
 
 
 def _writer_rows(app) -> tuple[int, int, int]:
@@ -477,18 +413,19 @@ def test_a_backup_taken_while_rows_keep_coming_is_consistent(app, session, tmp_p
         return count
 
     monkeypatch.setattr(rows, "dump_table", slowly)
-    stop, log, failures = threading.Event(), [], []
+    stop, going, log, failures = threading.Event(), threading.Event(), [], []
 
     def writer():
         try:
-            _keep_writing(app, inspector.district_id, inspection.id, inspector.id, stop, log)
+            _keep_writing(app, inspector.district_id, inspection.id, inspector.id, stop, log, going)
         except Exception as error:  # noqa: BLE001  (reported by the test below)
             failures.append(error)
+        finally:
+            going.set()  # a writer that failed early must not keep the test waiting
 
     thread = threading.Thread(target=writer)
     thread.start()
-    while len(log) < 3 and thread.is_alive():
-        time.sleep(0.01)
+    assert going.wait(timeout=120), "the writer made no commits"
     started = time.monotonic()
     result = cli(app, "backup", "create", str(tmp_path / "backup.tar"))
     finished = time.monotonic()

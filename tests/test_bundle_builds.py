@@ -8,19 +8,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import AuthActions, keyed, make_station, make_user
-from photo_factory import jpeg, signature_png
+from photo_factory import signature_png
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
-from test_bundles import PIN, season  # noqa: F401  (the fixture)
+from support import PIN, AuthActions, accepted_inspection_submitted, keyed, make_station, make_user
 
 from inspect_app.bundles import builds as bundle_builds
 from inspect_app.bundles import operations as bundles
 from inspect_app.bundles import views as bundle_views
 from inspect_app.campaigns import operations as campaigns
-from inspect_app.domain.findings import Thresholds
-from inspect_app.inspection import operations as inspections
-from inspect_app.inspection import photos
 from inspect_app.models import Bundle, BundleStatus, Campaign, Station, User
 from inspect_app.models.types import utcnow
 from inspect_app.shared.errors import Invalid
@@ -57,7 +53,7 @@ def _clicks(app, count: int = 2) -> list[int]:
     return answers
 
 
-def test_two_build_requests_at_once_start_one_build(app, session, season, builds):  # noqa: F811
+def test_two_build_requests_at_once_start_one_build(app, session, season, builds):
     assert _clicks(app) == [302, 302]
     assert session.scalar(select(func.count()).select_from(Bundle)) == 1
     assert len(builds) == 1, builds  # the second joined the first
@@ -74,7 +70,7 @@ def test_two_build_requests_at_once_start_one_build(app, session, season, builds
 
 def test_a_build_that_stopped_beating_is_shown_interrupted_and_can_be_built_again(
     app, client, auth, session, season, builds
-):  # noqa: F811
+):
     auth.login("leader.ds")
     client.post("/review/bundle/build", data={"narrative": "文字说明。"})
     ((bundle_id, dead_token),) = builds
@@ -99,10 +95,10 @@ def test_a_build_that_stopped_beating_is_shown_interrupted_and_can_be_built_agai
     assert session.get(Bundle, bundle_id).claim_token == builds[1][1]
 
 
-def test_the_heartbeat_keeps_a_long_step_alive(app, session, season, monkeypatch):  # noqa: F811
+def test_the_heartbeat_keeps_a_long_step_alive(app, session, season, monkeypatch):
     leader = season["leader"]
     bundle, token = bundles.begin_build(
-        session, leader.actor, leader.id, leader.district_id, season["campaign"].id, "文字说明。", stale_after_s=1
+        session, leader.actor, leader.district_id, season["campaign"].id, "文字说明。", stale_after_s=1
     )
     claimed_at = bundle.heartbeat_at
     real_write = bundles.write_report
@@ -138,9 +134,9 @@ def test_the_heartbeat_keeps_a_long_step_alive(app, session, season, monkeypatch
     assert built.status is BundleStatus.READY
 
 
-def test_a_version_is_signed_once_when_signed_twice_at_once(app, session, season, tmp_path):  # noqa: F811
+def test_a_version_is_signed_once_when_signed_twice_at_once(app, session, season, tmp_path):
     leader, store = season["leader"], app.extensions["filestore"]
-    bundle = bundles.start_draft(session, leader.actor, leader.id, leader.district_id, season["campaign"].id, "说明")
+    bundle = bundles.start_draft(session, leader.actor, leader.district_id, season["campaign"].id, "说明")
     bundles.build_preview(session, store, bundle.id, leader.display_name, tmp_path)
     start, outcomes = threading.Barrier(2), []
 
@@ -180,14 +176,14 @@ def test_what_happens_while_a_sign_off_lays_out_is_checked_before_it_seals(
     app,
     session,
     season,
-    tmp_path,  # noqa: F811
+    tmp_path,
     monkeypatch,
     meanwhile,
 ):
     leader, store = season["leader"], app.extensions["filestore"]
     # The station is in the directory before the preview: a station added after it would expire the version at once.
     station = make_station(session, "150602", latitude="39.82", longitude="109.96")
-    bundle = bundles.start_draft(session, leader.actor, leader.id, leader.district_id, season["campaign"].id, "说明")
+    bundle = bundles.start_draft(session, leader.actor, leader.district_id, season["campaign"].id, "说明")
     bundles.build_preview(session, store, bundle.id, leader.display_name, tmp_path)
     city = make_user(session, "city", username="city.meanwhile")
     inspector = session.scalar(select(User).where(User.username == "insp.ds"))
@@ -212,44 +208,9 @@ def test_what_happens_while_a_sign_off_lays_out_is_checked_before_it_seals(
     assert unsigned.status is BundleStatus.READY and unsigned.archive_key is None and unsigned.claim_token is None
 
 
-def accepted_inspection_submitted(session, app, campaign, station, inspector):
-    """A station inspected and submitted (not yet reviewed), through the use cases."""
-    from test_bundles import TEMPLATE
-
-    inspection = inspections.open_inspection(session, inspector.actor, inspector.id, station.id, campaign)
-    for item in TEMPLATE.items:
-        inspections.answer_item(
-            session,
-            inspector.actor,
-            inspector.id,
-            inspection.id,
-            item.code,
-            "pass",
-            item.points if item.scoring == "graded" else None,
-        )
-    for n, slot in enumerate(("signboard", "bulletin_board")):
-        photos.add_photo(
-            session,
-            inspector.actor,
-            app.extensions["filestore"],
-            inspector.id,
-            inspection.id,
-            slot,
-            jpeg(39.82, 109.96, seed=900 + n),
-            None,
-            Thresholds(),
-            20 * 2**20,
-        )
-    for role in ("representative", "inspector"):
-        inspections.sign(
-            session, inspector.actor, app.extensions["filestore"], inspection.id, role, "王丽", signature_png()
-        )
-    inspections.submit(session, inspector.actor, inspection.id)
-
-
-def test_a_failed_build_says_in_chinese_what_to_do(app, session, season, tmp_path, monkeypatch):  # noqa: F811
+def test_a_failed_build_says_in_chinese_what_to_do(app, session, season, tmp_path, monkeypatch):
     leader, store = season["leader"], app.extensions["filestore"]
-    bundle = bundles.start_draft(session, leader.actor, leader.id, leader.district_id, season["campaign"].id, "说明")
+    bundle = bundles.start_draft(session, leader.actor, leader.district_id, season["campaign"].id, "说明")
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("weasyprint: unexpected token at line 3")

@@ -6,17 +6,13 @@ from __future__ import annotations
 import json
 import subprocess
 import zipfile
-from datetime import date
 
 import pytest
-from conftest import keyed, make_station, make_user
 from photo_factory import signature_png
-from test_bundles import PIN, accepted_inspection, season  # noqa: F401  (the fixture)
+from support import PIN, accepted_inspection, keyed, make_station, make_user
 
 from inspect_app.bundles import operations as bundles
 from inspect_app.bundles.report import build as report_build
-from inspect_app.campaigns import operations as campaigns
-from inspect_app.demo.seed import default_template
 from inspect_app.inspection import operations as inspections
 from inspect_app.models import Bundle, BundleStatus
 from inspect_app.review import operations as review
@@ -34,7 +30,7 @@ def page_count(data: bytes) -> int:
     return int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
 
 
-def third_station(app, session, season):  # noqa: F811
+def third_station(app, session, season):
     """A third accepted inspection in the season's district: the one to return after the preview."""
     inspector = make_user(session, "inspector", "150602", username="insp.third")
     station = make_station(session, "150602", name="东胜第三服务站", latitude="39.82", longitude="109.96")
@@ -42,12 +38,11 @@ def third_station(app, session, season):  # noqa: F811
     return station, inspection
 
 
-def build(app, session, season, tmp_path, narrative: str | None = "说明", drafted_from: str | None = None):  # noqa: F811
+def build(app, session, season, tmp_path, narrative: str | None = "说明", drafted_from: str | None = None):
     leader = season["leader"]
     bundle, token = bundles.begin_build(
         session,
         leader.actor,
-        leader.id,
         leader.district_id,
         season["campaign"].id,
         narrative,
@@ -56,7 +51,7 @@ def build(app, session, season, tmp_path, narrative: str | None = "说明", draf
     return bundles.build_preview(session, app.extensions["filestore"], bundle.id, leader.display_name, tmp_path, token)
 
 
-def sign(app, session, season, bundle_id: int, tmp_path):  # noqa: F811
+def sign(app, session, season, bundle_id: int, tmp_path):
     leader = season["leader"]
     return bundles.sign_off(
         session,
@@ -72,12 +67,12 @@ def sign(app, session, season, bundle_id: int, tmp_path):  # noqa: F811
 
 def test_a_version_changed_after_its_preview_is_refused_and_a_rebuild_signs_what_it_shows(
     app, session, season, tmp_path
-):  # noqa: F811
+):
     station, inspection = third_station(app, session, season)
     leader, store = season["leader"], app.extensions["filestore"]
     bundle = build(app, session, season, tmp_path)
     assert "东胜第三服务站" in pdf_text(store.read(bundle.preview_key))
-    review.review(session, leader.actor, leader.id, inspection.id, "return", "标识牌照片不清楚")
+    review.review(session, leader.actor, inspection.id, "return", "标识牌照片不清楚")
     with pytest.raises(Invalid, match=f"已过期.*{station.number} 东胜第三服务站"):
         sign(app, session, season, bundle.id, tmp_path)
     session.refresh(bundle)
@@ -96,7 +91,7 @@ def test_a_version_changed_after_its_preview_is_refused_and_a_rebuild_signs_what
 
 def test_the_signed_report_lays_out_only_its_cover_and_signature_page_again(
     app, session, season, tmp_path, monkeypatch
-):  # noqa: F811
+):
     bundle = build(app, session, season, tmp_path)
     laid_out = []
     real = report_build.write_pdf
@@ -105,13 +100,13 @@ def test_the_signed_report_lays_out_only_its_cover_and_signature_page_again(
     assert len(laid_out) == 2 and "签字日期" in laid_out[0] and "预览稿" not in laid_out[1]
 
 
-def test_sign_off_refuses_an_expired_version_before_it_looks_at_the_pin(app, session, season, tmp_path, monkeypatch):  # noqa: F811
+def test_sign_off_refuses_an_expired_version_before_it_looks_at_the_pin(app, session, season, tmp_path, monkeypatch):
     from inspect_app.signing import signed_archive as signing
 
     _, inspection = third_station(app, session, season)
     leader = season["leader"]
     bundle = build(app, session, season, tmp_path)
-    review.review(session, leader.actor, leader.id, inspection.id, "return", "补拍照片")
+    review.review(session, leader.actor, inspection.id, "return", "补拍照片")
     monkeypatch.setattr(signing, "unlock", lambda *a, **k: pytest.fail("the PIN was looked at"))
     with pytest.raises(Invalid, match="已过期"):
         bundles.sign_off(
@@ -126,7 +121,7 @@ def test_sign_off_refuses_an_expired_version_before_it_looks_at_the_pin(app, ses
         )
 
 
-def test_a_change_during_the_sign_off_is_found_in_its_final_transaction(app, session, season, tmp_path, monkeypatch):  # noqa: F811
+def test_a_change_during_the_sign_off_is_found_in_its_final_transaction(app, session, season, tmp_path, monkeypatch):
     from inspect_app.bundles import contents as bundle_contents
 
     bundle = build(app, session, season, tmp_path)
@@ -147,7 +142,7 @@ def test_a_change_during_the_sign_off_is_found_in_its_final_transaction(app, ses
     assert bundle.status is BundleStatus.READY and bundle.archive_key is None and bundle.claim_token is None
 
 
-def test_an_unedited_narrative_follows_the_data_and_an_edited_one_is_carried(app, session, season, tmp_path):  # noqa: F811
+def test_an_unedited_narrative_follows_the_data_and_an_edited_one_is_carried(app, session, season, tmp_path):
     _, inspection = third_station(app, session, season)
     leader = season["leader"]
     draft = bundles.narrative_draft(session, leader.actor, leader.district_id, season["campaign"])
@@ -156,7 +151,7 @@ def test_an_unedited_narrative_follows_the_data_and_an_edited_one_is_carried(app
     sign(app, session, season, first.id, tmp_path)
     # Version 2 unlocks the inspections; one is returned; the narrative, never edited, is written again.
     second = build(app, session, season, tmp_path, None)
-    review.review(session, leader.actor, leader.id, inspection.id, "return", "补拍照片")
+    review.review(session, leader.actor, inspection.id, "return", "补拍照片")
     second = build(app, session, season, tmp_path, None)
     assert "完成自查验收2个" in second.narrative and "完成自查验收3个" not in second.narrative
     signed = sign(app, session, season, second.id, tmp_path)
@@ -170,17 +165,15 @@ def test_an_unedited_narrative_follows_the_data_and_an_edited_one_is_carried(app
     assert fourth.version == 4 and fourth.narrative == edited
 
 
-def test_a_bundle_needs_an_accepted_inspection(app, session, runner, tmp_path):
-    version, _ = campaigns.load_checklist_version(session, default_template())
-    campaign = campaigns.create_campaign(session, "2026年度自查验收", date(2026, 9, 1), date(2026, 12, 15), version.id)
+def test_a_bundle_needs_an_accepted_inspection(app, session, runner, tmp_path, campaign):
     leader = make_user(session, "leader", "150602", username="leader.empty")
     inspector = make_user(session, "inspector", "150602", username="insp.empty")
     station = make_station(session, "150602", name="东胜空服务站")
     with pytest.raises(Invalid, match="审核通过"):
-        bundles.begin_build(session, leader.actor, leader.id, leader.district_id, campaign.id, "说明")
-    inspections.open_inspection(session, inspector.actor, inspector.id, station.id, campaign)
+        bundles.begin_build(session, leader.actor, leader.district_id, campaign.id, "说明")
+    inspections.open_inspection(session, inspector.actor, station.id, campaign)
     with pytest.raises(Invalid, match="审核通过"):
-        bundles.begin_build(session, leader.actor, leader.id, leader.district_id, campaign.id, "说明")
+        bundles.begin_build(session, leader.actor, leader.district_id, campaign.id, "说明")
     assert session.query(Bundle).count() == 0
     pin = tmp_path / "pin"
     pin.write_text(PIN)
@@ -203,7 +196,7 @@ def test_a_bundle_needs_an_accepted_inspection(app, session, runner, tmp_path):
     assert result.exit_code != 0 and "审核通过" in result.output
 
 
-def test_the_figures_check_reads_the_versions_own_figures(app, session, season, tmp_path):  # noqa: F811
+def test_the_figures_check_reads_the_versions_own_figures(app, session, season, tmp_path):
     from inspect_app.bundles import contents as bundle_contents
 
     bundle = build(app, session, season, tmp_path, "本次完成自查验收3个，合格3个，平均得分90.1分。")
@@ -221,14 +214,14 @@ def test_the_figures_check_reads_the_versions_own_figures(app, session, season, 
 
 def test_the_page_says_what_changed_and_offers_a_rebuild_instead_of_the_sign_form(
     app, client, auth, session, season, tmp_path
-):  # noqa: F811
+):
     station, inspection = third_station(app, session, season)
     leader = season["leader"]
     bundle_id = build(app, session, season, tmp_path).id
     auth.login("leader.ds")
     ready = client.get("/review/bundle/").get_data(as_text=True)
     assert "第1版 · 待签字" in ready and 'name="pin"' in ready and "已过期" not in ready
-    review.review(session, leader.actor, leader.id, inspection.id, "return", "补拍照片")
+    review.review(session, leader.actor, inspection.id, "return", "补拍照片")
     page = client.get("/review/bundle/").get_data(as_text=True)
     assert "第1版 · 已过期" in page and "待签字" not in page and 'name="pin"' not in page
     assert f"服务站 {station.number} 东胜第三服务站 的检查：已移除" in page and "重新生成" in page
@@ -239,7 +232,7 @@ def test_the_page_says_what_changed_and_offers_a_rebuild_instead_of_the_sign_for
 
 def test_the_page_points_out_stale_figures_and_redrafts_with_the_old_text_beside(
     app, client, auth, session, season, tmp_path
-):  # noqa: F811
+):
     edited = "东胜区说明：本次完成自查验收3个，平均得分90.1分。"
     build(app, session, season, tmp_path, edited, drafted_from="东胜区初稿")
     auth.login("leader.ds")
@@ -252,7 +245,7 @@ def test_the_page_points_out_stale_figures_and_redrafts_with_the_old_text_beside
     assert "<details" in redraft and edited in redraft.split("<details")[1]
 
 
-def test_a_page_opened_before_a_rebuild_does_not_sign_the_rebuilt_version(app, client, auth, session, season, tmp_path):  # noqa: F811
+def test_a_page_opened_before_a_rebuild_does_not_sign_the_rebuilt_version(app, client, auth, session, season, tmp_path):
     # Another tab (or the district's other leader) builds the version again after this page was opened: the new
     # preview is ready, but it is not what this page showed, so this page's sign-off signs nothing.
     import base64
@@ -264,7 +257,7 @@ def test_a_page_opened_before_a_rebuild_does_not_sign_the_rebuilt_version(app, c
     auth.login("leader.ds")
     page = client.get("/review/bundle/").get_data(as_text=True)
     seen = re.search(r'name="fingerprint" value="([0-9a-f]{64})"', page).group(1)
-    review.review(session, leader.actor, leader.id, inspection.id, "return", "补拍照片")
+    review.review(session, leader.actor, inspection.id, "return", "补拍照片")
     rebuilt = build(app, session, season, tmp_path)
     assert rebuilt.id == bundle_id and rebuilt.status is BundleStatus.READY and rebuilt.fingerprint != seen
     drawn = "data:image/png;base64," + base64.b64encode(signature_png()).decode()

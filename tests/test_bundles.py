@@ -5,118 +5,19 @@ from __future__ import annotations
 import json
 import subprocess
 import zipfile
-from datetime import date, timedelta
-from pathlib import Path
+from datetime import timedelta
 
 import pytest
-from conftest import keyed, make_station, make_user
 from photo_factory import jpeg, signature_png
 from stock_tools import openssl_cms_verify, pdfsig
+from support import PIN, flip, keyed, rewrite, signed_bundle
 
 from inspect_app.adapters import pki, signatures
 from inspect_app.bundles import operations as bundles
-from inspect_app.campaigns import operations as campaigns
 from inspect_app.city.verify import verify_bundle
-from inspect_app.demo.seed import default_template
-from inspect_app.domain.checklists.checklist import parse_template
-from inspect_app.domain.findings import Thresholds
-from inspect_app.inspection import operations as inspections
-from inspect_app.inspection import photos
-from inspect_app.models import Bundle
 from inspect_app.models.types import utcnow
-from inspect_app.review import operations as review
 from inspect_app.shared.errors import Invalid
 from inspect_app.signing import keys
-
-PIN = "135790"
-TEMPLATE = parse_template(default_template())
-
-
-def accepted_inspection(session, app, campaign, station, inspector, leader, seed):
-    """An inspection answered, photographed, signed, submitted and accepted, through the use cases."""
-    store = app.extensions["filestore"]
-    inspection = inspections.open_inspection(session, inspector.actor, inspector.id, station.id, campaign)
-    for item in TEMPLATE.items:
-        points = item.points if item.scoring == "graded" else None
-        inspections.answer_item(session, inspector.actor, inspector.id, inspection.id, item.code, "pass", points)
-    for n, slot in enumerate(("signboard", "bulletin_board")):
-        photos.add_photo(
-            session,
-            inspector.actor,
-            store,
-            inspector.id,
-            inspection.id,
-            slot,
-            jpeg(39.82, 109.96, seed=seed * 10 + n),
-            None,
-            Thresholds(),
-            20 * 2**20,
-        )
-    for role in ("representative", "inspector"):
-        inspections.sign(session, inspector.actor, store, inspection.id, role, "王丽", signature_png())
-    inspections.submit(session, inspector.actor, inspection.id)
-    review.review(session, leader.actor, leader.id, inspection.id, "accept")
-    return inspection
-
-
-@pytest.fixture
-def season(app, session):
-    version, _ = campaigns.load_checklist_version(session, default_template())
-    campaign = campaigns.create_campaign(session, "2026年度自查验收", date(2026, 9, 1), date(2026, 12, 15), version.id)
-    inspector = make_user(session, "inspector", "150602", username="insp.ds")
-    leader = make_user(session, "leader", "150602", username="leader.ds")
-    other_leader = make_user(session, "leader", "150603", username="leader.kbs")
-    stations = [
-        make_station(session, "150602", name=name, latitude="39.82", longitude="109.96")
-        for name in ("东胜万达广场12315消费维权服务站", "东胜维多利超市12315消费维权服务站")
-    ]
-    for n, station in enumerate(stations):
-        accepted_inspection(session, app, campaign, station, inspector, leader, n + 1)
-    passphrase = app.config["PKI_CA_PASSPHRASE"]
-    ca = keys.init_authority(session, passphrase)
-    keys.issue_certificate(session, passphrase, leader.id, PIN)
-    keys.issue_certificate(session, passphrase, other_leader.id, PIN)
-    return {
-        "campaign": campaign,
-        "leader": leader,
-        "other_leader": other_leader,
-        "ca": ca.certificate_pem,
-        "stations": stations,
-    }
-
-
-def signed_bundle(app, session, season, tmp_path) -> tuple[Bundle, Path]:
-    leader, store = season["leader"], app.extensions["filestore"]
-    bundle = bundles.start_draft(
-        session,
-        leader.actor,
-        leader.id,
-        leader.district_id,
-        season["campaign"].id,
-        "本旗区共有2个服务站，全部完成自查。",
-    )
-    bundles.build_preview(session, store, bundle.id, leader.display_name, tmp_path)
-    bundle = bundles.sign_off(
-        session, leader.actor, store, leader, bundle.id, keyed(app, PIN), signature_png(), tmp_path
-    )
-    path = tmp_path / "bundle.zip"
-    path.write_bytes(store.read(bundle.archive_key))
-    return bundle, path
-
-
-def rewrite(source: Path, target: Path, change) -> Path:
-    """A copy of a bundle with its members changed by `change(name, data) -> data | None` (None drops it)."""
-    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
-        for info in old.infolist():
-            data = change(info.filename, old.read(info))
-            if data is not None:
-                new.writestr(info.filename, data)
-    return target
-
-
-def flip(data: bytes, at: int | None = None) -> bytes:
-    at = len(data) // 2 if at is None else at
-    return data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1 :]
 
 
 def test_a_signed_bundle_holds_everything_and_verifies(app, session, season, tmp_path):
@@ -249,7 +150,7 @@ def test_a_bundle_re_signed_by_another_districts_leader_is_refused(app, session,
 
 def test_wrong_pin_and_revoked_certificate_sign_nothing(app, session, season, tmp_path):
     leader, store = season["leader"], app.extensions["filestore"]
-    bundle = bundles.start_draft(session, leader.actor, leader.id, leader.district_id, season["campaign"].id, "")
+    bundle = bundles.start_draft(session, leader.actor, leader.district_id, season["campaign"].id, "")
     bundles.build_preview(session, store, bundle.id, leader.display_name, tmp_path)
     with pytest.raises(Invalid, match="签名PIN错误"):
         bundles.sign_off(
@@ -288,7 +189,7 @@ def test_a_bundle_signed_after_revocation_fails_verification(app, session, seaso
 def test_after_signing_a_change_needs_a_new_version(app, session, season, tmp_path):
     bundle, _ = signed_bundle(app, session, season, tmp_path)
     leader = season["leader"]
-    again = bundles.start_draft(session, leader.actor, leader.id, leader.district_id, season["campaign"].id, "修订")
+    again = bundles.start_draft(session, leader.actor, leader.district_id, season["campaign"].id, "修订")
     assert again.id != bundle.id and again.version == 2
     session.refresh(bundle)
     assert bundle.status.value == "signed" and bundle.narrative == "本旗区共有2个服务站，全部完成自查。"

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from conftest import keyed, make_station
 from photo_factory import jpeg, signature_png
 from sqlalchemy import func, select
-from test_bundles import PIN
-from test_city import TODAY, city_season, sign_city_report, sign_version  # noqa: F401  (the fixture)
+from support import PIN, TODAY, keyed, make_station, sign_city_report, sign_version
 
-from inspect_app.adapters.seal import name_signature_png
+from inspect_app.adapters.pdf.seal import name_signature_png
 from inspect_app.bundles import operations as bundles
 from inspect_app.campaigns import operations as campaigns
 from inspect_app.city import demonstrations, submissions
@@ -25,29 +23,26 @@ CLOSED = "“2026年度自查验收”已结束，内容只读，不能再修改
 
 
 @pytest.fixture
-def closed(app, session, city_season, tmp_path):  # noqa: F811
+def closed(app, session, city_season, tmp_path):
     """The 2026 season with work in every state, then closed by the city."""
     store, campaign, city = app.extensions["filestore"], city_season["campaign"], city_season["city"]
     ds, kbs = city_season["ds"], city_season["kbs"]
     inspector = ds["inspector"]
     review.recommend(session, ds["leader"].actor, ds["inspections"][0].id, True)
     ds_bundle = sign_version(app, session, ds["leader"], campaign, tmp_path)
-    sent = submissions.submit_bundle(session, ds["leader"].actor, store, ds["leader"], ds_bundle.id)
-    submissions.decide(session, city.actor, city.id, sent.id, "accept")
+    sent = submissions.submit_bundle(session, ds["leader"].actor, store, ds_bundle.id)
+    submissions.decide(session, city.actor, sent.id, "accept")
     report = sign_city_report(app, session, city, campaign, tmp_path, name_signature_png(city.display_name))
     kbs_signed = sign_version(app, session, kbs["leader"], campaign, tmp_path)
-    ready = bundles.start_draft(
-        session, kbs["leader"].actor, kbs["leader"].id, kbs["leader"].district_id, campaign.id, "第2版。"
-    )
+    ready = bundles.start_draft(session, kbs["leader"].actor, kbs["leader"].district_id, campaign.id, "第2版。")
     bundles.build_preview(session, store, ready.id, kbs["leader"].display_name, tmp_path)
     spare = make_station(session, "150602")
-    under_way = inspections.open_inspection(session, inspector.actor, inspector.id, spare.id, campaign)
-    inspections.answer_item(session, inspector.actor, inspector.id, under_way.id, "A1", "pass")
+    under_way = inspections.open_inspection(session, inspector.actor, spare.id, campaign)
+    inspections.answer_item(session, inspector.actor, under_way.id, "A1", "pass")
     photo = photos.add_photo(
         session,
         inspector.actor,
         store,
-        inspector.id,
         under_way.id,
         "signboard",
         jpeg(39.82, 109.96, seed=77),
@@ -80,15 +75,12 @@ def test_the_inspectors_changes_are_refused(app, session, closed):
     campaign, under_way = closed["campaign"], closed["under_way"].id
     before = session.scalar(select(func.count()).select_from(AuditEntry))
     attempts = {
-        "answer": lambda: inspections.answer_item(session, inspector.actor, inspector.id, under_way, "A2", "pass"),
-        "answers": lambda: inspections.save_answers(
-            session, inspector.actor, inspector.id, under_way, {"A2": ("pass", None, None)}
-        ),
+        "answer": lambda: inspections.answer_item(session, inspector.actor, under_way, "A2", "pass"),
+        "answers": lambda: inspections.save_answers(session, inspector.actor, under_way, {"A2": ("pass", None, None)}),
         "photo": lambda: photos.add_photo(
             session,
             inspector.actor,
             store,
-            inspector.id,
             under_way,
             "bulletin_board",
             jpeg(39.82, 109.96, seed=78),
@@ -101,9 +93,7 @@ def test_the_inspectors_changes_are_refused(app, session, closed):
             session, inspector.actor, store, under_way, "inspector", "王丽", signature_png()
         ),
         "submit": lambda: inspections.submit(session, inspector.actor, under_way),
-        "start": lambda: inspections.open_inspection(
-            session, inspector.actor, inspector.id, closed["fresh"].id, campaign
-        ),
+        "start": lambda: inspections.open_inspection(session, inspector.actor, closed["fresh"].id, campaign),
     }
     assert {name: refused(change) for name, change in attempts.items()} == {name: CLOSED for name in attempts}
     session.rollback()
@@ -122,13 +112,13 @@ def test_the_leaders_changes_are_refused(app, session, closed, tmp_path):
     campaign, leader = closed["campaign"], kbs["leader"]
     before = session.scalar(select(func.count()).select_from(AuditEntry))
     attempts = {
-        "accept": lambda: review.review(session, leader.actor, leader.id, kbs["inspections"][0].id, "return", "重拍"),
+        "accept": lambda: review.review(session, leader.actor, kbs["inspections"][0].id, "return", "重拍"),
         "recommend": lambda: review.recommend(session, leader.actor, kbs["inspections"][1].id, True),
-        "build": lambda: bundles.start_draft(session, leader.actor, leader.id, leader.district_id, campaign.id, ""),
+        "build": lambda: bundles.start_draft(session, leader.actor, leader.district_id, campaign.id, ""),
         "sign": lambda: bundles.sign_off(
             session, leader.actor, store, leader, closed["ready"].id, keyed(app, PIN), signature_png(), tmp_path
         ),
-        "submit": lambda: submissions.submit_bundle(session, leader.actor, store, leader, closed["kbs_signed"].id),
+        "submit": lambda: submissions.submit_bundle(session, leader.actor, store, closed["kbs_signed"].id),
     }
     assert {name: refused(change) for name, change in attempts.items()} == {name: CLOSED for name in attempts}
     session.rollback()
@@ -143,10 +133,10 @@ def test_the_citys_changes_are_refused(app, session, closed, tmp_path):
     zip_path.write_bytes(store.read(closed["kbs_signed"].archive_key))
     before = session.scalar(select(func.count()).select_from(AuditEntry))
     attempts = {
-        "decide": lambda: submissions.decide(session, city.actor, city.id, closed["sent"].id, "return", "补正"),
-        "upload": lambda: submissions.receive_upload(session, city.actor, store, city, zip_path),
+        "decide": lambda: submissions.decide(session, city.actor, closed["sent"].id, "return", "补正"),
+        "upload": lambda: submissions.receive_upload(session, city.actor, store, zip_path),
         "demonstration": lambda: demonstrations.decide_demonstration(
-            session, city.actor, city.id, campaign.id, closed["ds"]["stations"][0].id, True
+            session, city.actor, campaign.id, closed["ds"]["stations"][0].id, True
         ),
         "report": lambda: city_report.build_preview(session, city.actor, store, city, campaign.id, tmp_path, TODAY),
         "sign report": lambda: city_report.sign_off(

@@ -6,9 +6,9 @@ import threading
 from datetime import date
 
 import pytest
-from conftest import make_station, make_user
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
+from support import make_station, make_user
 
 from inspect_app.campaigns import operations as campaigns
 from inspect_app.demo.seed import default_template
@@ -147,7 +147,7 @@ def test_a_district_with_an_inspection_stays_in_the_campaign(session, city):
     campaigns.open_campaign(session, city.actor, campaign.id)
     inspector = make_user(session, "inspector", "150602")
     station = make_station(session, "150602")
-    inspections.open_inspection(session, inspector.actor, inspector.id, station.id, campaign)
+    inspections.open_inspection(session, inspector.actor, station.id, campaign)
     with pytest.raises(Invalid) as refused:
         campaigns.update_campaign(
             session, city.actor, campaign.id, form(session, districts=[str(district_id(session, "150603"))])
@@ -188,14 +188,14 @@ def test_inspecting_needs_an_open_campaign_that_covers_the_district(session, cit
         session, city.actor, form(session, districts=[str(district_id(session, "150603"))])
     )
     with pytest.raises(Invalid, match="“2027年度自查验收”尚未开始，还不能检查或提交"):
-        inspections.open_inspection(session, admin.actor, admin.id, kbs.id, draft)
+        inspections.open_inspection(session, admin.actor, kbs.id, draft)
     campaigns.open_campaign(session, city.actor, draft.id)
     with pytest.raises(Invalid, match="“2027年度自查验收”不包括东胜区"):
-        inspections.open_inspection(session, inspector.actor, inspector.id, ds.id, draft)
-    assert inspections.open_inspection(session, admin.actor, admin.id, kbs.id, draft).campaign_id == draft.id
+        inspections.open_inspection(session, inspector.actor, ds.id, draft)
+    assert inspections.open_inspection(session, admin.actor, kbs.id, draft).campaign_id == draft.id
     campaigns.close_campaign(session, city.actor, draft.id)
     # What was begun stays readable: opening it again changes nothing and is not refused.
-    assert inspections.open_inspection(session, admin.actor, admin.id, kbs.id, draft).campaign_id == draft.id
+    assert inspections.open_inspection(session, admin.actor, kbs.id, draft).campaign_id == draft.id
 
 
 def test_closing_waits_for_a_change_under_way_and_no_change_follows_it(app, session, city):
@@ -204,7 +204,7 @@ def test_closing_waits_for_a_change_under_way_and_no_change_follows_it(app, sess
     campaign = campaigns.prepare_campaign(session, city.actor, form(session))
     campaigns.open_campaign(session, city.actor, campaign.id)
     inspector = make_user(session, "inspector", "150602")
-    inspection = inspections.open_inspection(session, inspector.actor, inspector.id, make_station(session).id, campaign)
+    inspection = inspections.open_inspection(session, inspector.actor, make_station(session).id, campaign)
     engine = app.extensions["db_engine"]
     change = Session(engine)
     campaigns.require_changeable(change, campaign.id, inspector.district_id)  # a change has begun
@@ -220,14 +220,14 @@ def test_closing_waits_for_a_change_under_way_and_no_change_follows_it(app, sess
     if engine.dialect.name == "postgresql":
         assert wait_for(lambda: _lock_waiters(engine) == 1), "the close did not wait for the change"
         assert not closed.is_set()
-        inspections.answer_item(change, inspector.actor, inspector.id, inspection.id, "A1", "pass")
+        inspections.answer_item(change, inspector.actor, inspection.id, "A1", "pass")
         closer.join()
         actions = audit_actions(session)
         assert actions.index("answer") < actions.index("close_campaign")
     else:
         closer.join()
         with pytest.raises(Invalid, match="已结束"):
-            inspections.answer_item(change, inspector.actor, inspector.id, inspection.id, "A1", "pass")
+            inspections.answer_item(change, inspector.actor, inspection.id, "A1", "pass")
         assert "answer" not in audit_actions(session)
     change.close()
     assert closed.is_set()

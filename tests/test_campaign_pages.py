@@ -1,16 +1,4 @@
-from inspect_app.campaigns import operations as campaigns
-from inspect_app.demo.seed import default_template
-
-
-def _campaign(session):
-    from datetime import date
-
-    version, _ = campaigns.load_checklist_version(session, default_template())
-    return campaigns.create_campaign(session, "2026年度自查验收", date(2026, 9, 1), date(2026, 12, 15), version.id)
-
-
-def test_every_role_reads_the_checklist_of_a_campaign(client, session, login_as):
-    campaign = _campaign(session)
+def test_every_role_reads_the_checklist_of_a_campaign(client, session, login_as, campaign):
     login_as("inspector", "150624")
     listing = client.get("/campaigns/").get_data(as_text=True)
     assert "2026年度自查验收" in listing and "2026.1版" in listing
@@ -31,7 +19,6 @@ def test_unknown_campaign_is_404(client, login_as):
     assert client.get("/campaigns/404/checklist").status_code == 404
 
 
-def test_home_links_the_current_checklist(client, session, login_as):
-    campaign = _campaign(session)
+def test_home_links_the_current_checklist(client, session, login_as, campaign):
     login_as("leader", "150602")
     assert f"/campaigns/{campaign.id}/checklist" in client.get("/").get_data(as_text=True)

@@ -6,8 +6,8 @@ import re
 from datetime import date, datetime, timezone
 
 import pytest
-from conftest import make_station, make_user
 from sqlalchemy import func, select
+from support import make_station, make_user
 
 from inspect_app.campaigns import operations as campaigns
 from inspect_app.demo.seed import default_template
@@ -32,11 +32,11 @@ def version(session):
 
 
 @pytest.fixture
-def two_years(session, version):
+def two_years(session, make_campaign):
     """2025 closed and 2026 open, both on all nine districts; the city and an inspector and leader of 东胜区."""
     city = make_user(session, "city", username="city.center")
-    older = campaigns.create_campaign(session, "2025年度自查验收", date(2025, 9, 1), date(2025, 12, 15), version.id)
-    newer = campaigns.create_campaign(session, "2026年度自查验收", date(2026, 9, 1), date(2026, 12, 15), version.id)
+    older = make_campaign(name="2025年度自查验收", starts_on=date(2025, 9, 1), deadline=date(2025, 12, 15))
+    newer = make_campaign()
     campaigns.close_campaign(session, city.actor, older.id)
     make_user(session, "inspector", "150602", username="insp.ds")
     make_user(session, "leader", "150602", username="leader.ds")

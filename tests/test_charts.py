@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from markupsafe import Markup
+from support import NS, assert_plain_svg, parse, rows_of, texts, width
 
 from inspect_app.adapters import charts
 from inspect_app.adapters.charts import (
@@ -24,27 +25,8 @@ from inspect_app.adapters.charts import (
 )
 from inspect_app.domain.directory.districts import DISTRICTS
 
-NS = "{http://www.w3.org/2000/svg}"
 BLUE = "#123456"
 SEATS = [Seat(d.name, d.latitude, d.longitude) for d in DISTRICTS]
-
-
-def parse(markup: Markup) -> ET.Element:
-    assert isinstance(markup, Markup)
-    return ET.fromstring(str(markup))
-
-
-def texts(element: ET.Element) -> list[str]:
-    return [t.text or "" for t in element.iter(f"{NS}text")]
-
-
-def rows_of(root: ET.Element) -> list[ET.Element]:
-    """The per-row groups: the only <g>s that carry a tooltip."""
-    return [g for g in root.iter(f"{NS}g") if g.find(f"{NS}title") is not None]
-
-
-def width(rect: ET.Element) -> float:
-    return float(rect.get("width"))
 
 
 def segments(row: ET.Element) -> list[ET.Element]:
@@ -94,23 +76,22 @@ def city_points() -> list[MapPoint]:
     ],
 )
 def test_every_chart_is_one_scalable_plain_svg(markup: Markup) -> None:
-    root = parse(markup)
-    assert root.tag == f"{NS}svg" and str(markup).startswith('<svg xmlns="http://www.w3.org/2000/svg"')
-    assert root.get("width") == "100%" and root.get("height") is None
-    assert root.get("viewBox").split()[:3] == ["0", "0", str(charts.WIDTH)]
-    assert root.get("role") == "img" and root.get("aria-label")
-    assert root[0].tag == f"{NS}title" and root[0].text == root.get("aria-label")
-    assert root.get("font-family") == "Noto Sans CJK SC, sans-serif"
-    tags = {el.tag.removeprefix(NS) for el in root.iter()}
-    assert not tags & {"style", "script", "foreignObject", "image", "use", "a"}
-    assert not [k for el in root.iter() for k in el.attrib if k.endswith("href") or k in {"style", "class"}]
+    assert_plain_svg(markup)
 
 
-def test_module_imports_only_the_standard_library_and_markupsafe() -> None:
+def test_module_imports_only_the_standard_library_markupsafe_and_the_domain() -> None:
     tree = ast.parse(Path(charts.__file__).read_text(encoding="utf-8"))
     modules = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     modules |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
-    assert {m.split(".")[0] for m in modules} - set(sys.stdlib_module_names) == {"markupsafe"}
+    ours = {m for m in modules if m.split(".")[0] == "inspect_app"}
+    assert ours and all(m.startswith("inspect_app.domain.") for m in ours)  # its labels are the domain's
+    assert {m.split(".")[0] for m in modules - ours} - set(sys.stdlib_module_names) == {"markupsafe"}
+
+
+def test_outcome_names_are_the_domains_labels() -> None:
+    from inspect_app.domain.checklists.checklist import OUTCOME_LABELS
+
+    assert {charts.OUTCOME_NAMES[o.value] for o in OUTCOME_LABELS} == set(OUTCOME_LABELS.values())
 
 
 def test_bar_chart_draws_one_bar_per_value_and_a_dash_for_none() -> None:

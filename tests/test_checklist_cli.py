@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import make_user
+from support import make_user
 
 from inspect_app.adapters.spreadsheet import read_sheets
 from inspect_app.campaigns import checklists

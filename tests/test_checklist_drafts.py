@@ -6,8 +6,8 @@ import threading
 from datetime import date
 
 import pytest
-from conftest import make_user
 from sqlalchemy import func, select
+from support import make_user
 
 from inspect_app.campaigns import checklists
 from inspect_app.campaigns import operations as campaigns
@@ -180,8 +180,10 @@ def test_only_the_admin_manages_checklists(session, published, role, code):
     assert session.scalar(select(func.count()).select_from(ChecklistVersion)) == 1
 
 
-def test_the_lists_show_drafts_with_their_problems_and_versions_with_their_campaigns(session, admin, published):
-    campaigns.create_campaign(session, "2026年度自查验收", date(2026, 9, 1), date(2026, 12, 15), published.id)
+def test_the_lists_show_drafts_with_their_problems_and_versions_with_their_campaigns(
+    session, admin, published, make_campaign
+):
+    make_campaign(version=published)
     draft = checklists.copy_version(session, admin.actor, published.id)
     checklists.save_draft(session, admin.actor, draft.id, edited(draft, total_points=99))
     listing = checklists.list_versions(session, admin.actor)

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import openpyxl
 import pytest
 from sqlalchemy import func, select
-from test_security import inline_code
+from support import inline_code
 
 from inspect_app.campaigns import checklists
 from inspect_app.campaigns import operations as campaigns

@@ -11,83 +11,21 @@ import zipfile
 from datetime import date
 
 import pytest
-from conftest import keyed, make_station, make_user
 from openpyxl import load_workbook
 from photo_factory import signature_png
 from stock_tools import openssl_cms_verify, pdfsig
-from test_bundles import PIN, accepted_inspection, flip, rewrite
+from support import PIN, TODAY, flip, keyed, rewrite, sign_version
 
 from inspect_app.bundles import operations as bundles
-from inspect_app.campaigns import operations as campaigns
 from inspect_app.city import demonstrations, submissions
 from inspect_app.city import report as city_report
 from inspect_app.city.verify import verify_bundle
-from inspect_app.demo.seed import default_template
 from inspect_app.domain.identity.permissions import Role
 from inspect_app.inspection import operations as inspections
 from inspect_app.models import Inspection, Submission
 from inspect_app.review import operations as review
 from inspect_app.shared.errors import Invalid
 from inspect_app.signing import keys
-
-TODAY = date(2026, 11, 20)
-
-
-@pytest.fixture
-def city_season(app, session):
-    """Two districts with two accepted inspections each, their leaders' certificates and the city's."""
-    version, _ = campaigns.load_checklist_version(session, default_template())
-    campaign = campaigns.create_campaign(session, "2026年度自查验收", date(2026, 9, 1), date(2026, 12, 15), version.id)
-    passphrase = app.config["PKI_CA_PASSPHRASE"]
-    ca = keys.init_authority(session, passphrase)
-    people = {}
-    for code, prefix, lat, lon in (("150602", "ds", 39.82, 109.96), ("150603", "kbs", 39.61, 109.78)):
-        inspector = make_user(session, "inspector", code, username=f"insp.{prefix}")
-        leader = make_user(session, "leader", code, username=f"leader.{prefix}")
-        stations = [
-            make_station(
-                session,
-                code,
-                name=f"{prefix}{n}号12315消费维权服务站",
-                latitude=str(lat),
-                longitude=str(lon + n * 0.01),
-            )
-            for n in (1, 2)
-        ]
-        found = [
-            accepted_inspection(session, app, campaign, s, inspector, leader, 10 * len(people) + n)
-            for n, s in enumerate(stations)
-        ]
-        keys.issue_certificate(session, passphrase, leader.id, PIN)
-        people[prefix] = {"inspector": inspector, "leader": leader, "stations": stations, "inspections": found}
-    city = make_user(session, "city", username="city.center")
-    keys.issue_certificate(session, passphrase, city.id, PIN)
-    return {"campaign": campaign, "ca": ca.certificate_pem, "city": city, **people}
-
-
-def sign_version(app, session, leader, campaign, tmp_path):
-    store = app.extensions["filestore"]
-    bundle = bundles.start_draft(session, leader.actor, leader.id, leader.district_id, campaign.id, "文字说明。")
-    bundles.build_preview(session, store, bundle.id, leader.display_name, tmp_path)
-    return bundles.sign_off(session, leader.actor, store, leader, bundle.id, keyed(app, PIN), signature_png(), tmp_path)
-
-
-def sign_city_report(app, session, city, campaign, tmp_path, signature=None):
-    """Build the city report's preview and sign it, districts missing or not."""
-    store = app.extensions["filestore"]
-    preview = city_report.build_preview(session, city.actor, store, city, campaign.id, tmp_path, TODAY)
-    return city_report.sign_off(
-        session,
-        city.actor,
-        store,
-        city,
-        preview.id,
-        keyed(app, PIN),
-        signature or signature_png(),
-        tmp_path,
-        TODAY,
-        confirm_missing=True,
-    )
 
 
 def test_a_whole_season_from_two_districts_to_the_signed_city_report(app, session, city_season, tmp_path, runner):
@@ -97,9 +35,7 @@ def test_a_whole_season_from_two_districts_to_the_signed_city_report(app, sessio
     sent = {}
     for people in (ds, kbs):
         bundle = sign_version(app, session, people["leader"], campaign, tmp_path)
-        sent[people["leader"].username] = submissions.submit_bundle(
-            session, people["leader"].actor, store, people["leader"], bundle.id
-        )
+        sent[people["leader"].username] = submissions.submit_bundle(session, people["leader"].actor, store, bundle.id)
     first = sent["leader.kbs"]
     assert first.verified and [c["name"] for c in first.checks] == ["文件哈希", "清单签名", "签名证书", "PDF签名"]
     assert all(c["ok"] for c in first.checks) and first.signer_name == kbs["leader"].display_name
@@ -109,15 +45,14 @@ def test_a_whole_season_from_two_districts_to_the_signed_city_report(app, sessio
     # The signed inspections are locked: the leader cannot return one while the city holds the version.
     locked = kbs["inspections"][0]
     with pytest.raises(Invalid, match="已签字，其中的检查已锁定"):
-        review.review(session, kbs["leader"].actor, kbs["leader"].id, locked.id, "return", "再核实一次")
+        review.review(session, kbs["leader"].actor, locked.id, "return", "再核实一次")
     with pytest.raises(Invalid, match="等待市中心审核"):
-        bundles.start_draft(session, kbs["leader"].actor, kbs["leader"].id, kbs["leader"].district_id, campaign.id, "")
+        bundles.start_draft(session, kbs["leader"].actor, kbs["leader"].district_id, campaign.id, "")
 
     number = kbs["stations"][0].number
     submissions.decide(
         session,
         city.actor,
-        city.id,
         first.id,
         "return",
         "请补充照片",
@@ -128,31 +63,29 @@ def test_a_whole_season_from_two_districts_to_the_signed_city_report(app, sessio
     }
 
     # The leader begins version 2 (which unlocks), returns the inspection, the inspector fixes and resubmits.
-    bundles.start_draft(session, kbs["leader"].actor, kbs["leader"].id, kbs["leader"].district_id, campaign.id, "")
-    review.review(session, kbs["leader"].actor, kbs["leader"].id, locked.id, "return", "标识标志牌重拍")
-    inspections.answer_item(
-        session, kbs["inspector"].actor, kbs["inspector"].id, locked.id, "A5", "fail", None, "电话未接通"
-    )
+    bundles.start_draft(session, kbs["leader"].actor, kbs["leader"].district_id, campaign.id, "")
+    review.review(session, kbs["leader"].actor, locked.id, "return", "标识标志牌重拍")
+    inspections.answer_item(session, kbs["inspector"].actor, locked.id, "A5", "fail", None, "电话未接通")
     inspections.submit(session, kbs["inspector"].actor, locked.id)
-    review.review(session, kbs["leader"].actor, kbs["leader"].id, locked.id, "accept")
+    review.review(session, kbs["leader"].actor, locked.id, "accept")
     second_bundle = sign_version(app, session, kbs["leader"], campaign, tmp_path)
     assert second_bundle.version == 2
     with pytest.raises(Invalid, match="第1版不晚于已提交的第1版"):
-        submissions.submit_bundle(session, kbs["leader"].actor, store, kbs["leader"], first.bundle_id)
-    second = submissions.submit_bundle(session, kbs["leader"].actor, store, kbs["leader"], second_bundle.id)
+        submissions.submit_bundle(session, kbs["leader"].actor, store, first.bundle_id)
+    second = submissions.submit_bundle(session, kbs["leader"].actor, store, second_bundle.id)
     assert second.version == 2 and second.status.value == "submitted"
 
     for submission in (sent["leader.ds"], second):
-        submissions.decide(session, city.actor, city.id, submission.id, "accept")
+        submissions.decide(session, city.actor, submission.id, "accept")
     candidates = demonstrations.candidates(session, city.actor, campaign.id)
     assert [c.station.id for c in candidates] == [ds["stations"][0].id]
-    demonstrations.decide_demonstration(session, city.actor, city.id, campaign.id, ds["stations"][0].id, True)
+    demonstrations.decide_demonstration(session, city.actor, campaign.id, ds["stations"][0].id, True)
     session.refresh(ds["stations"][0])
     assert ds["stations"][0].is_demonstration
     with pytest.raises(Invalid, match="不在旗区报送的示范站推荐名单中"):
-        demonstrations.decide_demonstration(session, city.actor, city.id, campaign.id, kbs["stations"][1].id, True)
+        demonstrations.decide_demonstration(session, city.actor, campaign.id, kbs["stations"][1].id, True)
     with pytest.raises(Invalid, match="不能再修改"):
-        bundles.start_draft(session, kbs["leader"].actor, kbs["leader"].id, kbs["leader"].district_id, campaign.id, "")
+        bundles.start_draft(session, kbs["leader"].actor, kbs["leader"].district_id, campaign.id, "")
 
     events = [e.what for e in submissions.history(session, city.actor, kbs["leader"].district_id, campaign.id)]
     assert events == [
@@ -315,7 +248,7 @@ def test_the_inbox_and_district_pages_show_states_verdicts_and_overdue_districts
 ):
     leader, campaign = city_season["ds"]["leader"], city_season["campaign"]
     bundle = sign_version(app, session, leader, campaign, tmp_path)
-    submission = submissions.submit_bundle(session, leader.actor, app.extensions["filestore"], leader, bundle.id)
+    submission = submissions.submit_bundle(session, leader.actor, app.extensions["filestore"], bundle.id)
     campaign.deadline = date(2026, 10, 1)  # long past: every district without a bundle is overdue
     session.commit()
     auth.login("city.center")
@@ -413,7 +346,7 @@ CITY_ACTIONS = [
 def test_district_roles_may_not_use_any_city_page_or_action(app, client, session, city_season, auth, tmp_path, role):
     leader, campaign = city_season["ds"]["leader"], city_season["campaign"]
     bundle = sign_version(app, session, leader, campaign, tmp_path)
-    submission = submissions.submit_bundle(session, leader.actor, app.extensions["filestore"], leader, bundle.id)
+    submission = submissions.submit_bundle(session, leader.actor, app.extensions["filestore"], bundle.id)
     ids = {"district": leader.district_id, "submission": submission.id, "station": city_season["ds"]["stations"][0].id}
     auth.login("leader.ds" if role is Role.LEADER else "insp.ds")
     for path in CITY_PAGES:
@@ -430,7 +363,7 @@ def test_the_city_reads_and_decides_but_changes_nothing_in_an_inspection(
 ):
     leader, campaign = city_season["ds"]["leader"], city_season["campaign"]
     bundle = sign_version(app, session, leader, campaign, tmp_path)
-    submission = submissions.submit_bundle(session, leader.actor, app.extensions["filestore"], leader, bundle.id)
+    submission = submissions.submit_bundle(session, leader.actor, app.extensions["filestore"], bundle.id)
     ids = {"district": leader.district_id, "submission": submission.id}
     auth.login("city.center")
     for path in CITY_PAGES:

@@ -8,12 +8,10 @@ import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import keyed
 from photo_factory import signature_png
 from sqlalchemy.orm import Session
 from stock_tools import pdfsig
-from test_bundles import PIN
-from test_city import TODAY, city_season  # noqa: F401  (the fixture)
+from support import PIN, TODAY, keyed
 
 from inspect_app.city import report as city_report
 from inspect_app.domain.evidence import city_report as rules
@@ -93,7 +91,7 @@ def test_changed_parts_are_named_in_chinese():
 # ---- build, preview, sign-off ------------------------------------------------------------------------------------
 
 
-def test_the_city_report_is_previewed_before_it_is_signed(app, client, session, city_season, auth, tmp_path):  # noqa: F811
+def test_the_city_report_is_previewed_before_it_is_signed(app, client, session, city_season, auth, tmp_path):
     campaign, city = city_season["campaign"], city_season["city"]
     auth.login("city.center")
     page = client.get("/city/report").get_data(as_text=True)
@@ -117,7 +115,7 @@ def test_signing_with_districts_missing_needs_an_explicit_confirmation(
     client,
     session,
     city_season,
-    auth,  # noqa: F811
+    auth,
     tmp_path,
 ):
     campaign, city = city_season["campaign"], city_season["city"]
@@ -137,7 +135,7 @@ def test_signing_with_districts_missing_needs_an_explicit_confirmation(
     assert sign(app, session, city, report, tmp_path, confirm_missing=True).status.value == "signed"
 
 
-def test_the_city_signs_in_a_field_of_its_own(app, session, city_season, tmp_path):  # noqa: F811
+def test_the_city_signs_in_a_field_of_its_own(app, session, city_season, tmp_path):
     campaign, city = city_season["campaign"], city_season["city"]
     signed = sign(app, session, city, build(app, session, city, campaign, tmp_path), tmp_path)
     folder = tmp_path / "unpacked"
@@ -153,7 +151,7 @@ def test_a_version_whose_contents_changed_is_expired_and_says_what_changed(
     client,
     session,
     city_season,
-    auth,  # noqa: F811
+    auth,
     tmp_path,
 ):
     campaign, city = city_season["campaign"], city_season["city"]
@@ -185,7 +183,7 @@ def test_a_change_during_the_sign_off_is_caught_in_the_final_transaction(
     app,
     session,
     city_season,
-    tmp_path,  # noqa: F811
+    tmp_path,
     monkeypatch,
 ):
     campaign, city = city_season["campaign"], city_season["city"]
@@ -206,7 +204,7 @@ def test_a_change_during_the_sign_off_is_caught_in_the_final_transaction(
     assert session.get(CityReport, report.id).archive_key is None
 
 
-def test_two_builds_at_once_make_one_version(app, session, city_season, tmp_path):  # noqa: F811
+def test_two_builds_at_once_make_one_version(app, session, city_season, tmp_path):
     campaign, city = city_season["campaign"], city_season["city"]
     bind = session.get_bind()
 
@@ -227,7 +225,7 @@ def test_two_builds_at_once_make_one_version(app, session, city_season, tmp_path
     assert all(o == 1 or re.search("正在生成|正在签字", str(o)) for o in outcomes), outcomes
 
 
-def test_a_signed_version_is_kept_and_the_next_build_is_a_new_version(app, session, city_season, tmp_path):  # noqa: F811
+def test_a_signed_version_is_kept_and_the_next_build_is_a_new_version(app, session, city_season, tmp_path):
     campaign, city = city_season["campaign"], city_season["city"]
     first = sign(app, session, city, build(app, session, city, campaign, tmp_path), tmp_path)
     with pytest.raises(Invalid, match="已签字"):
@@ -242,7 +240,7 @@ def test_a_page_opened_before_a_rebuild_does_not_sign_the_rebuilt_version(
     client,
     session,
     city_season,
-    auth,  # noqa: F811
+    auth,
     tmp_path,
 ):
     campaign, city = city_season["campaign"], city_season["city"]

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from test_charts import NS, parse, rows_of, texts, width
-from test_charts import test_every_chart_is_one_scalable_plain_svg as plain_svg_checks
+from support import NS, assert_plain_svg, parse, rows_of, texts, width
 
 from inspect_app.adapters.charts import paired_bars
 
@@ -21,8 +20,8 @@ def chart():
 
 
 def test_it_is_one_plain_scalable_svg():
-    plain_svg_checks(chart())
-    plain_svg_checks(paired_bars("空", [], ("甲", "乙"), maximum=100))
+    assert_plain_svg(chart())
+    assert_plain_svg(paired_bars("空", [], ("甲", "乙"), maximum=100))
 
 
 def test_two_bars_per_row_in_proportion_with_their_values_and_a_legend_naming_both_campaigns():

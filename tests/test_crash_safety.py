@@ -14,19 +14,15 @@ import sys
 import threading
 import time
 import uuid
-from datetime import date
 from pathlib import Path
 
 import pytest
 import requests
-from conftest import PASSWORD, make_station, make_user
 from photo_factory import jpeg, signature_png
-from test_bundles import PIN, season  # noqa: F401  (the fixture)
+from support import PASSWORD, PIN, make_station, make_user
 
 from inspect_app.adapters.filestore import sha256_of
-from inspect_app.campaigns import operations as campaigns
 from inspect_app.city.verify import verify_bundle
-from inspect_app.demo.seed import default_template
 from inspect_app.models import Bundle, Photo
 from inspect_app.signing import keys
 
@@ -108,9 +104,7 @@ def store_is_sound(store_root: Path, session) -> None:
         assert sha256_of(store_root / photo.original_key) == photo.sha256
 
 
-def test_a_killed_upload_leaves_nothing_half_done_and_the_retry_completes(app, session, server):
-    version, _ = campaigns.load_checklist_version(session, default_template())
-    campaigns.create_campaign(session, "2026年度自查验收", date(2026, 9, 1), date(2026, 12, 15), version.id)
+def test_a_killed_upload_leaves_nothing_half_done_and_the_retry_completes(app, session, server, campaign):
     make_user(session, "inspector", "150602", username="crash.inspector")
     station = make_station(session, "150602", latitude="39.82", longitude="109.96")
     store_root = Path(app.config["FILE_STORE_PATH"])
@@ -172,7 +166,7 @@ def test_a_killed_upload_leaves_nothing_half_done_and_the_retry_completes(app, s
     store_is_sound(store_root, session)
 
 
-def test_a_killed_bundle_build_stays_unfinished_and_building_again_completes(app, session, server, season):  # noqa: F811
+def test_a_killed_bundle_build_stays_unfinished_and_building_again_completes(app, session, server, season):
     server.start()
     client = server.login("leader.ds")
     token = client.headers["X-CSRFToken"]

@@ -5,8 +5,8 @@ import re
 from math import dist
 
 import pytest
-from conftest import keyed
 from sqlalchemy import func, select
+from support import keyed
 
 from inspect_app.adapters import pki
 from inspect_app.campaigns import operations as campaigns

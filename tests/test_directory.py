@@ -1,8 +1,8 @@
 """The station directory: search and filters, create, edit, retire, and the wall between 旗区."""
 
 import pytest
-from conftest import district, make_station, station_row
 from sqlalchemy import func, select
+from support import district, make_station, station_row
 
 from inspect_app.directory import operations as directory
 from inspect_app.domain.directory.stations import HostType, StationStatus
@@ -33,8 +33,10 @@ def test_search_matches_name_number_host_and_credit_code(session):
 
 def test_like_wildcards_in_the_search_are_literal(session):
     make_station(session, "150602", name="百分百超市服务站")
-    page = directory.search_stations(session, CITY, directory.StationQuery(text="%"))
-    assert page.total == 0
+    marked = make_station(session, "150602", name="A_B/50%超市服务站")
+    for text, expected in (("%", {marked.id}), ("_", {marked.id}), ("/", {marked.id}), ("百_", set()), ("A%B", set())):
+        page = directory.search_stations(session, CITY, directory.StationQuery(text=text))
+        assert {s.id for s in page.items} == expected, text
 
 
 def test_filters(session):

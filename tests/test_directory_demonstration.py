@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 
 import openpyxl
 import pytest
-from conftest import district, make_station, make_user, station_row
 from sqlalchemy import func, select
+from support import district, make_station, make_user, station_row
 
-from inspect_app.campaigns import operations as campaigns
 from inspect_app.city import demonstrations
-from inspect_app.demo.seed import default_template
 from inspect_app.directory import operations as directory
 from inspect_app.directory.excel import COLUMNS, ImportRejected, export_workbook, import_directory
 from inspect_app.domain.evidence.submissions import SubmissionSource, SubmissionStatus
@@ -44,12 +41,6 @@ def workbook(rows: list[list]) -> bytes:
 
 def as_cells(row: dict) -> list:
     return [row.get(name) for name in COLUMNS.values()]
-
-
-@pytest.fixture
-def campaign(session):
-    version, _ = campaigns.load_checklist_version(session, default_template())
-    return campaigns.create_campaign(session, "2026年度自查验收", date(2026, 9, 1), date(2026, 12, 15), version.id)
 
 
 def recommended(session, campaign, station: Station) -> Inspection:
@@ -175,7 +166,7 @@ def test_the_city_confirmation_sets_the_flag_with_an_audit_entry(session, campai
     recommended(session, campaign, station)
     city = make_user(session, "city")
     received(session, campaign, station, city)
-    demonstrations.decide_demonstration(session, city.actor, city.id, campaign.id, station.id, True)
+    demonstrations.decide_demonstration(session, city.actor, campaign.id, station.id, True)
     session.expire_all()
     assert session.get(Station, station.id).is_demonstration is True
     entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "confirm_demonstration")).one()

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
 from urllib.parse import quote
 
 import openpyxl
 import pytest
-from conftest import district, make_station, station_row
 from sqlalchemy import func, select
+from support import district, make_station, station_row, workbook_bytes
 
 from inspect_app.directory import excel as io_service
 from inspect_app.directory.excel import COLUMNS, ImportRejected, import_directory
@@ -20,18 +19,6 @@ from inspect_app.models import Office, Station
 from inspect_app.shared.errors import Forbidden
 
 MAX_ROWS = 100
-
-
-def workbook_bytes(rows: list[dict[str, Any]], headers: list[str] | None = None) -> bytes:
-    """An .xlsx with the import headers and one row per station_row()."""
-    headers = headers or list(COLUMNS)
-    workbook = openpyxl.Workbook()
-    workbook.active.append(headers)
-    for row in rows:
-        workbook.active.append([row.get(COLUMNS[h]) for h in headers])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def leader(session, code: str = "150602") -> Actor:

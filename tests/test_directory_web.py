@@ -1,7 +1,7 @@
 """The directory pages with the test client: what each role sees and may do."""
 
-from conftest import make_station, station_row
 from sqlalchemy import select
+from support import make_station, station_row
 
 from inspect_app.domain.directory.stations import StationStatus
 from inspect_app.models import Station

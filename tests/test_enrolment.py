@@ -4,18 +4,15 @@ revokes the earlier certificate as 已换发, and a signer who cannot sign is to
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
-from conftest import keyed, make_user
 from sqlalchemy import func, select
-from test_bundles import PIN, season  # noqa: F401  (the fixture)
+from support import PIN, keyed, make_user
 
 from inspect_app import models
 from inspect_app.adapters import pki
 from inspect_app.bundles import operations as bundles
-from inspect_app.campaigns import operations as campaigns
-from inspect_app.demo.seed import default_template
 from inspect_app.models import AuditEntry, CertificateAuthority, SigningCertificate
 from inspect_app.models.types import utcnow
 from inspect_app.signing import keys
@@ -34,11 +31,6 @@ def _certificates(session, user) -> list[SigningCertificate]:
 
 def _with_authority(app, session):
     keys.init_authority(session, app.config["PKI_CA_PASSPHRASE"])
-
-
-def _campaign(session):
-    version, _ = campaigns.load_checklist_version(session, default_template())
-    return campaigns.create_campaign(session, "2026年度自查验收", date(2026, 9, 1), date(2026, 12, 15), version.id)
 
 
 def _sign_in(client, user):
@@ -210,11 +202,10 @@ def test_a_pin_change_needs_the_old_pin(app, client, session):
         ("expired", "过期。请联系系统管理员重新签发"),
     ],
 )
-def test_a_signer_who_cannot_sign_is_told_why_and_what_to_ask_for(app, client, session, state, expected):
+def test_a_signer_who_cannot_sign_is_told_why_and_what_to_ask_for(app, client, session, campaign, state, expected):
     admin = make_user(session, "admin")
     city = make_user(session, "city", username="city.center")
     _with_authority(app, session)
-    _campaign(session)
     passphrase = app.config["PKI_CA_PASSPHRASE"]
     if state == "waiting":
         from inspect_app.signing import enrolments
@@ -237,11 +228,11 @@ def test_a_leader_whose_certificate_was_revoked_is_told_so_on_the_bundle_page(
     app,
     client,
     session,
-    season,  # noqa: F811
+    season,
     tmp_path,
 ):
     leader = season["leader"]
-    draft = bundles.start_draft(session, leader.actor, leader.id, leader.district_id, season["campaign"].id, "说明")
+    draft = bundles.start_draft(session, leader.actor, leader.district_id, season["campaign"].id, "说明")
     bundles.build_preview(session, app.extensions["filestore"], draft.id, leader.display_name, tmp_path)
     keys.revoke(session, keys.usable_certificate(session, leader).id)
     _sign_in(client, leader)

@@ -8,7 +8,16 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from inspect_app.domain.findings import DuplicateHit, Finding, Position, Thresholds, format_distance, photo_findings
+from inspect_app.domain.findings import (
+    DuplicateHit,
+    Finding,
+    Position,
+    Thresholds,
+    format_distance,
+    photo_findings,
+    photo_position,
+    stored_position,
+)
 from inspect_app.domain.geo import LatLon, distance_m
 
 UTC = timezone.utc
@@ -225,3 +234,30 @@ def test_capture_time_prefers_the_camera_then_the_phone_then_the_upload():
     assert capture_time(chosen, None, upload) == (chosen, "在手机上拍摄或选取的时间")
     assert capture_time(None, None, upload) == (upload, "上传时间")
     assert capture_time(chosen, gallery, upload).text == "2008-10-24 10:00"  # 北京时间, as every caption shows it
+
+
+def test_the_phones_position_counts_before_the_photos_gps_and_says_so():
+    phone, gps = at(39.82, 109.96), at(39.83, 109.97, "exif")
+    assert photo_position(gps, phone) == phone and phone.label == "拍摄时手机定位"
+    assert photo_position(gps, None) == gps and gps.label == "照片 GPS 位置"
+    assert photo_position(None, None) is None
+    assert phone.to_dict() == {
+        "latitude": 39.82,
+        "longitude": 109.96,
+        "accuracy_m": 10,
+        "source": "browser",
+        "label": "拍摄时手机定位",
+        "text": "39.82000, 109.96000",
+    }
+
+
+def test_a_stored_position_needs_both_coordinates():
+    assert stored_position(39.8, 109.9, 39.81, None, 5).source == "exif"  # half a phone fix is no fix
+    assert stored_position(39.8, 109.9, 39.81, 109.91, 5) == Position(39.81, 109.91, 5, None, "browser")
+    assert stored_position(None, 109.9, None, None, None) is None
+
+
+def test_the_finding_and_the_caption_name_the_same_position():
+    far = at(STATION.lat + 0.01, STATION.lon, "exif")
+    (finding,) = findings(exif_position=far, browser_position=None)
+    assert finding.message.startswith(photo_position(far, None).label + "距服务站登记位置")

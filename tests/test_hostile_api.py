@@ -19,11 +19,11 @@ from datetime import date, datetime, timedelta, timezone
 from urllib.parse import quote
 
 import pytest
-from conftest import PASSWORD, make_station, make_user
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from photo_factory import jpeg, signature_png
 from sqlalchemy import func, select
+from support import PASSWORD, make_station, make_user
 
 from inspect_app.campaigns import operations as campaigns
 from inspect_app.db import Base

@@ -14,10 +14,9 @@ import zipfile
 from datetime import date
 
 import pytest
-from conftest import keyed, make_station, make_user, wipe
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from test_bundles import PIN, accepted_inspection, signed_bundle
+from support import PIN, accepted_inspection, keyed, make_station, make_user, signed_bundle, wipe
 
 from inspect_app import create_app
 from inspect_app.campaigns import operations as campaigns

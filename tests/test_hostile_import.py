@@ -16,12 +16,11 @@ import zipfile
 from datetime import date, datetime, timedelta
 
 import pytest
-from conftest import district, station_row
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import select
-from test_spreadsheet import xlsx
+from support import district, station_row, xlsx
 
 from inspect_app.adapters.spreadsheet import SpreadsheetError, read_rows
 from inspect_app.directory.excel import COLUMNS, REQUIRED_HEADERS, ImportRejected, import_directory

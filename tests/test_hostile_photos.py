@@ -12,17 +12,17 @@ import re
 import struct
 import tracemalloc
 import zlib
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
 import piexif
 import pytest
-from conftest import make_station, make_user
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from photo_factory import jpeg, signature_png
 from PIL import Image
 from sqlalchemy import func, select
+from support import make_station, make_user
 
 from inspect_app.adapters.imaging import (
     ACCEPTED,
@@ -33,8 +33,6 @@ from inspect_app.adapters.imaging import (
     read_photo,
     sniff_mime,
 )
-from inspect_app.campaigns import operations as campaigns
-from inspect_app.demo.seed import default_template
 from inspect_app.domain.findings import BEIJING, Thresholds
 from inspect_app.inspection import operations as inspections
 from inspect_app.inspection import photos
@@ -396,12 +394,10 @@ def test_a_hostile_signature_is_refused_in_chinese_or_re_encoded_clean(data):
 
 
 @pytest.fixture
-def inspection(app, session):
-    version, _ = campaigns.load_checklist_version(session, default_template())
-    campaign = campaigns.create_campaign(session, "2026年度自查验收", date(2026, 9, 1), date(2026, 12, 15), version.id)
+def inspection(app, session, campaign):
     station = make_station(session, "150602", latitude="39.82", longitude="109.96")
     inspector = make_user(session, "inspector", "150602")
-    opened = inspections.open_inspection(session, inspector.actor, inspector.id, station.id, campaign)
+    opened = inspections.open_inspection(session, inspector.actor, station.id, campaign)
     return inspector, opened.id
 
 
@@ -417,7 +413,6 @@ def add(app, session, inspector, inspection_id, data):
         session,
         inspector.actor,
         app.extensions["filestore"],
-        inspector.id,
         inspection_id,
         "signboard",
         data,

@@ -405,6 +405,6 @@ def test_signature_png_is_checked_and_re_encoded():
 def test_truncated_photos_stay_refused_once_the_report_module_is_loaded():
     from PIL import ImageFile
 
-    import inspect_app.adapters.report  # noqa: F401  -- WeasyPrint flips a Pillow global on import
+    import inspect_app.adapters.pdf.report  # noqa: F401  -- WeasyPrint flips a Pillow global on import
 
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False

@@ -2,48 +2,18 @@
 
 from __future__ import annotations
 
-import base64
 import io
 import time
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from conftest import make_station
 from photo_factory import jpeg, signature_png
 from sqlalchemy import func, select
+from support import NEAR, STATION, make_station, open_inspection, put, sign, upload
 
-from inspect_app.campaigns import operations as campaigns
 from inspect_app.demo.seed import default_template
 from inspect_app.domain.checklists.checklist import parse_template
 from inspect_app.models import Inspection, Photo, Signature
-
-STATION = (39.8200, 109.9600)
-NEAR = (39.8205, 109.9604)  # about 65 m away
-
-
-@pytest.fixture
-def campaign(session):
-    version, _ = campaigns.load_checklist_version(session, default_template())
-    return campaigns.create_campaign(session, "2026年度自查验收", date(2026, 9, 1), date(2026, 12, 15), version.id)
-
-
-@pytest.fixture
-def station(session, campaign):
-    return make_station(
-        session, "150602", name="万达广场12315消费维权服务站", latitude=str(STATION[0]), longitude=str(STATION[1])
-    )
-
-
-def open_inspection(client, station) -> int:
-    response = client.post(f"/inspect/stations/{station.id}/open")
-    assert response.status_code == 302
-    return int(response.headers["Location"].rstrip("/").split("/")[-1])
-
-
-def put(client, inspection_id, code, verdict, points=None, note=None):
-    return client.put(
-        f"/api/v1/inspections/{inspection_id}/answers/{code}", json={"verdict": verdict, "points": points, "note": note}
-    )
 
 
 def answer_all(client, inspection_id):
@@ -54,34 +24,6 @@ def answer_all(client, inspection_id):
         response = put(client, inspection_id, item.code, "pass", points)
         assert response.status_code == 200, response.get_json()
     return response.get_json()
-
-
-def upload(client, inspection_id, slot, data, position=NEAR, accuracy=12, filename="p.jpg", replaces=None):
-    form = {"slot": slot, "photo": (io.BytesIO(data), filename)}
-    if position:
-        form.update(
-            lat=str(position[0]),
-            lon=str(position[1]),
-            accuracy=str(accuracy),
-            position_time=str(int(datetime.now(timezone.utc).timestamp() * 1000)),
-        )
-    if replaces:
-        form["replaces"] = str(replaces)
-    return client.post(
-        f"/inspect/inspections/{inspection_id}/photos",
-        data=form,
-        content_type="multipart/form-data",
-        follow_redirects=True,
-    )
-
-
-def sign(client, inspection_id, role, name="李娜", png=None):
-    data_url = "data:image/png;base64," + base64.b64encode(png or signature_png()).decode()
-    return client.post(
-        f"/inspect/inspections/{inspection_id}/signatures/{role}",
-        data={"name": name, "signature": data_url},
-        follow_redirects=True,
-    )
 
 
 def test_board_lists_the_district_with_status_and_distance(client, session, login_as, station):
@@ -96,14 +38,14 @@ def test_board_lists_the_district_with_status_and_distance(client, session, logi
     assert "远处的服务站" in page and "万达广场" not in page
 
 
-def test_board_shows_an_accepted_inspection_and_the_last_campaigns_result(client, session, login_as, station, campaign):
+def test_board_shows_an_accepted_inspection_and_the_last_campaigns_result(
+    client, session, login_as, station, campaign, make_campaign
+):
     from inspect_app.domain.checklists.checklist import Outcome
     from inspect_app.domain.inspections import InspectionStatus
 
     inspector = login_as("inspector", "150602")
-    earlier = campaigns.create_campaign(
-        session, "2025年度自查验收", date(2025, 9, 1), date(2025, 12, 15), campaign.checklist_version_id
-    )
+    earlier = make_campaign(name="2025年度自查验收", starts_on=date(2025, 9, 1), deadline=date(2025, 12, 15))
     for held, score, outcome in ((earlier, 72.5, Outcome.RECTIFY), (campaign, 96.0, Outcome.PASS)):
         session.add(
             Inspection(
@@ -213,6 +155,15 @@ def test_findings_show_at_once(client, session, login_as, station):
     assert "无位置" in page
     photo = session.scalars(select(Photo).where(Photo.slot == "premises")).one()
     assert [f["code"] for f in photo.findings] == ["no_position"]
+
+
+def test_a_caption_names_the_position_that_counts(client, login_as, station):
+    login_as("inspector", "150602")
+    inspection_id = open_inspection(client, station)
+    page = upload(client, inspection_id, "signboard", jpeg(*STATION, seed=6), position=NEAR).get_data(as_text=True)
+    assert f"{NEAR[0]:.5f}, {NEAR[1]:.5f}（拍摄时手机定位，±12米）" in page
+    page = upload(client, inspection_id, "premises", jpeg(*STATION, seed=7), position=None).get_data(as_text=True)
+    assert f"{STATION[0]:.5f}, {STATION[1]:.5f}（照片 GPS 位置）" in page
 
 
 def test_the_same_photo_at_another_station_is_flagged(client, session, login_as, station):

@@ -15,7 +15,6 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 from rq.job import Job, JobStatus
-from test_bundles import season  # noqa: F401  (the fixture)
 
 from inspect_app.bundles import jobs
 from inspect_app.config import PROJECT_ROOT
@@ -86,7 +85,7 @@ def assert_ready_with_preview(app, bundle: Bundle) -> None:
 
 def test_with_redis_the_build_waits_on_the_queue_and_the_worker_builds_it(
     app, client, session, season, auth, redis_db, worker_app
-):  # noqa: F811
+):
     app.config["REDIS_URL"] = REDIS_URL
     bundle_id = start_build(client, auth, session)
     queue = Queue(jobs.QUEUE, connection=redis_db)
@@ -106,7 +105,7 @@ def test_the_worker_command_builds_in_a_forked_child(
     session,
     season,
     auth,
-    redis_db,  # noqa: F811
+    redis_db,
     app_config,
 ):
     """`flask jobs worker` as production runs it: its own process, each job in a fork with its own connections."""
@@ -133,20 +132,18 @@ def test_the_worker_command_builds_in_a_forked_child(
     assert_ready_with_preview(app, bundle_state(session, bundle_id))
 
 
-def test_without_redis_the_build_runs_in_a_thread(app, client, session, season, auth):  # noqa: F811
+def test_without_redis_the_build_runs_in_a_thread(app, client, session, season, auth):
     assert app.config["REDIS_URL"] is None
     bundle_id = start_build(client, auth, session)
     assert_ready_with_preview(app, wait_until_built(session, bundle_id))
 
 
-def test_an_unreachable_redis_falls_back_to_a_thread_with_a_warning(app, session, season, caplog):  # noqa: F811
+def test_an_unreachable_redis_falls_back_to_a_thread_with_a_warning(app, session, season, caplog):
     from inspect_app.bundles import operations as bundles
 
     app.config["REDIS_URL"] = UNREACHABLE
     leader = season["leader"]
-    bundle, token = bundles.begin_build(
-        session, leader.actor, leader.id, leader.district_id, season["campaign"].id, "x"
-    )
+    bundle, token = bundles.begin_build(session, leader.actor, leader.district_id, season["campaign"].id, "x")
     with caplog.at_level(logging.WARNING):
         started = time.monotonic()
         assert jobs.enqueue_bundle_build(app, bundle.id, leader.display_name, token) == "thread"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import keyed, make_user
+from support import keyed, make_user
 
 from inspect_app.adapters import pki
 from inspect_app.models import SigningCertificate

@@ -1,11 +1,14 @@
+from inspect_app.domain.checklists.checklist import Outcome
 from inspect_app.domain.evidence.narrative import StationResult, draft_narrative
 
 
 def test_draft_counts_recommends_and_lists_what_to_rectify():
     results = [
-        StationResult("甲超市服务站", "超市", "可推荐示范站", 96.0, (), True),
-        StationResult("乙商场服务站", "商场", "需整改", 70.0, ("A2 标识标志牌悬挂在醒目位置", "A4 设有宣传栏"), False),
-        StationResult("丙超市服务站", "超市", "合格", 85.0, ("A4 设有宣传栏",), False),
+        StationResult("甲超市服务站", "超市", Outcome.DEMONSTRATION_ELIGIBLE, 96.0, (), True),
+        StationResult(
+            "乙商场服务站", "商场", Outcome.RECTIFY, 70.0, ("A2 标识标志牌悬挂在醒目位置", "A4 设有宣传栏"), False
+        ),
+        StationResult("丙超市服务站", "超市", Outcome.PASS, 85.0, ("A4 设有宣传栏",), False),
         StationResult("丁市场服务站", "市场", None, None, (), False),
     ]
     text = draft_narrative("东胜区", "2026年度自查验收", 5, results)
@@ -29,7 +32,7 @@ def _figures(**overrides):
     values = {
         "stations": 5,
         "done": 3,
-        "outcomes": {"可推荐示范站": 1, "合格": 1, "需整改": 1},
+        "outcomes": {Outcome.DEMONSTRATION_ELIGIBLE: 1, Outcome.PASS: 1, Outcome.RECTIFY: 1},
         "average_score": 83.7,
         "recommended": ("甲超市服务站",),
     }
@@ -41,9 +44,9 @@ def test_a_draft_quotes_its_own_figures_right():
     from inspect_app.domain.evidence.narrative import figure_mismatches
 
     results = [
-        StationResult("甲超市服务站", "超市", "可推荐示范站", 96.0, (), True),
-        StationResult("乙商场服务站", "商场", "需整改", 70.0, ("A4 设有宣传栏",), False),
-        StationResult("丙超市服务站", "超市", "合格", 85.0, (), False),
+        StationResult("甲超市服务站", "超市", Outcome.DEMONSTRATION_ELIGIBLE, 96.0, (), True),
+        StationResult("乙商场服务站", "商场", Outcome.RECTIFY, 70.0, ("A4 设有宣传栏",), False),
+        StationResult("丙超市服务站", "超市", Outcome.PASS, 85.0, (), False),
     ]
     assert figure_mismatches(draft_narrative("东胜区", "2026年度自查验收", 5, results), _figures()) == []
     assert (

@@ -1,7 +1,7 @@
 """Whole numbers from forms, query strings and session tokens: decimal digits in range, else not a number."""
 
 import pytest
-from conftest import make_station
+from support import make_station
 
 from inspect_app.domain.numbers import ROW_ID_MAX, whole_number
 from inspect_app.inspection.operations import parse_choice

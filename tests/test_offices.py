@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import io
 
-from conftest import district, make_station, make_user, station_row
 from sqlalchemy import select
-from test_directory_import import workbook_bytes
+from support import district, make_station, make_user, station_row, workbook_bytes
 
 from inspect_app.models import AuditEntry, Office
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import PASSWORD
 from sqlalchemy import select
+from support import PASSWORD
 
 from inspect_app.domain.identity.password_policy import character_classes, password_problem
 from inspect_app.models import User

@@ -11,10 +11,9 @@ import hashlib
 import uuid
 
 import pytest
-from conftest import make_station, make_user
-from test_city import city_season, sign_city_report, sign_version  # noqa: F401  (the fixture)
+from support import make_station, make_user, sign_city_report, sign_version
 
-from inspect_app.adapters.seal import name_signature_png
+from inspect_app.adapters.pdf.seal import name_signature_png
 from inspect_app.campaigns import checklists
 from inspect_app.city import submissions
 from inspect_app.models import Office
@@ -135,12 +134,12 @@ def outcome(response) -> str:
 
 
 @pytest.fixture
-def world(app, session, city_season, tmp_path):  # noqa: F811
+def world(app, session, city_season, tmp_path):
     """District 150602 with a signed, submitted bundle and the city's report; users of every role and of 150603."""
     ds, campaign, city = city_season["ds"], city_season["campaign"], city_season["city"]
     store = app.extensions["filestore"]
     bundle = sign_version(app, session, ds["leader"], campaign, tmp_path)
-    submission = submissions.submit_bundle(session, ds["leader"].actor, store, ds["leader"], bundle.id)
+    submission = submissions.submit_bundle(session, ds["leader"].actor, store, bundle.id)
     report = sign_city_report(app, session, city, campaign, tmp_path, name_signature_png(city.display_name))
     admin = make_user(session, "admin", username="admin.matrix")
     spare = make_user(session, "inspector", "150602", username="spare.inspector")

@@ -3,29 +3,18 @@ when EXIF has one, and the stale finding counts from the campaign start it names
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
-import pytest
-from conftest import make_station
 from photo_factory import jpeg
-from test_inspection_flow import NEAR, open_inspection, upload
+from support import NEAR, open_inspection, upload
 
 from inspect_app.bundles.report.data import gather_report
-from inspect_app.campaigns import operations as campaigns
-from inspect_app.demo.seed import default_template
 from inspect_app.domain.inspections import InspectionStatus
 from inspect_app.models import Inspection, Photo
 
 BEIJING = timezone(timedelta(hours=8))
 GALLERY = datetime(2008, 10, 24, 10, 0)  # DateTimeOriginal with no offset: the camera's clock, read as 北京时间
 STALE = "相机记录的拍摄时间 2008-10-24 10:00（北京时间）比本批次验收的开始日期（2026-09-01）早 6521 天"
-
-
-@pytest.fixture
-def station(session):
-    version, _ = campaigns.load_checklist_version(session, default_template())
-    campaigns.create_campaign(session, "2026年度自查验收", date(2026, 9, 1), date(2026, 12, 15), version.id)
-    return make_station(session, "150602", name="万达广场12315消费维权服务站", latitude="39.82", longitude="109.96")
 
 
 def test_a_gallery_photo_from_2008_is_captioned_with_its_exif_time_everywhere(app, client, session, login_as, station):

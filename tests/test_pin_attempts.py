@@ -8,10 +8,9 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from conftest import keyed, make_user
 from photo_factory import signature_png
 from sqlalchemy import func, select
-from test_bundles import PIN, season  # noqa: F401  (the fixture)
+from support import PIN, keyed, make_user
 
 from inspect_app.adapters import pki
 from inspect_app.bundles import builds as bundle_builds
@@ -212,14 +211,14 @@ def test_a_wrong_old_pin_on_the_change_page_counts_too(app, session, signer):
 # Through the bundle sign-off, as the leader meets it.
 
 
-def _ready_bundle(app, session, season, tmp_path):  # noqa: F811
+def _ready_bundle(app, session, season, tmp_path):
     leader, store = season["leader"], app.extensions["filestore"]
-    bundle = bundles.start_draft(session, leader.actor, leader.id, leader.district_id, season["campaign"].id, "")
+    bundle = bundles.start_draft(session, leader.actor, leader.district_id, season["campaign"].id, "")
     bundles.build_preview(session, store, bundle.id, leader.display_name, tmp_path)
     return leader, store, bundle
 
 
-def test_the_sign_off_stops_guessing_and_records_every_wrong_pin(app, session, season, tmp_path):  # noqa: F811
+def test_the_sign_off_stops_guessing_and_records_every_wrong_pin(app, session, season, tmp_path):
     leader, store, bundle = _ready_bundle(app, session, season, tmp_path)
     answers = []
     for _ in range(6):
@@ -242,7 +241,7 @@ def test_the_sign_off_stops_guessing_and_records_every_wrong_pin(app, session, s
 def test_the_sign_off_answers_a_broken_drawing_alike_for_a_right_and_a_wrong_pin(
     app,
     session,
-    season,  # noqa: F811
+    season,
     tmp_path,
 ):
     leader, store, bundle = _ready_bundle(app, session, season, tmp_path)
@@ -260,7 +259,7 @@ def test_the_sign_off_answers_a_broken_drawing_alike_for_a_right_and_a_wrong_pin
 def test_a_version_being_signed_answers_alike_for_a_right_and_a_wrong_pin(
     app,
     session,
-    season,  # noqa: F811
+    season,
     tmp_path,
 ):
     leader, store, bundle = _ready_bundle(app, session, season, tmp_path)

@@ -8,11 +8,9 @@ import shutil
 from datetime import date, timedelta
 from html import unescape as html_unescape
 
-from conftest import make_station
 from PIL import Image
+from support import make_station, new_campaign
 
-from inspect_app.campaigns import operations as campaigns
-from inspect_app.demo.seed import default_template
 from inspect_app.inspection import operations as inspections
 from inspect_app.inspection import pwa
 
@@ -105,10 +103,9 @@ def test_a_deploy_that_changes_a_shell_file_changes_the_worker(app, client, tmp_
 
 def _inspection(session, user, starts_on=date(2026, 9, 1), name="2026年度自查验收"):
     """An inspection begun by `user` in a campaign of its own (the newest campaign is the current one)."""
-    version, _ = campaigns.load_checklist_version(session, default_template())  # the same content: one version
-    campaign = campaigns.create_campaign(session, name, starts_on, starts_on + timedelta(days=90), version.id)
+    campaign = new_campaign(session, name, starts_on, starts_on + timedelta(days=90))  # one checklist version for all
     station = make_station(session, "150602")
-    return inspections.open_inspection(session, user.actor, user.id, station.id, campaign), campaign
+    return inspections.open_inspection(session, user.actor, station.id, campaign), campaign
 
 
 def test_offline_page_is_the_same_chinese_page_for_everybody(client):

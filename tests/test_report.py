@@ -10,18 +10,17 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
-from conftest import make_station, make_user, wipe
 from photo_factory import jpeg, signature_png
 from PIL import Image, ImageFilter
+from support import make_station, make_user, new_campaign, wipe
 
 from inspect_app import create_app
 from inspect_app.adapters.filestore import FileStore
 from inspect_app.adapters.imaging import check_signature_png
-from inspect_app.adapters.seal import name_signature_png, seal_png
+from inspect_app.adapters.pdf.report_html import report_parts
+from inspect_app.adapters.pdf.seal import name_signature_png, seal_png
 from inspect_app.bundles.report.build import write_report
 from inspect_app.bundles.report.data import ReportData, gather_report
-from inspect_app.bundles.report.render import report_parts
-from inspect_app.campaigns import operations as campaigns
 from inspect_app.demo.seed import default_template
 from inspect_app.domain.checklists.checklist import parse_template
 from inspect_app.domain.findings import Thresholds
@@ -64,8 +63,7 @@ def build_district(session, store: FileStore, photos_per_station=(4, 4, 4), size
     The first stations are submitted with `photos_per_station` photos each; one more station stays in
     progress and one is never inspected, so the directory shows every state.
     """
-    version, _ = campaigns.load_checklist_version(session, default_template())
-    campaign = campaigns.create_campaign(session, "2026年度自查验收", date(2026, 9, 1), date(2026, 11, 1), version.id)
+    campaign = new_campaign(session, deadline=date(2026, 11, 1))
     template = parse_template(default_template())
     inspector = make_user(session, "inspector", DISTRICT, username="report-inspector")
     actor = inspector.actor
@@ -79,7 +77,7 @@ def build_district(session, store: FileStore, photos_per_station=(4, 4, 4), size
             latitude=str(lat),
             longitude=str(lon),
         )
-        inspection = inspections.open_inspection(session, actor, inspector.id, station.id, campaign)
+        inspection = inspections.open_inspection(session, actor, station.id, campaign)
         given = {
             item.code: ("pass", item.points if item.scoring == "graded" else None, None) for item in template.items
         }
@@ -88,7 +86,7 @@ def build_district(session, store: FileStore, photos_per_station=(4, 4, 4), size
             given["C4"] = ("na", None, "新设站点，尚无投诉")
         if n == 2:
             given["B4"] = ("fail", None, "未公示监管所联系人照片")
-        inspections.save_answers(session, actor, inspector.id, inspection.id, given)
+        inspections.save_answers(session, actor, inspection.id, given)
         for k in range(count):
             # The second station's last photo is taken 2 km away: a finding for the report.
             where = (lat + 0.018, lon) if (n == 1 and k == count - 1) else (lat + 0.0004, lon + 0.0003)
@@ -97,7 +95,6 @@ def build_district(session, store: FileStore, photos_per_station=(4, 4, 4), size
                 session,
                 actor,
                 store,
-                inspector.id,
                 inspection.id,
                 SLOTS[k % len(SLOTS)],
                 camera_photo(100 * n + k, where[0], where[1], size),
@@ -109,7 +106,7 @@ def build_district(session, store: FileStore, photos_per_station=(4, 4, 4), size
             inspections.sign(session, actor, store, inspection.id, role, name, signature_png())
         inspections.submit(session, actor, inspection.id)
     pending = make_station(session, DISTRICT, name="正在检查的12315消费维权服务站")
-    inspections.open_inspection(session, actor, inspector.id, pending.id, campaign)
+    inspections.open_inspection(session, actor, pending.id, campaign)
     make_station(session, DISTRICT, name="尚未检查的12315消费维权服务站")
     return campaign.id
 
@@ -223,9 +220,8 @@ def test_nothing_is_printed_past_the_side_margins(built):
     assert words_outside_the_margins(built.path) == []
 
 
-def test_a_long_directory_repeats_its_header_on_every_page(session, app, tmp_path):
-    version, _ = campaigns.load_checklist_version(session, default_template())
-    campaign = campaigns.create_campaign(session, "2026年度自查验收", date(2026, 9, 1), date(2026, 11, 1), version.id)
+def test_a_long_directory_repeats_its_header_on_every_page(session, app, tmp_path, make_campaign):
+    campaign = make_campaign(deadline=date(2026, 11, 1))
     for _ in range(70):
         station = make_station(
             session,
@@ -289,7 +285,7 @@ def test_gathered_data_counts_states_answers_and_photo_facts(built):
     assert rows["A1"].points == rows["A1"].maximum == 8
 
     photo = failed.photos[0]
-    assert photo.slot_label == "标识标志牌" and photo.position_source == "手机定位"
+    assert photo.slot_label == "标识标志牌" and photo.position_source == "拍摄时手机定位"
     assert 30 <= photo.distance_m <= 70 and len(photo.sha256_prefix) == 12
     assert photo.path.is_file() and photo.time_label == "在手机上拍摄或选取的时间"
     far = failed.photos[-1]

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
-from conftest import make_station
 from photo_factory import jpeg
-from test_inspection_flow import open_inspection, put, sign, upload
+from support import make_station, open_inspection, put, sign, upload
 
-from inspect_app.campaigns import operations as campaigns
 from inspect_app.demo.seed import default_template
 from inspect_app.domain.checklists.checklist import parse_template
 from inspect_app.domain.inspections import InspectionStatus
@@ -19,9 +15,7 @@ TEMPLATE = parse_template(default_template())
 
 
 @pytest.fixture
-def station(session):
-    version, _ = campaigns.load_checklist_version(session, default_template())
-    campaigns.create_campaign(session, "2026年度自查验收", date(2026, 9, 1), date(2026, 12, 15), version.id)
+def station(session, campaign):
     return make_station(session, "150602", name="万达广场服务站", latitude="39.82", longitude="109.96")
 
 

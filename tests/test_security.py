@@ -7,13 +7,10 @@ import time
 from datetime import timedelta
 
 import pytest
-from conftest import PASSWORD, make_user
 from flask_login.utils import encode_cookie
 from photo_factory import jpeg
 from sqlalchemy import select
-from test_bundles import season  # noqa: F401  (the fixture)
-from test_inspection_flow import NEAR, campaign, open_inspection, station, upload  # noqa: F401  (fixtures)
-from test_sign_in_sessions import idle_for
+from support import NEAR, PASSWORD, idle_for, inline_code, make_user, open_inspection, upload
 
 from inspect_app import create_app
 from inspect_app.accounts import login_counters
@@ -207,7 +204,7 @@ def assert_hardened(response) -> None:
     assert response.headers["Permissions-Policy"] == "geolocation=(self), camera=(self), microphone=()"
 
 
-def test_every_kind_of_response_carries_the_headers(client, session, login_as, station):  # noqa: F811
+def test_every_kind_of_response_carries_the_headers(client, session, login_as, station):
     assert_hardened(client.get("/login"))
     assert_hardened(client.get("/no-such-page"))
     login_as("inspector", "150602")
@@ -239,18 +236,6 @@ def test_hsts_only_over_https(app):
 
 # ---- no inline code: what the CSP forbids must not be in the pages --------------------------------------
 
-INLINE = {
-    "inline script": re.compile(r"<script\b(?![^>]*\bsrc\s*=)[^>]*>", re.I),
-    "event handler attribute": re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.I),
-    "style attribute": re.compile(r"<[a-z][^>]*\sstyle\s*=", re.I),
-    "style element": re.compile(r"<style\b", re.I),
-    "javascript: URL": re.compile(r"""(?:href|src|action)\s*=\s*["']?\s*javascript:""", re.I),
-}
-
-
-def inline_code(html: str) -> list[str]:
-    return [f"{name}: {match.group(0)[:80]}" for name, pattern in INLINE.items() for match in pattern.finditer(html)]
-
 
 def test_templates_and_scripts_hold_no_inline_code():
     # The report templates are laid out by WeasyPrint into PDFs, never served: inline styles are fine there.
@@ -278,9 +263,9 @@ def pages_of(client, app, extra: list[str]) -> dict[str, str]:
     return pages
 
 
-def test_served_pages_hold_no_inline_code_for_any_role(app, client, session, auth, season):  # noqa: F811
+def test_served_pages_hold_no_inline_code_for_any_role(app, client, session, auth, season):
     leader = season["leader"]
-    bundles.start_draft(session, leader.actor, leader.id, leader.district_id, season["campaign"].id, "文字说明")
+    bundles.start_draft(session, leader.actor, leader.district_id, season["campaign"].id, "文字说明")
     inspection_ids = session.scalars(select(Inspection.id)).all()
     station_ids = [s.id for s in season["stations"]]
     make_user(session, "city", username="city.x")

@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import PASSWORD, make_user
+from support import PASSWORD, make_user
 
 from inspect_app import create_app
 

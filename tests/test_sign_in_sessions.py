@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conftest import make_user
 from sqlalchemy import select
+from support import idle_for, make_user
 
 from inspect_app.accounts import operations as users
 from inspect_app.accounts.idle_timeout import MESSAGE as IDLE_MESSAGE
@@ -23,13 +23,6 @@ def replayed(app, cookie: str, url: str):
     other = app.test_client()
     other.set_cookie("session", cookie)
     return other.get(url)
-
-
-def idle_for(session, minutes: float) -> None:
-    """Every open sign-in last used `minutes` ago, as the server noted it."""
-    for row in session.scalars(select(UserSession).where(UserSession.ended_at.is_(None))):
-        row.last_seen_at = utcnow() - timedelta(minutes=minutes)
-    session.commit()
 
 
 def assert_signed_out(app, cookie: str) -> None:
@@ -112,7 +105,7 @@ def test_a_password_reset_and_a_deactivation_end_every_session_of_the_account(ap
     assert_signed_out(app, copied)
     assert client.post("/login", data={"username": user.username, "password": reset.password}).status_code == 302
     copied = session_cookie(client)
-    users.set_active(session, user.id, False, admin.id)
+    users.set_active(session, user.id, False, admin.actor)
     assert_signed_out(app, copied)
     reasons = session.scalars(select(UserSession.end_reason).order_by(UserSession.id)).all()
     assert reasons == ["password_reset", "deactivated"]

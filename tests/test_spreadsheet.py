@@ -9,19 +9,11 @@ from datetime import date, datetime
 
 import openpyxl
 import pytest
+from support import xlsx
 
 from inspect_app.adapters.spreadsheet import Sheet, SpreadsheetError, read_rows, write_workbook
 
 HEADERS = ["站点编号", "服务站名称", "成立日期"]
-
-
-def xlsx(rows: list[list]) -> bytes:
-    workbook = openpyxl.Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def csv_bytes(rows: list[list], encoding: str = "utf-8") -> bytes:

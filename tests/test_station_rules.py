@@ -1,7 +1,7 @@
 from datetime import date
 
 import pytest
-from conftest import station_row
+from support import station_row
 
 from inspect_app.domain.directory.stations import HostType, StationStatus, parse_bool, parse_date, parse_station
 

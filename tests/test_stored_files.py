@@ -6,16 +6,12 @@ from __future__ import annotations
 import hashlib
 import threading
 import uuid
-from datetime import date
 
 import pytest
-from conftest import AuthActions, make_station, make_user
 from photo_factory import jpeg
 from sqlalchemy import select
-from test_backup import cli, other  # noqa: F401  (the fixture)
+from support import AuthActions, cli, make_station, make_user
 
-from inspect_app.campaigns import operations as campaigns
-from inspect_app.demo.seed import default_template
 from inspect_app.models import Photo
 
 ROUNDS = 200  # the race was lost in 21 of 30 tries before attach and removal were serialised
@@ -26,9 +22,7 @@ def key() -> dict[str, str]:
 
 
 @pytest.fixture
-def two_inspections(session):
-    version, _ = campaigns.load_checklist_version(session, default_template())
-    campaigns.create_campaign(session, "2026年度自查验收", date(2026, 9, 1), date(2026, 12, 15), version.id)
+def two_inspections(session, campaign):
     return make_station(session, "150602"), make_station(session, "150602")
 
 
@@ -96,7 +90,7 @@ def test_attaching_and_removing_the_same_photo_at_once_never_leaves_a_row_withou
 
 
 def _one_photo(app, session):
-    from test_backup import open_inspection_with_photo
+    from support import open_inspection_with_photo
 
     return open_inspection_with_photo(app, session)
 
@@ -115,7 +109,7 @@ def test_a_stored_file_that_is_missing_answers_404_in_chinese(app, session, clie
     assert client.get(f"/files/photos/{photo.id}/thumbnail").status_code == 200  # the rest still serves
 
 
-def test_a_backup_with_a_missing_file_keeps_everything_else_names_it_and_fails(app, session, runner, tmp_path, other):  # noqa: F811
+def test_a_backup_with_a_missing_file_keeps_everything_else_names_it_and_fails(app, session, runner, tmp_path, other):
     inspector, inspection, photo = _one_photo(app, session)
     store = app.extensions["filestore"]
     store.delete(photo.display_key)  # one broken reference must not stop every backup

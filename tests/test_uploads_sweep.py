@@ -12,11 +12,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import AuthActions, make_user
 from photo_factory import jpeg
 from sqlalchemy import func, select, update
-from test_api import station  # noqa: F401  (the fixture: a campaign and one station)
-from test_backup import cli, other  # noqa: F401  (the fixture)
+from support import AuthActions, cli, make_user
 
 from inspect_app import create_app
 from inspect_app.adapters import scratch
@@ -88,7 +86,7 @@ def test_after_a_restore_every_upload_completes_through_the_outbox(
     session,
     station,
     tmp_path,
-    other,  # noqa: F811
+    other,
     cut,
 ):
     inspector = make_user(session, "inspector", "150602", username="insp.restore")

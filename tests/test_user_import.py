@@ -5,10 +5,9 @@ from __future__ import annotations
 import io
 import re
 
-from conftest import make_user
 from openpyxl import load_workbook
 from sqlalchemy import func, select
-from test_spreadsheet import xlsx
+from support import make_user, xlsx
 
 from inspect_app.models import AuditEntry, User
 

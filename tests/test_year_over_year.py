@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 import pytest
-from conftest import make_station, make_user
 from sqlalchemy import select
+from support import make_station, make_user
 
 from inspect_app.campaigns import operations as campaigns
 from inspect_app.city import year_over_year

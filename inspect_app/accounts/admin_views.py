@@ -1,13 +1,8 @@
-"""Admin pages: accounts (create, reset to a one-time password, deactivate and reactivate).
-
-The admin's other pages add their routes to this blueprint: admin_import.py (accounts from a spreadsheet),
-admin_certificates.py (the city CA and certificate enrolments), admin_offices.py (the 市场监管所).
-"""
+"""Admin pages: accounts (create, reset to a one-time password, deactivate and reactivate)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -15,11 +10,10 @@ from wtforms.fields.choices import SelectChoice
 from inspect_app.accounts import operations as users_service
 from inspect_app.accounts.operations import OneTimeLogin
 from inspect_app.directory.operations import districts_for
-from inspect_app.domain.identity.permissions import ROLE_LABELS, Action
+from inspect_app.domain.identity.permissions import ROLE_LABELS
 from inspect_app.shared.errors import Invalid
-from inspect_app.web.context import actor, allow, get_session, passwords
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+from inspect_app.web.admin_area import bp
+from inspect_app.web.context import actor, get_session, passwords
 
 
 class UserForm(FlaskForm):
@@ -30,12 +24,6 @@ class UserForm(FlaskForm):
     )
     district = SelectField("所属旗区", choices=[], validate_choice=False)
     phone = StringField("手机号", render_kw={"inputmode": "tel", "autocomplete": "off"})
-
-
-@bp.before_request
-@login_required
-def _admins_only():
-    allow(Action.MANAGE_USERS)
 
 
 def shown_once(logins: list[OneTimeLogin], heading: str, note: str):
@@ -95,15 +83,9 @@ def reset_password(user_id: int):
 def set_active(user_id: int):
     active = request.form.get("active") == "1"
     try:
-        user = users_service.set_active(get_session(), user_id, active, current_user.id, actor())
+        user = users_service.set_active(get_session(), user_id, active, actor())
     except Invalid as error:
         flash(str(error), "error")
     else:
         flash(f"已{'启用' if active else '停用'}账号 {user.username}。", "success")
     return redirect(url_for(".users"))
-
-
-# The certificates, account import and office pages are routes of this blueprint, kept beside their features.
-from inspect_app.accounts import import_views  # noqa: E402,F401
-from inspect_app.directory import office_views  # noqa: E402,F401
-from inspect_app.signing import views as certificate_views  # noqa: E402,F401

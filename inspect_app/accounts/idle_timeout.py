@@ -7,6 +7,7 @@ web/auth.py); this hook only answers for it.
 from __future__ import annotations
 
 from flask import Flask, current_app, flash, g, jsonify, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, logout_user
 
 MESSAGE = "长时间未操作，已自动退出，请重新登录。"
@@ -26,7 +27,7 @@ def _ignore_remember_cookie() -> None:
         session["_remember"] = "clear"
 
 
-def _check() -> object:
+def _check() -> ResponseReturnValue | None:
     if request.endpoint == "static":
         return None  # public files: no need to load the user
     _ignore_remember_cookie()

@@ -9,12 +9,12 @@ from flask import current_app, render_template, send_file
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
-from inspect_app.accounts.admin_views import bp, shown_once
+from inspect_app.accounts.admin_views import shown_once
 from inspect_app.accounts.user_import import MAX_ROWS, import_accounts, template_workbook
+from inspect_app.adapters.spreadsheet import XLSX
 from inspect_app.directory.excel import ImportRejected
+from inspect_app.web.admin_area import bp
 from inspect_app.web.context import actor, get_session, passwords
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class AccountImportForm(FlaskForm):

@@ -81,6 +81,11 @@ def forget_account_failures() -> None:
             limiter.limiter.clear(checked.limit, *checked.request_args)
 
 
+def _configured(setting: str) -> Callable[[], str]:
+    # Read at each request, so a changed setting (tests, a reloaded config) takes effect without re-decorating.
+    return lambda: current_app.config[setting]
+
+
 def limited(refuse: Callable[[str], Response]) -> Callable:
     """Decorate the sign-in view: POSTs over a limit get `refuse(message)` with 429 and never reach it."""
 
@@ -98,7 +103,7 @@ def limited(refuse: Callable[[str], Response]) -> Callable:
             (ADDRESS_SCOPE, "LOGIN_LIMIT_PER_ADDRESS", _address_key),
         ):
             view = limiter.limit(
-                lambda setting=setting: current_app.config[setting],
+                _configured(setting),
                 key_func=key,
                 scope=scope,
                 methods=["POST"],

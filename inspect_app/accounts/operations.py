@@ -196,10 +196,10 @@ def change_password(session: Session, passwords: Passwords, user: User, current:
     return user
 
 
-def set_active(session: Session, user_id: int, active: bool, acting_user_id: int, actor: Actor | None = None) -> User:
+def set_active(session: Session, user_id: int, active: bool, actor: Actor) -> User:
     """Deactivate (ending the user's sessions) or reactivate an account; nobody deactivates themselves."""
     user = _get(session, user_id)
-    if not active and user.id == acting_user_id:
+    if not active and user.id == actor.user_id:
         raise Invalid("不能停用自己的账号")
     if user.active != active:
         user.active = active
@@ -213,7 +213,6 @@ def set_active(session: Session, user_id: int, active: bool, acting_user_id: int
             user.id,
             user.district_id,
             {"username": user.username},
-            user_id=acting_user_id if actor is None else None,
         )
         session.commit()
     return user
@@ -221,6 +220,11 @@ def set_active(session: Session, user_id: int, active: bool, acting_user_id: int
 
 def list_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.role, User.district_id, User.username)))
+
+
+def find_user(session: Session, username: str) -> User | None:
+    """The account signing in as `username`, for the command line's --as and --user."""
+    return session.scalar(select(User).where(User.username == username))
 
 
 def get_user(session: Session, user_id: int) -> User:

@@ -23,14 +23,6 @@ def _compression(name: str) -> int:
     return zipfile.ZIP_STORED if name.lower().endswith(STORED_SUFFIXES) else zipfile.ZIP_DEFLATED
 
 
-def hash_stream(stream: BinaryIO) -> tuple[int, str]:
-    digest, size = hashlib.sha256(), 0
-    for block in iter(lambda: stream.read(CHUNK), b""):
-        digest.update(block)
-        size += len(block)
-    return size, digest.hexdigest()
-
-
 class UnsafeName(ValueError):
     """A member name no bundle may hold (the verifier would refuse it); the message says why, in Chinese."""
 

@@ -15,6 +15,8 @@ from html import escape
 
 from markupsafe import Markup
 
+from inspect_app.domain.checklists.checklist import OUTCOME_LABELS
+
 WIDTH = 460  # narrow enough that 14-unit text stays legible when a phone shows the chart 360 px wide
 PAD = 4
 ROW = 28
@@ -33,10 +35,9 @@ OUTCOME_COLOURS: dict[str, str] = {
     "rectify": "#c0392b",
     "pending": "#8c959f",
 }
+# The outcomes as the domain names them, and one state that is no outcome yet.
 OUTCOME_NAMES: dict[str, str] = {
-    "demonstration_eligible": "可推荐示范站",
-    "pass": "合格",
-    "rectify": "需整改",
+    **{outcome.value: label for outcome, label in OUTCOME_LABELS.items()},
     "pending": "未提交",
 }
 # Drawn bottom to top: an unsubmitted station must not hide a result, and 需整改 is what the center acts on.

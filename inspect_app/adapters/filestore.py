@@ -36,8 +36,8 @@ class FileStore:
 
     def put(self, data: bytes, suffix: str) -> str:
         """Store the bytes (atomically and durably) and return their key; storing them again changes nothing."""
-        key = key_for(hashlib.sha256(data).hexdigest(), suffix)
-        digest = key.rsplit("/", 1)[1].split(".", 1)[0]
+        digest = hashlib.sha256(data).hexdigest()
+        key = key_for(digest, suffix)
         target = self.path(key)
         # Re-check rather than trust the name: a file cut short by a crash or a bad disk gets rewritten.
         if target.is_file() and sha256_of(target) == digest:
@@ -183,11 +183,8 @@ class PartialUploads:
 
 def sha256_of(path: Path) -> str:
     """The SHA-256 of a file, read in blocks."""
-    digest = hashlib.sha256()
     with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
 def _fsync_directory(directory: Path) -> None:

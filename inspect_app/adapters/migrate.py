@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from inspect_app import models  # noqa: F401  (registers the tables)
 from inspect_app.config import PROJECT_ROOT
-from inspect_app.db import Base
+from inspect_app.models.base import Base
 
 SCRIPT_LOCATION = PROJECT_ROOT / "migrations"
 

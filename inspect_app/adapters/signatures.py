@@ -26,7 +26,6 @@ from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 from typing import BinaryIO
-from zoneinfo import ZoneInfo
 
 from asn1crypto import cms, core, crl, keys, pem, tsp, x509
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -43,10 +42,10 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from inspect_app.adapters import pki
+from inspect_app.domain.clock import BEIJING
 
 RevocationList = dict[int, datetime]
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 SIGNATURE_FIELD = "LeaderSignature"
 CITY_SIGNATURE_FIELD = "CityCenterSignature"  # the city report is signed by the city center, not a leader
 # A signing time this far ahead of the verifier's clock is not believable.

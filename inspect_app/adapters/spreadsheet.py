@@ -21,6 +21,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"  # the media type of a .xlsx download
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls and .doc
 PICTURE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"RIFF", b"BM")
@@ -257,21 +258,31 @@ def write_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
 # ---- printed forms: a sheet laid out to be printed on A4 (the 验收核查表), and such a sheet read back ---------
 
 
+# Read-only members (properties), so that the domain's frozen dataclasses match them.
 class PrintedRow(Protocol):
     """A row of a printed form (domain/checklist_sheet.py): style, cells from column A, merged (first, last)."""
 
-    style: str
-    cells: tuple[Any, ...]
-    spans: tuple[tuple[int, int], ...]
+    @property
+    def style(self) -> str: ...
+    @property
+    def cells(self) -> tuple[Any, ...]: ...
+    @property
+    def spans(self) -> tuple[tuple[int, int], ...]: ...
 
 
 class PrintedSheet(Protocol):
-    title: str
-    widths: tuple[int, ...]
-    rows: tuple[PrintedRow, ...]
-    header_row: int | None
-    centered: tuple[int, ...]
-    landscape: bool
+    @property
+    def title(self) -> str: ...
+    @property
+    def widths(self) -> tuple[int, ...]: ...
+    @property
+    def rows(self) -> tuple[PrintedRow, ...]: ...
+    @property
+    def header_row(self) -> int | None: ...
+    @property
+    def centered(self) -> tuple[int, ...]: ...
+    @property
+    def landscape(self) -> bool: ...
 
 
 PRINT_FONT = "宋体"  # what official forms are set in; Excel and WPS fall back to their own CJK font without it

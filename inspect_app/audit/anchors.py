@@ -31,10 +31,12 @@ def documents(session: Session) -> Iterator[Document]:
     sent from its own bundles. A ZIP uploaded from elsewhere (no bundle_id) anchors another installation's log."""
     districts = {d.id: d.name for d in session.scalars(select(District))}
     for bundle in session.scalars(select(Bundle).where(Bundle.archive_key.is_not(None)).order_by(Bundle.id)):
+        assert bundle.archive_key is not None  # the query's condition, for the type checker
         yield Document(bundle.archive_key, f"第{bundle.version}版{districts.get(bundle.district_id, '')}证据包")
     for report in session.scalars(
         select(CityReport).where(CityReport.archive_key.is_not(None)).order_by(CityReport.id)
     ):
+        assert report.archive_key is not None
         yield Document(report.archive_key, f"第{report.version}版{CITY_NAME}汇总报告")
     for submission in session.scalars(
         select(Submission).where(Submission.bundle_id.is_not(None)).order_by(Submission.id)

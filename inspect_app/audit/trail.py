@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Sequence
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -93,7 +93,7 @@ def audit_key(session: Session) -> bytes | None:
 
 def anchor(session: Session) -> dict[str, Any]:
     """The chain's head as a signed document records it: {"entries": n, "hash": h} (entry n has hash h)."""
-    head = session.get(AuditHead, 1)
+    head = session.get_one(AuditHead, 1)  # the migrations create the head row
     return {"entries": head.seq, "hash": head.last_hash}
 
 
@@ -112,8 +112,8 @@ def history(
     *,
     station_id: int | None = None,
     inspection_id: int | None = None,
-    bundle_ids: list[int] = (),
-    submission_ids: list[int] = (),
+    bundle_ids: Sequence[int] = (),
+    submission_ids: Sequence[int] = (),
 ) -> list[HistoryLine]:
     """What was done to a station (and its inspections), an inspection or bundles, for leaders and the city."""
     require(actor, Action.VIEW_INSPECTION, district_id)
@@ -138,7 +138,7 @@ def history(
             select(AuditEntry).where(AuditEntry.district_id == district_id, or_(*conditions)).order_by(AuditEntry.seq)
         )
     )
-    names = {
+    names: dict[int | None, str] = {
         u.id: u.display_name
         for u in session.scalars(select(User).where(User.id.in_({r.user_id for r in rows if r.user_id})))
     }

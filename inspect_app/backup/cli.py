@@ -9,7 +9,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from inspect_app.backup import BackupRefused, Summary, create_backup, restore_backup
-from inspect_app.db import Base, get_engine
+from inspect_app.db import get_engine
+from inspect_app.models.base import Base
 
 group = click.Group("backup", help="备份与恢复")
 

@@ -50,7 +50,8 @@ def _kind(column: Column) -> str:
     if isinstance(base, Enum):  # a String too, but its values may be Python enum members
         return "enum"
     python_type = _python_type(column.type)
-    kind = _BY_PYTHON_TYPE.get(python_type)  # exact: Decimal, timedelta or UUID would not come back as they were
+    # Exact: Decimal, timedelta or UUID would not come back as they were.
+    kind = None if python_type is None else _BY_PYTHON_TYPE.get(python_type)
     if kind is None:
         raise UnknownColumnType(f"{column.table.name}.{column.name}: {column.type!r}")
     return kind

@@ -50,7 +50,7 @@ def file_member(key: str) -> str:
 
 def build(
     created_at: str,
-    revision: str,
+    revision: str | None,
     database: str,
     tables: list[tuple[str, int]],
     members: list[Member],
@@ -130,4 +130,4 @@ def _well_formed(path: str, tables: list[str], is_key) -> bool:
     if table:
         return table[1] in tables
     stored = _FILE_MEMBER.fullmatch(path)
-    return bool(stored) and is_key(stored[1])
+    return stored is not None and bool(is_key(stored[1]))

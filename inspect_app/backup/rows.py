@@ -14,7 +14,7 @@ from inspect_app.backup.codec import TableCodec
 from inspect_app.backup.files import is_key
 from inspect_app.backup.manifest import BackupRefused
 from inspect_app.backup.transactions import snapshot
-from inspect_app.models.file_keys import file_key_columns
+from inspect_app.models.stored_file import file_key_columns
 
 # Tables the migrations fill (the nine 旗区, the audit chain's head): an empty instance already has these rows.
 SEEDED_TABLES = frozenset({"districts", "audit_head"})
@@ -28,7 +28,7 @@ BATCH = 1000
 class Dump:
     """The rows of one snapshot, spooled to files, and the file keys they reference."""
 
-    revision: str
+    revision: str | None  # None for a database Alembic never migrated
     tables: list[tuple[str, Path, int]]  # (name, JSON-lines file, rows) in foreign-key order
     references: dict[str, str]  # file key -> the first row naming it, e.g. "photos.original_key（id 3）"
 

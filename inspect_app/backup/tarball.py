@@ -8,7 +8,7 @@ import os
 import tarfile
 import time
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import IO, BinaryIO, Iterator, cast
 
 from inspect_app.backup.manifest import MANIFEST, MANIFEST_MAX_BYTES, BackupRefused, Member
 
@@ -48,7 +48,8 @@ class ArchiveWriter:
     def __init__(self, path: Path) -> None:
         self._file = path.open("xb")
         self._out = _HashingWriter(self._file)
-        self._tar = tarfile.open(
+        # typeshed wants a seekable file and misses copybufsize (passed on to TarFile); a stream mode needs neither.
+        self._tar = tarfile.open(  # type: ignore[call-overload]
             fileobj=self._out, mode="w|", format=tarfile.PAX_FORMAT, bufsize=BLOCK, copybufsize=BLOCK
         )
         self._mtime = int(time.time())
@@ -93,13 +94,14 @@ def scan(path: Path) -> tuple[dict[str, Member], bytes | None, int, str]:
     with path.open("rb") as raw:
         reader = _HashingReader(raw)
         try:
-            with tarfile.open(fileobj=reader, mode="r|", bufsize=BLOCK) as tar:
+            with tarfile.open(fileobj=reader, mode="r|", bufsize=BLOCK) as tar:  # type: ignore[call-overload]
                 for info in tar:
                     if not info.isreg():
                         raise BackupRefused(f"备份文件中有不该有的成员 {info.name}，未恢复任何数据")
                     if info.name in present:
                         raise BackupRefused(f"备份文件中 {info.name} 出现了两次，未恢复任何数据")
                     stream = tar.extractfile(info)
+                    assert stream is not None  # a regular member always has one
                     if info.name == MANIFEST and info.size <= MANIFEST_MAX_BYTES:
                         manifest = stream.read()
                         digest, size = hashlib.sha256(manifest).hexdigest(), len(manifest)
@@ -113,12 +115,9 @@ def scan(path: Path) -> tuple[dict[str, Member], bytes | None, int, str]:
     return present, manifest, reader.size, reader.digest.hexdigest()
 
 
-def _hash(stream: BinaryIO) -> tuple[str, int]:
-    digest, size = hashlib.sha256(), 0
-    for block in iter(lambda: stream.read(BLOCK), b""):
-        digest.update(block)
-        size += len(block)
-    return digest.hexdigest(), size
+def _hash(stream: IO[bytes]) -> tuple[str, int]:
+    digest = hashlib.file_digest(cast(io.BufferedReader, stream), "sha256")  # tarfile's ExFileObject is one
+    return digest.hexdigest(), stream.tell()  # a member read to its end: where it stopped is its size
 
 
 class ArchiveReader:
@@ -133,6 +132,7 @@ class ArchiveReader:
     def blocks(self, name: str) -> Iterator[bytes]:
         """The member's bytes in blocks."""
         stream = self._tar.extractfile(name)
+        assert stream is not None  # `scan` let regular members only through
         yield from iter(lambda: stream.read(BLOCK), b"")
 
     def close(self) -> None:

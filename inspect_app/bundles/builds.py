@@ -18,7 +18,8 @@ from typing import Any, Iterable
 from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 
-from inspect_app.models import Bundle, BundleStatus
+from inspect_app.domain.evidence.bundles import BundleStatus
+from inspect_app.models import Bundle
 from inspect_app.models.types import utcnow
 
 STALE_AFTER_S = 120  # the default of BUNDLE_BUILD_STALE_SECONDS

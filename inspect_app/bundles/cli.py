@@ -9,13 +9,15 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
-from inspect_app.adapters import seal, signatures
+from inspect_app.accounts import operations as users
+from inspect_app.adapters import signatures
+from inspect_app.adapters.pdf import seal
 from inspect_app.bundles import operations as bundles
+from inspect_app.campaigns import operations as campaigns
 from inspect_app.city.verify import verify_bundle
 from inspect_app.db import get_session
-from inspect_app.models import Campaign, District, User
+from inspect_app.directory.operations import resolve_district
 from inspect_app.shared.errors import Invalid
 from inspect_app.signing import keys
 
@@ -41,16 +43,15 @@ def build(
     """Do what the leader does in the app: build the bundle and sign it off, for batch work and tests."""
     session = get_session()
     store = current_app.extensions["filestore"]
-    user = session.scalar(select(User).where(User.username == username))
-    district = session.scalar(select(District).where(District.code == district_code))
-    if user is None or district is None or session.get(Campaign, campaign_id) is None:
+    user = users.find_user(session, username)
+    district = resolve_district(session, district_code)
+    if user is None or district is None or campaigns.get_campaign(session, campaign_id) is None:
         raise click.ClickException("账号、旗区或验收批次不存在")
     narrative = narrative_file.read_text(encoding="utf-8") if narrative_file else None  # None: as the app would
     try:
         bundle, token = bundles.begin_build(
             session,
             user.actor,
-            user.id,
             district.id,
             campaign_id,
             narrative,
@@ -78,7 +79,7 @@ def build(
             Path(current_app.instance_path),
         )
     except Invalid as error:
-        raise click.ClickException("；".join(error.errors.values()))
+        raise click.ClickException(str(error))
     shutil.copyfile(store.existing(bundle.archive_key), out)
     click.echo(
         f"已签字：{district.name} 第{bundle.version}版证据包，{bundle.archive_size} 字节，"

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from inspect_app.adapters.filestore import FileStore
 from inspect_app.bundles.report.data import ReportData, StationReport, gather_report
+from inspect_app.domain.checklists.checklist import Outcome
 from inspect_app.domain.evidence import fingerprint as digests
 from inspect_app.domain.evidence.narrative import Figures, figure_mismatches
 from inspect_app.models import Bundle
@@ -113,7 +114,7 @@ def figures(data: ReportData) -> Figures:
     return Figures(
         stations=totals.stations,
         done=totals.submitted,
-        outcomes={o.label: o.count for o in totals.outcomes},
+        outcomes={Outcome(o.outcome): o.count for o in totals.outcomes},
         average_score=totals.average_score,
         recommended=totals.recommended,
     )

@@ -30,7 +30,10 @@ _app_pid: int | None = None
 
 def enqueue_bundle_build(app: Flask, bundle_id: int, leader_name: str, token: str) -> str:
     """Start building a bundle's preview off the request path under the build's claim (`token`); returns where
-    it runs, "rq" or "thread"."""
+    it runs, "rq" or "thread" ("inline" when JOBS_INLINE asks for the build inside the call, as tests do)."""
+    if app.config.get("JOBS_INLINE"):
+        _run_logged(app, bundle_id, leader_name, token)
+        return "inline"
     url = app.config.get("REDIS_URL")
     if url:
         try:
@@ -68,15 +71,18 @@ def _build(app: Flask, bundle_id: int, leader_name: str, token: str) -> None:
         app.logger.info("bundle %s: this build was superseded and stopped", bundle_id)
 
 
-def _start_thread(app: Flask, bundle_id: int, leader_name: str, token: str) -> None:
-    def run() -> None:
-        with app.app_context():
-            try:
-                _build(app, bundle_id, leader_name, token)
-            except Exception:  # recorded on the bundle as 生成失败 with its reason
-                app.logger.exception("bundle %s failed to build", bundle_id)
+def _run_logged(app: Flask, bundle_id: int, leader_name: str, token: str) -> None:
+    with app.app_context():
+        try:
+            _build(app, bundle_id, leader_name, token)
+        except Exception:  # recorded on the bundle as 生成失败 with its reason
+            app.logger.exception("bundle %s failed to build", bundle_id)
 
-    threading.Thread(target=run, name=f"bundle-{bundle_id}", daemon=True).start()
+
+def _start_thread(app: Flask, bundle_id: int, leader_name: str, token: str) -> None:
+    threading.Thread(
+        target=_run_logged, args=(app, bundle_id, leader_name, token), name=f"bundle-{bundle_id}", daemon=True
+    ).start()
 
 
 def bind_app(app: Flask | None) -> None:

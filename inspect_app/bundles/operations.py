@@ -11,9 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from inspect_app.adapters import pki, scratch, spreadsheet
-from inspect_app.adapters.archive import ArchiveWriter
 from inspect_app.adapters.filestore import FileStore, MissingFile
-from inspect_app.adapters.seal import seal_png
+from inspect_app.adapters.pdf.seal import seal_png
 from inspect_app.audit import trail as audit
 from inspect_app.bundles import builds as bundle_builds
 from inspect_app.bundles import contents as bundle_contents
@@ -22,16 +21,16 @@ from inspect_app.bundles.report.build import write_report
 from inspect_app.bundles.report.data import ReportData, gather_report
 from inspect_app.campaigns.operations import require_changeable, template_of
 from inspect_app.city import submissions
-from inspect_app.domain.checklists.checklist import OUTCOME_LABELS
 from inspect_app.domain.checklists.scoring import Verdict
 from inspect_app.domain.directory.stations import StationStatus
-from inspect_app.domain.evidence.manifest import DIRECTORY, REPORT, manifest_json
+from inspect_app.domain.evidence.bundles import BundleStatus
+from inspect_app.domain.evidence.manifest import DIRECTORY, REPORT
 from inspect_app.domain.evidence.narrative import StationResult, draft_narrative
 from inspect_app.domain.evidence.submissions import SubmissionRefused, check_new_version
 from inspect_app.domain.identity.permissions import Action, Actor
 from inspect_app.domain.inspections import InspectionStatus
 from inspect_app.housekeeping import stored_files
-from inspect_app.models import Bundle, BundleStatus, Campaign, District, Inspection, Station, User
+from inspect_app.models import Bundle, Campaign, District, Inspection, SigningCertificate, Station, User
 from inspect_app.models.types import utcnow
 from inspect_app.shared.access import require
 from inspect_app.shared.errors import Invalid, NotFound
@@ -139,7 +138,6 @@ def _narrative_to_keep(
 def begin_build(
     session: Session,
     actor: Actor,
-    user_id: int,
     district_id: int,
     campaign_id: int,
     narrative: str | None,
@@ -171,7 +169,7 @@ def begin_build(
         version=(latest.version + 1) if latest else 1,
         narrative=narrative,
         narrative_draft=drafted_from,
-        created_by_id=user_id,
+        created_by_id=actor.user_id,
         claim_token=token,
         heartbeat_at=utcnow(),
     )
@@ -181,18 +179,14 @@ def begin_build(
     except IntegrityError:  # the same version begun a moment ago by another request: join its build
         session.rollback()
         return _newest(session, district_id, campaign_id), None
-    audit.record(
-        session, actor, "start_bundle", "bundle", bundle.id, district_id, {"version": bundle.version}, user_id=user_id
-    )
+    audit.record(session, actor, "start_bundle", "bundle", bundle.id, district_id, {"version": bundle.version})
     session.commit()
     return bundle, token
 
 
-def start_draft(
-    session: Session, actor: Actor, user_id: int, district_id: int, campaign_id: int, narrative: str | None
-) -> Bundle:
+def start_draft(session: Session, actor: Actor, district_id: int, campaign_id: int, narrative: str | None) -> Bundle:
     """begin_build for a caller that then builds it itself, at once (the command line)."""
-    return begin_build(session, actor, user_id, district_id, campaign_id, narrative)[0]
+    return begin_build(session, actor, district_id, campaign_id, narrative)[0]
 
 
 def _parts_dir(work_dir: Path, bundle: Bundle) -> Path:
@@ -326,20 +320,8 @@ def sign_off(
     `seen`: the fingerprint of the preview the leader's page showed (None from the command line): a version
     built again since then is not signed, even if it is ready."""
     bundle = get_bundle(session, actor, bundle_id)
-    require(actor, Action.REVIEW, bundle.district_id)
-    require_changeable(session, bundle.campaign_id, bundle.district_id)
-    if bundle.status is not BundleStatus.READY:
-        raise Invalid("证据包尚未生成完毕，或已经签字")
-    pending = _pending_review(session, bundle)
-    if pending:
-        raise Invalid(f"还有{pending}个检查等待审核，请先审核通过或退回")
-    _require_as_previewed(session, store, bundle)
+    certificate = _check_signable(session, store, bundle, actor, user, seen, now)
     checked = bundle.fingerprint
-    if seen is not None and seen != checked:
-        raise Invalid({"bundle": REBUILT.format(version=bundle.version)})
-    certificate = keys.usable_certificate(session, user, now)
-    if certificate is None or certificate.district_id != bundle.district_id:
-        raise Invalid("您没有可用的签名证书，请联系系统管理员签发")
     ca = keys.authority(session)
     # One sign-off at a time, and none while it is being built again: a double click waits for the first. Claimed
     # before the PIN is tried, so that a busy version answers the same whatever the PIN.
@@ -356,52 +338,71 @@ def sign_off(
         session.rollback()
         bundle_builds.release(session, bundle.id, token)
         raise
-    signed_at = (now or utcnow()).replace(microsecond=0)
-    key = None
+    signer = signing.Signer(user, certificate, ca.certificate_pem, pin, drawn, (now or utcnow()).replace(microsecond=0))
+    result = None
     try:
         with bundle_builds.Heartbeat(session, bundle.id, token, stale_after_s):
-            key, size = _signed_archive(
-                session, store, bundle, user, certificate, ca.certificate_pem, pin, drawn, signed_at, work_dir
-            )
-            # The layout took minutes without the campaign's lock: check again now that this transaction writes
-            # (the file's lock above), so that a close or an inspection submitted meanwhile is not sealed.
-            require_changeable(session, bundle.campaign_id, bundle.district_id)
-            if _pending_review(session, bundle):
-                raise Invalid("签字期间有新提交的检查等待审核：请先审核，再重新签字")
-            _require_as_previewed(session, store, bundle)
-            sha256 = key.rsplit("/", 1)[-1].split(".")[0]
-            bundle_builds.report(
-                session,
-                bundle.id,
-                token,
-                status=BundleStatus.SIGNED,
-                claim_token=None,
-                archive_key=key,
-                archive_size=size,
-                archive_sha256=sha256,
-                signed_at=signed_at,
-                signed_by_id=user.id,
-                certificate_id=certificate.id,
-            )
-            audit.record(
-                session,
-                actor,
-                "sign_bundle",
-                "bundle",
-                bundle.id,
-                bundle.district_id,
-                {"version": bundle.version, "archive_sha256": sha256, "certificate": certificate.serial},
-            )
-            session.commit()
+            spec = _archive_spec(session, store, bundle, signer, work_dir)
+            result = signing.build_signed_archive(session, store, spec, signer, work_dir)
+            _record_signed(session, actor, store, bundle, token, result)
     except BaseException:
         session.rollback()
         bundle_builds.release(session, bundle.id, token)
-        if key is not None:
-            stored_files.collect(session, store, [key])  # a ZIP no row came to name
+        if result is not None:
+            stored_files.collect(session, store, [result.key])  # a ZIP no row came to name
         raise
     session.refresh(bundle)
     shutil.rmtree(_parts_dir(work_dir, bundle), ignore_errors=True)  # a signed version is never built again
     return bundle
+
+
+def _check_signable(
+    session: Session,
+    store: FileStore,
+    bundle: Bundle,
+    actor: Actor,
+    user: User,
+    seen: str | None,
+    now: datetime | None,
+) -> SigningCertificate:
+    """The leader's certificate, once every check of the request has passed (all before the PIN is tried)."""
+    require(actor, Action.REVIEW, bundle.district_id)
+    require_changeable(session, bundle.campaign_id, bundle.district_id)
+    if bundle.status is not BundleStatus.READY:
+        raise Invalid("证据包尚未生成完毕，或已经签字")
+    pending = _pending_review(session, bundle)
+    if pending:
+        raise Invalid(f"还有{pending}个检查等待审核，请先审核通过或退回")
+    _require_as_previewed(session, store, bundle)
+    if seen is not None and seen != bundle.fingerprint:
+        raise Invalid({"bundle": REBUILT.format(version=bundle.version)})
+    certificate = keys.usable_certificate(session, user, now)
+    if certificate is None or certificate.district_id != bundle.district_id:
+        raise Invalid("您没有可用的签名证书，请联系系统管理员签发")
+    return certificate
+
+
+def _record_signed(
+    session: Session, actor: Actor, store: FileStore, bundle: Bundle, token: str, result: signing.SignedArchiveResult
+) -> None:
+    """Name the stored ZIP on the version and audit it, in one transaction that checks again what it seals."""
+    # The layout took minutes without the campaign's lock: check again now that this transaction writes
+    # (the file's lock above), so that a close or an inspection submitted meanwhile is not sealed.
+    require_changeable(session, bundle.campaign_id, bundle.district_id)
+    if _pending_review(session, bundle):
+        raise Invalid("签字期间有新提交的检查等待审核：请先审核，再重新签字")
+    _require_as_previewed(session, store, bundle)
+    bundle_builds.report(session, bundle.id, token, status=BundleStatus.SIGNED, claim_token=None, **result.columns())
+    audit.record(
+        session,
+        actor,
+        "sign_bundle",
+        "bundle",
+        bundle.id,
+        bundle.district_id,
+        {"version": bundle.version, **result.audit_details()},
+    )
+    session.commit()
 
 
 def _require_as_previewed(session: Session, store: FileStore, bundle: Bundle) -> None:
@@ -411,80 +412,57 @@ def _require_as_previewed(session: Session, store: FileStore, bundle: Bundle) ->
         raise Invalid({"bundle": bundle_contents.expired_message(bundle, changes)})
 
 
-def _signed_archive(
-    session: Session,
-    store: FileStore,
-    bundle: Bundle,
-    user: User,
-    certificate,
-    ca_pem: bytes,
-    pin: pki.SigningPin,
-    drawn: bytes,
-    signed_at: datetime,
-    work_dir: Path,
-) -> tuple[str, int]:
-    """The signed ZIP, stored (not yet named by the bundle): its key and size."""
-    with scratch.folder(work_dir, "signoff") as folder:  # it holds the drawn signature: never left behind
-        signature_file = folder / "signature.png"
-        signature_file.write_bytes(drawn)
-        # The previewed version and nothing newer: with the contents unchanged, the body is the preview's parts as
-        # laid out then (report_build keeps them by their HTML), and only the cover and the sign-off page are new.
-        data = bundle_contents.gather(session, store, bundle, user.display_name, signed_at)
-        changes = bundle_contents.compare(bundle, data)
-        if changes:
-            raise Invalid({"bundle": bundle_contents.expired_message(bundle, changes)})
-        pdf = _layout(data, bundle, signature_file, folder, work_dir)
-        trusted = keys.trusted_time(session, pin.secret)  # the keyed PIN carries the CA passphrase
-        signed_pdf = signing.sign_report(pdf, certificate, ca_pem, pin, user.display_name, signed_at, trusted=trusted)
-        target = folder / "bundle.zip"
-        archive = ArchiveWriter(target)
-        archive.add_file(REPORT, signed_pdf)
-        archive.add_bytes(
-            DIRECTORY,
-            spreadsheet.write_workbook(
-                "名录表",
-                DIRECTORY_HEADERS,
-                [
-                    [r.number, r.name, r.host, r.host_type, r.office, r.address, r.phone, r.score, r.outcome_label]
-                    for r in data.directory
-                ],
-                DIRECTORY_WIDTHS,
-            ),
-        )
-        included = _included(session, bundle)
-        for station, inspection in included:
-            counts: dict[str, int] = {}
-            for photo in sorted(inspection.photos, key=lambda p: (p.slot, p.id)):
-                counts[photo.slot] = counts.get(photo.slot, 0) + 1
-                extension = photo.original_key.rsplit(".", 1)[-1]
-                archive.add_file(
-                    f"photos/{station.number}/{photo.slot}-{counts[photo.slot]}.{extension}",
-                    store.existing(photo.original_key),
-                )
-        district, campaign = session.get(District, bundle.district_id), session.get(Campaign, bundle.campaign_id)
-        manifest = manifest_json(
-            bundle_id=f"{district.code}-C{campaign.id}-V{bundle.version}",
-            version=bundle.version,
-            district={"code": district.code, "name": district.name},
-            campaign={"id": campaign.id, "name": campaign.name},
-            leader={"username": user.username, "name": user.display_name, "certificate_serial": certificate.serial},
-            signed_at=signed_at.isoformat(),
-            files=archive.entries,
-            audit=audit.anchor(session),
-            inspections=[
-                {
-                    "station_number": s.number,
-                    "station_name": s.name,
-                    "status": i.status.value,
-                    "score": i.score,
-                    "outcome": i.outcome.value if i.outcome else None,
-                }
-                for s, i in included
-            ],
-        )
-        signing.seal(archive, manifest, certificate, pin, signed_at, trusted=trusted)
-        size = target.stat().st_size
-        return stored_files.put_file(session, store, target, "zip"), size
+def _archive_spec(
+    session: Session, store: FileStore, bundle: Bundle, signer: signing.Signer, work_dir: Path
+) -> signing.SignedArchive:
+    """What the bundle's ZIP holds: the report, the directory, each included inspection's original photos."""
+    # The previewed version and nothing newer: with the contents unchanged, the body is the preview's parts as
+    # laid out then (report_build keeps them by their HTML), and only the cover and the sign-off page are new.
+    data = bundle_contents.gather(session, store, bundle, signer.user.display_name, signer.signed_at)
+    changes = bundle_contents.compare(bundle, data)
+    if changes:
+        raise Invalid({"bundle": bundle_contents.expired_message(bundle, changes)})
+    rows = [
+        [r.number, r.name, r.host, r.host_type, r.office, r.address, r.phone, r.score, r.outcome_label]
+        for r in data.directory
+    ]
+    directory = spreadsheet.write_workbook("名录表", DIRECTORY_HEADERS, rows, DIRECTORY_WIDTHS)
+    included = _included(session, bundle)
+    district, campaign = session.get(District, bundle.district_id), session.get(Campaign, bundle.campaign_id)
+    return signing.SignedArchive(
+        scratch_kind="signoff",
+        zip_name="bundle.zip",
+        report_name=REPORT,
+        layout=lambda folder, signature: _layout(data, bundle, signature, folder, work_dir),
+        parts=[(DIRECTORY, directory), *_photos(store, included)],
+        bundle_id=f"{district.code}-C{campaign.id}-V{bundle.version}",
+        version=bundle.version,
+        district={"code": district.code, "name": district.name},
+        campaign={"id": campaign.id, "name": campaign.name},
+        inspections=[
+            {
+                "station_number": s.number,
+                "station_name": s.name,
+                "status": i.status.value,
+                "score": i.score,
+                "outcome": i.outcome.value if i.outcome else None,
+            }
+            for s, i in included
+        ],
+    )
+
+
+def _photos(store: FileStore, included: list[tuple[Station, Inspection]]) -> list[tuple[str, Path]]:
+    """Each original photo as the ZIP names it: photos/<station>/<slot>-<n>.<ext>, numbered within its slot."""
+    photos = []
+    for station, inspection in included:
+        counts: dict[str, int] = {}
+        for photo in sorted(inspection.photos, key=lambda p: (p.slot, p.id)):
+            counts[photo.slot] = counts.get(photo.slot, 0) + 1
+            extension = photo.original_key.rsplit(".", 1)[-1]
+            name = f"photos/{station.number}/{photo.slot}-{counts[photo.slot]}.{extension}"
+            photos.append((name, store.existing(photo.original_key)))
+    return photos
 
 
 def _failure(error: Exception) -> str:
@@ -548,7 +526,7 @@ def _draft_text(session: Session, district_id: int, campaign: Campaign) -> str:
             StationResult(
                 station.name,
                 station.host_type.label,
-                OUTCOME_LABELS[inspection.outcome] if done and inspection.outcome else None,
+                inspection.outcome if done else None,
                 inspection.score if done else None,
                 failed,
                 inspection.recommended_demonstration,

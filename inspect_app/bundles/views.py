@@ -27,8 +27,8 @@ from inspect_app.bundles import operations as bundles
 from inspect_app.campaigns import operations as campaigns
 from inspect_app.city import submissions
 from inspect_app.db import get_session
+from inspect_app.domain.evidence.bundles import BundleStatus
 from inspect_app.domain.identity.permissions import Action
-from inspect_app.models import BundleStatus
 from inspect_app.shared.errors import Invalid
 from inspect_app.signing import keys
 from inspect_app.web.context import actor, allow, chosen_campaign, chosen_district, png_from_data_url, signing_pin
@@ -95,11 +95,9 @@ def page():
 def submit(bundle_id: int):
     session = get_session()
     try:
-        submission = submissions.submit_bundle(
-            session, actor(), current_app.extensions["filestore"], current_user, bundle_id
-        )
+        submission = submissions.submit_bundle(session, actor(), current_app.extensions["filestore"], bundle_id)
     except Invalid as error:
-        flash("未提交：" + "；".join(error.errors.values()), "error")
+        flash("未提交：" + str(error), "error")
         return redirect(url_for(".page", district=bundles.get_bundle(session, actor(), bundle_id).district_id))
     flash(f"第{submission.version}版证据包已提交市中心，验证通过。", "success")
     return redirect(url_for(".page", district=submission.district_id))
@@ -116,7 +114,6 @@ def build():
         bundle, token = bundles.begin_build(
             session,
             actor(),
-            current_user.id,
             district_id,
             campaign.id,
             request.form.get("narrative", ""),
@@ -124,7 +121,7 @@ def build():
             drafted_from=request.form.get("drafted_from"),
         )
     except Invalid as error:
-        flash("；".join(error.errors.values()), "error")
+        flash(str(error), "error")
         return redirect(url_for(".page", district=district_id))
     if token is None:  # a double click, or another leader of the district: one build, followed by both
         doing = (
@@ -200,11 +197,7 @@ def sign(bundle_id: int):
             seen=request.form.get("fingerprint"),
         )
     except (Invalid, bundle_builds.BuildLost) as error:
-        reason = (
-            "；".join(error.errors.values())
-            if isinstance(error, Invalid)
-            else "签字过程中这一版被重新生成了，请刷新页面后重新签字"
-        )
+        reason = str(error) if isinstance(error, Invalid) else "签字过程中这一版被重新生成了，请刷新页面后重新签字"
         flash("未签字：" + reason, "error")
         return redirect(
             url_for(".page", district=bundles.get_bundle(session, actor(), bundle_id).district_id, _anchor="sign")

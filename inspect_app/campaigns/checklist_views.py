@@ -21,8 +21,8 @@ from flask_login import login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
+from inspect_app.adapters.spreadsheet import XLSX
 from inspect_app.campaigns import checklist_sheets, checklists
-from inspect_app.directory.excel_views import XLSX
 from inspect_app.domain.checklists.checklist import (
     OUTCOME_LABELS,
     SCORING_LABELS,

@@ -37,6 +37,7 @@ from inspect_app.models import AuditEntry, Campaign, ChecklistVersion, User
 from inspect_app.models.types import utcnow
 from inspect_app.shared.access import require
 from inspect_app.shared.errors import Invalid, NotFound
+from inspect_app.shared.results import rowcount
 
 TARGET = "checklist_version"
 PUBLISHED_ALREADY = "该版本已发布，不能再修改；如需修改，请复制为新草稿"
@@ -119,9 +120,11 @@ def template_of(version: ChecklistVersion) -> ChecklistTemplate:
     """The parsed template of a published version; those never change, so the parse is kept by digest."""
     if not version.is_published:
         return parse_template(version.content)
-    template = _parsed.get(version.content_sha256)
+    digest = version.content_sha256
+    assert digest is not None  # publishing sets it
+    template = _parsed.get(digest)
     if template is None:
-        template = _parsed[version.content_sha256] = parse_template(version.content)
+        template = _parsed[digest] = parse_template(version.content)
     return template
 
 
@@ -163,9 +166,7 @@ def same_as_published(session: Session, content: Any) -> ChecklistVersion | None
 def simulate(template: ChecklistTemplate, choices: Mapping[str, str]) -> tuple[Score, dict[str, Answer]]:
     """The score of the answers chosen on the preview (its controls' `answer-<code>` values, as the inspector's
     page posts them); a value the item does not allow counts as unanswered."""
-    from inspect_app.inspection.operations import (
-        parse_choice,  # inspections imports campaigns, which imports this module
-    )
+    from inspect_app.inspection.operations import parse_choice
 
     answers = {}
     for item in template.items:
@@ -188,7 +189,7 @@ def list_versions(session: Session, actor: Actor) -> Listing:
             select(ChecklistVersion).order_by(ChecklistVersion.updated_at.desc(), ChecklistVersion.id.desc())
         )
     )
-    labels = {row.id: label_of(row.content) for row in rows}
+    labels: dict[int | None, str] = {row.id: label_of(row.content) for row in rows}
     used: dict[int, list[str]] = {}
     for version_id, name in session.execute(
         select(Campaign.checklist_version_id, Campaign.name).order_by(Campaign.starts_on.desc())
@@ -199,8 +200,12 @@ def list_versions(session: Session, actor: Actor) -> Listing:
         for r in rows
         if not r.is_published
     ]
-    published = sorted((r for r in rows if r.is_published), key=lambda r: (r.published_at, r.id), reverse=True)
-    return Listing(drafts, [VersionLine(r.id, labels[r.id], r.published_at, used.get(r.id, [])) for r in published])
+    published = sorted(
+        ((r, r.published_at) for r in rows if r.published_at is not None),
+        key=lambda pair: (pair[1], pair[0].id),
+        reverse=True,
+    )
+    return Listing(drafts, [VersionLine(r.id, labels[r.id], at, used.get(r.id, [])) for r, at in published])
 
 
 def version_history(session: Session, actor: Actor, version_id: int) -> list[audit.HistoryLine]:
@@ -213,7 +218,7 @@ def version_history(session: Session, actor: Actor, version_id: int) -> list[aud
             .order_by(AuditEntry.seq)
         )
     )
-    names = dict(
+    names: dict[int | None, str] = dict(
         session.execute(
             select(User.id, User.display_name).where(User.id.in_({r.user_id for r in rows if r.user_id}))
         ).all()
@@ -235,12 +240,12 @@ def _hold_draft(session: Session, draft_id: int) -> ChecklistVersion:
         .values(updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    if held.rowcount != 1:
+    if rowcount(held) != 1:
         session.rollback()
         if session.get(ChecklistVersion, draft_id) is None:
             raise NotFound()
         raise Invalid(PUBLISHED_ALREADY)
-    return session.get(ChecklistVersion, draft_id, populate_existing=True)
+    return session.get_one(ChecklistVersion, draft_id, populate_existing=True)
 
 
 def _new_draft(

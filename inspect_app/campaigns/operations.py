@@ -97,7 +97,7 @@ def get_campaign(session: Session, campaign_id: int) -> Campaign | None:
 def refusal(session: Session, campaign: Campaign, district_id: int | None = None) -> str | None:
     """Why the campaign's record (in the district, when given) may not change now, or None."""
     covers = district_id is None or campaign.covers(district_id)
-    district = "" if covers else session.get(District, district_id).name
+    district = "" if covers else session.get_one(District, district_id).name
     return change_refusal(campaign.name, campaign.state, covers, district)
 
 
@@ -211,7 +211,7 @@ def campaign_history(session: Session, actor: Actor, campaign_id: int) -> list[a
             .order_by(AuditEntry.seq)
         )
     )
-    names = dict(
+    names: dict[int | None, str] = dict(
         session.execute(
             select(User.id, User.display_name).where(User.id.in_({r.user_id for r in rows if r.user_id}))
         ).all()
@@ -238,6 +238,7 @@ def _checked(session: Session, raw: Mapping[str, Any], own_name: str | None = No
         errors["checklist_version"] = "核查表版本不存在或尚未发布"
     if errors:
         raise Invalid(errors)
+    assert fields is not None  # parse_fields gives them whenever it finds no error
     return fields
 
 

@@ -10,13 +10,15 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
-from inspect_app.adapters import scratch, seal
+from inspect_app.accounts import operations as users
+from inspect_app.adapters import scratch
+from inspect_app.adapters.pdf import seal
+from inspect_app.campaigns import operations as campaigns
 from inspect_app.city import report as city_report
 from inspect_app.city import submissions
 from inspect_app.db import get_session
-from inspect_app.models import Campaign, User
+from inspect_app.models import User
 from inspect_app.shared.errors import Invalid
 from inspect_app.signing import keys
 
@@ -24,7 +26,7 @@ group = click.Group("city", help="市12315中心")
 
 
 def _user(username: str) -> User:
-    user = get_session().scalar(select(User).where(User.username == username))
+    user = users.find_user(get_session(), username)
     if user is None:
         raise click.ClickException(f"账号 {username} 不存在")
     return user
@@ -41,11 +43,9 @@ def receive(path: Path, username: str) -> None:
         copy = folder / "upload.zip"
         shutil.copyfile(path, copy)
         try:
-            received = submissions.receive_upload(
-                get_session(), user.actor, current_app.extensions["filestore"], user, copy
-            )
+            received = submissions.receive_upload(get_session(), user.actor, current_app.extensions["filestore"], copy)
         except Invalid as error:
-            raise click.ClickException("；".join(error.errors.values()))
+            raise click.ClickException(str(error))
     click.echo(f"已收到{received.district.name}第{received.version}版证据包，验证通过。")
 
 
@@ -60,7 +60,7 @@ def report(campaign_id: int, username: str, pin_file: Path, out: Path, confirm_m
     """Build the consolidated city report (city-report.pdf, city-directory.xlsx) and sign it as a new version."""
     user = _user(username)
     session, store, work_dir = get_session(), current_app.extensions["filestore"], Path(current_app.instance_path)
-    if session.get(Campaign, campaign_id) is None:
+    if campaigns.get_campaign(session, campaign_id) is None:
         raise click.ClickException("验收批次不存在")
     try:
         preview = city_report.build_preview(session, user.actor, store, user, campaign_id, work_dir, date.today())

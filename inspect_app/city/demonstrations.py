@@ -70,7 +70,7 @@ def candidates(session: Session, actor: Actor, campaign_id: int, district_id: in
 
 
 def decide_demonstration(
-    session: Session, actor: Actor, user_id: int, campaign_id: int, station_id: int, confirmed: bool
+    session: Session, actor: Actor, campaign_id: int, station_id: int, confirmed: bool
 ) -> DemonstrationDecision:
     """Confirm (or decline) a recommended station as 示范站; a confirmed station is marked so in the directory."""
     require(actor, Action.RECEIVE_BUNDLES)
@@ -87,10 +87,10 @@ def decide_demonstration(
     )
     if decision is None:
         decision = DemonstrationDecision(
-            campaign_id=campaign_id, station_id=station_id, confirmed=confirmed, decided_by_id=user_id
+            campaign_id=campaign_id, station_id=station_id, confirmed=confirmed, decided_by_id=actor.user_id
         )
         session.add(decision)
-    decision.confirmed, decision.decided_by_id, decision.decided_at = confirmed, user_id, utcnow()
+    decision.confirmed, decision.decided_by_id, decision.decided_at = confirmed, actor.user_id, utcnow()
     station.is_demonstration = confirmed
     audit.record(
         session,

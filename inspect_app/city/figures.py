@@ -156,8 +156,8 @@ def station_results(session: Session, campaign: Campaign, district_ids: list[int
     results = []
     for station in stations:
         inspection = inspections.get(station.id)
-        done = inspection is not None and inspection.status in DONE
-        outcome = (inspection.outcome or Outcome.RECTIFY) if done else None
+        done = inspection if inspection is not None and inspection.status in DONE else None
+        outcome = (done.outcome or Outcome.RECTIFY) if done is not None else None
         state = OUTCOME_LABELS[outcome] if outcome else (inspection.status.label if inspection else NOT_STARTED_LABEL)
         results.append(
             StationResult(
@@ -176,9 +176,9 @@ def station_results(session: Session, campaign: Campaign, district_ids: list[int
                 station.status is StationStatus.RETIRED,
                 inspection.status if inspection else None,
                 state,
-                inspection.score if done else None,
+                done.score if done is not None else None,
                 outcome.value if outcome else None,
-                bool(done and inspection.recommended_demonstration),
+                bool(done is not None and done.recommended_demonstration),
                 station.id in confirmed,
             )
         )

@@ -14,25 +14,24 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from inspect_app.adapters import pki, scratch, signatures, spreadsheet
-from inspect_app.adapters.archive import ArchiveWriter
 from inspect_app.adapters.filestore import FileStore
-from inspect_app.adapters.report import write_pdf
-from inspect_app.adapters.seal import seal_png
+from inspect_app.adapters.pdf.report import write_pdf
+from inspect_app.adapters.pdf.report_html import city_report_html
+from inspect_app.adapters.pdf.seal import seal_png
 from inspect_app.adapters.spreadsheet import Sheet
 from inspect_app.audit import trail as audit
-from inspect_app.bundles.report.render import city_report_html
 from inspect_app.campaigns.operations import require_changeable
-from inspect_app.city.charts import charts_for
 from inspect_app.city.demonstrations import Candidate, candidates
 from inspect_app.city.figures import Dashboard, StationResult, dashboard
 from inspect_app.city.submissions import InboxRow, inbox
 from inspect_app.domain.evidence import city_report as rules
 from inspect_app.domain.evidence import fingerprint
-from inspect_app.domain.evidence.manifest import CITY_DIRECTORY, CITY_REPORT, manifest_json
+from inspect_app.domain.evidence.city_report import CityReportStatus
+from inspect_app.domain.evidence.manifest import CITY_DIRECTORY, CITY_REPORT
 from inspect_app.domain.evidence.submissions import CITY_CENTER, CITY_CODE, CITY_NAME, SubmissionStatus
 from inspect_app.domain.identity.permissions import Action, Actor
 from inspect_app.housekeeping import stored_files
-from inspect_app.models import Campaign, CityReport, CityReportStatus, User
+from inspect_app.models import Campaign, CityReport, SigningCertificate, User
 from inspect_app.models.types import utcnow
 from inspect_app.shared.access import require
 from inspect_app.shared.errors import Invalid, NotFound
@@ -341,13 +340,12 @@ def _render(
     generated_at: datetime,
     signer: str = "",
     signed_at: datetime | None = None,
-    signature: bytes | None = None,
+    signature_png: Path | None = None,
 ) -> Path:
     """city-report.pdf: the preview (no signature, seal, name or date) or the same pages signed and sealed."""
-    signature_png = seal = None
-    if signature is not None:
-        signature_png, seal = folder / "signature.png", folder / "seal.png"
-        signature_png.write_bytes(signature)
+    seal = None
+    if signature_png is not None:
+        seal = folder / "seal.png"
         seal.write_bytes(seal_png(CITY_CENTER))
     board, rows = contents.board, contents.rows
     html = city_report_html(
@@ -357,7 +355,6 @@ def _render(
         board=board,
         rows=list(zip(board.districts, rows)),
         inbox=rows,
-        charts=charts_for(board),
         demonstrations=contents.confirmed,
         accepted=sum(1 for r in rows if r.latest and r.latest.status is SubmissionStatus.ACCEPTED),
         generated_at=generated_at,
@@ -391,26 +388,8 @@ def sign_off(
     """Sign the previewed version with the city center's certificate, if it still holds what the preview showed;
     with districts not yet accepted only when `confirm_missing` says the city center means it."""
     report = get_report(session, actor, report_id)
-    require(actor, Action.RECEIVE_BUNDLES)
-    require_changeable(session, report.campaign_id)
-    # Every check of the request comes before the PIN is tried.
-    if report.status is CityReportStatus.SIGNED:
-        raise Invalid(f"第{report.version}版全市汇总报告已签字，不能再次签字")
-    if report.status is not CityReportStatus.READY and report.status is not CityReportStatus.STALE:
-        raise Invalid(f"第{report.version}版全市汇总报告尚未生成完毕，请生成预览后再签字")
-    contents = gather(session, actor, report.campaign, today)
-    _require_unchanged(session, report, contents)
-    if report.status is CityReportStatus.STALE:
-        raise Invalid(rules.expired_message(report.version, ["报告内容"]))
-    waiting = rules.missing(contents.states())
-    if waiting and not confirm_missing:
-        raise Invalid({"confirm": rules.unconfirmed_message(waiting)})
+    contents, waiting, certificate = _check_signable(session, actor, report, user, today, confirm_missing, seen, now)
     checked = report.fingerprint
-    if seen is not None and seen != checked:
-        raise Invalid(REBUILT.format(version=report.version))
-    certificate = keys.usable_certificate(session, user, now)
-    if certificate is None or certificate.district_id is not None:
-        raise Invalid("您没有可用的市中心签名证书，请联系系统管理员签发")
     ca = keys.authority(session)
     # Claimed before the PIN is tried, so that a version being signed answers the same whatever the PIN.
     token = _claim_for_signing(session, report.id)
@@ -426,61 +405,92 @@ def sign_off(
         session.rollback()
         _release(session, report.id, token)
         raise
-    signed_at = (now or utcnow()).replace(microsecond=0)
-    key = None
+    signer = signing.Signer(user, certificate, ca.certificate_pem, pin, drawn, (now or utcnow()).replace(microsecond=0))
+    result = None
     try:
-        key, size = _signed_archive(
-            session, store, report, contents, user, certificate, ca.certificate_pem, pin, drawn, signed_at, work_dir
-        )
-        # The final transaction: its first write takes SQLite's write lock (no decision can commit meanwhile),
-        # then what is signed is checked once more against the preview, as committed now. (No FOR UPDATE on the
-        # campaign: a session left holding its FOR SHARE would stall every sign-off.)
-        _report(session, report.id, token, claimed_at=utcnow())
-        session.expire_all()  # read what is committed now, not the copies this session loaded before
-        require_changeable(session, report.campaign_id)
-        _require_unchanged(session, report, gather(session, actor, report.campaign, today), in_claim=True)
-        sha256 = key.rsplit("/", 1)[-1].split(".")[0]
-        _report(
-            session,
-            report.id,
-            token,
-            status=CityReportStatus.SIGNED,
-            claim_token=None,
-            archive_key=key,
-            archive_size=size,
-            archive_sha256=sha256,
-            signed_at=signed_at,
-            signed_by_id=user.id,
-            certificate_id=certificate.id,
-        )
-        audit.record(
-            session,
-            actor,
-            "sign_city_report",
-            "city_report",
-            report.id,
-            None,
-            {
-                "version": report.version,
-                "archive_sha256": sha256,
-                "certificate": certificate.serial,
-                "fingerprint": report.fingerprint,
-                "confirmed_missing": waiting,
-            },
-        )
-        session.commit()
+        spec = _archive_spec(report, contents, signer)
+        result = signing.build_signed_archive(session, store, spec, signer, work_dir)
+        _record_signed(session, actor, report, token, today, result, waiting)
     except BaseException as error:
         session.rollback()
         _release(
             session, report.id, token, **({"status": CityReportStatus.STALE} if isinstance(error, Expired) else {})
         )
-        if key is not None:
-            stored_files.collect(session, store, [key])  # a ZIP no row came to name
+        if result is not None:
+            stored_files.collect(session, store, [result.key])  # a ZIP no row came to name
         if isinstance(error, ClaimLost):
             raise Invalid("签字过程中这一版被重新生成了，未签字：请刷新页面后重新签字") from None
         raise
     session.refresh(report)
     return report
+
+
+def _check_signable(
+    session: Session,
+    actor: Actor,
+    report: CityReport,
+    user: User,
+    today: date,
+    confirm_missing: bool,
+    seen: str | None,
+    now: datetime | None,
+) -> tuple[Contents, list[str], SigningCertificate]:
+    """The contents, the districts still waiting and the city center's certificate, once every check of the
+    request has passed (all before the PIN is tried)."""
+    require(actor, Action.RECEIVE_BUNDLES)
+    require_changeable(session, report.campaign_id)
+    if report.status is CityReportStatus.SIGNED:
+        raise Invalid(f"第{report.version}版全市汇总报告已签字，不能再次签字")
+    if report.status is not CityReportStatus.READY and report.status is not CityReportStatus.STALE:
+        raise Invalid(f"第{report.version}版全市汇总报告尚未生成完毕，请生成预览后再签字")
+    contents = gather(session, actor, report.campaign, today)
+    _require_unchanged(session, report, contents)
+    if report.status is CityReportStatus.STALE:
+        raise Invalid(rules.expired_message(report.version, ["报告内容"]))
+    waiting = rules.missing(contents.states())
+    if waiting and not confirm_missing:
+        raise Invalid({"confirm": rules.unconfirmed_message(waiting)})
+    if seen is not None and seen != report.fingerprint:
+        raise Invalid(REBUILT.format(version=report.version))
+    certificate = keys.usable_certificate(session, user, now)
+    if certificate is None or certificate.district_id is not None:
+        raise Invalid("您没有可用的市中心签名证书，请联系系统管理员签发")
+    return contents, waiting, certificate
+
+
+def _record_signed(
+    session: Session,
+    actor: Actor,
+    report: CityReport,
+    token: str,
+    today: date,
+    result: signing.SignedArchiveResult,
+    waiting: list[str],
+) -> None:
+    """Name the stored ZIP on the version and audit it, in one transaction that checks again what it seals."""
+    # The final transaction: its first write takes SQLite's write lock (no decision can commit meanwhile),
+    # then what is signed is checked once more against the preview, as committed now. (No FOR UPDATE on the
+    # campaign: a session left holding its FOR SHARE would stall every sign-off.)
+    _report(session, report.id, token, claimed_at=utcnow())
+    session.expire_all()  # read what is committed now, not the copies this session loaded before
+    require_changeable(session, report.campaign_id)
+    _require_unchanged(session, report, gather(session, actor, report.campaign, today), in_claim=True)
+    _report(session, report.id, token, status=CityReportStatus.SIGNED, claim_token=None, **result.columns())
+    audit.record(
+        session,
+        actor,
+        "sign_city_report",
+        "city_report",
+        report.id,
+        None,
+        {
+            "version": report.version,
+            **result.audit_details(),
+            "fingerprint": report.fingerprint,
+            "confirmed_missing": waiting,
+        },
+    )
+    session.commit()
 
 
 class Expired(Invalid):
@@ -498,66 +508,38 @@ def _require_unchanged(session: Session, report: CityReport, contents: Contents,
     raise Expired(rules.expired_message(report.version, rules.change_labels(changed, contents.district_names())))
 
 
-def _signed_archive(
-    session: Session,
-    store: FileStore,
-    report: CityReport,
-    contents: Contents,
-    user: User,
-    certificate,
-    ca_pem: bytes,
-    pin: pki.SigningPin,
-    drawn: bytes,
-    signed_at: datetime,
-    work_dir: Path,
-) -> tuple[str, int]:
-    """The signed ZIP, stored (not yet named by the version): its key and size."""
+def _archive_spec(report: CityReport, contents: Contents, signer: signing.Signer) -> signing.SignedArchive:
+    """What the city's ZIP holds: the signed city-report.pdf and every district's 名录表, with the districts' states."""
     campaign, version = contents.campaign, report.version
-    with scratch.folder(work_dir, "cityreport") as folder:  # it holds the drawn signature: never left behind
-        pdf = _render(contents, folder, report.generated_at, user.display_name, signed_at, drawn)
-        trusted = keys.trusted_time(session, pin.secret)  # the keyed PIN carries the CA passphrase
-        signed = signing.sign_report(
-            pdf,
-            certificate,
-            ca_pem,
-            pin,
-            user.display_name,
-            signed_at,
-            reason=REASON,
-            field_name=signatures.CITY_SIGNATURE_FIELD,
-            trusted=trusted,
-        )
-        target = folder / "city.zip"
-        archive = ArchiveWriter(target)
-        archive.add_file(CITY_REPORT, signed)
-        archive.add_bytes(CITY_DIRECTORY, directory_workbook(contents.board.results))
-        manifest = manifest_json(
-            bundle_id=f"{CITY_CODE}-C{campaign.id}-V{version}",
-            version=version,
-            district={"code": CITY_CODE, "name": CITY_NAME},
-            campaign={"id": campaign.id, "name": campaign.name},
-            leader={"username": user.username, "name": user.display_name, "certificate_serial": certificate.serial},
-            signed_at=signed_at.isoformat(),
-            files=archive.entries,
-            audit=audit.anchor(session),
-            extra={
-                "kind": "city",
-                "report": CITY_REPORT,
-                "districts": [
-                    {
-                        "code": r.district.code,
-                        "name": r.district.name,
-                        "status": r.label,
-                        "version": r.latest.version if r.latest else None,
-                        "archive_sha256": r.latest.archive_sha256 if r.latest else None,
-                    }
-                    for r in contents.rows
-                ],
-            },
-        )
-        signing.seal(archive, manifest, certificate, pin, signed_at, trusted=trusted)
-        size = target.stat().st_size
-        return stored_files.put_file(session, store, target, "zip"), size
+    return signing.SignedArchive(
+        scratch_kind="cityreport",
+        zip_name="city.zip",
+        report_name=CITY_REPORT,
+        layout=lambda folder, signature: _render(
+            contents, folder, report.generated_at, signer.user.display_name, signer.signed_at, signature
+        ),
+        parts=[(CITY_DIRECTORY, directory_workbook(contents.board.results))],
+        bundle_id=f"{CITY_CODE}-C{campaign.id}-V{version}",
+        version=version,
+        district={"code": CITY_CODE, "name": CITY_NAME},
+        campaign={"id": campaign.id, "name": campaign.name},
+        extra={
+            "kind": "city",
+            "report": CITY_REPORT,
+            "districts": [
+                {
+                    "code": r.district.code,
+                    "name": r.district.name,
+                    "status": r.label,
+                    "version": r.latest.version if r.latest else None,
+                    "archive_sha256": r.latest.archive_sha256 if r.latest else None,
+                }
+                for r in contents.rows
+            ],
+        },
+        reason=REASON,
+        field_name=signatures.CITY_SIGNATURE_FIELD,
+    )
 
 
 def directory_workbook(results: list[StationResult]) -> bytes:

@@ -9,20 +9,18 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
+from inspect_app.adapters.city_charts import charts_for
 from inspect_app.city import exports
 from inspect_app.city import report as city_report
-from inspect_app.city.charts import charts_for
 from inspect_app.city.figures import dashboard as city_dashboard
-from inspect_app.city.views import current_campaign
 from inspect_app.directory.operations import districts_for
-from inspect_app.domain.evidence.city_report import confirmation_label
+from inspect_app.domain.evidence.city_report import CityReportStatus, confirmation_label
 from inspect_app.domain.evidence.figures import share_text
 from inspect_app.domain.identity.permissions import Action
 from inspect_app.domain.numbers import whole_number
-from inspect_app.models import CityReportStatus
 from inspect_app.shared.errors import Invalid
 from inspect_app.signing import keys
-from inspect_app.web.context import actor, allow, get_session, png_from_data_url, signing_pin, today
+from inspect_app.web.context import actor, allow, chosen_campaign, get_session, png_from_data_url, signing_pin, today
 
 bp = Blueprint("city_reports", __name__, url_prefix="/city")
 
@@ -42,7 +40,7 @@ def _district_id() -> int | None:
 @login_required
 def dashboard():
     allow(Action.VIEW_CITY)
-    choice = current_campaign()
+    choice = chosen_campaign(required=True)
     board = city_dashboard(get_session(), actor(), choice.campaign, _district_id())
     return render_template(
         "city/dashboard.html",
@@ -58,7 +56,7 @@ def dashboard():
 @login_required
 def export(kind: str):
     allow(Action.VIEW_CITY)
-    campaign = current_campaign().campaign
+    campaign = chosen_campaign(required=True).campaign
     board = city_dashboard(get_session(), actor(), campaign, _district_id())
     name = f"{board.total.name}-{campaign.name}-验收结果"
     if kind == "csv":
@@ -73,7 +71,7 @@ def export(kind: str):
 def report():
     allow(Action.VIEW_CITY)
     session = get_session()
-    choice = current_campaign()
+    choice = chosen_campaign(required=True)
     campaign = choice.campaign
     versions = city_report.reports(session, actor(), campaign.id)
     draft = versions[0] if versions and versions[0].status is not CityReportStatus.SIGNED else None
@@ -97,7 +95,7 @@ def report():
 @login_required
 def build_report():
     allow(Action.RECEIVE_BUNDLES)
-    campaign = current_campaign().campaign  # the one the page showed (its form says which)
+    campaign = chosen_campaign(required=True).campaign  # the one the page showed (its form says which)
     try:
         built = city_report.build_preview(
             get_session(),

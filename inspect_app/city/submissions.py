@@ -13,6 +13,7 @@ from inspect_app.adapters.filestore import FileStore, sha256_of
 from inspect_app.audit import trail as audit
 from inspect_app.campaigns.operations import require_changeable
 from inspect_app.city.verify import BundleCheck, verify_bundle
+from inspect_app.domain.evidence.bundles import BundleStatus
 from inspect_app.domain.evidence.submissions import (
     CITY_CODE,
     Latest,
@@ -27,7 +28,7 @@ from inspect_app.domain.evidence.submissions import (
 )
 from inspect_app.domain.identity.permissions import Action, Actor
 from inspect_app.housekeeping import stored_files
-from inspect_app.models import Bundle, BundleStatus, Campaign, District, Submission, User
+from inspect_app.models import Bundle, Campaign, District, Submission
 from inspect_app.models.types import utcnow
 from inspect_app.shared.access import require
 from inspect_app.shared.errors import Invalid, NotFound
@@ -100,7 +101,7 @@ def _target(submission: Submission) -> tuple[str, int]:
     return ("bundle", submission.bundle_id) if submission.bundle_id else ("submission", submission.id)
 
 
-def submit_bundle(session: Session, actor: Actor, store: FileStore, user: User, bundle_id: int) -> Submission:
+def submit_bundle(session: Session, actor: Actor, store: FileStore, bundle_id: int) -> Submission:
     """The leader sends a signed version to the city; it is verified first and refused if anything fails."""
     bundle = session.get(Bundle, bundle_id)
     if bundle is None:
@@ -113,6 +114,7 @@ def submit_bundle(session: Session, actor: Actor, store: FileStore, user: User, 
         check_submission(state_of(latest(session, bundle.district_id, bundle.campaign_id)), bundle.version)
     except SubmissionRefused as error:
         raise Invalid(str(error)) from None
+    assert bundle.archive_key is not None  # the sign-off stored it with the SIGNED status
     check = _verify(session, store.existing(bundle.archive_key))
     if not check.ok:
         raise Invalid("证据包验证未通过，未提交：" + "；".join(check.problems))
@@ -125,14 +127,14 @@ def submit_bundle(session: Session, actor: Actor, store: FileStore, user: User, 
         bundle_id=bundle.id,
         version=bundle.version,
         source=SubmissionSource.APP,
-        received_by_id=user.id,
+        received_by_id=actor.user_id,
         archive_key=bundle.archive_key,
         archive_sha256=bundle.archive_sha256,
         archive_size=bundle.archive_size,
     )
 
 
-def receive_upload(session: Session, actor: Actor, store: FileStore, user: User, path: Path) -> Submission:
+def receive_upload(session: Session, actor: Actor, store: FileStore, path: Path) -> Submission:
     """The city files a bundle ZIP that came by e-mail or USB stick: the same checks, nothing kept if any fails.
 
     The file at `path` is moved into the store when it is accepted into the inbox.
@@ -171,7 +173,7 @@ def receive_upload(session: Session, actor: Actor, store: FileStore, user: User,
         bundle_id=bundle.id if bundle else None,
         version=version,
         source=SubmissionSource.UPLOAD,
-        received_by_id=user.id,
+        received_by_id=actor.user_id,
         archive_key=key,
         archive_sha256=sha256,
         archive_size=size,
@@ -208,7 +210,6 @@ def verify_again(session: Session, actor: Actor, store: FileStore, submission_id
 def decide(
     session: Session,
     actor: Actor,
-    user_id: int,
     submission_id: int,
     decision: str,
     comment: str = "",
@@ -231,7 +232,7 @@ def decide(
     submission.status = SubmissionStatus.ACCEPTED if decision == "accept" else SubmissionStatus.RETURNED
     submission.comment = comment or None
     submission.station_reasons = [{"number": n, "name": names[n], "reason": r} for n, r in sorted(reasons.items())]
-    submission.decided_at, submission.decided_by_id = utcnow(), user_id
+    submission.decided_at, submission.decided_by_id = utcnow(), actor.user_id
     audit.record(
         session,
         actor,

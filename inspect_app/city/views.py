@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 from flask_wtf import FlaskForm
 
 from inspect_app.adapters import scratch
@@ -14,25 +14,16 @@ from inspect_app.city import demonstrations, submissions
 from inspect_app.domain.evidence.submissions import SubmissionStatus
 from inspect_app.domain.identity.permissions import Action
 from inspect_app.shared.errors import Invalid
-from inspect_app.web.context import CampaignChoice, actor, allow, chosen_campaign, get_session, today
+from inspect_app.web.context import actor, allow, chosen_campaign, get_session, today
 
 bp = Blueprint("city", __name__, url_prefix="/city")
-
-
-def current_campaign() -> CampaignChoice:
-    """The campaign the city's page is about (chosen, or the newest open one); a page saying so when none."""
-    return chosen_campaign(required=True)
-
-
-def _errors(error: Invalid) -> str:
-    return "；".join(error.errors.values())
 
 
 @bp.route("/")
 @login_required
 def inbox():
     allow(Action.VIEW_CITY)
-    choice = current_campaign()
+    choice = chosen_campaign(required=True)
     rows = submissions.inbox(get_session(), actor(), choice.campaign, today())
     return render_template(
         "city/inbox.html",
@@ -48,7 +39,7 @@ def inbox():
 def district(district_id: int):
     allow(Action.VIEW_CITY)
     session = get_session()
-    choice = current_campaign()
+    choice = chosen_campaign(required=True)
     campaign = choice.campaign
     row = next(
         (r for r in submissions.inbox(session, actor(), campaign, today()) if r.district.id == district_id), None
@@ -76,11 +67,9 @@ def decide(submission_id: int):
     decision = request.form.get("decision", "")
     reasons = {key.removeprefix("reason-"): value for key, value in request.form.items() if key.startswith("reason-")}
     try:
-        submissions.decide(
-            session, actor(), current_user.id, submission_id, decision, request.form.get("comment", ""), reasons
-        )
+        submissions.decide(session, actor(), submission_id, decision, request.form.get("comment", ""), reasons)
     except Invalid as error:
-        flash(_errors(error), "error")
+        flash(str(error), "error")
     else:
         flash(
             f"已接收{submission.district.name}第{submission.version}版证据包。"
@@ -147,11 +136,9 @@ def _receive(upload):
         path = folder / "upload.zip"  # never the name the user gave
         upload.save(path)
         try:
-            received = submissions.receive_upload(
-                get_session(), actor(), current_app.extensions["filestore"], current_user, path
-            )
+            received = submissions.receive_upload(get_session(), actor(), current_app.extensions["filestore"], path)
         except Invalid as error:
-            flash(_errors(error), "error")
+            flash(str(error), "error")
             return None
     flash(f"已收到{received.district.name}第{received.version}版证据包，验证通过。", "success")
     return received
@@ -162,14 +149,12 @@ def _receive(upload):
 def demonstration(station_id: int):
     allow(Action.RECEIVE_BUNDLES)
     session = get_session()
-    campaign = current_campaign().campaign  # the one the page showed (its form says which)
+    campaign = chosen_campaign(required=True).campaign  # the one the page showed (its form says which)
     confirmed = request.form.get("confirmed") == "1"
     try:
-        decision = demonstrations.decide_demonstration(
-            session, actor(), current_user.id, campaign.id, station_id, confirmed
-        )
+        decision = demonstrations.decide_demonstration(session, actor(), campaign.id, station_id, confirmed)
     except Invalid as error:
-        flash(_errors(error), "error")
+        flash(str(error), "error")
         return redirect(request.referrer or url_for(".inbox"))
     flash(f"{decision.station.name}：{'已确认为示范站' if confirmed else '不确认为示范站'}。", "success")
     return redirect(url_for(".district", district_id=decision.station.district_id, _anchor="demonstrations"))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from inspect_app.adapters import pki
 from inspect_app.adapters.filestore import FileStore
-from inspect_app.adapters.seal import demo_photo, name_signature_png
+from inspect_app.adapters.pdf.seal import demo_photo, name_signature_png
 from inspect_app.campaigns import operations as campaigns
 from inspect_app.domain.checklists.scoring import Verdict
 from inspect_app.domain.evidence.submissions import CITY_CODE, CITY_NAME
@@ -54,6 +54,7 @@ def seed_season(session: Session, store: FileStore, passphrase: str, seed_value:
         inspector = session.scalar(
             select(User).where(User.role == Role.INSPECTOR, User.district_id == leader.district_id)
         )
+        assert inspector is not None  # `flask demo seed` made one per 旗区
         stations = session.scalars(
             select(Station)
             .where(Station.district_id == leader.district_id)
@@ -65,20 +66,21 @@ def seed_season(session: Session, store: FileStore, passphrase: str, seed_value:
                 select(Inspection.id).where(Inspection.station_id == station.id, Inspection.campaign_id == campaign.id)
             ):
                 continue
-            inspection = inspections.open_inspection(session, inspector.actor, inspector.id, station.id, campaign)
+            inspection = inspections.open_inspection(session, inspector.actor, station.id, campaign)
             for item in template.items:
                 verdict = Verdict.FAIL if rng.random() < 0.08 else Verdict.PASS
                 points = item.points if item.scoring == "graded" and verdict is Verdict.PASS else None
                 inspections.answer_item(
                     session,
                     inspector.actor,
-                    inspector.id,
                     inspection.id,
                     item.code,
                     verdict.value,
                     points,
                     "现场核实" if verdict is Verdict.FAIL else None,
                 )
+            # The demo's stations all have coordinates.
+            assert station.latitude is not None and station.longitude is not None
             for slot in ("signboard", "bulletin_board"):
                 position = BrowserPosition(
                     station.latitude + rng.uniform(-0.0003, 0.0003),
@@ -95,7 +97,6 @@ def seed_season(session: Session, store: FileStore, passphrase: str, seed_value:
                     session,
                     inspector.actor,
                     store,
-                    inspector.id,
                     inspection.id,
                     slot,
                     picture,
@@ -110,7 +111,7 @@ def seed_season(session: Session, store: FileStore, passphrase: str, seed_value:
                 inspections.sign(session, inspector.actor, store, inspection.id, role, name, name_signature_png(name))
             inspections.submit(session, inspector.actor, inspection.id)
             if n % 2 == 0:
-                review.review(session, leader.actor, leader.id, inspection.id, "accept")
+                review.review(session, leader.actor, inspection.id, "accept")
     return seed_signers(session, passphrase)
 
 
@@ -119,7 +120,11 @@ def _demo_signers(session: Session) -> list[tuple[User, str, str]]:
     leaders = session.scalars(
         select(User).where(User.role == Role.LEADER, User.active.is_(True)).order_by(User.district_id, User.id)
     ).all()
-    signers = [(leader, leader.district.name, demo_pin(leader.district.code)) for leader in leaders]
+    signers = []
+    for leader in leaders:
+        district = leader.district
+        assert district is not None  # a leader's 旗区 (the users table's district_role check)
+        signers.append((leader, district.name, demo_pin(district.code)))
     city = session.scalar(select(User).where(User.role == Role.CITY, User.active.is_(True)).order_by(User.id).limit(1))
     if city is not None:
         signers.append((city, CITY_NAME, demo_pin(CITY_CODE)))  # it signs the consolidated report the same way

@@ -185,7 +185,7 @@ def seed(session: Session, passwords: Passwords, seed_value: int = 12315) -> lis
 
 def _open_campaign(session: Session, version_id: int) -> None:
     """The demo's campaign, prepared on all nine districts and opened by the city, as its pages would."""
-    city = session.scalar(select(User).where(User.username == "city"))
+    city = session.scalars(select(User).where(User.username == "city")).one()
     campaign = prepare_campaign(
         session,
         city.actor,
@@ -206,7 +206,7 @@ def demo_logins(session: Session) -> list[DemoLogin]:
     users = session.scalars(select(User).where(User.username.in_(names), User.active.is_(True))).all()
     by_name = {user.username: user for user in users}
     return [
-        DemoLogin(n, by_name[n].role, by_name[n].district.name if by_name[n].district else None)
+        DemoLogin(n, user.role, user.district.name if user.district else None)
         for n in names
-        if n in by_name
+        if (user := by_name.get(n)) is not None
     ]

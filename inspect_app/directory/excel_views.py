@@ -9,6 +9,7 @@ from flask_login import login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
+from inspect_app.adapters.spreadsheet import XLSX
 from inspect_app.directory.excel import ImportRejected, export_directory, import_directory, template_workbook
 from inspect_app.directory.views import query_from_args
 from inspect_app.domain.identity.permissions import Action
@@ -16,7 +17,6 @@ from inspect_app.web.context import actor, allow, get_session, today
 
 bp = Blueprint("directory_io", __name__, url_prefix="/directory")
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN_ROWS = 1000  # a phone cannot usefully scroll more; the summary still counts every problem
 
 

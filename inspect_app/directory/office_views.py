@@ -7,11 +7,11 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
-from inspect_app.accounts.admin_views import bp
 from inspect_app.directory import offices
 from inspect_app.directory.operations import districts_for
 from inspect_app.domain.numbers import whole_number
 from inspect_app.shared.errors import Invalid
+from inspect_app.web.admin_area import bp
 from inspect_app.web.context import actor, get_session
 from inspect_app.web.forms import show_errors
 

@@ -65,11 +65,7 @@ class Page:
         self.pages = max(1, -(-self.total // self.size))
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _recommended(campaign_id: int | None) -> Select[tuple[int]]:
+def _recommended(campaign_id: int | None) -> Select[int]:
     """The stations the leaders recommended as 示范站 in the campaign (none without a campaign)."""
     return select(Inspection.station_id).where(
         Inspection.campaign_id == campaign_id, Inspection.recommended_demonstration.is_(True)
@@ -81,7 +77,7 @@ def _current_campaign_id(session: Session) -> int | None:
     return campaign.id if campaign is not None else None
 
 
-def _filtered(actor: Actor, query: StationQuery, campaign_id: int | None) -> Select[tuple[Station]]:
+def _filtered(actor: Actor, query: StationQuery, campaign_id: int | None) -> Select[Station]:
     statement = select(Station)
     scope = district_scope(actor)
     if scope is not None:
@@ -90,13 +86,12 @@ def _filtered(actor: Actor, query: StationQuery, campaign_id: int | None) -> Sel
         statement = statement.where(Station.district_id == query.district_id)
     text = query.text.strip()
     if text:
-        pattern = f"%{_escape_like(text)}%"
         statement = statement.where(
             or_(
-                Station.name.ilike(pattern, escape="\\"),
-                Station.number.ilike(pattern, escape="\\"),
-                Station.host_organisation.ilike(pattern, escape="\\"),
-                Station.credit_code.ilike(pattern, escape="\\"),
+                Station.name.icontains(text, autoescape=True),
+                Station.number.icontains(text, autoescape=True),
+                Station.host_organisation.icontains(text, autoescape=True),
+                Station.credit_code.icontains(text, autoescape=True),
             )
         )
     if query.host_type:

@@ -121,9 +121,10 @@ def parse_fields(
         errors["districts"] = "请至少选择一个旗区"
     elif any(district not in known for district in wanted):
         errors["districts"] = "所选旗区不存在"
-    if errors:
+    # Every missing value was reported in errors; the None checks are what the type checker can see.
+    if errors or starts_on is None or deadline is None or version is None:
         return None, errors
-    return CampaignFields(name, starts_on, deadline, version, frozenset(wanted)), {}
+    return CampaignFields(name, starts_on, deadline, version, frozenset(d for d in wanted if d is not None)), {}
 
 
 def _date(value: Any, label: str, key: str, errors: dict[str, str]) -> date | None:

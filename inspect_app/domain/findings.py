@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from typing import Any, Mapping, NamedTuple
 
+from inspect_app.domain.clock import BEIJING
 from inspect_app.domain.geo import LatLon, distance_m
 
 WARNING = "warning"
@@ -23,9 +24,6 @@ FINDING_LABELS = {
     "duplicate_photo": "照片与其他检查重复",
     "near_duplicate_photo": "照片与其他检查高度相似",
 }
-
-# Messages show times as the inspectors read their own clocks.
-BEIJING = timezone(timedelta(hours=8), "北京时间")
 
 
 @dataclass(frozen=True)
@@ -52,6 +50,10 @@ class Thresholds:
         return cls(**{field: convert(mapping[key]) for field, (key, convert) in keys.items() if key in mapping})
 
 
+# What each source of a photo's position is called wherever it is shown: captions, findings, the report, the app.
+POSITION_LABELS = {"browser": "拍摄时手机定位", "exif": "照片 GPS 位置"}
+
+
 @dataclass(frozen=True)
 class Position:
     lat: float
@@ -64,6 +66,51 @@ class Position:
     def point(self) -> LatLon:
         """The position without its metadata."""
         return LatLon(self.lat, self.lon)
+
+    @property
+    def label(self) -> str:
+        """Where the position comes from, in the words every caption and finding uses."""
+        return POSITION_LABELS[self.source]
+
+    @property
+    def text(self) -> str:
+        """The coordinates as captions write them: five decimals, about a metre."""
+        return f"{self.lat:.5f}, {self.lon:.5f}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The position as plain JSON-ready data, its label included."""
+        return {
+            "latitude": self.lat,
+            "longitude": self.lon,
+            "accuracy_m": self.accuracy_m,
+            "source": self.source,
+            "label": self.label,
+            "text": self.text,
+        }
+
+
+def photo_position(exif_position: Position | None, browser_position: Position | None) -> Position | None:
+    """The position that counts for a photo: the phone's at the shutter when the app got one, else the photo's GPS.
+
+    The browser position is taken by the app itself when the photo is taken or chosen; EXIF GPS may be a stale
+    fix, and WeChat strips it. Captions, the report, the API and the findings all take this one choice."""
+    return browser_position if browser_position is not None else exif_position
+
+
+def stored_position(
+    exif_latitude: float | None,
+    exif_longitude: float | None,
+    browser_latitude: float | None,
+    browser_longitude: float | None,
+    browser_accuracy_m: float | None,
+) -> Position | None:
+    """The position that counts, from a photo's stored coordinates (a half-stored pair counts as none)."""
+    browser = exif = None
+    if browser_latitude is not None and browser_longitude is not None:
+        browser = Position(browser_latitude, browser_longitude, browser_accuracy_m, None, "browser")
+    if exif_latitude is not None and exif_longitude is not None:
+        exif = Position(exif_latitude, exif_longitude, None, None, "exif")
+    return photo_position(exif, browser)
 
 
 @dataclass(frozen=True)
@@ -187,20 +234,18 @@ def _position_findings(
         found.append(
             Finding(
                 "poor_accuracy",
-                f"拍摄时手机定位精度约 {format_distance(browser.accuracy_m)}（要求 {format_distance(t.max_accuracy_m)}以内）",
+                f"{browser.label}精度约 {format_distance(browser.accuracy_m)}（要求 {format_distance(t.max_accuracy_m)}以内）",
                 WARNING,
             )
         )
-    # The browser position is taken at the shutter by the app itself; EXIF GPS may be a stale fix.
-    best = browser if browser is not None else exif
-    if station is not None:
+    best = photo_position(exif, browser)
+    if station is not None and best is not None:
         away = distance_m(best.point, station)
         if away > t.max_station_distance_m:
-            where = "拍摄时手机定位" if best.source == "browser" else "照片 GPS 位置"
             found.append(
                 Finding(
                     "far_from_station",
-                    f"{where}距服务站登记位置 {format_distance(away)}（超过 {format_distance(t.max_station_distance_m)}）",
+                    f"{best.label}距服务站登记位置 {format_distance(away)}（超过 {format_distance(t.max_station_distance_m)}）",
                     ERROR,
                 )
             )
@@ -210,7 +255,7 @@ def _position_findings(
             found.append(
                 Finding(
                     "positions_disagree",
-                    f"照片 GPS 位置与拍摄时手机定位相距 {format_distance(apart)}"
+                    f"{exif.label}与{browser.label}相距 {format_distance(apart)}"
                     f"（超过 {format_distance(t.max_exif_browser_distance_m)}）",
                     WARNING,
                 )

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Sequence
 
-from inspect_app.domain.checklists.checklist import ChecklistTemplate
+from inspect_app.domain.checklists.checklist import (
+    OUTCOME_LABELS,
+    ChecklistTemplate,
+    Outcome,
+    OutcomeBand,
+    outcome_scores,
+)
 from inspect_app.domain.checklists.scoring import Answer, Verdict
 
 
@@ -81,12 +87,16 @@ def is_locked(status: InspectionStatus, reviewed_at: datetime | None, signed_at:
     )
 
 
-def may_recommend(status: InspectionStatus, eligible: bool) -> str | None:
-    """Why a station cannot be recommended as 示范站 now, or None when it can."""
+def may_recommend(status: InspectionStatus, outcome: Outcome | None, bands: Sequence[OutcomeBand]) -> str | None:
+    """Why a station cannot be recommended as 示范站 now, or None when it can; the standard quoted is the one of
+    the inspection's checklist version."""
     if not is_reviewable(status):
         return "只能推荐已提交的检查"
-    if not eligible:
-        return "得分达到示范站标准（90分及以上且无关键项不符合）的服务站才能推荐为示范站"
+    if outcome is not Outcome.DEMONSTRATION_ELIGIBLE:
+        scores = outcome_scores(bands, Outcome.DEMONSTRATION_ELIGIBLE)
+        if scores is None:
+            return f"本核查表版本没有“{OUTCOME_LABELS[Outcome.DEMONSTRATION_ELIGIBLE]}”的得分档次，不能推荐示范站"
+        return f"得分达到示范站标准（{scores}且无关键项不符合）的服务站才能推荐为示范站"
     return None
 
 

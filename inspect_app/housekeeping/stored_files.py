@@ -14,16 +14,16 @@ from __future__ import annotations
 import hashlib
 import time
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, cast
 
-from sqlalchemy import delete, literal, select, union_all
+from sqlalchemy import Table, delete, literal, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from inspect_app.adapters.filestore import FileStore, key_for, sha256_of
-from inspect_app.db import Base
 from inspect_app.models import StoredFile
-from inspect_app.models.file_keys import file_key_columns
+from inspect_app.models.base import Base
+from inspect_app.models.stored_file import file_key_columns
 from inspect_app.models.types import utcnow
 
 # Files younger than this are left to the next sweep: a writer of an older release, or a restore writing its
@@ -37,7 +37,7 @@ def hold(session: Session, keys: Iterable[str]) -> None:
     Must come before anything else that locks in the transaction (the audit trail's head): keys are taken in
     sorted order, and writers of the audit trail take its head only after their keys, so no two wait in a ring.
     """
-    table = StoredFile.__table__
+    table = cast(Table, StoredFile.__table__)  # declarative types it as a FromClause; a mapped class's is a Table
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     now = utcnow()
     for key in sorted(set(keys)):

@@ -21,10 +21,12 @@ from sqlalchemy.orm import Session
 from inspect_app.adapters import scratch
 from inspect_app.adapters.filestore import FileStore, PartialUploads
 from inspect_app.bundles import builds as bundle_builds
+from inspect_app.domain.evidence.bundles import BundleStatus
 from inspect_app.housekeeping import stored_files
 from inspect_app.inspection import sync
-from inspect_app.models import Bundle, BundleStatus, HousekeepingRun, RateLimitEntry, Upload, UserSession
+from inspect_app.models import Bundle, HousekeepingRun, RateLimitEntry, Upload, UserSession
 from inspect_app.models.types import utcnow
+from inspect_app.shared.results import rowcount
 
 SWEEP = "sweep"
 SESSION_RETENTION = timedelta(days=30)  # ended or long-idle sign-in sessions: kept a while for questions, then gone
@@ -75,12 +77,12 @@ def sweep(
     report.report_parts_removed = _stale_report_parts(session, work_dir)
     building = session.scalars(select(Bundle).where(Bundle.status == BundleStatus.BUILDING)).all()
     report.builds_interrupted = len(bundle_builds.mark_interrupted(session, building, stale_after_s))
-    report.sessions_purged = session.execute(
-        delete(UserSession).where(UserSession.last_seen_at < now - SESSION_RETENTION)
-    ).rowcount
-    report.sign_in_counts_purged = session.execute(
-        delete(RateLimitEntry).where(RateLimitEntry.expires_at < now)
-    ).rowcount
+    report.sessions_purged = rowcount(
+        session.execute(delete(UserSession).where(UserSession.last_seen_at < now - SESSION_RETENTION))
+    )
+    report.sign_in_counts_purged = rowcount(
+        session.execute(delete(RateLimitEntry).where(RateLimitEntry.expires_at < now))
+    )
     session.commit()
     return report
 
@@ -127,12 +129,14 @@ def claim_run(session: Session, name: str, every_s: int, now: datetime | None = 
         .on_conflict_do_nothing(index_elements=[table.c.name])
     )
     won = (
-        session.execute(
-            update(HousekeepingRun)
-            .where(HousekeepingRun.name == name, HousekeepingRun.started_at <= now - timedelta(seconds=every_s))
-            .values(started_at=now, finished_at=None)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        rowcount(
+            session.execute(
+                update(HousekeepingRun)
+                .where(HousekeepingRun.name == name, HousekeepingRun.started_at <= now - timedelta(seconds=every_s))
+                .values(started_at=now, finished_at=None)
+                .execution_options(synchronize_session=False)
+            )
+        )
         == 1
     )
     session.commit()

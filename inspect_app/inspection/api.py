@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from functools import wraps
 from typing import Any, Callable
 
@@ -17,7 +17,8 @@ from inspect_app.accounts import operations as users
 from inspect_app.campaigns import operations as campaigns
 from inspect_app.domain.findings import Thresholds
 from inspect_app.domain.identity.permissions import Action
-from inspect_app.domain.numbers import whole_number
+from inspect_app.domain.offline import offline_rules
+from inspect_app.inspection import api_models as m
 from inspect_app.inspection import conflicts, photos, sync
 from inspect_app.inspection import operations as inspections
 from inspect_app.inspection.api_json import (
@@ -31,14 +32,11 @@ from inspect_app.inspection.api_json import (
     station_json,
     user_json,
 )
-from inspect_app.inspection.openapi import spec
 from inspect_app.shared.errors import Conflict, Forbidden, Invalid, NotFound
 from inspect_app.web.context import actor, allow, chosen_campaign, get_session, png_from_data_url
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-MAX_INT = 2**31 - 1  # what an integer column holds on every backend
-EARLIEST_TIME = datetime(1970, 1, 1, tzinfo=timezone.utc)  # 0 to 1e13 ms, as the page's photo form takes them
-LATEST_TIME = EARLIEST_TIME + timedelta(milliseconds=1e13)
+OPERATIONS: dict[str, m.Operation] = {}  # endpoint -> its contract, for the OpenAPI document
 
 
 def error(status: int, code: str, message: str, **extra: Any):
@@ -67,7 +65,7 @@ def _forbidden(_exc):
 @bp.errorhandler(Invalid)
 def _invalid(exc: Invalid):
     fields = {k: v for k, v in exc.errors.items() if k}
-    return error(422, "invalid", "；".join(exc.errors.values()), **({"fields": fields} if fields else {}))
+    return error(422, "invalid", str(exc), **({"fields": fields} if fields else {}))
 
 
 @bp.errorhandler(Conflict)
@@ -92,6 +90,34 @@ def _signed_in():
     if not current_user.is_authenticated:
         return error(401, "unauthenticated", "请先登录")
     return None
+
+
+def operation(**declared: Any) -> Callable[[Callable], Callable]:
+    """Declare a view's contract (see api_models.Operation): its JSON body and query arrive parsed as the
+    `body` and `query` arguments, and an idempotent one replays a repeated Idempotency-Key."""
+    requires: Action | None = declared.pop("requires", None)  # checked first: a refused account learns nothing
+    # An inspection in the path is checked next (403, or 404 for another 旗区's), before its body is read.
+    changes_inspection: bool = declared.pop("changes_inspection", False)
+    contract = m.Operation(**declared)
+
+    def decorate(view: Callable) -> Callable:
+        OPERATIONS[f"{bp.name}.{view.__name__}"] = contract
+
+        @wraps(view)
+        def parsed(*args: Any, **kwargs: Any):
+            if requires is not None:
+                allow(requires)
+            if changes_inspection:
+                inspections.get_inspection(get_session(), actor(), kwargs["inspection_id"], Action.INSPECT)
+            if contract.query is not None:
+                kwargs["query"] = m.parse(contract.query, request.args.to_dict())
+            if contract.body is not None:
+                kwargs["body"] = m.parse(contract.body, _body())
+            return view(*args, **kwargs)
+
+        return idempotent(parsed) if contract.idempotent else parsed
+
+    return decorate
 
 
 def idempotent(view: Callable) -> Callable:
@@ -148,257 +174,275 @@ def _body() -> dict[str, Any]:
     return body
 
 
-def _int(body: dict[str, Any], name: str, required: bool = True) -> int | None:
-    value = body.get(name)
-    if value is None and not required:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_INT:
-        raise Invalid({name: f"{name} 应为 0 至 {MAX_INT} 之间的整数"})
-    return value
-
-
-def _inspection_response(inspection) -> dict[str, Any]:
+def _inspection_response(inspection) -> m.Inspection:
     session = get_session()
     waiting = conflicts.open_conflicts(session, inspection)
     names = users.display_names(session, {c.proposed_by_id for c in waiting})
     return inspection_json(inspection, waiting, names)
 
 
+def _json(model: m.BaseModel) -> Response:
+    return jsonify(m.plain(model))
+
+
 @bp.route("/openapi.json")
 def openapi():
-    return jsonify(spec())
+    """The OpenAPI document, generated from the operations declared below and the models they name."""
+    prefix = bp.url_prefix or ""
+    routes = [
+        (rule.rule.removeprefix(prefix), method, OPERATIONS[rule.endpoint])
+        for rule in current_app.url_map.iter_rules()
+        if rule.endpoint in OPERATIONS
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
+    ]
+    return jsonify(m.document(routes))
 
 
 @bp.route("/session")
+@operation(operation_id="getSession", summary="当前用户与 CSRF 令牌", response=m.Session)
 def session_info():
-    return jsonify({"user": user_json(current_user), "csrf_token": generate_csrf()})
+    return _json(m.Session(user=user_json(current_user), csrf_token=generate_csrf()))
 
 
 @bp.route("/bootstrap")
-def bootstrap():
+@operation(
+    operation_id="getBootstrap",
+    summary="离线所需的全部数据：批次、核查表、本旗区服务站及其检查",
+    query=m.BootstrapQuery,
+    response=m.Bootstrap,
+    errors=(403, 404, 422),
+    requires=Action.INSPECT,
+)
+def bootstrap(query: m.BootstrapQuery):
     """Everything the offline app needs: the campaign (the chosen one, `?campaign=<id>` to switch), whether it may
     be inspected and why not, the others to switch to, its checklist, the district's stations and inspections."""
-    allow(Action.INSPECT)
     session = get_session()
-    choice = chosen_campaign()
+    choice = chosen_campaign()  # reads ?campaign= itself, as the pages do
     campaign = choice.campaign
-    body: dict[str, Any] = {
-        "server_time": datetime.now(timezone.utc).isoformat(),
-        "campaign": None,
-        "campaigns": [campaign_json(c) for c in choice.choices],
-        "checklist": None,
-        "stations": [],
-        "inspections": [],
-    }
+    body = m.Bootstrap(
+        server_time=datetime.now(timezone.utc),
+        campaign=None,
+        campaigns=[campaign_json(c) for c in choice.choices],
+        checklist=None,
+        stations=[],
+        inspections=[],
+        rules=offline_rules(),  # the labels the phone shows, so that it copies none
+    )
     if campaign is not None:
         rows = inspections.station_board(session, actor(), campaign)
         version = campaign.checklist_version
-        body.update(
-            campaign={**campaign_json(campaign), "inspectable": choice.notice is None, "notice": choice.notice},
-            checklist={**version.content, "id": version.id},
-            stations=[station_json(r.station) for r in rows],
-            inspections=[
-                _inspection_response(inspections.get_inspection(session, actor(), r.inspection.id))
-                for r in rows
-                if r.inspection is not None
-            ],
+        body.campaign = m.BootstrapCampaign(
+            **dict(campaign_json(campaign)), inspectable=choice.notice is None, notice=choice.notice
         )
-    return jsonify(body)
+        body.checklist = {**version.content, "id": version.id}
+        body.stations = [station_json(r.station) for r in rows]
+        body.inspections = [
+            _inspection_response(inspections.get_inspection(session, actor(), r.inspection.id))
+            for r in rows
+            if r.inspection is not None
+        ]
+    return _json(body)
 
 
 @bp.route("/inspections", methods=["POST"])
-@idempotent
-def open_inspection():
-    body = _body()
-    station_id = _int(body, "station_id")
+@operation(
+    operation_id="openInspection",
+    summary="打开某服务站在当前批次的检查（不存在则开始；重复调用返回同一检查）",
+    body=m.OpenInspectionInput,
+    response=m.Inspection,
+    errors=(400, 403, 404, 422),
+    idempotent=True,
+)
+def open_inspection(body: m.OpenInspectionInput):
     session = get_session()
     # The campaign the offline app bootstrapped (sent with the entry, so a later switch cannot redirect it).
-    wanted = _int(body, "campaign_id", required=False)
-    if wanted is None:
+    if body.campaign_id is None:
         campaign = chosen_campaign().campaign
         if campaign is None:
             raise Invalid("目前没有验收批次")
     else:
-        campaign = next((c for c in campaigns.visible_campaigns(session, actor()) if c.id == wanted), None)
+        campaign = next((c for c in campaigns.visible_campaigns(session, actor()) if c.id == body.campaign_id), None)
         if campaign is None:
             raise NotFound()
-    inspection = inspections.open_inspection(session, actor(), current_user.id, station_id, campaign)
-    return jsonify(_inspection_response(inspections.get_inspection(session, actor(), inspection.id)))
+    inspection = inspections.open_inspection(session, actor(), body.station_id, campaign)
+    return _json(_inspection_response(inspections.get_inspection(session, actor(), inspection.id)))
 
 
 @bp.route("/inspections/<id:inspection_id>")
+@operation(operation_id="getInspection", summary="一次检查的全部内容", response=m.Inspection, errors=(403, 404))
 def get_inspection(inspection_id: int):
-    return jsonify(_inspection_response(inspections.get_inspection(get_session(), actor(), inspection_id)))
+    return _json(_inspection_response(inspections.get_inspection(get_session(), actor(), inspection_id)))
 
 
 @bp.route("/inspections/<id:inspection_id>/answers/<code>", methods=["PUT"])
-@idempotent
-def put_answer(inspection_id: int, code: str):
+@operation(
+    operation_id="putAnswer",
+    changes_inspection=True,
+    summary="作答一项；base_version 与服务器不一致且内容不同则保留双方并返回 409",
+    body=m.AnswerInput,
+    response=m.AnswerResult,
+    errors=(400, 403, 404, 409, 422),
+    idempotent=True,
+)
+def put_answer(inspection_id: int, code: str, body: m.AnswerInput):
     """Record one item's answer; returns it with the recomputed score, or 409 with both edits."""
-    body = _body()
-    note = body.get("note")
-    if note is not None and not isinstance(note, str):
-        raise Invalid({"note": "note 应为字符串"})
-    base = _int(body, "base_version", required=False) if "base_version" in body else inspections.NOT_GIVEN
+    # Left out, the base is not known (a page form); null is "from unanswered" (the offline app).
+    base = body.base_version if "base_version" in body.model_fields_set else inspections.NOT_GIVEN
     session = get_session()
     try:
         row, result = inspections.answer_item(
             session,
             actor(),
-            current_user.id,
             inspection_id,
             code,
-            str(body.get("verdict", "")),
-            body.get("points"),
-            note,
+            str(body.verdict),
+            body.points,
+            body.note,
             base_version=base,
-            resolves=_int(body, "resolves", required=False),
+            resolves=body.resolves,
         )
     except Conflict as exc:
         conflict = exc.details["conflict"]
         inspection = inspections.get_inspection(session, actor(), inspection_id)
         current = next((a for a in inspection.answers if a.item_code == code), None)
         names = users.display_names(session, {conflict.proposed_by_id})
-        raise Conflict(str(exc), {"conflict": conflict_json(conflict, current, names.get(conflict.proposed_by_id, ""))})
-    return jsonify({"answer": answer_json(row), "score": score_json(result)})
-
-
-def _position_time(value: Any) -> datetime | None:
-    if value in (None, ""):
-        return None
-    try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-        moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-        # The range the page's milliseconds allow: year 1 or 9999 in some zone is not a time in UTC or Beijing.
-        if not EARLIEST_TIME <= moment <= LATEST_TIME:
-            raise ValueError(value)
-    except ValueError:
-        raise Invalid({"position_time": "position_time 应为 1970 至 2286 年之间的 ISO 8601 时间"}) from None
-    return moment
-
-
-def _coordinate(body: dict[str, Any], name: str, low: float, high: float) -> float | None:
-    value = body.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-        raise Invalid({name: f"{name} 应为 {low:g} 至 {high:g} 之间的数"})
-    return float(value)
+        shown = conflict_json(conflict, current, names.get(conflict.proposed_by_id, ""))
+        raise Conflict(str(exc), {"conflict": m.plain(shown)})
+    return _json(m.AnswerResult(answer=answer_json(row), score=score_json(result)))
 
 
 @bp.route("/inspections/<id:inspection_id>/photos", methods=["POST"])
-@idempotent
-def add_photo(inspection_id: int):
+@operation(
+    operation_id="addPhoto",
+    changes_inspection=True,
+    summary="以已上传完毕的文件（按 SHA-256）添加照片",
+    body=m.PhotoInput,
+    response=m.Photo,
+    errors=(400, 403, 404, 422),
+    idempotent=True,
+)
+def add_photo(inspection_id: int, body: m.PhotoInput):
     """Turn a finished upload into a photo of a slot, with the position of the moment it was taken."""
-    body = _body()
-    session = get_session()
-    parts, config = current_app.extensions["uploads"], current_app.config
-    sha256 = str(body.get("sha256", ""))
-    existing = photos.photo_by_sha(session, actor(), inspection_id, sha256)
-    if existing is not None:
-        sync.discard_upload(session, parts, current_user.id, sha256)  # a re-sent upload of it is not needed
-        return jsonify(photo_json(existing))  # the same photo again: already kept
-    lat = _coordinate(body, "latitude", -90, 90)
-    lon = _coordinate(body, "longitude", -180, 180)
     browser = None
-    if lat is not None and lon is not None:
-        browser = photos.BrowserPosition(
-            lat, lon, _coordinate(body, "accuracy", 0, 1e6), _position_time(body.get("position_time"))
-        )
-    data = sync.completed_bytes(session, parts, current_user.id, sha256)
-    try:
-        photo = photos.add_photo(
-            session,
-            actor(),
-            current_app.extensions["filestore"],
-            current_user.id,
-            inspection_id,
-            str(body.get("slot", "")),
-            data,
-            browser,
-            Thresholds.from_config(config),
-            config["PHOTO_MAX_BYTES"],
-            _int(body, "replaces", required=False),
-        )
-    except photos.PhotoRefused:
-        # The bytes are no photo we keep: nothing of them stays (a wrong slot, by contrast, keeps the upload for
-        # the corrected request).
-        sync.discard_upload(session, parts, current_user.id, sha256)
-        raise
-    sync.discard_upload(session, parts, current_user.id, sha256)
-    return jsonify(photo_json(photo))
+    if body.latitude is not None and body.longitude is not None:
+        browser = photos.BrowserPosition(body.latitude, body.longitude, body.accuracy, body.position_time)
+    app = current_app
+    photo = photos.add_uploaded_photo(
+        get_session(),
+        actor(),
+        app.extensions["filestore"],
+        app.extensions["uploads"],
+        inspection_id,
+        body.slot,
+        body.sha256,
+        browser,
+        Thresholds.from_config(app.config),
+        app.config["PHOTO_MAX_BYTES"],
+        body.replaces,
+    )
+    return _json(photo_json(photo))
 
 
 @bp.route("/photos/<id:photo_id>", methods=["DELETE"])
-@idempotent
+@operation(
+    operation_id="deletePhoto",
+    summary="删除照片（提交前）",
+    errors=(403, 404, 422),
+    idempotent=True,
+    success=204,
+    responses={204: "已删除"},
+)
 def delete_photo(photo_id: int):
     photos.remove_photo(get_session(), actor(), current_app.extensions["filestore"], photo_id)
     return Response(status=204)
 
 
 @bp.route("/inspections/<id:inspection_id>/signatures/<role>", methods=["PUT"])
-@idempotent
-def put_signature(inspection_id: int, role: str):
-    body = _body()
-    png = png_from_data_url(str(body.get("image", "")))
-    signature = inspections.sign(
-        get_session(), actor(), current_app.extensions["filestore"], inspection_id, role, str(body.get("name", "")), png
-    )
-    return jsonify(signature_json(signature))
+@operation(
+    operation_id="putSignature",
+    changes_inspection=True,
+    summary="现场签名",
+    body=m.SignatureInput,
+    response=m.Signature,
+    errors=(400, 403, 404, 422),
+    idempotent=True,
+)
+def put_signature(inspection_id: int, role: str, body: m.SignatureInput):
+    png = png_from_data_url(body.image)
+    filestore = current_app.extensions["filestore"]
+    signature = inspections.sign(get_session(), actor(), filestore, inspection_id, role, body.name, png)
+    return _json(signature_json(signature))
 
 
 @bp.route("/inspections/<id:inspection_id>/submit", methods=["POST"])
-@idempotent
+@operation(
+    operation_id="submitInspection",
+    summary="提交检查；不完整时返回 422 与缺少的内容",
+    response=m.Inspection,
+    errors=(403, 404, 422),
+    idempotent=True,
+)
 def submit(inspection_id: int):
     session = get_session()
     try:
         inspection = inspections.submit(session, actor(), inspection_id)
     except Invalid as exc:
-        return error(
-            422, "incomplete", "还不能提交：" + "；".join(exc.errors.values()), missing=list(exc.errors.values())
-        )
-    return jsonify(_inspection_response(inspection))
+        return error(422, "incomplete", "还不能提交：" + str(exc), missing=list(exc.errors.values()))
+    return _json(_inspection_response(inspection))
+
+
+# Only inspectors' photos arrive through the uploads: no other account may fill the disk.
 
 
 @bp.route("/uploads", methods=["POST"])
-def start_upload():
+@operation(
+    operation_id="startUpload",
+    summary="开始或继续一个分块上传（以文件的 SHA-256 为键；可重复调用，返回当前进度）",
+    body=m.UploadInput,
+    response=m.Upload,
+    errors=(400, 403, 413, 422),
+    requires=Action.INSPECT,
+)
+def start_upload(body: m.UploadInput):
     """Begin or continue an upload: naturally repeatable, so no Idempotency-Key (a replay would be stale)."""
-    allow(Action.INSPECT)  # only inspectors' photos arrive this way: no other account may fill the disk
-    body = _body()
     config = current_app.config
     upload = sync.start_upload(
         get_session(),
         current_app.extensions["uploads"],
         current_user.id,
-        str(body.get("sha256", "")),
-        body.get("size"),
+        body.sha256,
+        body.size,
         config["PHOTO_MAX_BYTES"],
         config["UPLOAD_OPEN_MAX_BYTES"],
     )
-    return jsonify(_upload_json(upload))
+    return _json(_upload_json(upload))
 
 
 @bp.route("/uploads/<sha256>")
+@operation(operation_id="getUpload", summary="上传进度", response=m.Upload, errors=(403, 404), requires=Action.INSPECT)
 def get_upload(sha256: str):
-    allow(Action.INSPECT)
-    return jsonify(_upload_json(sync.get_upload(get_session(), current_user.id, sha256)))
+    return _json(_upload_json(sync.get_upload(get_session(), current_user.id, sha256)))
 
 
 @bp.route("/uploads/<sha256>", methods=["PUT"])
-def put_chunk(sha256: str):
-    allow(Action.INSPECT)
-    offset = whole_number(request.args.get("offset"), maximum=2**53)
-    if offset is None:
-        raise Invalid({"offset": "offset 应为非负整数"})
+@operation(
+    operation_id="putUploadChunk",
+    summary="从 offset 处写入一块（约 512 KB）；offset 须等于已接收的字节数",
+    query=m.ChunkQuery,
+    response=m.Upload,
+    errors=(400, 403, 404, 409, 413, 422),
+    binary_body=True,
+    requires=Action.INSPECT,
+)
+def put_chunk(sha256: str, query: m.ChunkQuery):
     data = request.get_data(cache=False)
-    upload = sync.put_chunk(get_session(), current_app.extensions["uploads"], current_user.id, sha256, offset, data)
-    return jsonify(_upload_json(upload))
+    upload = sync.put_chunk(
+        get_session(), current_app.extensions["uploads"], current_user.id, sha256, query.offset, data
+    )
+    return _json(_upload_json(upload))
 
 
-def _upload_json(upload) -> dict[str, Any]:
-    return {
-        "sha256": upload.sha256,
-        "size": upload.size,
-        "received": upload.received,
-        "complete": upload.completed_at is not None,
-    }
+def _upload_json(upload) -> m.Upload:
+    return m.Upload(
+        sha256=upload.sha256, size=upload.size, received=upload.received, complete=upload.completed_at is not None
+    )

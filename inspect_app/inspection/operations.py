@@ -64,9 +64,8 @@ def station_board(
         statement = statement.where(Station.district_id == scope)
     text = text.strip()
     if text:
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         statement = statement.where(
-            Station.name.ilike(pattern, escape="\\") | Station.number.ilike(pattern, escape="\\")
+            Station.name.icontains(text, autoescape=True) | Station.number.icontains(text, autoescape=True)
         )
     stations = session.scalars(statement.order_by(Station.number)).all()
     ids = [s.id for s in stations]
@@ -92,7 +91,7 @@ def station_board(
     return rows
 
 
-def open_inspection(session: Session, actor: Actor, user_id: int, station_id: int, campaign: Campaign) -> Inspection:
+def open_inspection(session: Session, actor: Actor, station_id: int, campaign: Campaign) -> Inspection:
     """The station's inspection in the campaign, started now if there is none: starting twice opens the same one."""
     station = session.get(Station, station_id)
     if station is None:
@@ -108,7 +107,7 @@ def open_inspection(session: Session, actor: Actor, user_id: int, station_id: in
         station=station,
         campaign=campaign,
         checklist_version_id=campaign.checklist_version_id,
-        inspector_id=user_id,
+        inspector_id=actor.user_id,
         failed_critical=[],
     )
     session.add(inspection)
@@ -242,7 +241,6 @@ NOT_GIVEN: Any = object()
 def answer_item(
     session: Session,
     actor: Actor,
-    user_id: int,
     inspection_id: int,
     code: str,
     verdict: str,
@@ -266,9 +264,9 @@ def answer_item(
             answer.points,
             clean_note,
         ):
-            conflict = conflicts.record(session, inspection, user_id, code, answer, clean_note, base_version)
+            conflict = conflicts.record(session, inspection, actor.user_id, code, answer, clean_note, base_version)
             raise Conflict(f"{code} 已在其他设备上被修改，请在两个结果中选择一个", {"conflict": conflict})
-    row = _store(inspection, user_id, code, answer, clean_note)
+    row = _store(inspection, actor.user_id, code, answer, clean_note)
     if resolves is not None:
         conflicts.resolve(session, inspection, code, resolves)
     result = recompute(inspection, template)
@@ -287,7 +285,7 @@ def answer_item(
 
 
 def save_answers(
-    session: Session, actor: Actor, user_id: int, inspection_id: int, given: dict[str, tuple[str, Any, str | None]]
+    session: Session, actor: Actor, inspection_id: int, given: dict[str, tuple[str, Any, str | None]]
 ) -> Score:
     """Record several answers at once (the page without scripts); all valid, or none saved."""
     inspection = editable_inspection(session, actor, inspection_id)
@@ -297,7 +295,7 @@ def save_answers(
         if not verdict:
             continue
         try:
-            _apply_answer(inspection, template, user_id, code, verdict, points, note)
+            _apply_answer(inspection, template, actor.user_id, code, verdict, points, note)
         except Invalid as error:
             errors.update(error.errors)
     if errors:

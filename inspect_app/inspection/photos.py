@@ -8,13 +8,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inspect_app.adapters.filestore import FileStore
+from inspect_app.adapters.filestore import FileStore, PartialUploads
 from inspect_app.adapters.imaging import PhotoFacts, PhotoRejected, make_derivatives, read_photo
 from inspect_app.campaigns.operations import require_changeable
 from inspect_app.domain.findings import DuplicateHit, Finding, Position, Thresholds, photo_findings
 from inspect_app.domain.geo import LatLon
 from inspect_app.domain.identity.permissions import Action, Actor
 from inspect_app.housekeeping import stored_files
+from inspect_app.inspection import sync
 from inspect_app.inspection.operations import audit_inspection, editable_inspection, template_of
 from inspect_app.models import Inspection, Photo, Station
 from inspect_app.models.types import utcnow
@@ -95,7 +96,6 @@ def add_photo(
     session: Session,
     actor: Actor,
     store: FileStore,
-    user_id: int,
     inspection_id: int,
     slot: str,
     data: bytes,
@@ -167,7 +167,7 @@ def add_photo(
         browser_taken_at=browser.taken_at if browser else None,
         findings=[f.to_dict() for f in findings],
         uploaded_at=now,
-        uploaded_by_id=user_id,
+        uploaded_by_id=actor.user_id,
     )
     try:
         released = _detach(session, old) if old is not None else []
@@ -188,6 +188,36 @@ def add_photo(
         stored_files.collect(session, store, written)
         raise
     stored_files.collect(session, store, released)
+    return photo
+
+
+def add_uploaded_photo(
+    session: Session,
+    actor: Actor,
+    store: FileStore,
+    parts: PartialUploads,
+    inspection_id: int,
+    slot: str,
+    sha256: str,
+    browser: BrowserPosition | None,
+    thresholds: Thresholds,
+    max_bytes: int,
+    replaces: int | None = None,
+) -> Photo:
+    """Turn the actor's finished upload into a photo of a slot; the upload is let go once it is kept (or is no
+    photo we keep), while a request refused for another reason (a wrong slot) keeps it for the corrected one."""
+    assert actor.user_id is not None
+    existing = photo_by_sha(session, actor, inspection_id, sha256)
+    if existing is not None:  # the same photo sent again: already kept, the re-sent upload is not needed
+        sync.discard_upload(session, parts, actor.user_id, sha256)
+        return existing
+    data = sync.completed_bytes(session, parts, actor.user_id, sha256)
+    try:
+        photo = add_photo(session, actor, store, inspection_id, slot, data, browser, thresholds, max_bytes, replaces)
+    except PhotoRefused:
+        sync.discard_upload(session, parts, actor.user_id, sha256)
+        raise
+    sync.discard_upload(session, parts, actor.user_id, sha256)
     return photo
 
 

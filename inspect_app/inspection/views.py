@@ -5,21 +5,21 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 from flask_wtf import FlaskForm
 
-from inspect_app.accounts import operations as users
-from inspect_app.audit import trail as audit
 from inspect_app.campaigns import operations as campaigns
-from inspect_app.domain.checklists.checklist import OUTCOME_LABELS, Outcome
+from inspect_app.domain.checklists.checklist import OUTCOME_LABELS
 from inspect_app.domain.findings import Thresholds
 from inspect_app.domain.geo import LatLon, amap_url
-from inspect_app.domain.identity.permissions import Action, may
-from inspect_app.domain.inspections import SignatureRole, is_editable, is_reviewable, may_recommend, required_slots
+from inspect_app.domain.identity.permissions import Action
+from inspect_app.domain.inspections import SignatureRole
 from inspect_app.domain.numbers import whole_number
-from inspect_app.inspection import conflicts, photos, pwa
 from inspect_app.inspection import operations as inspections
+from inspect_app.inspection import photos, pwa
 from inspect_app.inspection.api_json import inspection_json
+from inspect_app.inspection.api_models import plain
+from inspect_app.inspection.checklist_page import checklist_page
 from inspect_app.shared.errors import Invalid
 from inspect_app.web.context import actor, allow, chosen_campaign, get_session, png_from_data_url
 
@@ -72,7 +72,7 @@ def open_station(station_id: int):
     session = get_session()
     campaign = chosen_campaign(required=True).campaign  # the one the board showed (its form says which)
     try:
-        inspection = inspections.open_inspection(session, actor(), current_user.id, station_id, campaign)
+        inspection = inspections.open_inspection(session, actor(), station_id, campaign)
     except Invalid as error:
         flash(str(error), "error")
         return redirect(url_for(".board"))
@@ -82,46 +82,29 @@ def open_station(station_id: int):
 @bp.route("/inspections/<id:inspection_id>")
 @login_required
 def checklist(inspection_id: int):
-    session = get_session()
-    inspection = inspections.get_inspection(session, actor(), inspection_id)
-    template = campaigns.template_of(inspection.checklist_version)
-    waiting = conflicts.open_conflicts(session, inspection)
-    by_item: dict[str, list] = {}
-    for conflict in waiting:
-        by_item.setdefault(conflict.item_code, []).append(conflict)
-    frozen = campaigns.refusal(session, inspection.campaign, inspection.station.district_id)
-    editable = (
-        frozen is None
-        and is_editable(inspection.status)
-        and may(actor(), Action.INSPECT, inspection.station.district_id)
-    )
-    names = users.display_names(session, {c.proposed_by_id for c in waiting})
+    page = checklist_page(get_session(), actor(), inspection_id)
     return render_template(
         "inspect/checklist.html",
-        inspection=inspection,
-        template=template,
-        editable=editable,
-        answers={a.item_code: a for a in inspection.answers},
+        inspection=page.inspection,
+        template=page.template,
+        editable=page.editable,
+        answers=page.answers,
         outcomes=OUTCOME_LABELS,
-        missing=inspections.missing(inspection),
+        missing=page.missing,
         form=FlaskForm(),
         roles=list(SignatureRole),
-        signatures={s.role: s for s in inspection.signatures},
+        signatures=page.signatures,
         findings_of=photos.findings_of,
         amap_url=amap_url,
-        score=inspections.score_of(inspection, template),
-        required_slots=required_slots(template, inspections.answers_of(inspection)),
-        reviewable=frozen is None
-        and may(actor(), Action.REVIEW, inspection.station.district_id)
-        and is_reviewable(inspection.status),
-        frozen=frozen,
-        recommendable=may_recommend(inspection.status, inspection.outcome is Outcome.DEMONSTRATION_ELIGIBLE) is None,
-        conflicts=by_item,
-        names=names,
-        **_outbox(inspection, editable, waiting, names),
-        events=audit.history(session, actor(), inspection.station.district_id, inspection_id=inspection.id)
-        if audit.may_see_history(actor(), inspection.station.district_id)
-        else None,
+        score=page.score,
+        required_slots=page.required_slots,
+        reviewable=page.reviewable,
+        frozen=page.frozen,
+        recommendable=page.recommendable,
+        conflicts=page.conflicts,
+        names=page.names,
+        **_outbox(page.inspection, page.editable, page.waiting, page.names),
+        events=page.events,
     )
 
 
@@ -138,7 +121,7 @@ def _outbox(inspection, editable: bool, waiting: list, names: dict[int, str]) ->
         "outbox": True,
         **pwa.outbox_context(request.path),
         "checklist_content": inspection.checklist_version.content,
-        "snapshot": inspection_json(inspection, waiting, names),
+        "snapshot": plain(inspection_json(inspection, waiting, names)),
     }
 
 
@@ -153,9 +136,9 @@ def save_answers(inspection_id: int):
         verdict, points = inspections.parse_choice(request.form.get(f"answer-{item.code}", ""))
         given[item.code] = (verdict, points, request.form.get(f"note-{item.code}"))
     try:
-        inspections.save_answers(session, actor(), current_user.id, inspection_id, given)
+        inspections.save_answers(session, actor(), inspection_id, given)
     except Invalid as error:
-        flash("；".join(error.errors.values()), "error")
+        flash(str(error), "error")
     else:
         flash("已保存。", "success")
     return redirect(url_for(".checklist", inspection_id=inspection_id))
@@ -181,7 +164,6 @@ def add_photo(inspection_id: int):
             get_session(),
             actor(),
             store(),
-            current_user.id,
             inspection_id,
             request.form.get("slot", ""),
             upload.read(current_app.config["PHOTO_MAX_BYTES"] + 1),
@@ -191,7 +173,7 @@ def add_photo(inspection_id: int):
             whole_number(request.form.get("replaces")),
         )
     except Invalid as error:
-        flash("照片未保存：" + "；".join(error.errors.values()), "error")
+        flash("照片未保存：" + str(error), "error")
         return redirect(url_for(".checklist", inspection_id=inspection_id, _anchor="photos"))
     flash(f"照片已保存（{photo.sha256[:12]}）。", "success")
     return redirect(url_for(".checklist", inspection_id=inspection_id, _anchor=f"photo-{photo.id}"))
@@ -216,7 +198,7 @@ def sign(inspection_id: int, role: str):
     try:
         inspections.sign(get_session(), actor(), store(), inspection_id, role, request.form.get("name", ""), png)
     except Invalid as error:
-        flash("签名未保存：" + "；".join(error.errors.values()), "error")
+        flash("签名未保存：" + str(error), "error")
     else:
         flash("签名已保存。", "success")
     return redirect(url_for(".checklist", inspection_id=inspection_id, _anchor="signatures"))
@@ -228,7 +210,7 @@ def submit(inspection_id: int):
     try:
         inspections.submit(get_session(), actor(), inspection_id)
     except Invalid as error:
-        flash("还不能提交：" + "；".join(error.errors.values()), "error")
+        flash("还不能提交：" + str(error), "error")
         return redirect(url_for(".checklist", inspection_id=inspection_id, _anchor="submit"))
     flash("检查已提交。", "success")
     return redirect(url_for(".checklist", inspection_id=inspection_id))

@@ -12,8 +12,7 @@ from inspect_app.models.campaign import Campaign, ChecklistVersion
 from inspect_app.models.district import District, Office
 from inspect_app.models.housekeeping import HousekeepingRun
 from inspect_app.models.inspection import Inspection, InspectionAnswer, Photo, Signature
-from inspect_app.models.pin_attempt import SigningPinFailure
-from inspect_app.models.sign_in import RateLimitEntry, UserSession
+from inspect_app.models.sign_in import RateLimitEntry, SigningPinFailure, UserSession
 from inspect_app.models.station import Station
 from inspect_app.models.stored_file import StoredFile
 from inspect_app.models.submission import CityReport, CityReportStatus, DemonstrationDecision, Submission

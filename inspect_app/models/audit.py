@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from inspect_app.db import Base
+from inspect_app.models.base import Base
 
 
 class AuditEntry(Base):

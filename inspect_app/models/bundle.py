@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from inspect_app.db import Base
+from inspect_app.domain.evidence.bundles import BundleStatus
 from inspect_app.domain.identity.certificates import RevocationReason
+from inspect_app.models.base import Base
 from inspect_app.models.campaign import Campaign
 from inspect_app.models.district import District
 from inspect_app.models.types import UTCDateTime, str_enum, utcnow
@@ -73,24 +73,6 @@ class CertificateEnrolment(Base):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
     certificate: Mapped[SigningCertificate | None] = relationship()
-
-
-class BundleStatus(StrEnum):
-    BUILDING = "building"
-    READY = "ready"  # built, previewable, not yet signed
-    SIGNED = "signed"
-    FAILED = "failed"
-    INTERRUPTED = "interrupted"  # its build stopped beating (the process died): build again
-
-    @property
-    def label(self) -> str:
-        return {
-            "building": "生成中",
-            "ready": "待签字",
-            "signed": "已签字",
-            "failed": "生成失败",
-            "interrupted": "生成中断",
-        }[self.value]
 
 
 class Bundle(Base):

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, ForeignKey, String, Table, UniqueConstraint, event, inspect, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from inspect_app.db import Base
 from inspect_app.domain.campaigns import CampaignState
+from inspect_app.models.base import Base
 from inspect_app.models.district import District
 from inspect_app.models.types import UTCDateTime, str_enum, utcnow
 

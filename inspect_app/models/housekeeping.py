@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from inspect_app.db import Base
+from inspect_app.models.base import Base
 from inspect_app.models.types import UTCDateTime
 
 

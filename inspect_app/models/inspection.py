@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from inspect_app.db import Base
 from inspect_app.domain.checklists.checklist import Outcome
 from inspect_app.domain.checklists.scoring import Verdict
-from inspect_app.domain.findings import capture_time
+from inspect_app.domain.findings import Position, capture_time, stored_position
 from inspect_app.domain.inspections import InspectionStatus, SignatureRole
+from inspect_app.models.base import Base
 from inspect_app.models.campaign import Campaign, ChecklistVersion
 from inspect_app.models.station import Station
 from inspect_app.models.types import UTCDateTime, str_enum, utcnow
@@ -114,6 +114,16 @@ class Photo(Base):
     @property
     def capture_time(self) -> tuple[datetime, str]:
         return capture_time(self.browser_taken_at, self.exif_taken_at, self.uploaded_at)
+
+    @property
+    def position(self) -> Position | None:
+        return stored_position(
+            self.exif_latitude,
+            self.exif_longitude,
+            self.browser_latitude,
+            self.browser_longitude,
+            self.browser_accuracy_m,
+        )
 
 
 class Signature(Base):

@@ -7,8 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from inspect_app.db import Base
 from inspect_app.domain.directory.stations import HostType, StationStatus
+from inspect_app.models.base import Base
 from inspect_app.models.district import District, Office
 from inspect_app.models.types import UTCDateTime, str_enum, utcnow
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from inspect_app.db import Base
+from inspect_app.domain.evidence.city_report import CityReportStatus
 from inspect_app.domain.evidence.submissions import SubmissionSource, SubmissionStatus
+from inspect_app.models.base import Base
 from inspect_app.models.bundle import Bundle, SigningCertificate
 from inspect_app.models.campaign import Campaign
 from inspect_app.models.district import District
@@ -69,20 +69,6 @@ class DemonstrationDecision(Base):
 
     station: Mapped[Station] = relationship()
     decided_by: Mapped[User] = relationship()
-
-
-class CityReportStatus(StrEnum):
-    BUILDING = "building"
-    READY = "ready"  # previewed, not yet signed
-    SIGNED = "signed"
-    STALE = "stale"  # what it holds changed after the preview: build again
-    FAILED = "failed"
-
-    @property
-    def label(self) -> str:
-        return {"building": "生成中", "ready": "待签字", "signed": "已签字", "stale": "已过期", "failed": "生成失败"}[
-            self.value
-        ]
 
 
 class CityReport(Base):

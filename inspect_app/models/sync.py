@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from inspect_app.db import Base
 from inspect_app.domain.checklists.scoring import Verdict
+from inspect_app.models.base import Base
 from inspect_app.models.types import UTCDateTime, str_enum, utcnow
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from inspect_app.db import Base
 from inspect_app.domain.identity.permissions import Actor, Role
+from inspect_app.models.base import Base
 from inspect_app.models.district import District
 from inspect_app.models.types import UTCDateTime, str_enum, utcnow
 
@@ -37,8 +38,8 @@ class User(Base):
     is_authenticated = True
     is_anonymous = False
     # Not a column: the token of the sign-in this object was loaded through (services/user_sessions.py), which
-    # is all the session cookie carries.
-    session_token = None
+    # is all the session cookie carries. Typed through cast: a plain annotation would make the ORM map it.
+    session_token = cast("str | None", None)
 
     @property
     def is_active(self) -> bool:

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from inspect_app.bundles import operations as bundles
-from inspect_app.campaigns.operations import require_changeable
+from inspect_app.campaigns.operations import require_changeable, template_of
 from inspect_app.domain.checklists.checklist import Outcome
 from inspect_app.domain.directory.stations import StationStatus
 from inspect_app.domain.evidence.submissions import lock_message
@@ -84,9 +84,7 @@ def district_overview(session: Session, actor: Actor, district_id: int, campaign
     return overview
 
 
-def review(
-    session: Session, actor: Actor, user_id: int, inspection_id: int, decision: str, comment: str = ""
-) -> Inspection:
+def review(session: Session, actor: Actor, inspection_id: int, decision: str, comment: str = "") -> Inspection:
     """Accept a submitted inspection, or return it to the inspector with what to correct."""
     inspection = get_inspection(session, actor, inspection_id, Action.REVIEW)
     _refuse_if_locked(session, inspection, "comment")
@@ -95,7 +93,7 @@ def review(
         check_review(inspection.status, decision, comment)
     except ReviewError as error:
         raise Invalid({"comment": str(error)}) from None
-    inspection.reviewed_by_id, inspection.reviewed_at = user_id, utcnow()
+    inspection.reviewed_by_id, inspection.reviewed_at = actor.user_id, utcnow()
     if decision == "accept":
         inspection.status = InspectionStatus.ACCEPTED
         inspection.return_comment = None
@@ -113,7 +111,8 @@ def recommend(session: Session, actor: Actor, inspection_id: int, recommended: b
     inspection = get_inspection(session, actor, inspection_id, Action.REVIEW)
     _refuse_if_locked(session, inspection, "recommend")
     if recommended:
-        problem = may_recommend(inspection.status, inspection.outcome is Outcome.DEMONSTRATION_ELIGIBLE)
+        bands = template_of(inspection.checklist_version).outcome_bands
+        problem = may_recommend(inspection.status, inspection.outcome, bands)
         if problem:
             raise Invalid({"recommend": problem})
     inspection.recommended_demonstration = recommended

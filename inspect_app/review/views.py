@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from inspect_app.campaigns import operations as campaigns
 from inspect_app.city import submissions
@@ -43,11 +43,9 @@ def overview():
 def decide(inspection_id: int):
     decision = request.form.get("decision", "")
     try:
-        inspection = review.review(
-            get_session(), actor(), current_user.id, inspection_id, decision, request.form.get("comment", "")
-        )
+        inspection = review.review(get_session(), actor(), inspection_id, decision, request.form.get("comment", ""))
     except Invalid as error:
-        flash("；".join(error.errors.values()), "error")
+        flash(str(error), "error")
         return redirect(url_for("inspect.checklist", inspection_id=inspection_id, _anchor="review"))
     flash("已审核通过。" if decision == "accept" else "已退回检查员补正。", "success")
     return redirect(url_for(".overview", district=inspection.station.district_id))
@@ -60,7 +58,7 @@ def recommend(inspection_id: int):
     try:
         review.recommend(get_session(), actor(), inspection_id, wanted)
     except Invalid as error:
-        flash("；".join(error.errors.values()), "error")
+        flash(str(error), "error")
     else:
         flash("已推荐为示范站。" if wanted else "已取消示范站推荐。", "success")
     return redirect(url_for("inspect.checklist", inspection_id=inspection_id, _anchor="review"))

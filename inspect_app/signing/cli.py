@@ -7,11 +7,10 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
+from inspect_app.accounts import operations as users
 from inspect_app.db import get_session
 from inspect_app.domain.identity.permissions import Actor, Role
-from inspect_app.models import User
 from inspect_app.shared.errors import Invalid
 from inspect_app.signing import enrolments, keys
 
@@ -61,7 +60,7 @@ def export_ca(out: Path) -> None:
 def enrol(username: str) -> None:
     """Let a signer make their certificate with a PIN of their own, on 我的签名证书 in the app."""
     session = get_session()
-    user = session.scalar(select(User).where(User.username == username))
+    user = users.find_user(session, username)
     if user is None:
         raise click.ClickException(f"账号 {username} 不存在")
     try:
@@ -84,7 +83,7 @@ def issue(username: str, pin_file: Path) -> None:
     """Issue a signing certificate with a PIN from a file at once (for scripts; people use `enrol` and choose their
     own PIN in the app); an earlier certificate of the holder is revoked as 已换发."""
     session = get_session()
-    user = session.scalar(select(User).where(User.username == username))
+    user = users.find_user(session, username)
     if user is None:
         raise click.ClickException(f"账号 {username} 不存在")
     try:

@@ -14,6 +14,7 @@ from inspect_app.domain.identity.permissions import Actor
 from inspect_app.models import CertificateEnrolment, SigningCertificate, User
 from inspect_app.models.types import utcnow
 from inspect_app.shared.errors import Invalid, NotFound
+from inspect_app.shared.results import rowcount
 from inspect_app.signing import keys, pin_attempts
 
 PINS_DIFFER = "两次输入的签名PIN不一致"
@@ -84,15 +85,17 @@ def complete(
     row = keys.make_certificate(session, passphrase, user, pin, now)  # seconds of key generation, no lock held
     # Claiming every open enrolment of the holder at once: a second tab or a double click finds none left.
     claimed_at = utcnow()
-    claimed = session.execute(
-        update(CertificateEnrolment)
-        .where(
-            CertificateEnrolment.user_id == user.id,
-            CertificateEnrolment.completed_at.is_(None),
-            CertificateEnrolment.cancelled_at.is_(None),
+    claimed = rowcount(
+        session.execute(
+            update(CertificateEnrolment)
+            .where(
+                CertificateEnrolment.user_id == user.id,
+                CertificateEnrolment.completed_at.is_(None),
+                CertificateEnrolment.cancelled_at.is_(None),
+            )
+            .values(completed_at=claimed_at)
         )
-        .values(completed_at=claimed_at)
-    ).rowcount
+    )
     if not claimed:
         session.rollback()
         raise Invalid("这次签发已经完成或已被取消，请刷新页面查看")
@@ -126,11 +129,13 @@ def change_pin(
     current = pin_attempts.try_pin(session, user.actor, certificate, old, field="old_pin")  # keyed if still bare
     changed = pki.change_pin(current, old, keys.signing_pin(new_pin, passphrase))
     # Only over the key the old PIN opened: a change made meanwhile in another tab is not silently undone.
-    updated = session.execute(
-        update(SigningCertificate)
-        .where(SigningCertificate.id == certificate.id, SigningCertificate.encrypted_key_pem == before)
-        .values(encrypted_key_pem=changed)
-    ).rowcount
+    updated = rowcount(
+        session.execute(
+            update(SigningCertificate)
+            .where(SigningCertificate.id == certificate.id, SigningCertificate.encrypted_key_pem == before)
+            .values(encrypted_key_pem=changed)
+        )
+    )
     if not updated:
         session.rollback()
         raise Invalid("签名PIN刚刚被修改过，请刷新页面后重试")

@@ -240,7 +240,8 @@ def revocation_list(session: Session) -> dict[int, datetime]:
             SigningCertificate.revoked_at.is_not(None)
         )
     ).all()
-    return {int(serial): revoked_at for serial, revoked_at in rows}
+    # The query's condition again, for the type checker.
+    return {int(serial): revoked_at for serial, revoked_at in rows if revoked_at is not None}
 
 
 def usable_certificate(session: Session, user: User, now: datetime | None = None) -> SigningCertificate | None:

@@ -16,6 +16,7 @@ from inspect_app.models import SigningCertificate, SigningPinFailure, User, User
 from inspect_app.models.types import utcnow
 from inspect_app.shared.access import require
 from inspect_app.shared.errors import Invalid, NotFound
+from inspect_app.shared.results import rowcount
 
 
 def try_pin(
@@ -98,11 +99,13 @@ def unlock_signing(session: Session, actor: Actor, certificate_id: int) -> Signi
     lock = lock_in(session, row.id)
     if not lock.locked:
         raise Invalid("该证书的签名没有被锁定，无需解除")
-    cleared = session.execute(
-        update(SigningPinFailure)
-        .where(SigningPinFailure.certificate_id == row.id, SigningPinFailure.cleared_at.is_(None))
-        .values(cleared_at=utcnow(), cleared_by_id=actor.user_id)
-    ).rowcount
+    cleared = rowcount(
+        session.execute(
+            update(SigningPinFailure)
+            .where(SigningPinFailure.certificate_id == row.id, SigningPinFailure.cleared_at.is_(None))
+            .values(cleared_at=utcnow(), cleared_by_id=actor.user_id)
+        )
+    )
     audit.record(
         session,
         actor,

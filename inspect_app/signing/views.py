@@ -9,10 +9,10 @@ from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 
 from inspect_app.accounts import operations as users_service
-from inspect_app.accounts.admin_views import bp
 from inspect_app.domain.numbers import whole_number
 from inspect_app.shared.errors import Invalid
 from inspect_app.signing import enrolments, keys, pin_attempts
+from inspect_app.web.admin_area import bp
 from inspect_app.web.context import actor, get_session
 
 

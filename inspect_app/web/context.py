@@ -18,7 +18,7 @@ from inspect_app.adapters.pki import SigningPin
 from inspect_app.campaigns import operations as campaigns
 from inspect_app.db import get_session
 from inspect_app.directory.operations import districts_for
-from inspect_app.domain.findings import BEIJING
+from inspect_app.domain.clock import BEIJING
 from inspect_app.domain.identity.permissions import Action, Actor, district_scope
 from inspect_app.domain.numbers import whole_number
 from inspect_app.models import Campaign

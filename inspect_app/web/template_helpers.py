@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from flask import Flask
 from flask_login import current_user
 
+from inspect_app.domain.clock import BEIJING
 from inspect_app.domain.directory.stations import HOST_TYPE_LABELS, STATUS_LABELS, HostType, StationStatus
 from inspect_app.domain.identity.permissions import Action, Role, may
+from inspect_app.domain.offline import offline_rules
 
 
 def _can(action: str, district_id: int | None = None) -> bool:
@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
         HOST_TYPE_LABELS=HOST_TYPE_LABELS,
         STATUS_LABELS=STATUS_LABELS,
         Role=Role,
+        offline_rules=offline_rules,  # the labels rules.js shows, for the pages that score with it
         APP_TITLE="12315服务站验收",
-        china=ZoneInfo("Asia/Shanghai"),  # times are stored in UTC and shown in Beijing time
+        china=BEIJING,
     )

@@ -6,8 +6,6 @@
   if (!root) { return; }
   const view = document.getElementById("view");
   const dom = ns.dom, h = dom.h, rules = ns.rules, data = ns.data, station = ns.station;
-  const STATUS = { not_started: "未检查", in_progress: "进行中", submitted: "已提交", returned: "已退回",
-                   accepted: "已审核通过" };
   const ACTION = { not_started: "开始检查", in_progress: "继续检查", returned: "修改并重新提交", submitted: "查看检查",
                    accepted: "查看检查" };
   let all = null, here = null, query = "", current = null;
@@ -83,12 +81,12 @@
     const s = row.station, st = row.state, answered = Object.keys(st.answers).length;
     const result = answered ? rules.score(checklist(), st.answers) : null;
     return h("li", { class: "station-card board-card", "data-station": s.id },
-      h("h3", null, s.name),
+      h("h2", null, s.name),
       h("p", null, s.number, row.distance != null ? [" · 距您 ", h("b", null, km(row.distance))] : null),
       h("p", null, s.address),
       h("p", null, s.host_organisation, s.phone ? [" · ", h("a", { href: "tel:" + s.phone }, s.phone)] : null),
       h("div", { class: "tags" },
-        h("span", { class: "tag status-" + st.status }, STATUS[st.status] + (st.submitPending ? "（待同步）" : "")),
+        h("span", { class: "tag status-" + st.status }, rules.label("statuses", st.status) + (st.submitPending ? "（待同步）" : "")),
         result ? h("span", { class: "tag" }, "当前 " + result.score.toFixed(1) + " 分") : null,
         st.waiting ? h("span", { class: "tag warn" }, st.waiting + " 条待同步") : null,
         st.conflicts.length ? h("span", { class: "tag off" }, "有冲突待选择") : null),
@@ -146,7 +144,7 @@
       return block;
     }
     if ((item.scoring || "pass_fail") === "pass_fail") {
-      const choices = [["pass", "符合"], ["fail", "不符合"]].concat(item.na_allowed ? [["na", "不适用"]] : []);
+      const choices = ["pass", "fail"].concat(item.na_allowed ? ["na"] : []).map(function (v) { return [v, rules.label("verdicts", v)]; });
       dom.append(block, [h("div", { class: "choices", role: "radiogroup", "aria-label": item.code + " 结论" }, choices.map(function (c) {
         return h("label", { class: "choice choice-" + c[0] },
           h("input", { type: "radio", name: "answer-" + item.code, value: c[0] }), h("span", null, c[1]));
@@ -157,7 +155,7 @@
       dom.append(block, [h("label", { class: "graded" }, "得分", h("select", { name: "answer-" + item.code, "aria-label": item.code + " 得分" },
         h("option", { value: "" }, "请选择"),
         levels.map(function (l) { return h("option", { value: "p:" + l[0] }, l[1]); }),
-        item.na_allowed ? h("option", { value: "na" }, "不适用") : null))]);
+        item.na_allowed ? h("option", { value: "na" }, rules.label("verdicts", "na")) : null))]);
     }
     dom.append(block, [
       h("details", { class: "note", open: !!(given && given.note) }, h("summary", null, "备注"),
@@ -189,7 +187,7 @@
   function signaturesSection(st) {
     return h("section", { class: "card", id: "signatures" }, h("h2", null, "现场签名"),
       h("p", { class: "hint" }, "服务站代表确认检查结果后在屏幕上手写签名并填写姓名；检查员同样签名。"),
-      rules.ROLES.map(function (role) {
+      rules.roles().map(function (role) {
         const signed = st.signatures[role[0]];
         const block = h("div", { class: "signature-block", "data-role": role[0] },
           h("h3", null, role[1] + "签名"), h("div", { class: "signed-slot" }));
@@ -211,7 +209,7 @@
   function updateStation(st) {
     const s = stationOf(current.stationId), boot = all.bootstrap;
     dom.fill(document.getElementById("station-head"), [s.number + " · " + s.address + " · " + boot.campaign.name + " · ",
-      h("span", { class: "tag status-" + st.status }, STATUS[st.status] + (st.submitPending ? "（待同步）" : ""))]);
+      h("span", { class: "tag status-" + st.status }, rules.label("statuses", st.status) + (st.submitPending ? "（待同步）" : ""))]);
     station.update(st, current);
   }
 
@@ -234,6 +232,7 @@
     reloading = new Promise(function (resolve) { setTimeout(resolve, 50); }).then(async function () {
       reloading = null;
       all = await data.loadAll();
+      rules.use(all.bootstrap && all.bootstrap.rules);
       const id = route();
       const usable = all.bootstrap && all.bootstrap.campaign && all.bootstrap.checklist;
       if (usable && id === null && current === null && document.getElementById("stations")) { renderStations(); return; }
@@ -255,6 +254,7 @@
       return;
     }
     all = await data.loadAll();
+    rules.use(all.bootstrap && all.bootstrap.rules);
     render();
     window.addEventListener("hashchange", render);
     ns.syncbar.start();

@@ -1,10 +1,26 @@
 // The checklist rules the phone needs offline, the same as inspect_app/domain/scoring.py and inspections.py.
+// The bands come with each checklist version; every label comes from the server (domain/offline.py) with the
+// bootstrap or the page, through use(): none is written here.
 "use strict";
 window.Inspect = window.Inspect || {};
 (function (ns) {
-  const OUTCOME_LABELS = { rectify: "需整改", pass: "合格", demonstration_eligible: "可推荐示范站" };
-  const VERDICT_LABELS = { pass: "符合", fail: "不符合", na: "不适用" };
-  const ROLES = [["representative", "服务站代表"], ["inspector", "检查员"]];
+  let given = { outcomes: {}, verdicts: {}, roles: [], statuses: {}, positions: {}, times: {} };
+
+  // The server's labels (the bootstrap's or the page's `rules`); a bootstrap kept from before they were sent has
+  // none, and the codes show until the next sync brings them.
+  function use(labels) {
+    if (labels) { given = labels; }
+    return given;
+  }
+
+  // The label of a code: outcomes, verdicts, statuses, positions, times are maps; roles are [code, label] pairs.
+  function label(kind, code) {
+    const known = given[kind] || {};
+    const found = Array.isArray(known) ? (known.find(function (pair) { return pair[0] === code; }) || [])[1] : known[code];
+    return found != null ? found : code;
+  }
+
+  function roles() { return given.roles || []; }
 
   function items(checklist) {
     return checklist.sections.reduce(function (all, section) { return all.concat(section.items); }, []);
@@ -48,7 +64,7 @@ window.Inspect = window.Inspect || {};
       outcome = band ? band.outcome : "rectify";
     }
     return {
-      points: points, maximum: maximum, outcome: outcome, outcome_label: OUTCOME_LABELS[outcome],
+      points: points, maximum: maximum, outcome: outcome, outcome_label: label("outcomes", outcome),
       score: maximum ? Math.floor((points * 2000 + maximum) / (2 * maximum)) / 10 : 0,  // one decimal, half up
       failed_critical: failed, unanswered: unanswered, complete: unanswered.length === 0,
     };
@@ -79,7 +95,7 @@ window.Inspect = window.Inspect || {};
       }).map(function (i) { return i.code; });
       lines.push("缺少必拍照片：" + slotLabel(checklist, slot) + "（" + codes.join("、") + "）");
     });
-    ROLES.forEach(function (role) {
+    roles().forEach(function (role) {
       if (signedRoles.indexOf(role[0]) < 0) { lines.push("缺少" + role[1] + "签名"); }
     });
     return lines;
@@ -94,7 +110,7 @@ window.Inspect = window.Inspect || {};
   }
 
   ns.rules = {
-    OUTCOME_LABELS: OUTCOME_LABELS, VERDICT_LABELS: VERDICT_LABELS, ROLES: ROLES,
+    use: use, label: label, roles: roles,
     items: items, slotLabel: slotLabel, canonical: canonical, score: score, requiredSlots: requiredSlots,
     missing: missing, distance: distance,
   };

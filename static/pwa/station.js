@@ -12,7 +12,7 @@ window.Inspect = window.Inspect || {};
 
   function describe(answer, item) {
     if (!answer) { return "未作答"; }
-    let text = rules.VERDICT_LABELS[answer.verdict] || answer.verdict;
+    let text = rules.label("verdicts", answer.verdict);
     if (item && item.scoring === "graded" && answer.verdict !== "na") { text += " · " + (answer.points || 0) + "分"; }
     return text + (answer.note ? " · 备注：" + answer.note : "");
   }
@@ -124,7 +124,7 @@ window.Inspect = window.Inspect || {};
   function entryLabel(e, checklist, stationName) {
     const slot = e.data.slot && checklist ? rules.slotLabel(checklist, e.data.slot) : "";
     const what = { open: "开始检查", answer: (e.data.code || "") + " 作答", photo: "照片（" + slot + "）",
-                   photo_delete: "删除照片", signature: (e.data.role === "inspector" ? "检查员" : "服务站代表") + "签名",
+                   photo_delete: "删除照片", signature: rules.label("roles", e.data.role) + "签名",
                    submit: "提交检查" }[e.kind] || e.kind;
     return (stationName ? stationName + "：" : "") + what;
   }
@@ -180,9 +180,10 @@ window.Inspect = window.Inspect || {};
     const meta = p.server || p.local;
     // The server's caption (domain.findings.capture_time) once it has the photo; until then the phone's own time,
     // named for what it is (the phone reads no EXIF).
-    if (!p.server) { return "在手机上拍摄或选取的时间：" + dom.when(meta.position_time || meta.chosen_at); }
+    if (!p.server) { return rules.label("times", "phone") + "：" + dom.when(meta.position_time || meta.chosen_at); }
     if (meta.caption_time_label) { return meta.caption_time_label + "：" + meta.caption_time_text; }
-    return meta.taken_at ? "相机记录的拍摄时间：" + dom.when(meta.taken_at) : "上传时间：" + dom.when(meta.uploaded_at);
+    return meta.taken_at ? rules.label("times", "exif") + "：" + dom.when(meta.taken_at) :
+      rules.label("times", "upload") + "：" + dom.when(meta.uploaded_at);
   }
 
   // A photo the browser cannot draw (HEIC in most browsers, a thumbnail out of reach with no network) shows
@@ -216,7 +217,9 @@ window.Inspect = window.Inspect || {};
   function photoFigure(p, ctx) {
     const meta = p.server || p.local;
     const lat = meta.latitude, lon = meta.longitude, accuracy = p.server ? meta.accuracy_m : meta.accuracy;
-    const source = p.server ? (meta.position_source === "exif" ? "照片EXIF" : "浏览器定位") : "浏览器定位";
+    // Which position counts is the server's choice (domain.findings.photo_position); a photo not yet uploaded has
+    // only the phone's.
+    const source = rules.label("positions", p.server ? meta.position_source : "browser");
     const state = { saved: "已上传", pending: "待上传", failed: "未能上传：" + (p.error || "") }[p.state] || "";
     const findings = p.server && p.server.findings || [];
     const where = lat != null ? lat.toFixed(5) + ", " + lon.toFixed(5) + "（" + source +

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import make_station, make_user
+from support import make_station, make_user
 from werkzeug.serving import make_server
 
 from inspect_app.campaigns import operations as campaigns

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import socket
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
-from conftest import PASSWORD
+from support import PASSWORD
 
 HERE = {"latitude": 39.8203, "longitude": 109.9602, "accuracy": 15}
 
@@ -183,3 +184,9 @@ def stopped(page):
 def pages_kept(page):
     """The service worker holds the pages this page asked it to keep for reading offline."""
     page.wait_for_selector("#syncbar[data-offline=kept]", state="attached", timeout=15000)
+
+
+def off_the_loop(fn, *args):
+    """Run fn on a thread of its own: Playwright keeps an event loop running here, and signing runs its own."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(fn, *args).result()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import PASSWORD
+from support import PASSWORD
 
 WAIT_S = 20
 

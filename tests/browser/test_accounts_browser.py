@@ -8,9 +8,9 @@ import re
 
 import openpyxl
 import pytest
-from conftest import keyed, make_user
 from playwright.sync_api import expect
 from sqlalchemy import select
+from support import keyed, make_user
 
 from inspect_app.adapters import pki
 from inspect_app.models import SigningCertificate, User

@@ -4,9 +4,9 @@ inspector at phone size sees it, switches to the earlier one to read it, and com
 from __future__ import annotations
 
 import pytest
-from conftest import make_user
 from playwright.sync_api import expect
 from sqlalchemy import select
+from support import make_user
 
 from inspect_app.domain.campaigns import CampaignState
 from inspect_app.models import Campaign

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import make_user
 from playwright.sync_api import expect
 from sqlalchemy import func, select
+from support import make_user
 
 from inspect_app.campaigns import checklists
 from inspect_app.campaigns import operations as campaigns

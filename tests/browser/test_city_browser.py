@@ -1,20 +1,14 @@
 """The city center at phone size in a real browser: inbox, a return with a reason per station, the charts."""
 
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-from test_city import city_season, sign_version  # noqa: F401  (the fixture)
+from support import sign_version
 
 from inspect_app.city import submissions
 from inspect_app.models import Submission
 
+from .offline import off_the_loop
+
 pytestmark = pytest.mark.browser
-
-
-def off_the_loop(fn, *args):
-    """Run fn on a thread of its own: Playwright keeps an event loop running here, and signing runs its own."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(fn, *args).result()
 
 
 def fits(page) -> bool:
@@ -23,10 +17,10 @@ def fits(page) -> bool:
 
 def test_city_returns_a_bundle_with_a_station_reason_and_reads_the_charts(
     live_server, app, session, phone, city_season, screenshot, tmp_path
-):  # noqa: F811
+):
     leader, campaign = city_season["ds"]["leader"], city_season["campaign"]
     bundle = off_the_loop(sign_version, app, session, leader, campaign, tmp_path)
-    off_the_loop(submissions.submit_bundle, session, leader.actor, app.extensions["filestore"], leader, bundle.id)
+    off_the_loop(submissions.submit_bundle, session, leader.actor, app.extensions["filestore"], bundle.id)
     station = city_season["ds"]["stations"][0]
 
     phone.goto(live_server + "/login")

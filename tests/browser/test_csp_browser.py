@@ -1,9 +1,8 @@
 """The pages under the Content-Security-Policy in Chromium: nothing refused, the bundle's progress bar drawn."""
 
 import pytest
-from conftest import PASSWORD, make_user
 from sqlalchemy import select
-from test_bundles import season  # noqa: F401  (the fixture)
+from support import PASSWORD, make_user
 
 from inspect_app.bundles import operations as bundles
 from inspect_app.models import Bundle, Inspection
@@ -12,9 +11,9 @@ pytestmark = pytest.mark.browser
 HERE = {"latitude": 39.8203, "longitude": 109.9602, "accuracy": 15}
 
 
-def test_no_page_breaks_the_policy(live_server, browser, session, season, screenshot):  # noqa: F811
+def test_no_page_breaks_the_policy(live_server, browser, session, season, screenshot):
     leader = season["leader"]
-    draft = bundles.start_draft(session, leader.actor, leader.id, leader.district_id, season["campaign"].id, "说明")
+    draft = bundles.start_draft(session, leader.actor, leader.district_id, season["campaign"].id, "说明")
     session.get(Bundle, draft.id).progress = 40
     session.commit()
     inspection_id = session.scalars(select(Inspection.id)).first()

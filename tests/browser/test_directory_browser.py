@@ -1,7 +1,7 @@
 """In a real browser at phone size: sign in and find a station in the directory."""
 
 import pytest
-from conftest import make_station, make_user
+from support import make_station, make_user
 
 pytestmark = pytest.mark.browser
 

@@ -4,10 +4,10 @@ pages, every entry going through the phone's outbox as it is given."""
 from datetime import date
 
 import pytest
-from conftest import make_station, make_user
 from photo_factory import jpeg
 from playwright.sync_api import expect
 from sqlalchemy import select
+from support import make_station, make_user
 
 from inspect_app.campaigns import operations as campaigns
 from inspect_app.demo.seed import default_template
@@ -84,7 +84,7 @@ def test_inspector_answers_photographs_signs_and_submits(live_server, browser, s
         page.locator(f"#slot-{slot} input[type=file]:not([capture])").set_input_files(path)
         expect(page.locator(f"#slot-{slot} figure.photo")).to_contain_text("已上传")
     assert page.locator("figure.photo").count() == 2
-    assert "浏览器定位" in page.locator("figure.photo").first.inner_text()
+    assert "拍摄时手机定位" in page.locator("figure.photo").first.inner_text()
 
     for role, name in (("representative", "王丽"), ("inspector", "张强")):
         form = page.locator(f"form.signature-form[action$='/{role}']")

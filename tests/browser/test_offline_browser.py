@@ -103,7 +103,7 @@ def test_edits_from_two_places_stay_until_the_inspector_chooses(field, app_page,
     page.locator("#item-A1 label.choice-fail").click()  # made on the phone, based on version 1
     session.expire_all()
     inspection = session.scalars(select(Inspection)).one()
-    inspections.answer_item(session, user.actor, user.id, inspection.id, "A1", "pass", None, "另一台设备的备注")
+    inspections.answer_item(session, user.actor, inspection.id, "A1", "pass", None, "另一台设备的备注")
 
     go_online(page)
     card = page.locator(".conflict-card")
@@ -133,12 +133,14 @@ def test_edits_from_two_places_stay_until_the_inspector_chooses(field, app_page,
 
 def test_phone_scores_and_checks_submission_as_the_server_does(browser):
     """rules.js against domain/scoring.py and domain/inspections.py on many random answer sets."""
-    from inspect_app.domain.checklists.checklist import parse_template
+    from inspect_app.domain.checklists.checklist import OUTCOME_LABELS, parse_template
     from inspect_app.domain.checklists.scoring import check_answer, score
     from inspect_app.domain.inspections import SignatureRole, missing_for_submit
+    from inspect_app.domain.offline import offline_rules
 
     page = browser.new_page()
     page.set_content("<script>" + (Path(__file__).parents[2] / "static/pwa/rules.js").read_text() + "</script>")
+    page.evaluate("rules => Inspect.rules.use(rules)", offline_rules())  # as the bootstrap hands them over
     rng = random.Random(4)
     stricter = {
         **default_template(),
@@ -174,6 +176,7 @@ def test_phone_scores_and_checks_submission_as_the_server_does(browser):
                     "expected": {
                         "score": result.rounded,
                         "outcome": result.outcome.value,
+                        "outcome_label": OUTCOME_LABELS[result.outcome],
                         "failed": list(result.failed_critical),
                         "unanswered": list(result.unanswered),
                         "missing": missing_for_submit(template, answers, slots, roles),
@@ -183,7 +186,8 @@ def test_phone_scores_and_checks_submission_as_the_server_does(browser):
     got = page.evaluate(
         """cases => cases.map(c => {
         const r = Inspect.rules.score(c.checklist, c.answers);
-        return {score: r.score, outcome: r.outcome, failed: r.failed_critical, unanswered: r.unanswered,
+        return {score: r.score, outcome: r.outcome, outcome_label: r.outcome_label, failed: r.failed_critical,
+                unanswered: r.unanswered,
                 missing: Inspect.rules.missing(c.checklist, c.answers, c.slots, c.roles)};
     })""",
         cases,

@@ -6,9 +6,9 @@ it exactly once, without an `online` event and without a tap."""
 import hashlib
 
 import pytest
-from conftest import PASSWORD
 from photo_factory import jpeg
 from sqlalchemy import func, select
+from support import PASSWORD
 
 from inspect_app.models import AnswerConflict, Inspection, Upload
 
@@ -94,7 +94,7 @@ def test_inspection_done_without_the_server_reaches_it_once(
         phone.wait(f"#slot-{slot} figure.photo", context=f"#slot-{slot}")  # kept at once, position or none
         assert "待上传" in phone.text(f"#slot-{slot} figure.photo")
         if located:  # the position joins the photo when it comes
-            phone.wait_text(f"#slot-{slot} figure.photo", "浏览器定位")
+            phone.wait_text(f"#slot-{slot} figure.photo", "拍摄时手机定位")
         else:  # kept without one while the prompt waits (it waits for ever), not held back by it
             assert "无位置" in phone.text(f"#slot-{slot} figure.photo")
             assert "正在记录位置" in phone.text(f"#slot-{slot} .upload-state")

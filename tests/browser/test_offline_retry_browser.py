@@ -55,7 +55,7 @@ def test_photo_is_kept_at_once_and_gets_its_position_when_it_comes(field, live_s
     assert not [r for r in recorder.since(mark) if "/uploads" in r[1] or r[1].endswith("/photos")]
 
     phone.evaluate("(here) => window.__answer(here)", HERE)  # the inspector answers the prompt
-    phone.wait_text("#slot-signboard figure.photo", "浏览器定位")
+    phone.wait_text("#slot-signboard figure.photo", "拍摄时手机定位")
     phone.wait_text("#slot-signboard .upload-state", "已记录位置")
     phone.synced()
     session.expire_all()

@@ -44,7 +44,7 @@ def test_photo_is_kept_when_the_browser_keeps_site_data_in_memory(field, live_se
     phone.evaluate(ANSWER_LOCATION, HERE)
     phone.set_files("#slot-signboard input[type=file]:not([capture])", str(path))
     phone.wait("#slot-signboard figure.photo", context="#slot-signboard")
-    phone.wait_text("#slot-signboard figure.photo", "浏览器定位")
+    phone.wait_text("#slot-signboard figure.photo", "拍摄时手机定位")
     assert "照片未保存" not in phone.text("#slot-signboard")
     phone.wait_drawn("#slot-signboard figure.photo img")  # drawn from the phone's copy
     phone.synced()
@@ -134,7 +134,7 @@ STORED = """(user) => new Promise((resolve) => {
 
 def test_photos_an_earlier_version_kept_as_blobs_are_moved_and_sent(field, gate, live_server, phones, session):
     user, station, recorder = field
-    inspections.open_inspection(session, user.actor, user.id, station.id, campaigns.current_campaign(session))
+    inspections.open_inspection(session, user.actor, station.id, campaigns.current_campaign(session))
     data = jpeg(seed=9)
     sha256 = hashlib.sha256(data).hexdigest()
     phone = phones("chromium")

@@ -33,7 +33,7 @@ def checklist_page(field, session, browser, live_server):
     """The online checklist page of an inspection begun on the server, opened once with signal and idle."""
     user, station, recorder = field
     campaign = campaigns.current_campaign(session)
-    inspection = inspections.open_inspection(session, user.actor, user.id, station.id, campaign)
+    inspection = inspections.open_inspection(session, user.actor, station.id, campaign)
     page = signed_in_phone(browser, live_server, "inspector.ds")
     page.goto(f"{live_server}/inspect/inspections/{inspection.id}")
     synced(page)
@@ -148,12 +148,11 @@ def test_photo_replaced_and_removed_on_the_checklist_page_go_through_the_outbox(
 ):
     user, station, recorder = field
     campaign = campaigns.current_campaign(session)
-    inspection = inspections.open_inspection(session, user.actor, user.id, station.id, campaign)
+    inspection = inspections.open_inspection(session, user.actor, station.id, campaign)
     old = photos.add_photo(
         session,
         user.actor,
         app.extensions["filestore"],
-        user.id,
         inspection.id,
         "signboard",
         jpeg(seed=3),
@@ -198,12 +197,10 @@ def test_photo_replaced_and_removed_on_the_checklist_page_go_through_the_outbox(
 def test_conflict_choice_on_the_checklist_page_goes_through_the_outbox(field, session, browser, live_server):
     user, station, recorder = field
     campaign = campaigns.current_campaign(session)
-    inspection = inspections.open_inspection(session, user.actor, user.id, station.id, campaign)
-    inspections.answer_item(session, user.actor, user.id, inspection.id, "A5", "pass", base_version=None)
+    inspection = inspections.open_inspection(session, user.actor, station.id, campaign)
+    inspections.answer_item(session, user.actor, inspection.id, "A5", "pass", base_version=None)
     with pytest.raises(Conflict):  # another device answered on what it saw before: both edits are kept
-        inspections.answer_item(
-            session, user.actor, user.id, inspection.id, "A5", "fail", None, "电话未接通", base_version=None
-        )
+        inspections.answer_item(session, user.actor, inspection.id, "A5", "fail", None, "电话未接通", base_version=None)
     page = signed_in_phone(browser, live_server, "inspector.ds")
     page.goto(f"{live_server}/inspect/inspections/{inspection.id}")
     card = page.locator(".conflict-card")

@@ -8,10 +8,10 @@ import secrets
 from pathlib import Path
 from typing import Callable
 
-from inspect_app.adapters import pdf_pages
-from inspect_app.adapters.report import write_pdf
+from inspect_app.adapters.pdf import pdf_pages
+from inspect_app.adapters.pdf.report import write_pdf
+from inspect_app.adapters.pdf.report_html import STATIONS_PER_PART, footer_html, report_parts
 from inspect_app.bundles.report.data import ReportData
-from inspect_app.bundles.report.render import STATIONS_PER_PART, footer_html, report_parts
 
 
 def write_report(

@@ -85,7 +85,7 @@ class PhotoView:
     time_label: str  # what taken_at is (domain.findings.capture_time): the camera's, the phone's or the upload
     latitude: float | None
     longitude: float | None
-    position_source: str | None  # 手机定位 or 照片GPS
+    position_source: str | None  # where the position comes from, labelled by domain.findings.photo_position
     accuracy_m: float | None
     distance_m: int | None  # from the position to the station's registered one
     sha256_prefix: str
@@ -352,21 +352,9 @@ def _photos(
         home = LatLon(station.latitude, station.longitude)
     views = []
     for number, photo in enumerate(ordered, start=1):
-        # The position the phone reported at the shutter is the dependable one; EXIF GPS is the fallback
-        # (the same choice the findings make, so the caption and the finding agree).
-        if photo.browser_latitude is not None and photo.browser_longitude is not None:
-            lat, lon, source, accuracy = (
-                photo.browser_latitude,
-                photo.browser_longitude,
-                "手机定位",
-                photo.browser_accuracy_m,
-            )
-        elif photo.exif_latitude is not None and photo.exif_longitude is not None:
-            lat, lon, source, accuracy = photo.exif_latitude, photo.exif_longitude, "照片GPS", None
-        else:
-            lat = lon = source = accuracy = None
+        position = photo.position
         taken = photo.capture_time
-        distance = round(distance_m(LatLon(lat, lon), home)) if lat is not None and home is not None else None
+        distance = round(distance_m(position.point, home)) if position is not None and home is not None else None
         views.append(
             PhotoView(
                 number=number,
@@ -374,10 +362,10 @@ def _photos(
                 path=_stored(store, photo.display_key, "照片"),
                 taken_at=taken.at,
                 time_label=taken.label,
-                latitude=lat,
-                longitude=lon,
-                position_source=source,
-                accuracy_m=accuracy,
+                latitude=position.lat if position else None,
+                longitude=position.lon if position else None,
+                position_source=position.label if position else None,
+                accuracy_m=position.accuracy_m if position else None,
                 distance_m=distance,
                 sha256_prefix=photo.sha256[:12],
                 findings=tuple(Finding.from_dict(f) for f in photo.findings or []),

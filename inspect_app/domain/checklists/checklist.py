@@ -202,6 +202,11 @@ def band_descriptions(bands: Sequence[OutcomeBand]) -> list[tuple[OutcomeBand, s
     return described
 
 
+def outcome_scores(bands: Sequence[OutcomeBand], outcome: Outcome) -> str | None:
+    """The scores that give an outcome in these bands ("90分及以上"), None when no band gives it."""
+    return next((text for band, text in band_descriptions(bands) if band.outcome is outcome), None)
+
+
 def _subject(where: str, label: str) -> str:
     # "核查表名称", "第1节第2项（A2）的分值", "第3节第4项（C4）的第2档说明"
     return f"{where}{'的' if where and not where.endswith('档') else ''}{label}"
@@ -348,7 +353,15 @@ def _read_item(r: _Reader, raw: Any, path: str, where: str, slots: set[str]) -> 
     levels = _read_levels(r, raw, path, where, points)
     if levels and scoring is ScoringMode.PASS_FAIL:
         r.add(f"{path}.levels", f"{where}为“符合/不符合”评分，不能设置档次")
-    if None in (code, text, guidance, points, scoring, critical, na_allowed):
+    if (
+        code is None
+        or text is None
+        or guidance is None
+        or points is None
+        or scoring is None
+        or critical is None
+        or na_allowed is None
+    ):
         return None, points
     return Item(code, text, guidance, points, scoring, critical, na_allowed, tuple(photos), tuple(levels)), points
 
@@ -440,10 +453,12 @@ def _read(data: Any) -> tuple[ChecklistTemplate | None, list[Problem]]:
     if len(all_points) > MAX_ITEMS:
         r.add("sections", f"核查表不能超过{MAX_ITEMS}项，现有{len(all_points)}项")
     # Checked whenever every item's points could be read, so the editor shows it beside other problems.
-    if total is not None and all_points and None not in all_points and sum(all_points) != total:
-        r.add("total_points", f"各项分值合计 {sum(all_points)} 分，与总分 {total} 分不符")
+    read_points = [p for p in all_points if p is not None]
+    if total is not None and all_points and len(read_points) == len(all_points) and sum(read_points) != total:
+        r.add("total_points", f"各项分值合计 {sum(read_points)} 分，与总分 {total} 分不符")
     bands = _read_bands(r, data)
-    if r.problems:
+    # Every missing value was reported as a problem; the None checks are what the type checker can see.
+    if r.problems or name is None or version is None or total is None:
         return None, r.problems
     return ChecklistTemplate(name, version, total, tuple(slots), tuple(sections), tuple(bands)), []
 

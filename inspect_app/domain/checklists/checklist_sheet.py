@@ -254,7 +254,7 @@ class _SheetReader:
             return []
         title, rows = self.slots_sheet
         columns: dict[str, int] | None = None
-        slots = []
+        slots: list[dict[str, Any]] = []
         for number, values in rows:
             labels = [_label(v) for v in values]
             if columns is None:

@@ -124,7 +124,7 @@ def parse_bool(value: Any) -> bool | None:
     return None
 
 
-def parse_date(value: Any) -> date | None:
+def parse_date(value: Any) -> date:
     """Dates as people type them: 2023-05-01, 2023/5/1, 2023.5.1, 2023年5月1日, or a spreadsheet date."""
     if isinstance(value, datetime):
         return value.date()

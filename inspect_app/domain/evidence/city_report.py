@@ -3,6 +3,7 @@ since the preview is named to the city center."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Iterable, Mapping
 
 from inspect_app.domain.evidence.submissions import SubmissionStatus, district_label
@@ -15,6 +16,27 @@ PART_LABELS = {
     "campaign": "验收批次信息",
 }
 DISTRICT_PART = "district:"
+
+
+class CityReportStatus(StrEnum):
+    BUILDING = "building"
+    READY = "ready"  # previewed, not yet signed
+    SIGNED = "signed"
+    STALE = "stale"  # what it holds changed after the preview: build again
+    FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return CITY_REPORT_STATUS_LABELS[self]
+
+
+CITY_REPORT_STATUS_LABELS = {
+    CityReportStatus.BUILDING: "生成中",
+    CityReportStatus.READY: "待签字",
+    CityReportStatus.SIGNED: "已签字",
+    CityReportStatus.STALE: "已过期",
+    CityReportStatus.FAILED: "生成失败",
+}
 
 
 def district_part(code: str) -> str:

@@ -6,14 +6,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from inspect_app.domain.checklists.checklist import OUTCOME_LABELS
+from inspect_app.domain.checklists.checklist import OUTCOME_LABELS, Outcome
 
 
 @dataclass(frozen=True)
 class StationResult:
     name: str
     host_type: str  # label, e.g. 超市
-    outcome: str | None  # label, None when not submitted
+    outcome: Outcome | None  # None when not submitted
     score: float | None
     failed_items: tuple[str, ...]  # "A2 标识标志牌…" texts of items answered 不符合
     recommended: bool
@@ -34,8 +34,9 @@ def draft_narrative(district: str, campaign: str, stations_in_directory: int, re
     if by_type:
         lines.append("按依托单位类型：" + "，".join(f"{k}{v}个" for k, v in sorted(by_type.items())) + "。")
     by_outcome: dict[str, int] = {}
-    for r in done:
-        by_outcome[r.outcome] = by_outcome.get(r.outcome, 0) + 1
+    for outcome in (r.outcome for r in done if r.outcome is not None):
+        label = OUTCOME_LABELS[Outcome(outcome)]
+        by_outcome[label] = by_outcome.get(label, 0) + 1
     if by_outcome:
         scores = [r.score for r in done if r.score is not None]
         average = f"，平均得分{sum(scores) / len(scores):.1f}分" if scores else ""
@@ -56,7 +57,7 @@ def draft_narrative(district: str, campaign: str, stations_in_directory: int, re
         + ("；".join(f"{item}（{n}个服务站）" for item, n in top) + "。" if top else "未发现不符合项。")
     )
     lines.append("")
-    rectify = [r for r in done if r.failed_items and r.outcome == "需整改"]
+    rectify = [r for r in done if r.failed_items and r.outcome is Outcome.RECTIFY]
     lines.append("四、整改清单。" + ("" if rectify else "无需整改的服务站。"))
     for n, r in enumerate(rectify, start=1):
         lines.append(f"{n}. {r.name}：{'；'.join(r.failed_items)}。")
@@ -69,7 +70,7 @@ class Figures:
 
     stations: int  # in the directory
     done: int  # inspections completed (submitted or accepted)
-    outcomes: Mapping[str, int] = field(default_factory=dict)  # outcome label -> count
+    outcomes: Mapping[Outcome, int] = field(default_factory=dict)
     average_score: float | None = None
     recommended: tuple[str, ...] = ()  # names recommended as 示范站
 
@@ -81,9 +82,9 @@ def _count_patterns(figures: Figures) -> list[tuple[re.Pattern[str], int]]:
         (re.compile(r"完成自查验收(\d+)个"), figures.done),
         (re.compile(r"尚有(\d+)个未完成"), max(figures.stations - figures.done, 0)),
     ]
-    for label in OUTCOME_LABELS.values():  # an outcome the version has none of counts 0
+    for outcome, label in OUTCOME_LABELS.items():  # an outcome the version has none of counts 0
         # 合格 is not 不合格.
-        patterns.append((re.compile(rf"(?<!不){re.escape(label)}(\d+)个"), figures.outcomes.get(label, 0)))
+        patterns.append((re.compile(rf"(?<!不){re.escape(label)}(\d+)个"), figures.outcomes.get(outcome, 0)))
     return patterns
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Sequence
 
-from inspect_app.domain.findings import BEIJING
+from inspect_app.domain.clock import BEIJING
 
 ADMIN_HINT = "请联系系统管理员在“证书”页为您签发，然后在“我的签名证书”页自行设置签名PIN。"
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Iterable
 
-from inspect_app.domain.findings import BEIJING
+from inspect_app.domain.clock import BEIJING
 
 SHORT_LIMIT = 5  # wrong PINs within SHORT_WINDOW lock signing for SHORT_LOCK
 SHORT_WINDOW = timedelta(minutes=15)
@@ -33,7 +33,7 @@ class PinLock:
         """What the signer reads when the PIN is not even tried."""
         if self.needs_admin:
             return f"签名PIN今日输错{DAILY_LIMIT}次，签名已锁定，请联系系统管理员解锁"
-        if self.locked:
+        if self.locked and self.until is not None:
             return f"签名PIN连续输错，签名已锁定至 {self.until.astimezone(BEIJING):%H:%M}（北京时间）"
         return ""
 
@@ -42,7 +42,7 @@ class PinLock:
         """Why it is locked, as the admin's and the holder's pages show it."""
         if self.needs_admin:
             return f"24小时内签名PIN输错{DAILY_LIMIT}次，须系统管理员解除锁定"
-        if self.locked:
+        if self.locked and self.until is not None:
             return (
                 f"15分钟内签名PIN输错{SHORT_LIMIT}次，"
                 f"至 {self.until.astimezone(BEIJING):%Y-%m-%d %H:%M}（北京时间）自动解除"

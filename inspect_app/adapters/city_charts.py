@@ -1,14 +1,16 @@
-"""The charts of a campaign's figures, the same on the city's dashboard and in the city report."""
+"""The charts of a campaign's figures as SVG, the same on the city's dashboard and in the city report."""
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from markupsafe import Markup
 
 from inspect_app.adapters.charts import (
     CITY,
     OUTCOME_COLOURS,
+    OUTCOME_NAMES,
     MapPoint,
     Seat,
     Segment,
@@ -17,20 +19,19 @@ from inspect_app.adapters.charts import (
     scatter_map,
     share_bars,
 )
-from inspect_app.city.figures import Dashboard
 from inspect_app.domain.directory.districts import DISTRICTS
 
 
-def charts_for(board: Dashboard) -> dict[str, Markup]:
+def charts_for(board: Any) -> dict[str, Markup]:  # a city.figures.Dashboard
     """Average score and outcome shares per district, the most frequent problems, the stations on a map, and
     (when a district had one) each district's average against its previous campaign."""
     shares = [
         (
             f.name,
             [
-                Segment("合格", f.passed, OUTCOME_COLOURS["pass"]),
-                Segment("需整改", f.rectify, OUTCOME_COLOURS["rectify"]),
-                Segment("未提交", f.not_submitted, OUTCOME_COLOURS["pending"]),
+                Segment(OUTCOME_NAMES["pass"], f.passed, OUTCOME_COLOURS["pass"]),
+                Segment(OUTCOME_NAMES["rectify"], f.rectify, OUTCOME_COLOURS["rectify"]),
+                Segment(OUTCOME_NAMES["pending"], f.not_submitted, OUTCOME_COLOURS["pending"]),
             ],
         )
         for f in board.districts

@@ -1,17 +1,20 @@
-"""The report's HTML documents from its data, with a Jinja2 environment of its own (no request or app context)."""
+"""The reports' HTML documents from their data, with a Jinja2 environment of its own (no request or app context).
+
+The use cases gather the data (a district's ReportData, the city's figures) and hand it here to be laid out."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from inspect_app.bundles.report.data import ReportData
+from inspect_app.adapters.city_charts import charts_for
 from inspect_app.config import PROJECT_ROOT
+from inspect_app.domain.clock import BEIJING
 from inspect_app.domain.evidence.figures import share_text
-from inspect_app.domain.findings import BEIJING
 
 # WeasyPrint keeps every laid-out page of a document in memory: a part of ten stations (about forty pages)
 # bounds the memory a report needs, however large the district.
@@ -51,7 +54,7 @@ def _environment() -> Environment:
 
 
 def report_parts(
-    data: ReportData,
+    data: Any,  # a bundles.report.data.ReportData: the templates read its fields
     *,
     leader_signature_png: Path | None,
     seal_png_path: Path | None,
@@ -80,6 +83,11 @@ def footer_html(pages: int) -> str:
     return _environment().get_template("report/footer.html").render(pages=pages)
 
 
-def city_report_html(**context) -> str:
-    """The consolidated city report as one HTML document (a few pages: no parts needed)."""
-    return _environment().get_template("report/city.html").render(share=share_text, **context)
+def city_report_html(**context: Any) -> str:
+    """The consolidated city report as one HTML document (a few pages: no parts needed), with the dashboard's
+    charts of its `board`."""
+    return (
+        _environment()
+        .get_template("report/city.html")
+        .render(share=share_text, charts=charts_for(context["board"]), **context)
+    )

@@ -1,0 +1,491 @@
+"""The /api/v1 contract, declared once: typed request and response models (pydantic), the operations that use
+them, and the OpenAPI document generated from both.
+
+This module alone imports pydantic. The views parse a request body with `parse`, which refuses in the API's own
+error shape (Invalid, one Chinese message per field); the response builders in api_json construct the models
+here, and `plain` turns one into JSON-ready data.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Annotated, Any, Iterable, Literal, TypeVar
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    TypeAdapter,
+    ValidationError,
+    WithJsonSchema,
+)
+from pydantic.json_schema import models_json_schema
+
+from inspect_app.domain.campaigns import CampaignState
+from inspect_app.domain.checklists.checklist import Outcome
+from inspect_app.domain.checklists.scoring import Verdict
+from inspect_app.domain.findings import EXIF_TIME_LABEL, PHONE_TIME_LABEL, UPLOAD_TIME_LABEL
+from inspect_app.domain.identity.permissions import Role
+from inspect_app.domain.inspections import InspectionStatus, SignatureRole
+from inspect_app.domain.numbers import whole_number
+from inspect_app.shared.errors import Invalid
+
+MAX_INT = 2**31 - 1  # what an integer column holds on every backend
+EARLIEST_TIME = datetime(1970, 1, 1, tzinfo=timezone.utc)  # 0 to 1e13 ms, as the page's photo form takes them
+LATEST_TIME = EARLIEST_TIME + timedelta(milliseconds=1e13)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """The Chinese message a field's value is refused with (pydantic keeps it in the field's metadata)."""
+
+    message: str
+
+
+# ---- value types ---------------------------------------------------------------------------------------------
+
+Id = Annotated[StrictInt, Field(ge=1, le=MAX_INT)]
+Version = Annotated[StrictInt, Field(ge=0, le=MAX_INT)]
+Sha256 = Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+ItemCode = Annotated[StrictStr, Field(pattern="^[A-Za-z0-9_-]{1,20}$")]
+# Times go out as Python writes them (+00:00, not Z): what the offline app and the replayed responses hold.
+Moment = Annotated[
+    datetime,
+    PlainSerializer(lambda value: value.isoformat(), return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+
+
+def _number(low: float, high: float):
+    return Annotated[StrictFloat, Field(ge=low, le=high, allow_inf_nan=False)]
+
+
+def _position_time(value: Any) -> datetime | None:
+    if value in (None, ""):
+        return None
+    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    # The range the page's milliseconds allow: year 1 or 9999 in some zone is not a time in UTC or Beijing.
+    if not EARLIEST_TIME <= moment <= LATEST_TIME:
+        raise ValueError(value)
+    return moment
+
+
+def _whole(value: Any) -> int:
+    number = whole_number(value, maximum=2**53)
+    if number is None:
+        raise ValueError(value)
+    return number
+
+
+WholeNumber = Annotated[int, BeforeValidator(_whole), WithJsonSchema({"type": "integer", "minimum": 0})]
+
+
+# ---- requests ------------------------------------------------------------------------------------------------
+
+
+class OpenInspectionInput(BaseModel):
+    station_id: Annotated[Id, Refusal(f"station_id 应为 1 至 {MAX_INT} 之间的整数")]
+    campaign_id: Annotated[
+        Id | None,
+        Refusal(f"campaign_id 应为 1 至 {MAX_INT} 之间的整数"),
+        Field(description="离线应用所在的批次（随记录一起发送，之后切换批次不会改变它）；不写则为当前批次"),
+    ] = None
+
+
+class AnswerInput(BaseModel):
+    verdict: Annotated[Verdict, Refusal("verdict 应为 pass、fail 或 na")]
+    # Whole numbers written as text or as 6.0 are read by the checklist's own rule (with its message per item).
+    points: Annotated[Any, WithJsonSchema({"type": ["integer", "null"], "description": "评分项的得分"})] = None
+    note: Annotated[Annotated[StrictStr, Field(max_length=500)] | None, Refusal("note 应为不超过 500 字的字符串")] = (
+        None
+    )
+    base_version: Annotated[
+        Version | None,
+        Refusal(f"base_version 应为 0 至 {MAX_INT} 之间的整数"),
+        Field(description="这次修改所依据的版本；与服务器不一致时视为冲突（null 表示依据未作答的状态）"),
+    ] = None
+    resolves: Annotated[
+        Id | None, Refusal(f"resolves 应为 1 至 {MAX_INT} 之间的整数"), Field(description="以这次作答解决的冲突编号")
+    ] = None
+
+
+class PhotoInput(BaseModel):
+    slot: Annotated[StrictStr, Refusal("slot 应为照片位置的代码")]
+    sha256: Annotated[Sha256, Refusal("sha256 应为 64 位小写十六进制字符")]
+    latitude: Annotated[_number(-90, 90) | None, Refusal("latitude 应为 -90 至 90 之间的数")] = None
+    longitude: Annotated[_number(-180, 180) | None, Refusal("longitude 应为 -180 至 180 之间的数")] = None
+    accuracy: Annotated[_number(0, 1e6) | None, Refusal("accuracy 应为 0 至 1000000 之间的数")] = None
+    position_time: Annotated[
+        datetime | None,
+        BeforeValidator(_position_time),
+        Refusal("position_time 应为 1970 至 2286 年之间的 ISO 8601 时间"),
+        WithJsonSchema(
+            {
+                "type": ["string", "null"],
+                "format": "date-time",
+                "description": "拍照时浏览器定位的时间（离线拍摄时为当时的时间）",
+            }
+        ),
+    ] = None
+    replaces: Annotated[Id | None, Refusal(f"replaces 应为 1 至 {MAX_INT} 之间的整数")] = None
+
+
+class SignatureInput(BaseModel):
+    name: Annotated[StrictStr, Field(min_length=1, max_length=30), Refusal("name 应为 1 至 30 字的签名人姓名")]
+    image: Annotated[
+        StrictStr, Field(description="data:image/png;base64,… 手写签名"), Refusal("image 应为 PNG 图片的 data URL")
+    ]
+
+
+class UploadInput(BaseModel):
+    sha256: Annotated[Sha256, Refusal("sha256 应为 64 位小写十六进制字符")]
+    size: Annotated[
+        StrictInt,
+        Field(ge=1, description="文件的字节数；上限由服务器设定（默认 20 MB），超过时返回 422"),
+        Refusal("size 应为正整数（字节数）"),
+    ]
+
+
+class BootstrapQuery(BaseModel):
+    campaign: Annotated[
+        Annotated[int, Field(ge=1, le=MAX_INT)] | None,
+        Refusal("campaign 应为批次编号"),
+        Field(description="切换到该批次（本次登录内保持）"),
+    ] = None
+
+
+class ChunkQuery(BaseModel):
+    offset: Annotated[WholeNumber, Refusal("offset 应为非负整数")]
+
+
+# ---- responses -----------------------------------------------------------------------------------------------
+
+
+class Shape(BaseModel):
+    """A response: exactly the fields declared (the document says so, and the tests hold each reply to it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class District(Shape):
+    code: str
+    name: str
+
+
+class User(Shape):
+    id: Id
+    username: str
+    display_name: str
+    role: Role
+    district: District | None
+
+
+class Session(Shape):
+    user: User
+    csrf_token: str
+
+
+class Station(Shape):
+    id: Id
+    number: str
+    name: str
+    address: str
+    host_organisation: str
+    phone: str | None
+    latitude: float | None
+    longitude: float | None
+
+
+class Answer(Shape):
+    item_code: str
+    verdict: Verdict
+    points: int | None
+    note: str | None
+    version: int
+
+
+class ProposedAnswer(Answer):
+    version: int | None = Field(description="这次修改所依据的版本（null 表示依据未作答的状态）")  # type: ignore[assignment]
+
+
+class Conflict(Shape):
+    id: Id
+    item_code: str
+    server: Answer | None = Field(description="服务器上现在的作答（尚未作答时为 null）")
+    proposed: ProposedAnswer = Field(description="另一台设备提出的作答")
+    proposed_by: str
+    created_at: Moment
+
+
+class Score(Shape):
+    points: int
+    maximum: int
+    score: float
+    outcome: Outcome
+    outcome_label: str
+    failed_critical: list[str]
+    unanswered: list[str]
+    complete: bool
+
+
+class Finding(Shape):
+    code: str
+    message: str
+    severity: Literal["warning", "error"]
+
+
+class Photo(Shape):
+    id: Id
+    slot: str
+    sha256: Sha256
+    thumbnail_url: str
+    display_url: str
+    taken_at: Moment | None = Field(description="照片EXIF中相机记录的拍摄时间")
+    uploaded_at: Moment
+    caption_time: Moment = Field(description="照片说明中显示的时间")
+    caption_time_label: Literal[EXIF_TIME_LABEL, PHONE_TIME_LABEL, UPLOAD_TIME_LABEL] = Field(  # type: ignore[valid-type]
+        description="caption_time 是什么时间"
+    )
+    caption_time_text: str = Field(description="caption_time 的北京时间，精确到分钟，如 2026-09-15 10:30")
+    latitude: float | None
+    longitude: float | None
+    position_source: Literal["browser", "exif"] | None
+    accuracy_m: float | None
+    findings: list[Finding]
+
+
+class Signature(Shape):
+    role: SignatureRole
+    signer_name: str
+    signed_at: Moment
+    image_url: str
+
+
+class Inspection(Shape):
+    id: Id
+    station_id: Id
+    campaign_id: Id
+    status: InspectionStatus
+    status_label: str
+    editable: bool
+    answers: dict[str, Answer]
+    conflicts: list[Conflict]
+    photos: list[Photo]
+    signatures: dict[str, Signature]
+    score: Score
+    missing: list[str]
+    submitted_at: Moment | None
+    return_comment: str | None = Field(description="分管领导退回时写的补正意见")
+    recommended_demonstration: bool
+
+
+class AnswerResult(Shape):
+    answer: Answer
+    score: Score
+
+
+class Campaign(Shape):
+    id: Id
+    name: str
+    starts_on: date
+    deadline: date
+    state: CampaignState
+    state_label: str
+
+
+class BootstrapCampaign(Campaign):
+    inspectable: bool = Field(description="本账号现在能否在该批次检查")
+    notice: str | None = Field(description="不能检查时的原因（如批次已结束）")
+
+
+class Bootstrap(Shape):
+    server_time: Moment
+    campaign: BootstrapCampaign | None
+    campaigns: list[Campaign] = Field(description="可切换查看的批次，新的在前")
+    checklist: dict[str, Any] | None = Field(description="核查表模板（版本内容）及其编号 id")
+    stations: list[Station]
+    inspections: list[Inspection]
+    rules: dict[str, Any] = Field(
+        description="手机上显示的名称（结论、作答、签名人、状态、位置与时间的来源），按接口的代码"
+    )
+
+
+class Upload(Shape):
+    sha256: Sha256
+    size: int
+    received: int
+    complete: bool
+
+
+class ErrorDetail(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"additionalProperties": True})
+
+    code: str = Field(description="稳定的错误代码，如 invalid、conflict、not_found")
+    message: str = Field(description="给用户看的中文说明")
+    fields: dict[str, str] | None = Field(None, description="逐项的说明（键为字段名或核查项代码）")
+    missing: list[str] | None = Field(None, description="提交时缺少的内容")
+    conflict: Conflict | None = None
+    received: int | None = Field(None, description="分块上传时服务器已收到的字节数")
+
+
+class Error(BaseModel):
+    error: ErrorDetail
+
+
+# ---- parsing -------------------------------------------------------------------------------------------------
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse(model: type[M], data: dict[str, Any]) -> M:
+    """The request data as `model`, or Invalid with one Chinese message per refused field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        fields: dict[str, str] = {}
+        for problem in exc.errors():
+            name = str(problem["loc"][0]) if problem["loc"] else ""
+            info = model.model_fields.get(name)
+            refusal = next((m for m in info.metadata if isinstance(m, Refusal)), None) if info else None
+            fields.setdefault(name, refusal.message if refusal else f"{name} 的内容不符合要求")
+        raise Invalid(fields) from None
+
+
+def plain(model: BaseModel) -> dict[str, Any]:
+    """The model as JSON-ready data (what the views send and the pages embed)."""
+    return model.model_dump(mode="json")
+
+
+# ---- operations and the document -----------------------------------------------------------------------------
+
+ERROR_TEXT = {
+    400: "请求有误",
+    401: "未登录",
+    403: "无权操作",
+    404: "不存在或不在管辖范围内",
+    409: "冲突",
+    413: "内容过大",
+    422: "内容不符合规则",
+}
+PATH_TYPES: dict[str, Any] = {"code": ItemCode, "role": SignatureRole, "sha256": Sha256}
+IDEMPOTENCY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "客户端生成的 UUID；同一键重复发送只生效一次，并返回第一次的结果",
+    "schema": {"type": "string", "format": "uuid"},
+}
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One endpoint's contract: what it takes, what it answers, and the errors it may answer with."""
+
+    operation_id: str
+    summary: str
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    errors: tuple[int, ...] = ()
+    idempotent: bool = False
+    binary_body: bool = False  # a raw chunk of a file rather than JSON
+    success: int = 200
+    responses: dict[int, str] = field(default_factory=dict)
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _parameters(operation: Operation, rule: str) -> list[dict[str, Any]]:
+    parameters = []
+    for converter, name in re.findall(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>", rule):
+        kind = Id if converter == "id" else PATH_TYPES[name]
+        parameters.append({"name": name, "in": "path", "required": True, "schema": TypeAdapter(kind).json_schema()})
+    if operation.query is not None:
+        schema = operation.query.model_json_schema()
+        for name, info in operation.query.model_fields.items():
+            parameters.append(
+                {
+                    "name": name,
+                    "in": "query",
+                    "required": info.is_required(),
+                    **({"description": info.description} if info.description else {}),
+                    "schema": {
+                        k: v for k, v in schema["properties"][name].items() if k not in ("description", "title")
+                    },
+                }
+            )
+    if operation.idempotent:
+        parameters.append(IDEMPOTENCY)
+    return parameters
+
+
+def _operation(operation: Operation, rule: str) -> dict[str, Any]:
+    described: dict[str, Any] = {"summary": operation.summary, "operationId": operation.operation_id}
+    parameters = _parameters(operation, rule)
+    if parameters:
+        described["parameters"] = parameters
+    if operation.body is not None:
+        described["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(operation.body)}}}
+    elif operation.binary_body:
+        described["requestBody"] = {
+            "required": True,
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    success = (
+        _json(_ref(operation.response))
+        if operation.response is not None
+        else {"description": operation.responses.get(operation.success, "OK")}
+    )
+    described["responses"] = {
+        str(operation.success): success,
+        **{str(code): _json(_ref(Error), ERROR_TEXT[code]) for code in sorted({401, *operation.errors})},
+    }
+    return described
+
+
+def document(routes: Iterable[tuple[str, str, Operation]]) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of the operations, given as (rule below /api/v1, HTTP method, operation)."""
+    paths: dict[str, dict[str, Any]] = {}
+    models: list[type[BaseModel]] = [Error]
+    for rule, method, operation in routes:
+        path = re.sub(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>", r"{\1}", rule)
+        paths.setdefault(path, {})[method.lower()] = _operation(operation, rule)
+        models += [m for m in (operation.body, operation.response) if m is not None]
+    unique = list(dict.fromkeys(models))
+    _, schemas = models_json_schema(
+        [(m, "validation" if m.__name__.endswith("Input") else "serialization") for m in unique],
+        ref_template="#/components/schemas/{model}",
+    )
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "12315服务站验收 API",
+            "version": "1.0.0",
+            "description": "现场检查的 JSON 接口。会话登录（Cookie）；修改类请求须带 X-CSRFToken 请求头"
+            "（取自 /session）和 Idempotency-Key。错误统一为 {error: {code, message}}。",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "components": {
+            "schemas": schemas.get("$defs", {}),
+            "securitySchemes": {
+                "session": {"type": "apiKey", "in": "cookie", "name": "session"},
+                "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRFToken"},
+            },
+        },
+        "security": [{"session": [], "csrf": []}],
+        "paths": paths,
+    }
