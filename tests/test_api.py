@@ -6,7 +6,6 @@ import base64
 import hashlib
 import re
 import uuid
-from datetime import date
 
 import pytest
 from flask import request, request_finished
@@ -15,15 +14,11 @@ from photo_factory import jpeg, signature_png
 from sqlalchemy import func, select
 from support import make_station
 
-from inspect_app.campaigns import operations as campaigns
-from inspect_app.demo.seed import default_template
 from inspect_app.models import Inspection, InspectionAnswer, Photo, Upload
 
 
 @pytest.fixture
-def station(session):
-    version, _ = campaigns.load_checklist_version(session, default_template())
-    campaigns.create_campaign(session, "2026年度自查验收", date(2026, 9, 1), date(2026, 12, 15), version.id)
+def station(session, campaign):
     return make_station(session, "150602", latitude="39.82", longitude="109.96")
 
 

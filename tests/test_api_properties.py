@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from support import PASSWORD, make_station, make_user
 
-from inspect_app.campaigns import operations as campaigns
-from inspect_app.demo.seed import default_template
-
 
 @pytest.fixture
-def signed_in(app, client, session):
+def signed_in(app, client, session, campaign):
     """An inspector with a station and the cookie and CSRF header a real client would send."""
-    version, _ = campaigns.load_checklist_version(session, default_template())
-    campaigns.create_campaign(session, "2026年度自查验收", date(2026, 9, 1), date(2026, 12, 15), version.id)
     make_station(session, "150602")
     make_user(session, "inspector", "150602", username="inspector.api")
     app.config["WTF_CSRF_ENABLED"] = True

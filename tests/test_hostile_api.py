@@ -15,7 +15,7 @@ import itertools
 import math
 import re
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
 
 import pytest
@@ -25,7 +25,6 @@ from photo_factory import jpeg, signature_png
 from sqlalchemy import func, select
 from support import PASSWORD, make_station, make_user
 
-from inspect_app.campaigns import operations as campaigns
 from inspect_app.db import Base
 from inspect_app.demo.seed import default_template
 from inspect_app.domain.checklists.checklist import parse_template
@@ -45,10 +44,8 @@ _seeds = itertools.count(1000)
 
 
 @pytest.fixture
-def api(app, client, session):
+def api(app, client, session, campaign):
     """An inspector signed in with cookie and CSRF header, and an inspection opened through the API."""
-    version, _ = campaigns.load_checklist_version(session, default_template())
-    campaigns.create_campaign(session, "2026年度自查验收", date(2026, 9, 1), date(2026, 12, 15), version.id)
     station = make_station(session, "150602", latitude="39.82", longitude="109.96")
     make_user(session, "inspector", "150602", username="inspector.hostile")
     app.config["WTF_CSRF_ENABLED"] = True

@@ -11,17 +11,14 @@ import io
 import json
 import tracemalloc
 import zipfile
-from datetime import date
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from support import PIN, accepted_inspection, keyed, make_station, make_user, signed_bundle, wipe
+from support import PIN, accepted_inspection, keyed, make_station, make_user, new_campaign, signed_bundle, wipe
 
 from inspect_app import create_app
-from inspect_app.campaigns import operations as campaigns
 from inspect_app.city.verify import verify_bundle
-from inspect_app.demo.seed import default_template
 from inspect_app.signing import keys
 
 CHECKED = settings(
@@ -53,10 +50,7 @@ def signed(database_url, tmp_path_factory):
     session = app.extensions["db_sessionmaker"]()
     session.info["passwords"] = app.extensions["passwords"]
     try:
-        version, _ = campaigns.load_checklist_version(session, default_template())
-        campaign = campaigns.create_campaign(
-            session, "2026年度自查验收", date(2026, 9, 1), date(2026, 12, 15), version.id
-        )
+        campaign = new_campaign(session)
         inspector = make_user(session, "inspector", "150602", username="insp.hostile")
         leader = make_user(session, "leader", "150602", username="leader.hostile")
         for n in (1, 2):

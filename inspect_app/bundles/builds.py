@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from inspect_app.domain.evidence.bundles import BundleStatus
 from inspect_app.models import Bundle
 from inspect_app.models.types import utcnow
+from inspect_app.shared.results import rowcount
 
 STALE_AFTER_S = 120  # the default of BUNDLE_BUILD_STALE_SECONDS
 INTERRUPTED = "生成中断：生成过程意外停止（服务重启或进程退出），请重新生成"
@@ -61,7 +62,7 @@ def claim_build(
         .execution_options(synchronize_session=False)
     )
     session.commit()
-    return token if result.rowcount == 1 else None
+    return token if rowcount(result) == 1 else None
 
 
 def claim_signing(session: Session, bundle_id: int, stale_after_s: int) -> str | None:
@@ -74,7 +75,7 @@ def claim_signing(session: Session, bundle_id: int, stale_after_s: int) -> str |
         .execution_options(synchronize_session=False)
     )
     session.commit()
-    return token if result.rowcount == 1 else None
+    return token if rowcount(result) == 1 else None
 
 
 def report(session: Session, bundle_id: int, token: str, **values: Any) -> None:
@@ -86,7 +87,7 @@ def report(session: Session, bundle_id: int, token: str, **values: Any) -> None:
         .values(heartbeat_at=utcnow(), **values)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         raise BuildLost(bundle_id)
 
 

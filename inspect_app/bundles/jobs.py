@@ -98,6 +98,7 @@ def build_bundle(bundle_id: int, leader_name: str, token: str) -> None:
 
         bind_app(create_app())  # once per worker process: the app is built from the environment
     app = _app
+    assert app is not None  # bound above if it was not already
     forked = os.getpid() != _app_pid
     if forked:
         # A forked work horse inherits the parent's engine: its pooled connections are the parent's sockets,

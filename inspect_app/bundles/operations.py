@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -178,7 +179,9 @@ def begin_build(
         session.flush()
     except IntegrityError:  # the same version begun a moment ago by another request: join its build
         session.rollback()
-        return _newest(session, district_id, campaign_id), None
+        joined = _newest(session, district_id, campaign_id)
+        assert joined is not None  # the row that won the race; every caller reads it
+        return joined, None
     audit.record(session, actor, "start_bundle", "bundle", bundle.id, district_id, {"version": bundle.version})
     session.commit()
     return bundle, token
@@ -215,7 +218,7 @@ def _redraft(session: Session, bundle: Bundle, token: str) -> None:
     """Write the unedited narrative again from the figures as they are now (under the build's claim)."""
     if bundle.narrative_edited:
         return
-    text = _draft_text(session, bundle.district_id, session.get(Campaign, bundle.campaign_id))
+    text = _draft_text(session, bundle.district_id, session.get_one(Campaign, bundle.campaign_id))
     bundle_builds.report(session, bundle.id, token, narrative=text, narrative_draft=text)
     session.commit()
     session.refresh(bundle)
@@ -234,8 +237,9 @@ def build_preview(
 
     `token`: the build's claim from begin_build (None: the bundle's current one, for a caller that has just
     begun it). A build that lost its claim stops without touching the bundle."""
-    bundle = session.get(Bundle, bundle_id)
-    token = token or bundle.claim_token
+    bundle = session.get_one(Bundle, bundle_id)
+    # Begun just now, so claimed: the bundle's token is a string (None would match only an unclaimed row).
+    token = token or cast(str, bundle.claim_token)
     old_preview = bundle.preview_key
 
     def progress(percent: int) -> None:
@@ -338,6 +342,7 @@ def sign_off(
         session.rollback()
         bundle_builds.release(session, bundle.id, token)
         raise
+    assert ca is not None  # it issued the certificate just unlocked
     signer = signing.Signer(user, certificate, ca.certificate_pem, pin, drawn, (now or utcnow()).replace(microsecond=0))
     result = None
     try:
@@ -428,7 +433,7 @@ def _archive_spec(
     ]
     directory = spreadsheet.write_workbook("名录表", DIRECTORY_HEADERS, rows, DIRECTORY_WIDTHS)
     included = _included(session, bundle)
-    district, campaign = session.get(District, bundle.district_id), session.get(Campaign, bundle.campaign_id)
+    district, campaign = session.get_one(District, bundle.district_id), session.get_one(Campaign, bundle.campaign_id)
     return signing.SignedArchive(
         scratch_kind="signoff",
         zip_name="bundle.zip",
@@ -498,7 +503,7 @@ def narrative_draft(session: Session, actor: Actor, district_id: int, campaign: 
 
 
 def _draft_text(session: Session, district_id: int, campaign: Campaign) -> str:
-    district = session.get(District, district_id)
+    district = session.get_one(District, district_id)
     template = template_of(campaign.checklist_version)
     texts = {item.code: f"{item.code} {item.text}" for item in template.items}
     stations = (

@@ -85,6 +85,7 @@ def decide_demonstration(
             DemonstrationDecision.campaign_id == campaign_id, DemonstrationDecision.station_id == station_id
         )
     )
+    assert actor.user_id is not None  # decided_by_id is NOT NULL: the commit would refuse a decision by nobody
     if decision is None:
         decision = DemonstrationDecision(
             campaign_id=campaign_id, station_id=station_id, confirmed=confirmed, decided_by_id=actor.user_id

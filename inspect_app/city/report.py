@@ -35,6 +35,7 @@ from inspect_app.models import Campaign, CityReport, SigningCertificate, User
 from inspect_app.models.types import utcnow
 from inspect_app.shared.access import require
 from inspect_app.shared.errors import Invalid, NotFound
+from inspect_app.shared.results import rowcount
 from inspect_app.signing import keys
 from inspect_app.signing import signed_archive as signing
 
@@ -201,12 +202,14 @@ def _claim_for_build(session: Session, campaign_id: int, user_id: int) -> tuple[
     Commits. Two clicks at once: the unique (campaign, version) or the claim lets only one through."""
     token, newest = secrets.token_hex(16), _newest(session, campaign_id)
     if newest is not None and newest.status is not CityReportStatus.SIGNED:
-        claimed = session.execute(
-            update(CityReport)
-            .where(CityReport.id == newest.id, CityReport.status != CityReportStatus.SIGNED, _free())
-            .values(status=CityReportStatus.BUILDING, claim_token=token, claimed_at=utcnow(), error=None)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        claimed = rowcount(
+            session.execute(
+                update(CityReport)
+                .where(CityReport.id == newest.id, CityReport.status != CityReportStatus.SIGNED, _free())
+                .values(status=CityReportStatus.BUILDING, claim_token=token, claimed_at=utcnow(), error=None)
+                .execution_options(synchronize_session=False)
+            )
+        )
         session.commit()
         if claimed != 1:
             raise Invalid(BUSY.format(version=newest.version))
@@ -232,12 +235,14 @@ def _claim_for_build(session: Session, campaign_id: int, user_id: int) -> tuple[
 
 def _claim_for_signing(session: Session, report_id: int) -> str | None:
     token = secrets.token_hex(16)
-    claimed = session.execute(
-        update(CityReport)
-        .where(CityReport.id == report_id, CityReport.status == CityReportStatus.READY, _free())
-        .values(claim_token=token, claimed_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    claimed = rowcount(
+        session.execute(
+            update(CityReport)
+            .where(CityReport.id == report_id, CityReport.status == CityReportStatus.READY, _free())
+            .values(claim_token=token, claimed_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    )
     session.commit()
     return token if claimed == 1 else None
 
@@ -250,7 +255,7 @@ def _report(session: Session, report_id: int, token: str, **values: Any) -> None
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         raise ClaimLost(report_id)
 
 
@@ -405,6 +410,7 @@ def sign_off(
         session.rollback()
         _release(session, report.id, token)
         raise
+    assert ca is not None  # it issued the certificate just unlocked
     signer = signing.Signer(user, certificate, ca.certificate_pem, pin, drawn, (now or utcnow()).replace(microsecond=0))
     result = None
     try:
@@ -510,13 +516,14 @@ def _require_unchanged(session: Session, report: CityReport, contents: Contents,
 
 def _archive_spec(report: CityReport, contents: Contents, signer: signing.Signer) -> signing.SignedArchive:
     """What the city's ZIP holds: the signed city-report.pdf and every district's 名录表, with the districts' states."""
-    campaign, version = contents.campaign, report.version
+    campaign, version, generated_at = contents.campaign, report.version, report.generated_at
+    assert generated_at is not None  # set by the build that made the version signable
     return signing.SignedArchive(
         scratch_kind="cityreport",
         zip_name="city.zip",
         report_name=CITY_REPORT,
         layout=lambda folder, signature: _render(
-            contents, folder, report.generated_at, signer.user.display_name, signer.signed_at, signature
+            contents, folder, generated_at, signer.user.display_name, signer.signed_at, signature
         ),
         parts=[(CITY_DIRECTORY, directory_workbook(contents.board.results))],
         bundle_id=f"{CITY_CODE}-C{campaign.id}-V{version}",

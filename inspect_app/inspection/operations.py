@@ -255,6 +255,7 @@ def answer_item(
     version whose content differs is not applied: both stay, as a Conflict for somebody to choose.
     """
     inspection = editable_inspection(session, actor, inspection_id)
+    assert actor.user_id is not None  # answers name who gave them (NOT NULL): only a user's actor answers
     template = template_of(inspection.checklist_version)
     answer, clean_note = _checked(template, code, verdict, points, note)
     current = _row(inspection, code)
@@ -289,6 +290,7 @@ def save_answers(
 ) -> Score:
     """Record several answers at once (the page without scripts); all valid, or none saved."""
     inspection = editable_inspection(session, actor, inspection_id)
+    assert actor.user_id is not None  # answers name who gave them (NOT NULL): only a user's actor answers
     template = template_of(inspection.checklist_version)
     errors: dict[str, str] = {}
     for code, (verdict, points, note) in given.items():

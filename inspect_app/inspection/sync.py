@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from typing import Literal, overload
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -126,6 +127,10 @@ def _reconcile(session: Session, parts: PartialUploads, upload: Upload) -> None:
         session.flush()
 
 
+@overload
+def get_upload(session: Session, user_id: int, sha256: str, missing_ok: Literal[False] = False) -> Upload: ...
+@overload
+def get_upload(session: Session, user_id: int, sha256: str, missing_ok: bool) -> Upload | None: ...
 def get_upload(session: Session, user_id: int, sha256: str, missing_ok: bool = False) -> Upload | None:
     """The user's upload of this file; NotFound unless `missing_ok`."""
     upload = session.scalar(select(Upload).where(Upload.user_id == user_id, Upload.sha256 == _checked_sha(sha256)))

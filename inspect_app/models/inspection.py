@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from inspect_app.domain.checklists.checklist import Outcome
 from inspect_app.domain.checklists.scoring import Verdict
-from inspect_app.domain.findings import Position, capture_time, stored_position
+from inspect_app.domain.findings import CaptureTime, Position, capture_time, stored_position
 from inspect_app.domain.inspections import InspectionStatus, SignatureRole
 from inspect_app.models.base import Base
 from inspect_app.models.campaign import Campaign, ChecklistVersion
@@ -112,7 +112,7 @@ class Photo(Base):
     inspection: Mapped[Inspection] = relationship(back_populates="photos")
 
     @property
-    def capture_time(self) -> tuple[datetime, str]:
+    def capture_time(self) -> CaptureTime:
         return capture_time(self.browser_taken_at, self.exif_taken_at, self.uploaded_at)
 
     @property

@@ -4,15 +4,11 @@ our own, and a recorded field to inspect."""
 from __future__ import annotations
 
 import threading
-from datetime import date
 from pathlib import Path
 
 import pytest
 from support import make_station, make_user
 from werkzeug.serving import make_server
-
-from inspect_app.campaigns import operations as campaigns
-from inspect_app.demo.seed import default_template
 
 from . import webkit
 from .offline import HERE, Gate, Recorder
@@ -99,10 +95,8 @@ def screenshot_phone():
 
 
 @pytest.fixture
-def field(app, session):
+def field(app, session, campaign):
     """A campaign, an inspector of 东胜区 and one station, with every request to the server recorded."""
-    version, _ = campaigns.load_checklist_version(session, default_template())
-    campaigns.create_campaign(session, "2026年度自查验收", date(2026, 9, 1), date(2026, 12, 15), version.id)
     user = make_user(session, "inspector", "150602", username="inspector.ds")
     station = make_station(
         session, "150602", name="东胜万达广场12315消费维权服务站", latitude="39.82", longitude="109.96"

@@ -1,16 +1,12 @@
 """In a real browser at phone size, with geolocation granted: a whole inspection to submission on the online
 pages, every entry going through the phone's outbox as it is given."""
 
-from datetime import date
-
 import pytest
 from photo_factory import jpeg
 from playwright.sync_api import expect
 from sqlalchemy import select
 from support import make_station, make_user
 
-from inspect_app.campaigns import operations as campaigns
-from inspect_app.demo.seed import default_template
 from inspect_app.models import Inspection
 
 from .offline import synced
@@ -30,9 +26,7 @@ def draw_signature(page, form):
     page.mouse.up()
 
 
-def test_inspector_answers_photographs_signs_and_submits(live_server, browser, session, screenshot, tmp_path):
-    version, _ = campaigns.load_checklist_version(session, default_template())
-    campaigns.create_campaign(session, "2026年度自查验收", date(2026, 9, 1), date(2026, 12, 15), version.id)
+def test_inspector_answers_photographs_signs_and_submits(live_server, browser, session, campaign, screenshot, tmp_path):
     make_user(session, "inspector", "150602", username="inspector.ds")
     station = make_station(
         session, "150602", name="东胜万达广场12315消费维权服务站", latitude="39.82", longitude="109.96"

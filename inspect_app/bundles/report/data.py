@@ -253,8 +253,8 @@ def _totals(
 
 
 def _directory_row(station: Station, inspection: Inspection | None) -> DirectoryRow:
-    done = inspection is not None and not is_editable(inspection.status)
-    outcome = (inspection.outcome or Outcome.RECTIFY) if done else None
+    done = inspection if inspection is not None and not is_editable(inspection.status) else None
+    outcome = (done.outcome or Outcome.RECTIFY) if done is not None else None
     if outcome is not None:
         state = OUTCOME_LABELS[outcome]
     else:
@@ -267,7 +267,7 @@ def _directory_row(station: Station, inspection: Inspection | None) -> Directory
         office=station.office.name if station.office else "",
         address=station.address,
         phone=station.phone or "",
-        score=inspection.score if done else None,
+        score=done.score if done is not None else None,
         outcome=outcome.value if outcome else None,
         outcome_label=state,
     )
