@@ -4,6 +4,7 @@ the phone's scripts receive every label instead of carrying copies."""
 from __future__ import annotations
 
 import json
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,11 @@ def test_the_phones_scripts_copy_no_label(script):
     text = (STATIC / script).read_text(encoding="utf-8")
     copied = [label for label in _labels(offline_rules()) if f'"{label}"' in text]
     assert copied == []
+
+
+def test_the_offline_shell_carries_the_labels_for_a_bootstrap_kept_from_before(client, login_as):
+    # A phone may hold a bootstrap saved before the labels were sent; the shell, cached with the scripts, has them.
+    login_as("inspector", "150602")
+    html = client.get("/inspect/app").get_data(as_text=True)
+    carried = html.split("data-rules='", 1)[1].split("'", 1)[0]
+    assert json.loads(unescape(carried)) == json.loads(json.dumps(offline_rules(), ensure_ascii=False))

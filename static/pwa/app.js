@@ -6,6 +6,9 @@
   if (!root) { return; }
   const view = document.getElementById("view");
   const dom = ns.dom, h = dom.h, rules = ns.rules, data = ns.data, station = ns.station;
+  // The shell's labels (cached with it, so they match these scripts) until a bootstrap brings its own.
+  const shellRules = JSON.parse(root.dataset.rules || "null");
+  rules.use(shellRules);
   const ACTION = { not_started: "开始检查", in_progress: "继续检查", returned: "修改并重新提交", submitted: "查看检查",
                    accepted: "查看检查" };
   let all = null, here = null, query = "", current = null;
@@ -232,7 +235,7 @@
     reloading = new Promise(function (resolve) { setTimeout(resolve, 50); }).then(async function () {
       reloading = null;
       all = await data.loadAll();
-      rules.use(all.bootstrap && all.bootstrap.rules);
+      rules.use((all.bootstrap && all.bootstrap.rules) || shellRules);
       const id = route();
       const usable = all.bootstrap && all.bootstrap.campaign && all.bootstrap.checklist;
       if (usable && id === null && current === null && document.getElementById("stations")) { renderStations(); return; }

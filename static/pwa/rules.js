@@ -6,8 +6,8 @@ window.Inspect = window.Inspect || {};
 (function (ns) {
   let given = { outcomes: {}, verdicts: {}, roles: [], statuses: {}, positions: {}, times: {} };
 
-  // The server's labels (the bootstrap's or the page's `rules`); a bootstrap kept from before they were sent has
-  // none, and the codes show until the next sync brings them.
+  // The server's labels: the bootstrap's, or the page's `rules` (the offline app's shell carries them too, for a
+  // bootstrap kept from before they were sent).
   function use(labels) {
     if (labels) { given = labels; }
     return given;
