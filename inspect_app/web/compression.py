@@ -52,4 +52,8 @@ def init_app(app: Flask) -> None:
             or "no-transform" in response.headers.get("Cache-Control", "")
         ):
             return response
-        return compress.after_request(response)
+        compressed = compress.after_request(response)
+        if "Content-Encoding" in compressed.headers:
+            # Ranges count identity bytes, which this representation is not: say none are offered for it.
+            compressed.headers.pop("Accept-Ranges", None)
+        return compressed
