@@ -17,6 +17,7 @@ from asn1crypto import cms, pem, x509
 from asn1crypto.crl import CertificateList
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation.dss import DocumentSecurityStore
+from stock_tools import openssl_cms_verify
 from weasyprint import HTML
 
 from inspect_app.adapters import pki
@@ -317,25 +318,7 @@ def test_the_crl_is_signed_by_the_ca_and_lists_revocations_per_openssl(city, tmp
 def test_openssl_shows_the_signature_timestamp_token_in_the_manifest_signature(folder):
     printed = run("openssl", "cms", "-cmsout", "-print", "-inform", "DER", "-in", "manifest.p7s", cwd=folder)
     assert "object: id-smime-aa-timeStampToken (1.2.840.113549.1.9.16.2.14)" in printed.stdout
-    verified = run(
-        "openssl",
-        "cms",
-        "-verify",
-        "-binary",
-        "-inform",
-        "DER",
-        "-in",
-        "manifest.p7s",
-        "-content",
-        "manifest.json",
-        "-CAfile",
-        "city-ca.pem",
-        "-purpose",
-        "any",
-        "-out",
-        "/dev/null",
-        cwd=folder,
-    )
+    verified = openssl_cms_verify(folder)
     assert "Verification successful" in verified.stderr
 
 
