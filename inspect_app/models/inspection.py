@@ -88,6 +88,8 @@ class Photo(Base):
     original_key: Mapped[str] = mapped_column(String(120))
     display_key: Mapped[str] = mapped_column(String(120))
     thumbnail_key: Mapped[str] = mapped_column(String(120))
+    # The copy the report prints (no larger than printed, no EXIF), made on first need and kept.
+    print_key: Mapped[str | None] = mapped_column(String(120))
     mime: Mapped[str] = mapped_column(String(30))
     size: Mapped[int]
     width: Mapped[int]
