@@ -32,6 +32,7 @@ from inspect_app.inspection.api_json import (
     station_json,
     user_json,
 )
+from inspect_app.inspection.bootstrap import district_inspections
 from inspect_app.shared.errors import Conflict, Forbidden, Invalid, NotFound
 from inspect_app.web.context import actor, allow, chosen_campaign, get_session, png_from_data_url
 
@@ -229,18 +230,14 @@ def bootstrap(query: m.BootstrapQuery):
         rules=offline_rules(),  # the labels the phone shows, so that it copies none
     )
     if campaign is not None:
-        rows = inspections.station_board(session, actor(), campaign)
+        board = district_inspections(session, actor(), campaign)
         version = campaign.checklist_version
         body.campaign = m.BootstrapCampaign(
             **dict(campaign_json(campaign)), inspectable=choice.notice is None, notice=choice.notice
         )
         body.checklist = {**version.content, "id": version.id}
-        body.stations = [station_json(r.station) for r in rows]
-        body.inspections = [
-            _inspection_response(inspections.get_inspection(session, actor(), r.inspection.id))
-            for r in rows
-            if r.inspection is not None
-        ]
+        body.stations = [station_json(s) for s in board.stations]
+        body.inspections = [inspection_json(i, board.conflicts[i.id], board.names) for i in board.inspections]
     return _json(body)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -62,3 +64,16 @@ def open_conflicts(session: Session, inspection: Inspection) -> list[AnswerConfl
             .order_by(AnswerConflict.id)
         )
     )
+
+
+def open_conflicts_of(session: Session, inspection_ids: Collection[int]) -> dict[int, list[AnswerConflict]]:
+    """Inspection id → its waiting edits (as open_conflicts gives them), for many inspections in one statement."""
+    found: dict[int, list[AnswerConflict]] = {i: [] for i in inspection_ids}
+    if found:
+        for conflict in session.scalars(
+            select(AnswerConflict)
+            .where(AnswerConflict.inspection_id.in_(found), AnswerConflict.resolved_at.is_(None))
+            .order_by(AnswerConflict.id)
+        ):
+            found[conflict.inspection_id].append(conflict)
+    return found

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -55,19 +56,7 @@ def station_board(
     session: Session, actor: Actor, campaign: Campaign, text: str = "", here: LatLon | None = None
 ) -> list[BoardRow]:
     """The stations of the inspector's 旗区 (of those the campaign covers), nearest first when a position is given."""
-    require(actor, Action.INSPECT)
-    statement = select(Station).where(
-        Station.status != StationStatus.RETIRED, Station.district_id.in_([d.id for d in campaign.districts])
-    )
-    scope = district_scope(actor)
-    if scope is not None:
-        statement = statement.where(Station.district_id == scope)
-    text = text.strip()
-    if text:
-        statement = statement.where(
-            Station.name.icontains(text, autoescape=True) | Station.number.icontains(text, autoescape=True)
-        )
-    stations = session.scalars(statement.order_by(Station.number)).all()
+    stations = board_stations(session, actor, campaign, text)
     ids = [s.id for s in stations]
     current = (
         {
@@ -89,6 +78,28 @@ def station_board(
     if here is not None:
         rows.sort(key=lambda r: (r.distance_m is None, r.distance_m or 0))
     return rows
+
+
+def board_stations(session: Session, actor: Actor, campaign: Campaign, text: str = "") -> Sequence[Station]:
+    """The stations on the inspector's board (not retired, in the campaign's 旗区 within the actor's), by number."""
+    return session.scalars(board_statement(actor, campaign, text)).all()
+
+
+def board_statement(actor: Actor, campaign: Campaign, text: str = "") -> Select[Station]:
+    """The query behind board_stations, for loaders that select what hangs on those stations in the same go."""
+    require(actor, Action.INSPECT)
+    statement = select(Station).where(
+        Station.status != StationStatus.RETIRED, Station.district_id.in_([d.id for d in campaign.districts])
+    )
+    scope = district_scope(actor)
+    if scope is not None:
+        statement = statement.where(Station.district_id == scope)
+    text = text.strip()
+    if text:
+        statement = statement.where(
+            Station.name.icontains(text, autoescape=True) | Station.number.icontains(text, autoescape=True)
+        )
+    return statement.order_by(Station.number)
 
 
 def open_inspection(session: Session, actor: Actor, station_id: int, campaign: Campaign) -> Inspection:
