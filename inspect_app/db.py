@@ -41,6 +41,12 @@ def init_app(app: Flask) -> None:
     app.teardown_appcontext(_close_session)
 
 
+def forget_parent_connections(app: Flask) -> None:
+    """In a forked child (a gunicorn worker, an RQ work horse): drop the pool inherited from the parent without
+    closing its connections, which are the parent's sockets still in use there; the child opens its own."""
+    app.extensions["db_engine"].dispose(close=False)
+
+
 def get_engine() -> Engine:
     return current_app.extensions["db_engine"]
 

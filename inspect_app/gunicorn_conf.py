@@ -52,3 +52,27 @@ if os.path.isdir("/dev/shm"):
 # gunicorn 24+ opens a control socket at one path per user: two instances on a machine (a deploy next to the
 # running one, the load benchmark) would contend for it, and nothing here uses it. Older versions ignore this.
 control_socket_disable = True
+
+# The app is made once in the master and the workers are forked from it: they start in a moment, and the code and
+# data that never change after start-up (Flask, SQLAlchemy's mappers, templates, the checklist) stay in pages the
+# workers share instead of one copy each. GUNICORN_PRELOAD=0 makes each worker load the app itself (a reload of the
+# code on `kill -HUP`, at the cost of that memory).
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1").strip() != "0"
+
+
+def when_ready(server) -> None:
+    """Before the first fork: load the photo hash (imagehash, NumPy, SciPy's DCT) once, for every worker to share,
+    so that no worker's first photo waits for it."""
+    from inspect_app.adapters import imaging
+
+    imaging.warm_up()
+
+
+def post_fork(server, worker) -> None:
+    """In each new worker: the app made in the master came with its engine's pool, whose connections belong to
+    the master; the worker opens its own (without closing the master's)."""
+    if not server.cfg.preload_app:
+        return  # the worker makes its own app, engine and all
+    from inspect_app.db import forget_parent_connections
+
+    forget_parent_connections(server.app.wsgi())

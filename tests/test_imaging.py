@@ -402,9 +402,11 @@ def test_signature_png_is_checked_and_re_encoded():
             check_signature_png(bad)
 
 
-def test_truncated_photos_stay_refused_once_the_report_module_is_loaded():
+def test_truncated_photos_stay_refused_once_weasyprint_is_loaded():
     from PIL import ImageFile
 
-    import inspect_app.adapters.pdf.report  # noqa: F401  -- WeasyPrint flips a Pillow global on import
+    from inspect_app.adapters.pdf.report import create_pdf
 
+    # WeasyPrint is imported with the first PDF, and flips a Pillow global when it is.
+    assert create_pdf("<p>检查报告</p>").startswith(b"%PDF")
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False

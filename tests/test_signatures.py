@@ -20,9 +20,9 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
-from weasyprint import HTML
 
 from inspect_app.adapters import pki
+from inspect_app.adapters.pdf.report import create_pdf
 from inspect_app.adapters.signatures import (
     CityTimeStamper,
     SigningRefused,
@@ -82,7 +82,7 @@ def keys() -> Keys:
 
 @pytest.fixture(scope="module")
 def pdf() -> bytes:
-    return HTML(string="<h1>东胜区 12315 服务站验收材料</h1><p>测试</p>").write_pdf()
+    return create_pdf("<h1>东胜区 12315 服务站验收材料</h1><p>测试</p>")
 
 
 @pytest.fixture(scope="module")

@@ -18,9 +18,9 @@ from asn1crypto.crl import CertificateList
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from stock_tools import openssl_cms_verify
-from weasyprint import HTML
 
 from inspect_app.adapters import pki
+from inspect_app.adapters.pdf.report import create_pdf
 from inspect_app.adapters.signatures import (
     CityTimeStamper,
     sign_detached_cms,
@@ -79,7 +79,7 @@ def city() -> City:
 
 @pytest.fixture(scope="module")
 def pdf() -> bytes:
-    return HTML(string="<h1>东胜区 12315 服务站验收材料</h1>").write_pdf()
+    return create_pdf("<h1>东胜区 12315 服务站验收材料</h1>")
 
 
 def cms_signature(city: City, stamper, content: bytes = MANIFEST, signing_time: datetime | None = None) -> bytes:

@@ -5,6 +5,7 @@ The only module that imports Pillow, piexif, pillow_heif and imagehash.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import re
@@ -12,10 +13,10 @@ import struct
 import threading
 import warnings
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta, timezone
 
-import imagehash
 import piexif
 import pillow_heif
 from PIL import Image
@@ -157,9 +158,29 @@ def read_photo(
         extension=ACCEPTED[mime],
         width=width,
         height=height,
-        perceptual_hash=str(imagehash.phash(small)),
+        perceptual_hash=perceptual_hash(small),
         exif=exif,
     )
+
+
+def perceptual_hash(image: Image.Image) -> str:
+    """The pHash of an image (grey, already shrunk), as hex."""
+    return str(_phash()(image))
+
+
+def warm_up() -> None:
+    """Import imagehash and SciPy's DCT now and hash once, so that the first upload does not pay for it (gunicorn's
+    master calls this before forking, and the workers share the loaded code)."""
+    perceptual_hash(Image.new("L", (64, 64)))
+
+
+@functools.cache
+def _phash() -> Callable[[Image.Image], object]:
+    # imagehash brings NumPy and, on the first hash, SciPy's fftpack: some 40 MB that only the photo pipeline
+    # needs, so it is imported on first use (or by warm_up) rather than with the app.
+    import imagehash
+
+    return imagehash.phash
 
 
 # The upload reads a photo and makes its derivatives straight after. Keeping the decoded display-size

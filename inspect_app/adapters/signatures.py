@@ -20,28 +20,26 @@ signature, before signing, so the signature still covers the whole file and any 
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from asn1crypto import cms, core, crl, keys, pem, tsp, x509
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.misc import PdfError
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign import fields, signers
-from pyhanko.sign.general import SigningError
-from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
-from pyhanko.sign.timestamps.api import TimeStamper
-from pyhanko.sign.timestamps.common_utils import get_nonce
-from pyhanko.sign.validation import SignatureCoverageLevel, async_validate_detached_cms, validate_pdf_signature
-from pyhanko.sign.validation.dss import DocumentSecurityStore
-from pyhanko_certvalidator import ValidationContext
-from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from inspect_app.adapters import pki
+
+# pyHanko (with its certificate validator, cryptography back ends and asyncio machinery) is imported by the functions
+# that sign or verify, not with this module: most processes (every page, the photo pipeline) never sign, and
+# gunicorn workers would otherwise each carry it from the start.
+if TYPE_CHECKING:
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+    from pyhanko.sign.timestamps.api import TimeStamper
+    from pyhanko_certvalidator import ValidationContext
 from inspect_app.domain.clock import BEIJING
 
 RevocationList = dict[int, datetime]
@@ -83,7 +81,7 @@ class TrustedTime:
     crl_der: bytes
 
 
-class CityTimeStamper(TimeStamper):
+class CityTimeStamper:
     """The city's RFC 3161 time-stamping authority, in process: the server's clock, signed with the TSA key."""
 
     def __init__(
@@ -93,17 +91,32 @@ class CityTimeStamper(TimeStamper):
         ca_certificate_pem: bytes,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        super().__init__(include_nonce=True)
         self.tsa_certificate = _certificate(tsa_certificate_pem)
         self.ca_certificate = _certificate(ca_certificate_pem)
-        self._signer = signers.SimpleSigner(
-            signing_cert=self.tsa_certificate,
-            signing_key=keys.PrivateKeyInfo.load(tsa_key_der),
-            cert_registry=SimpleCertificateStore.from_certs([self.ca_certificate]),
-        )
+        self._tsa_key = keys.PrivateKeyInfo.load(tsa_key_der)
         self._clock = clock or (lambda: datetime.now(UTC))
 
-    async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
+    @functools.cached_property
+    def timestamper(self) -> TimeStamper:
+        """pyHanko's face of this authority, made when something is first signed."""
+        return _city_timestamper_class()(self)
+
+    @functools.cached_property
+    def _signer(self) -> signers.SimpleSigner:
+        from pyhanko.sign import signers
+        from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+        return signers.SimpleSigner(
+            signing_cert=self.tsa_certificate,
+            signing_key=self._tsa_key,
+            cert_registry=SimpleCertificateStore.from_certs([self.ca_certificate]),
+        )
+
+    async def respond(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
+        """Answer a time-stamp request with a token over its imprint at the clock's time."""
+        from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+        from pyhanko.sign.timestamps.common_utils import get_nonce
+
         imprint = req["message_imprint"]
         if imprint["hash_algorithm"]["algorithm"].native not in ("sha256", "sha384", "sha512"):
             return tsp.TimeStampResp({"status": {"status": "rejection", "fail_info": {"bad_alg"}}})
@@ -128,6 +141,21 @@ class CityTimeStamper(TimeStamper):
         return tsp.TimeStampResp({"status": {"status": "granted"}, "time_stamp_token": token})
 
 
+@functools.cache
+def _city_timestamper_class() -> type[TimeStamper]:
+    from pyhanko.sign.timestamps.api import TimeStamper
+
+    class _CityTimeStamper(TimeStamper):
+        def __init__(self, city: CityTimeStamper) -> None:
+            super().__init__(include_nonce=True)
+            self.city = city
+
+        async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
+            return await self.city.respond(req)
+
+    return _CityTimeStamper
+
+
 def sign_pdf(
     pdf: bytes,
     *,
@@ -136,7 +164,7 @@ def sign_pdf(
     encrypted_key_pem: bytes,
     pin: pki.Pin,
     signer_name: str,
-    timestamper: TimeStamper,
+    timestamper: CityTimeStamper,
     crl_der: bytes | None = None,
     reason: str = "分管领导签字确认",
     location: str = "鄂尔多斯市",
@@ -183,9 +211,14 @@ def _sign_pdf_stream(
     location: str = "鄂尔多斯市",
     signing_time: datetime | None = None,
     field_name: str = SIGNATURE_FIELD,
-    timestamper: TimeStamper,
+    timestamper: CityTimeStamper,
     crl_der: bytes | None = None,
 ) -> None:
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.misc import PdfError
+    from pyhanko.sign import fields, signers
+    from pyhanko.sign.general import SigningError
+
     signing_time = _aware(signing_time)
     signer = _signer(certificate_pem, encrypted_key_pem, pin, signing_time, ca_certificate_pem)
     meta = signers.PdfSignatureMetadata(
@@ -199,7 +232,9 @@ def _sign_pdf_stream(
     try:
         writer = IncrementalPdfFileWriter(pdf, strict=False)
         _add_validation_material(writer, signer, timestamper, crl_der)
-        _PdfSignerAt(meta, signer, timestamper=timestamper, signing_time=signing_time).sign_pdf(writer, output=output)
+        _pdf_signer_at()(meta, signer, timestamper=timestamper.timestamper, signing_time=signing_time).sign_pdf(
+            writer, output=output
+        )
     except (PdfError, SigningError) as error:
         raise SigningRefused(f"PDF签名失败：{error}") from error
 
@@ -210,11 +245,13 @@ def sign_detached_cms(
     certificate_pem: bytes,
     encrypted_key_pem: bytes,
     pin: pki.Pin,
-    timestamper: TimeStamper,
+    timestamper: CityTimeStamper,
     signing_time: datetime | None = None,
 ) -> bytes:
     """A detached CMS SignedData (DER, SHA-256) over content, with the signer certificate, the claimed signing
     time and the city's signature timestamp."""
+    from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+
     signing_time = _aware(signing_time)
     signer = _signer(certificate_pem, encrypted_key_pem, pin, signing_time)
     signed = _run(
@@ -222,7 +259,7 @@ def sign_detached_cms(
             content,
             "sha256",
             detached=True,
-            timestamper=timestamper,
+            timestamper=timestamper.timestamper,
             signed_attr_settings=PdfCMSSignedAttributes(signing_time=signing_time),
         )
     )
@@ -233,6 +270,8 @@ def verify_detached_cms(
     content: bytes, signature_der: bytes, ca_certificate_pem: bytes, revoked: RevocationList
 ) -> SignatureCheck:
     """Check a detached CMS signature over content against the city CA and the revocation list."""
+    from pyhanko.sign.validation import async_validate_detached_cms
+
     try:
         content_info = cms.ContentInfo.load(signature_der)
         signed_data = content_info["content"]
@@ -271,6 +310,9 @@ def verify_pdf_file(path: Path, ca_certificate_pem: bytes, revoked: RevocationLi
 def _verify_pdf_stream(pdf: BinaryIO, ca_certificate_pem: bytes, revoked: RevocationList) -> SignatureCheck:
     # A tampered file can break the parser anywhere (zlib, xref, object syntax); any failure to
     # read it is a verification failure, never a crash of the verifier.
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signature
+
     try:
         embedded = PdfFileReader(pdf, strict=False).embedded_regular_signatures
     except Exception as error:  # noqa: BLE001
@@ -294,17 +336,23 @@ def _verify_pdf_stream(pdf: BinaryIO, ca_certificate_pem: bytes, revoked: Revoca
     return _check(problems, signer_certificate, ca_certificate_pem, revoked, signing_time, status, stamped_at)
 
 
-class _PdfSignerAt(signers.PdfSigner):
-    """A PdfSigner that writes a given signing time (/M) instead of the clock's."""
+@functools.cache
+def _pdf_signer_at() -> Any:
+    from pyhanko.sign import signers
 
-    def __init__(self, *args, signing_time: datetime, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._signing_time = signing_time
+    class _PdfSignerAt(signers.PdfSigner):
+        """A PdfSigner that writes a given signing time (/M) instead of the clock's."""
 
-    def init_signing_session(self, pdf_out, existing_fields_only=False):
-        session = super().init_signing_session(pdf_out, existing_fields_only=existing_fields_only)
-        session.system_time = self._signing_time
-        return session
+        def __init__(self, *args, signing_time: datetime, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self._signing_time = signing_time
+
+        def init_signing_session(self, pdf_out, existing_fields_only=False):
+            session = super().init_signing_session(pdf_out, existing_fields_only=existing_fields_only)
+            session.system_time = self._signing_time
+            return session
+
+    return _PdfSignerAt
 
 
 def _signer(
@@ -314,6 +362,9 @@ def _signer(
     signing_time: datetime,
     ca_certificate_pem: bytes | None = None,
 ) -> signers.SimpleSigner:
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
     key = keys.PrivateKeyInfo.load(pki.load_signing_key(encrypted_key_pem, pin))  # WrongPin first
     certificate = _certificate(certificate_pem)
     if key["private_key"].parsed["modulus"].native != certificate.public_key["public_key"].parsed["modulus"].native:
@@ -330,14 +381,14 @@ def _signer(
 
 
 def _add_validation_material(
-    writer: IncrementalPdfFileWriter, signer: signers.SimpleSigner, timestamper: TimeStamper, crl_der: bytes | None
+    writer: IncrementalPdfFileWriter, signer: signers.SimpleSigner, timestamper: CityTimeStamper, crl_der: bytes | None
 ) -> None:
+    from pyhanko.sign.validation.dss import DocumentSecurityStore
+
     # In the signed revision, not in an update after it as pyHanko's embed_validation_info writes it: the
     # material vouches for itself (signed certificates, a signed CRL), and one revision lets every verifier,
     # ours and pdfsig, keep demanding that the signature cover the whole file.
-    certificates = [signer.signing_cert, *signer.cert_registry]
-    if isinstance(timestamper, CityTimeStamper):
-        certificates += [timestamper.tsa_certificate, timestamper.ca_certificate]
+    certificates = [signer.signing_cert, *signer.cert_registry, timestamper.tsa_certificate, timestamper.ca_certificate]
     unique = list({certificate.dump(): certificate for certificate in certificates}.values())
     crls = [crl.CertificateList.load(crl_der)] if crl_der else []
     DocumentSecurityStore.supply_dss_in_writer(writer, None, certs=unique, crls=crls)
@@ -347,6 +398,8 @@ def _context(ca_certificate_pem: bytes, moment: datetime | None) -> ValidationCo
     # The chains of the signer and of the TSA are judged at the timestamp's genTime, read before the token is
     # checked: a forged time fails the token's own check. The certificates carry no revocation addresses and the
     # app's own list is applied in _check.
+    from pyhanko_certvalidator import ValidationContext
+
     return ValidationContext(
         trust_roots=[_certificate(ca_certificate_pem)],
         allow_fetching=False,

@@ -16,7 +16,7 @@ from rq import Queue, Worker
 
 from inspect_app.bundles import operations as bundles
 from inspect_app.bundles.builds import BuildLost
-from inspect_app.db import get_session
+from inspect_app.db import forget_parent_connections, get_session
 
 QUEUE = "bundles"
 # A 200-station district builds in under two minutes here; the margin is for a slow disk, not a normal case.
@@ -101,9 +101,7 @@ def build_bundle(bundle_id: int, leader_name: str, token: str) -> None:
     assert app is not None  # bound above if it was not already
     forked = os.getpid() != _app_pid
     if forked:
-        # A forked work horse inherits the parent's engine: its pooled connections are the parent's sockets,
-        # so forget them (without closing them under the parent) and open the horse's own.
-        app.extensions["db_engine"].dispose(close=False)
+        forget_parent_connections(app)
     try:
         with app.app_context():
             _build(app, bundle_id, leader_name, token)

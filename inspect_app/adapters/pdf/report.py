@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PIL import ImageFile
-from weasyprint import HTML
 
-# Importing WeasyPrint makes Pillow accept truncated images process-wide. Uploads must stay strict (a cut-off
-# photo is refused, not silently padded), and the report only embeds complete display copies: undo it.
-ImageFile.LOAD_TRUNCATED_IMAGES = False
+if TYPE_CHECKING:
+    from weasyprint import HTML
 
 # A photo printed 80 mm wide needs no more than this; larger display copies are scaled down on embedding,
 # which keeps a station with four photos well under the 0.6 MB the city allows per station.
@@ -22,9 +22,21 @@ def create_pdf(html: str, base_url: str | None = None) -> bytes:
     Fonts are embedded as subsets of the glyphs used, so Chinese text needs a CJK font named in the CSS
     and installed on the host (fonts-noto-cjk).
     """
-    return HTML(string=html, base_url=base_url).write_pdf(dpi=IMAGE_DPI)
+    return _html()(string=html, base_url=base_url).write_pdf(dpi=IMAGE_DPI)
 
 
 def write_pdf(html: str, target: Path) -> None:
     """create_pdf straight to a file: the PDF bytes are not kept in memory beside the layout."""
-    HTML(string=html).write_pdf(target, dpi=IMAGE_DPI)
+    _html()(string=html).write_pdf(target, dpi=IMAGE_DPI)
+
+
+@functools.cache
+def _html() -> type[HTML]:
+    """WeasyPrint's HTML, imported when the first PDF is made: it pulls in its fonts, CSS and layout machinery
+    (tens of MB per process) that only report builds use."""
+    from weasyprint import HTML
+
+    # Importing WeasyPrint makes Pillow accept truncated images process-wide. Uploads must stay strict (a cut-off
+    # photo is refused, not silently padded), and the report only embeds complete display copies: undo it.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    return HTML
