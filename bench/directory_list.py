@@ -1,7 +1,9 @@
 """How quick the directory list is with 10,000 stations.
 
 Times one page of the list (plain, text search, filters, a late page) and the export query against a
-baseline in the same process: fetching 20 rows by primary key, the least a page can cost.
+baseline in the same process: fetching 20 rows by primary key, the least a page can cost. Then the same pages as
+whole HTTP requests through Flask's test client (sign-in session, view, template), beside the query alone.
+Medians of wall and CPU (process) time.
 Runs on a temporary SQLite file, or on DATABASE_URL when given (its tables are emptied first!).
 
     .venv/bin/python bench/directory_list.py [--stations 10000] [--repeat 30]
@@ -67,14 +69,45 @@ def _now():
     return utcnow()
 
 
-def median_ms(fn, repeat: int) -> float:
+def median_ms(fn, repeat: int) -> tuple[float, float]:
+    """Median wall and CPU milliseconds of `repeat` runs after a warm-up one."""
     fn()  # warm caches and statement compilation
-    samples = []
+    walls, cpus = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
+        walls.append((time.perf_counter() - start) * 1000)
+        cpus.append((time.process_time() - cpu) * 1000)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def http_client(url: str, instance: str):
+    """A test client of the app on the bench database, signed in as a city account."""
+    from inspect_app import create_app
+    from inspect_app.accounts import operations as users
+
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "INSTANCE_PATH": instance,
+            "SECRET_KEY": "directory-bench",
+            "WTF_CSRF_ENABLED": False,
+            "PASSWORD_TIME_COST": 1,
+            "PASSWORD_MEMORY_COST": 8 * 1024,
+            "RATELIMIT_STORAGE_URI": "database://",
+            "SWEEP_INTERVAL_MINUTES": 0,
+        }
+    )
+    password = "Directory-Bench-2026!"
+    with app.app_context():
+        session = app.extensions["db_sessionmaker"]()
+        users.create_user(
+            session, app.extensions["passwords"], users.NewUser("bench.city", "市中心", "city", None, password)
+        )
+        session.close()
+    client = app.test_client()
+    assert client.post("/login", data={"username": "bench.city", "password": password}).status_code == 302
+    return app, client
 
 
 def main() -> None:
@@ -119,12 +152,41 @@ def main() -> None:
                     session.expunge_all(),
                 ),
             }
-            base = median_ms(baseline, args.repeat)
+            base, base_cpu = median_ms(baseline, args.repeat)
             print(f"{engine.dialect.name}, {args.stations} stations, median of {args.repeat} runs")
-            print(f"{'baseline: 20 rows by id':<32} {base:8.2f} ms")
+            print(f"{'baseline: 20 rows by id':<32} {base:8.2f} ms (CPU {base_cpu:7.2f} ms)")
+            alone = {}
             for name, fn in cases.items():
-                ms = median_ms(fn, args.repeat if "export" not in name else max(3, args.repeat // 10))
-                print(f"{name:<32} {ms:8.2f} ms   ratio {ms / base:6.1f}")
+                ms, cpu = median_ms(fn, args.repeat if "export" not in name else max(3, args.repeat // 10))
+                alone[name] = ms
+                print(f"{name:<32} {ms:8.2f} ms (CPU {cpu:7.2f} ms)   ratio {ms / base:6.1f}")
+
+            app, client = http_client(url, f"{tmp}/instance")
+            pages = {
+                "list, first page (city)": "/directory/",
+                "search name '第4321号'": "/directory/?q=第4321号",
+                "search credit code part": "/directory/?q=91150602",
+                "filter ODR + scenic area": f"/directory/?odr=1&host_type={HostType.SCENIC_AREA.value}",
+            }
+
+            def get(path: str):
+                def run():
+                    response = client.get(path)
+                    assert response.status_code == 200, response.status_code
+                    response.get_data()
+
+                return run
+
+            print("\nthe same as whole requests through the test client (session, view, template):")
+            for name, path in pages.items():
+                ms, cpu = median_ms(get(path), args.repeat)
+                extra = (
+                    f"   query alone {alone[name]:7.2f} ms, the rest {ms - alone[name]:7.2f} ms"
+                    if name in alone
+                    else ""
+                )
+                print(f"{'GET ' + name:<32} {ms:8.2f} ms (CPU {cpu:7.2f} ms){extra}")
+            app.extensions["db_engine"].dispose()
         engine.dispose()
 
 
