@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -116,9 +118,11 @@ def store_photo(
     browser: BrowserPosition | None,
     max_bytes: int,
     replaces: int | None = None,
+    source: Path | None = None,
 ) -> Photo:
     """Keep a photo's original for a slot, to be read later (process_photo): refused here only for what its
-    first bytes and size tell, so that the inspector's request never waits for the decoding."""
+    first bytes and size tell, so that the inspector's request never waits for the decoding. `source`, a file
+    holding `data` on the store's file system (a finished upload), is moved into the store rather than copied."""
     inspection = editable_inspection(session, actor, inspection_id)
     template = template_of(inspection.checklist_version)
     if slot not in {s.code for s in template.photo_slots}:
@@ -144,7 +148,7 @@ def store_photo(
     # a removal of the same content waits for it, and a failed commit takes back a file no other row names.
     contents = [(data, extension_of(mime))]
     try:
-        written = stored_files.put_all(session, store, contents)
+        written = _keep_original(session, store, contents[0], sha256, source)
         require_changeable(session, inspection.campaign_id, inspection.station.district_id)
     except BaseException:
         session.rollback()
@@ -186,6 +190,19 @@ def store_photo(
         raise
     stored_files.collect(session, store, released)
     return photo
+
+
+def _keep_original(
+    session: Session, store: FileStore, content: tuple[bytes, str], sha256: str, source: Path | None
+) -> list[str]:
+    if source is not None:
+        try:
+            return [stored_files.put_file(session, store, source, content[1], digest=sha256)]
+        except OSError as error:
+            if error.errno != errno.EXDEV:
+                raise
+            # The store is on another file system (FILE_STORE_PATH): written from memory after all.
+    return stored_files.put_all(session, store, [content])
 
 
 def process_photo(
@@ -334,8 +351,10 @@ def add_uploaded_photo(
         sync.discard_upload(session, parts, actor.user_id, sha256)
         return existing, False
     data = sync.completed_bytes(session, parts, actor.user_id, sha256)
+    # The part file (made durable when its last chunk came) becomes the original: moved, not written again.
+    source = parts.path(actor.user_id, sha256)
     try:
-        photo = store_photo(session, actor, store, inspection_id, slot, data, browser, max_bytes, replaces)
+        photo = store_photo(session, actor, store, inspection_id, slot, data, browser, max_bytes, replaces, source)
     except PhotoRefused:
         sync.discard_upload(session, parts, actor.user_id, sha256)
         raise
