@@ -265,8 +265,12 @@ window.Inspect = window.Inspect || {};
       const figures = photos.map(function (p) {
         seen[p.key] = true;
         let figure = $("[data-photo='" + p.key + "']", grid);
-        const drawn = figure && figure.getAttribute("data-drawn");  // none: the server drew it, and it stays
-        if (!figure || (drawn && drawn !== drawnAs(p))) { figure = photoFigure(p, ctx); }
+        const drawn = figure && figure.getAttribute("data-drawn");  // none: the server drew it, and it stays…
+        // …unless it drew the photo while still reading it, and has read it since.
+        const served = figure && !drawn && figure.getAttribute("data-photo-state");
+        if (!figure || (drawn && drawn !== drawnAs(p)) || (served && p.server && p.server.state && served !== p.server.state)) {
+          figure = photoFigure(p, ctx);
+        }
         figure.setAttribute("data-state", p.state);
         figure.setAttribute("data-drawn", drawnAs(p));
         guardImage($("img", figure), p, ctx);
