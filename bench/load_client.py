@@ -2,8 +2,11 @@
 
 Each inspector (one thread, one HTTP session) signs in through the login form, takes the CSRF token from
 /api/v1/session as the offline app does, opens its station's inspection and then, until the deadline, answers a
-random checklist item (with the version it last saw) and every few answers uploads a photo in chunks keyed by
-its SHA-256 and attaches it with the position of the moment. Writes what it measured as JSON to stdout.
+random checklist item (with the version it last saw) and every few answers uploads a phone-sized photo (12 MP,
+3–5 MB, made once into ~/.cache/inspect-bench and given new EXIF each time, so that no two are the same) in the
+offline app's 512 KB chunks keyed by its SHA-256, attaches it with the position of the moment, and polls the
+photo's state as the app does (2 s, then half again longer) until it is read. Writes what it measured as JSON to
+stdout.
 
     .venv/bin/python bench/load_client.py --base-url URL --accounts FILE --seconds 60 [--think 1.0]
 """
@@ -23,18 +26,22 @@ import time
 import uuid
 from collections import Counter
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import piexif
 import requests
 from PIL import Image, ImageDraw
 
-CHUNK = 128 * 1024  # smaller than the app's 512 KB, so that the small photos here also go in several chunks
+CHUNK = 512 * 1024  # as the offline app sends them (static/pwa/sync.js)
 TIMEOUT = (5, 120)  # connect, read: a request that hangs ends the run as an error, not as a stuck thread
 SIGN_IN_LIMIT_S = 600  # the sign-in phase ends by then even if some inspector is stuck in it
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 SLOTS = ("signboard", "bulletin_board", "premises", "register", "rules", "other")
 BEIJING = timezone(timedelta(hours=8))
-W, H = 1280, 960
+W, H = 4000, 3000  # 12 MP, as a phone's main camera takes them
+PHOTO_CACHE = Path.home() / ".cache" / "inspect-bench"
+BASE_PHOTOS = 6
+POLL_FIRST_S, POLL_FACTOR, POLL_MAX_S = 2.0, 1.5, 60.0
 
 
 class Record:
@@ -47,6 +54,7 @@ class Record:
         self.samples: list[str] = []
         self.uploads: list[dict] = []
         self.requests = Counter()  # per phase: "sign-in" (before everyone starts together) and "work"
+        self.states: Counter[str] = Counter()  # the photos' states as the inspectors last polled them
         self.phase = "sign-in"
         self.started_at = self.deadline = 0.0
 
@@ -83,9 +91,11 @@ class Inspector:
         self.rng = random.Random(seed)
         self.http = requests.Session()
         self.versions: dict[str, int | None] = {}
-        self.scene = _scene(self.rng)
+        self.pending: dict[int, tuple[float, int]] = {}  # photo id -> (when to poll next, polls so far)
 
-    def call(self, kind: str, method: str, path: str, expect: int = 200, **kwargs) -> requests.Response:
+    def call(
+        self, kind: str, method: str, path: str, expect: int | tuple[int, ...] = 200, **kwargs
+    ) -> requests.Response:
         """One request, timed and recorded; Failed unless it answers `expect`."""
         self.record.counted()
         started = time.perf_counter()
@@ -94,7 +104,7 @@ class Inspector:
         except requests.RequestException as error:
             self.record.error(kind, type(error).__name__, str(error))
             raise Failed() from None
-        if response.status_code != expect:
+        if response.status_code not in (expect if isinstance(expect, tuple) else (expect,)):
             self.record.error(kind, str(response.status_code), response.text)
             raise Failed()
         self.record.ok(kind, (time.perf_counter() - started) * 1000)
@@ -160,6 +170,7 @@ class Inspector:
             "photo attach",
             "POST",
             f"/api/v1/inspections/{self.inspection}/photos",
+            expect=(200, 202),  # 202: kept, being read (200 before photos were read off the request)
             headers=_key(),
             json={
                 "slot": self.rng.choice(SLOTS),
@@ -171,6 +182,11 @@ class Inspector:
             },
         ).json()
         self.record.ok("upload", (time.perf_counter() - started) * 1000)
+        if photo.get("state") == "processing":
+            self.pending[photo["id"]] = (time.monotonic() + POLL_FIRST_S, 0)
+        else:
+            with self.record.lock:
+                self.record.states[photo.get("state", "ready")] += 1
         with self.record.lock:
             self.record.uploads.append(
                 {"inspection": self.inspection, "photo": photo["id"], "sha256": sha, "answered_sha256": photo["sha256"]}
@@ -184,15 +200,8 @@ class Inspector:
         )
 
     def photo(self) -> bytes:
-        """A JPEG of 100–300 KB, never the same twice, with EXIF GPS near the station and the time of now."""
-        image = self.scene.copy()
-        draw = ImageDraw.Draw(image)
-        for _ in range(8):
-            x, y = self.rng.randrange(W), self.rng.randrange(H)
-            draw.rectangle(
-                [x, y, x + self.rng.randrange(40, 400), y + self.rng.randrange(30, 300)],
-                fill=tuple(self.rng.randrange(256) for _ in range(3)),
-            )
+        """One of the phone-sized JPEGs with new EXIF (GPS near the station, the time of now, a unique id): the
+        pixels are not encoded again, as a phone's are not, but no two uploads have the same bytes."""
         lat, lon = self.nearby()
         exif = piexif.dump(
             {
@@ -200,6 +209,7 @@ class Inspector:
                 "Exif": {
                     piexif.ExifIFD.DateTimeOriginal: datetime.now(BEIJING).strftime("%Y:%m:%d %H:%M:%S").encode(),
                     piexif.ExifIFD.OffsetTimeOriginal: b"+08:00",
+                    piexif.ExifIFD.ImageUniqueID: uuid.uuid4().hex.encode(),
                 },
                 "GPS": {
                     piexif.GPSIFD.GPSLatitudeRef: b"N",
@@ -210,8 +220,23 @@ class Inspector:
             }
         )
         out = io.BytesIO()
-        image.save(out, "JPEG", quality=self.rng.randint(75, 92), exif=exif)
+        piexif.insert(exif, self.rng.choice(BASES), out)
         return out.getvalue()
+
+    def poll(self) -> None:
+        """Ask for the states of photos still being read whose time has come, as the app does after an upload."""
+        now = time.monotonic()
+        if not any(due <= now for due, _ in self.pending.values()):
+            return
+        photos = self.call("photo poll", "GET", f"/api/v1/inspections/{self.inspection}/photos").json()["photos"]
+        states = {p["id"]: p["state"] for p in photos}
+        for photo_id, (due, polls) in list(self.pending.items()):
+            if states.get(photo_id) != "processing":
+                del self.pending[photo_id]
+                with self.record.lock:
+                    self.record.states[states.get(photo_id, "gone")] += 1
+            else:
+                self.pending[photo_id] = (now + min(POLL_MAX_S, POLL_FIRST_S * POLL_FACTOR ** (polls + 1)), polls + 1)
 
     def pause(self) -> None:
         """The inspector looks and thinks before the next step (never past the deadline)."""
@@ -239,6 +264,7 @@ class Inspector:
             if time.monotonic() >= self.record.deadline:
                 break
             try:
+                self.poll()
                 if answered and answered % every == 0:
                     answered += 1
                     self.upload()
@@ -253,10 +279,33 @@ def _key() -> dict[str, str]:
     return {"Idempotency-Key": str(uuid.uuid4())}
 
 
-def _scene(rng: random.Random) -> Image.Image:
-    """An inspector's own background: coloured blur plus sensor-like noise, so the JPEGs are photo-sized."""
-    scene = Image.frombytes("RGB", (32, 24), rng.randbytes(32 * 24 * 3)).resize((W, H), Image.BICUBIC)
-    return Image.blend(scene, Image.effect_noise((W, H), 30).convert("RGB"), 0.12)
+def phone_photos(count: int = BASE_PHOTOS) -> list[bytes]:
+    """The phone-sized JPEGs (12 MP, 3–5 MB: sensor-like noise over a blurred scene), made once and kept in
+    ~/.cache/inspect-bench for every later run."""
+    PHOTO_CACHE.mkdir(parents=True, exist_ok=True)
+    photos = []
+    for n in range(count):
+        path = PHOTO_CACHE / f"phone-{W}x{H}-{n}.jpg"
+        if not path.exists():
+            rng = random.Random(n)
+            scene = Image.frombytes("RGB", (40, 30), rng.randbytes(40 * 30 * 3)).resize((W, H), Image.BICUBIC)
+            image = Image.blend(scene, Image.effect_noise((W, H), 40).convert("RGB"), 0.18)
+            draw = ImageDraw.Draw(image)
+            for _ in range(12):
+                x, y = rng.randrange(W), rng.randrange(H)
+                draw.rectangle(
+                    [x, y, x + rng.randrange(100, 1200), y + rng.randrange(80, 900)],
+                    fill=tuple(rng.randrange(256) for _ in range(3)),
+                )
+            out = io.BytesIO()
+            image.save(out, "JPEG", quality=93)
+            path.with_suffix(".tmp").write_bytes(out.getvalue())
+            path.with_suffix(".tmp").replace(path)
+        photos.append(path.read_bytes())
+    return photos
+
+
+BASES: list[bytes] = []
 
 
 def _dms(value: float) -> tuple:
@@ -276,17 +325,17 @@ def main() -> None:
     args = parser.parse_args()
     with open(args.accounts, encoding="utf-8") as file:
         accounts = json.load(file)
+    BASES.extend(phone_photos())
+    print(
+        f"photos: {len(BASES)} of {W}×{H}, {min(map(len, BASES)) / 2**20:.1f}–{max(map(len, BASES)) / 2**20:.1f} MB",
+        file=sys.stderr,
+    )
     record = Record()
     # Everyone signs in at once (the morning rush, timed on its own), then all work together for --seconds.
     together = threading.Barrier(len(accounts), action=lambda: record.start(args.seconds))
+    inspectors = [Inspector(args.base_url, a, args.think, record, n) for n, a in enumerate(accounts)]
     threads = [
-        threading.Thread(
-            target=Inspector(args.base_url, a, args.think, record, n).run,
-            args=(together,),
-            name=a["username"],
-            daemon=True,
-        )
-        for n, a in enumerate(accounts)
+        threading.Thread(target=i.run, args=(together,), name=i.account["username"], daemon=True) for i in inspectors
     ]
     began = time.monotonic()
     for thread in threads:
@@ -305,6 +354,8 @@ def main() -> None:
             "errors": dict(record.errors),
             "error_samples": record.samples,
             "uploads": record.uploads,
+            "photo_states": dict(record.states),
+            "still_polling": sum(len(i.pending) for i in inspectors),
             "unfinished": sum(t.is_alive() for t in threads),
             "client_cpu_s": usage.ru_utime + usage.ru_stime,
         },

@@ -117,6 +117,14 @@ def load_config(overrides: Mapping[str, Any] | None = None, env: Mapping[str, st
         "UPLOAD_EXPIRY_DAYS": _positive_int(env, "UPLOAD_EXPIRY_DAYS", 7),
         # The sweep (services/housekeeping.py) runs in the background this often; 0 turns the automatic runs off.
         "SWEEP_INTERVAL_MINUTES": _whole(env, "SWEEP_INTERVAL_MINUTES", 60),
+        # Photos are read after their upload is answered (inspection/photo_jobs.py): on the worker when REDIS_URL is
+        # set, else in this many threads of the web process, at this lower priority (os.nice), so that answers
+        # and page views keep the processor first. A photo still unread after PHOTO_JOB_STALLED_SECONDS is asked
+        # for again (its worker died). PHOTO_JOBS_INLINE reads it inside the request (tests, scripts).
+        "PHOTO_JOB_THREADS": _positive_int(env, "PHOTO_JOB_THREADS", 1),
+        "PHOTO_JOB_NICE": _whole(env, "PHOTO_JOB_NICE", 10),
+        "PHOTO_JOB_STALLED_SECONDS": _positive_int(env, "PHOTO_JOB_STALLED_SECONDS", 600),
+        "PHOTO_JOBS_INLINE": _flag(env, "PHOTO_JOBS_INLINE", False),
         # A bundle build that has not said it is alive for this long is shown as interrupted (生成中断).
         "BUNDLE_BUILD_STALE_SECONDS": _positive_int(env, "BUNDLE_BUILD_STALE_SECONDS", 120),
         # Geotag findings (see domain/findings.py); override per deployment if the field needs it.

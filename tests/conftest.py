@@ -61,6 +61,9 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": "database://",
         # No sweep in the background of every test: tests of the sweep run it, or turn the schedule on.
         "SWEEP_INTERVAL_MINUTES": 0,
+        # Photos are read inside the request that keeps them, so a test reads its findings at once; the tests of
+        # reading them later (test_photo_jobs.py) turn this off.
+        "PHOTO_JOBS_INLINE": True,
     }
 
 

@@ -93,6 +93,7 @@ def instance(folder: Path, url: str | None = None, revision: str = "head"):
             "SECRET_KEY": "t",
             "PASSWORD_TIME_COST": 1,
             "PASSWORD_MEMORY_COST": 8 * 1024,
+            "PHOTO_JOBS_INLINE": True,  # as the suite's own app: a photo is read inside its request
         }
     )
 

@@ -160,14 +160,15 @@ def test_photo_from_an_upload_with_its_offline_position_and_time(client, login_a
     }
     headers = key()
     photo = client.post(f"/api/v1/inspections/{inspection['id']}/photos", json=body, headers=headers)
-    assert photo.status_code == 200, photo.get_json()
+    assert photo.status_code == 202, photo.get_json()  # accepted; read inline here (PHOTO_JOBS_INLINE)
     shown = photo.get_json()
     assert shown["sha256"] == sha and shown["position_source"] == "browser" and shown["findings"] == []
+    assert shown["state"] == "ready" and shown["thumbnail_url"]
     stored = session.scalars(select(Photo)).one()
     assert stored.browser_taken_at.isoformat() == "2026-11-22T03:10:00+00:00"
     assert app.extensions["filestore"].read(stored.original_key) == data
     # Sent again (a sync cut before its answer arrived): the same photo, no second row.
-    assert client.post(f"/api/v1/inspections/{inspection['id']}/photos", json=body, headers=headers).status_code == 200
+    assert client.post(f"/api/v1/inspections/{inspection['id']}/photos", json=body, headers=headers).status_code == 202
     assert client.post(f"/api/v1/inspections/{inspection['id']}/photos", json=body, headers=key()).status_code == 200
     assert session.scalar(select(func.count()).select_from(Photo)) == 1
 
@@ -247,7 +248,7 @@ def test_a_photo_sent_again_after_a_lost_reply_leaves_no_upload_behind(client, l
     inspection = open_(client, station)
     data = jpeg(seed=42)
     body = {"slot": "signboard", "sha256": upload(client, data)}
-    assert client.post(f"/api/v1/inspections/{inspection['id']}/photos", json=body).status_code == 200
+    assert client.post(f"/api/v1/inspections/{inspection['id']}/photos", json=body).status_code == 202
     upload(client, data)  # the reply was lost; the phone started over
     again = client.post(f"/api/v1/inspections/{inspection['id']}/photos", json=body)
     assert again.status_code == 200 and again.get_json()["sha256"] == body["sha256"]
@@ -326,13 +327,14 @@ def test_every_operation_replies_as_documented(client, login_as, station, replie
         json={"slot": "signboard", "sha256": sha, "latitude": 39.82, "longitude": 109.96, "accuracy": 12},
         headers=key(),
     )
-    assert photo.status_code == 200
+    assert photo.status_code == 202
     image = "data:image/png;base64," + base64.b64encode(signature_png()).decode()
     signed = client.put(f"/api/v1/inspections/{iid}/signatures/inspector", json={"name": "张伟", "image": image})
     assert signed.status_code == 200
     shown = client.get(f"/api/v1/inspections/{iid}").get_json()  # with its answers, conflict, photo and signature
     assert shown["conflicts"] and shown["photos"] and shown["signatures"] and shown["answers"]
     assert client.get("/api/v1/bootstrap").get_json()["inspections"][0]["id"] == iid
+    assert client.get(f"/api/v1/inspections/{iid}/photos").get_json()["photos"][0]["state"] == "ready"
     assert client.delete(f"/api/v1/photos/{photo.get_json()['id']}", headers=key()).status_code == 204
     covered = {
         (method, re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.removeprefix("/api/v1")))

@@ -46,3 +46,19 @@ def test_session_cookie_is_http_only_and_same_site(app, client, session, login_a
 def test_factory_takes_overrides(tmp_path):
     app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k", "DIRECTORY_PAGE_SIZE": 5})
     assert app.config["DIRECTORY_PAGE_SIZE"] == 5 and app.instance_path == str(tmp_path)
+
+
+def test_photo_jobs_settings_come_from_the_environment(tmp_path):
+    defaults = load_config(env={"INSTANCE_PATH": str(tmp_path)})
+    assert (defaults["PHOTO_JOB_THREADS"], defaults["PHOTO_JOB_NICE"], defaults["PHOTO_JOB_STALLED_SECONDS"]) == (
+        1,
+        10,
+        600,
+    )
+    assert defaults["PHOTO_JOBS_INLINE"] is False
+    env = {"INSTANCE_PATH": str(tmp_path), "PHOTO_JOB_THREADS": "2", "PHOTO_JOB_NICE": "0"}
+    env["PHOTO_JOB_STALLED_SECONDS"] = "90"
+    given = load_config(env=env)
+    assert (given["PHOTO_JOB_THREADS"], given["PHOTO_JOB_NICE"], given["PHOTO_JOB_STALLED_SECONDS"]) == (2, 0, 90)
+    with pytest.raises(ConfigError, match="PHOTO_JOB_THREADS"):
+        load_config(env={"INSTANCE_PATH": str(tmp_path), "PHOTO_JOB_THREADS": "0"})

@@ -100,7 +100,7 @@ def store_is_sound(store_root: Path, session) -> None:
     session.expire_all()
     for photo in session.query(Photo):
         for key in (photo.original_key, photo.display_key, photo.thumbnail_key):
-            assert (store_root / key).is_file(), key
+            assert key is None or (store_root / key).is_file(), key  # the copies come once it is read
         assert sha256_of(store_root / photo.original_key) == photo.sha256
 
 
@@ -160,7 +160,7 @@ def test_a_killed_upload_leaves_nothing_half_done_and_the_retry_completes(app, s
     retry = client.post(
         f"{server.url}/api/v1/inspections/{inspection}/photos", json=body, headers={"Idempotency-Key": idempotency}
     )
-    assert retry.status_code == 200, retry.text
+    assert retry.status_code in (200, 202), retry.text  # 200: kept before, its first answer lost
     session.expire_all()
     assert [p.sha256 for p in session.query(Photo)] == [sha]
     store_is_sound(store_root, session)

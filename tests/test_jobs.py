@@ -1,7 +1,9 @@
-"""Bundle builds off the request path: on the RQ worker with REDIS_URL, in a thread without it or when Redis is down."""
+"""Bundle builds (and photo reading) off the request path: on the RQ worker with REDIS_URL, in a thread without it
+or when Redis is down."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import signal
@@ -11,14 +13,17 @@ import time
 from pathlib import Path
 
 import pytest
+from photo_factory import jpeg
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 from rq.job import Job, JobStatus
+from support import make_station
 
 from inspect_app.bundles import jobs
 from inspect_app.config import PROJECT_ROOT
-from inspect_app.models import Bundle, BundleStatus
+from inspect_app.domain.inspections import PhotoState
+from inspect_app.models import Bundle, BundleStatus, Photo
 
 REDIS_URL = "redis://127.0.0.1:6379/15"  # a db of its own, flushed by the tests
 UNREACHABLE = "redis://127.0.0.1:1/0"
@@ -155,3 +160,32 @@ def test_an_unreachable_redis_falls_back_to_a_thread_with_a_warning(app, session
 def test_the_worker_command_needs_redis_url(runner):
     result = runner.invoke(args=["jobs", "worker", "--burst"])
     assert result.exit_code != 0 and "REDIS_URL" in result.output
+
+
+def test_with_redis_a_photo_waits_on_the_photos_queue_and_the_worker_reads_it(
+    app, client, session, campaign, login_as, redis_db, worker_app
+):
+    app.config.update(REDIS_URL=REDIS_URL, PHOTO_JOBS_INLINE=False)
+    station = make_station(session, "150602", latitude="39.82", longitude="109.96")
+    login_as("inspector", "150602")
+    opened = client.post(
+        "/api/v1/inspections", json={"station_id": station.id}, headers={"Idempotency-Key": "k-open-1"}
+    )
+    data = jpeg(39.82, 109.96, seed=21)
+    sha = hashlib.sha256(data).hexdigest()
+    assert client.post("/api/v1/uploads", json={"sha256": sha, "size": len(data)}).status_code == 200
+    assert client.put(f"/api/v1/uploads/{sha}?offset=0", data=data, content_type="application/octet-stream").get_json()[
+        "complete"
+    ]
+    answer = client.post(
+        f"/api/v1/inspections/{opened.get_json()['id']}/photos",
+        json={"slot": "signboard", "sha256": sha},
+        headers={"Idempotency-Key": "k-photo-1"},
+    )
+    assert answer.status_code == 202 and answer.get_json()["state"] == "processing"
+    photos_queue, bundles_queue = (Queue(name, connection=redis_db) for name in jobs.WORKER_QUEUES)
+    assert (photos_queue.name, photos_queue.count, bundles_queue.count) == ("photos", 1, 0)
+    assert SimpleWorker([photos_queue, bundles_queue], connection=redis_db).work(burst=True)
+    session.expire_all()
+    photo = session.get(Photo, answer.get_json()["id"])
+    assert photo.state is PhotoState.READY and photo.thumbnail_key

@@ -45,6 +45,7 @@ MATRIX: dict[str, tuple[str, str, str]] = {
     "api.bootstrap": ("GET", "/api/v1/bootstrap", "LOFFOOF"),
     "api.delete_photo": ("DELETE", "/api/v1/photos/{photo}", "LOFFONN"),
     "api.get_inspection": ("GET", "/api/v1/inspections/{inspection}", "LOOOONN"),
+    "api.list_photos": ("GET", "/api/v1/inspections/{inspection}/photos", "LOOOONN"),
     "api.get_upload": ("GET", "/api/v1/uploads/{upload}", "LOFFNNF"),
     "api.open_inspection": ("POST", "/api/v1/inspections", "LOFFONN"),
     "api.openapi": ("GET", "/api/v1/openapi.json", "OOOOOOO"),

@@ -104,7 +104,7 @@ def test_after_a_restore_every_upload_completes_through_the_outbox(
     restored.config["WTF_CSRF_ENABLED"] = False  # as in the suite's own app: the test client sends no token
     phone = _signed_in(restored, inspector.username)
     answer = outbox_sends_photo(phone, inspection_id, data, str(uuid.uuid4()))
-    assert answer.status_code == 200, answer.get_json()
+    assert answer.status_code == 202, answer.get_json()
     store = restored.extensions["filestore"]
     with restored.extensions["db_sessionmaker"]() as check:
         photo = check.scalars(select(Photo)).one()

@@ -104,6 +104,11 @@ def sniff_mime(data: bytes) -> str:
     raise PhotoRejected(f"文件不是照片，请上传 {ACCEPTED_NAMES} 格式的照片")
 
 
+def extension_of(mime: str) -> str:
+    """The file name extension an accepted type is stored under."""
+    return ACCEPTED[mime]
+
+
 def _open(data: bytes, mime: str, max_pixels: int) -> Image.Image:
     """Open lazily (header only) with the one plugin for its type, refusing bombs before any decoding."""
     if Image.MAX_IMAGE_PIXELS is not None and Image.MAX_IMAGE_PIXELS < max_pixels:

@@ -1,4 +1,5 @@
-"""Bundle builds off the request path: on an RQ worker when REDIS_URL is set, else in a thread of the web process.
+"""Bundle builds off the request path: on an RQ worker when REDIS_URL is set, else in a thread of the web process;
+and the queue plumbing other jobs share (enqueue, run_job, the worker: photos are read on it too, photo_jobs.py).
 
 The one place rq and redis are used.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
+from typing import Any, Callable
 
 from flask import Flask
 from redis import Redis
@@ -19,6 +21,8 @@ from inspect_app.bundles.builds import BuildLost
 from inspect_app.db import forget_parent_connections, get_session
 
 QUEUE = "bundles"
+# The worker takes a photo before a bundle: an inspector waits for the one, a leader expects the other to take a while.
+WORKER_QUEUES = ["photos", QUEUE]
 # A 200-station district builds in under two minutes here; the margin is for a slow disk, not a normal case.
 JOB_TIMEOUT_S = 30 * 60
 # The leader's click waits for the enqueue: a Redis that does not answer must not hold it for long.
@@ -39,7 +43,7 @@ def enqueue_bundle_build(app: Flask, bundle_id: int, leader_name: str, token: st
         try:
             _enqueue(url, bundle_id, leader_name, token)
             return "rq"
-        except RedisError as error:
+        except QueueDown as error:
             # The leader's click must not fail because the queue is down: the web process builds it instead.
             app.logger.warning("Redis unreachable (%s): bundle %s builds in a thread instead", error, bundle_id)
     _start_thread(app, bundle_id, leader_name, token)
@@ -47,11 +51,20 @@ def enqueue_bundle_build(app: Flask, bundle_id: int, leader_name: str, token: st
 
 
 def _enqueue(url: str, bundle_id: int, leader_name: str, token: str) -> None:
+    enqueue(url, QUEUE, build_bundle, (bundle_id, leader_name, token), JOB_TIMEOUT_S, f"bundle {bundle_id}")
+
+
+class QueueDown(Exception):
+    """The job queue (Redis) did not answer: the caller runs the job in its own process instead."""
+
+
+def enqueue(url: str, queue: str, job: Callable[..., Any], args: tuple, timeout_s: int, description: str) -> None:
+    """Put a job on an RQ queue; QueueDown when Redis does not answer within ENQUEUE_TIMEOUT_S."""
     connection = Redis.from_url(url, socket_connect_timeout=ENQUEUE_TIMEOUT_S, socket_timeout=ENQUEUE_TIMEOUT_S)
     try:
-        Queue(QUEUE, connection=connection).enqueue_call(
-            build_bundle, args=(bundle_id, leader_name, token), timeout=JOB_TIMEOUT_S, description=f"bundle {bundle_id}"
-        )
+        Queue(queue, connection=connection).enqueue_call(job, args=args, timeout=timeout_s, description=description)
+    except RedisError as error:
+        raise QueueDown(str(error)) from error
     finally:
         connection.close()
 
@@ -93,6 +106,11 @@ def bind_app(app: Flask | None) -> None:
 
 def build_bundle(bundle_id: int, leader_name: str, token: str) -> None:
     """The RQ job: build a bundle's preview (its failure is recorded on the bundle and in RQ's failed jobs)."""
+    run_job(lambda app: _build(app, bundle_id, leader_name, token))
+
+
+def run_job(work: Callable[[Flask], None]) -> None:
+    """Run an RQ job's work in this process's app, inside its app context."""
     if _app is None:
         from inspect_app import create_app
 
@@ -104,14 +122,15 @@ def build_bundle(bundle_id: int, leader_name: str, token: str) -> None:
         forget_parent_connections(app)
     try:
         with app.app_context():
-            _build(app, bundle_id, leader_name, token)
+            work(app)
     finally:
         if forked:
             app.extensions["db_engine"].dispose()  # the horse ends with os._exit: close its connections first
 
 
 def run_worker(app: Flask, burst: bool = False) -> bool:
-    """Work the bundles queue until stopped (with `burst`, until it is empty); True when it ran any job."""
+    """Work the photos and bundles queues until stopped (with `burst`, until they are empty); True when it ran any
+    job."""
     url = app.config.get("REDIS_URL")
     if not url:
         raise ValueError("REDIS_URL is not set")
@@ -120,5 +139,5 @@ def run_worker(app: Flask, burst: bool = False) -> bool:
     # The forking Worker: each build runs in a fresh child, so WeasyPrint's memory is given back after every
     # bundle and a crash or timeout ends the child, not the worker. The app (and its imports) are made once,
     # here, and inherited; the child replaces the engine's connections (see build_bundle).
-    worker = Worker([Queue(QUEUE, connection=connection)], connection=connection)
+    worker = Worker([Queue(name, connection=connection) for name in WORKER_QUEUES], connection=connection)
     return worker.work(burst=burst)

@@ -1,4 +1,4 @@
-"""`flask jobs ...`: the worker that builds evidence bundles off the web processes."""
+"""`flask jobs ...`: the worker that reads uploaded photos and builds evidence bundles off the web processes."""
 
 from __future__ import annotations
 
@@ -15,7 +15,10 @@ group = click.Group("jobs", help="后台任务")
 @click.option("--burst", is_flag=True, help="队列清空后退出")
 @with_appcontext
 def worker(burst: bool) -> None:
-    """Build the bundles queued on Redis (REDIS_URL) until stopped with Ctrl-C or SIGTERM."""
+    """Read the photos and build the bundles queued on Redis (REDIS_URL), photos first, until stopped with Ctrl-C
+    or SIGTERM."""
     if not current_app.config.get("REDIS_URL"):
-        raise click.ClickException("未设置 REDIS_URL：没有任务队列时证据包在网站进程中生成，无需后台进程")
+        raise click.ClickException(
+            "未设置 REDIS_URL：没有任务队列时照片处理与证据包生成都在网站进程中进行，无需后台进程"
+        )
     jobs.run_worker(current_app._get_current_object(), burst=burst)

@@ -462,7 +462,7 @@ def _photos(store: FileStore, included: list[tuple[Station, Inspection]]) -> lis
     photos = []
     for station, inspection in included:
         counts: dict[str, int] = {}
-        for photo in sorted(inspection.photos, key=lambda p: (p.slot, p.id)):
+        for photo in sorted(inspection.ready_photos, key=lambda p: (p.slot, p.id)):
             counts[photo.slot] = counts.get(photo.slot, 0) + 1
             extension = photo.original_key.rsplit(".", 1)[-1]
             name = f"photos/{station.number}/{photo.slot}-{counts[photo.slot]}.{extension}"

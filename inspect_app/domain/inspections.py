@@ -45,6 +45,26 @@ class SignatureRole(StrEnum):
         return {SignatureRole.REPRESENTATIVE: "服务站代表", SignatureRole.INSPECTOR: "检查员"}[self]
 
 
+class PhotoState(StrEnum):
+    """A photo is kept at once and read (decoded, checked, copied) afterwards, off the inspector's request."""
+
+    PROCESSING = "processing"
+    READY = "ready"
+    REJECTED = "rejected"
+
+    @property
+    def label(self) -> str:
+        return {PhotoState.PROCESSING: "处理中", PhotoState.READY: "已处理", PhotoState.REJECTED: "未通过"}[self]
+
+
+PHOTOS_PROCESSING_MESSAGE = "还有照片正在处理，请等处理完毕后再提交"
+
+
+def counted_photo_slots(photos: Iterable[tuple[str, PhotoState]]) -> list[str]:
+    """The slots a submission counts as photographed: a rejected photo is no photo of its slot."""
+    return [slot for slot, state in photos if state is not PhotoState.REJECTED]
+
+
 def is_editable(status: InspectionStatus) -> bool:
     """The inspector may change an inspection until it is submitted, and again once it is returned."""
     return status in (InspectionStatus.IN_PROGRESS, InspectionStatus.RETURNED)

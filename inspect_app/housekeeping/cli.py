@@ -19,13 +19,14 @@ LABELS = {
     "builds_interrupted": "标记为“生成中断”的证据包生成",
     "sessions_purged": "30天未使用的登录会话记录",
     "sign_in_counts_purged": "已过期的登录失败计数",
+    "photos_requeued": "处理中断后重新排队的照片",
 }
 
 
 @group.command(
     "sweep",
     help="立即清理：过期的未完成上传（UPLOAD_EXPIRY_DAYS 天未继续）、无主分块、不再被引用的存储文件、"
-    "中断留下的临时目录与排版缓存，并标记已停止的证据包生成",
+    "中断留下的临时目录与排版缓存，标记已停止的证据包生成，并重新排队处理中断的照片",
 )
 @with_appcontext
 def sweep() -> None:

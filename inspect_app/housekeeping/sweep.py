@@ -3,7 +3,8 @@
 It removes uploads untouched for UPLOAD_EXPIRY_DAYS with their bytes, part files no upload names, stored files
 no row names (services/stored_files.py), scratch folders of dead processes (they may hold a drawn signature),
 laid-out report parts of bundles that are signed or gone, sign-in sessions unused for SESSION_RETENTION and
-spent sign-in counts, and marks builds that stopped beating as interrupted.
+spent sign-in counts, and marks builds that stopped beating as interrupted; photos whose reading was lost are asked
+for again (sweeper.run, which can reach the job queue).
 Each step is safe against the app working at the same time; running it twice does nothing more.
 """
 
@@ -46,6 +47,7 @@ class SweepReport:
     builds_interrupted: int = 0
     sessions_purged: int = 0
     sign_in_counts_purged: int = 0
+    photos_requeued: int = 0  # photos whose reading was lost (their worker died), asked for again (sweeper.run)
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)

@@ -16,6 +16,7 @@ from flask import Flask
 from inspect_app.adapters import scratch
 from inspect_app.db import get_session
 from inspect_app.housekeeping import sweep as housekeeping
+from inspect_app.inspection import photo_jobs
 from inspect_app.models.types import utcnow
 
 
@@ -75,6 +76,7 @@ def run(app: Flask) -> housekeeping.SweepReport:
             upload_expiry_days=config["UPLOAD_EXPIRY_DAYS"],
             stale_after_s=config["BUNDLE_BUILD_STALE_SECONDS"],
         )
+        report.photos_requeued = len(photo_jobs.requeue_stalled(app))
         housekeeping.record_run(session, housekeeping.SWEEP, started_at, report)
     sweeper = app.extensions.get("sweeper")
     if sweeper is not None:

@@ -15,11 +15,11 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from inspect_app.accounts import operations as users
 from inspect_app.campaigns import operations as campaigns
-from inspect_app.domain.findings import Thresholds
 from inspect_app.domain.identity.permissions import Action
+from inspect_app.domain.inspections import PhotoState
 from inspect_app.domain.offline import offline_rules
 from inspect_app.inspection import api_models as m
-from inspect_app.inspection import conflicts, photos, sync
+from inspect_app.inspection import conflicts, photo_jobs, photos, sync
 from inspect_app.inspection import operations as inspections
 from inspect_app.inspection.api_json import (
     answer_json,
@@ -312,20 +312,24 @@ def put_answer(inspection_id: int, code: str, body: m.AnswerInput):
 @operation(
     operation_id="addPhoto",
     changes_inspection=True,
-    summary="以已上传完毕的文件（按 SHA-256）添加照片",
+    summary="以已上传完毕的文件（按 SHA-256）添加照片；返回 202，照片处理中（state=processing），处理完毕后可查询",
     body=m.PhotoInput,
     response=m.Photo,
     errors=(400, 403, 404, 422),
     idempotent=True,
+    success=202,
+    responses={200: "同一照片此前已添加"},
 )
 def add_photo(inspection_id: int, body: m.PhotoInput):
-    """Turn a finished upload into a photo of a slot, with the position of the moment it was taken."""
+    """Keep a finished upload as a photo of a slot (with the position of the moment it was taken) and answer at
+    once: it is read off the request (photo_jobs), and the phone asks for its findings later."""
     browser = None
     if body.latitude is not None and body.longitude is not None:
         browser = photos.BrowserPosition(body.latitude, body.longitude, body.accuracy, body.position_time)
-    app = current_app
-    photo = photos.add_uploaded_photo(
-        get_session(),
+    app = current_app._get_current_object()
+    session = get_session()
+    photo, new = photos.add_uploaded_photo(
+        session,
         actor(),
         app.extensions["filestore"],
         app.extensions["uploads"],
@@ -333,11 +337,35 @@ def add_photo(inspection_id: int, body: m.PhotoInput):
         body.slot,
         body.sha256,
         browser,
-        Thresholds.from_config(app.config),
         app.config["PHOTO_MAX_BYTES"],
         body.replaces,
     )
-    return _json(photo_json(photo))
+    if not new:
+        return _json(photo_json(photo))
+    photo_id = photo.id
+    photo_jobs.enqueue_photo(app, photo_id)
+    session.expire_all()  # read inline (tests) it is ready already: answer what it is now
+    response = _json(photo_json(photos.get_photo(session, actor(), photo_id)))
+    response.status_code = 202
+    return response
+
+
+@bp.route("/inspections/<id:inspection_id>/photos")
+@operation(
+    operation_id="listPhotos",
+    summary="检查的照片及其处理状态与发现（供上传后轮询）；长时间未处理的照片会重新排队",
+    response=m.PhotoList,
+    errors=(403, 404),
+)
+def list_photos(inspection_id: int):
+    session = get_session()
+    inspection = inspections.get_inspection(session, actor(), inspection_id)
+    if any(p.state is PhotoState.PROCESSING for p in inspection.photos):
+        app = current_app._get_current_object()
+        if photo_jobs.requeue_stalled(app, inspection_id):
+            session.expire_all()
+            inspection = inspections.get_inspection(session, actor(), inspection_id)
+    return _json(m.PhotoList(photos=[photo_json(p) for p in inspection.photos]))
 
 
 @bp.route("/photos/<id:photo_id>", methods=["DELETE"])
@@ -374,15 +402,17 @@ def put_signature(inspection_id: int, role: str, body: m.SignatureInput):
 @bp.route("/inspections/<id:inspection_id>/submit", methods=["POST"])
 @operation(
     operation_id="submitInspection",
-    summary="提交检查；不完整时返回 422 与缺少的内容",
+    summary="提交检查；不完整时返回 422 与缺少的内容，仍有照片在处理时返回 409（photos_processing）",
     response=m.Inspection,
-    errors=(403, 404, 422),
+    errors=(403, 404, 409, 422),
     idempotent=True,
 )
 def submit(inspection_id: int):
     session = get_session()
     try:
         inspection = inspections.submit(session, actor(), inspection_id)
+    except inspections.PhotosProcessing as exc:
+        return error(409, "photos_processing", str(exc), **exc.details)
     except Invalid as exc:
         return error(422, "incomplete", "还不能提交：" + str(exc), missing=list(exc.errors.values()))
     return _json(_inspection_response(inspection))

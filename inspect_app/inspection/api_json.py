@@ -60,6 +60,10 @@ def conflict_json(conflict: AnswerConflict, current: InspectionAnswer | None, pr
     )
 
 
+def _file_url(photo: Photo, variant: str) -> str | None:
+    return url_for("files.photo", photo_id=photo.id, variant=variant) if photo.ready_key(variant) else None
+
+
 def photo_json(photo: Photo) -> m.Photo:
     # Which time and which position count are decided in the domain, so the offline app captions as the pages do.
     caption = photo.capture_time
@@ -68,8 +72,11 @@ def photo_json(photo: Photo) -> m.Photo:
         id=photo.id,
         slot=photo.slot,
         sha256=photo.sha256,
-        thumbnail_url=url_for("files.photo", photo_id=photo.id, variant="thumbnail"),
-        display_url=url_for("files.photo", photo_id=photo.id, variant="display"),
+        state=photo.state,
+        state_label=photo.state.label,
+        rejected_reason=photo.rejected_reason,
+        thumbnail_url=_file_url(photo, "thumbnail"),
+        display_url=_file_url(photo, "display"),
         taken_at=photo.exif_taken_at,
         uploaded_at=photo.uploaded_at,
         caption_time=caption.at,

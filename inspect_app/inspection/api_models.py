@@ -33,7 +33,7 @@ from inspect_app.domain.checklists.checklist import Outcome
 from inspect_app.domain.checklists.scoring import Verdict
 from inspect_app.domain.findings import EXIF_TIME_LABEL, PHONE_TIME_LABEL, UPLOAD_TIME_LABEL
 from inspect_app.domain.identity.permissions import Role
-from inspect_app.domain.inspections import InspectionStatus, SignatureRole
+from inspect_app.domain.inspections import InspectionStatus, PhotoState, SignatureRole
 from inspect_app.domain.numbers import whole_number
 from inspect_app.shared.errors import Invalid
 
@@ -246,8 +246,13 @@ class Photo(Shape):
     id: Id
     slot: str
     sha256: Sha256
-    thumbnail_url: str
-    display_url: str
+    state: PhotoState = Field(
+        description="processing：处理中（稍后再查询）；ready：已处理；rejected：未通过（见 rejected_reason）"
+    )
+    state_label: str = Field(description="state 的中文名称")
+    rejected_reason: str | None = Field(description="未通过的原因（照片损坏、格式不对等），须重新拍摄或上传")
+    thumbnail_url: str | None = Field(description="处理完毕前为 null")
+    display_url: str | None = Field(description="处理完毕前为 null")
     taken_at: Moment | None = Field(description="照片EXIF中相机记录的拍摄时间")
     uploaded_at: Moment
     caption_time: Moment = Field(description="照片说明中显示的时间")
@@ -260,6 +265,10 @@ class Photo(Shape):
     position_source: Literal["browser", "exif"] | None
     accuracy_m: float | None
     findings: list[Finding]
+
+
+class PhotoList(Shape):
+    photos: list[Photo]
 
 
 class Signature(Shape):
@@ -450,8 +459,14 @@ def _operation(operation: Operation, rule: str) -> dict[str, Any]:
         if operation.response is not None
         else {"description": operation.responses.get(operation.success, "OK")}
     )
+    also = {  # other successes with the same body (a repeated request answered from what was done before)
+        str(code): _json(_ref(operation.response), text)
+        for code, text in operation.responses.items()
+        if code != operation.success and operation.response is not None
+    }
     described["responses"] = {
         str(operation.success): success,
+        **also,
         **{str(code): _json(_ref(Error), ERROR_TEXT[code]) for code in sorted({401, *operation.errors})},
     }
     return described

@@ -11,7 +11,7 @@ from inspect_app.web.context import actor, get_session
 
 bp = Blueprint("files", __name__, url_prefix="/files")
 
-VARIANTS = {"thumbnail": "thumbnail_key", "display": "display_key", "original": "original_key"}
+VARIANTS = ("thumbnail", "display", "original")
 
 
 def _send(key: str, mimetype: str, download_name: str | None = None):
@@ -37,7 +37,10 @@ def photo(photo_id: int, variant: str):
     if variant == "original":
         name = f"{found.inspection.station.number}-{found.slot}-{found.id}.{found.original_key.rsplit('.', 1)[-1]}"
         return _send(found.original_key, found.mime, name)
-    return _send(getattr(found, VARIANTS[variant]), "image/jpeg")
+    key = found.ready_key(variant)
+    if key is None:  # still being read, or rejected: there is no copy to show (the page says why)
+        abort(404)
+    return _send(key, "image/jpeg")
 
 
 @bp.route("/inspections/<id:inspection_id>/signatures/<role>")

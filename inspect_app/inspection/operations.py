@@ -21,7 +21,15 @@ from inspect_app.domain.directory.stations import StationStatus
 from inspect_app.domain.evidence.year_over_year import PastResult
 from inspect_app.domain.geo import LatLon, distance_m
 from inspect_app.domain.identity.permissions import Action, Actor, district_scope
-from inspect_app.domain.inspections import InspectionStatus, SignatureRole, is_editable, missing_for_submit
+from inspect_app.domain.inspections import (
+    PHOTOS_PROCESSING_MESSAGE,
+    InspectionStatus,
+    PhotoState,
+    SignatureRole,
+    counted_photo_slots,
+    is_editable,
+    missing_for_submit,
+)
 from inspect_app.domain.numbers import whole_number
 from inspect_app.housekeeping import stored_files
 from inspect_app.inspection import conflicts
@@ -354,13 +362,23 @@ def missing(inspection: Inspection) -> list[str]:
     """What the inspection still lacks before it can be submitted."""
     template = template_of(inspection.checklist_version)
     return missing_for_submit(
-        template, answers_of(inspection), [p.slot for p in inspection.photos], [s.role for s in inspection.signatures]
+        template,
+        answers_of(inspection),
+        counted_photo_slots((p.slot, p.state) for p in inspection.photos),
+        [s.role for s in inspection.signatures],
     )
 
 
+class PhotosProcessing(Conflict):
+    """A submission while photos are still being read: what they show is not known yet."""
+
+
 def submit(session: Session, actor: Actor, inspection_id: int) -> Inspection:
-    """Submit a complete inspection; refused with the list of what is missing."""
+    """Submit a complete inspection; refused with the list of what is missing, or while photos are being read."""
     inspection = editable_inspection(session, actor, inspection_id)
+    processing = [p.id for p in inspection.photos if p.state is PhotoState.PROCESSING]
+    if processing:
+        raise PhotosProcessing(PHOTOS_PROCESSING_MESSAGE, {"photos": processing})
     lacking = missing(inspection)
     if lacking:
         raise Invalid({str(n): message for n, message in enumerate(lacking)})

@@ -1,19 +1,30 @@
-"""Use cases for photo evidence: add (with its findings), replace and remove, all or nothing."""
+"""Use cases for photo evidence: keep (at once), read (its findings and copies, later), replace and remove."""
 
 from __future__ import annotations
 
+import errno
+import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inspect_app.adapters.filestore import FileStore, PartialUploads
-from inspect_app.adapters.imaging import PhotoFacts, PhotoRejected, make_derivatives, read_photo
+from inspect_app.adapters.filestore import FileStore, MissingFile, PartialUploads
+from inspect_app.adapters.imaging import (
+    PhotoFacts,
+    PhotoRejected,
+    extension_of,
+    make_derivatives,
+    read_photo,
+    sniff_mime,
+)
 from inspect_app.campaigns.operations import require_changeable
 from inspect_app.domain.findings import DuplicateHit, Finding, Position, Thresholds, photo_findings
 from inspect_app.domain.geo import LatLon
 from inspect_app.domain.identity.permissions import Action, Actor
+from inspect_app.domain.inspections import PhotoState
 from inspect_app.housekeeping import stored_files
 from inspect_app.inspection import sync
 from inspect_app.inspection.operations import audit_inspection, editable_inspection, template_of
@@ -53,7 +64,12 @@ def _duplicates(
     ).all()
     hits: dict[tuple[str, int], DuplicateHit] = {}
     for sha, phash, station_id, name, number in others:
-        distance = 0 if sha == facts.sha256 else _hamming(phash, facts.perceptual_hash)
+        if sha == facts.sha256:
+            distance = 0
+        elif phash is None:  # not read yet (or rejected): only the same bytes are known of it
+            continue
+        else:
+            distance = _hamming(phash, facts.perceptual_hash)
         if distance > thresholds.near_duplicate_distance:
             continue
         kind = "same" if sha == facts.sha256 else "similar"
@@ -92,7 +108,7 @@ def _findings(
     )
 
 
-def add_photo(
+def store_photo(
     session: Session,
     actor: Actor,
     store: FileStore,
@@ -100,11 +116,13 @@ def add_photo(
     slot: str,
     data: bytes,
     browser: BrowserPosition | None,
-    thresholds: Thresholds,
     max_bytes: int,
     replaces: int | None = None,
+    source: Path | None = None,
 ) -> Photo:
-    """Keep a photo for a slot with its derived copies and findings; nothing half-stored on failure."""
+    """Keep a photo's original for a slot, to be read later (process_photo): refused here only for what its
+    first bytes and size tell, so that the inspector's request never waits for the decoding. `source`, a file
+    holding `data` on the store's file system (a finished upload), is moved into the store rather than copied."""
     inspection = editable_inspection(session, actor, inspection_id)
     template = template_of(inspection.checklist_version)
     if slot not in {s.code for s in template.photo_slots}:
@@ -114,58 +132,41 @@ def add_photo(
         old = next((p for p in inspection.photos if p.id == replaces), None)
         if old is None:
             raise NotFound()
+    if not data:
+        raise PhotoRefused({"photo": "照片文件为空"})
+    if len(data) > max_bytes:
+        raise PhotoRefused({"photo": f"照片超过 {max_bytes / 2**20:g} MB"})
     try:
-        facts = read_photo(data, max_bytes=max_bytes)
+        mime = sniff_mime(data)
     except PhotoRejected as error:
         raise PhotoRefused({"photo": str(error)}) from None
-    if any(p.sha256 == facts.sha256 and p is not old for p in inspection.photos):
+    sha256 = hashlib.sha256(data).hexdigest()
+    if any(p.sha256 == sha256 and p is not old for p in inspection.photos):
         raise Invalid({"photo": "这张照片已经上传过了"})
-    display, thumbnail = make_derivatives(
-        data,
-        facts,
-        browser_lat=browser.latitude if browser else None,
-        browser_lon=browser.longitude if browser else None,
-        browser_time=browser.taken_at if browser else None,
-    )
     now = utcnow()
-    findings = _findings(session, inspection, facts, browser, thresholds, now)
-    # The files' locks first, then the files (each written atomically), then the row, all in one transaction:
-    # a removal of the same content waits for it, and a failed commit takes back files no other row names.
-    contents = [(data, facts.extension), (display, "jpg"), (thumbnail, "jpg")]
+    # The file's lock first, then the file (written atomically), then the row, all in one transaction:
+    # a removal of the same content waits for it, and a failed commit takes back a file no other row names.
+    contents = [(data, extension_of(mime))]
     try:
-        written = stored_files.put_all(session, store, contents)
-        # Decoding took a while: the campaign may have closed meanwhile (the write above holds SQLite's lock).
+        written = _keep_original(session, store, contents[0], sha256, source)
         require_changeable(session, inspection.campaign_id, inspection.station.district_id)
     except BaseException:
         session.rollback()
         stored_files.collect(session, store, [stored_files.key_of(*content) for content in contents])
         raise
-    exif = facts.exif
     photo = Photo(
         slot=slot,
-        sha256=facts.sha256,
-        perceptual_hash=facts.perceptual_hash,
+        state=PhotoState.PROCESSING,
+        queued_at=now,
+        sha256=sha256,
         original_key=written[0],
-        display_key=written[1],
-        thumbnail_key=written[2],
-        mime=facts.mime,
-        size=facts.size,
-        width=facts.width,
-        height=facts.height,
-        exif_latitude=exif.latitude,
-        exif_longitude=exif.longitude,
-        exif_taken_at=exif.taken_at,
-        exif_taken_at_local=exif.taken_at_local,
-        exif_offset=exif.offset,
-        camera_make=(exif.make or "")[:60] or None,
-        camera_model=(exif.model or "")[:60] or None,
-        orientation=exif.orientation,
-        exif_unreadable=exif.unreadable,
+        mime=mime,
+        size=len(data),
         browser_latitude=browser.latitude if browser else None,
         browser_longitude=browser.longitude if browser else None,
         browser_accuracy_m=browser.accuracy_m if browser else None,
         browser_taken_at=browser.taken_at if browser else None,
-        findings=[f.to_dict() for f in findings],
+        findings=[],
         uploaded_at=now,
         uploaded_by_id=actor.user_id,
     )
@@ -179,7 +180,7 @@ def add_photo(
             "add_photo",
             inspection,
             slot=slot,
-            sha256=facts.sha256,
+            sha256=sha256,
             replaces=old.sha256 if old is not None else None,
         )
         session.commit()
@@ -191,6 +192,144 @@ def add_photo(
     return photo
 
 
+def _keep_original(
+    session: Session, store: FileStore, content: tuple[bytes, str], sha256: str, source: Path | None
+) -> list[str]:
+    if source is not None:
+        try:
+            return [stored_files.put_file(session, store, source, content[1], digest=sha256)]
+        except OSError as error:
+            if error.errno != errno.EXDEV:
+                raise
+            # The store is on another file system (FILE_STORE_PATH): written from memory after all.
+    return stored_files.put_all(session, store, [content])
+
+
+def process_photo(
+    session: Session, store: FileStore, photo_id: int, thresholds: Thresholds, max_bytes: int
+) -> Photo | None:
+    """Read a stored photo: its facts, findings and copies make it ready, or the reason it cannot be used makes it
+    rejected. A photo removed meanwhile, or already read (a job run twice), is left as it is."""
+    photo = session.get(Photo, photo_id)
+    if photo is None or photo.state is not PhotoState.PROCESSING:
+        session.rollback()
+        return photo
+    try:
+        data = store.read(photo.original_key)
+    except MissingFile:
+        return _reject(session, photo_id, "照片文件已丢失，请重新上传")
+    try:
+        facts = read_photo(data, max_bytes=max_bytes)
+    except PhotoRejected as error:
+        return _reject(session, photo_id, str(error))
+    browser = _browser_of(photo)
+    display, thumbnail = make_derivatives(
+        data,
+        facts,
+        browser_lat=browser.latitude if browser else None,
+        browser_lon=browser.longitude if browser else None,
+        browser_time=browser.taken_at if browser else None,
+    )
+    findings = _findings(session, photo.inspection, facts, browser, thresholds, utcnow())
+    session.rollback()  # what was read is in hand: the write below begins with the files' locks
+    contents = [(display, "jpg"), (thumbnail, "jpg")]
+    try:
+        written = stored_files.put_all(session, store, contents)
+        if _locked_state(session, photo_id) is not PhotoState.PROCESSING:  # removed or read meanwhile
+            session.rollback()
+            stored_files.collect(session, store, written)
+            return session.get(Photo, photo_id)
+        photo = session.get_one(Photo, photo_id)
+        exif = facts.exif
+        photo.perceptual_hash = facts.perceptual_hash
+        photo.display_key, photo.thumbnail_key = written
+        photo.width, photo.height = facts.width, facts.height
+        photo.exif_latitude, photo.exif_longitude = exif.latitude, exif.longitude
+        photo.exif_taken_at, photo.exif_taken_at_local, photo.exif_offset = (
+            exif.taken_at,
+            exif.taken_at_local,
+            exif.offset,
+        )
+        photo.camera_make = (exif.make or "")[:60] or None
+        photo.camera_model = (exif.model or "")[:60] or None
+        photo.orientation = exif.orientation
+        photo.exif_unreadable = exif.unreadable
+        photo.findings = [f.to_dict() for f in findings]
+        photo.state = PhotoState.READY
+        session.commit()
+    except BaseException:
+        session.rollback()
+        stored_files.collect(session, store, [stored_files.key_of(*content) for content in contents])
+        raise
+    return photo
+
+
+def _locked_state(session: Session, photo_id: int) -> PhotoState | None:
+    """The photo's state, its row locked until the transaction ends (PostgreSQL; SQLite's write lock is held)."""
+    return session.scalar(select(Photo.state).where(Photo.id == photo_id).with_for_update())
+
+
+def _reject(session: Session, photo_id: int, reason: str) -> Photo | None:
+    session.rollback()
+    if _locked_state(session, photo_id) is PhotoState.PROCESSING:
+        photo = session.get_one(Photo, photo_id)
+        photo.state, photo.rejected_reason = PhotoState.REJECTED, reason[:200]
+        session.commit()
+        return photo
+    session.rollback()
+    return session.get(Photo, photo_id)
+
+
+def _browser_of(photo: Photo) -> BrowserPosition | None:
+    if photo.browser_latitude is None or photo.browser_longitude is None:
+        return None
+    return BrowserPosition(
+        photo.browser_latitude, photo.browser_longitude, photo.browser_accuracy_m, photo.browser_taken_at
+    )
+
+
+def stalled_photos(session: Session, stalled_seconds: int, inspection_id: int | None = None) -> list[int]:
+    """Photos whose reading was asked for longer ago than `stalled_seconds` and never done (the worker died):
+    marked as asked for again now, so that one requeue each, whoever finds them first; their ids."""
+    cutoff = utcnow() - timedelta(seconds=stalled_seconds)
+    statement = select(Photo).where(Photo.state == PhotoState.PROCESSING, Photo.queued_at < cutoff)
+    if inspection_id is not None:
+        statement = statement.where(Photo.inspection_id == inspection_id)
+    found = session.scalars(statement.with_for_update(skip_locked=True)).all()
+    now = utcnow()
+    for photo in found:
+        photo.queued_at = now
+    ids = [p.id for p in found]
+    session.commit()
+    return ids
+
+
+def add_photo(
+    session: Session,
+    actor: Actor,
+    store: FileStore,
+    inspection_id: int,
+    slot: str,
+    data: bytes,
+    browser: BrowserPosition | None,
+    thresholds: Thresholds,
+    max_bytes: int,
+    replaces: int | None = None,
+) -> Photo:
+    """Keep and read a photo in one call (the demo, scripts, tests): a photo that cannot be used is refused and
+    not kept, as before photos were read off the request."""
+    photo = store_photo(session, actor, store, inspection_id, slot, data, browser, max_bytes, replaces)
+    photo_id = photo.id
+    done = process_photo(session, store, photo_id, thresholds, max_bytes)
+    if done is not None and done.state is PhotoState.REJECTED:
+        reason = done.rejected_reason or "照片无法读取"
+        released = _detach(session, done)
+        session.commit()
+        stored_files.collect(session, store, released)
+        raise PhotoRefused({"photo": reason})
+    return session.get_one(Photo, photo_id)
+
+
 def add_uploaded_photo(
     session: Session,
     actor: Actor,
@@ -200,32 +339,34 @@ def add_uploaded_photo(
     slot: str,
     sha256: str,
     browser: BrowserPosition | None,
-    thresholds: Thresholds,
     max_bytes: int,
     replaces: int | None = None,
-) -> Photo:
-    """Turn the actor's finished upload into a photo of a slot; the upload is let go once it is kept (or is no
-    photo we keep), while a request refused for another reason (a wrong slot) keeps it for the corrected one."""
+) -> tuple[Photo, bool]:
+    """Keep the actor's finished upload as a photo of a slot, to be read later; with True when it is new (False:
+    the same photo sent again). The upload is let go once it is kept (or is no photo we keep), while a request
+    refused for another reason (a wrong slot) keeps it for the corrected one."""
     assert actor.user_id is not None
     existing = photo_by_sha(session, actor, inspection_id, sha256)
     if existing is not None:  # the same photo sent again: already kept, the re-sent upload is not needed
         sync.discard_upload(session, parts, actor.user_id, sha256)
-        return existing
+        return existing, False
     data = sync.completed_bytes(session, parts, actor.user_id, sha256)
+    # The part file (made durable when its last chunk came) becomes the original: moved, not written again.
+    source = parts.path(actor.user_id, sha256)
     try:
-        photo = add_photo(session, actor, store, inspection_id, slot, data, browser, thresholds, max_bytes, replaces)
+        photo = store_photo(session, actor, store, inspection_id, slot, data, browser, max_bytes, replaces, source)
     except PhotoRefused:
         sync.discard_upload(session, parts, actor.user_id, sha256)
         raise
     sync.discard_upload(session, parts, actor.user_id, sha256)
-    return photo
+    return photo, True
 
 
 def _detach(session: Session, photo: Photo) -> list[str]:
     """Delete the photo's row (not yet committed); returns its file keys for deletion after the commit."""
     photo.inspection.photos.remove(photo)
     session.delete(photo)
-    return [photo.original_key, photo.display_key, photo.thumbnail_key]
+    return [k for k in (photo.original_key, photo.display_key, photo.thumbnail_key, photo.print_key) if k]
 
 
 def remove_photo(session: Session, actor: Actor, store: FileStore, photo_id: int) -> int:

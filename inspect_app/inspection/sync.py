@@ -160,6 +160,7 @@ def put_chunk(session: Session, parts: PartialUploads, user_id: int, sha256: str
             session.delete(upload)
             session.commit()
             raise Invalid({"sha256": "文件内容与 SHA-256 不符，请重新上传"})
+        parts.sync(user_id, sha256)
         upload.completed_at = utcnow()
     session.commit()
     return upload

@@ -10,13 +10,12 @@ from flask_wtf import FlaskForm
 
 from inspect_app.campaigns import operations as campaigns
 from inspect_app.domain.checklists.checklist import OUTCOME_LABELS
-from inspect_app.domain.findings import Thresholds
 from inspect_app.domain.geo import LatLon, amap_url
 from inspect_app.domain.identity.permissions import Action
 from inspect_app.domain.inspections import SignatureRole
 from inspect_app.domain.numbers import whole_number
 from inspect_app.inspection import operations as inspections
-from inspect_app.inspection import photos, pwa
+from inspect_app.inspection import photo_jobs, photos, pwa
 from inspect_app.inspection.api_json import inspection_json
 from inspect_app.inspection.api_models import plain
 from inspect_app.inspection.checklist_page import checklist_page
@@ -160,7 +159,7 @@ def add_photo(inspection_id: int):
             lat, lon, _float("accuracy", 0, 1e6), datetime.fromtimestamp(taken / 1000, timezone.utc) if taken else None
         )
     try:
-        photo = photos.add_photo(
+        photo = photos.store_photo(
             get_session(),
             actor(),
             store(),
@@ -168,15 +167,16 @@ def add_photo(inspection_id: int):
             request.form.get("slot", ""),
             upload.read(current_app.config["PHOTO_MAX_BYTES"] + 1),
             browser,
-            Thresholds.from_config(current_app.config),
             current_app.config["PHOTO_MAX_BYTES"],
             whole_number(request.form.get("replaces")),
         )
     except Invalid as error:
         flash("照片未保存：" + str(error), "error")
         return redirect(url_for(".checklist", inspection_id=inspection_id, _anchor="photos"))
-    flash(f"照片已保存（{photo.sha256[:12]}）。", "success")
-    return redirect(url_for(".checklist", inspection_id=inspection_id, _anchor=f"photo-{photo.id}"))
+    photo_id, sha256 = photo.id, photo.sha256
+    photo_jobs.enqueue_photo(current_app._get_current_object(), photo_id)
+    flash(f"照片已保存（{sha256[:12]}），正在处理。", "success")
+    return redirect(url_for(".checklist", inspection_id=inspection_id, _anchor=f"photo-{photo_id}"))
 
 
 @bp.route("/photos/<id:photo_id>/remove", methods=["POST"])
@@ -209,6 +209,9 @@ def sign(inspection_id: int, role: str):
 def submit(inspection_id: int):
     try:
         inspections.submit(get_session(), actor(), inspection_id)
+    except inspections.PhotosProcessing as error:
+        flash(str(error), "error")
+        return redirect(url_for(".checklist", inspection_id=inspection_id, _anchor="photos"))
     except Invalid as error:
         flash("还不能提交：" + str(error), "error")
         return redirect(url_for(".checklist", inspection_id=inspection_id, _anchor="submit"))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from inspect_app.domain.checklists.checklist import Outcome
 from inspect_app.domain.checklists.scoring import Verdict
 from inspect_app.domain.findings import CaptureTime, Position, capture_time, stored_position
-from inspect_app.domain.inspections import InspectionStatus, SignatureRole
+from inspect_app.domain.inspections import InspectionStatus, PhotoState, SignatureRole
 from inspect_app.models.base import Base
 from inspect_app.models.campaign import Campaign, ChecklistVersion
 from inspect_app.models.station import Station
@@ -54,6 +54,11 @@ class Inspection(Base):
     photos: Mapped[list[Photo]] = relationship(back_populates="inspection", order_by="Photo.id")
     signatures: Mapped[list[Signature]] = relationship(back_populates="inspection", cascade="all, delete-orphan")
 
+    @property
+    def ready_photos(self) -> list[Photo]:
+        """The photos a report or bundle shows: read and accepted (not ones still processing or rejected)."""
+        return [p for p in self.photos if p.state is PhotoState.READY]
+
 
 class InspectionAnswer(Base):
     """One checklist item's answer; `version` grows with every change (for conflict checks)."""
@@ -84,16 +89,20 @@ class Photo(Base):
     inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"))
     slot: Mapped[str] = mapped_column(String(30))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
-    perceptual_hash: Mapped[str] = mapped_column(String(32))
+    # Kept at once, read afterwards (photo_jobs): what reading gives is empty until the photo is ready.
+    state: Mapped[PhotoState] = mapped_column(str_enum(PhotoState, 20), default=PhotoState.READY)
+    rejected_reason: Mapped[str | None] = mapped_column(String(200))
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when its reading was last asked for
+    perceptual_hash: Mapped[str | None] = mapped_column(String(32))
     original_key: Mapped[str] = mapped_column(String(120))
-    display_key: Mapped[str] = mapped_column(String(120))
-    thumbnail_key: Mapped[str] = mapped_column(String(120))
+    display_key: Mapped[str | None] = mapped_column(String(120))
+    thumbnail_key: Mapped[str | None] = mapped_column(String(120))
     # The copy the report prints (no larger than printed, no EXIF), made on first need and kept.
     print_key: Mapped[str | None] = mapped_column(String(120))
     mime: Mapped[str] = mapped_column(String(30))
     size: Mapped[int]
-    width: Mapped[int]
-    height: Mapped[int]
+    width: Mapped[int | None]
+    height: Mapped[int | None]
     exif_latitude: Mapped[float | None]
     exif_longitude: Mapped[float | None]
     exif_taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -112,6 +121,15 @@ class Photo(Base):
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
     inspection: Mapped[Inspection] = relationship(back_populates="photos")
+
+    def ready_key(self, variant: str) -> str | None:
+        """The key of a derived copy ("display", "thumbnail") or the original; None while there is none to show
+        (the photo is still being read, or was rejected)."""
+        if variant == "original":
+            return self.original_key
+        if self.state is not PhotoState.READY:
+            return None
+        return {"display": self.display_key, "thumbnail": self.thumbnail_key}[variant]
 
     @property
     def capture_time(self) -> CaptureTime:

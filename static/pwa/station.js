@@ -220,13 +220,18 @@ window.Inspect = window.Inspect || {};
     // Which position counts is the server's choice (domain.findings.photo_position); a photo not yet uploaded has
     // only the phone's.
     const source = rules.label("positions", p.server ? meta.position_source : "browser");
-    const state = { saved: "已上传", pending: "待上传", failed: "未能上传：" + (p.error || "") }[p.state] || "";
+    const state = { saved: "已上传", pending: "待上传", failed: "未能上传：" + (p.error || ""), processing: "已上传，处理中…",
+                    rejected: "照片未通过：" + (p.server && p.server.rejected_reason || "") + "（不计入本栏目，请删除后重新拍摄）" }[p.state] || "";
     const findings = p.server && p.server.findings || [];
+    const read = p.state === "saved";  // the server's findings exist once it has read the photo
     const where = lat != null ? lat.toFixed(5) + ", " + lon.toFixed(5) + "（" + source +
       (accuracy ? "，±" + Math.round(accuracy) + "米" : "") + "）" : "无位置" + (p.local && p.local.locating ? "（正在记录位置…）" : "");
-    const img = h("img", { src: p.server ? p.server.thumbnail_url : null, loading: p.server ? "lazy" : null,
-                           alt: rules.slotLabel(ctx.checklist, p.slot) + "照片" });
-    guardImage(img, p, ctx);
+    const img = p.server && !p.server.thumbnail_url ?  // being read on the server, or rejected: no copy to show
+      h("div", { class: "photo-pending", role: "img", "aria-label": rules.slotLabel(ctx.checklist, p.slot) + "照片" },
+        p.state === "processing" ? "处理中" : "未通过") :
+      h("img", { src: p.server ? p.server.thumbnail_url : null, loading: p.server ? "lazy" : null,
+                 alt: rules.slotLabel(ctx.checklist, p.slot) + "照片" });
+    if (img.tagName === "IMG") { guardImage(img, p, ctx); }
     if (!p.server) {
       localUrl(p).then(function (url) { if (url) { img.src = url; } else { img.dispatchEvent(new Event("error")); } });
     }
@@ -236,7 +241,7 @@ window.Inspect = window.Inspect || {};
         h("div", null, "位置：", where),
         h("div", { class: "hash", title: meta.sha256 }, "SHA-256 " + meta.sha256.slice(0, 12) + "…"),
         h("div", { class: "photo-state state-" + p.state }, state),
-        p.server ? (findings.length ? h("ul", { class: "findings" }, findings.map(function (f) {
+        p.server && read ? (findings.length ? h("ul", { class: "findings" }, findings.map(function (f) {
           return h("li", { class: "finding-" + f.severity }, f.message);
         })) : h("div", { class: "ok-note" }, "未发现问题")) : null,
         ctx.editable ? h("div", { class: "photo-actions" }, h("button", { class: "button small danger", type: "button", onclick: function () {
@@ -260,8 +265,12 @@ window.Inspect = window.Inspect || {};
       const figures = photos.map(function (p) {
         seen[p.key] = true;
         let figure = $("[data-photo='" + p.key + "']", grid);
-        const drawn = figure && figure.getAttribute("data-drawn");  // none: the server drew it, and it stays
-        if (!figure || (drawn && drawn !== drawnAs(p))) { figure = photoFigure(p, ctx); }
+        const drawn = figure && figure.getAttribute("data-drawn");  // none: the server drew it, and it stays…
+        // …unless it drew the photo while still reading it, and has read it since.
+        const served = figure && !drawn && figure.getAttribute("data-photo-state");
+        if (!figure || (drawn && drawn !== drawnAs(p)) || (served && p.server && p.server.state && served !== p.server.state)) {
+          figure = photoFigure(p, ctx);
+        }
         figure.setAttribute("data-state", p.state);
         figure.setAttribute("data-drawn", drawnAs(p));
         guardImage($("img", figure), p, ctx);
@@ -317,7 +326,8 @@ window.Inspect = window.Inspect || {};
   // ---- submission -----------------------------------------------------------------------------------
 
   function missingOf(st, ctx) {
-    const slots = st.photos.map(function (p) { return p.slot; });
+    // A photo the server rejected is no photo of its slot (domain.inspections.counted_photo_slots).
+    const slots = st.photos.filter(function (p) { return p.state !== "rejected"; }).map(function (p) { return p.slot; });
     return rules.missing(ctx.checklist, st.answers, slots, Object.keys(st.signatures));
   }
 

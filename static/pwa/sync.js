@@ -14,7 +14,7 @@ window.Inspect = window.Inspect || {};
   // and writes IndexedDB and talks to the server.
   const core = ns.syncCore;
   let db = null, api = "", csrf = null, running = null, again = false, lockName = "", userId = null;
-  let streak = 0, reached = false, retryTimer = null;
+  let streak = 0, reached = false, retryTimer = null, pollTimer = null, polls = 0;
   const listeners = [];
 
   // Ends the run and leaves the entry for next time (no network, server trouble, signed out).
@@ -346,6 +346,10 @@ window.Inspect = window.Inspect || {};
     if (entry.kind === "submit") {
       const r = await call("POST", "/inspections/" + id + "/submit", { key: entry.id });
       if (r.status === 422 && r.data && r.data.error) { throw new Failed(r.data.error.message, r.data.error.missing); }
+      // Photos still being read: not refused, only early. The submission waits, and is sent again by the retry.
+      if (r.status === 409 && r.data && r.data.error && r.data.error.code === "photos_processing") {
+        throw new Stop(r.data.error.message);
+      }
       ok(r);
       return settle(entry, function () { return r.data; });
     }
@@ -407,8 +411,45 @@ window.Inspect = window.Inspect || {};
       await dropPhoto(s, d.photo_id);
       snap.photos = (snap.photos || []).filter(function (p) { return p.id !== r.data.id && p.id !== d.replaces; })
         .concat([r.data]);
+      if (r.data.state === "processing") { polls = 0; }  // a new photo being read: ask soon, not in a minute
       return snap;
     });
+  }
+
+  // ---- photos being read on the server --------------------------------------------------------------
+
+  // Ask again, after pollDelay, while a photo the server kept is still being read; none left, no timer.
+  async function planPoll() {
+    clearTimeout(pollTimer);
+    pollTimer = null;
+    const waiting = core.processing(await loadSnapshots());
+    if (!waiting.length) { polls = 0; return; }
+    pollTimer = setTimeout(function () { poll(waiting); }, core.pollDelay(polls));
+  }
+
+  async function loadSnapshots() {
+    const byStation = {};
+    (await db.all("inspections")).forEach(function (snap) { byStation[snap.station_id] = snap; });
+    return byStation;
+  }
+
+  async function poll(waiting) {
+    pollTimer = null;
+    polls += 1;
+    let changed = false;
+    for (const w of waiting) {
+      let r;
+      try { r = await call("GET", "/inspections/" + w.id + "/photos"); } catch (error) { break; }  // offline: later
+      if (r.status !== 200 || !r.data) { continue; }
+      changed = await db.tx(["inspections"], "readwrite", async function (s) {
+        const snap = await s("inspections").get(w.station_id);
+        if (!snap || snap.id !== w.id) { return false; }
+        await s("inspections").put(core.polled(snap, r.data.photos));
+        return true;
+      }) || changed;
+    }
+    if (changed) { emit("data"); }
+    await planPoll();
   }
 
   async function sendDelete(entry) {
@@ -526,7 +567,7 @@ window.Inspect = window.Inspect || {};
         if (again) { automatic = false; }
       } while (again);
       await plan(outcome, automatic);
-    })().finally(function () { running = null; emit("running", false); });
+    })().finally(function () { running = null; emit("running", false); planPoll(); });
     return running;
   }
 

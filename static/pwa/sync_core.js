@@ -16,6 +16,30 @@
     return Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * Math.pow(2, streak));
   }
 
+  // A photo the server has kept is read there afterwards (processing, then ready or rejected): the phone asks
+  // after 2 s, then half as long again after each answer that still says processing, at most every minute.
+  const POLL_FIRST_MS = 2000, POLL_FACTOR = 1.5, POLL_MAX_MS = 60000;
+
+  // The wait before asking for the photos' states again, after `polls` answers that still said processing.
+  function pollDelay(polls) {
+    return Math.min(POLL_MAX_MS, Math.round(POLL_FIRST_MS * Math.pow(POLL_FACTOR, polls)));
+  }
+
+  // The server's inspections with a photo still being read: [{ station_id, id }].
+  function processing(inspections) {
+    return Object.keys(inspections).map(function (k) { return inspections[k]; }).filter(function (snap) {
+      return snap && snap.id && (snap.photos || []).some(function (p) { return p.state === "processing"; });
+    }).map(function (snap) { return { station_id: snap.station_id, id: snap.id }; });
+  }
+
+  // The snapshot with the photos' states and findings as the server now tells them (photos it no longer lists
+  // were removed meanwhile; ones it lists that the phone did not know came from another phone).
+  function polled(snap, photos) {
+    return Object.assign({}, snap, { photos: photos });
+  }
+
+  const SERVER_PHOTO_STATES = { processing: "processing", rejected: "rejected" };
+
   // One station as the phone should show it: the server's inspection with the outbox laid over it.
   // `all` is { inspections: {station_id: snapshot}, outbox: [entries in order], photos: [photos taken here] }.
   function stationState(all, stationId) {
@@ -48,7 +72,9 @@
     });
     const photos = [];
     ((snap && snap.photos) || []).forEach(function (p) {
-      if (!deleted.server[p.id]) { photos.push({ key: "s" + p.id, slot: p.slot, server: p, state: "saved" }); }
+      if (!deleted.server[p.id]) {
+        photos.push({ key: "s" + p.id, slot: p.slot, server: p, state: SERVER_PHOTO_STATES[p.state] || "saved" });
+      }
     });
     all.photos.filter(function (p) { return p.station_id === stationId && !deleted.local[p.id]; }).forEach(function (p) {
       const entry = entries.find(function (e) { return e.kind === "photo" && e.data.photo_id === p.id; });
@@ -162,7 +188,8 @@
   const syncCore = {
     RETRY_FIRST_MS: RETRY_FIRST_MS, RETRY_MAX_MS: RETRY_MAX_MS, retryDelay: retryDelay,
     stationState: stationState, newEntry: newEntry, retried: retried, fold: fold, refusal: refusal, failed: failed,
-    tally: tally,
+    tally: tally, POLL_FIRST_MS: POLL_FIRST_MS, POLL_MAX_MS: POLL_MAX_MS, pollDelay: pollDelay, processing: processing,
+    polled: polled,
   };
   if (typeof module !== "undefined" && module.exports) { module.exports = syncCore; }
   else { root.Inspect = root.Inspect || {}; root.Inspect.syncCore = syncCore; }

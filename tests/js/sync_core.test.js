@@ -56,6 +56,32 @@ test("the retry wait starts at 5 s, doubles, and stops at 5 minutes", function (
   assert.equal(core.RETRY_MAX_MS, 300000);
 });
 
+test("photos being read are asked after again after 2 s, half as long again each time, at most every minute", function () {
+  const waits = [0, 1, 2, 3, 8, 9, 30].map(core.pollDelay);
+  assert.deepEqual(waits, [2000, 3000, 4500, 6750, 51258, 60000, 60000]);
+  assert.equal(core.POLL_FIRST_MS, 2000);
+  assert.equal(core.POLL_MAX_MS, 60000);
+});
+
+test("only inspections the server has with a photo still processing are polled", function () {
+  const reading = Object.assign({}, OPENED, { photos: [{ id: 70, state: "ready" }, { id: 71, state: "processing" }] });
+  const done = Object.assign({}, OPENED, { id: 502, station_id: OTHER, photos: [{ id: 72, state: "rejected" }] });
+  assert.deepEqual(core.processing({ [ST]: reading, [OTHER]: done }), [{ station_id: ST, id: 501 }]);
+  assert.deepEqual(core.processing({ [OTHER]: done, 13: { station_id: 13, photos: [{ id: 1, state: "processing" }] } }), []);
+  const after = core.polled(reading, [{ id: 71, state: "ready" }]);
+  assert.deepEqual(after.photos, [{ id: 71, state: "ready" }]);
+  assert.equal(after.answers, reading.answers);
+  assert.equal(reading.photos.length, 2);  // the snapshot it came from is left as it was
+});
+
+test("a server photo shows as processing or rejected while it is, and saved once read", function () {
+  const snap = Object.assign({}, OPENED, { photos: [{ id: 70, slot: "door", state: "processing" },
+                                                    { id: 71, slot: "door", state: "rejected", rejected_reason: "照片文件已损坏或不完整" },
+                                                    { id: 72, slot: "board", state: "ready" }] });
+  assert.deepEqual(state(snap, []).photos.map(function (p) { return [p.key, p.state]; }),
+                   [["s70", "processing"], ["s71", "rejected"], ["s72", "saved"]]);
+});
+
 // ---- the station as the phone shows it ------------------------------------------------------------
 
 test("a station with nothing on the server and nothing waiting has not been started and may be", function () {

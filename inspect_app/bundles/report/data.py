@@ -346,7 +346,7 @@ def _photos(
 ) -> tuple[PhotoView, ...]:
     slot_order = {slot.code: n for n, slot in enumerate(template.photo_slots)}
     labels = {slot.code: slot.label for slot in template.photo_slots}
-    ordered = sorted(inspection.photos, key=lambda p: (slot_order.get(p.slot, len(slot_order)), p.id))
+    ordered = sorted(inspection.ready_photos, key=lambda p: (slot_order.get(p.slot, len(slot_order)), p.id))
     home = None
     if station.latitude is not None and station.longitude is not None:
         home = LatLon(station.latitude, station.longitude)
@@ -359,7 +359,7 @@ def _photos(
             PhotoView(
                 number=number,
                 slot_label=labels.get(photo.slot, photo.slot),
-                path=_stored(store, photo.display_key, "照片"),
+                path=_stored(store, photo.ready_key("display") or "", "照片"),
                 taken_at=taken.at,
                 time_label=taken.label,
                 latitude=position.lat if position else None,
