@@ -509,4 +509,4 @@ def test_photo_times_far_in_the_past_or_future(api):
             assert taken is None or taken.astimezone(BEIJING).year in range(1970, 2287)
 
     check()
-    assert outcomes == {200, 422}, outcomes
+    assert outcomes == {202, 422}, outcomes

@@ -182,13 +182,21 @@ def test_bad_uploads_are_refused_and_store_nothing(app, client, session, login_a
     inspection_id = open_inspection(client, station)
     store_root = app.extensions["filestore"].root
     before = sorted(p for p in store_root.rglob("*") if p.is_file())
-    for data, name in ((b"just some text", "photo.jpg"), (jpeg(seed=7)[:2000], "cut.jpg")):
-        page = upload(client, inspection_id, "signboard", data, filename=name).get_data(as_text=True)
-        assert "照片未保存" in page
+    page = upload(client, inspection_id, "signboard", b"just some text", filename="photo.jpg").get_data(as_text=True)
+    assert "照片未保存" in page  # no photo by its first bytes: refused at once
     page = upload(client, inspection_id, "nonexistent", jpeg(seed=8)).get_data(as_text=True)
     assert "照片栏目不存在" in page
     assert session.scalar(select(func.count()).select_from(Photo)) == 0
     assert sorted(p for p in store_root.rglob("*") if p.is_file()) == before
+
+
+def test_a_cut_photo_is_kept_then_rejected_with_its_reason(app, client, session, login_as, station):
+    login_as("inspector", "150602")
+    inspection_id = open_inspection(client, station)
+    page = upload(client, inspection_id, "signboard", jpeg(seed=7)[:2000], filename="cut.jpg").get_data(as_text=True)
+    assert "照片未通过：照片文件已损坏或不完整" in page  # a JPEG by its first bytes, broken when read
+    photo = session.scalars(select(Photo)).one()
+    assert photo.state.value == "rejected" and photo.display_key is None and photo.thumbnail_key is None
 
 
 def test_uploading_the_same_photo_twice_is_refused(client, session, login_as, station):
@@ -312,22 +320,28 @@ def test_files_of_a_commit_that_could_not_be_taken_back_are_swept_later(
 ):
     from sqlalchemy.orm import Session
 
+    from inspect_app.domain.findings import Thresholds
     from inspect_app.housekeeping import stored_files
+    from inspect_app.inspection import photos
 
-    login_as("inspector", "150602")
+    inspector = login_as("inspector", "150602")
     inspection_id = open_inspection(client, station)
     store = app.extensions["filestore"]
-    before = set(store.keys())
+    kept = photos.store_photo(session, inspector.actor, store, inspection_id, "signboard", jpeg(seed=31), None, 2**24)
+    photo_id = kept.id
+    before = set(store.keys())  # with the original, kept at once
 
     def broken_commit(self):
         raise RuntimeError("database went away")
 
+    # The photo's copies are written, then the commit naming them fails and cannot be taken back.
     monkeypatch.setattr(Session, "commit", broken_commit)
     with pytest.raises(RuntimeError, match="database went away"):
-        upload(client, inspection_id, "signboard", jpeg(seed=31))
+        photos.process_photo(session, store, photo_id, Thresholds(), 2**24)
     monkeypatch.undo()
     left = set(store.keys()) - before  # no lock could be taken to remove them safely: no row names them
-    assert left and session.scalar(select(func.count()).select_from(Photo)) == 0
+    session.rollback()
+    assert left and session.get(Photo, photo_id).display_key is None
     assert stored_files.sweep(session, store) == []  # too young: a write may still be on its way
     assert sorted(stored_files.sweep(session, store, now=time.time() + stored_files.SWEEP_GRACE_S + 1)) == sorted(left)
     assert set(store.keys()) == before

@@ -5,6 +5,7 @@ cannot draw shows its slot and time."""
 import hashlib
 import io
 import re
+import threading
 from urllib.parse import urlsplit
 
 import pytest
@@ -16,7 +17,7 @@ from sqlalchemy import func, select
 from inspect_app.campaigns import operations as campaigns
 from inspect_app.domain.findings import Thresholds
 from inspect_app.inspection import operations as inspections
-from inspect_app.inspection import photos
+from inspect_app.inspection import photo_jobs, photos
 from inspect_app.models import AnswerConflict, AuditEntry, Inspection
 from inspect_app.shared.errors import Conflict
 
@@ -321,3 +322,26 @@ def test_photo_the_browser_cannot_draw_shows_its_slot_and_time(
     drawn.scroll_into_view_if_needed()
     assert drawn.evaluate("img => img.decode().then(() => img.naturalWidth > 0)")
     page.context.close()
+
+
+def test_a_photo_the_server_is_still_reading_shows_as_processing_until_the_poll_finds_it_read(
+    app, checklist_page, tmp_path
+):
+    page, inspection_id = checklist_page
+    app.config.update(PHOTO_JOBS_INLINE=False, JOBS_INLINE=False, REDIS_URL=None)
+    gate = threading.Event()
+    photo_jobs._thread_pool(app).submit(gate.wait, 60)  # the one reading thread busy: the photo waits its turn
+    figure = page.locator("#slot-signboard figure.photo")
+    try:
+        path = tmp_path / "board.jpg"
+        path.write_bytes(jpeg(39.82, 109.96, seed=31))
+        page.locator("#slot-signboard input[type=file]:not([capture])").set_input_files(str(path))
+        expect(figure).to_contain_text("处理中", timeout=30_000)
+        expect(figure.locator(".photo-pending")).to_have_text("处理中")
+    finally:
+        gate.set()
+    photo_jobs.wait_for_threads()
+    # The next poll (2 s after the sync, then half again longer) finds it read: its thumbnail and findings show.
+    expect(figure.locator("img")).to_be_visible(timeout=30_000)
+    expect(figure).not_to_contain_text("处理中")
+    expect(figure.locator(".photo-state")).to_have_text("已上传")
