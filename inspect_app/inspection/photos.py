@@ -225,7 +225,7 @@ def _detach(session: Session, photo: Photo) -> list[str]:
     """Delete the photo's row (not yet committed); returns its file keys for deletion after the commit."""
     photo.inspection.photos.remove(photo)
     session.delete(photo)
-    return [photo.original_key, photo.display_key, photo.thumbnail_key]
+    return [photo.original_key, photo.display_key, photo.thumbnail_key, *filter(None, [photo.print_key])]
 
 
 def remove_photo(session: Session, actor: Actor, store: FileStore, photo_id: int) -> int:
