@@ -105,7 +105,7 @@ def test_the_report_prints_the_print_copies_upright(app, session, tmp_path, monk
     assert printed == {store.path(p.print_key) for p in _photos(session)}
 
     with pikepdf.Pdf.open(built.path) as pdf:
-        images = {image.objgen: image for page in pdf.pages for image in page.images.values()}  # shared by pages
+        images = {image.objgen: image for page in pdf.pages for image in page.get_images().values()}  # shared by pages
         sizes = [(int(i.Width), int(i.Height)) for i in images.values() if int(i.Height) > 300]  # not signatures
     assert sorted(sizes) == [(366, 488), (366, 488)]  # the print copies as they are: 900 × 1200 upright, fitted
 
