@@ -12,10 +12,11 @@ their own cost 37.6 s CPU and a 438 MB peak at 2,850 pages; the glyph sheet, lai
 keeps it with its parts), 1.5 s and 162 MB; joining alone 0.5 s and 128 MB (bench/page_numbers.py).
 
 Each part keeps its own subsets of the CJK fonts, and they are not merged into one for the whole report: at 20
-stations they are 1.18 MB of the 4.7 MB report (regular and bold, 9 subsets of 307 and 143 glyphs in all), and one
-subset per font would save 0.86 MB (44 KB a station, about 8.6 MB at 200 stations), but making it with fontTools
-costs 8.2 s CPU per build (the TTC's CFF is parsed whole) and the report is under 2 % of the signed ZIP, whose
-original photos weigh the rest (bench/report_fonts.py).
+stations they are 1.18 MB of the 5.2 MB report (regular and bold, 9 subsets of 307 and 143 glyphs in all; kept
+glyph ids make even the glyph sheet's 14-glyph subset about 80 KB), and one subset per font would save 0.86 MB
+(44 KB a station, about 8.6 MB at 200 stations), but making it with fontTools costs 8.3 s CPU per build (the
+TTC's CFF is parsed whole) and the report is under 2 % of the signed ZIP, whose original photos weigh the rest
+(bench/report_fonts.py).
 """
 
 from __future__ import annotations
