@@ -89,8 +89,8 @@ def test_the_stamped_footer_looks_like_the_laid_out_one(sheet, tmp_path):
             )
             shots.append(Image.open(next(tmp_path.glob(f"{name}-{page}-*.png"))).convert("L"))
         old, new = shots
-        inked = sum(1 for v in old.getdata() if v < 200)
-        differing = sum(1 for v in ImageChops.difference(old, new).getdata() if v > 32)
+        inked = sum(old.histogram()[:200])
+        differing = sum(ImageChops.difference(old, new).histogram()[33:])
         assert inked > 100 and differing <= inked // 50, (page, inked, differing)  # the footer there, drawn alike
 
 
