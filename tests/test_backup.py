@@ -50,6 +50,7 @@ FILE_KEYS = [
     ("photos", "original_key"),
     ("photos", "display_key"),
     ("photos", "thumbnail_key"),
+    ("photos", "print_key"),
     ("signatures", "image_key"),
     ("submissions", "archive_key"),
 ]

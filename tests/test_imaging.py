@@ -12,7 +12,14 @@ import piexif
 import pytest
 from PIL import Image
 
-from inspect_app.adapters.imaging import PhotoRejected, check_signature_png, make_derivatives, photo_report, read_photo
+from inspect_app.adapters.imaging import (
+    PhotoRejected,
+    check_signature_png,
+    make_derivatives,
+    photo_report,
+    print_copy,
+    read_photo,
+)
 
 RED, BLUE, WHITE = (230, 20, 20), (20, 20, 230), (255, 255, 255)
 # What the camera does to the pixels for each orientation is undone by these (the inverse transposes).
@@ -299,6 +306,32 @@ def test_every_orientation_gives_upright_copies(orientation):
         assert near(colour_at(copy, 0.08, 0.08), RED) and near(colour_at(copy, 0.92, 0.08), BLUE)
         assert near(colour_at(copy, 0.08, 0.92), WHITE) and near(colour_at(copy, 0.92, 0.92), WHITE)
     assert piexif.load(display)["0th"][piexif.ImageIFD.Orientation] == 1
+
+
+@pytest.mark.parametrize(
+    "upright, printed",
+    [((3400, 2000), (629, 370)), ((1500, 2000), (366, 488)), ((500, 300), (500, 300))],
+)
+def test_the_print_copy_fits_the_printed_box_upright_without_metadata(upright, printed):
+    data = jpeg(stored(6, scene(*upright)), orientation=6, make=b"Xiaomi", lat=DONGSHENG_LAT, lon=DONGSHENG_LON)
+    display, _ = make_derivatives(data, read_photo(data))
+    assert piexif.load(display)["GPS"]  # the display copy carries EXIF: the print copy must not
+    copy = open_jpeg(print_copy(display, (629, 488)))
+    assert abs(copy.width - printed[0]) <= 1 and abs(copy.height - printed[1]) <= 1  # aspect kept, never enlarged
+    assert copy.width <= 629 and copy.height <= 488 and copy.mode == "RGB"
+    assert "exif" not in copy.info and "icc_profile" not in copy.info and copy.getexif() == {}
+    assert near(colour_at(copy, 0.08, 0.08), RED) and near(colour_at(copy, 0.92, 0.08), BLUE)
+    assert near(colour_at(copy, 0.5, 0.92), WHITE)
+
+
+def test_a_tagged_display_copy_is_printed_with_its_colours_and_no_profile():
+    from PIL import ImageCms
+
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    display = encode(scene(1600, 1200), "JPEG", quality=90, icc_profile=profile)
+    copy = open_jpeg(print_copy(display, (629, 488)))
+    assert "icc_profile" not in copy.info and copy.size == (629, 472)
+    assert near(colour_at(copy, 0.08, 0.08), RED) and near(colour_at(copy, 0.92, 0.08), BLUE)
 
 
 def test_upright_hash_ignores_how_the_camera_stored_the_pixels():

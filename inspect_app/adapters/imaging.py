@@ -1,4 +1,4 @@
-"""Photo files: check an upload by its content, read its EXIF facts, make the display copy and thumbnail.
+"""Photo files: check an upload by its content, read its EXIF facts, make the display, thumbnail and print copies.
 
 The only module that imports Pillow, piexif, pillow_heif and imagehash.
 """
@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 
 import piexif
 import pillow_heif
-from PIL import Image
+from PIL import Image, ImageCms
 
 pillow_heif.register_heif_opener()
 
@@ -256,6 +256,32 @@ def make_derivatives(
     exif = display_exif(image.info.get("exif"), facts.exif, browser, browser_time)
     icc = image.info.get("icc_profile")  # iPhone photos are Display P3: without the profile colours go flat
     return _jpeg(display, 82, exif, icc), _jpeg(thumbnail, 75, b"", icc)
+
+
+PRINT_QUALITY = 75
+
+
+def print_copy(display: bytes, box: tuple[int, int]) -> bytes:
+    """The copy a report prints from an (upright) display copy: fitted in box, sRGB, no metadata, JPEG q75."""
+    image = Image.open(io.BytesIO(display))
+    scale = min(1.0, box[0] / image.width, box[1] / image.height)  # never enlarge
+    target = max(1, round(image.width * scale)), max(1, round(image.height * scale))  # ≤ box: box edges are whole
+    image.draft("RGB", target)  # libjpeg scales by 1/2 on the way: a 1600 px copy decodes at 800 px
+    image.load()
+    icc = image.info.get("icc_profile")
+    image = _to_rgb(image)
+    if icc:
+        # A PDF viewer takes untagged RGB as sRGB: Display P3 pixels must be converted, not just left untagged.
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            image = ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"), outputMode="RGB")
+        except ImageCms.PyCMSError:  # a broken profile: the pixels as they are beat no photo
+            pass
+    if image.size != target:
+        image = image.resize(target, Image.Resampling.LANCZOS)  # printed: worth the sharper filter at this size
+    # 75, what WeasyPrint re-encoded the scaled display copies at, keeps the report the size it was (80 made a
+    # 20-station report 8 % larger).
+    return _jpeg(image, PRINT_QUALITY, b"", None)
 
 
 def _jpeg(image: Image.Image, quality: int, exif: bytes, icc: bytes | None) -> bytes:

@@ -20,6 +20,7 @@ from inspect_app.bundles import contents as bundle_contents
 from inspect_app.bundles.builds import STALE_AFTER_S
 from inspect_app.bundles.report.build import write_report
 from inspect_app.bundles.report.data import ReportData, gather_report
+from inspect_app.bundles.report.print_copies import make_print_copies, photos_to_print
 from inspect_app.campaigns.operations import require_changeable, template_of
 from inspect_app.city import submissions
 from inspect_app.domain.checklists.scoring import Verdict
@@ -249,6 +250,9 @@ def build_preview(
     try:
         with bundle_builds.Heartbeat(session, bundle_id, token, stale_after_s):
             _redraft(session, bundle, token)
+            # The first build of a district makes the photos' print copies; later ones find them kept.
+            missing = photos_to_print(session, bundle.district_id, bundle.campaign_id)
+            make_print_copies(session, store, missing, progress=lambda share: progress(int(5 * share)))
             progress(5)
             with scratch.folder(work_dir, "build") as folder:
                 # The version records what it shows, from the very data laid out (bundle_contents).

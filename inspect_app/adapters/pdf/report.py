@@ -11,8 +11,8 @@ from PIL import ImageFile
 if TYPE_CHECKING:
     from weasyprint import HTML
 
-# A photo printed 80 mm wide needs no more than this; larger display copies are scaled down on embedding,
-# which keeps a station with four photos well under the 0.6 MB the city allows per station.
+# A photo printed 80 mm wide needs no more than this (the print copies are made to it: print_copies.PRINT_BOX);
+# a larger image is scaled down on embedding, which keeps a station well under the 0.6 MB the city allows.
 IMAGE_DPI = 200
 
 
@@ -37,6 +37,6 @@ def _html() -> type[HTML]:
     from weasyprint import HTML
 
     # Importing WeasyPrint makes Pillow accept truncated images process-wide. Uploads must stay strict (a cut-off
-    # photo is refused, not silently padded), and the report only embeds complete display copies: undo it.
+    # photo is refused, not silently padded), and the report only embeds complete copies it made itself: undo it.
     ImageFile.LOAD_TRUNCATED_IMAGES = False
     return HTML

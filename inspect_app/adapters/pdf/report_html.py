@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -78,9 +78,10 @@ def report_parts(
     return parts
 
 
-def footer_html(pages: int) -> str:
-    """A document of `pages` empty pages carrying only the footer 第 n 页 共 N 页, to lay over the joined report."""
-    return _environment().get_template("report/footer.html").render(pages=pages)
+def footer_html(pieces: Sequence[str]) -> str:
+    """A document of empty pages, each carrying one of the pieces as its footer (as 第 n 页 共 N 页 is printed), for
+    pdf_pages.py to put each page's footer together from."""
+    return _environment().get_template("report/footer.html").render(pieces=pieces)
 
 
 def city_report_html(**context: Any) -> str:

@@ -42,11 +42,10 @@ def write_report(
         files.append(_laid_out(html, parts_dir))
         if progress is not None:
             progress(done / len(documents))
-    pages = sum(pdf_pages.page_count(path) for path in files)
-    footer = _laid_out(footer_html(pages), parts_dir)
-    for stale in set(parts_dir.glob("*.pdf")) - set(files) - {footer}:
+    glyphs = _laid_out(footer_html(pdf_pages.SHEET), parts_dir)  # the same from build to build: laid out once
+    for stale in set(parts_dir.glob("*.pdf")) - set(files) - {glyphs}:
         stale.unlink(missing_ok=True)
-    return pdf_pages.join(files, target, overlay=footer)
+    return pdf_pages.join(files, target, glyph_sheet=glyphs)
 
 
 def _laid_out(html: str, folder: Path) -> Path:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -152,6 +152,13 @@ class ReportData:
     totals: Totals
     directory: tuple[DirectoryRow, ...]
     stations: tuple[StationReport, ...]
+    # Display copy → its print copy (bundles/report/print_copies.py), for the photos that have one. Not part of
+    # what the version shows (contents.parts): the same photo, only smaller.
+    print_copies: dict[Path, Path] = field(default_factory=dict)
+
+    def printed(self, photo: PhotoView) -> Path:
+        """The file the report embeds for the photo: its print copy, or the display copy while it has none."""
+        return self.print_copies.get(photo.path, photo.path)
 
     @property
     def title(self) -> str:
@@ -233,7 +240,20 @@ def gather_report(
         totals=_totals(stations, inspections, submitted),
         directory=tuple(_directory_row(s, inspections.get(s.id)) for s in stations),
         stations=tuple(_station_report(s, i, store) for s, i in submitted),
+        print_copies=_print_copies(store, [i for _, i in submitted]),
     )
+
+
+def _print_copies(store: FileStore, inspections: list[Inspection]) -> dict[Path, Path]:
+    copies = {}
+    for inspection in inspections:
+        for photo in inspection.ready_photos:
+            display = photo.ready_key("display")
+            if photo.print_key is not None and display is not None:
+                printed = store.path(photo.print_key)
+                if printed.is_file():  # a copy lost is made again by the next preview; the display copy will do
+                    copies[store.path(display)] = printed
+    return copies
 
 
 def _totals(
