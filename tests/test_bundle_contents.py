@@ -275,3 +275,28 @@ def test_a_page_opened_before_a_rebuild_does_not_sign_the_rebuilt_version(app, c
         follow_redirects=True,
     ).get_data(as_text=True)
     assert "第1版证据包已生成" in signed
+
+
+def test_the_next_version_lays_out_only_the_parts_that_changed(app, session, season, tmp_path, monkeypatch):
+    """Parts are kept per district and campaign beyond a sign-off: after one inspection changes, the next
+    version reuses every part whose HTML is the same, and the signed report lays out only its last pages."""
+    import functools
+
+    _, inspection = third_station(app, session, season)
+    monkeypatch.setattr(bundles, "write_report", functools.partial(report_build.write_report, stations_per_part=1))
+    laid_out: list[str] = []
+    real = report_build.write_pdf
+    monkeypatch.setattr(report_build, "write_pdf", lambda html, path: laid_out.append(html) or real(html, path))
+    first = build(app, session, season, tmp_path)
+    sign(app, session, season, first.id, tmp_path)
+    first_parts = set(laid_out)
+    laid_out.clear()
+    leader = season["leader"]
+    second, token = bundles.begin_build(session, leader.actor, leader.district_id, season["campaign"].id, "说明")
+    review.review(session, leader.actor, inspection.id, "return", "标识牌照片不清楚")  # the new version unlocked it
+    store = app.extensions["filestore"]
+    bundles.build_preview(session, store, second.id, leader.display_name, tmp_path, token)
+    again = [html for html in laid_out if html in first_parts]
+    assert again == [], "a part laid out for the signed version was laid out again"
+    station_parts = [html for html in first_parts if "<h2>" in html and "签字日期" not in html]
+    assert len(station_parts) == 3 and len(laid_out) <= 3  # the cover, the sign-off page and one station part at most

@@ -206,6 +206,21 @@ def test_the_sweep_expires_untouched_uploads_and_removes_what_nobody_names(
     assert run.finished_at is not None and run.summary["uploads_expired"] == 1
 
 
+def test_the_sweep_removes_report_parts_no_build_used_for_two_weeks(app, runner):
+    root = Path(app.instance_path) / "report-parts"
+    old, fresh, legacy = root / "district-1-campaign-1", root / "district-2-campaign-1", root / "bundle-7"
+    for folder in (old, fresh, legacy):
+        folder.mkdir(parents=True)
+        (folder / "a.pdf").write_bytes(b"%PDF-1.7 a part")
+    _age(old / "a.pdf", 15 * 86400)
+    (fresh / "b.pdf").write_bytes(b"%PDF-1.7 a part used today beside one unused for long")
+    _age(fresh / "a.pdf", 15 * 86400)
+    result = runner.invoke(args=["uploads", "sweep"])
+    assert result.exit_code == 0, result.output
+    assert "两周未用的报告排版缓存：2" in result.output
+    assert not old.exists() and not legacy.exists() and (fresh / "a.pdf").exists()
+
+
 def test_uploads_are_touched_by_every_chunk(app, client, login_as, station, session):
     login_as("inspector", "150602")
     data = jpeg(size=(1600, 1200), seed=83)

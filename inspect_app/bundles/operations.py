@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import datetime
 from pathlib import Path
 from typing import cast
@@ -194,8 +193,9 @@ def start_draft(session: Session, actor: Actor, district_id: int, campaign_id: i
 
 
 def _parts_dir(work_dir: Path, bundle: Bundle) -> Path:
-    """Where the report's laid-out parts wait between the preview and the sign-off."""
-    return work_dir / "report-parts" / f"bundle-{bundle.id}"
+    """Where the district's report parts are kept for the campaign: from the preview to the sign-off, and from
+    one version to the next, which lays out again only the parts whose stations changed."""
+    return work_dir / "report-parts" / f"district-{bundle.district_id}-campaign-{bundle.campaign_id}"
 
 
 def _layout(
@@ -361,7 +361,6 @@ def sign_off(
             stored_files.collect(session, store, [result.key])  # a ZIP no row came to name
         raise
     session.refresh(bundle)
-    shutil.rmtree(_parts_dir(work_dir, bundle), ignore_errors=True)  # a signed version is never built again
     return bundle
 
 

@@ -15,7 +15,7 @@ LABELS = {
     "part_files_removed": "无主的上传分块文件",
     "stored_files_removed": "不再被任何数据引用的存储文件（如已替换的照片、旧预览）",
     "scratch_folders_removed": "中断的生成或签字留下的临时目录",
-    "report_parts_removed": "已签字或已删除版本的报告排版缓存",
+    "report_parts_removed": "两周未用的报告排版缓存",
     "builds_interrupted": "标记为“生成中断”的证据包生成",
     "sessions_purged": "30天未使用的登录会话记录",
     "sign_in_counts_purged": "已过期的登录失败计数",

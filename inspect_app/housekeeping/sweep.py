@@ -2,7 +2,7 @@
 
 It removes uploads untouched for UPLOAD_EXPIRY_DAYS with their bytes, part files no upload names, stored files
 no row names (services/stored_files.py), scratch folders of dead processes (they may hold a drawn signature),
-laid-out report parts of bundles that are signed or gone, sign-in sessions unused for SESSION_RETENTION and
+laid-out report parts no build has used for two weeks, sign-in sessions unused for SESSION_RETENTION and
 spent sign-in counts, and marks builds that stopped beating as interrupted; photos whose reading was lost are asked
 for again (sweeper.run, which can reach the job queue).
 Each step is safe against the app working at the same time; running it twice does nothing more.
@@ -33,6 +33,7 @@ SWEEP = "sweep"
 SESSION_RETENTION = timedelta(days=30)  # ended or long-idle sign-in sessions: kept a while for questions, then gone
 PART_GRACE_S = 3600  # a part file with no row yet may belong to an upload whose row is being committed
 REPORT_PARTS = "report-parts"
+REPORT_PARTS_UNUSED = timedelta(days=14)  # a district's report parts no build touched for this long
 
 
 @dataclass
@@ -76,7 +77,7 @@ def sweep(
     report.part_files_removed = _orphan_parts(session, parts, now.timestamp())
     report.stored_files_removed = len(stored_files.sweep(session, store, now.timestamp()))
     report.scratch_folders_removed = len(scratch.remove_leftovers(work_dir, now.timestamp()))
-    report.report_parts_removed = _stale_report_parts(session, work_dir)
+    report.report_parts_removed = _stale_report_parts(work_dir, now.timestamp())
     building = session.scalars(select(Bundle).where(Bundle.status == BundleStatus.BUILDING)).all()
     report.builds_interrupted = len(bundle_builds.mark_interrupted(session, building, stale_after_s))
     report.sessions_purged = rowcount(
@@ -100,17 +101,18 @@ def _orphan_parts(session: Session, parts: PartialUploads, now: float) -> int:
     return removed
 
 
-def _stale_report_parts(session: Session, work_dir: Path) -> int:
-    """Laid-out parts wait between a bundle's preview and its sign-off; a signed or vanished bundle needs none."""
+def _stale_report_parts(work_dir: Path, now: float) -> int:
+    """A district's laid-out report parts are kept for its next version; once none has been used for
+    REPORT_PARTS_UNUSED the campaign has moved on, and the folder goes (one per bundle came before: all go)."""
     root = work_dir / REPORT_PARTS
     if not root.is_dir():
         return 0
-    waiting = set(session.scalars(select(Bundle.id).where(Bundle.status != BundleStatus.SIGNED)))
-    session.rollback()
     removed = 0
-    for folder in root.glob("bundle-*"):
-        number = folder.name.removeprefix("bundle-")
-        if folder.is_dir() and not (number.isascii() and number.isdigit() and int(number) in waiting):
+    for folder in root.iterdir():
+        if not folder.is_dir():
+            continue
+        used = max((p.stat().st_mtime for p in folder.iterdir() if p.is_file()), default=folder.stat().st_mtime)
+        if folder.name.startswith("bundle-") or used < now - REPORT_PARTS_UNUSED.total_seconds():
             shutil.rmtree(folder, ignore_errors=True)
             removed += 1
     return removed

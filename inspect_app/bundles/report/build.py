@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import secrets
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -12,6 +14,9 @@ from inspect_app.adapters.pdf import pdf_pages
 from inspect_app.adapters.pdf.report import write_pdf
 from inspect_app.adapters.pdf.report_html import STATIONS_PER_PART, footer_html, report_parts
 from inspect_app.bundles.report.data import ReportData
+
+# Longer than any build takes between laying a part out (or finding it) and joining it.
+UNUSED_PART_S = 60 * 60
 
 
 def write_report(
@@ -27,8 +32,9 @@ def write_report(
     """Write the whole report to target and return its page count.
 
     Each part's PDF is kept in parts_dir under the SHA-256 of its HTML (which names every image by its
-    content), so the signed report lays out again only what changed since the preview: the cover and the
-    sign-off page. Parts no longer used are removed.
+    content), so the signed report lays out again only what changed since the preview (the cover and the
+    sign-off page), and the next version only the parts whose stations changed. Parts this build did not use
+    are removed once no build has used them for a while (another version's build may be using them now).
     """
     parts_dir.mkdir(parents=True, exist_ok=True)
     documents = report_parts(
@@ -43,8 +49,13 @@ def write_report(
         if progress is not None:
             progress(done / len(documents))
     glyphs = _laid_out(footer_html(pdf_pages.SHEET), parts_dir)  # the same from build to build: laid out once
+    now = time.time()
+    for used in {*files, glyphs}:
+        os.utime(used, (now, now))  # in use: no other build removes it
     for stale in set(parts_dir.glob("*.pdf")) - set(files) - {glyphs}:
-        stale.unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            if stale.stat().st_mtime < now - UNUSED_PART_S:
+                stale.unlink()
     return pdf_pages.join(files, target, glyph_sheet=glyphs)
 
 
