@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import zipfile
@@ -40,6 +41,9 @@ def test_a_signed_bundle_holds_everything_and_verifies(app, session, season, tmp
     check = verify_bundle(path, season["ca"], keys.revocation_list(session))
     assert check.ok, check.problems
     assert bundle.status.value == "signed" and bundle.signed_at is not None
+    # Hashed while it was written: the recorded digest and size are those of the file as stored.
+    assert bundle.archive_sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert bundle.archive_size == path.stat().st_size
     # The time the verdict relies on is the city's time stamp, stamped once the leader signed.
     assert check.timestamped_at is not None and check.timestamped_at >= bundle.signed_at
     assert [d for a in check.aspects for d in a.details if "时间戳时间" in d] == [
@@ -235,6 +239,11 @@ def test_the_zip_is_not_read_into_memory_to_hash(tmp_path):
     big.write_bytes(b"x" * (3 * 2**20))
     archive = ArchiveWriter(tmp_path / "a.zip")
     archive.add_file("photos/a/big-1.jpg", big)
-    archive.close()
+    archive.add_bytes("manifest.json", b"{}")
+    size, digest = archive.close()
+    written = (tmp_path / "a.zip").read_bytes()
+    assert (size, digest) == (len(written), hashlib.sha256(written).hexdigest())
+    with zipfile.ZipFile(tmp_path / "a.zip") as stock:  # another reader agrees on the members and their CRCs
+        assert stock.testzip() is None and stock.read("photos/a/big-1.jpg") == big.read_bytes()
     found = read_members(tmp_path / "a.zip", [])
     assert found.present["photos/a/big-1.jpg"].size == 3 * 2**20 and found.contents == {} and found.unreadable == {}

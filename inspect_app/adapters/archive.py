@@ -27,13 +27,41 @@ class UnsafeName(ValueError):
     """A member name no bundle may hold (the verifier would refuse it); the message says why, in Chinese."""
 
 
+class _HashingSink:
+    """The archive's file, written strictly front to back and hashed on the way: the finished ZIP's SHA-256 is known
+    when it is closed, without reading gigabytes back. It offers no seek, so zipfile writes each member's CRC and
+    sizes in a data descriptor after its data instead of going back to patch its header (Archive reads both)."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self._raw.write(data)
+        self.digest.update(data)
+        self.size += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.size
+
+    def flush(self) -> None:
+        self._raw.flush()
+
+
 class ArchiveWriter:
-    """Adds members one by one, from bytes or from files, without holding the archive in memory."""
+    """Adds members one by one, from bytes or from files, without holding the archive in memory; the archive's
+    size and SHA-256 are known once it is closed."""
 
     def __init__(self, target: Path):
-        self._zip = zipfile.ZipFile(target, "w", allowZip64=True)
+        self._file = target.open("wb")
+        self._sink = _HashingSink(self._file)
+        self._zip = zipfile.ZipFile(self._sink, "w", allowZip64=True)  # type: ignore[call-overload]
         self.entries: list[FileEntry] = []
         self._names: dict[str, str] = {}
+        self.size: int | None = None
+        self.sha256: str | None = None
 
     def _check(self, name: str) -> None:
         # The same rule the verifier applies: a bundle we write never fails it for its names.
@@ -53,16 +81,28 @@ class ArchiveWriter:
         self._check(name)
         info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
         info.compress_type = _compression(name)
+        # Declared up front: with no going back to patch the header, zipfile decides on ZIP64 from this size.
+        info.file_size = source.stat().st_size
+        # Hashed as copied even when the file is stored under its SHA-256 already (an original photo): the manifest
+        # must state the bytes that went into the ZIP, not what the store's name promises; a file altered or
+        # damaged in the store then shows as a mismatch against its photo row, instead of being sealed as intact.
         digest, size = hashlib.sha256(), 0
-        with source.open("rb") as reader, self._zip.open(info, "w", force_zip64=True) as writer:
+        with source.open("rb") as reader, self._zip.open(info, "w") as writer:
             for block in iter(lambda: reader.read(CHUNK), b""):
                 digest.update(block)
                 size += len(block)
                 writer.write(block)
         self.entries.append(FileEntry(name, size, digest.hexdigest()))
 
-    def close(self) -> None:
-        self._zip.close()
+    def close(self) -> tuple[int, str]:
+        """Finish the archive; returns its size and SHA-256 (also kept as .size and .sha256)."""
+        try:
+            self._zip.close()
+            self._file.flush()
+        finally:
+            self._file.close()
+        self.size, self.sha256 = self._sink.size, self._sink.digest.hexdigest()
+        return self.size, self.sha256
 
 
 DAMAGED = "文件已损坏，无法读出（压缩数据或 CRC 校验错误）"
@@ -78,6 +118,17 @@ class Unreadable(Exception):
 
 class Refused(Exception):
     """One member is not read: too large, inflating past its size, damaged; the message says why, in Chinese."""
+
+
+def _has_zip64_field(extra: bytes) -> bool:
+    """Whether a local header's extra data holds a ZIP64 field (id 0x0001)."""
+    at = 0
+    while at + 4 <= len(extra):
+        kind, length = struct.unpack_from("<HH", extra, at)
+        if kind == 1:
+            return True
+        at += 4 + length
+    return False
 
 
 class Archive:
@@ -156,6 +207,7 @@ class Archive:
         header = _LOCAL.unpack(self._fp.read(_LOCAL.size))
         name_length, extra_length = header[9], header[10]
         raw_name = self._fp.read(name_length)
+        extra = self._fp.read(extra_length)
         encoding = "utf-8" if info.flag_bits & 0x800 else "cp437"
         if header[0] != b"PK\x03\x04" or raw_name.decode(encoding, "replace") != info.orig_filename:
             raise Unreadable(f"{STRUCTURE}：{info.filename} 的本地文件头与中央目录不一致（文件损坏或被篡改）")
@@ -166,7 +218,10 @@ class Archive:
             self._fp.seek(end)
             head = self._fp.read(4)
             end += 4 if head == b"PK\x07\x08" else 0
-            end += 20 if info.file_size >= 0xFFFFFFFF or info.compress_size >= 0xFFFFFFFF else 12
+            # 8-byte sizes when the member is ZIP64: zipfile marks it so (a ZIP64 field in the local header) from
+            # 2 GiB on, before the 4-byte sizes run out.
+            wide = _has_zip64_field(extra) or info.file_size >= 0xFFFFFFFF or info.compress_size >= 0xFFFFFFFF
+            end += 20 if wide else 12
         return end
 
     def _judge_names(self) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from inspect_app.adapters import pki, scratch, signatures
 from inspect_app.adapters.archive import ArchiveWriter
-from inspect_app.adapters.filestore import FileStore, sha256_of
+from inspect_app.adapters.filestore import FileStore
 from inspect_app.adapters.imaging import PhotoRejected, check_signature_png
 from inspect_app.audit import trail as audit
 from inspect_app.domain.evidence.manifest import MANIFEST, SIGNATURE, FileEntry, manifest_json
@@ -197,7 +197,8 @@ def build_signed_archive(
                 archive.add_bytes(name, part)
         manifest = _manifest(session, spec, signer, archive.entries)
         seal(archive, manifest, signer.certificate, signer.pin, signer.signed_at, trusted=trusted)
-        return _store(session, store, target, signer)
+        assert archive.size is not None and archive.sha256 is not None  # seal closed it
+        return _store(session, store, target, signer, archive.size, archive.sha256)
 
 
 def _manifest(session: Session, spec: SignedArchive, signer: Signer, files: Sequence[FileEntry]) -> bytes:
@@ -217,8 +218,10 @@ def _manifest(session: Session, spec: SignedArchive, signer: Signer, files: Sequ
     )
 
 
-def _store(session: Session, store: FileStore, target: Path, signer: Signer) -> SignedArchiveResult:
-    """Store the finished ZIP under its digest, read once here and handed on (the key is never parsed back)."""
-    size, sha256 = target.stat().st_size, sha256_of(target)
+def _store(
+    session: Session, store: FileStore, target: Path, signer: Signer, size: int, sha256: str
+) -> SignedArchiveResult:
+    """Store the finished ZIP under its digest, hashed while it was written and handed on (the key is never parsed
+    back)."""
     key = stored_files.put_file(session, store, target, "zip", digest=sha256)
     return SignedArchiveResult(key, size, sha256, signer)
