@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 import subprocess
 from dataclasses import dataclass
@@ -403,9 +404,17 @@ def test_a_report_laid_out_in_parts_reads_as_one_document(session, app, tmp_path
         assert {item.destination[0].objgen for item in outline.root} <= {page.obj.objgen for page in pdf.pages}
 
     # Signing lays out again only the parts that changed (the cover and the sign-off page); the parts of the
-    # preview that are no longer used are removed.
+    # preview no longer used stay a while (another build may be joining them) and go once unused for long.
     laid_out.clear()
     second = render(session, store, campaign_id, tmp_path / "two.pdf", signed=True, stations_per_part=2)
     assert len(laid_out) == 2 and "签字日期" in laid_out[0] and "分管领导签字盖章" in laid_out[1]
     assert int(re.search(r"Pages:\s+(\d+)", poppler("pdfinfo", str(second.path)))[1]) == pages
-    assert len(list((tmp_path / "parts").iterdir())) == 1 + 3 + 1 + 1
+    parts = tmp_path / "parts"
+    assert len(list(parts.iterdir())) == 1 + 3 + 1 + 1 + 2
+    for part in parts.iterdir():
+        moment = part.stat().st_mtime - report_build.UNUSED_PART_S - 60
+        os.utime(part, (moment, moment))
+    laid_out.clear()
+    render(session, store, campaign_id, tmp_path / "three.pdf", signed=True, stations_per_part=2)
+    assert not [html for html in laid_out if "<h2>" in html]  # the station parts were kept (the cover may move on)
+    assert len(list(parts.iterdir())) == 1 + 3 + 1 + 1
