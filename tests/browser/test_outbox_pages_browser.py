@@ -325,7 +325,7 @@ def test_photo_the_browser_cannot_draw_shows_its_slot_and_time(
 
 
 def test_a_photo_the_server_is_still_reading_shows_as_processing_until_the_poll_finds_it_read(
-    app, checklist_page, tmp_path
+    app, checklist_page, tmp_path, screenshot
 ):
     page, inspection_id = checklist_page
     app.config.update(PHOTO_JOBS_INLINE=False, JOBS_INLINE=False, REDIS_URL=None)
@@ -338,6 +338,9 @@ def test_a_photo_the_server_is_still_reading_shows_as_processing_until_the_poll_
         page.locator("#slot-signboard input[type=file]:not([capture])").set_input_files(str(path))
         expect(figure).to_contain_text("处理中", timeout=30_000)
         expect(figure.locator(".photo-pending")).to_have_text("处理中")
+        figure.scroll_into_view_if_needed()
+        screenshot(page, "photo-processing-phone")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # nothing overflows
     finally:
         gate.set()
     photo_jobs.wait_for_threads()
@@ -345,3 +348,6 @@ def test_a_photo_the_server_is_still_reading_shows_as_processing_until_the_poll_
     expect(figure.locator("img")).to_be_visible(timeout=30_000)
     expect(figure).not_to_contain_text("处理中")
     expect(figure.locator(".photo-state")).to_have_text("已上传")
+    screenshot(page, "photo-read-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    screenshot(page, "photo-read-desktop")
