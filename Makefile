@@ -38,12 +38,12 @@ $(STAMP): pyproject.toml
 # embeds with HarfBuzz's subsetter when the library is there, else with fontTools, which made a 20-station report
 # take 178 s instead of 15 s here (a CJK font has tens of thousands of glyphs).
 fonts:
-	@if fc-list :lang=zh 2>/dev/null | grep -q .; then :; \
+	@if fc-list 'Noto Sans CJK SC' 2>/dev/null | grep -q .; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "Installing a CJK font (fonts-noto-cjk)..."; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; \
 	else \
-		echo "缺少中文字体：请以 root 运行 'apt-get install fonts-noto-cjk'（或 fonts-wqy-microhei），否则中文会显示为方框。"; \
+		echo "缺少报告所用的中文字体（Noto Sans CJK SC）：请以 root 运行 'apt-get install fonts-noto-cjk'，否则报告会改用其他字体或显示为方框。"; \
 	fi
 	@if /sbin/ldconfig -p 2>/dev/null | grep -q 'libharfbuzz-subset\.so\.0'; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
