@@ -3,8 +3,11 @@
 Prepares synthetic districts of 20 and 200 submitted stations, each with a full checklist, four 12-megapixel
 JPEG photos (distinct scenes with sensor noise and EXIF GPS, put through the real photo pipeline) and two
 on-site signatures. Then, in a fresh child process per district so that each peak is its own, builds the
-preview and signs the bundle off exactly as the leader's page does (cold: no station laid out before), changes
-one inspection and builds and signs the next version (warm: only that station is laid out again), and prints
+preview and signs the bundle off exactly as the leader's page does, first with nothing laid out before (every
+part laid out by the build, in REPORT_LAYOUT_PROCESSES processes), then as the season runs it: each station's
+part laid out when its inspection was submitted (timed on its own), and the leader's build (cold: its first
+build). Then it changes one inspection and builds and signs the next version (only that station is laid out
+again), and prints
 wall and CPU seconds (the layout workers' included), peak RSS of the process and its workers together,
 report.pdf and ZIP sizes, with the ratios against the targets.
 
@@ -338,6 +341,7 @@ def build(folder: Path) -> dict:
     from inspect_app import create_app
     from inspect_app.adapters.pdf.seal import name_signature_png
     from inspect_app.bundles import operations as bundles
+    from inspect_app.bundles.report import ahead
     from inspect_app.models import District, Inspection, Station, User
     from inspect_app.signing import keys
 
@@ -350,10 +354,12 @@ def build(folder: Path) -> dict:
     district = session.scalar(select(District).where(District.code == DISTRICT))
     before = rss_kb("VmRSS")
 
+    processes = app.config["REPORT_LAYOUT_PROCESSES"]
+
     def build_and_sign(peak: PeakMemory) -> tuple[float, float, float, object]:
         started, cpu = time.perf_counter(), _cpu_s()
         bundle = bundles.start_draft(session, leader.actor, district.id, prepared["campaign"], "基准测试。")
-        bundles.build_preview(session, store, bundle.id, leader.display_name, folder)
+        bundles.build_preview(session, store, bundle.id, leader.display_name, folder, layout_processes=processes)
         preview_s = time.perf_counter() - started
         bundle = bundles.sign_off(
             session,
@@ -367,6 +373,19 @@ def build(folder: Path) -> dict:
         )
         return preview_s, time.perf_counter() - started, _cpu_s() - cpu + peak.descendants_cpu_s, bundle
 
+    # Nothing laid out before: every part is laid out by the build, in `processes` processes.
+    with PeakMemory() as bare:
+        bare_preview_s, bare_s, bare_cpu_s, _ = build_and_sign(bare)
+    # As the season runs: each station's part laid out when its inspection was submitted (ahead.py), one after
+    # another in the background; then the leader's build joins them.
+    shutil.rmtree(folder / "report-parts", ignore_errors=True)
+    submitted = session.scalars(
+        select(Inspection.id).join(Station).where(Station.district_id == district.id).order_by(Inspection.id)
+    ).all()
+    started, cpu = time.perf_counter(), _cpu_s()
+    for inspection_id in submitted:
+        ahead.lay_out_station(session, store, inspection_id, folder)
+    ahead_s, ahead_cpu_s = time.perf_counter() - started, _cpu_s() - cpu
     with PeakMemory() as peak:
         preview_s, total_s, cpu_s, bundle = build_and_sign(peak)
     archive = store.path(bundle.archive_key)
@@ -382,6 +401,13 @@ def build(folder: Path) -> dict:
         rebuild_preview_s, rebuild_s, rebuild_cpu_s, _ = build_and_sign(second)
     return {
         "stations": prepared["stations"],
+        "processes": processes,
+        "bare_preview_s": bare_preview_s,
+        "bare_s": bare_s,
+        "bare_cpu_s": bare_cpu_s,
+        "bare_peak_kb": bare.peak_kb,
+        "ahead_s": ahead_s,
+        "ahead_cpu_s": ahead_cpu_s,
         "preview_s": preview_s,
         "total_s": total_s,
         "cpu_s": cpu_s,
@@ -427,6 +453,15 @@ def main() -> None:
             results[size].append(json.loads(_child("--build", str(root / f"district-{size}"))))
     for size in sizes:
         for r in results[size]:
+            print(
+                f"{r['stations']:4d} stations, nothing laid out ahead, build+sign: {r['bare_s']:6.1f} s wall, "
+                f"{r['bare_cpu_s']:6.1f} s CPU (preview {r['bare_preview_s']:5.1f} s, {r['processes']} layout "
+                f"processes)   peak RSS with workers {r['bare_peak_kb'] / 1024:6.0f} MB"
+            )
+            print(
+                f"{r['stations']:4d} stations laid out ahead one by one as submitted: {r['ahead_s']:6.1f} s wall, "
+                f"{r['ahead_cpu_s']:6.1f} s CPU ({r['ahead_cpu_s'] / r['stations']:.2f} s CPU a station)"
+            )
             print(
                 f"{r['stations']:4d} stations cold build+sign: {r['total_s']:6.1f} s wall, {r['cpu_s']:6.1f} s CPU "
                 f"(preview {r['preview_s']:5.1f} s)   peak RSS with workers {r['peak_kb'] / 1024:6.0f} MB "

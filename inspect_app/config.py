@@ -125,6 +125,12 @@ def load_config(overrides: Mapping[str, Any] | None = None, env: Mapping[str, st
         "PHOTO_JOB_NICE": _whole(env, "PHOTO_JOB_NICE", 10),
         "PHOTO_JOB_STALLED_SECONDS": _positive_int(env, "PHOTO_JOB_STALLED_SECONDS", 600),
         "PHOTO_JOBS_INLINE": _flag(env, "PHOTO_JOBS_INLINE", False),
+        # A submitted inspection's station part of the district report is laid out at once, in the background
+        # (bundles/report/ahead.py), so that builds find it ready; off, the builds lay every part out themselves.
+        "REPORT_PARTS_AHEAD": _flag(env, "REPORT_PARTS_AHEAD", True),
+        # A bundle build with many report parts to lay out lays them out in this many processes side by side
+        # (bundles/report/build.py); 1 lays them out in the build's own process.
+        "REPORT_LAYOUT_PROCESSES": _positive_int(env, "REPORT_LAYOUT_PROCESSES", min(2, os.cpu_count() or 1)),
         # A bundle build that has not said it is alive for this long is shown as interrupted (生成中断).
         "BUNDLE_BUILD_STALE_SECONDS": _positive_int(env, "BUNDLE_BUILD_STALE_SECONDS", 120),
         # Geotag findings (see domain/findings.py); override per deployment if the field needs it.

@@ -64,6 +64,9 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
         # Photos are read inside the request that keeps them, so a test reads its findings at once; the tests of
         # reading them later (test_photo_jobs.py) turn this off.
         "PHOTO_JOBS_INLINE": True,
+        # Station parts are laid out by the builds that need them, not at every submit of every test; the tests
+        # of laying them out ahead (test_report_ahead.py) turn this on.
+        "REPORT_PARTS_AHEAD": False,
     }
 
 

@@ -449,8 +449,9 @@ def assert_plain_svg(markup: Markup) -> None:
     assert not [k for el in root.iter() for k in el.attrib if k.endswith("href") or k in {"style", "class"}]
 
 
-def accepted_inspection_submitted(session, app, campaign, station, inspector):
-    """A station inspected and submitted (not yet reviewed), through the use cases."""
+def accepted_inspection_submitted(session, app, campaign, station, inspector, submit: bool = True):
+    """A station inspected and submitted (not yet reviewed), through the use cases; with submit=False, ready to
+    be submitted."""
     inspection = inspections.open_inspection(session, inspector.actor, station.id, campaign)
     for item in TEMPLATE.items:
         inspections.answer_item(
@@ -477,4 +478,6 @@ def accepted_inspection_submitted(session, app, campaign, station, inspector):
         inspections.sign(
             session, inspector.actor, app.extensions["filestore"], inspection.id, role, "王丽", signature_png()
         )
-    inspections.submit(session, inspector.actor, inspection.id)
+    if submit:
+        inspections.submit(session, inspector.actor, inspection.id)
+    return inspection

@@ -189,3 +189,32 @@ def test_with_redis_a_photo_waits_on_the_photos_queue_and_the_worker_reads_it(
     session.expire_all()
     photo = session.get(Photo, answer.get_json()["id"])
     assert photo.state is PhotoState.READY and photo.thumbnail_key
+
+
+def _parts(app, season) -> list[Path]:
+    folder = Path(app.instance_path) / "report-parts"
+    return sorted(folder.rglob("*.pdf")) if folder.is_dir() else []
+
+
+def test_with_redis_a_station_part_is_laid_out_ahead_by_the_worker(app, session, season, redis_db, worker_app):
+    from inspect_app.models import Inspection
+
+    app.config.update(REDIS_URL=REDIS_URL, REPORT_PARTS_AHEAD=True)
+    inspection = session.query(Inspection).order_by(Inspection.id).first()
+    assert jobs.enqueue_station_part(app, inspection.id) == "rq"
+    queue = Queue(jobs.QUEUE, connection=redis_db)
+    assert queue.count == 1 and _parts(app, season) == []  # queued, not laid out in the web process
+    session.rollback()
+    assert SimpleWorker([queue], connection=redis_db).work(burst=True)
+    assert len(_parts(app, season)) == 1
+
+
+def test_without_redis_a_station_part_is_laid_out_in_a_low_priority_thread(app, session, season):
+    from inspect_app.models import Inspection
+
+    app.config["REPORT_PARTS_AHEAD"] = True
+    inspection = session.query(Inspection).order_by(Inspection.id).first()
+    session.rollback()
+    assert jobs.enqueue_station_part(app, inspection.id) == "thread"
+    jobs.wait_for_parts()
+    assert len(_parts(app, season)) == 1

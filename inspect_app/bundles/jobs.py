@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable
 
@@ -18,6 +19,7 @@ from rq import Queue, Worker
 
 from inspect_app.bundles import operations as bundles
 from inspect_app.bundles.builds import BuildLost
+from inspect_app.bundles.report import ahead
 from inspect_app.db import forget_parent_connections, get_session
 
 QUEUE = "bundles"
@@ -79,6 +81,7 @@ def _build(app: Flask, bundle_id: int, leader_name: str, token: str) -> None:
             Path(app.instance_path),
             token,
             app.config["BUNDLE_BUILD_STALE_SECONDS"],
+            app.config["REPORT_LAYOUT_PROCESSES"],
         )
     except BuildLost:  # found interrupted and begun again by another build: that one goes on
         app.logger.info("bundle %s: this build was superseded and stopped", bundle_id)
@@ -96,6 +99,93 @@ def _start_thread(app: Flask, bundle_id: int, leader_name: str, token: str) -> N
     threading.Thread(
         target=_run_logged, args=(app, bundle_id, leader_name, token), name=f"bundle-{bundle_id}", daemon=True
     ).start()
+
+
+def enqueue_station_part(app: Flask, inspection_id: int) -> str:
+    """Lay out the inspection's station part ahead of the district's builds (bundles/report/ahead.py), off the
+    request path: on the worker's bundles queue, else in a low-priority thread of the web process; "off" when
+    REPORT_PARTS_AHEAD is turned off (the builds then lay the part out themselves)."""
+    if not app.config.get("REPORT_PARTS_AHEAD"):
+        return "off"
+    if app.config.get("JOBS_INLINE"):
+        _part_logged(app, inspection_id)
+        return "inline"
+    url = app.config.get("REDIS_URL")
+    if url:
+        try:
+            enqueue(url, QUEUE, lay_out_station_part, (inspection_id,), JOB_TIMEOUT_S, f"part {inspection_id}")
+            return "rq"
+        except QueueDown as error:
+            app.logger.warning("Redis unreachable (%s): part %s is laid out in a thread", error, inspection_id)
+    _part_pool(app).submit(_part_logged, app, inspection_id)
+    return "thread"
+
+
+def lay_out_station_part(inspection_id: int) -> None:
+    """The RQ job: lay out an inspection's station part (a failure only means the build lays it out)."""
+    run_job(lambda app: _lay_out_part(app, inspection_id))
+
+
+def _lay_out_part(app: Flask, inspection_id: int) -> None:
+    ahead.lay_out_station(get_session(), app.extensions["filestore"], inspection_id, Path(app.instance_path))
+
+
+def _part_logged(app: Flask, inspection_id: int) -> None:
+    with app.app_context():
+        try:
+            _lay_out_part(app, inspection_id)
+        except Exception:  # nothing is lost: the next build lays the part out itself
+            app.logger.exception("the station part of inspection %s could not be laid out ahead", inspection_id)
+
+
+def _part_pool(app: Flask) -> ThreadPoolExecutor:
+    """One low-priority thread per web process lays parts out."""
+    return _parts.pool(1, app.config["PHOTO_JOB_NICE"])
+
+
+def wait_for_parts() -> None:
+    """Wait until the thread has laid out every part given to it (tests; a clean shutdown)."""
+    _parts.wait()
+
+
+class BackgroundThreads:
+    """A web process's pool of low-priority threads for work done after the answer (a forked process makes its
+    own: threads do not survive a fork)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._pool: ThreadPoolExecutor | None = None
+        self._pid: int | None = None
+        self._lock = threading.Lock()
+
+    def pool(self, threads: int, nice: int) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._pool is None or self._pid != os.getpid():
+                self._pool = ThreadPoolExecutor(
+                    max_workers=threads, thread_name_prefix=self.name, initializer=lower_priority, initargs=(nice,)
+                )
+                self._pid = os.getpid()
+            return self._pool
+
+    def wait(self) -> None:
+        """Wait until the pool has done everything given to it; a new pool starts next."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
+
+
+def lower_priority(nice: int) -> None:
+    """Lower the calling thread's priority (on Linux a thread has its own nice value, so the request threads keep
+    theirs): background work started by the web process leaves the processor to answers and pages first."""
+    if nice > 0 and hasattr(os, "nice"):
+        try:
+            os.nice(nice)
+        except OSError:  # not allowed here: the work runs at normal priority
+            pass
+
+
+_parts = BackgroundThreads("report-part")
 
 
 def bind_app(app: Flask | None) -> None:

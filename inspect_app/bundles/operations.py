@@ -17,7 +17,7 @@ from inspect_app.audit import trail as audit
 from inspect_app.bundles import builds as bundle_builds
 from inspect_app.bundles import contents as bundle_contents
 from inspect_app.bundles.builds import STALE_AFTER_S
-from inspect_app.bundles.report.build import write_report
+from inspect_app.bundles.report.build import parts_dir, write_report
 from inspect_app.bundles.report.data import ReportData, gather_report
 from inspect_app.bundles.report.print_copies import make_print_copies, photos_to_print
 from inspect_app.campaigns.operations import require_changeable, template_of
@@ -192,14 +192,14 @@ def start_draft(session: Session, actor: Actor, district_id: int, campaign_id: i
     return begin_build(session, actor, district_id, campaign_id, narrative)[0]
 
 
-def _parts_dir(work_dir: Path, bundle: Bundle) -> Path:
-    """Where the district's report parts are kept for the campaign: from the preview to the sign-off, and from
-    one version to the next, which lays out again only the parts whose stations changed."""
-    return work_dir / "report-parts" / f"district-{bundle.district_id}-campaign-{bundle.campaign_id}"
-
-
 def _layout(
-    data: ReportData, bundle: Bundle, signature: Path | None, folder: Path, work_dir: Path, progress=None
+    data: ReportData,
+    bundle: Bundle,
+    signature: Path | None,
+    folder: Path,
+    work_dir: Path,
+    progress=None,
+    processes: int = 1,
 ) -> Path:
     seal = folder / "seal.png"
     seal.write_bytes(seal_png(data.bureau))
@@ -209,8 +209,9 @@ def _layout(
         target,
         leader_signature_png=signature,
         seal_png_path=seal,
-        parts_dir=_parts_dir(work_dir, bundle),
+        parts_dir=parts_dir(work_dir, bundle.district_id, bundle.campaign_id),
         progress=progress,
+        processes=processes,
     )
     return target
 
@@ -233,11 +234,13 @@ def build_preview(
     work_dir: Path,
     token: str | None = None,
     stale_after_s: int = STALE_AFTER_S,
+    layout_processes: int = 1,
 ) -> Bundle:
     """Render the unsigned report for the leader to check (runs off the request path, reporting progress).
 
     `token`: the build's claim from begin_build (None: the bundle's current one, for a caller that has just
-    begun it). A build that lost its claim stops without touching the bundle."""
+    begun it). A build that lost its claim stops without touching the bundle. `layout_processes`: how many
+    processes lay out the report's parts when many were not laid out ahead."""
     bundle = session.get_one(Bundle, bundle_id)
     # Begun just now, so claimed: the bundle's token is a string (None would match only an unclaimed row).
     token = token or cast(str, bundle.claim_token)
@@ -266,7 +269,13 @@ def build_preview(
                     signed_at=None,
                 )
                 pdf = _layout(
-                    data, bundle, None, folder, work_dir, progress=lambda share: progress(5 + int(90 * share))
+                    data,
+                    bundle,
+                    None,
+                    folder,
+                    work_dir,
+                    progress=lambda share: progress(5 + int(90 * share)),
+                    processes=layout_processes,
                 )
                 preview = stored_files.put_file(session, store, pdf, "pdf")
             bundle_builds.report(

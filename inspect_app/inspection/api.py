@@ -14,6 +14,7 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from inspect_app.accounts import operations as users
+from inspect_app.bundles import jobs
 from inspect_app.campaigns import operations as campaigns
 from inspect_app.domain.identity.permissions import Action
 from inspect_app.domain.inspections import PhotoState
@@ -415,6 +416,7 @@ def submit(inspection_id: int):
         return error(409, "photos_processing", str(exc), **exc.details)
     except Invalid as exc:
         return error(422, "incomplete", "还不能提交：" + str(exc), missing=list(exc.errors.values()))
+    jobs.enqueue_station_part(current_app._get_current_object(), inspection_id)
     return _json(_inspection_response(inspection))
 
 

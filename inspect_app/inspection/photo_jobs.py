@@ -5,8 +5,6 @@ small pool of low-priority threads of the web process; inside the call when JOBS
 
 from __future__ import annotations
 
-import os
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask
@@ -20,9 +18,7 @@ QUEUE = "photos"
 # A 12 MP photo is read in well under a second; the margin is for a HEIC on a busy, slow machine.
 JOB_TIMEOUT_S = 5 * 60
 
-_pool: ThreadPoolExecutor | None = None
-_pool_pid: int | None = None
-_pool_lock = threading.Lock()
+_threads = jobs.BackgroundThreads("photo")
 
 
 def enqueue_photo(app: Flask, photo_id: int) -> str:
@@ -75,35 +71,11 @@ def _run_logged(app: Flask, photo_id: int) -> None:
             app.logger.exception("photo %s could not be read", photo_id)
 
 
-def _lower_priority(nice: int) -> None:
-    """Each pool thread lowers its own priority as it starts (on Linux a thread has its own nice value, so the
-    request threads keep theirs)."""
-    if nice > 0 and hasattr(os, "nice"):
-        try:
-            os.nice(nice)
-        except OSError:  # not allowed here: the photo is read at normal priority
-            pass
-
-
 def _thread_pool(app: Flask) -> ThreadPoolExecutor:
-    """The web process's pool (a forked process makes its own: threads do not survive a fork)."""
-    global _pool, _pool_pid
-    with _pool_lock:
-        if _pool is None or _pool_pid != os.getpid():
-            _pool = ThreadPoolExecutor(
-                max_workers=app.config["PHOTO_JOB_THREADS"],
-                thread_name_prefix="photo",
-                initializer=_lower_priority,
-                initargs=(app.config["PHOTO_JOB_NICE"],),
-            )
-            _pool_pid = os.getpid()
-        return _pool
+    """The web process's reading threads."""
+    return _threads.pool(app.config["PHOTO_JOB_THREADS"], app.config["PHOTO_JOB_NICE"])
 
 
 def wait_for_threads() -> None:
     """Wait until the pool has read every photo given to it (tests; a clean shutdown); a new pool starts next."""
-    global _pool
-    with _pool_lock:
-        pool, _pool = _pool, None
-    if pool is not None:
-        pool.shutdown(wait=True)
+    _threads.wait()

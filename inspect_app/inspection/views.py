@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import login_required
 from flask_wtf import FlaskForm
 
+from inspect_app.bundles import jobs
 from inspect_app.campaigns import operations as campaigns
 from inspect_app.domain.checklists.checklist import OUTCOME_LABELS
 from inspect_app.domain.geo import LatLon, amap_url
@@ -215,5 +216,6 @@ def submit(inspection_id: int):
     except Invalid as error:
         flash("还不能提交：" + str(error), "error")
         return redirect(url_for(".checklist", inspection_id=inspection_id, _anchor="submit"))
+    jobs.enqueue_station_part(current_app._get_current_object(), inspection_id)
     flash("检查已提交。", "success")
     return redirect(url_for(".checklist", inspection_id=inspection_id))

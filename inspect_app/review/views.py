@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from inspect_app.bundles import jobs
 from inspect_app.campaigns import operations as campaigns
 from inspect_app.city import submissions
 from inspect_app.domain.checklists.checklist import OUTCOME_LABELS
@@ -60,5 +61,6 @@ def recommend(inspection_id: int):
     except Invalid as error:
         flash(str(error), "error")
     else:
+        jobs.enqueue_station_part(current_app._get_current_object(), inspection_id)  # the part shows it
         flash("已推荐为示范站。" if wanted else "已取消示范站推荐。", "success")
     return redirect(url_for("inspect.checklist", inspection_id=inspection_id, _anchor="review"))

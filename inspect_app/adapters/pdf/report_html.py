@@ -16,9 +16,10 @@ from inspect_app.config import PROJECT_ROOT
 from inspect_app.domain.clock import BEIJING
 from inspect_app.domain.evidence.figures import share_text
 
-# WeasyPrint keeps every laid-out page of a document in memory: a part of ten stations (about forty pages)
-# bounds the memory a report needs, however large the district.
-STATIONS_PER_PART = 10
+# A station part holds one station (about four pages): it depends on that station's inspection alone, so it is
+# laid out once, when the inspection is submitted, and kept until the inspection changes (bundles/report/ahead.py);
+# and WeasyPrint, which keeps every laid-out page of a document in memory, never holds more than a few pages.
+STATIONS_PER_PART = 1
 
 
 def beijing_time(moment: datetime | None) -> str:
@@ -61,21 +62,27 @@ def report_parts(
     stations_per_part: int = STATIONS_PER_PART,
 ) -> list[str]:
     """The report as HTML documents laid out one by one and joined in order: the cover, narrative and
-    directory; the stations a few at a time; the sign-off page. A station part depends only on its stations,
-    so it stays the same from the preview to the signed report."""
+    directory; the stations (one a part by default); the sign-off page. A station part depends only on its
+    stations (not on where they come in the report), so it stays the same from the preview to the signed report
+    and from one version to the next while its stations' inspections do not change."""
     env = _environment()
     parts = [env.get_template("report/front.html").render(data=data)]
-    stations = env.get_template("report/stations.html")
-    for start in range(0, len(data.stations), stations_per_part):
-        parts.append(
-            stations.render(data=data, stations=data.stations[start : start + stations_per_part], first=start + 1)
-        )
+    parts.extend(
+        station_part(data, data.stations[start : start + stations_per_part])
+        for start in range(0, len(data.stations), stations_per_part)
+    )
     parts.append(
         env.get_template("report/signoff.html").render(
             data=data, leader_signature_png=leader_signature_png, seal_png_path=seal_png_path
         )
     )
     return parts
+
+
+def station_part(header: Any, stations: Sequence[Any]) -> str:
+    """The HTML of a station part: `header` gives the running header's district and campaign and the file each
+    photo is printed from (a ReportData or bundles.report.ahead's PartHeader), `stations` their StationReports."""
+    return _environment().get_template("report/stations.html").render(data=header, stations=stations)
 
 
 def footer_html(pieces: Sequence[str]) -> str:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import multiprocessing
 import os
 import secrets
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 from inspect_app.adapters.pdf import pdf_pages
 from inspect_app.adapters.pdf.report import write_pdf
@@ -17,6 +19,19 @@ from inspect_app.bundles.report.data import ReportData
 
 # Longer than any build takes between laying a part out (or finding it) and joining it.
 UNUSED_PART_S = 60 * 60
+# Parts to lay out before layout processes are worth starting (each imports WeasyPrint and its fonts, about a
+# second, while a station part takes about half of one).
+POOL_FROM_PARTS = 8
+# A layout process is replaced after this many parts, so that whatever WeasyPrint keeps between documents (font
+# caches, fragmented heaps) does not grow with the district.
+PARTS_PER_PROCESS = 50
+
+
+def parts_dir(work_dir: Path, district_id: int, campaign_id: int) -> Path:
+    """Where the district's report parts are kept for the campaign: laid out ahead as inspections are submitted,
+    then from the preview to the sign-off and from one version to the next, which lays out again only the parts
+    whose stations changed."""
+    return work_dir / "report-parts" / f"district-{district_id}-campaign-{campaign_id}"
 
 
 def write_report(
@@ -28,13 +43,16 @@ def write_report(
     parts_dir: Path,
     progress: Callable[[float], None] | None = None,
     stations_per_part: int = STATIONS_PER_PART,
+    processes: int = 1,
 ) -> int:
     """Write the whole report to target and return its page count.
 
     Each part's PDF is kept in parts_dir under the SHA-256 of its HTML (which names every image by its
     content), so the signed report lays out again only what changed since the preview (the cover and the
-    sign-off page), and the next version only the parts whose stations changed. Parts this build did not use
-    are removed once no build has used them for a while (another version's build may be using them now).
+    sign-off page), and the next version only the parts whose stations changed (most were laid out ahead, when
+    their inspections were submitted: ahead.py). Parts this build did not use are removed once no build has used
+    them for a while (another version's build may be using them now). With `processes` above one and many parts
+    to lay out, that many processes lay them out side by side, a part at a time each.
     """
     parts_dir.mkdir(parents=True, exist_ok=True)
     documents = report_parts(
@@ -43,12 +61,8 @@ def write_report(
         seal_png_path=seal_png_path,
         stations_per_part=stations_per_part,
     )
-    files = []
-    for done, html in enumerate(documents, start=1):
-        files.append(_laid_out(html, parts_dir))
-        if progress is not None:
-            progress(done / len(documents))
-    glyphs = _laid_out(footer_html(pdf_pages.SHEET), parts_dir)  # the same from build to build: laid out once
+    files = lay_out_all(documents, parts_dir, processes, progress)
+    glyphs = laid_out(footer_html(pdf_pages.SHEET), parts_dir)  # the same from build to build: laid out once
     now = time.time()
     for used in {*files, glyphs}:
         os.utime(used, (now, now))  # in use: no other build removes it
@@ -59,9 +73,49 @@ def write_report(
     return pdf_pages.join(files, target, glyph_sheet=glyphs)
 
 
-def _laid_out(html: str, folder: Path) -> Path:
-    path = folder / f"{hashlib.sha256(html.encode()).hexdigest()}.pdf"
+def lay_out_all(
+    documents: Sequence[str], folder: Path, processes: int = 1, progress: Callable[[float], None] | None = None
+) -> list[Path]:
+    """Each document's part in folder (laid out now unless kept), in the documents' order."""
+    files = [part_path(html, folder) for html in documents]
+    todo = {n for n, path in enumerate(files) if not path.is_file()}
+    done = 0
+
+    def one_more() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done / len(documents))
+
+    for n in range(len(documents)):
+        if n not in todo:
+            one_more()
+    if processes > 1 and len(todo) >= POOL_FROM_PARTS:
+        # forkserver: the processes start from a clean interpreter, not from a copy of a threaded web process.
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["weasyprint"])  # imported once by the server, inherited by every process
+        workers = min(processes, len(todo))
+        with ProcessPoolExecutor(workers, mp_context=context, max_tasks_per_child=PARTS_PER_PROCESS) as pool:
+            for future in as_completed(pool.submit(laid_out, documents[n], folder) for n in sorted(todo)):
+                future.result()  # a part that failed fails the build, with its reason
+                one_more()
+    else:
+        for n in sorted(todo):
+            laid_out(documents[n], folder)
+            one_more()
+    return files
+
+
+def part_path(html: str, folder: Path) -> Path:
+    """Where the part of this HTML is kept: named by the HTML's SHA-256, which names every image by its content."""
+    return folder / f"{hashlib.sha256(html.encode()).hexdigest()}.pdf"
+
+
+def laid_out(html: str, folder: Path) -> Path:
+    """The part of this HTML in folder, laid out now if it is not there yet."""
+    path = part_path(html, folder)
     if not path.is_file():
+        folder.mkdir(parents=True, exist_ok=True)
         # A name of its own: a build that lost its claim (services/bundle_builds.py) may still be writing the same
         # part for a moment, and neither may replace the other's half-written file.
         partial = path.with_name(f"{path.stem}.{os.getpid()}-{secrets.token_hex(4)}.partial")

@@ -239,12 +239,13 @@ def gather_report(
         signed_at=signed_at,
         totals=_totals(stations, inspections, submitted),
         directory=tuple(_directory_row(s, inspections.get(s.id)) for s in stations),
-        stations=tuple(_station_report(s, i, store) for s, i in submitted),
-        print_copies=_print_copies(store, [i for _, i in submitted]),
+        stations=tuple(station_report(s, i, store) for s, i in submitted),
+        print_copies=print_copies_of(store, [i for _, i in submitted]),
     )
 
 
-def _print_copies(store: FileStore, inspections: list[Inspection]) -> dict[Path, Path]:
+def print_copies_of(store: FileStore, inspections: list[Inspection]) -> dict[Path, Path]:
+    """Each display copy of the inspections' photos → its print copy, for the photos that have one."""
     copies = {}
     for inspection in inspections:
         for photo in inspection.ready_photos:
@@ -293,7 +294,8 @@ def _directory_row(station: Station, inspection: Inspection | None) -> Directory
     )
 
 
-def _station_report(station: Station, inspection: Inspection, store: FileStore) -> StationReport:
+def station_report(station: Station, inspection: Inspection, store: FileStore) -> StationReport:
+    """What the report shows of a station's submitted inspection."""
     template = template_of(inspection.checklist_version)
     items = {item.code: item for item in template.items}
     outcome = inspection.outcome or Outcome.RECTIFY
