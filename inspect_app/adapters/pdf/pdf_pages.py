@@ -26,6 +26,8 @@ from typing import Sequence
 
 import pikepdf
 
+from inspect_app.adapters.pdf import shared_fonts
+
 FOOTER = "第 {page} 页 共 {pages} 页"
 # What the glyph sheet lays out, a page each: the footer's pieces, then two of them with the space between
 # them, to measure the space.
@@ -39,9 +41,11 @@ def page_count(path: Path) -> int:
         return len(pdf.pages)
 
 
-def join(parts: Sequence[Path], target: Path, glyph_sheet: Path | None = None) -> int:
+def join(parts: Sequence[Path], target: Path, glyph_sheet: Path | None = None, *, share_fonts: bool = True) -> int:
     """Write the parts' pages in order to target, each numbered from glyph_sheet (a PDF of the SHEET pieces,
     each centred where the footer goes); returns the pages.
+
+    With share_fonts, the parts' subsets of a font are replaced by one subset for all (shared_fonts.py).
 
     The document information (title, author) is the first part's; bookmarks of every part are kept,
     pointing at the joined pages.
@@ -57,6 +61,8 @@ def join(parts: Sequence[Path], target: Path, glyph_sheet: Path | None = None) -
                 joined.pages.extend(part.pages)
         if sheet is not None:
             _number(joined, _Glyphs(sheet, joined))
+        if share_fonts:
+            shared_fonts.share(joined)
         with joined.open_outline() as outline:
             outline.root.clear()
             outline.root.extend(_item(bookmark) for bookmark in bookmarks)
