@@ -122,3 +122,35 @@ def test_the_original_is_the_installed_face_of_that_name():
     path, index = shared_fonts.original_face("NotoSansCJKsc-Bold")
     assert Path(path).name == "NotoSansCJK-Bold.ttc" and index >= 0
     assert shared_fonts.original_face("No-Such-Font-Installed") is None
+
+
+def with_font_revision(part: Path, target: Path, revision: bytes) -> Path:
+    """A copy of the part whose embedded fonts say they are another version (their head table's fontRevision)."""
+    with pikepdf.Pdf.open(part) as pdf:
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Subtype") == "/CIDFontType0":
+                program = obj.FontDescriptor.FontFile3
+                data = bytearray(program.read_bytes())
+                for record in range(12, 12 + 16 * int.from_bytes(data[4:6]), 16):
+                    if data[record : record + 4] == b"head":
+                        offset = int.from_bytes(data[record + 8 : record + 12])
+                        data[offset + 4 : offset + 8] = revision
+                program.write(bytes(data))
+        pdf.save(target)
+    return target
+
+
+def test_a_part_laid_out_with_another_version_of_the_font_keeps_its_own(parts, tmp_path, caplog):
+    older = [with_font_revision(parts[0], tmp_path / "older.pdf", b"\x00\x01\x00\x00"), *parts[1:]]
+    pdf_pages.join(older, tmp_path / "unshared.pdf", share_fonts=False)
+    with caplog.at_level(logging.WARNING, logger=shared_fonts.__name__):
+        pdf_pages.join(older, tmp_path / "shared.pdf")
+    assert "not of the installed version" in caplog.text
+    # The older part's regular and bold keep their programs; the others' share one per font.
+    assert {name: len(p) for name, p in font_programs(tmp_path / "shared.pdf").items()} == {
+        "Noto-Sans-CJK-SC": 2,
+        "Noto-Sans-CJK-SC-Bold": 2,
+    }
+    old, new = pages(tmp_path / "unshared.pdf", tmp_path), pages(tmp_path / "shared.pdf", tmp_path)
+    for page, (before, after) in enumerate(zip(old, new), start=1):
+        assert differing_pixels(before, after) == 0, page

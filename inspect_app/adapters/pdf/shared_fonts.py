@@ -50,6 +50,10 @@ POSTSCRIPT_NAME = re.compile(r"[!-~]+")
 FONTCONFIG_SPECIAL = re.compile(r"([\\:,=\-])")
 
 
+class _Unshared(ValueError):
+    """Why a font keeps its own font program."""
+
+
 @dataclass
 class _Subset:
     descriptor: pikepdf.Dictionary
@@ -67,18 +71,11 @@ def share(pdf: pikepdf.Pdf) -> None:
     for font in _cid_fonts(pdf):
         try:
             subset = _subset(font)
-        except Exception as error:  # a font this module cannot read is left as it is
+            original = original_face(subset.postscript_name)
+            if original is None:
+                raise _Unshared(f"its original ({subset.postscript_name!r}) is not installed")
+        except Exception as error:  # a font this module cannot stand for is left as it is
             LOGGER.warning("font %s left unshared: %s", font.get("/BaseFont"), error)
-            continue
-        if subset is None:
-            continue
-        original = original_face(subset.postscript_name) if subset.postscript_name else None
-        if original is None:
-            LOGGER.warning(
-                "font %s left unshared: its original (%r) is not installed",
-                font.get("/BaseFont"),
-                subset.postscript_name,
-            )
             continue
         groups[(*original, subset.key)].append(subset)
     for (path, index, key), subsets in groups.items():
@@ -133,27 +130,26 @@ def _cid_fonts(pdf: pikepdf.Pdf) -> list[pikepdf.Dictionary]:
     return [obj for obj in pdf.objects if isinstance(obj, pikepdf.Dictionary) and obj.get("/Subtype") in kinds]
 
 
-def _subset(font: pikepdf.Dictionary) -> _Subset | None:
-    """The font's embedded OpenType or TrueType program and the glyph ids it draws, or None when it is not one
+def _subset(font: pikepdf.Dictionary) -> _Subset:
+    """The font's embedded OpenType or TrueType program and the glyph ids it draws; _Unshared when it is not one
     share() can stand for (another kind of program, glyph ids mapped, or a /CIDSet that lists the glyphs)."""
     descriptor = font.get("/FontDescriptor")
     if not isinstance(descriptor, pikepdf.Dictionary) or "/CIDSet" in descriptor:
-        return None
+        raise _Unshared("no font descriptor, or one with a /CIDSet")
     widths = font.get("/W")
-    if not isinstance(widths, pikepdf.Array):
-        return None
-    if font.get("/CIDToGIDMap", pikepdf.Name.Identity) != pikepdf.Name.Identity:
-        return None
-    if font.Subtype == "/CIDFontType0":
-        key, program = "/FontFile3", descriptor.get("/FontFile3")
-        if not isinstance(program, pikepdf.Stream) or program.get("/Subtype") != "/OpenType":
-            return None
-    else:
-        key, program = "/FontFile2", descriptor.get("/FontFile2")
-        if not isinstance(program, pikepdf.Stream):
-            return None
+    if (
+        not isinstance(widths, pikepdf.Array)
+        or font.get("/CIDToGIDMap", pikepdf.Name.Identity) != pikepdf.Name.Identity
+    ):
+        raise _Unshared("no /W array, or CIDs mapped to other glyph ids")
+    key = "/FontFile3" if font.Subtype == "/CIDFontType0" else "/FontFile2"
+    program = descriptor.get(key)
+    if not isinstance(program, pikepdf.Stream) or (key == "/FontFile3" and program.get("/Subtype") != "/OpenType"):
+        raise _Unshared(f"no OpenType or TrueType font program in {key}")
     face = hb.Face(hb.Blob(_front(program)))
-    name = face.get_name(hb.OTNameIdPredefined.POSTSCRIPT_NAME) or ""
+    name = face.get_name(hb.OTNameIdPredefined.POSTSCRIPT_NAME)
+    if not name:
+        raise _Unshared("its font program has no PostScript name")
     return _Subset(descriptor, key, program, name, _version(face), face.glyph_count, glyph_ids(widths))
 
 
