@@ -57,9 +57,11 @@ def font_programs(path: Path) -> dict[str, set[tuple[int, int]]]:
     programs: dict[str, set[tuple[int, int]]] = {}
     with pikepdf.Pdf.open(path) as pdf:
         for obj in pdf.objects:
-            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Subtype") == "/CIDFontType0":
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Subtype") in ("/CIDFontType0", "/CIDFontType2"):
                 name = str(obj.BaseFont).split("+", 1)[-1]
-                programs.setdefault(name, set()).add(obj.FontDescriptor.FontFile3.objgen)
+                descriptor = obj.FontDescriptor
+                program = descriptor.FontFile3 if obj.Subtype == "/CIDFontType0" else descriptor.FontFile2
+                programs.setdefault(name, set()).add(program.objgen)
     return programs
 
 
@@ -154,3 +156,25 @@ def test_a_part_laid_out_with_another_version_of_the_font_keeps_its_own(parts, t
     old, new = pages(tmp_path / "unshared.pdf", tmp_path), pages(tmp_path / "shared.pdf", tmp_path)
     for page, (before, after) in enumerate(zip(old, new), start=1):
         assert differing_pixels(before, after) == 0, page
+
+
+def test_truetype_subsets_are_shared_too(tmp_path):
+    if shared_fonts.original_face("DejaVuSans") is None:
+        pytest.skip("DejaVu Sans (fonts-dejavu-core), a TrueType font, is not installed")
+    parts = []
+    for n, text in enumerate(("Station inspection report", "Complaint records are kept", "Qualified: yes")):
+        parts.append(tmp_path / f"latin-{n}.pdf")
+        write_pdf(
+            PAGE.replace("Noto Sans CJK SC", "DejaVu Sans").replace("{body}", f"<p>{text}</p><b>{text}</b>"), parts[-1]
+        )
+    pdf_pages.join(parts, tmp_path / "unshared.pdf", share_fonts=False)
+    pdf_pages.join(parts, tmp_path / "shared.pdf")
+    assert {name: len(p) for name, p in font_programs(tmp_path / "shared.pdf").items()} == {
+        "DejaVu-Sans": 1,
+        "DejaVu-Sans-Bold": 1,
+    }
+    assert (tmp_path / "shared.pdf").stat().st_size < (tmp_path / "unshared.pdf").stat().st_size
+    old, new = pages(tmp_path / "unshared.pdf", tmp_path), pages(tmp_path / "shared.pdf", tmp_path)
+    assert len(old) == len(new) == len(parts)
+    for page, (before, after) in enumerate(zip(old, new), start=1):
+        assert sum(before.histogram()[:128]) > 500 and differing_pixels(before, after) == 0, page
