@@ -9,9 +9,10 @@ options, embeds it once and points every font descriptor at it; the font diction
 widths and ToUnicode maps are the part's own), only the heavy font program is shared.
 
 The original is found exactly: the PostScript name (name id 6) read from the embedded subset, asked of fontconfig,
-and checked against the face found. A font that is not of this kind, whose original is not installed, or whose
-subset does not match the original's glyphs is left as it is, with a warning: the PDF is right either way, only
-larger.
+and checked against the face found; the subset must be of the installed version (name id 5 and the head table's
+fontRevision), since a part kept from before a font upgrade may number its glyphs otherwise. A font that is not of
+this kind, whose original is not installed or of another version, or that HarfBuzz fails to subset is left as it
+is, with a warning: the PDF is right either way, only larger.
 """
 
 from __future__ import annotations
