@@ -1,121 +1,86 @@
-"""What the report's duplicated font subsets weigh, and what one subset for the whole report would take.
+"""What the report's font subsets weigh joined as they are, and what one subset per font (shared_fonts.py) saves
+and costs.
 
-Each part of the report is laid out on its own (pdf_pages.py), so each embeds its own subsets of the CJK fonts
-(regular and bold). WeasyPrint subsets with the glyph ids kept, so the glyphs a subset holds are the CIDs its
-widths (/W) list, and one subset of the whole report is the font subset to the union of them all. This reads a
-report.pdf, sums the embedded font files, then makes that one subset per font with fontTools (with WeasyPrint's
-options), timing it, and prints the bytes saved, per station and projected to 200 stations.
+Each part of the report is laid out on its own, so each embeds its own subsets of the CJK fonts (regular and
+bold); pdf_pages.join makes them share one subset per font, made with HarfBuzz (uharfbuzz) from the installed
+font. This joins the given part files (a build keeps them in its report-parts folder) as the report does, without
+sharing and with, and prints the embedded font programs, the joined file sizes, and the CPU seconds of the join
+and of the sharing alone (medians of --repeat runs). --parts N joins N parts, taking the files given over again
+when there are fewer (their glyphs then repeat: the shared subsets are as large as the given files make them).
 
-    .venv/bin/python bench/report_fonts.py REPORT.pdf [--stations 20] [--repeat 3]
+    .venv/bin/python bench/report_fonts.py PART.pdf ... [--glyph-sheet SHEET.pdf] [--parts 200] [--repeat 3]
 """
 
 from __future__ import annotations
 
 import argparse
-import io
+import itertools
 import statistics
-import subprocess
+import tempfile
 import time
-import zlib
-from collections import defaultdict
 from pathlib import Path
 
 import pikepdf
-from fontTools import subset
-from fontTools.ttLib import TTFont
 
-STATIONS_PER_PART = 10
+from inspect_app.adapters.pdf import pdf_pages, shared_fonts
 
 
-def cids(widths: pikepdf.Array) -> set[int]:
-    """The CIDs a /W array gives widths for: `c [w ...]` and `first last w` entries."""
-    found, items, i = set(), list(widths), 0
-    while i < len(items):
-        first = int(items[i])
-        if isinstance(items[i + 1], pikepdf.Array):
-            found.update(range(first, first + len(items[i + 1])))
-            i += 2
-        else:
-            found.update(range(first, int(items[i + 1]) + 1))
-            i += 3
-    return found
+def font_programs(path: Path) -> dict[str, tuple[int, int]]:
+    """Per font (its name without the subset tag): how many font programs are embedded, and their stored bytes."""
+    programs: dict[str, dict[tuple[int, int], int]] = {}
+    with pikepdf.Pdf.open(path) as pdf:
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Subtype") in ("/CIDFontType0", "/CIDFontType2"):
+                descriptor = obj.FontDescriptor
+                stream = descriptor.get("/FontFile3") or descriptor.get("/FontFile2")
+                name = str(descriptor.FontName).split("+", 1)[-1]
+                programs.setdefault(name, {})[stream.objgen] = len(stream.read_raw_bytes())
+    return {name: (len(streams), sum(streams.values())) for name, streams in programs.items()}
 
 
-def embedded(pdf: pikepdf.Pdf) -> dict[str, list[tuple[int, set[int]]]]:
-    """Per font (its name without the subset tag): each embedded font file's stored bytes and glyph ids."""
-    fonts: dict[str, list[tuple[int, set[int]]]] = defaultdict(list)
-    for obj in pdf.objects:
-        if isinstance(obj, pikepdf.Dictionary) and obj.get("/Subtype") == "/CIDFontType0":
-            descriptor = obj.FontDescriptor
-            stream = descriptor.get("/FontFile3") or descriptor.get("/FontFile2")
-            name = str(descriptor.FontName).split("+", 1)[-1]
-            fonts[name].append((len(stream.read_raw_bytes()), cids(obj.get("/W", pikepdf.Array()))))
-    return fonts
+def timed_share() -> list[float]:
+    """Make shared_fonts.share record the CPU seconds of each call in the list returned."""
+    spent: list[float] = []
+    share = shared_fonts.share
 
+    def timed(pdf: pikepdf.Pdf) -> None:
+        started = time.process_time()
+        share(pdf)
+        spent.append(time.process_time() - started)
 
-def installed(name: str) -> tuple[str, int]:
-    """The installed font file and face index of a PDF font name such as Noto-Sans-CJK-SC-Bold."""
-    family, _, style = name.replace("-", " ").partition(" SC")
-    pattern = f"{family} SC:style={style.strip() or 'Regular'}"
-    found = subprocess.run(["fc-match", "-f", "%{file}\t%{index}", pattern], capture_output=True, text=True)
-    path, index = found.stdout.split("\t")
-    return path, int(index)
-
-
-def one_subset(path: str, index: int, gids: set[int]) -> bytes:
-    """The font subset to gids as WeasyPrint subsets it with fontTools, as the CFF table a PDF embeds."""
-    options = subset.Options(
-        retain_gids=True, passthrough_tables=True, ignore_missing_glyphs=True, hinting=False, desubroutinize=True
-    )
-    options.drop_tables += ["GSUB", "GPOS", "SVG"]
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(gids=sorted(gids))
-    font = TTFont(path, fontNumber=index, lazy=True)
-    subsetter.subset(font)
-    out = io.BytesIO()
-    font["CFF "].cff.compile(out, font)
-    return out.getvalue()
+    shared_fonts.share = timed
+    return spent
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("report", type=Path)
-    parser.add_argument("--stations", type=int, default=20, help="how many stations the report shows")
+    parser.add_argument("parts", type=Path, nargs="+")
+    parser.add_argument("--glyph-sheet", type=Path, help="the build's glyph sheet, to number the pages as a build does")
+    parser.add_argument("--parts", dest="count", type=int, help="how many parts to join (default: the files given)")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    size = args.report.stat().st_size
-    with pikepdf.Pdf.open(args.report) as pdf:
-        fonts = embedded(pdf)
-    total = sum(stored for files in fonts.values() for stored, _ in files)
-    merged_total, seconds = 0, 0.0
-    for name, files in fonts.items():
-        union = set().union(*(gids for _, gids in files))
-        path, index = installed(name)
-        runs = []
-        for _ in range(args.repeat):
-            started, cpu = time.perf_counter(), time.process_time()
-            data = one_subset(path, index, union)
-            runs.append((time.perf_counter() - started, time.process_time() - cpu))
-        stored = len(zlib.compress(data))
-        merged_total += stored
-        seconds += statistics.median(cpu for _, cpu in runs)
-        print(
-            f"{name}: {len(files)} subsets, {sum(s for s, _ in files) / 1024:7.0f} KB stored, "
-            f"{len(union)} glyphs in all; one subset {stored / 1024:5.0f} KB, made in "
-            f"{statistics.median(w for w, _ in runs):.2f} s wall / {statistics.median(c for _, c in runs):.2f} s CPU "
-            f"(median of {args.repeat})"
-        )
-    saved = total - merged_total
-    parts = -(-args.stations // STATIONS_PER_PART)
-    per_part = (total - merged_total) / max(1, parts)
+    parts = list(itertools.islice(itertools.cycle(args.parts), args.count or len(args.parts)))
+    spent = timed_share()
+    with tempfile.TemporaryDirectory() as scratch:
+        results = {}
+        for share in (False, True):
+            target = Path(scratch) / f"report-{'shared' if share else 'unshared'}.pdf"
+            cpu = []
+            for _ in range(args.repeat):
+                started = time.process_time()
+                pages = pdf_pages.join(parts, target, glyph_sheet=args.glyph_sheet, share_fonts=share)
+                cpu.append(time.process_time() - started)
+            results[share] = target.stat().st_size, statistics.median(cpu), font_programs(target)
+        print(f"{len(parts)} parts, {pages} pages, median of {args.repeat} runs")
+        for share, (size, cpu, fonts) in results.items():
+            print(f"{'shared' if share else 'as laid out'}: report {size / 2**20:.2f} MB, join {cpu:.2f} s CPU")
+            for name, (count, stored) in sorted(fonts.items()):
+                print(f"  {name}: {count} font programs, {stored / 1024:.0f} KB stored")
+    (before, join_before, _), (after, join_after, _) = results[False], results[True]
     print(
-        f"report {size / 2**20:.1f} MB, {args.stations} stations: fonts {total / 2**20:.2f} MB "
-        f"({100 * total / size:.0f} %); one subset per font would save {saved / 2**20:.2f} MB "
-        f"({saved / args.stations / 1024:.0f} KB/station) for {seconds:.1f} s CPU"
-    )
-    print(
-        f"projected to 200 stations ({-(-200 // STATIONS_PER_PART)} station parts): saves about "
-        f"{per_part * 200 / STATIONS_PER_PART / 2**20:.1f} MB"
+        f"sharing saves {(before - after) / 2**20:.2f} MB ({100 * (before - after) / before:.0f} % of the report, "
+        f"{(before - after) / len(parts) / 1024:.0f} KB a part); share() takes {statistics.median(spent):.2f} s CPU, "
+        f"the join {join_after - join_before:+.2f} s CPU in all"
     )
 
 

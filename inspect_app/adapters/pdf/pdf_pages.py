@@ -2,8 +2,8 @@
 
 A long report is laid out in parts (WeasyPrint holds every laid-out page of a document in memory), then the
 parts are joined here, each part's bookmarks kept, and the page footers ("第 3 页 共 120 页") stamped on the
-joined pages, since only the whole knows its page count. Images and fonts are copied as they are: pikepdf
-reads stream data from the part files while writing, so the joined file is never held in memory.
+joined pages, since only the whole knows its page count. Images are copied as they are (the fonts, below, are
+not): pikepdf reads stream data from the part files while writing, so the joined file is never held in memory.
 
 The footers are put together from a glyph sheet: the 13 pieces they need (第, 页, 共 and the digits), each laid
 out once by WeasyPrint as the footer of a page of its own, imported as Form XObjects and drawn side by side, as
@@ -11,12 +11,12 @@ many as a footer needs, from a few bytes of content stream per page. Laying the 
 their own cost 37.6 s CPU and a 438 MB peak at 2,850 pages; the glyph sheet, laid out on every run there (a build
 keeps it with its parts), 1.5 s and 162 MB; joining alone 0.5 s and 128 MB (bench/page_numbers.py).
 
-Each part keeps its own subsets of the CJK fonts, and they are not merged into one for the whole report: at 20
-stations they are 1.18 MB of the 5.2 MB report (regular and bold, 9 subsets of 307 and 143 glyphs in all; kept
-glyph ids make even the glyph sheet's 14-glyph subset about 80 KB), and one subset per font would save 0.86 MB
-(44 KB a station, about 8.6 MB at 200 stations), but making it with fontTools costs 8.3 s CPU per build (the
-TTC's CFF is parsed whole) and the report is under 2 % of the signed ZIP, whose original photos weigh the rest
-(bench/report_fonts.py).
+Each part embeds its own subsets of the CJK fonts (regular and bold): WeasyPrint keeps the glyph ids, so each
+subset weighs 150 to 180 KB stored, however few glyphs it holds. Joined as they were, one part per station, they
+made 6.4 of the 10.7 MB of 20 station parts, and 64 of the 106 MB of 200 (those 20 ten times over). So before the
+joined file is saved, shared_fonts.py makes one subset of each installed font to the glyphs of all the parts
+(about 175 KB) and points every part's font at it: 20 parts come to 4.6 MB, 200 to 43 MB (325 KB saved a part),
+for 0.10 s CPU at 20 parts and 0.47 s at 200 (the whole join takes 0.11 s and 0.49 s more; bench/report_fonts.py).
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Sequence
 
 import pikepdf
+
+from inspect_app.adapters.pdf import shared_fonts
 
 FOOTER = "第 {page} 页 共 {pages} 页"
 # What the glyph sheet lays out, a page each: the footer's pieces, then two of them with the space between
@@ -39,9 +41,11 @@ def page_count(path: Path) -> int:
         return len(pdf.pages)
 
 
-def join(parts: Sequence[Path], target: Path, glyph_sheet: Path | None = None) -> int:
+def join(parts: Sequence[Path], target: Path, glyph_sheet: Path | None = None, *, share_fonts: bool = True) -> int:
     """Write the parts' pages in order to target, each numbered from glyph_sheet (a PDF of the SHEET pieces,
     each centred where the footer goes); returns the pages.
+
+    With share_fonts, the parts' subsets of a font are replaced by one subset for all (shared_fonts.py).
 
     The document information (title, author) is the first part's; bookmarks of every part are kept,
     pointing at the joined pages.
@@ -57,6 +61,8 @@ def join(parts: Sequence[Path], target: Path, glyph_sheet: Path | None = None) -
                 joined.pages.extend(part.pages)
         if sheet is not None:
             _number(joined, _Glyphs(sheet, joined))
+        if share_fonts:
+            shared_fonts.share(joined)
         with joined.open_outline() as outline:
             outline.root.clear()
             outline.root.extend(_item(bookmark) for bookmark in bookmarks)
