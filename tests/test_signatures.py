@@ -205,6 +205,30 @@ def test_file_to_file_signing_matches_the_in_memory_api(keys, pdf, tmp_path):
     assert not verify_pdf_file(tmp_path / "report.pdf", keys.ca.certificate_pem, {}).ok
 
 
+def test_each_signer_loads_its_key_once_whatever_it_signs(keys, pdf, monkeypatch):
+    """A signed PDF takes the leader's signature and the time-stamp authority's (on the signature and on the
+    validation data): pyHanko alone would parse each key again for every one of them."""
+    from inspect_app.adapters import pki
+
+    loads, signatures = [], []
+    real_load, real_sign = pki.signing_key, pki.sign_pkcs1v15
+    monkeypatch.setattr(pki, "signing_key", lambda der: loads.append(der) or real_load(der))
+    monkeypatch.setattr(pki, "sign_pkcs1v15", lambda *args: signatures.append(args[0]) or real_sign(*args))
+    stamper = keys.stamper(SIGNED_AT)
+    signed = sign_pdf(
+        pdf,
+        certificate_pem=keys.leader.certificate_pem,
+        ca_certificate_pem=keys.ca.certificate_pem,
+        encrypted_key_pem=keys.leader.encrypted_key_pem,
+        pin=PIN,
+        signer_name="王建国",
+        signing_time=SIGNED_AT,
+        timestamper=stamper,
+    )
+    assert verify_pdf(signed, keys.ca.certificate_pem, {}).ok
+    assert len(signatures) >= 2 and len({id(key) for key in signatures}) == len(loads) == 2
+
+
 def test_pdfsig_reports_the_signature_valid(folder):
     out = pdfsig(folder / "report.pdf")
     assert "Signature Validation: Signature is Valid." in out

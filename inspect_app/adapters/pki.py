@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
 ROOT_COMMON_NAME = "鄂尔多斯市12315消费维权服务中心 根证书"
@@ -342,7 +342,12 @@ def change_pin(encrypted_key_pem: bytes, old_pin: Pin, new_pin: Pin) -> bytes:
 
 def _load_key(encrypted_key_pem: bytes, passphrase: bytes, *, wrong: str | None) -> rsa.RSAPrivateKey:
     try:
-        key = serialization.load_pem_private_key(encrypted_key_pem, password=passphrase)
+        # Without the skip OpenSSL 3 checks the RSA key's arithmetic on every load, 0.17 s of CPU each, and a
+        # sign-off loads several keys. These keys are the city's own, made here by rsa.generate_private_key and
+        # kept encrypted; the signer's is compared with its certificate before it signs (signatures._signer).
+        key = serialization.load_pem_private_key(
+            encrypted_key_pem, password=passphrase, unsafe_skip_rsa_key_validation=True
+        )
     except (ValueError, TypeError) as error:
         # cryptography reports a wrong passphrase as ValueError; a malformed PEM would be caught too,
         # which is fine: either way the passphrase cannot unlock this key.
@@ -420,3 +425,18 @@ def _utc(now: datetime | None) -> datetime:
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     return now.astimezone(UTC)
+
+
+def signing_key(private_key_der: bytes) -> rsa.RSAPrivateKey:
+    """An unencrypted key of ours (PKCS#8 DER, as load_signing_key gives it) ready to sign, loaded without OpenSSL's
+    RSA check (see _load_key)."""
+    key = serialization.load_der_private_key(private_key_der, password=None, unsafe_skip_rsa_key_validation=True)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ValueError("不支持的私钥类型")
+    return key
+
+
+def sign_pkcs1v15(key: rsa.RSAPrivateKey, data: bytes, hash_name: str) -> bytes:
+    """An RSASSA-PKCS1-v1_5 signature of data with the named hash (sha256, sha384, sha512)."""
+    algorithms = {"sha256": hashes.SHA256(), "sha384": hashes.SHA384(), "sha512": hashes.SHA512()}
+    return key.sign(data, padding.PKCS1v15(), algorithms[hash_name])
