@@ -214,17 +214,7 @@ def test_each_signer_loads_its_key_once_whatever_it_signs(keys, pdf, monkeypatch
     real_load, real_sign = pki.signing_key, pki.sign_pkcs1v15
     monkeypatch.setattr(pki, "signing_key", lambda der: loads.append(der) or real_load(der))
     monkeypatch.setattr(pki, "sign_pkcs1v15", lambda *args: signatures.append(args[0]) or real_sign(*args))
-    stamper = keys.stamper(SIGNED_AT)
-    signed = sign_pdf(
-        pdf,
-        certificate_pem=keys.leader.certificate_pem,
-        ca_certificate_pem=keys.ca.certificate_pem,
-        encrypted_key_pem=keys.leader.encrypted_key_pem,
-        pin=PIN,
-        signer_name="王建国",
-        signing_time=SIGNED_AT,
-        timestamper=stamper,
-    )
+    signed = sign(keys, pdf, keys.leader)
     assert verify_pdf(signed, keys.ca.certificate_pem, {}).ok
     assert len(signatures) >= 2 and len({id(key) for key in signatures}) == len(loads) == 2
 
