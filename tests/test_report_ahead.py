@@ -90,8 +90,10 @@ def test_submitting_on_the_page_and_by_the_api_lays_the_part_out(app, session, c
     assert jobs.enqueue_station_part(app, inspection.id) == "off"
 
 
-def test_many_parts_laid_out_side_by_side_make_the_same_report(session, app, tmp_path):
-    """Past POOL_FROM_PARTS parts, processes lay them out; the report is the one a single process makes."""
+def test_many_parts_laid_out_side_by_side_make_the_same_report(session, app, tmp_path, monkeypatch):
+    """Past POOL_FROM_PARTS parts, processes lay them out; the report is the one a single process makes. Each
+    process lays out at most PARTS_PER_PROCESS parts (two here, so that processes are replaced several times)."""
+    monkeypatch.setattr(report_build, "PARTS_PER_PROCESS", 2)
     store = app.extensions["filestore"]
     stations = report_build.POOL_FROM_PARTS + 1
     campaign_id = build_district(session, store, photos_per_station=(2,) * stations, size=(800, 600))

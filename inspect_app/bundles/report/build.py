@@ -94,11 +94,15 @@ def lay_out_all(
         # forkserver: the processes start from a clean interpreter, not from a copy of a threaded web process.
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["weasyprint"])  # imported once by the server, inherited by every process
-        workers = min(processes, len(todo))
-        with ProcessPoolExecutor(workers, mp_context=context, max_tasks_per_child=PARTS_PER_PROCESS) as pool:
-            for future in as_completed(pool.submit(laid_out, documents[n], folder) for n in sorted(todo)):
-                future.result()  # a part that failed fails the build, with its reason
-                one_more()
+        pending = sorted(todo)
+        # A fresh pool for every PARTS_PER_PROCESS parts a process: Python 3.11's max_tasks_per_child can leave
+        # the pool waiting forever for a replaced process (seen here at 200 parts).
+        for start in range(0, len(pending), processes * PARTS_PER_PROCESS):
+            batch = pending[start : start + processes * PARTS_PER_PROCESS]
+            with ProcessPoolExecutor(min(processes, len(batch)), mp_context=context) as pool:
+                for future in as_completed(pool.submit(laid_out, documents[n], folder) for n in batch):
+                    future.result()  # a part that failed fails the build, with its reason
+                    one_more()
     else:
         for n in sorted(todo):
             laid_out(documents[n], folder)
