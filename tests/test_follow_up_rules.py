@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from fractions import Fraction
 
@@ -21,6 +22,11 @@ def all_pass() -> dict[str, Answer]:
     return {
         item.code: Answer(Verdict.PASS, item.points if item.scoring == "graded" else None) for item in TEMPLATE.items
     }
+
+
+def lowest(item) -> int:
+    """A graded item's lowest points above nothing."""
+    return min((level.points for level in item.levels if level.points), default=1)
 
 
 # ---- rectification ------------------------------------------------------------------------------------------
@@ -110,13 +116,50 @@ def test_a_retirement_needs_a_reason():
         r.check_reason("长" * 501)
 
 
-def test_a_recheck_clears_the_order_only_when_every_listed_item_passes():
+def test_a_station_rectify_on_part_marks_alone_gets_an_order_listing_them():
+    """All items met, the graded ones at their lowest points above nothing: no item failed outright, yet the
+    score falls in 需整改, so the order lists the part-marked items."""
+    answers = all_pass()
+    graded = [item for item in TEMPLATE.items if item.scoring == "graded"]
+    for item in graded:
+        answers[item.code] = Answer(Verdict.PASS, lowest(item))
+    result = score(TEMPLATE, answers)
+    assert result.outcome is Outcome.RECTIFY and result.failed_critical == ()
+    assert r.needs_order(result.outcome, result.failed_critical)
+    listed = r.failed_items(TEMPLATE, answers)
+    assert {i.code for i in listed} == {i.code for i in graded} and not any(i.failed for i in listed)
+    assert all(0 < i.points < i.maximum for i in listed)
+
+
+def test_a_recheck_clears_the_order_only_when_every_listed_item_passes_and_the_station_does_too():
     critical = next(item for item in TEMPLATE.items if item.critical)
-    listed = (r.OrderItem(critical.code, critical.text, True, ""),)
-    failing = {critical.code: Answer(Verdict.FAIL, 0 if critical.scoring == "graded" else None)}
-    assert not r.recheck_passed(listed, TEMPLATE, failing)
-    assert not r.recheck_passed(listed, TEMPLATE, {})  # not re-checked
-    assert r.recheck_passed(listed, TEMPLATE, {critical.code: all_pass()[critical.code]})
+    original = all_pass()
+    original[critical.code] = Answer(Verdict.FAIL, 0 if critical.scoring == "graded" else None)
+    listed = r.failed_items(TEMPLATE, original)
+    assert [i.code for i in listed] == [critical.code] and listed[0].failed
+    assert not r.recheck_passed(listed, TEMPLATE, original, {critical.code: original[critical.code]})
+    assert not r.recheck_passed(listed, TEMPLATE, original, {})  # not re-checked
+    assert r.recheck_passed(listed, TEMPLATE, original, {critical.code: all_pass()[critical.code]})
+    optional = next((item for item in TEMPLATE.items if item.na_allowed and item.critical), None) or next(
+        item for item in TEMPLATE.items if item.na_allowed
+    )
+    failed_optional = {**all_pass(), optional.code: Answer(Verdict.FAIL, 0 if optional.scoring == "graded" else None)}
+    # Found applicable and failed, it is not cleared by calling it 不适用 at the re-check.
+    assert not r.recheck_passed(
+        r.failed_items(TEMPLATE, failed_optional), TEMPLATE, failed_optional, {optional.code: Answer(Verdict.NA)}
+    )
+
+
+def test_passing_the_listed_items_is_not_enough_when_the_station_still_scores_rectify():
+    answers = all_pass()
+    graded = [item for item in TEMPLATE.items if item.scoring == "graded"]
+    for item in graded:
+        answers[item.code] = Answer(Verdict.PASS, lowest(item))
+    listed = r.failed_items(TEMPLATE, answers)
+    # Each listed item passed again at the same part marks: all "passed", and still 需整改.
+    assert not r.recheck_passed(listed, TEMPLATE, answers, {i.code: answers[i.code] for i in listed})
+    full = {i.code: all_pass()[i.code] for i in listed}
+    assert r.recheck_passed(listed, TEMPLATE, answers, full)
 
 
 # ---- spot checks ----------------------------------------------------------------------------------------------
@@ -167,6 +210,10 @@ def test_the_same_seed_draws_the_same_stations_whatever_the_order_given():
     assert first == again
     draws = {s.draw_sample(candidates(), 30, seed=seed).station_ids for seed in range(40)}
     assert len(draws) > 5  # another seed, another sample
+    # Anyone can redo it: the 合格 stations of 150602 drawn are the two with the lowest SHA-256 ranks.
+    ranks = sorted(range(1, 7), key=lambda i: hashlib.sha256(f"7:150602:pass:{i}".encode()).hexdigest())
+    drawn = next(st for st in first.of_district("150602") if st.outcome is Outcome.PASS).drawn
+    assert drawn == tuple(sorted(ranks[:2]))
 
 
 def test_a_percentage_out_of_range_is_refused():

@@ -1,8 +1,9 @@
 """Rectification orders (整改通知): which stations get one, what it lists, its deadline and its life.
 
-A station whose inspection ends 需整改, or that failed a critical item, gets an order drafted from its failed
-items, critical ones first, each with the inspector's note. The leader issues it with a deadline (30 days by
-default). A re-check of those items on site closes it when they all pass (整改完成); a failed re-check or a deadline
+A station whose inspection ends 需整改, or that failed a critical item, gets an order drafted from the items it
+fell short on, critical ones first, each with the inspector's note. The leader issues it with a deadline (30 days by
+default). A re-check of those items on site closes it when they all pass and the station no longer scores 需整改
+(整改完成); a failed re-check or a deadline
 passed escalates it, and the leader either extends it (a new deadline) or retires the station (已撤销, with a
 reason). Every step is a transition checked here, so the pages, the API and the CLI refuse the same things with the
 same Chinese words.
@@ -13,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from inspect_app.domain.checklists.checklist import ChecklistTemplate, Outcome
-from inspect_app.domain.checklists.scoring import Answer, Verdict, earned
+from inspect_app.domain.checklists.scoring import Answer, Verdict, earned, score
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 180  # a deadline half a year away is no longer a rectification but a new season
@@ -98,27 +99,34 @@ def needs_order(outcome: Outcome | None, failed_critical: tuple[str, ...] | list
 
 @dataclass(frozen=True)
 class OrderItem:
-    """One failed item as the order lists it."""
+    """One item the order lists: failed outright, or a graded item short of its points."""
 
     code: str
     text: str
     critical: bool
     note: str
+    points: int  # what it earned
+    maximum: int
+
+    @property
+    def failed(self) -> bool:
+        return self.points == 0
 
 
 def failed_items(
     template: ChecklistTemplate, answers: Mapping[str, Answer], notes: Mapping[str, str] | None = None
 ) -> tuple[OrderItem, ...]:
-    """The items the station failed (no points on an applicable item), critical first, then in checklist order."""
+    """The items to put right: every applicable item short of its points (a station can be 需整改 on part marks
+    alone), critical first, then failed before part-marked, each group in checklist order."""
     notes = notes or {}
-    failed = [
-        OrderItem(item.code, item.text, item.critical, (notes.get(item.code) or "").strip())
+    listed = [
+        OrderItem(item.code, item.text, item.critical, (notes.get(item.code) or "").strip(), got, item.points)
         for item in template.items
         if (answer := answers.get(item.code)) is not None
         and answer.verdict is not Verdict.NA
-        and earned(item, answer) == 0
+        and (got := earned(item, answer)) < item.points
     ]
-    return tuple(sorted(failed, key=lambda it: not it.critical))  # sorted() keeps the checklist order within each
+    return tuple(sorted(listed, key=lambda it: (not it.critical, not it.failed)))  # stable: checklist order
 
 
 def default_deadline(issued_on: date) -> date:
@@ -161,16 +169,16 @@ def is_due_soon(status: OrderStatus, deadline: date | None, today: date) -> bool
 
 
 def recheck_passed(
-    order_items: tuple[OrderItem, ...] | list[OrderItem], template: ChecklistTemplate, answers: Mapping[str, Answer]
+    order_items: Sequence[OrderItem],
+    template: ChecklistTemplate,
+    original: Mapping[str, Answer],
+    recheck: Mapping[str, Answer],
 ) -> bool:
-    """Whether a re-check clears the order: every listed item answered and none of them failed (不适用 counts as
-    cleared only where the item allows it, which check_answer has enforced)."""
-    items = {item.code: item for item in template.items}
+    """Whether a re-check clears the order: every listed item re-checked and passed (不适用 does not clear an item
+    found applicable), and the station, scored with the re-checked answers in place of the original ones, no
+    longer 需整改."""
     for listed in order_items:
-        answer = answers.get(listed.code)
-        item = items.get(listed.code)
-        if answer is None or item is None:
+        answer = recheck.get(listed.code)
+        if answer is None or answer.verdict is not Verdict.PASS:
             return False
-        if answer.verdict is not Verdict.NA and earned(item, answer) == 0:
-            return False
-    return True
+    return score(template, {**original, **recheck}).outcome is not Outcome.RECTIFY

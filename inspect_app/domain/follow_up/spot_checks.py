@@ -2,15 +2,15 @@
 district's self-inspection reliability.
 
 The sample is a percentage of each district's inspected stations (at least one a district), spread over the
-district's outcomes in proportion (largest remainders), drawn at random within each district and outcome from a
-seed that is recorded with it: the same stations, the same seed and the same percentage draw the same sample on
+district's outcomes in proportion (largest remainders), and within each district and outcome the stations that
+rank lowest by the SHA-256 of a seed recorded with the sample and the station (draw_rank): the same stations, the same seed and the same percentage draw the same sample on
 any machine, so anyone can redo the draw from what the page shows.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
-import random
 from collections import defaultdict
 from dataclasses import dataclass
 from fractions import Fraction
@@ -89,9 +89,15 @@ def _allocate(quota: int, sizes: Mapping[Outcome, int]) -> dict[Outcome, int]:
     return shares
 
 
+def draw_rank(seed: int, district: str, outcome: Outcome, station_id: int) -> str:
+    """Where a station comes in its district's and outcome's draw: the SHA-256 of seed, district, outcome and station
+    id (the lowest are drawn), which anyone can compute again with any tool."""
+    return hashlib.sha256(f"{seed}:{district}:{outcome.value}:{station_id}".encode()).hexdigest()
+
+
 def draw_sample(candidates: Iterable[Candidate], percent: int, seed: int) -> Sample:
-    """The stratified sample: per district its quota, shared among its outcomes, each drawn with a generator
-    seeded from (seed, district, outcome) out of the stations sorted by id."""
+    """The stratified sample: per district its quota, shared among its outcomes, each outcome's share taken by
+    draw_rank."""
     check_percent(percent)
     groups: dict[str, dict[Outcome, list[int]]] = defaultdict(lambda: defaultdict(list))
     for candidate in candidates:
@@ -102,11 +108,9 @@ def draw_sample(candidates: Iterable[Candidate], percent: int, seed: int) -> Sam
         sizes = {o: len(by_outcome[o]) for o in OUTCOME_ORDER if by_outcome.get(o)}
         shares = _allocate(district_quota(sum(sizes.values()), percent), sizes)
         for outcome in sizes:
-            pool = sorted(by_outcome[outcome])
-            # A string seed is hashed with SHA-512 by random.seed: the same on every platform and Python 3 version.
-            generator = random.Random(f"{seed}:{district}:{outcome.value}")
-            drawn = tuple(sorted(generator.sample(pool, shares[outcome])))
-            strata.append(Stratum(district, outcome, len(pool), drawn))
+            pool = sorted(set(by_outcome[outcome]))
+            ranked = sorted(pool, key=lambda station_id: draw_rank(seed, district, outcome, station_id))
+            strata.append(Stratum(district, outcome, len(pool), tuple(sorted(ranked[: shares[outcome]]))))
     return Sample(seed, percent, tuple(strata))
 
 
