@@ -183,7 +183,7 @@ def test_with_redis_a_photo_waits_on_the_photos_queue_and_the_worker_reads_it(
         headers={"Idempotency-Key": "k-photo-1"},
     )
     assert answer.status_code == 202 and answer.get_json()["state"] == "processing"
-    photos_queue, bundles_queue = (Queue(name, connection=redis_db) for name in jobs.WORKER_QUEUES)
+    photos_queue, bundles_queue, _ = (Queue(name, connection=redis_db) for name in jobs.WORKER_QUEUES)
     assert (photos_queue.name, photos_queue.count, bundles_queue.count) == ("photos", 1, 0)
     assert SimpleWorker([photos_queue, bundles_queue], connection=redis_db).work(burst=True)
     session.expire_all()
@@ -202,7 +202,8 @@ def test_with_redis_a_station_part_is_laid_out_ahead_by_the_worker(app, session,
     app.config.update(REDIS_URL=REDIS_URL, REPORT_PARTS_AHEAD=True)
     inspection = session.query(Inspection).order_by(Inspection.id).first()
     assert jobs.enqueue_station_part(app, inspection.id) == "rq"
-    queue = Queue(jobs.QUEUE, connection=redis_db)
+    queue = Queue(jobs.PARTS_QUEUE, connection=redis_db)
+    assert jobs.WORKER_QUEUES[-1] == jobs.PARTS_QUEUE  # after photos and bundles, which someone waits for
     assert queue.count == 1 and _parts(app, season) == []  # queued, not laid out in the web process
     session.rollback()
     assert SimpleWorker([queue], connection=redis_db).work(burst=True)

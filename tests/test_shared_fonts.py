@@ -120,6 +120,19 @@ def test_a_font_whose_original_is_not_installed_is_left_as_it_was(parts, unshare
         assert differing_pixels(before, after) == 0, page
 
 
+def test_a_variable_or_colour_font_keeps_its_own_subsets(parts, unshared, tmp_path, monkeypatch, caplog):
+    """WeasyPrint embeds those pinned to an instance or with their outlines emptied: a subset of the original
+    would draw otherwise. (No such font is installed here: the CJK font's own CFF table stands in for one.)"""
+    monkeypatch.setattr(shared_fonts, "INSTANCED_TABLES", {"CFF "})
+    target = tmp_path / "kept.pdf"
+    with caplog.at_level(logging.WARNING, logger=shared_fonts.__name__):
+        pdf_pages.join(parts, target)
+    assert "a variable or colour font (CFF )" in caplog.text
+    assert {name: len(p) for name, p in font_programs(target).items()} == {
+        name: len(p) for name, p in font_programs(unshared).items()
+    }
+
+
 def test_the_original_is_the_installed_face_of_that_name():
     path, index = shared_fonts.original_face("NotoSansCJKsc-Bold")
     assert Path(path).name == "NotoSansCJK-Bold.ttc" and index >= 0

@@ -438,5 +438,7 @@ def signing_key(private_key_der: bytes) -> rsa.RSAPrivateKey:
 
 def sign_pkcs1v15(key: rsa.RSAPrivateKey, data: bytes, hash_name: str) -> bytes:
     """An RSASSA-PKCS1-v1_5 signature of data with the named hash (sha256, sha384, sha512)."""
-    algorithms = {"sha256": hashes.SHA256(), "sha384": hashes.SHA384(), "sha512": hashes.SHA512()}
-    return key.sign(data, padding.PKCS1v15(), algorithms[hash_name])
+    return key.sign(data, padding.PKCS1v15(), PKCS1V15_HASHES[hash_name])
+
+
+PKCS1V15_HASHES = {"sha256": hashes.SHA256(), "sha384": hashes.SHA384(), "sha512": hashes.SHA512()}

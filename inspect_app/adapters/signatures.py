@@ -391,9 +391,12 @@ def _signer_class() -> type[signers.SimpleSigner]:
             return pki.signing_key(self.signing_key.dump())
 
         def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
-            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
-            if mechanism != "rsassa_pkcs1v15":  # not one our keys make: pyHanko's own way
-                return super().sign_raw(data, digest_algorithm)
+            try:
+                mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
+            except ValueError:
+                mechanism = None
+            if mechanism != "rsassa_pkcs1v15" or digest_algorithm not in pki.PKCS1V15_HASHES:
+                return super().sign_raw(data, digest_algorithm)  # not what our keys make: pyHanko's own way
             return pki.sign_pkcs1v15(self._loaded_key, data, digest_algorithm)
 
     return _Signer

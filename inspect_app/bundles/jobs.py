@@ -23,10 +23,14 @@ from inspect_app.bundles.report import ahead
 from inspect_app.db import forget_parent_connections, get_session
 
 QUEUE = "bundles"
+# Station parts laid out ahead (bundles/report/ahead.py): after everything else, since nobody waits for them.
+PARTS_QUEUE = "report-parts"
 # The worker takes a photo before a bundle: an inspector waits for the one, a leader expects the other to take a while.
-WORKER_QUEUES = ["photos", QUEUE]
+WORKER_QUEUES = ["photos", QUEUE, PARTS_QUEUE]
 # A 200-station district builds in under two minutes here; the margin is for a slow disk, not a normal case.
 JOB_TIMEOUT_S = 30 * 60
+# A station part takes about a second; the margin is for a slow disk, not a normal case.
+PART_TIMEOUT_S = 5 * 60
 # The leader's click waits for the enqueue: a Redis that does not answer must not hold it for long.
 ENQUEUE_TIMEOUT_S = 3
 
@@ -103,7 +107,7 @@ def _start_thread(app: Flask, bundle_id: int, leader_name: str, token: str) -> N
 
 def enqueue_station_part(app: Flask, inspection_id: int) -> str:
     """Lay out the inspection's station part ahead of the district's builds (bundles/report/ahead.py), off the
-    request path: on the worker's bundles queue, else in a low-priority thread of the web process; "off" when
+    request path: on the worker's report-parts queue, else in a low-priority thread of the web process; "off" when
     REPORT_PARTS_AHEAD is turned off (the builds then lay the part out themselves)."""
     if not app.config.get("REPORT_PARTS_AHEAD"):
         return "off"
@@ -113,7 +117,7 @@ def enqueue_station_part(app: Flask, inspection_id: int) -> str:
     url = app.config.get("REDIS_URL")
     if url:
         try:
-            enqueue(url, QUEUE, lay_out_station_part, (inspection_id,), JOB_TIMEOUT_S, f"part {inspection_id}")
+            enqueue(url, PARTS_QUEUE, lay_out_station_part, (inspection_id,), PART_TIMEOUT_S, f"part {inspection_id}")
             return "rq"
         except QueueDown as error:
             app.logger.warning("Redis unreachable (%s): part %s is laid out in a thread", error, inspection_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,10 @@ if TYPE_CHECKING:
 # A photo printed 80 mm wide needs no more than this (the print copies are made to it: print_copies.PRINT_BOX);
 # a larger image is scaled down on embedding, which keeps a station well under the 0.6 MB the city allows.
 IMAGE_DPI = 200
+# How a document is laid out, beside its HTML: a kept report part laid out otherwise is laid out again (the
+# version is read from the package's metadata, so nothing of WeasyPrint is imported for it). Raise the number when
+# a change here changes the PDF of the same HTML.
+LAYOUT = f"WeasyPrint {metadata.version('weasyprint')}, {IMAGE_DPI} dpi, layout 1"
 
 
 def create_pdf(html: str, base_url: str | None = None) -> bytes:

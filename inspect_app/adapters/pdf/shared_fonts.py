@@ -44,6 +44,9 @@ FLAGS = (
     | hb.SubsetFlags.NOTDEF_OUTLINE
 )
 DROPPED_TABLES = (b"BASE", b"DSIG", b"EBDT", b"EBLC", b"EBSC", b"GPOS", b"GSUB", b"JSTF", b"LTSH", b"PCLT", b"SVG ")
+# Tables of fonts WeasyPrint does not embed as plain subsets (variable fonts are pinned to an instance, colour
+# fonts' outlines are emptied or replaced): their subsets are left as they are.
+INSTANCED_TABLES = {"fvar", "gvar", "CFF2", "CBDT", "CBLC", "sbix", "SVG ", "COLR"}
 # What share() reads of each embedded subset (which it need not inflate whole: HarfBuzz writes them first).
 FRONT_TABLES = (b"head", b"maxp", b"name")
 # PostScript names are printable ASCII without delimiters; anything else is not asked of fontconfig.
@@ -181,6 +184,11 @@ def _version(face: hb.Face) -> tuple[str, bytes]:
 
 def _share(pdf: pikepdf.Pdf, original: hb.Face, key: str, subsets: list[_Subset]) -> None:
     """Subset original to the glyphs of all subsets of it and embed that in their stead."""
+    tables = set(original.table_tags)
+    if tables & INSTANCED_TABLES:
+        # WeasyPrint embeds a variable font pinned to the weight drawn, or a colour font with its outlines
+        # emptied: a subset of the original would draw otherwise.
+        raise _Unshared(f"a variable or colour font ({', '.join(sorted(tables & INSTANCED_TABLES))})")
     # A part laid out before the installed font was upgraded embeds another version, whose glyph ids may differ.
     version, count = _version(original), original.glyph_count
     alike = [s for s in subsets if s.version == version and max(s.gids, default=0) < s.glyph_count <= count]

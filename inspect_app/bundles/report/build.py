@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from inspect_app.adapters.pdf import pdf_pages
-from inspect_app.adapters.pdf.report import write_pdf
+from inspect_app.adapters.pdf.report import LAYOUT, write_pdf
 from inspect_app.adapters.pdf.report_html import STATIONS_PER_PART, footer_html, report_parts
 from inspect_app.bundles.report.data import ReportData
 
@@ -100,9 +100,13 @@ def lay_out_all(
         for start in range(0, len(pending), processes * PARTS_PER_PROCESS):
             batch = pending[start : start + processes * PARTS_PER_PROCESS]
             with ProcessPoolExecutor(min(processes, len(batch)), mp_context=context) as pool:
-                for future in as_completed(pool.submit(laid_out, documents[n], folder) for n in batch):
-                    future.result()  # a part that failed fails the build, with its reason
-                    one_more()
+                try:
+                    for future in as_completed(pool.submit(laid_out, documents[n], folder) for n in batch):
+                        future.result()  # a part that failed fails the build, with its reason
+                        one_more()  # raises BuildLost when another build took over
+                except BaseException:
+                    pool.shutdown(wait=True, cancel_futures=True)  # not the rest of the batch first
+                    raise
     else:
         for n in sorted(todo):
             laid_out(documents[n], folder)
@@ -111,8 +115,10 @@ def lay_out_all(
 
 
 def part_path(html: str, folder: Path) -> Path:
-    """Where the part of this HTML is kept: named by the HTML's SHA-256, which names every image by its content."""
-    return folder / f"{hashlib.sha256(html.encode()).hexdigest()}.pdf"
+    """Where the part of this HTML is kept: named by the SHA-256 of the HTML, which names every image by its
+    content, and of how it is laid out (report.LAYOUT), since a part may wait weeks for its build."""
+    digest = hashlib.sha256(LAYOUT.encode() + b"\n" + html.encode()).hexdigest()
+    return folder / f"{digest}.pdf"
 
 
 def laid_out(html: str, folder: Path) -> Path:
