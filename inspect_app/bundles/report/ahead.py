@@ -1,8 +1,8 @@
 """Station parts laid out ahead: when an inspection is submitted (or recommended as a 示范站; accepting it changes
-nothing the part shows), its
-station's part of the district report is laid out in the background and kept where the district's builds look for
-parts (build.parts_dir), under the SHA-256 of its HTML. A build then lays out only what no inspection decides
-alone (the cover, narrative and directory, and the sign-off page) and the stations that changed since.
+nothing the part shows), its station's part of the district report is laid out in the background and kept where
+the district's builds look for parts (build.parts_dir, named by build.part_path). A build then lays out only what
+no inspection decides alone (the cover, narrative and directory, and the sign-off page) and the stations that
+changed since.
 
 The part is the very HTML a build makes for the station (report_html.station_part with the same header and the
 same StationReport), so the build finds it by the same name; an inspection returned and submitted again has
@@ -53,5 +53,6 @@ def lay_out_station(session: Session, store: FileStore, inspection_id: int, work
         print_copies=print_copies_of(store, [inspection]),
     )
     html = station_part(header, [station_report(station, inspection, store)])
+    folder = build.parts_dir(work_dir, station.district_id, inspection.campaign_id)
     session.rollback()  # no transaction left open through the layout (PostgreSQL would hold it idle)
-    return build.laid_out(html, build.parts_dir(work_dir, station.district_id, inspection.campaign_id))
+    return build.laid_out(html, folder)

@@ -48,7 +48,7 @@ def write_report(
     """Write the whole report to target and return its page count.
 
     Each part's PDF is kept in parts_dir under the SHA-256 of its HTML (which names every image by its
-    content), so the signed report lays out again only what changed since the preview (the cover and the
+    content) and of how it is laid out (part_path), so the signed report lays out again only what changed since the preview (the cover and the
     sign-off page), and the next version only the parts whose stations changed (most were laid out ahead, when
     their inspections were submitted: ahead.py). Parts this build did not use are removed once no build has used
     them for a while (another version's build may be using them now). With `processes` above one and many parts
@@ -79,7 +79,7 @@ def lay_out_all(
     """Each document's part in folder (laid out now unless kept), in the documents' order."""
     files = [part_path(html, folder) for html in documents]
     todo = {n for n, path in enumerate(files) if not path.is_file()}
-    done = 0
+    done = len(documents) - len(todo)  # kept
 
     def one_more() -> None:
         nonlocal done
@@ -87,9 +87,8 @@ def lay_out_all(
         if progress is not None:
             progress(done / len(documents))
 
-    for n in range(len(documents)):
-        if n not in todo:
-            one_more()
+    if progress is not None and done:
+        progress(done / len(documents))
     if processes > 1 and len(todo) >= POOL_FROM_PARTS:
         # forkserver: the processes start from a clean interpreter, not from a copy of a threaded web process.
         context = multiprocessing.get_context("forkserver")
