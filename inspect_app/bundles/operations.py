@@ -109,6 +109,7 @@ def build_refusal(session: Session, district_id: int, campaign_id: int) -> str |
             .join(Station)
             .where(
                 Station.district_id == district_id,
+                Inspection.is_own,
                 Inspection.campaign_id == campaign_id,
                 Inspection.status == InspectionStatus.ACCEPTED,
             )
@@ -310,6 +311,7 @@ def _pending_review(session: Session, bundle: Bundle) -> int:
             .join(Station)
             .where(
                 Station.district_id == bundle.district_id,
+                Inspection.is_own,
                 Inspection.campaign_id == bundle.campaign_id,
                 Inspection.status == InspectionStatus.SUBMITTED,
             )
@@ -500,6 +502,7 @@ def _included(session: Session, bundle: Bundle) -> list[tuple[Station, Inspectio
         .join(Inspection, Inspection.station_id == Station.id)
         .where(
             Station.district_id == bundle.district_id,
+            Inspection.is_own,
             Inspection.campaign_id == bundle.campaign_id,
             Inspection.status.in_([InspectionStatus.SUBMITTED, InspectionStatus.ACCEPTED]),
         )
@@ -530,7 +533,7 @@ def _draft_text(session: Session, district_id: int, campaign: Campaign) -> str:
     for station, inspection in session.execute(
         select(Station, Inspection)
         .join(Inspection, Inspection.station_id == Station.id)
-        .where(Station.district_id == district_id, Inspection.campaign_id == campaign.id)
+        .where(Station.district_id == district_id, Inspection.is_own, Inspection.campaign_id == campaign.id)
         .order_by(Station.number)
     ):
         done = inspection.status in (InspectionStatus.SUBMITTED, InspectionStatus.ACCEPTED)

@@ -54,6 +54,7 @@ def candidates(session: Session, actor: Actor, campaign_id: int, district_id: in
         select(Station, Inspection)
         .join(Inspection, Inspection.station_id == Station.id)
         .where(
+            Inspection.is_own,
             Inspection.campaign_id == campaign_id,
             Inspection.recommended_demonstration.is_(True),
             Inspection.status == InspectionStatus.ACCEPTED,
@@ -141,7 +142,7 @@ def standing(session: Session, actor: Actor, station: Station) -> Standing:
     recommended = bool(
         session.scalar(
             select(Inspection.recommended_demonstration).where(
-                Inspection.campaign_id == campaign.id, Inspection.station_id == station.id
+                Inspection.is_own, Inspection.campaign_id == campaign.id, Inspection.station_id == station.id
             )
         )
     )

@@ -140,7 +140,7 @@ def station_results(session: Session, campaign: Campaign, district_ids: list[int
         for i in session.scalars(
             select(Inspection)
             .join(Station)
-            .where(Inspection.campaign_id == campaign.id, Station.district_id.in_(district_ids))
+            .where(Inspection.is_own, Inspection.campaign_id == campaign.id, Station.district_id.in_(district_ids))
         )
     }
     confirmed = confirmed_station_ids(session, campaign.id)
@@ -191,7 +191,10 @@ def _findings(session: Session, campaign: Campaign, district_ids: list[int]) -> 
         .join(Inspection, Photo.inspection_id == Inspection.id)
         .join(Station, Inspection.station_id == Station.id)
         .where(
-            Inspection.campaign_id == campaign.id, Inspection.status.in_(DONE), Station.district_id.in_(district_ids)
+            Inspection.is_own,
+            Inspection.campaign_id == campaign.id,
+            Inspection.status.in_(DONE),
+            Station.district_id.in_(district_ids),
         )
     )
     return most_frequent(FINDING_LABELS.get(f.get("code"), str(f.get("code"))) for found in rows for f in found or [])
@@ -204,6 +207,7 @@ def _failed_items(session: Session, campaign: Campaign, district_ids: list[int])
         .join(Inspection, InspectionAnswer.inspection_id == Inspection.id)
         .join(Station, Inspection.station_id == Station.id)
         .where(
+            Inspection.is_own,
             Inspection.campaign_id == campaign.id,
             Inspection.status.in_(DONE),
             InspectionAnswer.verdict == Verdict.FAIL,

@@ -61,7 +61,9 @@ def previous_results(session: Session, campaign: Campaign, stations: list[Statio
             {
                 (campaign_id, i.station_id): i
                 for i in session.scalars(
-                    select(Inspection).where(Inspection.campaign_id == campaign_id, Inspection.station_id.in_(ids))
+                    select(Inspection).where(
+                        Inspection.is_own, Inspection.campaign_id == campaign_id, Inspection.station_id.in_(ids)
+                    )
                 )
             }
         )
@@ -78,7 +80,7 @@ def station_years(session: Session, actor: Actor, station: Station) -> list[Past
     rows = session.execute(
         select(Campaign, Inspection)
         .join(Inspection, Inspection.campaign_id == Campaign.id)
-        .where(Inspection.station_id == station.id)
+        .where(Inspection.is_own, Inspection.station_id == station.id)
         .order_by(Campaign.starts_on.desc(), Campaign.id.desc())
     )
     return [result_of(campaign, inspection) for campaign, inspection in rows]

@@ -63,7 +63,9 @@ def seed_season(session: Session, store: FileStore, passphrase: str, seed_value:
         ).all()
         for n, station in enumerate(stations):
             if session.scalar(
-                select(Inspection.id).where(Inspection.station_id == station.id, Inspection.campaign_id == campaign.id)
+                select(Inspection.id).where(
+                    Inspection.is_own, Inspection.station_id == station.id, Inspection.campaign_id == campaign.id
+                )
             ):
                 continue
             inspection = inspections.open_inspection(session, inspector.actor, station.id, campaign)

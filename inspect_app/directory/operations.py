@@ -68,7 +68,7 @@ class Page:
 def _recommended(campaign_id: int | None) -> Select[int]:
     """The stations the leaders recommended as 示范站 in the campaign (none without a campaign)."""
     return select(Inspection.station_id).where(
-        Inspection.campaign_id == campaign_id, Inspection.recommended_demonstration.is_(True)
+        Inspection.is_own, Inspection.campaign_id == campaign_id, Inspection.recommended_demonstration.is_(True)
     )
 
 

@@ -36,6 +36,28 @@ STATUS_LABELS = {
 NOT_STARTED_LABEL = "未检查"
 
 
+class InspectionKind(StrEnum):
+    """Whose inspection of a station in a campaign this is. A station has one district inspection (本旗区检查) a
+    campaign, the one its bundle reports; a re-check (整改复查) follows a rectification order and checks its items
+    again; a spot check (市级抽查) is the city's own, compared with the district's. Every "the station's
+    inspection" of the bundle, the report and the figures means the district's."""
+
+    OWN = "own"
+    RECHECK = "recheck"
+    SPOT_CHECK = "spot_check"
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS[self]
+
+
+KIND_LABELS = {
+    InspectionKind.OWN: "旗区检查",
+    InspectionKind.RECHECK: "整改复查",
+    InspectionKind.SPOT_CHECK: "市级抽查",
+}
+
+
 class SignatureRole(StrEnum):
     REPRESENTATIVE = "representative"
     INSPECTOR = "inspector"

@@ -39,6 +39,7 @@ def district_inspections(session: Session, actor: Actor, campaign: Campaign) -> 
         for i in session.scalars(
             select(Inspection)
             .where(
+                Inspection.is_own,
                 Inspection.campaign_id == campaign.id,
                 Inspection.station_id.in_(board.with_only_columns(Station.id).order_by(None)),
             )

@@ -70,7 +70,9 @@ def station_board(
         {
             i.station_id: i
             for i in session.scalars(
-                select(Inspection).where(Inspection.campaign_id == campaign.id, Inspection.station_id.in_(ids))
+                select(Inspection).where(
+                    Inspection.is_own, Inspection.campaign_id == campaign.id, Inspection.station_id.in_(ids)
+                )
             )
         }
         if ids
@@ -144,7 +146,9 @@ def open_inspection(session: Session, actor: Actor, station_id: int, campaign: C
 
 def _existing(session: Session, station_id: int, campaign_id: int) -> Inspection | None:
     return session.scalar(
-        select(Inspection).where(Inspection.station_id == station_id, Inspection.campaign_id == campaign_id)
+        select(Inspection).where(
+            Inspection.is_own, Inspection.station_id == station_id, Inspection.campaign_id == campaign_id
+        )
     )
 
 

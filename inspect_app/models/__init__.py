@@ -10,6 +10,7 @@ from inspect_app.models.bundle import (
 )
 from inspect_app.models.campaign import Campaign, ChecklistVersion
 from inspect_app.models.district import District, Office
+from inspect_app.models.follow_up import RectificationOrder, SampledStation, SpotCheckSample
 from inspect_app.models.housekeeping import HousekeepingRun
 from inspect_app.models.inspection import Inspection, InspectionAnswer, Photo, Signature
 from inspect_app.models.sign_in import RateLimitEntry, SigningPinFailure, UserSession
@@ -40,9 +41,12 @@ __all__ = [
     "Office",
     "Photo",
     "RateLimitEntry",
+    "RectificationOrder",
+    "SampledStation",
     "Signature",
     "SigningCertificate",
     "SigningPinFailure",
+    "SpotCheckSample",
     "Station",
     "StoredFile",
     "Submission",

@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 
 from inspect_app.domain.checklists.checklist import Outcome
 from inspect_app.domain.checklists.scoring import Verdict
 from inspect_app.domain.findings import CaptureTime, Position, capture_time, stored_position
-from inspect_app.domain.inspections import InspectionStatus, PhotoState, SignatureRole
+from inspect_app.domain.inspections import InspectionKind, InspectionStatus, PhotoState, SignatureRole
 from inspect_app.models.base import Base
 from inspect_app.models.campaign import Campaign, ChecklistVersion
 from inspect_app.models.station import Station
@@ -19,15 +21,37 @@ from inspect_app.models.types import UTCDateTime, str_enum, utcnow
 from inspect_app.models.user import User
 
 
+def _one_of_kind(name: str, kind: InspectionKind, *columns: str) -> Index:
+    """A unique index over the rows of one kind only (a partial index on both backends)."""
+    where = text(f"kind = '{kind.value}'")
+    return Index(name, *columns, unique=True, sqlite_where=where, postgresql_where=where)
+
+
 class Inspection(Base):
-    """The one inspection of a station in a campaign, with its score kept current."""
+    """An inspection of a station in a campaign, with its score kept current: the district's own (one a station a
+    campaign), a re-check following a rectification order, or the city's spot check (one a station a campaign)."""
 
     __tablename__ = "inspections"
-    __table_args__ = (UniqueConstraint("station_id", "campaign_id"),)
+    __table_args__ = (
+        _one_of_kind("uq_inspections_own", InspectionKind.OWN, "station_id", "campaign_id"),
+        _one_of_kind("uq_inspections_spot_check", InspectionKind.SPOT_CHECK, "station_id", "campaign_id"),
+        UniqueConstraint("order_id", "recheck_round", name="uq_inspections_recheck_round"),
+        Index("ix_inspections_station_campaign", "station_id", "campaign_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"))
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    kind: Mapped[InspectionKind] = mapped_column(
+        str_enum(InspectionKind), default=InspectionKind.OWN, server_default=InspectionKind.OWN.value
+    )
+    # What a re-check or spot check follows: the inspection it checks again or compares with.
+    follows_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id"), index=True)
+    # A re-check's rectification order, and which re-check of that order it is (1, 2, … after extensions).
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("rectification_orders.id", use_alter=True))
+    recheck_round: Mapped[int | None]
+    # The item codes a re-check answers (the order's items); None for an inspection of the whole checklist.
+    item_scope: Mapped[list[str] | None] = mapped_column(JSON)
     checklist_version_id: Mapped[int] = mapped_column(ForeignKey("checklist_versions.id"))
     inspector_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     status: Mapped[InspectionStatus] = mapped_column(
@@ -53,6 +77,17 @@ class Inspection(Base):
     answers: Mapped[list[InspectionAnswer]] = relationship(back_populates="inspection", cascade="all, delete-orphan")
     photos: Mapped[list[Photo]] = relationship(back_populates="inspection", order_by="Photo.id")
     signatures: Mapped[list[Signature]] = relationship(back_populates="inspection", cascade="all, delete-orphan")
+    follows: Mapped[Inspection | None] = relationship(remote_side=[id], foreign_keys=[follows_id])
+
+    @hybrid_property
+    def is_own(self) -> bool:
+        """The district's own inspection of the station: the one its bundle, report and figures mean."""
+        return self.kind is InspectionKind.OWN
+
+    @is_own.inplace.expression
+    @classmethod
+    def _is_own_expression(cls) -> ColumnElement[bool]:
+        return cls.kind == InspectionKind.OWN
 
     @property
     def ready_photos(self) -> list[Photo]:

@@ -16,7 +16,9 @@ from inspect_app.models.types import UTCDateTime, str_enum, utcnow
 
 class User(Base):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("role IN ('city', 'admin') OR district_id IS NOT NULL", name="district_role"),)
+    __table_args__ = (
+        CheckConstraint("role IN ('city', 'city_inspector', 'admin') OR district_id IS NOT NULL", name="district_role"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(40), unique=True)

@@ -63,7 +63,7 @@ def district_overview(session: Session, actor: Actor, district_id: int, campaign
         session.scalars(
             select(Inspection)
             .join(Station)
-            .where(Station.district_id == district_id, Inspection.campaign_id == campaign.id)
+            .where(Station.district_id == district_id, Inspection.is_own, Inspection.campaign_id == campaign.id)
             .options(selectinload(Inspection.photos), selectinload(Inspection.station))
             .order_by(Station.number)
         )

@@ -201,7 +201,7 @@ def gather_report(
         for i in session.scalars(
             select(Inspection)
             .join(Station)
-            .where(Station.district_id == district_id, Inspection.campaign_id == campaign_id)
+            .where(Station.district_id == district_id, Inspection.is_own, Inspection.campaign_id == campaign_id)
             .options(
                 selectinload(Inspection.answers),
                 selectinload(Inspection.photos),

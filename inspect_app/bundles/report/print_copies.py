@@ -34,6 +34,7 @@ def photos_to_print(session: Session, district_id: int, campaign_id: int) -> lis
         .join(Station, Inspection.station_id == Station.id)
         .where(
             Station.district_id == district_id,
+            Inspection.is_own,
             Inspection.campaign_id == campaign_id,
             Photo.state == PhotoState.READY,  # the report prints only photos that were read (no display copy else)
             Photo.print_key.is_(None),

@@ -10,6 +10,7 @@ class Role(StrEnum):
     INSPECTOR = "inspector"
     LEADER = "leader"
     CITY = "city"
+    CITY_INSPECTOR = "city_inspector"
     ADMIN = "admin"
 
     @property
@@ -25,6 +26,7 @@ ROLE_LABELS = {
     Role.INSPECTOR: "检查员",
     Role.LEADER: "分管领导",
     Role.CITY: "市12315中心",
+    Role.CITY_INSPECTOR: "市级检查员",
     Role.ADMIN: "系统管理员",
 }
 
@@ -46,6 +48,12 @@ class Action(StrEnum):
     HOLD_CERTIFICATE = "hold_certificate"  # choose and change one's own signing PIN (我的签名证书)
     MANAGE_OFFICES = "manage_offices"  # the 市场监管所 of every 旗区: create, edit, retire
     MANAGE_CHECKLISTS = "manage_checklists"  # checklist drafts: copy, edit, publish, import and export
+    RECTIFY = "rectify"  # draft, issue, extend and retire the district's rectification orders (整改通知)
+    VIEW_ORDERS = "view_orders"  # read rectification orders and their 整改通知书
+    SPOT_CHECK = "spot_check"  # inspect a station the city sampled (市级抽查); never a district's own inspection
+    MANAGE_SPOT_CHECKS = "manage_spot_checks"  # draw the city's sample, assign it, read the comparisons
+    ISSUE_NOTICE = "issue_notice"  # draft, sign and publish the city's results notice (通报)
+    VIEW_NOTICES = "view_notices"  # read the published results notices
 
 
 class Decision(Enum):
@@ -64,7 +72,14 @@ class Actor:
 # What each role may do at all; district roles only inside their own 旗区.
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.INSPECTOR: frozenset(
-        {Action.VIEW_DIRECTORY, Action.EXPORT_DIRECTORY, Action.VIEW_CAMPAIGNS, Action.INSPECT, Action.VIEW_INSPECTION}
+        {
+            Action.VIEW_DIRECTORY,
+            Action.EXPORT_DIRECTORY,
+            Action.VIEW_CAMPAIGNS,
+            Action.INSPECT,
+            Action.VIEW_INSPECTION,
+            Action.VIEW_ORDERS,
+        }
     ),
     Role.LEADER: frozenset(
         {
@@ -77,6 +92,9 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.REVIEW,
             Action.SUBMIT_BUNDLE,
             Action.HOLD_CERTIFICATE,
+            Action.RECTIFY,
+            Action.VIEW_ORDERS,
+            Action.VIEW_NOTICES,
         }
     ),
     Role.CITY: frozenset(
@@ -89,7 +107,16 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.RECEIVE_BUNDLES,
             Action.MANAGE_CAMPAIGNS,
             Action.HOLD_CERTIFICATE,
+            Action.VIEW_ORDERS,
+            Action.MANAGE_SPOT_CHECKS,
+            Action.ISSUE_NOTICE,
+            Action.VIEW_NOTICES,
         }
+    ),
+    # The city's own inspectors: they check sampled stations anywhere in the city and read what they compare with,
+    # but change nothing of a district's.
+    Role.CITY_INSPECTOR: frozenset(
+        {Action.VIEW_DIRECTORY, Action.VIEW_CAMPAIGNS, Action.VIEW_INSPECTION, Action.VIEW_ORDERS, Action.SPOT_CHECK}
     ),
     Role.ADMIN: frozenset(Action),
 }
