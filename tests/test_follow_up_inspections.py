@@ -178,3 +178,56 @@ def test_the_board_and_bootstrap_read_the_districts_own_inspection(app, session,
     assert [(w.key, w.inspection.id) for w in mine] == [(f"c{station.id}", check.id)]
     other = make_user(session, "inspector", "150603")
     assert follow_ups.follow_ups(session, other.actor, campaign) == []
+
+
+def test_the_phone_gets_its_follow_ups_and_opens_them_through_the_api(app, session, failed):
+    campaign, station, order = failed["campaign"], failed["station"], failed["order"]
+    client = app.test_client()
+    client.post("/login", data={"username": "insp.ds", "password": "secret-pass-1"})
+    boot = client.get("/api/v1/bootstrap").get_json()
+    assert [(f["key"], f["kind"], f["order"]["items"], f["inspection_id"]) for f in boot["follow_ups"]] == [
+        (f"r{order.id}", "recheck", ["A2", "C1"], None)
+    ]
+    assert [i["key"] for i in boot["inspections"]] == [s.id for s in failed["stations"]]  # own ones, by station
+    opened = client.post(
+        "/api/v1/inspections",
+        json={"order_id": order.id},
+        headers={"Idempotency-Key": "11111111-1111-4111-8111-111111111111"},
+    ).get_json()
+    assert (opened["key"], opened["kind"], opened["item_scope"], opened["editable"]) == (
+        f"r{order.id}",
+        "recheck",
+        ["A2", "C1"],
+        True,
+    )
+    boot = client.get("/api/v1/bootstrap").get_json()
+    assert boot["follow_ups"][0]["inspection_id"] == opened["id"]
+    assert f"r{order.id}" in [i["key"] for i in boot["inspections"]]
+    refused = client.put(
+        f"/api/v1/inspections/{opened['id']}/answers/A1",
+        json={"verdict": "fail"},
+        headers={"Idempotency-Key": "22222222-2222-4222-8222-222222222222"},
+    )
+    assert refused.status_code == 422 and "整改项目" in refused.get_json()["error"]["fields"]["A1"]
+
+    city_inspector = make_user(session, "city_inspector", username="city.insp")
+    _sample(session, campaign, station, make_user(session, "city"), city_inspector)
+    city = app.test_client()
+    city.post("/login", data={"username": "city.insp", "password": "secret-pass-1"})
+    boot = city.get("/api/v1/bootstrap").get_json()
+    assert boot["stations"] == [] and boot["inspections"] == []  # no district's board
+    assert [(f["key"], f["kind"], f["station"]["id"]) for f in boot["follow_ups"]] == [
+        (f"c{station.id}", "spot_check", station.id)
+    ]
+    check = city.post(
+        "/api/v1/inspections",
+        json={"station_id": station.id, "kind": "spot_check"},
+        headers={"Idempotency-Key": "33333333-3333-4333-8333-333333333333"},
+    ).get_json()
+    assert (check["key"], check["kind"], check["follows_id"]) == (f"c{station.id}", "spot_check", failed["own"].id)
+    own = city.post(
+        "/api/v1/inspections",
+        json={"station_id": station.id},
+        headers={"Idempotency-Key": "44444444-4444-4444-8444-444444444444"},
+    )
+    assert own.status_code == 403  # a city inspector opens no district inspection

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from inspect_app.adapters.filestore import FileStore
 from inspect_app.adapters.imaging import PhotoRejected, check_signature_png
 from inspect_app.audit import trail as audit
+from inspect_app.campaigns.operations import refusal as campaigns_refusal
 from inspect_app.campaigns.operations import require_changeable, template_of
 from inspect_app.city import year_over_year
 from inspect_app.domain.checklists.checklist import ChecklistTemplate
@@ -177,6 +178,21 @@ def get_inspection(
         action = change_action(inspection.kind)
     require(actor, action, inspection.station.district_id)
     return inspection
+
+
+def frozen(session: Session, inspection: Inspection) -> str | None:
+    """Why nothing of the inspection may change now, whoever asks, or None: the district's own follows its
+    campaign, a re-check its order (a follow-up comes after the campaign and is not held by its closing)."""
+    if inspection.kind is InspectionKind.OWN:
+        return campaigns_refusal(session, inspection.campaign, inspection.station.district_id)
+    if inspection.kind is InspectionKind.RECHECK:
+        from inspect_app.follow_up import rechecks
+
+        try:
+            rechecks.require_waiting(inspection)
+        except Invalid as error:
+            return str(error)
+    return None
 
 
 def editable_inspection(session: Session, actor: Actor, inspection_id: int) -> Inspection:
@@ -456,4 +472,5 @@ def parse_choice(value: str) -> tuple[str, int | None]:
 
 def score_of(inspection: Inspection, template: ChecklistTemplate) -> Score:
     """The inspection's score computed now (the stored one is its copy)."""
-    return score(template, answers_of(inspection))
+    followed = answers_of(inspection.follows) if inspection.follows is not None else {}
+    return score(template, scored_answers(inspection.kind, answers_of(inspection), followed))
