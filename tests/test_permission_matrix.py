@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from datetime import date
 
 import pytest
 from support import make_station, make_user, sign_city_report, sign_version
@@ -16,7 +17,8 @@ from support import make_station, make_user, sign_city_report, sign_version
 from inspect_app.adapters.pdf.seal import name_signature_png
 from inspect_app.campaigns import checklists
 from inspect_app.city import submissions
-from inspect_app.models import Office
+from inspect_app.domain.follow_up.rectification import OrderStatus
+from inspect_app.models import Office, RectificationOrder, SampledStation, SpotCheckSample
 from inspect_app.signing import enrolments, keys
 
 COLUMNS = ("anonymous", "inspector", "leader", "city", "admin", "other_inspector", "other_leader", "city_inspector")
@@ -108,6 +110,9 @@ MATRIX: dict[str, tuple[str, str, str]] = {
     "inspect.add_photo": ("POST", "/inspect/inspections/{inspection}/photos", "LOFFONNF"),
     "inspect.board": ("GET", "/inspect/", "LOFFOOFF"),
     "inspect.checklist": ("GET", "/inspect/inspections/{inspection}", "LOOOONNO"),
+    "inspect.follow_up_board": ("GET", "/inspect/follow-ups", "LOFFOOFO"),
+    "inspect.open_recheck": ("POST", "/inspect/orders/{order}/recheck", "LOFFONNF"),
+    "inspect.open_spot_check": ("POST", "/inspect/spot-checks/{station}/open", "LFFFOFFO"),
     "inspect.open_station": ("POST", "/inspect/stations/{station}/open", "LOFFONNF"),
     "inspect.remove_photo": ("POST", "/inspect/photos/{photo}/remove", "LOFFONNF"),
     "inspect.save_answers": ("POST", "/inspect/inspections/{inspection}/answers", "LOFFONNF"),
@@ -143,7 +148,7 @@ def world(app, session, city_season, tmp_path):
     submission = submissions.submit_bundle(session, ds["leader"].actor, store, bundle.id)
     report = sign_city_report(app, session, city, campaign, tmp_path, name_signature_png(city.display_name))
     admin = make_user(session, "admin", username="admin.matrix")
-    make_user(session, "city_inspector", username="city.inspector")
+    city_inspector = make_user(session, "city_inspector", username="city.inspector")
     spare = make_user(session, "inspector", "150602", username="spare.inspector")
     spare_certificate = keys.issue_certificate(
         session, app.config["PKI_CA_PASSPHRASE"], city_season["kbs"]["leader"].id, "24681357"
@@ -158,6 +163,28 @@ def world(app, session, city_season, tmp_path):
         checklists.copy_version(session, admin.actor, campaign.checklist_version_id) for _ in "12"
     )
     inspection = ds["inspections"][0]
+    order = RectificationOrder(
+        inspection_id=inspection.id,
+        station_id=inspection.station_id,
+        campaign_id=campaign.id,
+        district_id=inspection.station.district_id,
+        status=OrderStatus.ISSUED,
+        items=[],
+        deadline=date(2026, 12, 31),
+        inspector_id=inspection.inspector_id,
+    )
+    sample = SpotCheckSample(campaign_id=campaign.id, seed="1", percent=10, strata=[], drawn_by_id=city.id)
+    sample.stations.append(
+        SampledStation(
+            station_id=inspection.station_id,
+            district_id=inspection.station.district_id,
+            outcome="pass",
+            rank="0" * 64,
+            inspector_id=city_inspector.id,
+        )
+    )
+    session.add_all([order, sample])
+    session.commit()
     data = b"partial photo bytes"
     upload = hashlib.sha256(data).hexdigest()
     client = app.test_client()
@@ -175,6 +202,7 @@ def world(app, session, city_season, tmp_path):
         },
         "ids": {
             "inspection": inspection.id,
+            "order": order.id,
             "photo": inspection.photos[0].id,
             "station": ds["stations"][0].id,
             "spare_station": make_station(session, "150602").id,
