@@ -149,8 +149,8 @@ def _spot_check_of(session: Session, station_id: int, campaign_id: int) -> Inspe
 
 
 def follow_ups(session: Session, actor: Actor, campaign: Campaign) -> list[FollowUp]:
-    """The actor's follow-up work in the campaign: a district inspector's orders waiting for a re-check (and those
-    whose re-check was just submitted), a city inspector's sampled stations; each with its latest inspection."""
+    """The actor's follow-up work in the campaign: a district inspector's orders waiting for a re-check (整改中),
+    a city inspector's sampled stations; each with its latest inspection."""
     work: list[FollowUp] = []
     if may(actor, Action.INSPECT):
         orders = select(RectificationOrder).where(
