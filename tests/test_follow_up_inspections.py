@@ -4,17 +4,15 @@ inspection the one the board, the bundle and the figures read."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 import pytest
 from photo_factory import jpeg, signature_png
 from sqlalchemy import select
-from support import TEMPLATE, make_user
+from support import TEMPLATE, issued_order, make_user
 
 from inspect_app.domain.checklists.scoring import Verdict
 from inspect_app.domain.directory.stations import StationStatus
 from inspect_app.domain.findings import Thresholds
-from inspect_app.domain.follow_up.rectification import OrderStatus, failed_items
+from inspect_app.domain.follow_up.rectification import OrderStatus
 from inspect_app.domain.inspections import InspectionKind, InspectionStatus
 from inspect_app.inspection import follow_ups, photos
 from inspect_app.inspection import operations as inspections
@@ -31,7 +29,7 @@ def _answers_of(inspection):
 def failed(app, session, season):
     """Dongsheng's first station, its accepted inspection answered again with A2 (critical) and C1 short, and an
     issued rectification order listing both."""
-    campaign, leader = season["campaign"], season["leader"]
+
     station = season["stations"][0]
     own = session.scalar(select(Inspection).where(Inspection.station_id == station.id))
     inspector = own.inspector
@@ -41,20 +39,7 @@ def failed(app, session, season):
     c1.note = "投诉登记不全"
     inspections.recompute(own, TEMPLATE)
     session.commit()
-    items = failed_items(TEMPLATE, inspections.answers_of(own), {"C1": "投诉登记不全"})
-    order = RectificationOrder(
-        inspection_id=own.id,
-        station_id=station.id,
-        campaign_id=campaign.id,
-        district_id=station.district_id,
-        status=OrderStatus.ISSUED,
-        items=[vars(item) for item in items],
-        deadline=date.today() + timedelta(days=30),
-        inspector_id=inspector.id,
-        created_by_id=leader.id,
-    )
-    session.add(order)
-    session.commit()
+    order = issued_order(session, own, {"C1": "投诉登记不全"})
     return {"own": own, "order": order, "inspector": inspector, "station": station, **season}
 
 

@@ -5,14 +5,15 @@ an inspection of its own, closing the order, while the station's own inspection 
 import pytest
 from photo_factory import jpeg
 from sqlalchemy import select
-from support import accepted_inspection, make_user
+from support import accepted_inspection, issued_order, make_user
 
 from inspect_app.domain.checklists.scoring import Verdict
-from inspect_app.domain.follow_up.rectification import OrderStatus, default_deadline, failed_items
+from inspect_app.domain.follow_up.rectification import OrderStatus
 from inspect_app.domain.inspections import InspectionKind
 from inspect_app.inspection import operations as inspections
 from inspect_app.models import Inspection, RectificationOrder
-from inspect_app.models.types import utcnow
+
+from .test_offline_engines_browser import sign
 
 pytestmark = pytest.mark.browser
 
@@ -25,30 +26,9 @@ def order(app, session, campaign, field):
     own = accepted_inspection(session, app, campaign, station, user, leader, 5)
     answer = next(a for a in own.answers if a.item_code == "A2")
     answer.verdict, answer.note = Verdict.FAIL, "标识牌缺失"
-    template = inspections.template_of(own.checklist_version)
-    inspections.recompute(own, template)
-    items = failed_items(template, inspections.answers_of(own), {"A2": "标识牌缺失"})
-    found = RectificationOrder(
-        inspection_id=own.id,
-        station_id=station.id,
-        campaign_id=campaign.id,
-        district_id=station.district_id,
-        status=OrderStatus.ISSUED,
-        items=[vars(item) for item in items],
-        deadline=default_deadline(utcnow().date()),
-        inspector_id=user.id,
-    )
-    session.add(found)
+    inspections.recompute(own, inspections.template_of(own.checklist_version))
     session.commit()
-    return found
-
-
-def sign(phone, role, name):
-    block = f".signature-block[data-role={role}]"
-    phone.fill(f"{block} input[name=name]", name)
-    phone.draw(f"{block} canvas")
-    phone.click(f"{block} button[type=submit]")
-    phone.wait_drawn(f"{block} .signed img")
+    return issued_order(session, own, {"A2": "标识牌缺失"})
 
 
 def test_a_recheck_done_offline_reaches_the_server_as_its_own_inspection(
