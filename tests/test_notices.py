@@ -155,12 +155,12 @@ def test_the_draft_states_the_season_s_figures(session, campaign, hand_made):
     assert "全市共完成验收服务站5个，其中合格1个，达到示范站标准2个，需整改2个，平均得分84.0分。" in body
     assert "东胜区：完成验收4个，合格1个，达到示范站标准1个，需整改2个，平均得分82.0分。" in body
     assert "达拉特旗：尚未提交验收结果。" in body
-    assert "1. 东胜区 东胜3号服务站（60.0分）：得分未达到合格线；整改通知：整改中。" in body
-    assert f"2. 东胜区 东胜4号服务站（88.0分）：关键项不符合：{A2}；尚未下达整改通知。" in body
+    assert "1．东胜区 东胜3号服务站（60.0分）：得分未达到合格线；整改通知：整改中。" in body
+    assert f"2．东胜区 东胜4号服务站（88.0分）：关键项不符合：{A2}；尚未下达整改通知。" in body
     assert "共抽查服务站1个，其中1个抽查结论与旗区自查结论不一致。" in body
     assert "东胜2号服务站：旗区自查85.0分（合格），市级抽查70.0分（需整改），2项评定不同，结论不一致。" in body
-    assert "以下1个服务站为示范站：\n1. 东胜区 东胜1号服务站" in body
-    assert "名录中共有ODR企业1家：\n1. 康巴什区 康巴什1号服务站" in body
+    assert "以下1个服务站为示范站：\n1．东胜区 东胜1号服务站" in body
+    assert "名录中共有ODR企业1家：\n1．康巴什区 康巴什1号服务站" in body
     assert [p.text for p in rules.paragraphs(body) if p.heading] == [
         "一、各旗区验收结果",
         "二、需整改的服务站",
@@ -182,11 +182,15 @@ def test_the_draft_works_before_any_inspection_order_or_spot_check(session, camp
 # ---- edit, sign, publish ------------------------------------------------------------------------------------------
 
 
-def test_edits_within_the_rules_are_kept_and_bad_ones_change_nothing(session, campaign, hand_made):
+def test_edits_within_the_rules_are_kept_and_bad_ones_change_nothing(session, campaign, hand_made, tmp_path):
     city = hand_made["city"]
     notice = notices.start_draft(session, city.actor, city, campaign.id, TODAY)
     assert (notice.version, notice.number) == (1, "鄂市监消〔2026〕1号")
     assert notice.title == "关于2026年度自查验收12315消费维权服务站验收结果的通报"
+    (tmp_path / "draft.pdf").write_bytes(notices.preview_pdf(session, city.actor, notice.id, tmp_path, TODAY))
+    subprocess.run(["pdftoppm", "-r", "60", "-png", "draft.pdf", "draft"], cwd=tmp_path, check=True)
+    text = subprocess.run(["pdftotext", "draft.pdf", "-"], cwd=tmp_path, capture_output=True, text=True).stdout
+    assert "东胜4号服务站（88.0分）" in "".join(text.split()) and "2026年11月20日" in text
     before = (notice.number, notice.title, notice.body)
     for number, title, body, field in (
         ("鄂市监消[2026]1号", "标题", "正文", "number"),
@@ -300,7 +304,9 @@ def test_leaders_see_the_notice_only_once_it_is_published(app, session, city_sea
         notices.publish_notice(session, city.actor, notice.id)
 
 
-def test_the_city_drafts_edits_previews_signs_and_publishes_in_the_app(app, client, auth, session, city_season):
+def test_the_city_drafts_edits_previews_signs_and_publishes_in_the_app(
+    app, client, auth, session, city_season, tmp_path
+):
     campaign = city_season["campaign"]
     auth.login("city.center")
     assert "按验收数据起草通报" in client.get("/city/notices").get_data(as_text=True)
@@ -324,6 +330,10 @@ def test_the_city_drafts_edits_previews_signs_and_publishes_in_the_app(app, clie
     )
     preview = client.get(f"/city/notices/{notice.id}/preview.pdf")
     assert preview.status_code == 200 and preview.data.startswith(b"%PDF-") and b"/ByteRange" not in preview.data
+    (tmp_path / "preview.pdf").write_bytes(preview.data)
+    subprocess.run(["pdftoppm", "-r", "60", "-png", "preview.pdf", "preview"], cwd=tmp_path, check=True)
+    text = subprocess.run(["pdftotext", "preview.pdf", "-"], cwd=tmp_path, capture_output=True, text=True).stdout
+    assert "预览稿 · 未签发" in text and "鄂市监消〔2026〕2号" in text and "关于验收结果的通报" in text
     wrong = client.post(f"/city/notices/{notice.id}/sign", data={"pin": "000000"}, follow_redirects=True)
     assert "未签发" in wrong.get_data(as_text=True)
     done = client.post(f"/city/notices/{notice.id}/sign", data={"pin": PIN}, follow_redirects=True)
@@ -332,3 +342,17 @@ def test_the_city_drafts_edits_previews_signs_and_publishes_in_the_app(app, clie
     assert "已发布" in published
     session.expire_all()
     assert session.get(ResultsNotice, notice.id).status is rules.NoticeStatus.PUBLISHED
+
+
+def test_a_notice_changed_since_the_page_was_read_is_not_signed(app, client, auth, session, city_season):
+    city, campaign = city_season["city"], city_season["campaign"]
+    notice = notices.start_draft(session, city.actor, city, campaign.id, TODAY)
+    auth.login("city.center")
+    seen = rules.digest(notice.number, notice.title, notice.body)
+    assert f'name="seen" value="{seen}"' in client.get("/city/notices").get_data(as_text=True)
+    notices.edit_notice(session, city.actor, notice.id, notice.number, notice.title, "各旗区：\n另一份正文。")
+    refused = client.post(f"/city/notices/{notice.id}/sign", data={"pin": PIN, "seen": seen}, follow_redirects=True)
+    assert "已被修改或签发，未签发" in refused.get_data(as_text=True)
+    session.expire_all()
+    assert notice.status is rules.NoticeStatus.DRAFT and notice.pdf_key is None
+    assert session.scalar(select(func.count()).select_from(SigningPinFailure)) == 0  # the PIN was never tried

@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from inspect_app.domain.follow_up.notice import BODY_MAX, BUREAU, NUMBER_MAX, TITLE_MAX, NoticeStatus
+from inspect_app.domain.follow_up.notice import BODY_MAX, BUREAU, NUMBER_MAX, TITLE_MAX, NoticeStatus, digest
 from inspect_app.domain.identity.permissions import Action
 from inspect_app.follow_up import notices as use
 from inspect_app.shared.errors import Invalid
@@ -40,6 +40,7 @@ def city_notices():
         versions=versions,
         draft=draft,
         limits=LIMITS,
+        digest=digest,
         certificate=keys.usable_certificate(session, current_user),
         standing=keys.standing(session, current_user),
     )
@@ -109,6 +110,7 @@ def sign_notice(notice_id: int):
             notice_id,
             signing_pin(),
             Path(current_app.instance_path),
+            seen=request.form.get("seen"),
         )
     except Invalid as error:
         flash("未签发：" + str(error), "error")

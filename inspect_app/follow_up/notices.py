@@ -7,7 +7,7 @@ import hashlib
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,11 +26,13 @@ from inspect_app.models import Campaign, ResultsNotice, User
 from inspect_app.models.types import utcnow
 from inspect_app.shared.access import require
 from inspect_app.shared.errors import Invalid, NotFound
+from inspect_app.shared.results import rowcount
 from inspect_app.signing import keys, pin_attempts
 from inspect_app.signing.signed_archive import sign_report
 
 REASON = "鄂尔多斯市市场监督管理局签发通报"
 SEAL_WORD = "通报专用章"
+CHANGED = "第{version}版通报在您打开页面之后已被修改或签发，未签发：请刷新页面，预览后再签发"
 
 
 def notices(session: Session, actor: Actor, campaign_id: int) -> list[ResultsNotice]:
@@ -87,13 +89,15 @@ def start_draft(session: Session, actor: Actor, user: User, campaign_id: int, to
     if versions and versions[0].status is NoticeStatus.DRAFT:
         return versions[0]
     version = versions[0].version + 1 if versions else 1
-    signed_this_year = session.scalar(
-        select(func.count()).select_from(ResultsNotice).where(ResultsNotice.status != NoticeStatus.DRAFT)
+    issued_this_year = session.scalar(
+        select(func.count())
+        .select_from(ResultsNotice)
+        .where(ResultsNotice.status != NoticeStatus.DRAFT, ResultsNotice.number.contains(f"〔{today.year}〕"))
     )
     notice = ResultsNotice(
         campaign_id=campaign.id,
         version=version,
-        number=rules.document_number(today.year, (signed_this_year or 0) + 1),
+        number=rules.document_number(today.year, (issued_this_year or 0) + 1),
         title=rules.default_title(campaign.name),
         body=draft_text(session, actor, campaign),
         created_by_id=user.id,
@@ -177,6 +181,7 @@ def sign_notice(
     pin: pki.SigningPin,
     work_dir: Path,
     now: datetime | None = None,
+    seen: str | None = None,
 ) -> ResultsNotice:
     """Lay out the draft with the bureau's seal and sign it with the city center's certificate (PAdES, time-stamped
     by the city's authority). Every other check comes before the PIN is tried; a wrong PIN is counted against the
@@ -186,6 +191,8 @@ def sign_notice(
     errors = rules.check_fields(notice.number, notice.title, notice.body)
     if errors:
         raise Invalid(errors)
+    if seen is not None and seen != rules.digest(notice.number, notice.title, notice.body):
+        raise Invalid(CHANGED.format(version=notice.version))
     certificate = keys.usable_certificate(session, user, now)
     if certificate is None or certificate.district_id is not None:
         raise Invalid({"pin": "您没有可用的市中心签名证书，请联系系统管理员签发"})
@@ -195,6 +202,7 @@ def sign_notice(
     if current != certificate.encrypted_key_pem:  # a key under the PIN alone is kept under the keyed PIN
         certificate.encrypted_key_pem = current
     signed_at = (now or utcnow()).replace(microsecond=0)
+    laid_out = (notice.number, notice.title, notice.body)
     key = None
     try:
         with scratch.folder(work_dir, "notice") as folder:
@@ -212,9 +220,28 @@ def sign_notice(
             )
             digest = hashlib.sha256(signed.read_bytes()).hexdigest()
             key = stored_files.put_file(session, store, signed, "pdf", digest=digest)
-        notice.status = NoticeStatus.SIGNED
-        notice.pdf_key, notice.pdf_sha256 = key, digest
-        notice.signed_at, notice.signed_by_id, notice.certificate_id = signed_at, user.id, certificate.id
+        # Only a draft still as laid out becomes signed: a second signing at once, or an edit meanwhile, loses.
+        signed_now = session.execute(
+            update(ResultsNotice)
+            .where(
+                ResultsNotice.id == notice.id,
+                ResultsNotice.status == NoticeStatus.DRAFT,
+                ResultsNotice.number == laid_out[0],
+                ResultsNotice.title == laid_out[1],
+                ResultsNotice.body == laid_out[2],
+            )
+            .values(
+                status=NoticeStatus.SIGNED,
+                pdf_key=key,
+                pdf_sha256=digest,
+                signed_at=signed_at,
+                signed_by_id=user.id,
+                certificate_id=certificate.id,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if rowcount(signed_now) != 1:
+            raise Invalid(CHANGED.format(version=notice.version))
         audit.record(
             session,
             actor,
@@ -235,6 +262,7 @@ def sign_notice(
         if key is not None:
             stored_files.collect(session, store, [key])
         raise
+    session.refresh(notice)
     return notice
 
 

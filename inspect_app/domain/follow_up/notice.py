@@ -6,6 +6,7 @@ A notice is laid out as GB/T 9704 lays out official documents: the issuing burea
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -60,6 +61,11 @@ def check_fields(number: str, title: str, body: str) -> dict[str, str]:
     elif len(body) > BODY_MAX:
         errors["body"] = f"正文不能超过{BODY_MAX}个字"
     return errors
+
+
+def digest(number: str, title: str, body: str) -> str:
+    """What a version says, as one SHA-256: the page signs only the text it showed."""
+    return hashlib.sha256("\x1f".join((number, title, body)).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -161,7 +167,7 @@ def _rectify(facts: NoticeFacts) -> list[str]:
     lines = [f"以下{len(facts.rectify)}个服务站需整改，请所在旗区督促其限期整改并组织复查："]
     for n, r in enumerate(facts.rectify, 1):
         order = f"；整改通知：{r.order}" if r.order else "；尚未下达整改通知"
-        lines.append(f"{n}. {r.district} {r.station}（{_score(r.score)}分）：{'；'.join(r.reasons)}{order}。")
+        lines.append(f"{n}．{r.district} {r.station}（{_score(r.score)}分）：{'；'.join(r.reasons)}{order}。")
     return lines
 
 
@@ -176,7 +182,7 @@ def _spot_checks(facts: NoticeFacts) -> list[str]:
     for n, s in enumerate(facts.spot_checks, 1):
         verdict = "结论一致" if s.city_outcome == s.district_outcome else "结论不一致"
         lines.append(
-            f"{n}. {s.district} {s.station}：旗区自查{_score(s.district_score)}分（{s.district_outcome}），"
+            f"{n}．{s.district} {s.station}：旗区自查{_score(s.district_score)}分（{s.district_outcome}），"
             f"市级抽查{_score(s.city_score)}分（{s.city_outcome}），{s.disagreements}项评定不同，{verdict}。"
         )
     return lines
@@ -186,7 +192,7 @@ def _named(stations: Sequence[NamedStation], none: str, lead: str) -> list[str]:
     if not stations:
         return [none]
     return [lead.format(n=len(stations))] + [
-        f"{n}. {s.district} {s.name}（{s.host}）" for n, s in enumerate(stations, 1)
+        f"{n}．{s.district} {s.name}（{s.host}）" for n, s in enumerate(stations, 1)
     ]
 
 
