@@ -356,3 +356,14 @@ def test_a_notice_changed_since_the_page_was_read_is_not_signed(app, client, aut
     session.expire_all()
     assert notice.status is rules.NoticeStatus.DRAFT and notice.pdf_key is None
     assert session.scalar(select(func.count()).select_from(SigningPinFailure)) == 0  # the PIN was never tried
+
+
+def test_redrafting_writes_the_body_from_the_figures_again_and_keeps_number_and_title(session, campaign, hand_made):
+    city = hand_made["city"]
+    notice = notices.start_draft(session, city.actor, city, campaign.id, TODAY)
+    notices.edit_notice(session, city.actor, notice.id, "鄂市监消〔2026〕9号", "改过的标题", "各旗区：\n改过的正文。")
+    notices.redraft(session, city.actor, notice.id)
+    session.expire_all()
+    assert (notice.number, notice.title) == ("鄂市监消〔2026〕9号", "改过的标题")
+    assert notice.body == notice_draft.draft_text(session, city.actor, campaign) and "东胜4号服务站" in notice.body
+    assert {"draft_notice", "edit_notice", "redraft_notice"} <= set(session.scalars(select(AuditEntry.action)))

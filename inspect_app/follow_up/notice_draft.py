@@ -104,7 +104,7 @@ def _side(inspection: Inspection) -> tuple[Fraction, Outcome, dict[str, Answer]]
 def _spot_checks(session: Session, campaign: Campaign, template: ChecklistTemplate) -> list[rules.SpotCheckLine]:
     """Every submitted spot check compared with the district's own inspection of the station, when that is done."""
     own = {i.station_id: i for i in _own_done(session, campaign)}
-    lines = []
+    lines: list[tuple[tuple[str, str], rules.SpotCheckLine]] = []
     for check in session.scalars(
         select(Inspection)
         .join(Station)
@@ -120,18 +120,22 @@ def _spot_checks(session: Session, campaign: Campaign, template: ChecklistTempla
         if district is None:
             continue
         c = compare(template, _side(district), _side(check))
+        station = check.station
         lines.append(
-            rules.SpotCheckLine(
-                check.station.district.name,
-                check.station.name,
-                district.score,
-                check.score,
-                OUTCOME_LABELS[c.district_outcome],
-                OUTCOME_LABELS[c.city_outcome],
-                len(c.disagreements),
+            (
+                (station.district.code, station.number),
+                rules.SpotCheckLine(
+                    station.district.name,
+                    station.name,
+                    district.score,
+                    check.score,
+                    OUTCOME_LABELS[c.district_outcome],
+                    OUTCOME_LABELS[c.city_outcome],
+                    len(c.disagreements),
+                ),
             )
         )
-    return sorted(lines, key=lambda line: line.district)
+    return [line for _, line in sorted(lines, key=lambda pair: pair[0])]
 
 
 def draft_text(session: Session, actor: Actor, campaign: Campaign) -> str:
