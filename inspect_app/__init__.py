@@ -69,6 +69,7 @@ def register_blueprints(app: Flask) -> None:
     from inspect_app.city import views as city_views
     from inspect_app.directory import excel_views as directory_excel_views
     from inspect_app.directory import views as directory_views
+    from inspect_app.follow_up import notice_views
     from inspect_app.inspection import api, file_views, pwa
     from inspect_app.inspection import views as inspection_views
     from inspect_app.review import views as review_views
@@ -90,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
         pwa,
         account_views,
         checklist_views,
+        notice_views,
     ):
         app.register_blueprint(module.bp)
     app.register_blueprint(admin_area())

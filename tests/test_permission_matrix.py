@@ -12,12 +12,13 @@ import uuid
 from datetime import date
 
 import pytest
-from support import make_station, make_user, sign_city_report, sign_version
+from support import PIN, TODAY, keyed, make_station, make_user, sign_city_report, sign_version
 
 from inspect_app.adapters.pdf.seal import name_signature_png
 from inspect_app.campaigns import checklists
 from inspect_app.city import submissions
 from inspect_app.domain.follow_up.rectification import OrderStatus
+from inspect_app.follow_up import notices
 from inspect_app.models import Office, RectificationOrder, SampledStation, SpotCheckSample
 from inspect_app.signing import enrolments, keys
 
@@ -118,6 +119,16 @@ MATRIX: dict[str, tuple[str, str, str]] = {
     "inspect.save_answers": ("POST", "/inspect/inspections/{inspection}/answers", "LOFFONNF"),
     "inspect.sign": ("POST", "/inspect/inspections/{inspection}/signatures/inspector", "LOFFONNF"),
     "inspect.submit": ("POST", "/inspect/inspections/{inspection}/submit", "LOFFONNF"),
+    "notices.city_notices": ("GET", "/city/notices", "LFFOOFFF"),
+    "notices.edit_notice": ("POST", "/city/notices/{notice}/edit", "LFFOOFFF"),
+    "notices.preview_notice": ("GET", "/city/notices/{notice}/preview.pdf", "LFFOOFFF"),
+    "notices.publish_notice": ("POST", "/city/notices/{notice}/publish", "LFFOOFFF"),
+    "notices.published": ("GET", "/notices/", "LFOOOFOF"),
+    "notices.published_pdf": ("GET", "/notices/{notice}.pdf", "LFOOOFOF"),
+    "notices.redraft_notice": ("POST", "/city/notices/{notice}/redraft", "LFFOOFFF"),
+    "notices.sign_notice": ("POST", "/city/notices/{notice}/sign", "LFFOOFFF"),
+    "notices.signed_notice": ("GET", "/city/notices/{notice}/notice.pdf", "LFFOOFFF"),
+    "notices.start_notice": ("POST", "/city/notices", "LFFOOFFF"),
     "pwa.manifest": ("GET", "/manifest.webmanifest", "OOOOOOOO"),
     "pwa.offline": ("GET", "/inspect/offline", "OOOOOOOO"),
     "pwa.service_worker": ("GET", "/sw.js", "OOOOOOOO"),
@@ -147,6 +158,9 @@ def world(app, session, city_season, tmp_path):
     bundle = sign_version(app, session, ds["leader"], campaign, tmp_path)
     submission = submissions.submit_bundle(session, ds["leader"].actor, store, bundle.id)
     report = sign_city_report(app, session, city, campaign, tmp_path, name_signature_png(city.display_name))
+    draft = notices.start_draft(session, city.actor, city, campaign.id, TODAY)
+    notice = notices.sign_notice(session, city.actor, store, city, draft.id, keyed(app, PIN), tmp_path)
+    notices.publish_notice(session, city.actor, notice.id)
     admin = make_user(session, "admin", username="admin.matrix")
     city_inspector = make_user(session, "city_inspector", username="city.inspector")
     spare = make_user(session, "inspector", "150602", username="spare.inspector")
@@ -209,6 +223,7 @@ def world(app, session, city_season, tmp_path):
             "bundle": bundle.id,
             "submission": submission.id,
             "report": report.id,
+            "notice": notice.id,
             "campaign": campaign.id,
             "district": ds["leader"].district_id,
             "spare_user": spare.id,

@@ -13,6 +13,7 @@ from inspect_app.models.district import District, Office
 from inspect_app.models.follow_up import RectificationOrder, SampledStation, SpotCheckSample
 from inspect_app.models.housekeeping import HousekeepingRun
 from inspect_app.models.inspection import Inspection, InspectionAnswer, Photo, Signature
+from inspect_app.models.notice import ResultsNotice
 from inspect_app.models.sign_in import RateLimitEntry, SigningPinFailure, UserSession
 from inspect_app.models.station import Station
 from inspect_app.models.stored_file import StoredFile
@@ -42,6 +43,7 @@ __all__ = [
     "Photo",
     "RateLimitEntry",
     "RectificationOrder",
+    "ResultsNotice",
     "SampledStation",
     "Signature",
     "SigningCertificate",

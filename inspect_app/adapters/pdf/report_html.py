@@ -99,3 +99,8 @@ def city_report_html(**context: Any) -> str:
         .get_template("report/city.html")
         .render(share=share_text, charts=charts_for(context["board"]), **context)
     )
+
+
+def notice_html(**context: Any) -> str:
+    """The city's results notice (通报) as one HTML document laid out like an official document."""
+    return _environment().get_template("follow_up/notice_pdf.html").render(**context)
