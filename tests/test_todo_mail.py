@@ -122,7 +122,7 @@ def test_each_person_gets_the_waiting_items_once_in_chinese_with_links(app, sess
     assert body.index("东胜乙站") < body.index("东胜甲站")  # newest first
     [to_inspector] = smtp.to("wang@example.cn")
     text = to_inspector.get_content()
-    assert "【紧急】[退回补正] 东胜万达12315消费维权服务站：检查被退回补正" in text and "请补拍宣传栏" in text
+    assert "【紧急】[退回补正] 东胜万达12315消费维权服务站\n" in text and "请补拍宣传栏" in text
     assert f"{BASE_URL}/inspect/inspections/{waiting['returned'].id}" in text
     assert session.scalar(select(func.count()).select_from(MailedItem)) == 3
     assert session.scalar(select(func.count()).where(AuditEntry.action == "mail_todo")) == 2

@@ -62,7 +62,7 @@ def _inspector(session: Session, user: User, today: date, now: datetime) -> list
     items = [
         Item(
             ItemKind.RETURNED_INSPECTION,
-            f"{station}：检查被退回补正",
+            station,
             f"{campaign} · 退回意见：{comment or '（无）'}",
             f"/inspect/inspections/{inspection_id}",
             reviewed_at or updated_at,
@@ -108,7 +108,7 @@ def _inspector(session: Session, user: User, today: date, now: datetime) -> list
         items.append(
             Item(
                 ItemKind.RECHECK_DUE,
-                f"{station}：整改复查",
+                station,
                 f"整改通知{' ' + number if number else ''} · 期限 {deadline.isoformat()}（{phrase}）",
                 ORDER_PAGE.format(id=order_id),
                 todo.order_since(ItemKind.RECHECK_DUE, deadline, issued_at, None),
@@ -148,7 +148,7 @@ def _city_inspector(session: Session, user: User, today: date, now: datetime) ->
     return [
         Item(
             ItemKind.SPOT_CHECK_DUE,
-            f"{district}·{station}：市级抽查",
+            f"{district}·{station}",
             f"{campaign} · {'已分配给您' if inspector_id == user.id else '尚未分配检查员'}",
             CITY_SPOT_CHECKS_PAGE,
             sample.drawn_at,
@@ -168,7 +168,7 @@ def _leader(session: Session, user: User, today: date, now: datetime) -> list[It
     items = [
         Item(
             ItemKind.REVIEW_WAITING,
-            f"{station}：检查待审核",
+            station,
             f"{campaign} · 检查员 {inspector} · 得分 {score:g}",
             f"/inspect/inspections/{inspection_id}#review",
             submitted_at,
@@ -204,8 +204,8 @@ def _leader(session: Session, user: User, today: date, now: datetime) -> list[It
             items.append(
                 Item(
                     ItemKind.BUNDLE_RETURNED,
-                    f"{name}：市中心退回第{sent.version}版证据包",
-                    f"退回意见：{sent.comment or '见证据包页面'}",
+                    f"{name}第{sent.version}版证据包",
+                    f"市中心退回补正 · 退回意见：{sent.comment or '见证据包页面'}",
                     bundle_page,
                     sent.decided_at,
                     True,
@@ -221,8 +221,8 @@ def _leader(session: Session, user: User, today: date, now: datetime) -> list[It
             items.append(
                 Item(
                     ItemKind.BUNDLE_ACCEPTED,
-                    f"{name}：市中心已接收第{sent.version}版证据包",
-                    "本批次证据包验收完成",
+                    f"{name}第{sent.version}版证据包",
+                    "市中心已接收，本批次证据包验收完成",
                     bundle_page,
                     sent.decided_at,
                     False,
@@ -234,7 +234,7 @@ def _leader(session: Session, user: User, today: date, now: datetime) -> list[It
             items.append(
                 Item(
                     ItemKind.CAMPAIGN_DUE_SOON,
-                    f"{name}：证据包 {deadline.isoformat()} 截止",
+                    f"{name}证据包 {deadline.isoformat()} 截止",
                     f"{todo.days_phrase(deadline, today)}，尚未提交至市中心",
                     bundle_page,
                     todo.due_soon_since(deadline, todo.CAMPAIGN_DUE_SOON_DAYS),
@@ -279,7 +279,7 @@ def _orders(
         items.append(
             Item(
                 kind,
-                f"{place}：{kind.label}",
+                place,
                 f"整改通知{' ' + number if number else ''} · 期限 {deadline.isoformat()}（{todo.days_phrase(deadline, today)}）"
                 f" · {status.label}",
                 page.format(id=order_id),
@@ -332,7 +332,7 @@ def _city(session: Session, user: User, today: date, now: datetime) -> list[Item
             items.append(
                 Item(
                     ItemKind.BUNDLE_RECEIVED,
-                    f"{district}：收到第{sent.version}版证据包",
+                    f"{district}第{sent.version}版证据包",
                     f"{name} · 验证{'通过' if sent.verified else '未通过'} · 待接收或退回",
                     page,
                     sent.received_at,
@@ -345,8 +345,8 @@ def _city(session: Session, user: User, today: date, now: datetime) -> list[Item
             items.append(
                 Item(
                     ItemKind.DISTRICT_OVERDUE,
-                    f"{district}：逾期未提交证据包",
-                    f"{name} · 截止 {deadline.isoformat()}（{todo.days_phrase(deadline, today)}）",
+                    district,
+                    f"{name} · 截止 {deadline.isoformat()}（{todo.days_phrase(deadline, today)}）· 尚未提交可接收的证据包",
                     page,
                     todo.overdue_since(deadline),
                     True,
@@ -356,7 +356,7 @@ def _city(session: Session, user: User, today: date, now: datetime) -> list[Item
     items.extend(
         Item(
             ItemKind.SPOT_CHECK_DONE,
-            f"{district}·{station}：市级抽查已提交",
+            f"{district}·{station}",
             f"{name} · 抽查员 {inspector} · 得分 {score:g}",
             CITY_SPOT_CHECKS_PAGE,
             submitted_at,
