@@ -50,11 +50,6 @@ def items_for(session: Session, user: User, today: date, now: datetime | None = 
     return todo.ordered(collect(session, user, today, now or utcnow()))
 
 
-def count_for(session: Session, user: User, today: date) -> todo.Count:
-    """The navigation badge's numbers: those of the same list the home page shows."""
-    return todo.count(items_for(session, user, today))
-
-
 # ---- the inspector -----------------------------------------------------------------------------------------
 
 
