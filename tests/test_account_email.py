@@ -46,6 +46,7 @@ def test_a_user_sets_and_clears_their_own_address(client, session, login_as):
     user = login_as("inspector", "150602")
     page = client.get("/account/email").get_data(as_text=True)
     assert "邮件提醒" in page and "没有配置邮件服务器" in page
+    assert 'href="/account/email"' in client.get("/account/password").get_data(as_text=True)
     response = client.post("/account/email", data={"email": "Wang.Li@Example.com"})
     assert response.status_code == 302
     session.refresh(user)
