@@ -145,6 +145,25 @@ def test_each_person_gets_the_waiting_items_once_in_chinese_with_links(app, sess
     assert "东胜甲站" not in newest.get_content()
 
 
+def test_a_run_beside_another_keeps_the_others_record(app, session, smtp, waiting, monkeypatch):
+    from inspect_app.todo import mailing
+
+    plan = mailing._plan
+
+    def raced(*args):
+        planned = plan(*args)
+        # Meanwhile another run mailed the inspector's item and recorded it.
+        session.add(MailedItem(user_id=waiting["insp"].id, item_key=planned[0][4][0].key))
+        session.commit()
+        return planned
+
+    monkeypatch.setattr(mailing, "_plan", raced)
+    result = cli(app, "todo", "send-mail")
+    assert result.exit_code == 0, result.output
+    assert len(smtp.received) == 2
+    assert session.scalar(select(func.count()).select_from(MailedItem)) == 3  # nothing recorded twice, nothing lost
+
+
 def test_without_smtp_nothing_is_attempted(app, session, waiting, monkeypatch):
     def no_connection(*args, **kwargs):
         raise AssertionError("no SMTP connection may be opened without SMTP_HOST")

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any, Mapping
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from inspect_app.adapters import mail
@@ -84,6 +85,11 @@ def _plan(
 
 
 def _remember(session: Session, user_id: int, district_id: int | None, items: list[todo.Item]) -> None:
-    session.add_all(MailedItem(user_id=user_id, item_key=item.key) for item in items)
-    audit.record(session, None, "mail_todo", "user", user_id, district_id, {"items": [item.key for item in items]})
-    session.commit()
+    try:
+        session.add_all(MailedItem(user_id=user_id, item_key=item.key) for item in items)
+        audit.record(session, None, "mail_todo", "user", user_id, district_id, {"items": [item.key for item in items]})
+        session.commit()
+    except IntegrityError:
+        # Another run (the command beside the sweep) mailed and recorded some of them meanwhile: its record stands,
+        # and an item it did not record goes out again next time (twice rather than never).
+        session.rollback()
