@@ -138,6 +138,7 @@ def register_commands(app: Flask) -> None:
     from inspect_app.housekeeping import cli as uploads_cli
     from inspect_app.inspection import cli as photo_cli
     from inspect_app.signing import cli as pki_cli
+    from inspect_app.todo import cli as todo_cli
 
     for module in (
         db_cli,
@@ -152,6 +153,7 @@ def register_commands(app: Flask) -> None:
         jobs_cli,
         backup_cli,
         uploads_cli,
+        todo_cli,
     ):
         app.cli.add_command(module.group)
 

@@ -28,6 +28,7 @@ COLUMNS = ("anonymous", "inspector", "leader", "city", "admin", "other_inspector
 MATRIX: dict[str, tuple[str, str, str]] = {
     "account.certificate": ("GET", "/account/certificate", "LFOOOFOF"),
     "account.change_pin": ("POST", "/account/certificate/pin/change", "LFOOOFOF"),
+    "account.email": ("GET", "/account/email", "LOOOOOOO"),
     "account.password": ("GET", "/account/password", "LOOOOOOO"),
     "account.set_pin": ("POST", "/account/certificate/pin", "LFOOOFOF"),
     "admin.cancel_enrolment": ("POST", "/admin/certificates/enrolments/{spare_enrolment}/cancel", "LFFFOFFF"),
@@ -43,6 +44,7 @@ MATRIX: dict[str, tuple[str, str, str]] = {
     "admin.revoke_certificate": ("POST", "/admin/certificates/{spare_certificate}/revoke", "LFFFOFFF"),
     "admin.unlock_signing": ("POST", "/admin/certificates/{spare_certificate}/unlock", "LFFFOFFF"),
     "admin.set_active": ("POST", "/admin/users/{spare_user}/active", "LFFFOFFF"),
+    "admin.set_email": ("POST", "/admin/users/{spare_user}/email", "LFFFOFFF"),
     "admin.users": ("GET", "/admin/users", "LFFFOFFF"),
     "api.add_photo": ("POST", "/api/v1/inspections/{inspection}/photos", "LOFFONNF"),
     "api.bootstrap": ("GET", "/api/v1/bootstrap", "LOFFOOFO"),

@@ -49,6 +49,7 @@ class SweepReport:
     sessions_purged: int = 0
     sign_in_counts_purged: int = 0
     photos_requeued: int = 0  # photos whose reading was lost (their worker died), asked for again (sweeper.run)
+    todo_mails_sent: int = 0  # to-do e-mails sent (sweeper.run; none unless SMTP_HOST is set)
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)

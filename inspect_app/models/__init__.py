@@ -19,6 +19,7 @@ from inspect_app.models.station import Station
 from inspect_app.models.stored_file import StoredFile
 from inspect_app.models.submission import CityReport, CityReportStatus, DemonstrationDecision, Submission
 from inspect_app.models.sync import AnswerConflict, IdempotentRequest, Upload
+from inspect_app.models.todo import MailedItem
 from inspect_app.models.user import User
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "IdempotentRequest",
     "Inspection",
     "InspectionAnswer",
+    "MailedItem",
     "Office",
     "Photo",
     "RateLimitEntry",
