@@ -16,6 +16,7 @@ from support import make_station, make_user, sign_city_report, sign_version
 from inspect_app.adapters.pdf.seal import name_signature_png
 from inspect_app.campaigns import checklists
 from inspect_app.city import submissions
+from inspect_app.follow_up import spot_checks
 from inspect_app.models import Office
 from inspect_app.signing import enrolments, keys
 
@@ -117,6 +118,10 @@ MATRIX: dict[str, tuple[str, str, str]] = {
     "pwa.offline": ("GET", "/inspect/offline", "OOOOOOOO"),
     "pwa.service_worker": ("GET", "/sw.js", "OOOOOOOO"),
     "pwa.shell": ("GET", "/inspect/app", "LOFFOOFF"),
+    "spot_checks.assign": ("POST", "/city/spot-checks/stations/{sampled_station}/assign", "LFFOOFFF"),
+    "spot_checks.comparisons": ("GET", "/city/spot-checks/comparisons", "LFFOOFFF"),
+    "spot_checks.draw": ("POST", "/city/spot-checks/draw", "LFFOOFFF"),
+    "spot_checks.sample": ("GET", "/city/spot-checks/", "LFFOOFFF"),
     "review.decide": ("POST", "/review/inspections/{inspection}/decision", "LFOFONNF"),
     "review.overview": ("GET", "/review/", "LFOFOFOF"),
     "review.recommend": ("POST", "/review/inspections/{inspection}/recommend", "LFOFONNF"),
@@ -157,6 +162,7 @@ def world(app, session, city_season, tmp_path):
     checklist_draft, spare_checklist_draft = (
         checklists.copy_version(session, admin.actor, campaign.checklist_version_id) for _ in "12"
     )
+    sample = spot_checks.draw_sample(session, city.actor, campaign, 50)
     inspection = ds["inspections"][0]
     data = b"partial photo bytes"
     upload = hashlib.sha256(data).hexdigest()
@@ -192,6 +198,7 @@ def world(app, session, city_season, tmp_path):
             "checklist_version": campaign.checklist_version_id,
             "checklist_draft": checklist_draft.id,
             "spare_checklist_draft": spare_checklist_draft.id,
+            "sampled_station": sample.stations[0].id,
         },
     }
 
