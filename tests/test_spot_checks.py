@@ -18,7 +18,7 @@ from inspect_app.follow_up import spot_check_results as results
 from inspect_app.follow_up import spot_checks
 from inspect_app.models import AuditEntry
 from inspect_app.models.follow_up import SampledStation, SpotCheckSample
-from inspect_app.shared.errors import Forbidden, Invalid
+from inspect_app.shared.errors import Forbidden, Invalid, NotFound
 
 
 @pytest.fixture
@@ -173,6 +173,10 @@ def test_a_sampled_station_goes_to_a_city_inspector_and_stays_with_whoever_start
         "需整改",
         "可推荐示范站",
     )
+    assert spot_checks.assignment_of(session, checker.actor, campaign.id, first.station_id).id == first.id
+    for who, station in ((other, first.station_id), (checker, second.station_id), (checker, spot["unfinished"].id)):
+        with pytest.raises(NotFound):  # given to another, or never sampled
+            spot_checks.assignment_of(session, who.actor, campaign.id, station)
     assigned = session.scalars(select(AuditEntry).where(AuditEntry.action == "assign_spot_check")).all()
     assert [e.details["inspector"] for e in assigned] == ["checker.one", "checker.one", "checker.two"]
     with pytest.raises(Forbidden):

@@ -74,7 +74,11 @@ def _spot_checks(session: Session, campaign_id: int, station_ids: Sequence[int])
             Inspection.campaign_id == campaign_id,
             Inspection.station_id.in_(list(station_ids)),
         )
-        .options(selectinload(Inspection.answers), selectinload(Inspection.inspector))
+        .options(
+            selectinload(Inspection.answers),
+            selectinload(Inspection.inspector),
+            selectinload(Inspection.follows).selectinload(Inspection.answers),
+        )
     )
     return {i.station_id: i for i in found}
 
@@ -162,7 +166,9 @@ def results(session: Session, campaign: Campaign) -> SpotCheckResults:
     spots, owns = _spot_checks(session, campaign.id, ids), _own_inspections(session, campaign.id, ids)
     found = []
     for r in rows:
-        own, spot = owns.get(r.station_id), spots.get(r.station_id)
+        spot = spots.get(r.station_id)
+        # The spot check names the inspection it follows; the district's own of the station is the same one.
+        own = owns.get(r.station_id) if spot is None or spot.follows is None else spot.follows
         done = own is not None and spot is not None and spot.status in DONE
         comparison = compare_inspections(own, spot) if done and own is not None and spot is not None else None
         found.append(SampledResult(r, r.station, r.station.district, own, spot, comparison))

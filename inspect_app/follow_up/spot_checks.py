@@ -215,6 +215,25 @@ def spot_check_of(session: Session, campaign_id: int, station_id: int) -> Inspec
     )
 
 
+def assignment_of(session: Session, actor: Actor, campaign_id: int, station_id: int) -> SampledStation:
+    """The signed-in city inspector's sampled station in the campaign, the one a spot check may be opened for; NotFound
+    for a station not sampled or given to someone else. (Opening the spot check should lock the sample's row, as
+    draw_sample does, so that a redraw and a first spot check cannot cross.)"""
+    require(actor, Action.SPOT_CHECK)
+    sampled = session.scalar(
+        select(SampledStation)
+        .join(SpotCheckSample)
+        .where(
+            SpotCheckSample.campaign_id == campaign_id,
+            SampledStation.station_id == station_id,
+            SampledStation.inspector_id == actor.user_id,
+        )
+    )
+    if sampled is None:
+        raise NotFound()
+    return sampled
+
+
 def assign(session: Session, actor: Actor, sampled_station_id: int, inspector_id: int | None) -> SampledStation:
     """Give a sampled station to a city inspector; once its spot check has started it stays with whoever started it."""
     require(actor, Action.MANAGE_SPOT_CHECKS)
