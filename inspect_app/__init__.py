@@ -69,7 +69,7 @@ def register_blueprints(app: Flask) -> None:
     from inspect_app.city import views as city_views
     from inspect_app.directory import excel_views as directory_excel_views
     from inspect_app.directory import views as directory_views
-    from inspect_app.follow_up import notice_views
+    from inspect_app.follow_up import notice_views, spot_check_views
     from inspect_app.inspection import api, file_views, pwa
     from inspect_app.inspection import views as inspection_views
     from inspect_app.review import views as review_views
@@ -86,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
         bundle_views,
         city_views,
         city_report_views,
+        spot_check_views,
         file_views,
         api,
         pwa,

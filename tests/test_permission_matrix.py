@@ -18,8 +18,8 @@ from inspect_app.adapters.pdf.seal import name_signature_png
 from inspect_app.campaigns import checklists
 from inspect_app.city import submissions
 from inspect_app.domain.follow_up.rectification import OrderStatus
-from inspect_app.follow_up import notices
-from inspect_app.models import Office, RectificationOrder, SampledStation, SpotCheckSample
+from inspect_app.follow_up import notices, spot_checks
+from inspect_app.models import Office, RectificationOrder
 from inspect_app.signing import enrolments, keys
 
 COLUMNS = ("anonymous", "inspector", "leader", "city", "admin", "other_inspector", "other_leader", "city_inspector")
@@ -115,7 +115,7 @@ MATRIX: dict[str, tuple[str, str, str]] = {
     "inspect.checklist": ("GET", "/inspect/inspections/{inspection}", "LOOOONNO"),
     "inspect.follow_up_board": ("GET", "/inspect/follow-ups", "LOFFOOFO"),
     "inspect.open_recheck": ("POST", "/inspect/orders/{order}/recheck", "LOFFONNF"),
-    "inspect.open_spot_check": ("POST", "/inspect/spot-checks/{station}/open", "LFFFOFFO"),
+    "inspect.open_spot_check": ("POST", "/inspect/spot-checks/{sampled_station_station}/open", "LFFFOFFO"),
     "inspect.open_station": ("POST", "/inspect/stations/{station}/open", "LOFFONNF"),
     "inspect.remove_photo": ("POST", "/inspect/photos/{photo}/remove", "LOFFONNF"),
     "inspect.save_answers": ("POST", "/inspect/inspections/{inspection}/answers", "LOFFONNF"),
@@ -135,6 +135,10 @@ MATRIX: dict[str, tuple[str, str, str]] = {
     "pwa.offline": ("GET", "/inspect/offline", "OOOOOOOO"),
     "pwa.service_worker": ("GET", "/sw.js", "OOOOOOOO"),
     "pwa.shell": ("GET", "/inspect/app", "LOFFOOFO"),
+    "spot_checks.assign": ("POST", "/city/spot-checks/stations/{sampled_station}/assign", "LFFOOFFF"),
+    "spot_checks.comparisons": ("GET", "/city/spot-checks/comparisons", "LFFOOFFF"),
+    "spot_checks.draw": ("POST", "/city/spot-checks/draw", "LFFOOFFF"),
+    "spot_checks.sample": ("GET", "/city/spot-checks/", "LFFOOFFF"),
     "review.decide": ("POST", "/review/inspections/{inspection}/decision", "LFOFONNF"),
     "review.overview": ("GET", "/review/", "LFOFOFOF"),
     "review.recommend": ("POST", "/review/inspections/{inspection}/recommend", "LFOFONNF"),
@@ -178,6 +182,7 @@ def world(app, session, city_season, tmp_path):
     checklist_draft, spare_checklist_draft = (
         checklists.copy_version(session, admin.actor, campaign.checklist_version_id) for _ in "12"
     )
+    sample = spot_checks.draw_sample(session, city.actor, campaign, 50)
     inspection = ds["inspections"][0]
     order = RectificationOrder(
         inspection_id=inspection.id,
@@ -189,18 +194,9 @@ def world(app, session, city_season, tmp_path):
         deadline=date(2026, 12, 31),
         inspector_id=inspection.inspector_id,
     )
-    sample = SpotCheckSample(campaign_id=campaign.id, seed="1", percent=10, strata=[], drawn_by_id=city.id)
-    sample.stations.append(
-        SampledStation(
-            station_id=inspection.station_id,
-            district_id=inspection.station.district_id,
-            outcome="pass",
-            rank="0" * 64,
-            inspector_id=city_inspector.id,
-        )
-    )
-    session.add_all([order, sample])
+    session.add(order)
     session.commit()
+    spot_checks.assign(session, city.actor, sample.stations[0].id, city_inspector.id)
     data = b"partial photo bytes"
     upload = hashlib.sha256(data).hexdigest()
     client = app.test_client()
@@ -237,6 +233,8 @@ def world(app, session, city_season, tmp_path):
             "checklist_version": campaign.checklist_version_id,
             "checklist_draft": checklist_draft.id,
             "spare_checklist_draft": spare_checklist_draft.id,
+            "sampled_station": sample.stations[0].id,
+            "sampled_station_station": sample.stations[0].station_id,
         },
     }
 

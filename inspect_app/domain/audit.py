@@ -61,6 +61,8 @@ ACTION_LABELS = {
     "import_checklist": "从Excel导入核查表草稿",
     "publish_checklist": "发布核查表",
     "delete_checklist_draft": "删除核查表草稿",
+    "draw_spot_check_sample": "抽取市级抽查样本",
+    "assign_spot_check": "指派市级抽查检查员",
 }
 
 

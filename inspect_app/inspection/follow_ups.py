@@ -107,18 +107,27 @@ def open_spot_check(session: Session, actor: Actor, station_id: int, campaign: C
     used, following the district's own inspection. Only a station in the campaign's sample, assigned to this city
     inspector or to nobody yet."""
     require(actor, Action.SPOT_CHECK)
-    sampled = session.scalar(
-        select(SampledStation)
-        .join(SpotCheckSample)
-        .where(SpotCheckSample.campaign_id == campaign.id, SampledStation.station_id == station_id)
+    # The sample's row locked (PostgreSQL; SQLite's writer lock is taken by the first write), as a redraw locks
+    # it: a redraw and a first spot check cannot cross.
+    sample = session.scalar(select(SpotCheckSample).where(SpotCheckSample.campaign_id == campaign.id).with_for_update())
+    sampled = (
+        session.scalar(
+            select(SampledStation).where(SampledStation.sample_id == sample.id, SampledStation.station_id == station_id)
+        )
+        if sample is not None
+        else None
     )
     if sampled is None:
+        session.rollback()
         raise NotFound()
     if sampled.inspector_id not in (None, actor.user_id):
+        session.rollback()
         raise Invalid("该服务站的抽查已分配给其他市级检查员")
     found = _spot_check_of(session, station_id, campaign.id)
     if found is not None:
+        session.rollback()
         return found
+    sampled.inspector_id = actor.user_id  # one nobody was given is the first city inspector's to open it
     own = session.scalar(
         select(Inspection).where(
             Inspection.is_own, Inspection.station_id == station_id, Inspection.campaign_id == campaign.id
