@@ -39,7 +39,10 @@ OPEN = CampaignState.OPEN
 # Where orders and spot checks are handled; their pages are built beside this feature (plain paths until then).
 ORDER_PAGE = "/review/orders/{id}"
 CITY_ORDERS_PAGE = "/city/orders"
-CITY_SPOT_CHECKS_PAGE = "/city/spot-checks"
+CITY_SPOT_CHECKS_PAGE = "/city/spot-checks/comparisons"  # what the city reads of a spot check done
+# Where the field app opens a piece of follow-up work (static/pwa/app.js routes, keys as sync_core.parseKey).
+RECHECK_IN_APP = "/inspect/app#/station/r{id}"
+SPOT_CHECK_IN_APP = "/inspect/app#/station/c{id}"
 
 
 def items_for(session: Session, user: User, today: date, now: datetime | None = None) -> list[Item]:
@@ -105,7 +108,7 @@ def _inspector(session: Session, user: User, today: date, now: datetime) -> list
                 ItemKind.RECHECK_DUE,
                 station,
                 f"整改通知{' ' + number if number else ''} · 期限 {deadline.isoformat()}（{phrase}）",
-                ORDER_PAGE.format(id=order_id),
+                RECHECK_IN_APP.format(id=order_id),
                 todo.order_since(ItemKind.RECHECK_DUE, deadline, issued_at, None),
                 is_overdue_order(OrderStatus.ISSUED, deadline, today)
                 or is_due_soon(OrderStatus.ISSUED, deadline, today),
@@ -128,7 +131,13 @@ def _city_inspector(session: Session, user: User, today: date, now: datetime) ->
     )
     rows = session.execute(
         select(
-            SampledStation.id, SampledStation.inspector_id, Station.name, District.name, Campaign.name, SpotCheckSample
+            SampledStation.id,
+            SampledStation.station_id,
+            SampledStation.inspector_id,
+            Station.name,
+            District.name,
+            Campaign.name,
+            SpotCheckSample,
         )
         .join(SpotCheckSample, SpotCheckSample.id == SampledStation.sample_id)
         .join(Campaign, Campaign.id == SpotCheckSample.campaign_id)
@@ -145,12 +154,12 @@ def _city_inspector(session: Session, user: User, today: date, now: datetime) ->
             ItemKind.SPOT_CHECK_DUE,
             f"{district}·{station}",
             f"{campaign} · {'已分配给您' if inspector_id == user.id else '尚未分配检查员'}",
-            CITY_SPOT_CHECKS_PAGE,
+            SPOT_CHECK_IN_APP.format(id=station_id),
             sample.drawn_at,
             False,
             f"spot_check:{sampled_id}",
         )
-        for sampled_id, inspector_id, station, district, campaign, sample in rows
+        for sampled_id, station_id, inspector_id, station, district, campaign, sample in rows
     ]
 
 
