@@ -10,6 +10,7 @@ from support import accepted_inspection, issued_order, make_user
 from inspect_app.domain.checklists.scoring import Verdict
 from inspect_app.domain.follow_up.rectification import OrderStatus
 from inspect_app.domain.inspections import InspectionKind
+from inspect_app.follow_up import spot_checks
 from inspect_app.inspection import operations as inspections
 from inspect_app.models import Inspection, RectificationOrder
 
@@ -90,3 +91,48 @@ def test_a_recheck_done_offline_reaches_the_server_as_its_own_inspection(
     phone.goto(live_server + "/inspect/app")
     phone.settled()
     phone.wait(card, "detached")  # the order is done: nothing left to re-check
+
+
+def test_a_spot_check_answered_offline_goes_to_the_city_and_not_to_the_district(
+    app, field, gate, live_server, phones, session, campaign, screenshot_phone
+):
+    user, station, recorder = field
+    leader = make_user(session, "leader", "150602")
+    own = accepted_inspection(session, app, campaign, station, user, leader, 7)
+    city = make_user(session, "city")
+    make_user(session, "city_inspector", username="city.checker")
+    spot_checks.draw_sample(session, city.actor, campaign, 100)
+
+    phone = phones("chromium")
+    phone.sign_in(live_server, "city.checker")
+    phone.goto(live_server + "/inspect/app")
+    phone.controlled()
+    phone.synced()
+    phone.idle()
+    card = f"[data-follow-up='c{station.id}']"
+    assert "市级抽查" in phone.text(card)
+    assert phone.count(".board-search:not([hidden])") == 0  # no district board to search
+
+    gate.lose()
+    phone.reload()
+    phone.settled()
+    phone.click(f"{card} button")
+    phone.wait("#checklist .item")
+    assert phone.count("#checklist .item") == 19  # the whole checklist
+    phone.click("#item-A1 label.choice-fail")
+    phone.wait_text("#item-A1 .save-state", "已保存在本机")
+    phone.reload()
+    phone.settled()
+    phone.wait_text("#item-A1 .given, #item-A1 .save-state", "已保存在本机")
+    assert phone.scroll_width() <= phone.evaluate("() => innerWidth")
+    screenshot_phone(phone, "offline-spot-check")
+
+    gate.restore()
+    phone.click("#sync-now")
+    phone.synced(timeout=60)
+    session.expire_all()
+    check = session.scalars(select(Inspection).where(Inspection.kind == InspectionKind.SPOT_CHECK)).one()
+    assert (check.station_id, check.follows_id) == (station.id, own.id)
+    assert {a.item_code: a.verdict for a in check.answers} == {"A1": Verdict.FAIL}
+    own = session.get(Inspection, own.id)
+    assert {a.item_code: a.verdict for a in own.answers}["A1"] is Verdict.PASS  # the district's stays as it was
