@@ -51,6 +51,8 @@ FILE_KEYS = [
     ("photos", "display_key"),
     ("photos", "thumbnail_key"),
     ("photos", "print_key"),
+    ("rectification_orders", "notice_key"),
+    ("results_notices", "pdf_key"),
     ("signatures", "image_key"),
     ("submissions", "archive_key"),
 ]
