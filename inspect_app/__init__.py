@@ -69,6 +69,7 @@ def register_blueprints(app: Flask) -> None:
     from inspect_app.city import views as city_views
     from inspect_app.directory import excel_views as directory_excel_views
     from inspect_app.directory import views as directory_views
+    from inspect_app.follow_up import order_views
     from inspect_app.inspection import api, file_views, pwa
     from inspect_app.inspection import views as inspection_views
     from inspect_app.review import views as review_views
@@ -90,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
         pwa,
         account_views,
         checklist_views,
+        order_views,
     ):
         app.register_blueprint(module.bp)
     app.register_blueprint(admin_area())
@@ -133,6 +135,7 @@ def register_commands(app: Flask) -> None:
     from inspect_app.campaigns import cli as checklist_cli
     from inspect_app.city import cli as city_cli
     from inspect_app.demo import cli as demo_cli
+    from inspect_app.follow_up import cli as orders_cli
     from inspect_app.housekeeping import cli as uploads_cli
     from inspect_app.inspection import cli as photo_cli
     from inspect_app.signing import cli as pki_cli
@@ -150,6 +153,7 @@ def register_commands(app: Flask) -> None:
         jobs_cli,
         backup_cli,
         uploads_cli,
+        orders_cli,
     ):
         app.cli.add_command(module.group)
 

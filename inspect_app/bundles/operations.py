@@ -23,6 +23,7 @@ from inspect_app.bundles.report.print_copies import make_print_copies, photos_to
 from inspect_app.campaigns.operations import require_changeable, template_of
 from inspect_app.city import submissions
 from inspect_app.domain.checklists.scoring import Verdict
+from inspect_app.domain.clock import BEIJING
 from inspect_app.domain.directory.stations import StationStatus
 from inspect_app.domain.evidence.bundles import BundleStatus
 from inspect_app.domain.evidence.manifest import DIRECTORY, REPORT
@@ -30,6 +31,7 @@ from inspect_app.domain.evidence.narrative import StationResult, draft_narrative
 from inspect_app.domain.evidence.submissions import SubmissionRefused, check_new_version
 from inspect_app.domain.identity.permissions import Action, Actor
 from inspect_app.domain.inspections import InspectionStatus
+from inspect_app.follow_up import order_queries
 from inspect_app.housekeeping import stored_files
 from inspect_app.models import Bundle, Campaign, District, Inspection, SigningCertificate, Station, User
 from inspect_app.models.types import utcnow
@@ -552,4 +554,7 @@ def _draft_text(session: Session, district_id: int, campaign: Campaign) -> str:
                 inspection.recommended_demonstration,
             )
         )
-    return draft_narrative(district.name, campaign.name, stations, results)
+    today = utcnow().astimezone(BEIJING).date()
+    return draft_narrative(
+        district.name, campaign.name, stations, results, order_queries.counts(session, district_id, campaign.id, today)
+    )

@@ -99,3 +99,8 @@ def city_report_html(**context: Any) -> str:
         .get_template("report/city.html")
         .render(share=share_text, charts=charts_for(context["board"]), **context)
     )
+
+
+def order_notice_html(**context: Any) -> str:
+    """A one-page 整改通知书 (a rectification order as handed to its station)."""
+    return _environment().get_template("follow_up/notice.html").render(**context)
