@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from datetime import date
 
 import pytest
 from support import make_station, make_user, sign_city_report, sign_version
@@ -16,7 +17,8 @@ from support import make_station, make_user, sign_city_report, sign_version
 from inspect_app.adapters.pdf.seal import name_signature_png
 from inspect_app.campaigns import checklists
 from inspect_app.city import submissions
-from inspect_app.models import Office
+from inspect_app.domain.follow_up.rectification import OrderStatus
+from inspect_app.models import Office, RectificationOrder
 from inspect_app.signing import enrolments, keys
 
 COLUMNS = ("anonymous", "inspector", "leader", "city", "admin", "other_inspector", "other_leader", "city_inspector")
@@ -113,6 +115,18 @@ MATRIX: dict[str, tuple[str, str, str]] = {
     "inspect.save_answers": ("POST", "/inspect/inspections/{inspection}/answers", "LOFFONNF"),
     "inspect.sign": ("POST", "/inspect/inspections/{inspection}/signatures/inspector", "LOFFONNF"),
     "inspect.submit": ("POST", "/inspect/inspections/{inspection}/submit", "LOFFONNF"),
+    "orders.assigned": ("GET", "/inspect/orders", "LOFFOOFF"),
+    "orders.city": ("GET", "/city/orders", "LFFOOFFO"),
+    "orders.draft": ("POST", "/review/orders/draft", "LFOFOFOF"),
+    "orders.edit": ("POST", "/review/orders/{order}/edit", "LFOFONNF"),
+    "orders.extend": ("POST", "/review/orders/{order}/extend", "LFOFONNF"),
+    # The world's inspection is the district's own, not a spot check: the city is answered 404.
+    "orders.from_spot_check": ("POST", "/city/spot-checks/{inspection}/order", "LFFNNFFF"),
+    "orders.index": ("GET", "/review/orders/", "LFOFOFOF"),
+    "orders.issue_order": ("POST", "/review/orders/{order}/issue", "LFOFONNF"),
+    "orders.notice": ("GET", "/orders/{order}/notice.pdf", "LOOOONNO"),
+    "orders.retire": ("POST", "/review/orders/{order}/retire", "LFOFONNF"),
+    "orders.show": ("GET", "/orders/{order}", "LOOOONNO"),
     "pwa.manifest": ("GET", "/manifest.webmanifest", "OOOOOOOO"),
     "pwa.offline": ("GET", "/inspect/offline", "OOOOOOOO"),
     "pwa.service_worker": ("GET", "/sw.js", "OOOOOOOO"),
@@ -158,6 +172,21 @@ def world(app, session, city_season, tmp_path):
         checklists.copy_version(session, admin.actor, campaign.checklist_version_id) for _ in "12"
     )
     inspection = ds["inspections"][0]
+    # An issued order re-checked by insp.ds: every decision on it is refused, so the matrix changes nothing.
+    order = RectificationOrder(
+        inspection_id=inspection.id,
+        station_id=inspection.station_id,
+        campaign_id=campaign.id,
+        district_id=ds["leader"].district_id,
+        status=OrderStatus.ISSUED,
+        items=[],
+        deadline=date(2026, 12, 31),
+        inspector_id=inspection.inspector_id,
+        number="东胜市监整改〔2026〕1号",
+        notice_key=store.put(b"%PDF-1.7 notice", "pdf"),
+    )
+    session.add(order)
+    session.commit()
     data = b"partial photo bytes"
     upload = hashlib.sha256(data).hexdigest()
     client = app.test_client()
@@ -191,6 +220,7 @@ def world(app, session, city_season, tmp_path):
             "spare_office": spare_office.id,
             "checklist_version": campaign.checklist_version_id,
             "checklist_draft": checklist_draft.id,
+            "order": order.id,
             "spare_checklist_draft": spare_checklist_draft.id,
         },
     }
