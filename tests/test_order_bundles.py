@@ -5,17 +5,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import subprocess
 import zipfile
 from datetime import timedelta
 
+import pytest
+from photo_factory import signature_png
 from sqlalchemy import select
 from stock_tools import openssl_cms_verify
 from support import PIN, keyed, signed_bundle
 
+from inspect_app.bundles import operations as bundles
 from inspect_app.city.verify import verify_bundle
 from inspect_app.domain.follow_up.rectification import OrderStatus
 from inspect_app.follow_up import issue
 from inspect_app.models import Inspection, RectificationOrder
+from inspect_app.shared.errors import Invalid
 from inspect_app.signing import keys
 from inspect_app.web.context import today
 
@@ -65,6 +71,12 @@ def test_the_signed_bundle_carries_the_issued_notices(app, session, season, tmp_
     ]
     check = verify_bundle(path, season["ca"], keys.revocation_list(session))
     assert check.ok, check.problems
+    report = subprocess.run(
+        ["pdftotext", str(tmp_path / "unpacked" / "report.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    text = re.sub(r"\s", "", report)
+    section = text[text.index("本批次已下达整改通知1份") :]
+    assert "东胜市监整改〔2026〕1号" in section and "整改中" in section
     (tmp_path / "unpacked" / "city-ca.pem").write_bytes(season["ca"])
     assert openssl_cms_verify(tmp_path / "unpacked").returncode == 0
 
@@ -74,3 +86,14 @@ def test_a_bundle_without_orders_has_no_orders_entry(app, session, season, tmp_p
     with zipfile.ZipFile(path) as archive:
         assert not [n for n in archive.namelist() if n.startswith("orders/")]
         assert "orders" not in json.loads(archive.read("manifest.json"))
+
+
+def test_an_order_issued_after_the_preview_expires_it(app, session, season, tmp_path):
+    leader, store = season["leader"], app.extensions["filestore"]
+    bundle = bundles.start_draft(session, leader.actor, leader.district_id, season["campaign"].id, "文字说明。")
+    bundles.build_preview(session, store, bundle.id, leader.display_name, tmp_path)
+    _issued_order(app, session, season, tmp_path)
+    with pytest.raises(Invalid, match="整改通知"):
+        bundles.sign_off(session, leader.actor, store, leader, bundle.id, keyed(app, PIN), signature_png(), tmp_path)
+    session.refresh(bundle)
+    assert bundle.status.value == "ready" and bundle.archive_key is None

@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from inspect_app.adapters.filestore import FileStore
+from inspect_app.follow_up.order_queries import issued_orders
 from inspect_app.models import RectificationOrder
 
 FOLDER = "orders"
@@ -24,16 +24,7 @@ def notice_parts(
     session: Session, store: FileStore, district_id: int, campaign_id: int
 ) -> tuple[list[tuple[str, Path]], list[dict[str, Any]]]:
     """The issued notices of the district's campaign as ZIP parts, and their manifest entries, in number order."""
-    issued = session.scalars(
-        select(RectificationOrder)
-        .where(
-            RectificationOrder.district_id == district_id,
-            RectificationOrder.campaign_id == campaign_id,
-            RectificationOrder.notice_key.is_not(None),
-        )
-        .options(joinedload(RectificationOrder.station))
-        .order_by(RectificationOrder.issued_at, RectificationOrder.id)
-    ).all()
+    issued = issued_orders(session, district_id, campaign_id)
     parts, listed = [], []
     for order in issued:
         assert order.notice_key is not None  # selected so

@@ -11,10 +11,10 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from inspect_app.domain.follow_up.orders import OrderCounts, Urgency, count_orders, list_rank, urgency
+from inspect_app.domain.follow_up.orders import OrderCounts, OrderLine, Urgency, count_orders, list_rank, urgency
 from inspect_app.domain.follow_up.rectification import OPEN, OrderStatus
 from inspect_app.domain.identity.permissions import Action, Actor, Role, district_scope
-from inspect_app.domain.inspections import InspectionKind
+from inspect_app.domain.inspections import InspectionKind, InspectionStatus
 from inspect_app.models import Inspection, RectificationOrder, User
 from inspect_app.shared.access import require
 from inspect_app.shared.errors import Forbidden, NotFound
@@ -118,5 +118,46 @@ def district_inspectors(session: Session, district_id: int) -> list[User]:
             select(User)
             .where(User.district_id == district_id, User.role == Role.INSPECTOR, User.active.is_(True))
             .order_by(User.display_name)
+        )
+    )
+
+
+def report_lines(session: Session, district_id: int, campaign_id: int) -> tuple[OrderLine, ...]:
+    """The district's issued orders of the campaign as its report lists them, in number order."""
+    issued = issued_orders(session, district_id, campaign_id)
+    lines = []
+    for order in issued:
+        done = [
+            r for r in rechecks(session, order) if r.status in (InspectionStatus.SUBMITTED, InspectionStatus.ACCEPTED)
+        ]
+        lines.append(
+            OrderLine(
+                number=order.number or "",
+                station_number=order.station.number,
+                station_name=order.station.name,
+                items=len(order.items),
+                critical=sum(1 for item in order.items if item.get("critical")),
+                deadline=order.deadline,
+                status_label=order.status.label,
+                extensions=order.extensions,
+                score=order.inspection.score,
+                recheck_score=done[-1].score if done else None,
+            )
+        )
+    return tuple(lines)
+
+
+def issued_orders(session: Session, district_id: int, campaign_id: int) -> list[RectificationOrder]:
+    """The district's orders of the campaign that were issued (numbered, their notice signed), in issue order."""
+    return list(
+        session.scalars(
+            select(RectificationOrder)
+            .where(
+                RectificationOrder.district_id == district_id,
+                RectificationOrder.campaign_id == campaign_id,
+                RectificationOrder.notice_key.is_not(None),
+            )
+            .options(joinedload(RectificationOrder.station), joinedload(RectificationOrder.inspection))
+            .order_by(RectificationOrder.issued_at, RectificationOrder.id)
         )
     )

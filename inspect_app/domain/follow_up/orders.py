@@ -121,3 +121,19 @@ def orders_paragraph(counts: OrderCounts) -> str:
     drafts = counts.of(OrderStatus.DRAFT)
     tail = f"另有{drafts}份整改通知待下达。" if drafts else ""
     return "五、整改通知。" + "，".join(parts) + "。" + tail
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    """An issued order as the district's report lists it."""
+
+    number: str
+    station_number: str
+    station_name: str
+    items: int
+    critical: int
+    deadline: date
+    status_label: str
+    extensions: int
+    score: float  # the inspection the order lists the findings of
+    recheck_score: float | None  # the latest submitted re-check's, if any
