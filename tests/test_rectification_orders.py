@@ -281,19 +281,3 @@ def test_the_narrative_draft_counts_the_orders(app, session, world, campaign, tm
     _issue(app, session, world, order, tmp_path=tmp_path)
     text = bundles.narrative_draft(session, leader, leader.district_id, campaign)
     assert "已下达整改通知1份，其中整改完成0份，整改中1份" in text
-
-
-def test_the_command_escalates_the_overdue(app, session, world, campaign, tmp_path, runner):
-    order = _escalated(app, session, world, campaign, tmp_path)  # escalated already: nothing more to do
-    result = runner.invoke(args=["orders", "escalate-overdue", "--today", "2027-03-01"])
-    assert result.exit_code == 0 and "共0份整改通知逾期" in result.output
-    orders.extend_order(
-        session,
-        world["leader"].actor,
-        order.id,
-        order.deadline + timedelta(days=5),
-        "再给一周",
-        order.deadline + timedelta(days=1),
-    )
-    result = runner.invoke(args=["orders", "escalate-overdue", "--today", "2027-03-01"])
-    assert result.exit_code == 0 and "共1份整改通知逾期" in result.output and "东胜万达广场" in result.output
