@@ -281,3 +281,20 @@ def test_the_narrative_draft_counts_the_orders(app, session, world, campaign, tm
     _issue(app, session, world, order, tmp_path=tmp_path)
     text = bundles.narrative_draft(session, leader, leader.district_id, campaign)
     assert "已下达整改通知1份，其中整改完成0份，整改中1份" in text
+
+
+def test_a_second_click_waiting_on_the_first_issues_nothing_again(app, session, world, campaign, tmp_path, monkeypatch):
+    order = _draft(session, world, campaign)
+    real_try_pin = issue.pin_attempts.try_pin
+
+    def first_click_wins(*args, **kwargs):
+        key = real_try_pin(*args, **kwargs)
+        with app.extensions["db_sessionmaker"]() as other:  # the first click commits while this one checks the PIN
+            other.get(RectificationOrder, order.id).status = OrderStatus.ISSUED
+            other.commit()
+        return key
+
+    monkeypatch.setattr(issue.pin_attempts, "try_pin", first_click_wins)
+    with pytest.raises(Invalid, match="刚刚已经下达"):
+        _issue(app, session, world, order, tmp_path=tmp_path)
+    assert _snapshot(session, order.id)[3] is None and "issue_order" not in _actions(session)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -14,7 +14,14 @@ from inspect_app.adapters import pki, scratch
 from inspect_app.adapters.filestore import FileStore, sha256_of
 from inspect_app.domain.clock import BEIJING
 from inspect_app.domain.follow_up.orders import notice_number, number_prefix, serial_of
-from inspect_app.domain.follow_up.rectification import OrderAction, OrderError, check_deadline, next_status
+from inspect_app.domain.follow_up.rectification import (
+    REFUSALS,
+    OrderAction,
+    OrderError,
+    OrderStatus,
+    check_deadline,
+    next_status,
+)
 from inspect_app.domain.identity.permissions import Actor
 from inspect_app.follow_up import notice_pdf
 from inspect_app.follow_up.orders import _changeable, _move, audit_order
@@ -22,6 +29,7 @@ from inspect_app.housekeeping import stored_files
 from inspect_app.models import RectificationOrder, User
 from inspect_app.models.types import utcnow
 from inspect_app.shared.errors import Invalid
+from inspect_app.shared.results import rowcount
 from inspect_app.signing import keys, pin_attempts
 from inspect_app.signing import signed_archive as signing
 
@@ -73,6 +81,7 @@ def issue_order(
     signed_at = (now or utcnow()).replace(microsecond=0)
     key = None
     try:
+        _claim(session, order)
         _move(order, OrderAction.ISSUE)
         order.number = _next_number(session, order, signed_at.astimezone(BEIJING).year)
         order.issued_at, order.issued_by_id = signed_at, actor.user_id
@@ -104,6 +113,19 @@ def issue_order(
         _collect(session, store, key)
         raise
     return order
+
+
+def _claim(session: Session, order: RectificationOrder) -> None:
+    """Take the draft for this issue (a row lock on PostgreSQL, the write lock on SQLite, until commit): a second
+    click, waiting for the first, finds it issued and issues nothing again."""
+    claimed = session.execute(
+        update(RectificationOrder)
+        .where(RectificationOrder.id == order.id, RectificationOrder.status == OrderStatus.DRAFT)
+        .values(status=OrderStatus.DRAFT)
+        .execution_options(synchronize_session=False)
+    )
+    if rowcount(claimed) != 1:
+        raise Invalid(REFUSALS[OrderAction.ISSUE] + "：这份整改通知刚刚已经下达")
 
 
 def _collect(session: Session, store: FileStore, key: str | None) -> None:
