@@ -69,7 +69,7 @@ def register_blueprints(app: Flask) -> None:
     from inspect_app.city import views as city_views
     from inspect_app.directory import excel_views as directory_excel_views
     from inspect_app.directory import views as directory_views
-    from inspect_app.follow_up import order_views
+    from inspect_app.follow_up import notice_views, order_views, spot_check_views
     from inspect_app.inspection import api, file_views, pwa
     from inspect_app.inspection import views as inspection_views
     from inspect_app.review import views as review_views
@@ -86,12 +86,14 @@ def register_blueprints(app: Flask) -> None:
         bundle_views,
         city_views,
         city_report_views,
+        spot_check_views,
         file_views,
         api,
         pwa,
         account_views,
         checklist_views,
         order_views,
+        notice_views,
     ):
         app.register_blueprint(module.bp)
     app.register_blueprint(admin_area())
@@ -139,6 +141,7 @@ def register_commands(app: Flask) -> None:
     from inspect_app.housekeeping import cli as uploads_cli
     from inspect_app.inspection import cli as photo_cli
     from inspect_app.signing import cli as pki_cli
+    from inspect_app.todo import cli as todo_cli
 
     for module in (
         db_cli,
@@ -154,6 +157,7 @@ def register_commands(app: Flask) -> None:
         backup_cli,
         uploads_cli,
         orders_cli,
+        todo_cli,
     ):
         app.cli.add_command(module.group)
 

@@ -80,6 +80,29 @@ def _whole(env: Mapping[str, str], name: str, default: int) -> int:
     return number
 
 
+def _smtp(env: Mapping[str, str], production: bool) -> dict[str, Any]:
+    """The SMTP server the to-do e-mails go through; without SMTP_HOST nothing is ever sent."""
+    host = env.get("SMTP_HOST", "").strip() or None
+    user = env.get("SMTP_USER", "").strip() or None
+    sender = env.get("SMTP_FROM", "").strip() or user
+    base_url = env.get("APP_BASE_URL", "").strip().rstrip("/")
+    if host and not sender:
+        raise ConfigError("SMTP_HOST is set: SMTP_FROM (the sender's address) is required too")
+    if host and production and not base_url:
+        raise ConfigError("SMTP_HOST is set: APP_BASE_URL (the address the e-mails' links start with) is required")
+    return {
+        "SMTP_HOST": host,
+        "SMTP_PORT": _positive_int(env, "SMTP_PORT", 25),
+        "SMTP_USER": user,
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD", "") or None,
+        "SMTP_FROM": sender,
+        # A password never goes over the wire in clear: with SMTP_USER, STARTTLS is on unless turned off.
+        "SMTP_STARTTLS": _flag(env, "SMTP_STARTTLS", user is not None),
+        "SMTP_TIMEOUT_SECONDS": _positive_int(env, "SMTP_TIMEOUT_SECONDS", 30),
+        "APP_BASE_URL": base_url or "http://127.0.0.1:5000",
+    }
+
+
 def load_config(overrides: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Build the settings dictionary: environment first, then explicit overrides."""
     env = os.environ if env is None else env
@@ -157,6 +180,8 @@ def load_config(overrides: Mapping[str, Any] | None = None, env: Mapping[str, st
         # database but not read the server's environment cannot recompute them (domain/audit.py). Keep it out
         # of backups; losing it leaves the keyed entries unverifiable, not lost.
         "AUDIT_HMAC_KEY": env.get("AUDIT_HMAC_KEY", "").strip() or None,
+        # To-do e-mails (inspect_app/todo/mailing.py): sent only when SMTP_HOST is set.
+        **_smtp(env, production),
     }
     if "PKI_CA_PASSPHRASE" not in overrides:
         config["PKI_CA_PASSPHRASE"] = _ca_passphrase(instance, env, production)

@@ -240,6 +240,27 @@ def accepted_inspection(session, app, campaign, station, inspector, leader, seed
     return inspection
 
 
+def issued_order(session, own, notes=None):
+    """An issued rectification order listing what the inspection `own` fell short on (as a leader would issue it)."""
+    from inspect_app.domain.follow_up.rectification import OrderStatus, default_deadline, failed_items
+    from inspect_app.models import RectificationOrder
+
+    items = failed_items(inspections.template_of(own.checklist_version), inspections.answers_of(own), notes or {})
+    order = RectificationOrder(
+        inspection_id=own.id,
+        station_id=own.station_id,
+        campaign_id=own.campaign_id,
+        district_id=own.station.district_id,
+        status=OrderStatus.ISSUED,
+        items=[vars(item) for item in items],
+        deadline=default_deadline(date.today()),
+        inspector_id=own.inspector_id,
+    )
+    session.add(order)
+    session.commit()
+    return order
+
+
 def open_inspection_with_photo(app, session, code: str = "150602", seed: int = 1):
     """A campaign, an inspector and one station's inspection under way with one photo (in any instance's session)."""
     campaign = new_campaign(session)

@@ -34,7 +34,7 @@ def test_demo_seed_fills_all_nine_districts(runner, session):
     assert set(by_district) == set(seats)
     assert {s.host_type.value for s in stations} >= {"mall", "supermarket", "market", "enterprise", "scenic_area"}
     roles = session.execute(select(User.role, func.count()).group_by(User.role)).all()
-    assert dict(roles) == {Role.INSPECTOR: 9, Role.LEADER: 9, Role.CITY: 1, Role.ADMIN: 1}
+    assert dict(roles) == {Role.INSPECTOR: 9, Role.LEADER: 9, Role.CITY: 1, Role.CITY_INSPECTOR: 1, Role.ADMIN: 1}
     campaign = session.scalars(select(Campaign)).one()
     assert campaign.name == "2026年度自查验收" and campaign.checklist_version.version == "2026.1"
 
@@ -45,13 +45,14 @@ def test_seed_refuses_a_second_time_and_if_empty_skips(runner, session):
     assert again.exit_code != 0 and "只能载入空数据库" in again.output
     skipped = runner.invoke(args=["demo", "seed", "--if-empty"])
     assert skipped.exit_code == 0 and "跳过" in skipped.output
-    assert session.scalar(select(func.count()).select_from(User)) == 20
+    assert session.scalar(select(func.count()).select_from(User)) == 21
 
 
 def test_demo_logins_are_printed_and_work(runner, client):
     runner.invoke(args=["demo", "seed"])
     output = runner.invoke(args=["demo", "logins"]).output
     assert "demo12315" in output and "leader.etuokeqian" in output and "inspector.yijinhuoluo" in output
+    assert re.search(r"^\s+city\.inspector\s+市级检查员\s+全市$", output, re.MULTILINE), output
     response = client.post("/login", data={"username": "leader.etuokeqian", "password": "demo12315"})
     assert response.status_code == 302
     assert "鄂托克前旗" in client.get("/directory/").get_data(as_text=True)
@@ -146,6 +147,7 @@ def _dates():
 
 def test_demo_season_fills_inspections_and_certificates(runner, session, client):
     from inspect_app.models import Inspection, SigningCertificate
+    from inspect_app.models.follow_up import SampledStation, SpotCheckSample
 
     result = runner.invoke(args=["demo", "seed", "--season"])
     assert result.exit_code == 0, result.output
@@ -156,5 +158,11 @@ def test_demo_season_fills_inspections_and_certificates(runner, session, client)
     assert all(len(r.photos) == 2 and len(r.signatures) == 2 for r in rows)
     assert all(not any(f["code"] == "far_from_station" for p in r.photos for f in p.findings) for r in rows)
     assert session.scalar(select(func.count()).select_from(SigningCertificate)) == 9 + 1
+    # The city's spot-check sample: one station a district, all given to the demo's city inspector.
+    sampled = session.scalars(select(SampledStation)).all()
+    assert len(sampled) == 9 and len({r.district_id for r in sampled}) == 9
+    assert {r.inspector.username for r in sampled} == {"city.inspector"}
+    seed = session.scalars(select(SpotCheckSample)).one().seed
     again = runner.invoke(args=["demo", "seed", "--season"])  # a second run adds nothing
     assert again.exit_code == 0 and session.scalar(select(func.count()).select_from(Inspection)) == 36
+    assert session.scalars(select(SpotCheckSample)).one().seed == seed

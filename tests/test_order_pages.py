@@ -55,7 +55,7 @@ def test_the_leader_drafts_from_the_list_and_reads_the_order(client, auth, sessi
     assert "没有需要新起草的整改通知" in _text(client.post("/review/orders/draft", follow_redirects=True))
     listing = _text(client.get("/review/orders/"))
     assert "东胜万达广场12315消费维权服务站" in listing and "待下达" in listing and "2项问题" in listing
-    page = _text(client.get(f"/orders/{order.id}"))
+    page = _text(client.get(f"/review/orders/{order.id}"))
     assert SIGNBOARD_NOTE in page and "否决项" in page and "签名并下达" in page and "修改草稿" in page
     assert "延期整改" not in page and "下载整改通知书" not in page
 
@@ -83,9 +83,9 @@ def test_issued_with_the_pin_the_signed_notice_downloads(client, auth, session, 
     wrong = client.post(f"/review/orders/{order.id}/issue", data={"pin": "000000"}, follow_redirects=True)
     assert "未下达：签名PIN错误" in _text(wrong) and _order(session).status is OrderStatus.DRAFT
     order = _issued(client, auth, session, order)
-    page = _text(client.get(f"/orders/{order.id}"))
+    page = _text(client.get(f"/review/orders/{order.id}"))
     assert "东胜市监整改〔2026〕1号" in page and "下载整改通知书" in page and "签名并下达" not in page
-    pdf = client.get(f"/orders/{order.id}/notice.pdf")
+    pdf = client.get(f"/review/orders/{order.id}/notice.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert hashlib.sha256(pdf.data).hexdigest() == order.notice_sha256
 
@@ -94,13 +94,13 @@ def test_another_district_gets_404_everywhere(client, auth, session, world):
     order = _issued(client, auth, session)
     auth.logout()
     auth.login("leader.kbs")
-    assert client.get(f"/orders/{order.id}").status_code == 404
-    assert client.get(f"/orders/{order.id}/notice.pdf").status_code == 404
+    assert client.get(f"/review/orders/{order.id}").status_code == 404
+    assert client.get(f"/review/orders/{order.id}/notice.pdf").status_code == 404
     assert client.post(f"/review/orders/{order.id}/extend", data={"reason": "x"}).status_code == 404
     assert "东胜万达广场" not in _text(client.get("/review/orders/"))
     auth.logout()
     auth.login("insp.kbs")
-    assert client.get(f"/orders/{order.id}").status_code == 404
+    assert client.get(f"/review/orders/{order.id}").status_code == 404
 
 
 def test_the_inspector_reads_issued_orders_assigned_to_them(client, auth, session, world):
@@ -115,8 +115,9 @@ def test_the_inspector_reads_issued_orders_assigned_to_them(client, auth, sessio
     auth.login("insp.ds")
     listing = _text(client.get("/inspect/orders"))
     assert "东胜万达广场" in listing and "整改中" in listing
-    page = _text(client.get(f"/orders/{order.id}"))
+    page = _text(client.get(f"/review/orders/{order.id}"))
     assert SIGNBOARD_NOTE in page and "延期整改" not in page and "签名并下达" not in page
+    assert f'action="/inspect/orders/{order.id}/recheck"' in page
     assert client.post(f"/review/orders/{order.id}/retire", data={"reason": "x"}).status_code == 403
 
 
@@ -131,7 +132,7 @@ def test_overdue_orders_stand_out_for_the_city_and_the_leader_decides(client, au
     auth.logout()
     orders.escalate_overdue(session, today())
     auth.login("leader.ds")
-    page = _text(client.get(f"/orders/{order.id}"))
+    page = _text(client.get(f"/review/orders/{order.id}"))
     assert "待决定" in page and "延期整改" in page and "撤销服务站" in page
     refused = client.post(
         f"/review/orders/{order.id}/extend",
@@ -158,7 +159,7 @@ def test_the_forms_need_their_csrf_token(app, client, auth, session, world):
     app.config["WTF_CSRF_ENABLED"] = True
     response = client.post(f"/review/orders/{order.id}/issue", data={"pin": PIN})
     assert response.status_code == 400 and _order(session).status is OrderStatus.DRAFT
-    page = _text(client.get(f"/orders/{order.id}"))
+    page = _text(client.get(f"/review/orders/{order.id}"))
     assert page.count('name="csrf_token"') >= 3  # sign-out, edit, issue
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     response = client.post(f"/review/orders/{order.id}/issue", data={"pin": PIN, "csrf_token": token})

@@ -12,12 +12,13 @@ import uuid
 from datetime import date
 
 import pytest
-from support import make_station, make_user, sign_city_report, sign_version
+from support import PIN, TODAY, keyed, make_station, make_user, sign_city_report, sign_version
 
 from inspect_app.adapters.pdf.seal import name_signature_png
 from inspect_app.campaigns import checklists
 from inspect_app.city import submissions
 from inspect_app.domain.follow_up.rectification import OrderStatus
+from inspect_app.follow_up import notices, spot_checks
 from inspect_app.models import Office, RectificationOrder
 from inspect_app.signing import enrolments, keys
 
@@ -27,6 +28,7 @@ COLUMNS = ("anonymous", "inspector", "leader", "city", "admin", "other_inspector
 MATRIX: dict[str, tuple[str, str, str]] = {
     "account.certificate": ("GET", "/account/certificate", "LFOOOFOF"),
     "account.change_pin": ("POST", "/account/certificate/pin/change", "LFOOOFOF"),
+    "account.email": ("GET", "/account/email", "LOOOOOOO"),
     "account.password": ("GET", "/account/password", "LOOOOOOO"),
     "account.set_pin": ("POST", "/account/certificate/pin", "LFOOOFOF"),
     "admin.cancel_enrolment": ("POST", "/admin/certificates/enrolments/{spare_enrolment}/cancel", "LFFFOFFF"),
@@ -42,20 +44,21 @@ MATRIX: dict[str, tuple[str, str, str]] = {
     "admin.revoke_certificate": ("POST", "/admin/certificates/{spare_certificate}/revoke", "LFFFOFFF"),
     "admin.unlock_signing": ("POST", "/admin/certificates/{spare_certificate}/unlock", "LFFFOFFF"),
     "admin.set_active": ("POST", "/admin/users/{spare_user}/active", "LFFFOFFF"),
+    "admin.set_email": ("POST", "/admin/users/{spare_user}/email", "LFFFOFFF"),
     "admin.users": ("GET", "/admin/users", "LFFFOFFF"),
     "api.add_photo": ("POST", "/api/v1/inspections/{inspection}/photos", "LOFFONNF"),
-    "api.bootstrap": ("GET", "/api/v1/bootstrap", "LOFFOOFF"),
+    "api.bootstrap": ("GET", "/api/v1/bootstrap", "LOFFOOFO"),
     "api.delete_photo": ("DELETE", "/api/v1/photos/{photo}", "LOFFONNF"),
     "api.get_inspection": ("GET", "/api/v1/inspections/{inspection}", "LOOOONNO"),
     "api.list_photos": ("GET", "/api/v1/inspections/{inspection}/photos", "LOOOONNO"),
-    "api.get_upload": ("GET", "/api/v1/uploads/{upload}", "LOFFNNFF"),
+    "api.get_upload": ("GET", "/api/v1/uploads/{upload}", "LOFFNNFN"),
     "api.open_inspection": ("POST", "/api/v1/inspections", "LOFFONNF"),
     "api.openapi": ("GET", "/api/v1/openapi.json", "OOOOOOOO"),
     "api.put_answer": ("PUT", "/api/v1/inspections/{inspection}/answers/A1", "LOFFONNF"),
-    "api.put_chunk": ("PUT", "/api/v1/uploads/{upload}?offset=0", "LOFFNNFF"),
+    "api.put_chunk": ("PUT", "/api/v1/uploads/{upload}?offset=0", "LOFFNNFN"),
     "api.put_signature": ("PUT", "/api/v1/inspections/{inspection}/signatures/inspector", "LOFFONNF"),
     "api.session_info": ("GET", "/api/v1/session", "LOOOOOOO"),
-    "api.start_upload": ("POST", "/api/v1/uploads", "LOFFOOFF"),
+    "api.start_upload": ("POST", "/api/v1/uploads", "LOFFOOFO"),
     "api.submit": ("POST", "/api/v1/inspections/{inspection}/submit", "LOFFONNF"),
     "auth.login": ("GET", "/login", "OOOOOOOO"),
     "auth.logout": ("POST", "/logout", "LOOOOOOO"),
@@ -110,6 +113,9 @@ MATRIX: dict[str, tuple[str, str, str]] = {
     "inspect.add_photo": ("POST", "/inspect/inspections/{inspection}/photos", "LOFFONNF"),
     "inspect.board": ("GET", "/inspect/", "LOFFOOFF"),
     "inspect.checklist": ("GET", "/inspect/inspections/{inspection}", "LOOOONNO"),
+    "inspect.follow_up_board": ("GET", "/inspect/follow-ups", "LOFFOOFO"),
+    "inspect.open_recheck": ("POST", "/inspect/orders/{order}/recheck", "LOFFONNF"),
+    "inspect.open_spot_check": ("POST", "/inspect/spot-checks/{sampled_station_station}/open", "LFFFOFFO"),
     "inspect.open_station": ("POST", "/inspect/stations/{station}/open", "LOFFONNF"),
     "inspect.remove_photo": ("POST", "/inspect/photos/{photo}/remove", "LOFFONNF"),
     "inspect.save_answers": ("POST", "/inspect/inspections/{inspection}/answers", "LOFFONNF"),
@@ -124,13 +130,27 @@ MATRIX: dict[str, tuple[str, str, str]] = {
     "orders.from_spot_check": ("POST", "/city/spot-checks/{inspection}/order", "LFFNNFFF"),
     "orders.index": ("GET", "/review/orders/", "LFOFOFOF"),
     "orders.issue_order": ("POST", "/review/orders/{order}/issue", "LFOFONNF"),
-    "orders.notice": ("GET", "/orders/{order}/notice.pdf", "LOOOONNO"),
+    "orders.notice": ("GET", "/review/orders/{order}/notice.pdf", "LOOOONNO"),
     "orders.retire": ("POST", "/review/orders/{order}/retire", "LFOFONNF"),
-    "orders.show": ("GET", "/orders/{order}", "LOOOONNO"),
+    "orders.show": ("GET", "/review/orders/{order}", "LOOOONNO"),
+    "notices.city_notices": ("GET", "/city/notices", "LFFOOFFF"),
+    "notices.edit_notice": ("POST", "/city/notices/{notice}/edit", "LFFOOFFF"),
+    "notices.preview_notice": ("GET", "/city/notices/{notice}/preview.pdf", "LFFOOFFF"),
+    "notices.publish_notice": ("POST", "/city/notices/{notice}/publish", "LFFOOFFF"),
+    "notices.published": ("GET", "/notices/", "LFOOOFOF"),
+    "notices.published_pdf": ("GET", "/notices/{notice}.pdf", "LFOOOFOF"),
+    "notices.redraft_notice": ("POST", "/city/notices/{notice}/redraft", "LFFOOFFF"),
+    "notices.sign_notice": ("POST", "/city/notices/{notice}/sign", "LFFOOFFF"),
+    "notices.signed_notice": ("GET", "/city/notices/{notice}/notice.pdf", "LFFOOFFF"),
+    "notices.start_notice": ("POST", "/city/notices", "LFFOOFFF"),
     "pwa.manifest": ("GET", "/manifest.webmanifest", "OOOOOOOO"),
     "pwa.offline": ("GET", "/inspect/offline", "OOOOOOOO"),
     "pwa.service_worker": ("GET", "/sw.js", "OOOOOOOO"),
-    "pwa.shell": ("GET", "/inspect/app", "LOFFOOFF"),
+    "pwa.shell": ("GET", "/inspect/app", "LOFFOOFO"),
+    "spot_checks.assign": ("POST", "/city/spot-checks/stations/{sampled_station}/assign", "LFFOOFFF"),
+    "spot_checks.comparisons": ("GET", "/city/spot-checks/comparisons", "LFFOOFFF"),
+    "spot_checks.draw": ("POST", "/city/spot-checks/draw", "LFFOOFFF"),
+    "spot_checks.sample": ("GET", "/city/spot-checks/", "LFFOOFFF"),
     "review.decide": ("POST", "/review/inspections/{inspection}/decision", "LFOFONNF"),
     "review.overview": ("GET", "/review/", "LFOFOFOF"),
     "review.recommend": ("POST", "/review/inspections/{inspection}/recommend", "LFOFONNF"),
@@ -156,8 +176,11 @@ def world(app, session, city_season, tmp_path):
     bundle = sign_version(app, session, ds["leader"], campaign, tmp_path)
     submission = submissions.submit_bundle(session, ds["leader"].actor, store, bundle.id)
     report = sign_city_report(app, session, city, campaign, tmp_path, name_signature_png(city.display_name))
+    draft = notices.start_draft(session, city.actor, city, campaign.id, TODAY)
+    notice = notices.sign_notice(session, city.actor, store, city, draft.id, keyed(app, PIN), tmp_path)
+    notices.publish_notice(session, city.actor, notice.id)
     admin = make_user(session, "admin", username="admin.matrix")
-    make_user(session, "city_inspector", username="city.inspector")
+    city_inspector = make_user(session, "city_inspector", username="city.inspector")
     spare = make_user(session, "inspector", "150602", username="spare.inspector")
     spare_certificate = keys.issue_certificate(
         session, app.config["PKI_CA_PASSPHRASE"], city_season["kbs"]["leader"].id, "24681357"
@@ -171,13 +194,14 @@ def world(app, session, city_season, tmp_path):
     checklist_draft, spare_checklist_draft = (
         checklists.copy_version(session, admin.actor, campaign.checklist_version_id) for _ in "12"
     )
+    sample = spot_checks.draw_sample(session, city.actor, campaign, 50)
     inspection = ds["inspections"][0]
-    # An issued order re-checked by insp.ds: every decision on it is refused, so the matrix changes nothing.
+    # An issued order re-checked by insp.ds, its notice stored: every decision on it is refused, nothing changes.
     order = RectificationOrder(
         inspection_id=inspection.id,
         station_id=inspection.station_id,
         campaign_id=campaign.id,
-        district_id=ds["leader"].district_id,
+        district_id=inspection.station.district_id,
         status=OrderStatus.ISSUED,
         items=[],
         deadline=date(2026, 12, 31),
@@ -187,6 +211,7 @@ def world(app, session, city_season, tmp_path):
     )
     session.add(order)
     session.commit()
+    spot_checks.assign(session, city.actor, sample.stations[0].id, city_inspector.id)
     data = b"partial photo bytes"
     upload = hashlib.sha256(data).hexdigest()
     client = app.test_client()
@@ -204,12 +229,14 @@ def world(app, session, city_season, tmp_path):
         },
         "ids": {
             "inspection": inspection.id,
+            "order": order.id,
             "photo": inspection.photos[0].id,
             "station": ds["stations"][0].id,
             "spare_station": make_station(session, "150602").id,
             "bundle": bundle.id,
             "submission": submission.id,
             "report": report.id,
+            "notice": notice.id,
             "campaign": campaign.id,
             "district": ds["leader"].district_id,
             "spare_user": spare.id,
@@ -220,8 +247,9 @@ def world(app, session, city_season, tmp_path):
             "spare_office": spare_office.id,
             "checklist_version": campaign.checklist_version_id,
             "checklist_draft": checklist_draft.id,
-            "order": order.id,
             "spare_checklist_draft": spare_checklist_draft.id,
+            "sampled_station": sample.stations[0].id,
+            "sampled_station_station": sample.stations[0].station_id,
         },
     }
 

@@ -1,12 +1,12 @@
-"""One's own account: change the password (first of all, after a one-time password), and 我的签名证书 where a
-leader or the city signer chooses and changes the signing PIN."""
+"""One's own account: change the password (first of all, after a one-time password), the e-mail address the to-do
+reminders go to, and 我的签名证书 where a leader or the city signer chooses and changes the signing PIN."""
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import PasswordField
+from wtforms import EmailField, PasswordField
 
 from inspect_app.accounts import operations as users_service
 from inspect_app.domain.identity.password_policy import HINT as PASSWORD_HINT
@@ -37,6 +37,10 @@ class PasswordForm(FlaskForm):
     current = PasswordField("当前密码", render_kw={"autocomplete": "current-password"})
     password = PasswordField("新密码", description=PASSWORD_HINT, render_kw={"autocomplete": "new-password"})
     password_again = PasswordField("再次输入新密码", render_kw={"autocomplete": "new-password"})
+
+
+class EmailForm(FlaskForm):
+    email = EmailField("邮箱", render_kw={"autocomplete": "email"})
 
 
 class NewPinForm(FlaskForm):
@@ -87,6 +91,21 @@ def password():
             flash("密码已修改，其他设备上的登录已退出。", "success")
             return redirect(url_for("home.index"))
     return render_template("auth/change_password.html", form=form, forced=current_user.must_change_password)
+
+
+@bp.route("/email", methods=["GET", "POST"])
+@login_required
+def email():
+    form = EmailForm(data={"email": current_user.email or ""})
+    if form.validate_on_submit():
+        try:
+            user = users_service.set_email(get_session(), current_user.actor, current_user.id, form.email.data or "")
+        except Invalid as error:
+            _show(form, error)
+        else:
+            flash(f"邮箱已设为 {user.email}。" if user.email else "已清除邮箱，不再发送邮件提醒。", "success")
+            return redirect(url_for("home.index"))
+    return render_template("auth/email.html", form=form, mail_configured=bool(current_app.config.get("SMTP_HOST")))
 
 
 def _certificate_page(new_pin: NewPinForm | None = None, change: ChangePinForm | None = None):

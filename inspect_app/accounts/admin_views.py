@@ -1,10 +1,11 @@
-"""Admin pages: accounts (create, reset to a one-time password, deactivate and reactivate)."""
+"""Admin pages: accounts (create, reset to a one-time password, set the e-mail address, deactivate and
+reactivate)."""
 
 from __future__ import annotations
 
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import EmailField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
 from inspect_app.accounts import operations as users_service
@@ -24,6 +25,7 @@ class UserForm(FlaskForm):
     )
     district = SelectField("所属旗区", choices=[], validate_choice=False)
     phone = StringField("手机号", render_kw={"inputmode": "tel", "autocomplete": "off"})
+    email = EmailField("邮箱", render_kw={"autocomplete": "off"})
 
 
 def shown_once(logins: list[OneTimeLogin], heading: str, note: str):
@@ -47,6 +49,7 @@ def users():
             form.role.data or "",
             form.district.data or None,
             phone=form.phone.data or "",
+            email=form.email.data or "",
         )
         try:
             login = users_service.create_account(get_session(), passwords(), new, actor())
@@ -77,6 +80,20 @@ def reset_password(user_id: int):
             "该账号在其他设备上已退出登录。请把一次性密码交给本人；本人登录时须修改密码。",
         )
     return render_template("admin/password.html", form=form, user=user)
+
+
+@bp.route("/users/<id:user_id>/email", methods=["POST"])
+def set_email(user_id: int):
+    try:
+        user = users_service.set_email(get_session(), actor(), user_id, request.form.get("email", ""))
+    except Invalid as error:
+        flash(str(error), "error")
+    else:
+        flash(
+            f"已{'将 ' + user.username + ' 的邮箱设为 ' + user.email if user.email else '清除 ' + user.username + ' 的邮箱'}。",
+            "success",
+        )
+    return redirect(url_for(".users"))
 
 
 @bp.route("/users/<id:user_id>/active", methods=["POST"])

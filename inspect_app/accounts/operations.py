@@ -11,11 +11,18 @@ from sqlalchemy.orm import Session
 from inspect_app.accounts import user_sessions
 from inspect_app.adapters.passwords import Passwords
 from inspect_app.audit import trail as audit
-from inspect_app.domain.identity.accounts import AccountFields, one_time_password, parse_account
+from inspect_app.domain.identity.accounts import (
+    AccountFields,
+    email_problem,
+    normal_email,
+    one_time_password,
+    parse_account,
+)
 from inspect_app.domain.identity.password_policy import password_problem
-from inspect_app.domain.identity.permissions import Actor
+from inspect_app.domain.identity.permissions import Action, Actor
 from inspect_app.models import District, User
 from inspect_app.models.types import utcnow
+from inspect_app.shared.access import require
 from inspect_app.shared.errors import Invalid, NotFound
 
 
@@ -27,6 +34,7 @@ class NewUser:
     district_code: str | None
     password: str = ""  # chosen by its user (the command line); the admin's pages give a one-time password instead
     phone: str = ""
+    email: str = ""
 
 
 @dataclass(frozen=True)
@@ -39,7 +47,7 @@ class OneTimeLogin:
 
 def checked_account(session: Session, new: NewUser) -> AccountFields:
     """The account's fields once every rule holds, the login name not yet taken included; Invalid otherwise."""
-    fields, errors = parse_account(new.username, new.display_name, new.role, new.district_code, new.phone)
+    fields, errors = parse_account(new.username, new.display_name, new.role, new.district_code, new.phone, new.email)
     username = fields.username if fields else new.username.strip().lower()
     if "username" not in errors and session.scalar(select(func.count()).where(User.username == username)):
         errors["username"] = f"用户名 {username} 已存在"
@@ -66,6 +74,7 @@ def _add(
         display_name=fields.display_name,
         role=fields.role,
         phone=fields.phone,
+        email=fields.email,
         district_id=district_ids[fields.district_code] if fields.district_code else None,
         password_hash=password_hash,
         must_change_password=must_change,
@@ -213,6 +222,24 @@ def set_active(session: Session, user_id: int, active: bool, actor: Actor) -> Us
             user.id,
             user.district_id,
             {"username": user.username},
+        )
+        session.commit()
+    return user
+
+
+def set_email(session: Session, actor: Actor, user_id: int, email: str) -> User:
+    """Set or clear (empty) the address the to-do e-mails go to: the admin for anyone, everyone for themselves."""
+    if actor.user_id != user_id:
+        require(actor, Action.MANAGE_USERS)
+    user = _get(session, user_id)
+    address = normal_email(email)
+    if problem := email_problem(address):
+        raise Invalid({"email": problem})
+    if (user.email or "") != address:
+        before = user.email
+        user.email = address or None
+        audit.record(
+            session, actor, "set_email", "user", user.id, user.district_id, {"before": before, "after": user.email}
         )
         session.commit()
     return user

@@ -17,14 +17,21 @@ from inspect_app.domain.identity.permissions import ROLE_LABELS, Actor
 from inspect_app.models import User
 
 # Chinese header → account field, in the template's order.
-COLUMNS = {"登录名": "username", "姓名": "display_name", "角色": "role", "所属旗区": "district", "手机号": "phone"}
+COLUMNS = {
+    "登录名": "username",
+    "姓名": "display_name",
+    "角色": "role",
+    "所属旗区": "district",
+    "手机号": "phone",
+    "邮箱": "email",
+}
 REQUIRED_HEADERS = ("登录名", "姓名", "角色")
 HEADER_OF = {name: header for header, name in COLUMNS.items()}
-WIDTHS = [24, 14, 14, 14, 18]
+WIDTHS = [24, 14, 14, 14, 18, 28]
 MAX_ROWS = 500  # every account costs one Argon2id hash: a bigger file is better split than waited on
 EXAMPLE_ROWS = [
-    ["inspector.dongsheng2", "王海英", "检查员", "东胜区", "13904770001"],
-    ["leader.hangjin", "李建国", "分管领导", "150625", "0477-8123456"],
+    ["inspector.dongsheng2", "王海英", "检查员", "东胜区", "13904770001", "wang.haiying@example.com"],
+    ["leader.hangjin", "李建国", "分管领导", "150625", "0477-8123456", ""],
 ]
 _GUIDE = [
     (
@@ -37,6 +44,7 @@ _GUIDE = [
     ("角色", "必填", f"只能填：{'、'.join(ROLE_LABELS.values())}"),
     ("所属旗区", "检查员、分管领导必填", "旗区名称或代码，如 东胜区 或 150602；市12315中心和系统管理员不填"),
     ("手机号", "选填", "手机或固定电话，7至20位，只能包含数字、空格、短横线和括号"),
+    ("邮箱", "选填", "接收待办事项提醒的邮箱，如 wang.li@example.com；不填则不发邮件（旧模板没有此列也可导入）"),
     (
         "说明",
         "",

@@ -16,6 +16,7 @@ from inspect_app.adapters.pdf import seal
 from inspect_app.bundles import operations as bundles
 from inspect_app.campaigns import operations as campaigns
 from inspect_app.city.verify import verify_bundle
+from inspect_app.city.verify_pdf import is_pdf
 from inspect_app.db import get_session
 from inspect_app.directory.operations import resolve_district
 from inspect_app.shared.errors import Invalid
@@ -98,12 +99,16 @@ def build(
 )
 @with_appcontext
 def verify(path: Path, ca_file: Path | None) -> None:
-    """Check every hash, the CMS signature, the certificate chain and the PDF signature of a bundle."""
+    """Check every hash, the CMS signature, the certificate chain and the PDF signature of a bundle; or the
+    signature of a signed PDF on its own (the city's results notice, a 整改通知书)."""
     session = get_session()
     authority = keys.authority(session)
     if ca_file is None and authority is None:
         raise click.ClickException("没有根证书：请用 --ca 指定 city-ca.pem")
     ca = ca_file.read_bytes() if ca_file else authority.certificate_pem
+    if is_pdf(path):
+        _verify_pdf(path, ca, keys.revocation_list(session))
+        return
     check = verify_bundle(path, ca, keys.revocation_list(session))
     manifest = check.manifest
     if check.ok:
@@ -118,6 +123,23 @@ def verify(path: Path, ca_file: Path | None) -> None:
         )
         return
     click.echo("证据包验证未通过：", err=True)
+    for problem in check.problems:
+        click.echo(f"  - {problem}", err=True)
+    sys.exit(1)
+
+
+def _verify_pdf(path: Path, ca: bytes, revoked: dict) -> None:
+    """A signed PDF on its own: its signer, the trusted time and whether the signature holds."""
+    check = signatures.verify_pdf_file(path, ca, revoked)
+    if check.ok:
+        click.echo(f"PDF签名有效：{path.name}，签名覆盖整个文件，证书由市中心根证书签发")
+        stamped = signatures.shown(check.timestamp_time) if check.timestamp_time else "—"
+        claimed = signatures.shown(check.signing_time) if check.signing_time else "—"
+        click.echo(f"签字人 {check.signer_name}，签字时间 {claimed}，时间戳时间 {stamped}")
+        return
+    click.echo(f"PDF签名验证未通过：{path.name}", err=True)
+    if check.signer_name:
+        click.echo(f"  签字人 {check.signer_name}", err=True)
     for problem in check.problems:
         click.echo(f"  - {problem}", err=True)
     sys.exit(1)

@@ -19,6 +19,7 @@ from inspect_app.domain.evidence.year_over_year import Comparison, compare
 from inspect_app.domain.findings import FINDING_LABELS
 from inspect_app.domain.identity.permissions import Action, Actor
 from inspect_app.domain.inspections import NOT_STARTED_LABEL, InspectionStatus
+from inspect_app.follow_up.spot_check_results import Reliabilities, reliability_of
 from inspect_app.models import Campaign, District, Inspection, InspectionAnswer, Photo, Station
 from inspect_app.shared.access import require
 
@@ -62,6 +63,7 @@ class Dashboard:
     previous: list[Figures | None] = field(default_factory=list)  # each district's previous campaign, if any
     changes: list[Comparison] = field(default_factory=list)  # 比上一批次, one per district shown
     total_change: Comparison = Comparison(None, None, None, None)
+    reliability: Reliabilities | None = None  # the city's spot checks: each district's self-inspection reliability
 
     @property
     def compared(self) -> bool:
@@ -103,6 +105,7 @@ def dashboard(session: Session, actor: Actor, campaign: Campaign, district_id: i
             figures(name, [f for found in earlier.values() for f in found]) if before else None,
             names.pop() if len(names) == 1 else MIXED,
         ),
+        reliability_of(session, campaign, shown, name),
     )
 
 

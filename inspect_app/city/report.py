@@ -101,6 +101,7 @@ class Contents:
                 "failed_items": self.board.failed_items,
             },
             "directory": self.board.results,
+            "spot_checks": self.board.reliability,
             "demonstrations": [
                 {
                     "district": d.station.district.code,

@@ -18,15 +18,17 @@ from inspect_app.domain.checklists.scoring import Verdict
 from inspect_app.domain.evidence.submissions import CITY_CODE, CITY_NAME
 from inspect_app.domain.findings import Thresholds
 from inspect_app.domain.identity.permissions import Role
+from inspect_app.follow_up import spot_checks
 from inspect_app.inspection import operations as inspections
 from inspect_app.inspection import photos
 from inspect_app.inspection.photos import BrowserPosition
-from inspect_app.models import Inspection, Station, User
+from inspect_app.models import Campaign, Inspection, Station, User
 from inspect_app.models.types import utcnow
 from inspect_app.review import operations as review
 from inspect_app.signing import keys
 
 INSPECTIONS_PER_DISTRICT = 4
+SPOT_CHECK_PERCENT = 10  # one station a district: the demo's city inspector has nine to check
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,21 @@ def seed_season(session: Session, store: FileStore, passphrase: str, seed_value:
             inspections.submit(session, inspector.actor, inspection.id)
             if n % 2 == 0:
                 review.review(session, leader.actor, inspection.id, "accept")
+    _draw_spot_checks(session, campaign)
     return seed_signers(session, passphrase)
+
+
+def _draw_spot_checks(session: Session, campaign: Campaign) -> None:
+    """The city's spot-check sample of the season, drawn once and given to the demo's city inspectors in turn."""
+    city = session.scalar(select(User).where(User.role == Role.CITY, User.active.is_(True)).order_by(User.id))
+    checkers = session.scalars(
+        select(User).where(User.role == Role.CITY_INSPECTOR, User.active.is_(True)).order_by(User.id)
+    ).all()
+    if city is None or spot_checks.sample_of(session, campaign.id) is not None:
+        return
+    sample = spot_checks.draw_sample(session, city.actor, campaign, SPOT_CHECK_PERCENT)
+    for n, row in enumerate(list(sample.stations) if checkers else []):
+        spot_checks.assign(session, city.actor, row.id, checkers[n % len(checkers)].id)
 
 
 def _demo_signers(session: Session) -> list[tuple[User, str, str]]:

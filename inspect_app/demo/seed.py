@@ -21,6 +21,12 @@ from inspect_app.models import Campaign, District, Office, Station, User
 
 DEMO_PASSWORD = "demo12315"
 CAMPAIGN_NAME = "2026年度自查验收"
+# The city's logins: the center, its inspector for spot checks (市级抽查), the admin.
+CITY_LOGINS = (
+    ("city", Role.CITY, "市12315中心"),
+    ("city.inspector", Role.CITY_INSPECTOR, "市级检查员"),
+    ("admin", Role.ADMIN, "系统管理员"),
+)
 
 OFFICES = {
     "150602": ("林荫市场监管所", "富兴市场监管所"),
@@ -173,7 +179,7 @@ def seed(session: Session, passwords: Passwords, seed_value: int = 12315) -> lis
                 )
             )
             logins.append(DemoLogin(username, role, info.name))
-    for username, role, name in (("city", Role.CITY, "市12315中心"), ("admin", Role.ADMIN, "系统管理员")):
+    for username, role, name in CITY_LOGINS:
         session.add(User(username=username, display_name=name, role=role, password_hash=password_hash))
         logins.append(DemoLogin(username, role, None))
     session.commit()
@@ -202,7 +208,8 @@ def _open_campaign(session: Session, version_id: int) -> None:
 
 def demo_logins(session: Session) -> list[DemoLogin]:
     """The demo accounts present in the database (for printing at start-up)."""
-    names = [f"{prefix}.{info.slug}" for info in DISTRICTS for prefix in ("inspector", "leader")] + ["city", "admin"]
+    names = [f"{prefix}.{info.slug}" for info in DISTRICTS for prefix in ("inspector", "leader")]
+    names += [username for username, _, _ in CITY_LOGINS]
     users = session.scalars(select(User).where(User.username.in_(names), User.active.is_(True))).all()
     by_name = {user.username: user for user in users}
     return [

@@ -68,6 +68,8 @@ ACTION_LABELS = {
     "extend_order": "延期整改",
     "retire_order": "撤销服务站（整改未完成）",
     "retire_station": "撤销服务站",
+    "draw_spot_check_sample": "抽取市级抽查样本",
+    "assign_spot_check": "指派市级抽查检查员",
 }
 
 

@@ -14,6 +14,7 @@ from inspect_app.domain.checklists.checklist import (
     outcome_scores,
 )
 from inspect_app.domain.checklists.scoring import Answer, Verdict
+from inspect_app.domain.identity.permissions import Action
 
 
 class InspectionStatus(StrEnum):
@@ -56,6 +57,30 @@ KIND_LABELS = {
     InspectionKind.RECHECK: "整改复查",
     InspectionKind.SPOT_CHECK: "市级抽查",
 }
+
+
+def change_action(kind: InspectionKind) -> Action:
+    """What changing an inspection of this kind takes: the city's spot checks are the city inspectors', the
+    district's inspections and re-checks its inspectors'. Neither may touch the other's."""
+    return Action.SPOT_CHECK if kind is InspectionKind.SPOT_CHECK else Action.INSPECT
+
+
+def scored_answers(
+    kind: InspectionKind, own: Mapping[str, Answer], followed: Mapping[str, Answer]
+) -> dict[str, Answer]:
+    """The answers an inspection is scored on: a re-check answers only the order's items, so the station is scored
+    on the inspection it follows with those items answered again; any other inspection on its own answers."""
+    return {**followed, **own} if kind is InspectionKind.RECHECK else dict(own)
+
+
+def check_in_scope(scope: Sequence[str] | None, code: str) -> None:
+    """A re-check answers the items of its order and no others."""
+    if scope is not None and code not in scope:
+        raise ScopeError(f"{code} 不在本次复查的整改项目中：复查只核查整改通知所列项目")
+
+
+class ScopeError(ValueError):
+    """An answer to an item outside a re-check's order; the message is Chinese."""
 
 
 class SignatureRole(StrEnum):
@@ -142,10 +167,15 @@ def may_recommend(status: InspectionStatus, outcome: Outcome | None, bands: Sequ
     return None
 
 
-def required_slots(template: ChecklistTemplate, answers: Mapping[str, Answer]) -> list[str]:
-    """Photo slots that must hold a photo: required by an item that is not 不适用."""
+def required_slots(
+    template: ChecklistTemplate, answers: Mapping[str, Answer], scope: Sequence[str] | None = None
+) -> list[str]:
+    """Photo slots that must hold a photo: required by an item that is not 不适用 (of the scope's items, for a
+    re-check)."""
     slots: list[str] = []
     for item in template.items:
+        if scope is not None and item.code not in scope:
+            continue
         answer = answers.get(item.code)
         if answer is not None and answer.verdict is Verdict.NA:
             continue
@@ -160,16 +190,24 @@ def missing_for_submit(
     answers: Mapping[str, Answer],
     photo_slots: Iterable[str],
     signatures: Iterable[SignatureRole],
+    scope: Sequence[str] | None = None,
 ) -> list[str]:
-    """What still stands between the inspection and its submission, in Chinese; empty when complete."""
+    """What still stands between the inspection and its submission, in Chinese; empty when complete. A re-check
+    (`scope`: its order's item codes) needs those items answered and their photos only."""
     missing: list[str] = []
-    unanswered = [item.code for item in template.items if item.code not in answers]
+    unanswered = [
+        item.code for item in template.items if item.code not in answers and (scope is None or item.code in scope)
+    ]
     if unanswered:
         missing.append(f"还有{len(unanswered)}项未作答：{'、'.join(unanswered)}")
     present = set(photo_slots)
-    for slot in required_slots(template, answers):
+    for slot in required_slots(template, answers, scope):
         if slot not in present:
-            items = [i.code for i in template.items if any(p.slot == slot and p.required for p in i.photos)]
+            items = [
+                i.code
+                for i in template.items
+                if any(p.slot == slot and p.required for p in i.photos) and (scope is None or i.code in scope)
+            ]
             missing.append(f"缺少必拍照片：{template.slot_label(slot)}（{'、'.join(items)}）")
     signed = set(signatures)
     for role in SignatureRole:

@@ -105,7 +105,7 @@ def rechecks(session: Session, order: RectificationOrder) -> list[Inspection]:
     return list(
         session.scalars(
             select(Inspection)
-            .where(Inspection.order_id == order.id, Inspection.kind == InspectionKind.RECHECK)
+            .where(Inspection.follows_id == order.inspection_id, Inspection.kind == InspectionKind.RECHECK)
             .order_by(Inspection.recheck_round, Inspection.id)
         )
     )

@@ -54,7 +54,7 @@ def draft():
     return redirect(url_for(".index", district=district.id))
 
 
-@bp.route("/orders/<id:order_id>")
+@bp.route("/review/orders/<id:order_id>")
 @login_required
 def show(order_id: int):
     session = get_session()
@@ -136,7 +136,7 @@ def retire(order_id: int):
     return _back(order_id)
 
 
-@bp.route("/orders/<id:order_id>/notice.pdf")
+@bp.route("/review/orders/<id:order_id>/notice.pdf")
 @login_required
 def notice(order_id: int):
     order = order_queries.get_order(get_session(), actor(), order_id)

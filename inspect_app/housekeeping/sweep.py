@@ -52,6 +52,7 @@ class SweepReport:
     sign_in_counts_purged: int = 0
     photos_requeued: int = 0  # photos whose reading was lost (their worker died), asked for again (sweeper.run)
     orders_escalated: int = 0  # rectification orders past their deadline, now waiting for the leader (待决定)
+    todo_mails_sent: int = 0  # to-do e-mails sent (sweeper.run; none unless SMTP_HOST is set)
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import os
 import threading
+from datetime import datetime
 from pathlib import Path
 
 from flask import Flask
 
 from inspect_app.adapters import scratch
 from inspect_app.db import get_session
+from inspect_app.domain.clock import BEIJING
 from inspect_app.housekeeping import sweep as housekeeping
 from inspect_app.inspection import photo_jobs
 from inspect_app.models.types import utcnow
+from inspect_app.todo import mailing as todo_mailing
 
 
 class Sweeper:
@@ -77,6 +80,7 @@ def run(app: Flask) -> housekeeping.SweepReport:
             stale_after_s=config["BUNDLE_BUILD_STALE_SECONDS"],
         )
         report.photos_requeued = len(photo_jobs.requeue_stalled(app))
+        report.todo_mails_sent = _send_todo_mail(app, session)
         housekeeping.record_run(session, housekeeping.SWEEP, started_at, report)
     sweeper = app.extensions.get("sweeper")
     if sweeper is not None:
@@ -84,6 +88,14 @@ def run(app: Flask) -> housekeeping.SweepReport:
     if any(report.as_dict().values()):
         app.logger.info("sweep: %s", report.as_dict())
     return report
+
+
+def _send_todo_mail(app: Flask, session) -> int:
+    """The to-do e-mails of the items that came up since the last sweep (nothing unless SMTP is configured)."""
+    mails = todo_mailing.send_todo_mail(session, app.config, datetime.now(BEIJING).date())
+    for failure in mails.failures:
+        app.logger.warning("to-do mail: %s", failure)
+    return mails.messages
 
 
 def init_app(app: Flask) -> None:

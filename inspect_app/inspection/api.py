@@ -16,16 +16,17 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from inspect_app.accounts import operations as users
 from inspect_app.bundles import jobs
 from inspect_app.campaigns import operations as campaigns
-from inspect_app.domain.identity.permissions import Action
+from inspect_app.domain.identity.permissions import Action, may
 from inspect_app.domain.inspections import PhotoState
 from inspect_app.domain.offline import offline_rules
 from inspect_app.inspection import api_models as m
-from inspect_app.inspection import conflicts, photo_jobs, photos, sync
+from inspect_app.inspection import conflicts, follow_ups, photo_jobs, photos, sync
 from inspect_app.inspection import operations as inspections
 from inspect_app.inspection.api_json import (
     answer_json,
     campaign_json,
     conflict_json,
+    follow_up_json,
     inspection_json,
     photo_json,
     score_json,
@@ -213,7 +214,7 @@ def session_info():
     query=m.BootstrapQuery,
     response=m.Bootstrap,
     errors=(403, 404, 422),
-    requires=Action.INSPECT,
+    requires=Action.FIELD_WORK,
 )
 def bootstrap(query: m.BootstrapQuery):
     """Everything the offline app needs: the campaign (the chosen one, `?campaign=<id>` to switch), whether it may
@@ -228,17 +229,25 @@ def bootstrap(query: m.BootstrapQuery):
         checklist=None,
         stations=[],
         inspections=[],
+        follow_ups=[],
         rules=offline_rules(),  # the labels the phone shows, so that it copies none
     )
     if campaign is not None:
-        board = district_inspections(session, actor(), campaign)
         version = campaign.checklist_version
         body.campaign = m.BootstrapCampaign(
             **dict(campaign_json(campaign)), inspectable=choice.notice is None, notice=choice.notice
         )
         body.checklist = {**version.content, "id": version.id}
-        body.stations = [station_json(s) for s in board.stations]
-        body.inspections = [inspection_json(i, board.conflicts[i.id], board.names) for i in board.inspections]
+        if may(actor(), Action.INSPECT):  # a city inspector's board holds the sampled stations only
+            board = district_inspections(session, actor(), campaign)
+            body.stations = [station_json(s) for s in board.stations]
+            body.inspections = [inspection_json(i, board.conflicts[i.id], board.names) for i in board.inspections]
+        work = follow_ups.follow_ups(session, actor(), campaign)
+        body.follow_ups = [follow_up_json(w) for w in work]
+        begun = [w.inspection for w in work if w.inspection is not None]
+        waiting = conflicts.open_conflicts_of(session, [i.id for i in begun])
+        names = users.display_names(session, {c.proposed_by_id for pending in waiting.values() for c in pending})
+        body.inspections += [inspection_json(i, waiting.get(i.id, []), names) for i in begun]
     return _json(body)
 
 
@@ -262,7 +271,14 @@ def open_inspection(body: m.OpenInspectionInput):
         campaign = next((c for c in campaigns.visible_campaigns(session, actor()) if c.id == body.campaign_id), None)
         if campaign is None:
             raise NotFound()
-    inspection = inspections.open_inspection(session, actor(), body.station_id, campaign)
+    if body.order_id is not None:
+        inspection = follow_ups.open_recheck(session, actor(), body.order_id)
+    elif body.station_id is None:
+        raise Invalid({"station_id": "请写明要检查的服务站（station_id）或要复查的整改通知（order_id）"})
+    elif body.kind == "spot_check":
+        inspection = follow_ups.open_spot_check(session, actor(), body.station_id, campaign)
+    else:
+        inspection = inspections.open_inspection(session, actor(), body.station_id, campaign)
     return _json(_inspection_response(inspections.get_inspection(session, actor(), inspection.id)))
 
 
@@ -430,7 +446,7 @@ def submit(inspection_id: int):
     body=m.UploadInput,
     response=m.Upload,
     errors=(400, 403, 413, 422),
-    requires=Action.INSPECT,
+    requires=Action.FIELD_WORK,
 )
 def start_upload(body: m.UploadInput):
     """Begin or continue an upload: naturally repeatable, so no Idempotency-Key (a replay would be stale)."""
@@ -448,7 +464,9 @@ def start_upload(body: m.UploadInput):
 
 
 @bp.route("/uploads/<sha256>")
-@operation(operation_id="getUpload", summary="上传进度", response=m.Upload, errors=(403, 404), requires=Action.INSPECT)
+@operation(
+    operation_id="getUpload", summary="上传进度", response=m.Upload, errors=(403, 404), requires=Action.FIELD_WORK
+)
 def get_upload(sha256: str):
     return _json(_upload_json(sync.get_upload(get_session(), current_user.id, sha256)))
 
@@ -461,7 +479,7 @@ def get_upload(sha256: str):
     response=m.Upload,
     errors=(400, 403, 404, 409, 413, 422),
     binary_body=True,
-    requires=Action.INSPECT,
+    requires=Action.FIELD_WORK,
 )
 def put_chunk(sha256: str, query: m.ChunkQuery):
     data = request.get_data(cache=False)

@@ -4,15 +4,17 @@ api_models (whose models are also the OpenAPI document's schemas)."""
 from __future__ import annotations
 
 from flask import url_for
+from sqlalchemy.orm import Session, object_session
 
 from inspect_app.campaigns import operations as campaigns
-from inspect_app.domain.campaigns import change_refusal
 from inspect_app.domain.checklists.checklist import OUTCOME_LABELS
 from inspect_app.domain.checklists.scoring import Score
-from inspect_app.domain.inspections import is_editable
+from inspect_app.domain.inspections import InspectionKind, is_editable
+from inspect_app.follow_up import rechecks
 from inspect_app.inspection import api_models as m
 from inspect_app.inspection import operations as inspections
 from inspect_app.inspection import photos
+from inspect_app.inspection.follow_ups import FollowUp
 from inspect_app.models import AnswerConflict, Campaign, Inspection, InspectionAnswer, Photo, Signature, Station, User
 
 
@@ -104,12 +106,16 @@ def inspection_json(inspection: Inspection, conflicts: list[AnswerConflict], nam
     answers = {a.item_code: a for a in inspection.answers}
     return m.Inspection(
         id=inspection.id,
+        key=phone_key(inspection),
+        kind=inspection.kind,
+        kind_label=inspection.kind.label,
+        follows_id=inspection.follows_id,
+        item_scope=inspection.item_scope,
         station_id=inspection.station_id,
         campaign_id=inspection.campaign_id,
         status=inspection.status,
         status_label=inspection.status.label,
-        editable=is_editable(inspection.status)
-        and change_refusal(inspection.campaign.name, inspection.campaign.state) is None,
+        editable=is_editable(inspection.status) and inspections.frozen(session_of(inspection), inspection) is None,
         answers={code: answer_json(row) for code, row in answers.items()},
         conflicts=[conflict_json(c, answers.get(c.item_code), names.get(c.proposed_by_id, "")) for c in conflicts],
         photos=[photo_json(p) for p in inspection.photos],
@@ -119,6 +125,38 @@ def inspection_json(inspection: Inspection, conflicts: list[AnswerConflict], nam
         submitted_at=inspection.submitted_at,
         return_comment=inspection.return_comment,
         recommended_demonstration=inspection.recommended_demonstration,
+    )
+
+
+def phone_key(inspection: Inspection) -> int | str:
+    """Where the phone files an inspection: the district's own under its station's id (as it always has), a
+    re-check under its order, a spot check under 'c' and its station."""
+    if inspection.kind is InspectionKind.RECHECK:
+        return f"r{rechecks.order_of(inspection).id}"
+    if inspection.kind is InspectionKind.SPOT_CHECK:
+        return f"c{inspection.station_id}"
+    return inspection.station_id
+
+
+def session_of(inspection: Inspection) -> Session:
+    found = object_session(inspection)
+    assert found is not None  # the inspection was read through a session
+    return found
+
+
+def follow_up_json(work: FollowUp) -> m.FollowUp:
+    order = work.order
+    return m.FollowUp(
+        key=work.key,
+        kind=work.kind,
+        kind_label=work.kind.label,
+        station=station_json(work.station),
+        order=m.FollowUpOrder(
+            id=order.id, number=order.number, deadline=order.deadline, items=[i["code"] for i in order.items]
+        )
+        if order is not None
+        else None,
+        inspection_id=work.inspection.id if work.inspection is not None else None,
     )
 
 

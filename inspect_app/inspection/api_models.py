@@ -33,7 +33,7 @@ from inspect_app.domain.checklists.checklist import Outcome
 from inspect_app.domain.checklists.scoring import Verdict
 from inspect_app.domain.findings import EXIF_TIME_LABEL, PHONE_TIME_LABEL, UPLOAD_TIME_LABEL
 from inspect_app.domain.identity.permissions import Role
-from inspect_app.domain.inspections import InspectionStatus, PhotoState, SignatureRole
+from inspect_app.domain.inspections import InspectionKind, InspectionStatus, PhotoState, SignatureRole
 from inspect_app.domain.numbers import whole_number
 from inspect_app.shared.errors import Invalid
 
@@ -92,7 +92,19 @@ WholeNumber = Annotated[int, BeforeValidator(_whole), WithJsonSchema({"type": "i
 
 
 class OpenInspectionInput(BaseModel):
-    station_id: Annotated[Id, Refusal(f"station_id 应为 1 至 {MAX_INT} 之间的整数")]
+    station_id: Annotated[
+        Id | None, Refusal(f"station_id 应为 1 至 {MAX_INT} 之间的整数"), Field(description="要检查或抽查的服务站")
+    ] = None
+    order_id: Annotated[
+        Id | None,
+        Refusal(f"order_id 应为 1 至 {MAX_INT} 之间的整数"),
+        Field(description="整改复查：要复查的整改通知（此时不写 station_id）"),
+    ] = None
+    kind: Annotated[
+        Literal["own", "spot_check"],
+        Refusal("kind 应为 own 或 spot_check"),
+        Field(description="own：本旗区检查；spot_check：市级抽查"),
+    ] = "own"
     campaign_id: Annotated[
         Id | None,
         Refusal(f"campaign_id 应为 1 至 {MAX_INT} 之间的整数"),
@@ -280,6 +292,13 @@ class Signature(Shape):
 
 class Inspection(Shape):
     id: Id
+    key: int | str = Field(
+        description="离线应用存放它的名字：本旗区检查为服务站编号 id，复查为 r+整改通知 id，抽查为 c+服务站 id"
+    )
+    kind: InspectionKind
+    kind_label: str
+    follows_id: Id | None = Field(description="复查或抽查所针对的检查")
+    item_scope: list[str] | None = Field(description="复查只核查的项目；其他检查为 null（整张核查表）")
     station_id: Id
     campaign_id: Id
     status: InspectionStatus
@@ -315,6 +334,22 @@ class BootstrapCampaign(Campaign):
     notice: str | None = Field(description="不能检查时的原因（如批次已结束）")
 
 
+class FollowUpOrder(Shape):
+    id: Id
+    number: str | None
+    deadline: date
+    items: list[str]
+
+
+class FollowUp(Shape):
+    key: str = Field(description="离线应用存放它的名字（与其检查的 key 相同）")
+    kind: InspectionKind
+    kind_label: str
+    station: Station
+    order: FollowUpOrder | None = Field(description="复查所依据的整改通知；抽查为 null")
+    inspection_id: Id | None
+
+
 class Bootstrap(Shape):
     server_time: Moment
     campaign: BootstrapCampaign | None
@@ -322,6 +357,7 @@ class Bootstrap(Shape):
     checklist: dict[str, Any] | None = Field(description="核查表模板（版本内容）及其编号 id")
     stations: list[Station]
     inspections: list[Inspection]
+    follow_ups: list[FollowUp] = Field(description="整改复查和市级抽查：本人要做的跟进检查")
     rules: dict[str, Any] = Field(
         description="手机上显示的名称（结论、作答、签名人、状态、位置与时间的来源），按接口的代码"
     )

@@ -12,7 +12,14 @@ from inspect_app.campaigns import operations as campaigns
 from inspect_app.domain.checklists.checklist import ChecklistTemplate
 from inspect_app.domain.checklists.scoring import Score
 from inspect_app.domain.identity.permissions import Action, Actor, may
-from inspect_app.domain.inspections import is_editable, is_reviewable, may_recommend, required_slots
+from inspect_app.domain.inspections import (
+    InspectionKind,
+    change_action,
+    is_editable,
+    is_reviewable,
+    may_recommend,
+    required_slots,
+)
 from inspect_app.inspection import conflicts
 from inspect_app.inspection import operations as inspections
 from inspect_app.models import AnswerConflict, Inspection, InspectionAnswer, Signature
@@ -45,19 +52,25 @@ def checklist_page(session: Session, actor: Actor, inspection_id: int) -> Checkl
     by_item: dict[str, list[AnswerConflict]] = {}
     for conflict in waiting:
         by_item.setdefault(conflict.item_code, []).append(conflict)
-    frozen = campaigns.refusal(session, inspection.campaign, district_id)
+    frozen = inspections.frozen(session, inspection)
+    own = inspection.kind is InspectionKind.OWN  # the leader reviews and recommends on the district's own only
     return ChecklistPage(
         inspection=inspection,
         template=template,
-        editable=frozen is None and is_editable(inspection.status) and may(actor, Action.INSPECT, district_id),
-        reviewable=frozen is None and may(actor, Action.REVIEW, district_id) and is_reviewable(inspection.status),
-        recommendable=may_recommend(inspection.status, inspection.outcome, template.outcome_bands) is None,
+        editable=frozen is None
+        and is_editable(inspection.status)
+        and may(actor, change_action(inspection.kind), district_id),
+        reviewable=own
+        and frozen is None
+        and may(actor, Action.REVIEW, district_id)
+        and is_reviewable(inspection.status),
+        recommendable=own and may_recommend(inspection.status, inspection.outcome, template.outcome_bands) is None,
         frozen=frozen,
         answers={a.item_code: a for a in inspection.answers},
         missing=inspections.missing(inspection),
         signatures={s.role: s for s in inspection.signatures},
         score=inspections.score_of(inspection, template),
-        required_slots=required_slots(template, inspections.answers_of(inspection)),
+        required_slots=required_slots(template, inspections.answers_of(inspection), inspection.item_scope),
         waiting=waiting,
         conflicts=by_item,
         names=users.display_names(session, {c.proposed_by_id for c in waiting}),

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from inspect_app.adapters.filestore import FileStore
 from inspect_app.adapters.imaging import PhotoRejected, check_signature_png
 from inspect_app.audit import trail as audit
+from inspect_app.campaigns.operations import refusal as campaigns_refusal
 from inspect_app.campaigns.operations import require_changeable, template_of
 from inspect_app.city import year_over_year
 from inspect_app.domain.checklists.checklist import ChecklistTemplate
@@ -23,12 +24,17 @@ from inspect_app.domain.geo import LatLon, distance_m
 from inspect_app.domain.identity.permissions import Action, Actor, district_scope
 from inspect_app.domain.inspections import (
     PHOTOS_PROCESSING_MESSAGE,
+    InspectionKind,
     InspectionStatus,
     PhotoState,
+    ScopeError,
     SignatureRole,
+    change_action,
+    check_in_scope,
     counted_photo_slots,
     is_editable,
     missing_for_submit,
+    scored_answers,
 )
 from inspect_app.domain.numbers import whole_number
 from inspect_app.housekeeping import stored_files
@@ -155,7 +161,8 @@ def _existing(session: Session, station_id: int, campaign_id: int) -> Inspection
 def get_inspection(
     session: Session, actor: Actor, inspection_id: int, action: Action = Action.VIEW_INSPECTION
 ) -> Inspection:
-    """The inspection, if the actor may act on it; NotFound across 旗区."""
+    """The inspection, if the actor may act on it; NotFound across 旗区. Asked for INSPECT (to change it), a spot
+    check takes SPOT_CHECK instead: the city's inspectors change only those, the district's never."""
     inspection = session.get(
         Inspection,
         inspection_id,
@@ -167,14 +174,37 @@ def get_inspection(
     )
     if inspection is None:
         raise NotFound()
+    if action is Action.INSPECT:
+        action = change_action(inspection.kind)
     require(actor, action, inspection.station.district_id)
     return inspection
 
 
+def frozen(session: Session, inspection: Inspection) -> str | None:
+    """Why nothing of the inspection may change now, whoever asks, or None: the district's own follows its
+    campaign, a re-check its order (a follow-up comes after the campaign and is not held by its closing)."""
+    if inspection.kind is InspectionKind.OWN:
+        return campaigns_refusal(session, inspection.campaign, inspection.station.district_id)
+    if inspection.kind is InspectionKind.RECHECK:
+        from inspect_app.follow_up import rechecks
+
+        try:
+            rechecks.require_waiting(inspection)
+        except Invalid as error:
+            return str(error)
+    return None
+
+
 def editable_inspection(session: Session, actor: Actor, inspection_id: int) -> Inspection:
-    """The inspection for a change: only by an inspector of its 旗区, in an open campaign, while it is editable."""
+    """The inspection for a change: only by an inspector of its 旗区 (a city inspector for a spot check), while it
+    is editable; the district's own only in an open campaign, a re-check only while its order waits for it."""
     inspection = get_inspection(session, actor, inspection_id, Action.INSPECT)
-    require_changeable(session, inspection.campaign_id, inspection.station.district_id)
+    if inspection.kind is InspectionKind.OWN:
+        require_changeable(session, inspection.campaign_id, inspection.station.district_id)
+    elif inspection.kind is InspectionKind.RECHECK:
+        from inspect_app.follow_up import rechecks  # the follow-up builds on inspections, not the reverse
+
+        rechecks.require_waiting(inspection)
     if not is_editable(inspection.status):
         raise Invalid("检查已提交，不能再修改；如需修改，请分管领导退回")
     return inspection
@@ -185,8 +215,10 @@ def answers_of(inspection: Inspection) -> dict[str, Answer]:
 
 
 def recompute(inspection: Inspection, template: ChecklistTemplate) -> Score:
-    """Score the inspection from its answers and keep the result on it."""
-    result = score(template, answers_of(inspection))
+    """Score the inspection from its answers and keep the result on it (a re-check: the station's score with the
+    order's items answered again)."""
+    followed = answers_of(inspection.follows) if inspection.follows is not None else {}
+    result = score(template, scored_answers(inspection.kind, answers_of(inspection), followed))
     inspection.points, inspection.maximum = result.points, result.maximum
     inspection.score, inspection.outcome = result.rounded, result.outcome
     inspection.failed_critical = list(result.failed_critical)
@@ -254,8 +286,16 @@ def _apply_answer(
     points: Any,
     note: str | None,
 ) -> InspectionAnswer:
+    _in_scope(inspection, code)
     answer, note = _checked(template, code, verdict, points, note)
     return _store(inspection, user_id, code, answer, note)
+
+
+def _in_scope(inspection: Inspection, code: str) -> None:
+    try:
+        check_in_scope(inspection.item_scope, code)
+    except ScopeError as error:
+        raise Invalid({code: str(error)}) from None
 
 
 NOT_GIVEN: Any = object()
@@ -280,6 +320,7 @@ def answer_item(
     inspection = editable_inspection(session, actor, inspection_id)
     assert actor.user_id is not None  # answers name who gave them (NOT NULL): only a user's actor answers
     template = template_of(inspection.checklist_version)
+    _in_scope(inspection, code)
     answer, clean_note = _checked(template, code, verdict, points, note)
     current = _row(inspection, code)
     if base_version is not NOT_GIVEN and base_version != (current.version if current else None):
@@ -370,6 +411,7 @@ def missing(inspection: Inspection) -> list[str]:
         answers_of(inspection),
         counted_photo_slots((p.slot, p.state) for p in inspection.photos),
         [s.role for s in inspection.signatures],
+        inspection.item_scope,
     )
 
 
@@ -397,6 +439,10 @@ def submit(session: Session, actor: Actor, inspection_id: int) -> Inspection:
         score=inspection.score,
         outcome=inspection.outcome.value if inspection.outcome else None,
     )
+    if inspection.kind is InspectionKind.RECHECK:
+        from inspect_app.follow_up import rechecks
+
+        rechecks.record_recheck(session, actor, inspection)  # the order moves with it, in the same transaction
     session.commit()
     return inspection
 
@@ -426,4 +472,5 @@ def parse_choice(value: str) -> tuple[str, int | None]:
 
 def score_of(inspection: Inspection, template: ChecklistTemplate) -> Score:
     """The inspection's score computed now (the stored one is its copy)."""
-    return score(template, answers_of(inspection))
+    followed = answers_of(inspection.follows) if inspection.follows is not None else {}
+    return score(template, scored_answers(inspection.kind, answers_of(inspection), followed))

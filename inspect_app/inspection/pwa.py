@@ -73,7 +73,7 @@ def outbox_context(*pages: str) -> dict:
 @login_required
 def shell():
     """The app shell; the board and checklists are drawn by scripts from IndexedDB."""
-    allow(Action.INSPECT)
+    allow(Action.FIELD_WORK)
     response = Response(render_template("pwa/app.html", **outbox_context()))
     # The worker keeps the offline copy; the browser's HTTP cache must not serve a stale or foreign one.
     response.headers["Cache-Control"] = "private, no-cache"

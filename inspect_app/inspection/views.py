@@ -15,8 +15,8 @@ from inspect_app.domain.geo import LatLon, amap_url
 from inspect_app.domain.identity.permissions import Action
 from inspect_app.domain.inspections import SignatureRole
 from inspect_app.domain.numbers import whole_number
+from inspect_app.inspection import follow_ups, photo_jobs, photos, pwa
 from inspect_app.inspection import operations as inspections
-from inspect_app.inspection import photo_jobs, photos, pwa
 from inspect_app.inspection.api_json import inspection_json
 from inspect_app.inspection.api_models import plain
 from inspect_app.inspection.checklist_page import checklist_page
@@ -66,6 +66,39 @@ def board():
     )
 
 
+@bp.route("/follow-ups")
+@login_required
+def follow_up_board():
+    """The user's follow-up work: re-checks of the district's orders, or the city's sampled stations."""
+    allow(Action.FIELD_WORK)
+    choice = chosen_campaign()
+    work = follow_ups.follow_ups(get_session(), actor(), choice.campaign) if choice.campaign else []
+    return render_template("inspect/follow_ups.html", **choice.context(), work=work, form=FlaskForm())
+
+
+@bp.route("/orders/<id:order_id>/recheck", methods=["POST"])
+@login_required
+def open_recheck(order_id: int):
+    try:
+        inspection = follow_ups.open_recheck(get_session(), actor(), order_id)
+    except Invalid as error:
+        flash(str(error), "error")
+        return redirect(url_for(".follow_up_board"))
+    return redirect(url_for(".checklist", inspection_id=inspection.id))
+
+
+@bp.route("/spot-checks/<id:station_id>/open", methods=["POST"])
+@login_required
+def open_spot_check(station_id: int):
+    campaign = chosen_campaign(required=True).campaign
+    try:
+        inspection = follow_ups.open_spot_check(get_session(), actor(), station_id, campaign)
+    except Invalid as error:
+        flash(str(error), "error")
+        return redirect(url_for(".follow_up_board"))
+    return redirect(url_for(".checklist", inspection_id=inspection.id))
+
+
 @bp.route("/stations/<id:station_id>/open", methods=["POST"])
 @login_required
 def open_station(station_id: int):
@@ -112,10 +145,12 @@ def _outbox(inspection, editable: bool, waiting: list, names: dict[int, str]) ->
     """What the checklist page needs to write through the phone's outbox, as the offline app does.
 
     The outbox holds the inspections of the campaign the offline app shows (the chosen one), one per station:
-    another campaign's inspection is changed with the page's plain forms (outbox=False).
+    another campaign's inspection is changed with the page's plain forms (outbox=False), and so, until the
+    offline app files follow-ups under their own names, is a re-check or a spot check (under the station's id
+    the outbox would write into the district's own inspection).
     """
     current = chosen_campaign().campaign if editable else None
-    if current is None or current.id != inspection.campaign_id:
+    if current is None or current.id != inspection.campaign_id or not inspection.is_own:
         return {"outbox": False}
     return {
         "outbox": True,

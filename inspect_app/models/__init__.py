@@ -13,11 +13,13 @@ from inspect_app.models.district import District, Office
 from inspect_app.models.follow_up import RectificationOrder, SampledStation, SpotCheckSample
 from inspect_app.models.housekeeping import HousekeepingRun
 from inspect_app.models.inspection import Inspection, InspectionAnswer, Photo, Signature
+from inspect_app.models.notice import ResultsNotice
 from inspect_app.models.sign_in import RateLimitEntry, SigningPinFailure, UserSession
 from inspect_app.models.station import Station
 from inspect_app.models.stored_file import StoredFile
 from inspect_app.models.submission import CityReport, CityReportStatus, DemonstrationDecision, Submission
 from inspect_app.models.sync import AnswerConflict, IdempotentRequest, Upload
+from inspect_app.models.todo import MailedItem
 from inspect_app.models.user import User
 
 __all__ = [
@@ -38,10 +40,12 @@ __all__ = [
     "IdempotentRequest",
     "Inspection",
     "InspectionAnswer",
+    "MailedItem",
     "Office",
     "Photo",
     "RateLimitEntry",
     "RectificationOrder",
+    "ResultsNotice",
     "SampledStation",
     "Signature",
     "SigningCertificate",

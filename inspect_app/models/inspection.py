@@ -35,7 +35,7 @@ class Inspection(Base):
     __table_args__ = (
         _one_of_kind("uq_inspections_own", InspectionKind.OWN, "station_id", "campaign_id"),
         _one_of_kind("uq_inspections_spot_check", InspectionKind.SPOT_CHECK, "station_id", "campaign_id"),
-        UniqueConstraint("order_id", "recheck_round", name="uq_inspections_recheck_round"),
+        UniqueConstraint("follows_id", "recheck_round", name="uq_inspections_recheck_round"),
         Index("ix_inspections_station_campaign", "station_id", "campaign_id"),
     )
 
@@ -45,11 +45,11 @@ class Inspection(Base):
     kind: Mapped[InspectionKind] = mapped_column(
         str_enum(InspectionKind), default=InspectionKind.OWN, server_default=InspectionKind.OWN.value
     )
-    # What a re-check or spot check follows: the inspection it checks again or compares with.
+    # What a re-check or spot check follows: the inspection it checks again or compares with. A re-check follows
+    # the inspection its rectification order lists the findings of (one order an inspection), so that names the
+    # order too.
     follows_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id"), index=True)
-    # A re-check's rectification order, and which re-check of that order it is (1, 2, … after extensions).
-    order_id: Mapped[int | None] = mapped_column(ForeignKey("rectification_orders.id", use_alter=True))
-    recheck_round: Mapped[int | None]
+    recheck_round: Mapped[int | None]  # which re-check of its order (1, 2, … after extensions)
     # The item codes a re-check answers (the order's items); None for an inspection of the whole checklist.
     item_scope: Mapped[list[str] | None] = mapped_column(JSON)
     checklist_version_id: Mapped[int] = mapped_column(ForeignKey("checklist_versions.id"))

@@ -26,6 +26,8 @@ class User(Base):
     role: Mapped[Role] = mapped_column(str_enum(Role))
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"), index=True)
     phone: Mapped[str | None] = mapped_column(String(20))
+    # Where the to-do e-mails go (when an SMTP server is configured); None: nothing is sent to this user.
+    email: Mapped[str | None] = mapped_column(String(254))
     password_hash: Mapped[str] = mapped_column(String(200))
     # A password someone else saw (the one-time password of a new or reset account): every page asks for a new
     # one until the user has chosen it.

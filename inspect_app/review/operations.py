@@ -122,6 +122,8 @@ def recommend(session: Session, actor: Actor, inspection_id: int, recommended: b
 
 
 def _refuse_if_locked(session: Session, inspection: Inspection, field: str) -> None:
+    if not inspection.is_own:  # a re-check settles its order itself; a spot check is the city's
+        raise Invalid({field: f"{inspection.kind.label}不经分管领导审核"})
     require_changeable(session, inspection.campaign_id, inspection.station.district_id)
     signed = bundles.signed_newest(session, inspection.station.district_id, inspection.campaign_id)
     if signed is not None and is_locked(inspection.status, inspection.reviewed_at, signed.signed_at):

@@ -9,6 +9,7 @@ from inspect_app.domain.clock import BEIJING
 from inspect_app.domain.directory.stations import HOST_TYPE_LABELS, STATUS_LABELS, HostType, StationStatus
 from inspect_app.domain.identity.permissions import Action, Role, may
 from inspect_app.domain.offline import offline_rules
+from inspect_app.domain.todo import kinds_for
 
 
 def _can(action: str, district_id: int | None = None) -> bool:
@@ -28,4 +29,5 @@ def init_app(app: Flask) -> None:
         offline_rules=offline_rules,  # the labels rules.js shows, for the pages that score with it
         APP_TITLE="12315服务站验收",
         china=BEIJING,
+        todo_kinds=kinds_for,  # whether the role has a to-do list (the navigation's 待办)
     )

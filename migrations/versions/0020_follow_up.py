@@ -136,17 +136,13 @@ def upgrade() -> None:
             )
         )
         batch_op.add_column(sa.Column("follows_id", sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column("order_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("recheck_round", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("item_scope", sa.JSON(), nullable=True))
         batch_op.drop_constraint("uq_inspections_station_id", type_="unique")
         batch_op.create_foreign_key(
             batch_op.f("fk_inspections_follows_id_inspections"), "inspections", ["follows_id"], ["id"]
         )
-        batch_op.create_foreign_key(
-            batch_op.f("fk_inspections_order_id_rectification_orders"), "rectification_orders", ["order_id"], ["id"]
-        )
-        batch_op.create_unique_constraint("uq_inspections_recheck_round", ["order_id", "recheck_round"])
+        batch_op.create_unique_constraint("uq_inspections_recheck_round", ["follows_id", "recheck_round"])
     op.create_index(op.f("ix_inspections_follows_id"), "inspections", ["follows_id"])
     op.create_index("ix_inspections_station_campaign", "inspections", ["station_id", "campaign_id"])
     _one_of_kind("uq_inspections_own", "own")
@@ -156,10 +152,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     # Re-checks and spot checks have no place in the old schema: they go, with what hangs on them.
     follow_ups = "SELECT id FROM inspections WHERE kind <> 'own'"
-    op.execute("UPDATE inspections SET order_id = NULL, follows_id = NULL")
     op.execute("DELETE FROM rectification_orders")
     for table in ("inspection_answers", "photos", "signatures", "answer_conflicts"):
         op.execute(f"DELETE FROM {table} WHERE inspection_id IN ({follow_ups})")
+    op.execute("UPDATE inspections SET follows_id = NULL")
     op.execute("DELETE FROM inspections WHERE kind <> 'own'")
     op.drop_index("uq_inspections_spot_check", table_name="inspections")
     op.drop_index("uq_inspections_own", table_name="inspections")
@@ -167,12 +163,10 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_inspections_follows_id"), table_name="inspections")
     with op.batch_alter_table("inspections", schema=None) as batch_op:
         batch_op.drop_constraint("uq_inspections_recheck_round", type_="unique")
-        batch_op.drop_constraint(batch_op.f("fk_inspections_order_id_rectification_orders"), type_="foreignkey")
         batch_op.drop_constraint(batch_op.f("fk_inspections_follows_id_inspections"), type_="foreignkey")
         batch_op.create_unique_constraint("uq_inspections_station_id", ["station_id", "campaign_id"])
         batch_op.drop_column("item_scope")
         batch_op.drop_column("recheck_round")
-        batch_op.drop_column("order_id")
         batch_op.drop_column("follows_id")
         batch_op.drop_column("kind")
     op.execute("DELETE FROM users WHERE role = 'city_inspector'")

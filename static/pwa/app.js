@@ -15,7 +15,12 @@
 
   function km(m) { return m >= 1000 ? (m / 1000).toFixed(1) + " 公里" : Math.round(m) + " 米"; }
   function checklist() { return all && all.bootstrap && all.bootstrap.checklist; }
-  function stationOf(id) { return ((all && all.bootstrap && all.bootstrap.stations) || []).find(function (s) { return s.id === id; }); }
+  // A follow-up (re-check or spot check) on this board, by its key; undefined for a station's own inspection.
+  function followUpOf(key) { return ((all && all.bootstrap && all.bootstrap.follow_ups) || []).find(function (f) { return f.key === key; }); }
+  function stationOf(id) {
+    if (typeof id === "string") { const f = followUpOf(id); return f && f.station; }
+    return ((all && all.bootstrap && all.bootstrap.stations) || []).find(function (s) { return s.id === id; });
+  }
   function nameOf(id) { const s = stationOf(id); return s ? s.name : ""; }
 
   // ---- the board --------------------------------------------------------------------------------------
@@ -43,9 +48,34 @@
         h("button", { class: "button small", type: "button", id: "sort-by-distance", onclick: sortByDistance },
           here ? "更新我的位置" : "按距离排序")),
       h("p", { class: "hint", id: "location-message", role: "status", hidden: true }),
+      followUpsSection(boot.follow_ups || []),
       h("ul", { class: "station-list", id: "stations" }),
     ]);
     renderStations();
+  }
+
+  // Re-checks of the district's orders, or the city's sampled stations: above the stations, each filed under
+  // its own key so that it never mixes with the station's own inspection.
+  function followUpsSection(work) {
+    if (!work.length) { return null; }
+    return h("section", { class: "follow-ups", id: "follow-ups", "aria-label": "跟进检查" },
+      h("h2", null, work[0].kind === "recheck" ? "整改复查" : "市级抽查"),
+      h("ul", { class: "station-list" }, work.map(function (f) {
+        const st = data.stationState(all, f.key), s = f.station;
+        const begun = st.status !== "not_started";
+        return h("li", { class: "station-card board-card", "data-follow-up": f.key },
+          h("h2", null, s.name),
+          h("p", null, s.number, " · ", s.address),
+          h("div", { class: "tags" },
+            h("span", { class: "tag warn" }, f.kind_label),
+            f.order ? h("span", { class: "tag" }, "整改期限 " + f.order.deadline) : null,
+            f.order ? h("span", { class: "tag" }, "复查项目 " + f.order.items.join("、")) : null,
+            begun ? h("span", { class: "tag status-" + st.status }, rules.label("statuses", st.status) + (st.submitPending ? "（待同步）" : "")) : null,
+            st.waiting ? h("span", { class: "tag warn" }, st.waiting + " 条待同步") : null),
+          h("button", { class: "button wide " + (st.status === "submitted" || st.status === "accepted" ? "" : "primary"), type: "button",
+                        onclick: function () { openStation(f.key, st.status); } },
+            (st.status === "submitted" || st.status === "accepted" ? "查看" : begun ? "继续" : "开始") + f.kind_label));
+      })));
   }
 
   async function sortByDistance() {
@@ -74,7 +104,11 @@
     });
     if (here) { rows.sort(function (a, b) { return (a.distance == null) - (b.distance == null) || a.distance - b.distance; }); }
     dom.fill(document.getElementById("station-count"), ["共 ", h("b", null, String(rows.length)), " 个服务站", here ? " · 按距离由近到远" : ""]);
-    dom.fill(list, rows.length ? rows.map(stationCard) : h("li", { class: "card" }, "没有找到服务站。"));
+    // A city inspector's board holds sampled stations only: no district board to search.
+    const onlyFollowUps = !boot.stations.length && (boot.follow_ups || []).length;
+    document.querySelector(".board-search").hidden = !!onlyFollowUps;
+    document.querySelector(".result-bar").hidden = !!onlyFollowUps;
+    dom.fill(list, rows.length ? rows.map(stationCard) : onlyFollowUps ? [] : h("li", { class: "card" }, "没有找到服务站。"));
     dom.fill(document.getElementById("failed-box"), station.failedCard(all.outbox.filter(function (e) {
       return e.state === "failed";
     }), checklist(), null, nameOf));
@@ -105,10 +139,15 @@
   // ---- a station's checklist ----------------------------------------------------------------------------
 
   function renderStation(id) {
-    const s = stationOf(id), list = checklist();
-    if (!s || !list) { dom.fill(view, h("p", { class: "card" }, "找不到这个服务站。", h("a", { href: "#/" }, "返回"))); return; }
+    const s = stationOf(id), full = checklist(), follow = typeof id === "string" ? followUpOf(id) : null;
+    if (!s || !full) { dom.fill(view, h("p", { class: "card" }, "找不到这个服务站。", h("a", { href: "#/" }, "返回"))); return; }
     const st = data.stationState(all, id);
-    current = { stationId: id, checklist: list, editable: st.editable, state: function () { return data.stationState(all, id); } };
+    // A re-check asks its order's items only, and scores the station with them answered again over the
+    // district's inspection it follows (the server scores it the same way).
+    const list = data.scoped(full, follow && follow.order ? follow.order.items : null);
+    const own = follow && follow.order ? all.inspections[s.id] : null;
+    current = { stationId: id, checklist: list, editable: st.editable, state: function () { return data.stationState(all, id); },
+                scored: follow && follow.order ? { checklist: full, base: (own && own.answers) || {} } : null };
     const items = h("div", { id: "checklist" }, list.sections.map(function (section) {
       return h("fieldset", { class: "section" }, h("legend", null, section.code + ". " + section.title),
         section.items.map(function (item) { return itemBlock(item, st); }));
@@ -118,6 +157,9 @@
       h("p", null, h("a", { href: "#/" }, "← 返回")),
       h("h1", null, s.name),
       h("p", { class: "muted", id: "station-head" }),
+      follow ? h("p", { class: "hint", id: "follow-up-head" }, follow.order ?
+        "整改复查只核查整改通知所列项目（" + follow.order.items.join("、") + "），整改期限 " + follow.order.deadline +
+        "；其余项目沿用原检查的结果计分。" : "市级抽查：按同一张核查表全面检查，结果与旗区的检查对比。") : null,
       st.status === "returned" && st.inspection && st.inspection.return_comment ?
         h("div", { class: "flash flash-warning", role: "alert" }, h("b", null, "分管领导退回补正："), st.inspection.return_comment) : null,
       h("div", { class: "scorebar", id: "scorebar", "aria-live": "polite" }),
@@ -211,16 +253,18 @@
 
   function updateStation(st) {
     const s = stationOf(current.stationId), boot = all.bootstrap;
+    const follow = typeof current.stationId === "string" ? followUpOf(current.stationId) : null;
     dom.fill(document.getElementById("station-head"), [s.number + " · " + s.address + " · " + boot.campaign.name + " · ",
-      h("span", { class: "tag status-" + st.status }, rules.label("statuses", st.status) + (st.submitPending ? "（待同步）" : ""))]);
+      h("span", { class: "tag status-" + st.status }, rules.label("statuses", st.status) + (st.submitPending ? "（待同步）" : "")),
+      follow ? [" ", h("span", { class: "tag warn" }, follow.kind_label)] : null]);
     station.update(st, current);
   }
 
   // ---- routing and refresh ----------------------------------------------------------------------------
 
   function route() {
-    const m = /^#\/station\/(\d+)/.exec(location.hash);
-    return m ? Number(m[1]) : null;
+    const m = /^#\/station\/([rc]?[0-9]+)$/.exec(location.hash);
+    return m ? data.parseKey(m[1]) : null;
   }
 
   function render() {

@@ -86,14 +86,18 @@ window.Inspect = window.Inspect || {};
     });
   }
 
-  function scorebar(list, answers) {
+  // `scored`, for a re-check: the whole checklist and the answers of the inspection it follows, which its own
+  // answers replace item by item (its `list` holds the order's items only).
+  function scorebar(list, answers, scored) {
     const total = rules.items(list).length;
-    const result = rules.score(list, answers), started = result.unanswered.length < total;
+    const answered = total - rules.score(list, answers).unanswered.length, started = answered > 0;
+    const result = scored ? rules.score(scored.checklist, Object.assign({}, scored.base, answers)) : rules.score(list, answers);
+    result.complete = answered === total;
     return [
       h("span", null, "得分 ", h("b", { id: "score-value" }, started ? result.score.toFixed(1) : "—")),
       h("span", { class: "tag " + (started ? "outcome-" + result.outcome : ""), id: "score-outcome" },
         started ? result.outcome_label + (result.complete ? "" : "（未完成）") : "尚未作答"),
-      h("span", { class: "muted" }, "已答 ", h("b", { id: "score-answered" }, String(total - result.unanswered.length)), "/" + total),
+      h("span", { class: "muted" }, "已答 ", h("b", { id: "score-answered" }, String(answered)), "/" + total),
       result.failed_critical.length ? h("span", { class: "critical" }, "关键项不符合：" + result.failed_critical.join("、")) : null,
     ];
   }
@@ -359,7 +363,7 @@ window.Inspect = window.Inspect || {};
 
   // Everything of the inspection that changes as answers, photos and signatures are given or synced.
   function update(st, ctx) {
-    dom.fill(document.getElementById("scorebar"), scorebar(ctx.checklist, st.answers));
+    dom.fill(document.getElementById("scorebar"), scorebar(ctx.checklist, st.answers, ctx.scored));
     dom.fill(document.getElementById("conflicts"), conflictsCard(st, ctx));
     dom.fill(document.getElementById("failed-box"), failedCard(st.failed, ctx.checklist, ctx.stationId));
     rules.items(ctx.checklist).forEach(function (item) {

@@ -240,7 +240,8 @@ window.Inspect = window.Inspect || {};
   // from a page, which may be an older copy; sync brings the newer one.
   function adopt(snapshot) {
     return db.tx(["inspections"], "readwrite", async function (s) {
-      if (!(await s("inspections").get(snapshot.station_id))) { await s("inspections").put(snapshot); }
+      const mine = core.filed(snapshot);
+      if (!(await s("inspections").get(mine.station_id))) { await s("inspections").put(mine); }
     }).then(function () { emit("data"); });
   }
 
@@ -290,7 +291,7 @@ window.Inspect = window.Inspect || {};
       const snap = await s("inspections").get(entry.station_id);
       const outbox = await s("outbox").all();
       const next = await work(s, snap, outbox);
-      if (next) { await s("inspections").put(next); }
+      if (next) { await s("inspections").put(core.filed(next)); }  // filed under its key, whatever the server sent
     });
   }
 
@@ -303,8 +304,7 @@ window.Inspect = window.Inspect || {};
   async function send(entry) {
     const d = entry.data;
     if (entry.kind === "open") {
-      const body = { station_id: entry.station_id };
-      if (entry.data && entry.data.campaign_id) { body.campaign_id = entry.data.campaign_id; }
+      const body = core.openBody(entry.station_id, entry.data && entry.data.campaign_id);
       const r = ok(await call("POST", "/inspections", { json: body, key: entry.id }));
       return settle(entry, function () { return r.data; });
     }
@@ -488,7 +488,7 @@ window.Inspect = window.Inspect || {};
       await s("inspections").clear();
       const open = {};
       for (const inspection of r.data.inspections) {
-        await s("inspections").put(inspection);
+        await s("inspections").put(core.filed(inspection));
         (inspection.conflicts || []).forEach(function (c) { open[c.id] = true; });
       }
       // A conflict settled elsewhere (by the leader, or on another phone) has no choice left to make here.
@@ -584,7 +584,7 @@ window.Inspect = window.Inspect || {};
   ns.data = {
     init: function (database, apiRoot, user) { db = database; api = apiRoot; userId = user; lockName = "inspect-sync-" + user; },
     on: function (fn) { listeners.push(fn); },
-    loadAll: loadAll, stationState: stationState, counts: counts, sync: function () { return sync(); },
+    loadAll: loadAll, stationState: stationState, parseKey: core.parseKey, scoped: core.scoped, counts: counts, sync: function () { return sync(); },
     open: function (stationId) { return change("open", stationId, {}); },
     answer: function (stationId, code, answer) { return change("answer", stationId, Object.assign({ code: code }, answer)); },
     sign: function (stationId, role, name, image) {

@@ -185,7 +185,43 @@
              oldest: outbox.reduce(function (first, e) { return !first || e.created_at < first ? e.created_at : first; }, null) };
   }
 
+  // Where the phone files a piece of work (the inspections store's key): a station's own inspection under the
+  // station's id, as it always has; a re-check under "r" and its order; a spot check under "c" and its station.
+  function parseKey(text) {
+    if (/^[rc][0-9]+$/.test(text)) { return text; }
+    return /^[0-9]+$/.test(text) ? Number(text) : null;
+  }
+
+  // What opens the work on the server: the body of POST /inspections for its key.
+  function openBody(key, campaignId) {
+    const body = typeof key === "number" ? { station_id: key } :
+      key[0] === "r" ? { order_id: Number(key.slice(1)) } : { station_id: Number(key.slice(1)), kind: "spot_check" };
+    if (campaignId) { body.campaign_id = campaignId; }
+    return body;
+  }
+
+  // The server's inspection as the phone files it: under its key (the same as its station for the district's own).
+  function filed(snap) {
+    return snap && snap.key !== undefined && snap.key !== null ? Object.assign({}, snap, { station_id: snap.key }) : snap;
+  }
+
+  // A re-check's checklist: the sections and items of its order only, and the photo slots of those items, so that
+  // what it asks, scores as complete and requires photos for is what the server asks of it.
+  function scoped(checklist, codes) {
+    if (!codes) { return checklist; }
+    const sections = checklist.sections.map(function (section) {
+      return Object.assign({}, section, { items: section.items.filter(function (i) { return codes.indexOf(i.code) >= 0; }) });
+    }).filter(function (section) { return section.items.length; });
+    const slots = {};
+    sections.forEach(function (section) {
+      section.items.forEach(function (i) { (i.photos || []).forEach(function (p) { slots[p.slot] = true; }); });
+    });
+    return Object.assign({}, checklist, { sections: sections,
+                                          photo_slots: checklist.photo_slots.filter(function (s) { return slots[s.code]; }) });
+  }
+
   const syncCore = {
+    parseKey: parseKey, openBody: openBody, filed: filed, scoped: scoped,
     RETRY_FIRST_MS: RETRY_FIRST_MS, RETRY_MAX_MS: RETRY_MAX_MS, retryDelay: retryDelay,
     stationState: stationState, newEntry: newEntry, retried: retried, fold: fold, refusal: refusal, failed: failed,
     tally: tally, POLL_FIRST_MS: POLL_FIRST_MS, POLL_MAX_MS: POLL_MAX_MS, pollDelay: pollDelay, processing: processing,

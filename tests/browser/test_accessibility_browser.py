@@ -150,6 +150,7 @@ def test_every_listed_page_passes_the_rules_lighthouse_scores(
     page.context.close()
 
     page = signed_in_phone(browser, live_server, ds["leader"].username)
+    check(page, "home-todo", "/", "ul.todo .tag")  # the to-do list and the navigation's badge
     check(page, "review", "/review/", "table")
     check(page, "review-checklist", f"/inspect/inspections/{pending.id}", "#review")
     check(page, "bundle", f"/review/bundle/?district={ds['leader'].district_id}", "#narrative")
@@ -162,4 +163,4 @@ def test_every_listed_page_passes_the_rules_lighthouse_scores(
     page.context.close()
 
     assert {name: lines for name, lines in found.items() if lines} == {}
-    assert len(found) == 12
+    assert len(found) == 13

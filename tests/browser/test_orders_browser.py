@@ -74,10 +74,10 @@ def test_the_order_pages_fit_and_stand_out(live_server, browser, session, season
     assert "已逾期4天" in page.inner_text("main") and "3天后到期" in page.inner_text("main")
     assert _fits(page, size)
     screenshot(page, f"orders-leader-list-{size}")
-    page.goto(live_server + f"/orders/{made[2].id}")
+    page.goto(live_server + f"/review/orders/{made[2].id}")
     assert "签名并下达" in page.inner_text("main") and _fits(page, size)
     screenshot(page, f"orders-draft-{size}")
-    page.goto(live_server + f"/orders/{made[0].id}")
+    page.goto(live_server + f"/review/orders/{made[0].id}")
     assert "下载整改通知书" in page.inner_text("main") and _fits(page, size)
     screenshot(page, f"orders-issued-{size}")
     off_the_loop(orders.escalate_overdue, session, today())
@@ -105,7 +105,7 @@ def test_the_leader_issues_an_order_with_the_pin(live_server, browser, session, 
     _, made = season_of_orders
     context, page = _page(browser, "phone")
     _login(page, live_server, "leader.ds")
-    page.goto(live_server + f"/orders/{made[2].id}")
+    page.goto(live_server + f"/review/orders/{made[2].id}")
     page.fill("input[name=pin]", PIN)
     with page.expect_navigation():
         page.click("text=签名并下达")

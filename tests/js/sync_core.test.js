@@ -432,3 +432,41 @@ test("the tally counts waiting, refused and held entries and finds the oldest", 
   assert.deepEqual(core.tally(outbox), { waiting: 3, failed: 1, held: 1, oldest: "2025-06-01T07:00:00.000Z" });
   assert.deepEqual(core.tally([]), { waiting: 0, failed: 0, held: 0, oldest: null });
 });
+
+// ---- follow-ups: filed under their own keys --------------------------------------------------------------
+
+test("a re-check and a spot check are filed apart from the station's own inspection", function () {
+  assert.equal(core.parseKey("12"), 12);
+  assert.equal(core.parseKey("r7"), "r7");
+  assert.equal(core.parseKey("c12"), "c12");
+  assert.equal(core.parseKey("x12"), null);
+  assert.equal(core.parseKey("r"), null);
+  assert.deepEqual(core.openBody(12, 3), { station_id: 12, campaign_id: 3 });
+  assert.deepEqual(core.openBody("r7", 3), { order_id: 7, campaign_id: 3 });
+  assert.deepEqual(core.openBody("c12", null), { station_id: 12, kind: "spot_check" });
+  const recheck = { id: 40, key: "r7", station_id: 12, answers: {} };
+  assert.equal(core.filed(recheck).station_id, "r7");
+  assert.equal(recheck.station_id, 12);  // the server's copy is left as it came
+  assert.equal(core.filed({ id: 41, key: 12, station_id: 12 }).station_id, 12);
+  assert.equal(core.filed({ id: 42, station_id: 12 }).station_id, 12);  // kept before keys were sent
+  // Entries of the re-check never count for the station's own inspection, nor the other way round.
+  const outbox = [answer(1, "A1", "fail"), answer(2, "A2", "pass", { station_id: "r7" })];
+  const own = core.stationState({ inspections: {}, outbox: outbox, photos: [] }, ST);
+  const again = core.stationState({ inspections: {}, outbox: outbox, photos: [] }, "r7");
+  assert.deepEqual(Object.keys(own.answers), ["A1"]);
+  assert.deepEqual(Object.keys(again.answers), ["A2"]);
+});
+
+test("a re-check's checklist holds its order's items and the sections they are in", function () {
+  const checklist = { photo_slots: [{ code: "signboard" }, { code: "premises" }], sections: [
+    { code: "A", title: "甲", items: [{ code: "A1", photos: [{ slot: "premises" }] }, { code: "A2", photos: [{ slot: "signboard" }] }] },
+    { code: "B", title: "乙", items: [{ code: "B1" }] },
+    { code: "C", title: "丙", items: [{ code: "C1" }, { code: "C2" }] },
+  ] };
+  const scoped = core.scoped(checklist, ["A2", "C1"]);
+  assert.deepEqual(scoped.sections.map(function (s) { return [s.code, s.items.map(function (i) { return i.code; })]; }),
+                   [["A", ["A2"]], ["C", ["C1"]]]);
+  assert.deepEqual(scoped.photo_slots, [{ code: "signboard" }]);
+  assert.equal(checklist.sections[0].items.length, 2);
+  assert.equal(core.scoped(checklist, null), checklist);
+});

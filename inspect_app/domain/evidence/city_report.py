@@ -14,6 +14,7 @@ PART_LABELS = {
     "demonstrations": "示范站名单",
     "directory": "全市名录表",
     "campaign": "验收批次信息",
+    "spot_checks": "市级抽查可靠性",
 }
 DISTRICT_PART = "district:"
 

@@ -184,6 +184,19 @@ class Reliability:
         return Fraction(self.matched, self.checked) if self.checked else Fraction(0)
 
 
+def points_text(value: Fraction) -> str:
+    """Points out of 100 as the pages print them, to one decimal: 86.5."""
+    return f"{float(value):.1f}"
+
+
+def difference_text(value: Fraction) -> str:
+    """A score difference with its sign: +3.0, −4.5 (a true minus sign), 0.0."""
+    shown = f"{abs(float(value)):.1f}"
+    if shown == "0.0":
+        return shown
+    return ("+" if value > 0 else "−") + shown
+
+
 def reliability(comparisons: Sequence[Comparison]) -> Reliability:
     """The share of outcomes matched and the mean absolute score difference; zero for no spot check."""
     if not comparisons:

@@ -13,6 +13,12 @@ from inspect_app.domain.identity.password_policy import password_problem
 from inspect_app.domain.identity.permissions import ROLE_LABELS, Role
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
+# An address the to-do e-mails can go to: one @, no spaces or angle brackets, a dotted domain. Deliberately plain:
+# whether the mailbox exists only the mail server knows.
+EMAIL_PATTERN = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
+EMAIL_LIMIT = 254  # RFC 5321's longest forward path, and the column's width
 NAME_LIMIT = 40
 # What people write in a spreadsheet's 角色 column besides the labels the pages show.
 ROLE_ALIASES = {
@@ -38,6 +44,7 @@ class AccountFields:
     role: Role
     district_code: str | None
     phone: str | None
+    email: str | None = None
 
 
 def _text(value: Any) -> str:
@@ -75,8 +82,26 @@ def phone_problem(phone: str) -> str | None:
     return None
 
 
+def normal_email(value: Any) -> str:
+    """An e-mail address as it is stored: trimmed, the domain in lower case (the mailbox part is the server's)."""
+    text = _text(value)
+    local, at, domain = text.rpartition("@")
+    return f"{local}@{domain.lower()}" if at else text
+
+
+def email_problem(email: str) -> str | None:
+    """Why an e-mail address (already normalised; empty means none) is not acceptable, or None."""
+    if not email:
+        return None
+    if len(email) > EMAIL_LIMIT:
+        return f"邮箱地址不能超过{EMAIL_LIMIT}个字符"
+    if not EMAIL_PATTERN.fullmatch(email) or len(email.partition("@")[0]) > 64:
+        return "邮箱地址格式不正确，应类似 wang.li@example.com"
+    return None
+
+
 def parse_account(
-    username: Any, display_name: Any, role: Any, district: Any, phone: Any
+    username: Any, display_name: Any, role: Any, district: Any, phone: Any, email: Any = None
 ) -> tuple[AccountFields | None, dict[str, str]]:
     """Check an account's fields (not whether the login is taken); Chinese messages keyed by field."""
     errors: dict[str, str] = {}
@@ -103,9 +128,12 @@ def parse_account(
     number = _text(phone)
     if problem := phone_problem(number):
         errors["phone"] = problem
+    address = normal_email(email)
+    if problem := email_problem(address):
+        errors["email"] = problem
     if errors or the_role is None:
         return None, errors
-    return AccountFields(login, name, the_role, code, number or None), {}
+    return AccountFields(login, name, the_role, code, number or None, address or None), {}
 
 
 def one_time_password(username: str, choice: Callable[[Sequence[str]], str] = secrets.choice) -> str:

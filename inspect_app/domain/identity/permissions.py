@@ -39,7 +39,8 @@ class Action(StrEnum):
     MANAGE_USERS = "manage_users"
     VIEW_CAMPAIGNS = "view_campaigns"
     MANAGE_CAMPAIGNS = "manage_campaigns"  # create, edit, open and close campaigns (验收批次)
-    INSPECT = "inspect"  # start, answer, photograph, sign and submit an inspection
+    INSPECT = "inspect"  # start, answer, photograph, sign and submit a district's inspection or re-check
+    FIELD_WORK = "field_work"  # use the field app: the board, its offline copy, photo uploads
     VIEW_INSPECTION = "view_inspection"  # read an inspection, its photos and signatures
     REVIEW = "review"  # accept, return and recommend the district's inspections
     SUBMIT_BUNDLE = "submit_bundle"  # send the district's signed bundle to the city
@@ -77,6 +78,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.EXPORT_DIRECTORY,
             Action.VIEW_CAMPAIGNS,
             Action.INSPECT,
+            Action.FIELD_WORK,
             Action.VIEW_INSPECTION,
             Action.VIEW_ORDERS,
         }
@@ -116,7 +118,14 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     # The city's own inspectors: they check sampled stations anywhere in the city and read what they compare with,
     # but change nothing of a district's.
     Role.CITY_INSPECTOR: frozenset(
-        {Action.VIEW_DIRECTORY, Action.VIEW_CAMPAIGNS, Action.VIEW_INSPECTION, Action.VIEW_ORDERS, Action.SPOT_CHECK}
+        {
+            Action.VIEW_DIRECTORY,
+            Action.VIEW_CAMPAIGNS,
+            Action.VIEW_INSPECTION,
+            Action.VIEW_ORDERS,
+            Action.SPOT_CHECK,
+            Action.FIELD_WORK,
+        }
     ),
     Role.ADMIN: frozenset(Action),
 }
