@@ -23,7 +23,7 @@ from inspect_app.domain.follow_up.rectification import (
     next_status,
 )
 from inspect_app.domain.identity.permissions import Actor
-from inspect_app.follow_up import notice_pdf
+from inspect_app.follow_up import order_notice
 from inspect_app.follow_up.orders import _changeable, _move, audit_order
 from inspect_app.housekeeping import stored_files
 from inspect_app.models import RectificationOrder, User
@@ -86,7 +86,7 @@ def issue_order(
         order.number = _next_number(session, order, signed_at.astimezone(BEIJING).year)
         order.issued_at, order.issued_by_id = signed_at, actor.user_id
         with scratch.folder(work_dir, "notice") as folder:
-            pdf = notice_pdf.write_notice(notice_pdf.notice_of(order, signed_at), folder)
+            pdf = order_notice.write_notice(order_notice.notice_of(order, signed_at), folder)
             signed = signing.sign_report(
                 pdf,
                 certificate,

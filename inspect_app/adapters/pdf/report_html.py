@@ -103,7 +103,7 @@ def city_report_html(**context: Any) -> str:
 
 def order_notice_html(**context: Any) -> str:
     """A one-page 整改通知书 (a rectification order as handed to its station)."""
-    return _environment().get_template("follow_up/notice.html").render(**context)
+    return _environment().get_template("follow_up/order_notice.html").render(**context)
 
 
 def notice_html(**context: Any) -> str:
