@@ -161,3 +161,11 @@ def issued_orders(session: Session, district_id: int, campaign_id: int) -> list[
             .order_by(RectificationOrder.issued_at, RectificationOrder.id)
         )
     )
+
+
+def orders_by_inspection(session: Session, inspection_ids: list[int]) -> dict[int, RectificationOrder]:
+    """The orders drafted from these inspections (a city spot check's, say), by inspection."""
+    if not inspection_ids:
+        return {}
+    found = session.scalars(select(RectificationOrder).where(RectificationOrder.inspection_id.in_(inspection_ids)))
+    return {order.inspection_id: order for order in found}
