@@ -69,7 +69,7 @@ def register_blueprints(app: Flask) -> None:
     from inspect_app.city import views as city_views
     from inspect_app.directory import excel_views as directory_excel_views
     from inspect_app.directory import views as directory_views
-    from inspect_app.follow_up import notice_views, spot_check_views
+    from inspect_app.follow_up import notice_views, order_views, spot_check_views
     from inspect_app.inspection import api, file_views, pwa
     from inspect_app.inspection import views as inspection_views
     from inspect_app.review import views as review_views
@@ -92,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
         pwa,
         account_views,
         checklist_views,
+        order_views,
         notice_views,
     ):
         app.register_blueprint(module.bp)
@@ -136,6 +137,7 @@ def register_commands(app: Flask) -> None:
     from inspect_app.campaigns import cli as checklist_cli
     from inspect_app.city import cli as city_cli
     from inspect_app.demo import cli as demo_cli
+    from inspect_app.follow_up import cli as orders_cli
     from inspect_app.housekeeping import cli as uploads_cli
     from inspect_app.inspection import cli as photo_cli
     from inspect_app.signing import cli as pki_cli
@@ -154,6 +156,7 @@ def register_commands(app: Flask) -> None:
         jobs_cli,
         backup_cli,
         uploads_cli,
+        orders_cli,
         todo_cli,
     ):
         app.cli.add_command(module.group)

@@ -121,6 +121,18 @@ MATRIX: dict[str, tuple[str, str, str]] = {
     "inspect.save_answers": ("POST", "/inspect/inspections/{inspection}/answers", "LOFFONNF"),
     "inspect.sign": ("POST", "/inspect/inspections/{inspection}/signatures/inspector", "LOFFONNF"),
     "inspect.submit": ("POST", "/inspect/inspections/{inspection}/submit", "LOFFONNF"),
+    "orders.assigned": ("GET", "/inspect/orders", "LOFFOOFF"),
+    "orders.city": ("GET", "/city/orders", "LFFOOFFO"),
+    "orders.draft": ("POST", "/review/orders/draft", "LFOFOFOF"),
+    "orders.edit": ("POST", "/review/orders/{order}/edit", "LFOFONNF"),
+    "orders.extend": ("POST", "/review/orders/{order}/extend", "LFOFONNF"),
+    # The world's inspection is the district's own, not a spot check: the city is answered 404.
+    "orders.from_spot_check": ("POST", "/city/spot-checks/{inspection}/order", "LFFNNFFF"),
+    "orders.index": ("GET", "/review/orders/", "LFOFOFOF"),
+    "orders.issue_order": ("POST", "/review/orders/{order}/issue", "LFOFONNF"),
+    "orders.notice": ("GET", "/review/orders/{order}/notice.pdf", "LOOOONNO"),
+    "orders.retire": ("POST", "/review/orders/{order}/retire", "LFOFONNF"),
+    "orders.show": ("GET", "/review/orders/{order}", "LOOOONNO"),
     "notices.city_notices": ("GET", "/city/notices", "LFFOOFFF"),
     "notices.edit_notice": ("POST", "/city/notices/{notice}/edit", "LFFOOFFF"),
     "notices.preview_notice": ("GET", "/city/notices/{notice}/preview.pdf", "LFFOOFFF"),
@@ -184,6 +196,7 @@ def world(app, session, city_season, tmp_path):
     )
     sample = spot_checks.draw_sample(session, city.actor, campaign, 50)
     inspection = ds["inspections"][0]
+    # An issued order re-checked by insp.ds, its notice stored: every decision on it is refused, nothing changes.
     order = RectificationOrder(
         inspection_id=inspection.id,
         station_id=inspection.station_id,
@@ -193,6 +206,8 @@ def world(app, session, city_season, tmp_path):
         items=[],
         deadline=date(2026, 12, 31),
         inspector_id=inspection.inspector_id,
+        number="东胜市监整改〔2026〕1号",
+        notice_key=store.put(b"%PDF-1.7 notice", "pdf"),
     )
     session.add(order)
     session.commit()

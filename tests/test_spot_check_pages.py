@@ -14,7 +14,7 @@ from support import TODAY, make_station, make_user, xlsx
 from inspect_app.city import report as city_report
 from inspect_app.domain.identity.permissions import Role
 from inspect_app.domain.inspections import InspectionStatus
-from inspect_app.models import Inspection, User
+from inspect_app.models import Inspection, RectificationOrder, User
 from inspect_app.models.follow_up import SampledStation, SpotCheckSample
 
 
@@ -79,7 +79,7 @@ def test_the_comparisons_page_shows_differences_items_and_reliability(client, se
     # X: 100 → 90, 可推荐示范站 → 需整改; A2 and C4 disagree, both answers shown.
     assert "旗区 100.0 → 市级 90.0（分差 −10.0 ）" in words and "可推荐示范站 → 需整改 结论改变" in words
     assert re.search(r"A2 \S+.*? 符合 不符合 C4 .*? 符合（8分） 符合（4分）", words)
-    assert "可通过旗区分管领导发起整改通知" in words and words.count("发起整改通知") == 1  # X only
+    assert "可起草整改通知，由旗区分管领导下达" in words and words.count("由旗区分管领导下达") == 1  # X only
     # Y: 98 → 97, the outcome kept.
     assert "旗区 98.0 → 市级 97.0（分差 −1.0 ）" in words
     assert "东胜区 2 2 1 50.0% 5.5" in words and "康巴什区 1 0 0 — —" in words and "全市 3 2 1 50.0% 5.5" in words
@@ -148,3 +148,16 @@ def test_the_admin_makes_city_inspectors_without_a_district(client, session, log
     imported = {u.username: u for u in session.scalars(select(User).where(User.role == Role.CITY_INSPECTOR))}
     assert set(imported) == {"checker.page", "checker.import", "checker.district"}
     assert all(u.district_id is None for u in imported.values())  # the city's roles see every district
+
+
+def test_the_city_drafts_an_order_from_a_contradicting_spot_check(client, session, campaign, auth):
+    found = compared_season(session, campaign)
+    auth.login(found["city"].username)
+    page = client.get("/city/spot-checks/comparisons").get_data(as_text=True)
+    (action,) = re.findall(r'action="(/city/spot-checks/\d+/order)"', page)  # X only
+    done = client.post(action, follow_redirects=True).get_data(as_text=True)
+    assert "已为" in done and "起草整改通知，待东胜区分管领导下达" in done and "待下达" in done
+    order = session.scalars(select(RectificationOrder)).one()
+    assert order.status.value == "draft" and [item["code"] for item in order.items] == ["A2", "C4"]
+    again = client.get("/city/spot-checks/comparisons").get_data(as_text=True)
+    assert "整改通知（待下达）" in again and not re.findall(r'action="/city/spot-checks/\d+/order"', again)

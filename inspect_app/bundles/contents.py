@@ -32,6 +32,8 @@ def parts(data: ReportData) -> dict[str, Any]:
     named["文字说明"] = data.narrative
     named["汇总数字"] = data.totals
     named["封面信息"] = [data.district, data.district_code, data.bureau, data.campaign, data.starts_on, data.deadline]
+    if data.orders:  # a part only once there are orders: versions built before them keep their fingerprint
+        named["整改通知"] = [asdict(order) for order in data.orders]
     return named
 
 

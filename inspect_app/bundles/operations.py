@@ -23,6 +23,7 @@ from inspect_app.bundles.report.print_copies import make_print_copies, photos_to
 from inspect_app.campaigns.operations import require_changeable, template_of
 from inspect_app.city import submissions
 from inspect_app.domain.checklists.scoring import Verdict
+from inspect_app.domain.clock import BEIJING
 from inspect_app.domain.directory.stations import StationStatus
 from inspect_app.domain.evidence.bundles import BundleStatus
 from inspect_app.domain.evidence.manifest import DIRECTORY, REPORT
@@ -30,6 +31,7 @@ from inspect_app.domain.evidence.narrative import StationResult, draft_narrative
 from inspect_app.domain.evidence.submissions import SubmissionRefused, check_new_version
 from inspect_app.domain.identity.permissions import Action, Actor
 from inspect_app.domain.inspections import InspectionStatus
+from inspect_app.follow_up import bundle_parts, order_queries
 from inspect_app.housekeeping import stored_files
 from inspect_app.models import Bundle, Campaign, District, Inspection, SigningCertificate, Station, User
 from inspect_app.models.types import utcnow
@@ -434,7 +436,8 @@ def _require_as_previewed(session: Session, store: FileStore, bundle: Bundle) ->
 def _archive_spec(
     session: Session, store: FileStore, bundle: Bundle, signer: signing.Signer, work_dir: Path
 ) -> signing.SignedArchive:
-    """What the bundle's ZIP holds: the report, the directory, each included inspection's original photos."""
+    """What the bundle's ZIP holds: the report, the directory, each included inspection's original photos, the
+    issued rectification orders' signed notices (listed in the manifest's "orders" too)."""
     # The previewed version and nothing newer: with the contents unchanged, the body is the preview's parts as
     # laid out then (report_build keeps them by their HTML), and only the cover and the sign-off page are new.
     data = bundle_contents.gather(session, store, bundle, signer.user.display_name, signer.signed_at)
@@ -447,13 +450,14 @@ def _archive_spec(
     ]
     directory = spreadsheet.write_workbook("名录表", DIRECTORY_HEADERS, rows, DIRECTORY_WIDTHS)
     included = _included(session, bundle)
+    notices, orders = bundle_parts.notice_parts(session, store, bundle.district_id, bundle.campaign_id)
     district, campaign = session.get_one(District, bundle.district_id), session.get_one(Campaign, bundle.campaign_id)
     return signing.SignedArchive(
         scratch_kind="signoff",
         zip_name="bundle.zip",
         report_name=REPORT,
         layout=lambda folder, signature: _layout(data, bundle, signature, folder, work_dir),
-        parts=[(DIRECTORY, directory), *_photos(store, included)],
+        parts=[(DIRECTORY, directory), *_photos(store, included), *notices],
         bundle_id=f"{district.code}-C{campaign.id}-V{bundle.version}",
         version=bundle.version,
         district={"code": district.code, "name": district.name},
@@ -468,6 +472,7 @@ def _archive_spec(
             }
             for s, i in included
         ],
+        extra={"orders": orders} if orders else None,
     )
 
 
@@ -552,4 +557,7 @@ def _draft_text(session: Session, district_id: int, campaign: Campaign) -> str:
                 inspection.recommended_demonstration,
             )
         )
-    return draft_narrative(district.name, campaign.name, stations, results)
+    today = utcnow().astimezone(BEIJING).date()
+    return draft_narrative(
+        district.name, campaign.name, stations, results, order_queries.counts(session, district_id, campaign.id, today)
+    )

@@ -240,11 +240,16 @@ def update_station(session: Session, actor: Actor, station_id: int, raw: Mapping
 def retire_station(session: Session, actor: Actor, station_id: int) -> Station:
     """Mark a station 已撤销; it stays in the directory's history but leaves the working lists."""
     station = get_station(session, actor, station_id, Action.EDIT_STATION)
+    mark_retired(station)
+    session.commit()
+    return station
+
+
+def mark_retired(station: Station) -> None:
+    """Mark a station 已撤销 in the caller's transaction (Invalid when it already is)."""
     if station.status is StationStatus.RETIRED:
         raise Invalid("该服务站已撤销")
     station.status = StationStatus.RETIRED
-    session.commit()
-    return station
 
 
 def station_form_values(station: Station) -> dict[str, Any]:

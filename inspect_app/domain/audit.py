@@ -61,6 +61,13 @@ ACTION_LABELS = {
     "import_checklist": "从Excel导入核查表草稿",
     "publish_checklist": "发布核查表",
     "delete_checklist_draft": "删除核查表草稿",
+    "draft_order": "起草整改通知",
+    "update_order": "修改整改通知草稿",
+    "issue_order": "签发整改通知书",
+    "escalate_order": "整改逾期，待决定",
+    "extend_order": "延期整改",
+    "retire_order": "撤销服务站（整改未完成）",
+    "retire_station": "撤销服务站",
     "draw_spot_check_sample": "抽取市级抽查样本",
     "assign_spot_check": "指派市级抽查检查员",
 }

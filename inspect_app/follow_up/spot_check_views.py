@@ -10,7 +10,7 @@ from inspect_app.domain.checklists.checklist import OUTCOME_LABELS
 from inspect_app.domain.follow_up import spot_checks as rules
 from inspect_app.domain.identity.permissions import Action
 from inspect_app.domain.numbers import whole_number
-from inspect_app.follow_up import spot_check_results, spot_checks
+from inspect_app.follow_up import order_queries, spot_check_results, spot_checks
 from inspect_app.shared.errors import Invalid
 from inspect_app.web.context import actor, allow, chosen_campaign, get_session
 
@@ -77,10 +77,13 @@ def assign(sampled_station_id: int):
 def comparisons():
     allow(Action.MANAGE_SPOT_CHECKS)
     choice = chosen_campaign(required=True)
+    results = spot_check_results.comparisons(get_session(), actor(), choice.campaign)
+    spots = [r.spot.id for r in results.rows if r.spot is not None]
     return render_template(
         "follow_up/spot_check_comparisons.html",
         **choice.context(),
-        results=spot_check_results.comparisons(get_session(), actor(), choice.campaign),
+        results=results,
         rules=rules,
         outcome_labels=OUTCOME_LABELS,
+        orders=order_queries.orders_by_inspection(get_session(), spots),
     )

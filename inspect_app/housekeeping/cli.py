@@ -20,6 +20,7 @@ LABELS = {
     "sessions_purged": "30天未使用的登录会话记录",
     "sign_in_counts_purged": "已过期的登录失败计数",
     "photos_requeued": "处理中断后重新排队的照片",
+    "orders_escalated": "逾期转为待决定的整改通知",
     "todo_mails_sent": "发出的待办事项邮件（配置了邮件服务器时）",
 }
 

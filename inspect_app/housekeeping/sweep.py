@@ -3,7 +3,7 @@
 It removes uploads untouched for UPLOAD_EXPIRY_DAYS with their bytes, part files no upload names, stored files
 no row names (services/stored_files.py), scratch folders of dead processes (they may hold a drawn signature),
 laid-out report parts no build has used for two weeks, sign-in sessions unused for SESSION_RETENTION and
-spent sign-in counts, and marks builds that stopped beating as interrupted; photos whose reading was lost are asked
+spent sign-in counts, escalates rectification orders past their deadline, and marks builds that stopped beating as interrupted; photos whose reading was lost are asked
 for again (sweeper.run, which can reach the job queue).
 Each step is safe against the app working at the same time; running it twice does nothing more.
 """
@@ -22,7 +22,9 @@ from sqlalchemy.orm import Session
 from inspect_app.adapters import scratch
 from inspect_app.adapters.filestore import FileStore, PartialUploads
 from inspect_app.bundles import builds as bundle_builds
+from inspect_app.domain.clock import BEIJING
 from inspect_app.domain.evidence.bundles import BundleStatus
+from inspect_app.follow_up import orders
 from inspect_app.housekeeping import stored_files
 from inspect_app.inspection import sync
 from inspect_app.models import Bundle, HousekeepingRun, RateLimitEntry, Upload, UserSession
@@ -49,6 +51,7 @@ class SweepReport:
     sessions_purged: int = 0
     sign_in_counts_purged: int = 0
     photos_requeued: int = 0  # photos whose reading was lost (their worker died), asked for again (sweeper.run)
+    orders_escalated: int = 0  # rectification orders past their deadline, now waiting for the leader (待决定)
     todo_mails_sent: int = 0  # to-do e-mails sent (sweeper.run; none unless SMTP_HOST is set)
 
     def as_dict(self) -> dict[str, int]:
@@ -88,6 +91,7 @@ def sweep(
         session.execute(delete(RateLimitEntry).where(RateLimitEntry.expires_at < now))
     )
     session.commit()
+    report.orders_escalated = len(orders.escalate_overdue(session, now.astimezone(BEIJING).date()))
     return report
 
 

@@ -15,8 +15,10 @@ from inspect_app.domain.checklists.checklist import OUTCOME_LABELS, ChecklistTem
 from inspect_app.domain.checklists.scoring import Answer, Verdict, earned
 from inspect_app.domain.directory.stations import StationStatus
 from inspect_app.domain.findings import Finding
+from inspect_app.domain.follow_up.orders import OrderLine
 from inspect_app.domain.geo import LatLon, distance_m
 from inspect_app.domain.inspections import NOT_STARTED_LABEL, SignatureRole, is_editable
+from inspect_app.follow_up import order_queries
 from inspect_app.models import Campaign, District, Inspection, Station
 from inspect_app.models.types import utcnow
 from inspect_app.shared.errors import NotFound
@@ -155,6 +157,7 @@ class ReportData:
     # Display copy → its print copy (bundles/report/print_copies.py), for the photos that have one. Not part of
     # what the version shows (contents.parts): the same photo, only smaller.
     print_copies: dict[Path, Path] = field(default_factory=dict)
+    orders: tuple[OrderLine, ...] = ()  # the issued rectification orders (整改通知) of the campaign
 
     def printed(self, photo: PhotoView) -> Path:
         """The file the report embeds for the photo: its print copy, or the display copy while it has none."""
@@ -241,6 +244,7 @@ def gather_report(
         directory=tuple(_directory_row(s, inspections.get(s.id)) for s in stations),
         stations=tuple(station_report(s, i, store) for s, i in submitted),
         print_copies=print_copies_of(store, [i for _, i in submitted]),
+        orders=order_queries.report_lines(session, district_id, campaign_id),
     )
 
 

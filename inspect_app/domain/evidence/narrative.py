@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from inspect_app.domain.checklists.checklist import OUTCOME_LABELS, Outcome
+from inspect_app.domain.follow_up.orders import OrderCounts, orders_paragraph
 
 
 @dataclass(frozen=True)
@@ -19,8 +20,15 @@ class StationResult:
     recommended: bool
 
 
-def draft_narrative(district: str, campaign: str, stations_in_directory: int, results: list[StationResult]) -> str:
-    """Counts by host type and outcome, demonstration candidates, main problems and the rectification list."""
+def draft_narrative(
+    district: str,
+    campaign: str,
+    stations_in_directory: int,
+    results: list[StationResult],
+    orders: OrderCounts | None = None,
+) -> str:
+    """Counts by host type and outcome, demonstration candidates, main problems, the rectification list and, when
+    given, the rectification orders' counts and outcomes."""
     done = [r for r in results if r.outcome is not None]
     lines = [f"{district}{campaign}工作情况说明", ""]
     lines.append(
@@ -61,6 +69,8 @@ def draft_narrative(district: str, campaign: str, stations_in_directory: int, re
     lines.append("四、整改清单。" + ("" if rectify else "无需整改的服务站。"))
     for n, r in enumerate(rectify, start=1):
         lines.append(f"{n}. {r.name}：{'；'.join(r.failed_items)}。")
+    if orders is not None:
+        lines.extend(["", orders_paragraph(orders)])
     return "\n".join(lines).strip() + "\n"
 
 

@@ -144,11 +144,11 @@ def check_deadline(deadline: date, today: date, current: date | None = None) -> 
     return deadline
 
 
-def check_reason(reason: str) -> str:
-    """The reason a station is retired: required, one paragraph at most."""
+def check_reason(reason: str, missing: str = "撤销服务站须填写原因") -> str:
+    """The reason a station is retired (or an order extended): required, one paragraph at most."""
     reason = (reason or "").strip()
     if not reason:
-        raise OrderError("撤销服务站须填写原因")
+        raise OrderError(missing)
     if len(reason) > MAX_REASON:
         raise OrderError(f"原因不能超过{MAX_REASON}字")
     return reason
