@@ -15,7 +15,7 @@ import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import Column, Integer, Interval, MetaData, Numeric, String, Table, func, select
 from sqlalchemy.engine import make_url
-from support import PIN, cli, is_postgres, make_station, make_user, open_inspection_with_photo, sign_version
+from support import PIN, cli, is_postgres, keyed, make_station, make_user, open_inspection_with_photo, sign_version
 
 from inspect_app.accounts import user_sessions
 from inspect_app.adapters import migrate
@@ -26,8 +26,11 @@ from inspect_app.backup.codec import TableCodec, UnknownColumnType, check_types
 from inspect_app.backup.files import Staging
 from inspect_app.city import demonstrations, submissions
 from inspect_app.db import Base, make_engine
+from inspect_app.domain.checklists.scoring import Verdict
+from inspect_app.follow_up import issue, notices, orders, spot_checks
 from inspect_app.housekeeping import sweep as housekeeping
-from inspect_app.inspection import photos, sync
+from inspect_app.inspection import follow_ups, photos, sync
+from inspect_app.inspection import operations as inspections
 from inspect_app.models import (
     AnswerConflict,
     IdempotentRequest,
@@ -38,6 +41,7 @@ from inspect_app.models import (
     Station,
 )
 from inspect_app.models.stored_file import NOT_FILE_KEYS, file_key_columns
+from inspect_app.models.todo import MailedItem
 from inspect_app.review import operations as review
 from inspect_app.shared.errors import Invalid
 from inspect_app.signing import enrolments, keys, pin_attempts
@@ -204,9 +208,36 @@ def whole_season(app, session, season, runner, tmp_path) -> None:
     session.add(RateLimitEntry(key_sha256="f" * 64, at=now, expires_at=now + timedelta(minutes=15)))
     session.commit()
     housekeeping.record_run(session, housekeeping.SWEEP, now, housekeeping.SweepReport(uploads_expired=1))
+    _follow_up(app, session, season, tmp_path)
     make_station(session, "150602", office="天骄市场监管所")  # not inspected yet
     store.put("没有行指向的文件".encode(), "txt")  # complete, unreferenced: kept as well
     (store.root / ".tmp-half.jpg").write_bytes(b"half written")  # not a stored file: left out
+
+
+def _follow_up(app, session, season, tmp_path) -> None:
+    """The follow-up: an issued rectification order and its re-check begun, the city's sample and a spot check
+    begun (inspections that follow others), the signed and published results notice, a to-do item mailed."""
+    store, campaign, city = app.extensions["filestore"], season["campaign"], season["city"]
+    ds = season["ds"]
+    own = ds["inspections"][1]
+    next(a for a in own.answers if a.item_code == "A2").verdict = Verdict.FAIL
+    inspections.recompute(own, inspections.template_of(own.checklist_version))
+    session.commit()
+    today = datetime.now(timezone.utc).date()
+    (draft,) = orders.draft_orders(session, ds["leader"].actor, ds["leader"].district_id, campaign, today)
+    order = issue.issue_order(
+        session, ds["leader"].actor, store, ds["leader"], draft.id, keyed(app, PIN), tmp_path, today
+    )
+    assert order.notice_key is not None
+    follow_ups.open_recheck(session, ds["inspector"].actor, order.id)
+    sample = spot_checks.draw_sample(session, city.actor, campaign, 50)
+    checker = make_user(session, "city_inspector")
+    follow_ups.open_spot_check(session, checker.actor, sample.stations[0].station_id, campaign)
+    notice = notices.start_draft(session, city.actor, city, campaign.id, today)
+    notice = notices.sign_notice(session, city.actor, store, city, notice.id, keyed(app, PIN), tmp_path)
+    notices.publish_notice(session, city.actor, notice.id)
+    session.add(MailedItem(user_id=ds["leader"].id, item_key=f"order_due:{order.id}"))
+    session.commit()
 
 
 def test_a_whole_season_comes_back_row_for_row_and_file_for_file(
