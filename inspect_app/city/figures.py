@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -12,13 +13,16 @@ from inspect_app.city.demonstrations import confirmed_station_ids
 from inspect_app.city.year_over_year import previous_campaigns
 from inspect_app.domain.checklists.checklist import OUTCOME_LABELS, Outcome
 from inspect_app.domain.checklists.scoring import Verdict
+from inspect_app.domain.clock import BEIJING
 from inspect_app.domain.directory.stations import StationStatus
 from inspect_app.domain.evidence.figures import DONE, Figures, StationFact, figures, most_frequent
 from inspect_app.domain.evidence.submissions import CITY_NAME
 from inspect_app.domain.evidence.year_over_year import Comparison, compare
 from inspect_app.domain.findings import FINDING_LABELS
+from inspect_app.domain.follow_up.orders import OrderCounts, combined
 from inspect_app.domain.identity.permissions import Action, Actor
 from inspect_app.domain.inspections import NOT_STARTED_LABEL, InspectionStatus
+from inspect_app.follow_up import order_queries
 from inspect_app.follow_up.spot_check_results import Reliabilities, reliability_of
 from inspect_app.models import Campaign, District, Inspection, InspectionAnswer, Photo, Station
 from inspect_app.shared.access import require
@@ -64,6 +68,14 @@ class Dashboard:
     changes: list[Comparison] = field(default_factory=list)  # 比上一批次, one per district shown
     total_change: Comparison = Comparison(None, None, None, None)
     reliability: Reliabilities | None = None  # the city's spot checks: each district's self-inspection reliability
+    orders: list[OrderCounts] = field(default_factory=list)  # rectification orders, one per district shown
+    orders_total: OrderCounts = OrderCounts()
+
+    @property
+    def order_rows(self) -> list[tuple[str, OrderCounts]]:
+        """Each district shown with its order counts, then the whole (the city's, or the one district's)."""
+        rows = list(zip([f.name for f in self.districts], self.orders)) if self.district is None else []
+        return rows + [(self.total.name, self.orders_total)]
 
     @property
     def compared(self) -> bool:
@@ -87,6 +99,7 @@ def dashboard(session: Session, actor: Actor, campaign: Campaign, district_id: i
     earlier = _previous_facts(session, before, shown)
     previous = [figures(d.name, earlier[d.code]) if d.id in before else None for d in shown]
     names = {c.name for c in before.values()}
+    orders = order_queries.counts_by_district(session, campaign.id, ids, datetime.now(BEIJING).date())
     return Dashboard(
         campaign,
         shown[0] if district_id is not None and shown else None,
@@ -106,6 +119,8 @@ def dashboard(session: Session, actor: Actor, campaign: Campaign, district_id: i
             names.pop() if len(names) == 1 else MIXED,
         ),
         reliability_of(session, campaign, shown, name),
+        [orders[d] for d in ids],
+        combined(orders.values()),
     )
 
 

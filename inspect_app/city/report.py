@@ -102,6 +102,7 @@ class Contents:
             },
             "directory": self.board.results,
             "spot_checks": self.board.reliability,
+            "orders": [(name, counts.shown) for name, counts in self.board.order_rows],
             "demonstrations": [
                 {
                     "district": d.station.district.code,

@@ -100,6 +100,20 @@ def counts(session: Session, district_id: int, campaign_id: int, today: date) ->
     return count_orders(((status, deadline) for status, deadline in rows), today)
 
 
+def counts_by_district(
+    session: Session, campaign_id: int, district_ids: list[int], today: date
+) -> dict[int, OrderCounts]:
+    """Each district's order counts in the campaign (a district without orders counts none), in one statement."""
+    found: dict[int, list[tuple[OrderStatus, date | None]]] = {d: [] for d in district_ids}
+    for district_id, status, deadline in session.execute(
+        select(RectificationOrder.district_id, RectificationOrder.status, RectificationOrder.deadline).where(
+            RectificationOrder.campaign_id == campaign_id, RectificationOrder.district_id.in_(district_ids)
+        )
+    ):
+        found[district_id].append((status, deadline))
+    return {d: count_orders(rows, today) for d, rows in found.items()}
+
+
 def rechecks(session: Session, order: RectificationOrder) -> list[Inspection]:
     """The re-checks of the order so far, in rounds."""
     return list(

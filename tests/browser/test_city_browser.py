@@ -1,7 +1,7 @@
 """The city center at phone size in a real browser: inbox, a return with a reason per station, the charts."""
 
 import pytest
-from support import sign_version
+from support import issued_order, sign_version
 
 from inspect_app.city import submissions
 from inspect_app.models import Submission
@@ -43,7 +43,9 @@ def test_city_returns_a_bundle_with_a_station_reason_and_reads_the_charts(
     session.expire_all()
     assert session.query(Submission).one().station_reasons[0]["reason"] == "标识标志牌照片看不清"
 
+    off_the_loop(issued_order, session, city_season["ds"]["inspections"][0])
     phone.goto(live_server + "/city/dashboard")
+    assert "东胜区" in phone.inner_text("table.order-counts")  # the rectification orders, by district
     charts = phone.locator("figure.chart svg")
     assert charts.count() == 5 and fits(phone)
     # Every chart is drawn at the width of the screen, not shrunk to a thumbnail nor spilling over.

@@ -15,6 +15,7 @@ PART_LABELS = {
     "directory": "全市名录表",
     "campaign": "验收批次信息",
     "spot_checks": "市级抽查可靠性",
+    "orders": "整改通知",
 }
 DISTRICT_PART = "district:"
 

@@ -89,6 +89,24 @@ class OrderCounts:
         return sum(self.by_status.values())
 
     @property
+    def issued(self) -> int:
+        """Orders handed to their stations (all but the drafts)."""
+        return self.total - self.of(OrderStatus.DRAFT)
+
+    @property
+    def shown(self) -> dict[str, int]:
+        """The counts a table shows, by column: handed out, then each state after issue, then the drafts."""
+        return {
+            "已下达": self.issued,
+            "整改中": self.of(OrderStatus.ISSUED),
+            "其中逾期": self.overdue,
+            "待决定": self.of(OrderStatus.ESCALATED),
+            "整改完成": self.of(OrderStatus.COMPLETED),
+            "已撤销": self.of(OrderStatus.RETIRED),
+            "待下达": self.of(OrderStatus.DRAFT),
+        }
+
+    @property
     def open(self) -> int:
         return sum(n for status, n in self.by_status.items() if status in OPEN)
 
@@ -103,6 +121,17 @@ def count_orders(orders: Iterable[tuple[OrderStatus, date | None]], today: date)
     for status, deadline in orders:
         by_status[status] = by_status.get(status, 0) + 1
         overdue += is_overdue(status, deadline, today)
+    return OrderCounts(by_status, overdue)
+
+
+def combined(counts: Iterable[OrderCounts]) -> OrderCounts:
+    """Several districts' counts as one (the city's)."""
+    by_status: dict[OrderStatus, int] = {}
+    overdue = 0
+    for one in counts:
+        for status, n in one.by_status.items():
+            by_status[status] = by_status.get(status, 0) + n
+        overdue += one.overdue
     return OrderCounts(by_status, overdue)
 
 
