@@ -216,3 +216,16 @@ def test_the_phone_gets_its_follow_ups_and_opens_them_through_the_api(app, sessi
         headers={"Idempotency-Key": "44444444-4444-4444-8444-444444444444"},
     )
     assert own.status_code == 403  # a city inspector opens no district inspection
+
+
+def test_the_station_page_shows_the_district_score_and_the_rechecks_beside_it(app, session, failed):
+    actor = failed["inspector"].actor
+    recheck = follow_ups.open_recheck(session, actor, failed["order"].id)
+    _finish(app, session, actor, recheck, {"A2": ("pass", None), "C1": ("pass", 8)})
+    client = app.test_client()
+    client.post("/login", data={"username": "leader.ds", "password": "secret-pass-1"})
+    page = client.get(f"/directory/{failed['station'].id}").get_data(as_text=True)
+    history = page[page.index("历年验收结果") :]
+    own_at, recheck_at = history.index(f"{failed['own'].score:.1f}"), history.index("整改复查（第1次）")
+    assert own_at < recheck_at and "100.0" in history[recheck_at:]
+    assert f"/inspect/inspections/{recheck.id}" in history

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from typing import Iterable
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from inspect_app.domain.campaigns import CampaignState
-from inspect_app.domain.evidence.year_over_year import PastResult
+from inspect_app.domain.evidence.year_over_year import FollowUpResult, PastResult
 from inspect_app.domain.identity.permissions import Action, Actor
 from inspect_app.models import Campaign, Inspection, Station
 from inspect_app.shared.access import require
@@ -75,7 +76,8 @@ def previous_results(session: Session, campaign: Campaign, stations: list[Statio
 
 
 def station_years(session: Session, actor: Actor, station: Station) -> list[PastResult]:
-    """The station's result in every campaign it was inspected in, newest campaign first."""
+    """The station's result in every campaign it was inspected in, newest campaign first, each with the re-checks
+    and spot checks that followed it (so a rectified station shows both scores)."""
     require(actor, Action.VIEW_INSPECTION, station.district_id)
     rows = session.execute(
         select(Campaign, Inspection)
@@ -83,4 +85,13 @@ def station_years(session: Session, actor: Actor, station: Station) -> list[Past
         .where(Inspection.is_own, Inspection.station_id == station.id)
         .order_by(Campaign.starts_on.desc(), Campaign.id.desc())
     )
-    return [result_of(campaign, inspection) for campaign, inspection in rows]
+    later: dict[int, list[FollowUpResult]] = defaultdict(list)
+    for f in session.scalars(
+        select(Inspection)
+        .where(~Inspection.is_own, Inspection.station_id == station.id)
+        .order_by(Inspection.started_at, Inspection.id)
+    ):
+        later[f.campaign_id].append(FollowUpResult(f.id, f.kind, f.recheck_round, f.status, f.score, f.outcome))
+    return [
+        replace(result_of(campaign, inspection), follow_ups=tuple(later[campaign.id])) for campaign, inspection in rows
+    ]

@@ -2,12 +2,35 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from inspect_app.domain.checklists.checklist import OUTCOME_LABELS, Outcome
 from inspect_app.domain.evidence.figures import DONE, Figures
-from inspect_app.domain.inspections import NOT_STARTED_LABEL, InspectionStatus
+from inspect_app.domain.inspections import NOT_STARTED_LABEL, InspectionKind, InspectionStatus
+
+
+@dataclass(frozen=True)
+class FollowUpResult:
+    """A re-check or a spot check of the station in that campaign, beside the district's result."""
+
+    inspection_id: int
+    kind: InspectionKind
+    recheck_round: int | None
+    status: InspectionStatus
+    score: float
+    outcome: Outcome | None
+
+    @property
+    def title(self) -> str:
+        """整改复查（第2次） or 市级抽查."""
+        return self.kind.label + (f"（第{self.recheck_round}次）" if self.recheck_round else "")
+
+    @property
+    def label(self) -> str:
+        if self.status not in DONE:
+            return f"{self.status.label}，未提交"
+        return f"{self.score:.1f}分 {OUTCOME_LABELS[self.outcome or Outcome.RECTIFY]}"
 
 
 @dataclass(frozen=True)
@@ -20,6 +43,7 @@ class PastResult:
     status: InspectionStatus | None
     score: float | None
     outcome: Outcome | None
+    follow_ups: tuple[FollowUpResult, ...] = field(default=())  # re-checks and spot checks, oldest first
 
     @property
     def done(self) -> bool:
