@@ -136,3 +136,26 @@ def test_a_spot_check_answered_offline_goes_to_the_city_and_not_to_the_district(
     assert {a.item_code: a.verdict for a in check.answers} == {"A1": Verdict.FAIL}
     own = session.get(Inspection, own.id)
     assert {a.item_code: a.verdict for a in own.answers}["A1"] is Verdict.PASS  # the district's stays as it was
+
+
+def test_the_follow_up_pages_fit_a_phone_and_a_desktop(live_server, phone, browser, order, session, screenshot):
+    """The online pages of a re-check: the list of follow-ups and a re-check's checklist, with the order's items."""
+    desktop = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
+    for page, size in ((phone, "phone"), (desktop, "desktop")):
+        page.goto(live_server + "/login")
+        page.fill("input[name=username]", "inspector.ds")
+        page.fill("input[name=password]", "secret-pass-1")
+        page.click("main button[type=submit]")
+        page.goto(live_server + "/inspect/follow-ups")
+        assert "整改复查" in page.inner_text(".station-list") and "A2" in page.inner_text(".station-list")
+        assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+        screenshot(page, f"follow-ups-{size}")
+        with page.expect_navigation():
+            page.click(".station-list form button")
+        assert [c for c in page.eval_on_selector_all("#checklist .item", "els => els.map(e => e.dataset.code)")] == [
+            "A2"
+        ]
+        assert "整改复查" in page.inner_text("main")
+        assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+        screenshot(page, f"recheck-checklist-{size}")
+    desktop.context.close()
