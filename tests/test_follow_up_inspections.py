@@ -4,6 +4,8 @@ inspection the one the board, the bundle and the figures read."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 from photo_factory import jpeg, signature_png
 from sqlalchemy import select
@@ -14,11 +16,13 @@ from inspect_app.domain.directory.stations import StationStatus
 from inspect_app.domain.findings import Thresholds
 from inspect_app.domain.follow_up.rectification import OrderStatus
 from inspect_app.domain.inspections import InspectionKind, InspectionStatus
+from inspect_app.domain.todo import ItemKind
 from inspect_app.inspection import follow_ups, photos
 from inspect_app.inspection import operations as inspections
 from inspect_app.inspection.bootstrap import district_inspections
 from inspect_app.models import AuditEntry, Inspection, RectificationOrder, SampledStation, SpotCheckSample
 from inspect_app.shared.errors import Forbidden, Invalid, NotFound
+from inspect_app.todo import items as todo_items
 
 
 def _answers_of(inspection):
@@ -187,7 +191,9 @@ def test_the_phone_gets_its_follow_ups_and_opens_them_through_the_api(app, sessi
     )
     boot = client.get("/api/v1/bootstrap").get_json()
     assert boot["follow_ups"][0]["inspection_id"] == opened["id"]
-    assert f"r{order.id}" in [i["key"] for i in boot["inspections"]]
+    assert [i["key"] for i in boot["follow_up_inspections"]] == [f"r{order.id}"]
+    assert f"r{order.id}" not in [i["key"] for i in boot["inspections"]]  # apart, for phones that predate keys
+    assert boot["follow_ups"][0]["followed_answers"]["A2"]["verdict"] == "fail"
     refused = client.put(
         f"/api/v1/inspections/{opened['id']}/answers/A1",
         json={"verdict": "fail"},
@@ -201,6 +207,7 @@ def test_the_phone_gets_its_follow_ups_and_opens_them_through_the_api(app, sessi
     city.post("/login", data={"username": "city.insp", "password": "secret-pass-1"})
     boot = city.get("/api/v1/bootstrap").get_json()
     assert boot["stations"] == [] and boot["inspections"] == []  # no district's board
+    assert boot["follow_ups"][0]["followed_answers"] is None
     assert [(f["key"], f["kind"], f["station"]["id"]) for f in boot["follow_ups"]] == [
         (f"c{station.id}", "spot_check", station.id)
     ]
@@ -229,3 +236,48 @@ def test_the_station_page_shows_the_district_score_and_the_rechecks_beside_it(ap
     own_at, recheck_at = history.index(f"{failed['own'].score:.1f}"), history.index("整改复查（第1次）")
     assert own_at < recheck_at and "100.0" in history[recheck_at:]
     assert f"/inspect/inspections/{recheck.id}" in history
+
+
+def test_after_an_extension_the_next_recheck_begins_afresh_on_the_phone(app, session, failed):
+    actor = failed["inspector"].actor
+    first = follow_ups.open_recheck(session, actor, failed["order"].id)
+    _finish(app, session, actor, first, {"A2": ("fail", None), "C1": ("pass", 8)})
+    order = session.get(RectificationOrder, failed["order"].id)
+    assert order.status is OrderStatus.ESCALATED
+    order.status, order.deadline = OrderStatus.ISSUED, order.deadline + timedelta(days=20)  # as an extension does
+    session.commit()
+    client = app.test_client()
+    client.post("/login", data={"username": "insp.ds", "password": "secret-pass-1"})
+    boot = client.get("/api/v1/bootstrap").get_json()
+    assert [(f["key"], f["inspection_id"]) for f in boot["follow_ups"]] == [(f"r{order.id}", None)]
+    assert f"r{order.id}" not in [i["key"] for i in boot["follow_up_inspections"]]
+    second = follow_ups.open_recheck(session, actor, order.id)
+    assert (second.recheck_round, second.id != first.id) == (2, True)
+
+
+def test_follow_ups_stay_with_whoever_was_given_them(app, session, failed):
+    colleague = make_user(session, "inspector", "150602")
+    order = failed["order"]
+    assert follow_ups.follow_ups(session, colleague.actor, failed["campaign"]) == []
+    with pytest.raises(NotFound):
+        follow_ups.open_recheck(session, colleague.actor, order.id)
+    recheck = follow_ups.open_recheck(session, failed["inspector"].actor, order.id)
+    with pytest.raises(NotFound):
+        inspections.answer_item(session, colleague.actor, recheck.id, "A2", "pass")
+    campaign, station = failed["campaign"], failed["station"]
+    mine, other = make_user(session, "city_inspector"), make_user(session, "city_inspector")
+    _sample(session, campaign, station, make_user(session, "city"), mine)
+    check = follow_ups.open_spot_check(session, mine.actor, station.id, campaign)
+    with pytest.raises(NotFound):
+        inspections.answer_item(session, other.actor, check.id, "A1", "fail")
+    assert "A1" not in _answers_of(check) and "A2" not in _answers_of(recheck)
+
+
+def test_a_submitted_recheck_waits_for_no_review(app, session, failed):
+    actor = failed["inspector"].actor
+    recheck = follow_ups.open_recheck(session, actor, failed["order"].id)
+    _finish(app, session, actor, recheck, {"A2": ("pass", None), "C1": ("pass", 8)})
+    leader = failed["leader"]
+    waiting = [i for i in todo_items.items_for(session, leader, date.today()) if i.kind is ItemKind.REVIEW_WAITING]
+    assert all(f"/inspections/{recheck.id}" not in i.link for i in waiting)
+    assert len(waiting) == 0  # the season's own inspections were all accepted

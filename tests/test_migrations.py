@@ -81,3 +81,28 @@ def test_upgrading_a_database_that_holds_inspections(tmp_path):
         answers = connection.exec_driver_sql("SELECT count(*) FROM inspection_answers").scalar()
     engine.dispose()
     assert tuple(row) == ("submitted", 0) and answers == 1
+
+
+def test_going_back_before_the_follow_up_keeps_city_inspectors_as_inactive_city_accounts(tmp_path):
+    """Their audit entries and sign-ins name them: they stay, inactive, as the role the old schema knows."""
+    url = f"sqlite:///{tmp_path / 'f.sqlite3'}"
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        run = connection.exec_driver_sql
+        run(
+            "INSERT INTO users (username, display_name, role, password_hash, active, must_change_password,"
+            " created_at) VALUES ('ci', 'ci', 'city_inspector', 'h', 1, 0, '2026-01-01 00:00:00')"
+        )
+        user_id = run("SELECT id FROM users WHERE username = 'ci'").scalar()
+        run(
+            "INSERT INTO audit_entries (seq, at, user_id, action, target_type, details, prev_hash, hash, scheme)"
+            f" VALUES (1, '2026-01-01 00:00:00', {user_id}, 'sign_in', 'user', '{{}}', 'x', 'y', 'sha256')"
+        )
+    engine.dispose()
+    migrate.downgrade(url, "0019")
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT role, active FROM users WHERE username = 'ci'").one() == ("city", 0)
+        assert connection.exec_driver_sql("SELECT count(*) FROM audit_entries").scalar() == 1
+    engine.dispose()

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from inspect_app.audit import trail as audit
@@ -71,6 +72,9 @@ def _new_order(inspection: Inspection, district_id: int, actor: Actor, today: da
     )
 
 
+DRAFTED_MEANWHILE = "整改通知刚由另一请求起草，请刷新页面查看"
+
+
 def draft_orders(
     session: Session, actor: Actor, district_id: int, campaign: Campaign, today: date
 ) -> list[RectificationOrder]:
@@ -93,15 +97,19 @@ def draft_orders(
         .order_by(Station.number)
     )
     made = []
-    for inspection in inspections:
-        if not needs_order(inspection.outcome, inspection.failed_critical):
-            continue
-        order = _new_order(inspection, district_id, actor, today)
-        session.add(order)
-        session.flush()
-        audit_order(session, actor, "draft_order", order, items=[i["code"] for i in order.items])
-        made.append(order)
-    session.commit()
+    try:
+        for inspection in inspections:
+            if not needs_order(inspection.outcome, inspection.failed_critical):
+                continue
+            order = _new_order(inspection, district_id, actor, today)
+            session.add(order)
+            session.flush()
+            audit_order(session, actor, "draft_order", order, items=[i["code"] for i in order.items])
+            made.append(order)
+        session.commit()
+    except IntegrityError:  # a second click drafted them a moment ago: one order an inspection
+        session.rollback()
+        raise Invalid(DRAFTED_MEANWHILE) from None
     return made
 
 
@@ -126,10 +134,14 @@ def draft_from_spot_check(
     order = _new_order(spot, spot.station.district_id, actor, today)
     if own is not None:
         order.inspector_id = own.inspector_id  # the district re-checks it, not the city's inspector
-    session.add(order)
-    session.flush()
-    audit_order(session, actor, "draft_order", order, items=[i["code"] for i in order.items], spot_check=spot.id)
-    session.commit()
+    try:
+        session.add(order)
+        session.flush()
+        audit_order(session, actor, "draft_order", order, items=[i["code"] for i in order.items], spot_check=spot.id)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise Invalid(DRAFTED_MEANWHILE) from None
     return order
 
 

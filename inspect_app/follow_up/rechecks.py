@@ -17,13 +17,15 @@ from inspect_app.models.types import utcnow
 from inspect_app.shared.errors import Invalid
 
 
-def order_of(recheck: Inspection) -> RectificationOrder:
-    """A re-check's order: the one listing the findings of the inspection it follows."""
+def order_of(recheck: Inspection, lock: bool = False) -> RectificationOrder:
+    """A re-check's order: the one listing the findings of the inspection it follows (its row locked with `lock`,
+    so that the sweep escalating it and a submission settling it cannot both win)."""
     session = object_session(recheck)
     assert session is not None and recheck.follows_id is not None  # a re-check is opened for an order
-    return session.scalars(
-        select(RectificationOrder).where(RectificationOrder.inspection_id == recheck.follows_id)
-    ).one()
+    statement = select(RectificationOrder).where(RectificationOrder.inspection_id == recheck.follows_id)
+    if lock:  # read as the lock finds it, not as this session last saw it
+        statement = statement.with_for_update().execution_options(populate_existing=True)
+    return session.scalars(statement).one()
 
 
 def require_waiting(recheck: Inspection) -> None:
@@ -44,7 +46,7 @@ def _answers(inspection: Inspection) -> dict[str, Answer]:
 
 def record_recheck(session: Session, actor: Actor, recheck: Inspection) -> RectificationOrder:
     """Move the order on a submitted re-check, with its audit entry; the caller commits both together."""
-    order = order_of(recheck)
+    order = order_of(recheck, lock=True)  # escalated meanwhile by the sweep: the submission is refused
     template = template_of(recheck.checklist_version)
     passed = recheck_passed(order_items(order), template, _answers(order.inspection), _answers(recheck))
     try:

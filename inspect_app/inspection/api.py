@@ -230,6 +230,7 @@ def bootstrap(query: m.BootstrapQuery):
         stations=[],
         inspections=[],
         follow_ups=[],
+        follow_up_inspections=[],
         rules=offline_rules(),  # the labels the phone shows, so that it copies none
     )
     if campaign is not None:
@@ -247,7 +248,7 @@ def bootstrap(query: m.BootstrapQuery):
         begun = [w.inspection for w in work if w.inspection is not None]
         waiting = conflicts.open_conflicts_of(session, [i.id for i in begun])
         names = users.display_names(session, {c.proposed_by_id for pending in waiting.values() for c in pending})
-        body.inspections += [inspection_json(i, waiting.get(i.id, []), names) for i in begun]
+        body.follow_up_inspections = [inspection_json(i, waiting.get(i.id, []), names) for i in begun]
     return _json(body)
 
 

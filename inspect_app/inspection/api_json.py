@@ -157,6 +157,7 @@ def follow_up_json(work: FollowUp) -> m.FollowUp:
         if order is not None
         else None,
         inspection_id=work.inspection.id if work.inspection is not None else None,
+        followed_answers={a.item_code: answer_json(a) for a in order.inspection.answers} if order is not None else None,
     )
 
 

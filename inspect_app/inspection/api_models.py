@@ -348,6 +348,9 @@ class FollowUp(Shape):
     station: Station
     order: FollowUpOrder | None = Field(description="复查所依据的整改通知；抽查为 null")
     inspection_id: Id | None
+    followed_answers: dict[str, Answer] | None = Field(
+        description="复查所依据的检查的作答（复查按其计分，只改整改项目）；抽查为 null"
+    )
 
 
 class Bootstrap(Shape):
@@ -358,6 +361,9 @@ class Bootstrap(Shape):
     stations: list[Station]
     inspections: list[Inspection]
     follow_ups: list[FollowUp] = Field(description="整改复查和市级抽查：本人要做的跟进检查")
+    # Apart from `inspections`: an offline app from before follow-ups files every inspection by its station and
+    # would take a re-check for the station's own inspection.
+    follow_up_inspections: list[Inspection] = Field(description="已开始的整改复查和市级抽查（各以 key 存放）")
     rules: dict[str, Any] = Field(
         description="手机上显示的名称（结论、作答、签名人、状态、位置与时间的来源），按接口的代码"
     )

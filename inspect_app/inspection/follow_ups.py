@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from inspect_app.campaigns.operations import template_of
 from inspect_app.domain.follow_up.rectification import OrderStatus
-from inspect_app.domain.identity.permissions import Action, Actor, district_scope, may
+from inspect_app.domain.identity.permissions import Action, Actor, district_scope, is_whoever, may
 from inspect_app.domain.inspections import InspectionKind, InspectionStatus
 from inspect_app.inspection.operations import recompute
 from inspect_app.models import Campaign, Inspection, RectificationOrder, SampledStation, SpotCheckSample, Station
@@ -61,6 +61,8 @@ def open_recheck(session: Session, actor: Actor, order_id: int) -> Inspection:
     if order is None:
         raise NotFound()
     require(actor, Action.INSPECT, order.district_id)
+    if not is_whoever(actor, order.inspector_id):
+        raise NotFound()  # another inspector's re-check, as its order page is
     current = _open_recheck_of(session, order.inspection_id)
     if current is not None:
         return current
@@ -169,9 +171,14 @@ def follow_ups(session: Session, actor: Actor, campaign: Campaign) -> list[Follo
         scope = district_scope(actor)
         if scope is not None:
             orders = orders.where(RectificationOrder.district_id == scope)
-        found = session.scalars(orders.options(selectinload(RectificationOrder.station))).all()
-        latest = _latest_rechecks(session, [o.inspection_id for o in found])
-        work += [FollowUp(InspectionKind.RECHECK, o.station, latest.get(o.inspection_id), o) for o in found]
+        found = [
+            o
+            for o in session.scalars(orders.options(selectinload(RectificationOrder.station)))
+            if is_whoever(actor, o.inspector_id)
+        ]
+        # The re-check under way, if any: after an extension the failed one is done with, and the next is to begin.
+        under_way = _rechecks_under_way(session, [o.inspection_id for o in found])
+        work += [FollowUp(InspectionKind.RECHECK, o.station, under_way.get(o.inspection_id), o) for o in found]
     if may(actor, Action.SPOT_CHECK):
         rows = session.scalars(
             select(SampledStation)
@@ -199,16 +206,18 @@ def follow_ups(session: Session, actor: Actor, campaign: Campaign) -> list[Follo
     return sorted(work, key=lambda w: (w.kind.value, w.station.number))
 
 
-def _latest_rechecks(session: Session, listed_ids: list[int]) -> dict[int, Inspection]:
-    """The latest re-check of each listed inspection (of each order), by the inspection the order lists."""
-    latest: dict[int, Inspection] = {}
+def _rechecks_under_way(session: Session, listed_ids: list[int]) -> dict[int, Inspection]:
+    """The re-check in progress (or returned) of each order, by the inspection the order lists."""
     if not listed_ids:
-        return latest
-    for recheck in session.scalars(
-        select(Inspection)
-        .where(Inspection.kind == InspectionKind.RECHECK, Inspection.follows_id.in_(listed_ids))
-        .order_by(Inspection.recheck_round)
-    ):
-        assert recheck.follows_id is not None
-        latest[recheck.follows_id] = recheck
-    return latest
+        return {}
+    return {
+        r.follows_id: r
+        for r in session.scalars(
+            select(Inspection).where(
+                Inspection.kind == InspectionKind.RECHECK,
+                Inspection.follows_id.in_(listed_ids),
+                Inspection.status.in_([InspectionStatus.IN_PROGRESS, InspectionStatus.RETURNED]),
+            )
+        )
+        if r.follows_id is not None
+    }

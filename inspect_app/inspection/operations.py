@@ -21,7 +21,7 @@ from inspect_app.domain.checklists.scoring import Answer, AnswerError, Score, Ve
 from inspect_app.domain.directory.stations import StationStatus
 from inspect_app.domain.evidence.year_over_year import PastResult
 from inspect_app.domain.geo import LatLon, distance_m
-from inspect_app.domain.identity.permissions import Action, Actor, district_scope
+from inspect_app.domain.identity.permissions import Action, Actor, district_scope, is_whoever
 from inspect_app.domain.inspections import (
     PHOTOS_PROCESSING_MESSAGE,
     InspectionKind,
@@ -199,6 +199,8 @@ def editable_inspection(session: Session, actor: Actor, inspection_id: int) -> I
     """The inspection for a change: only by an inspector of its 旗区 (a city inspector for a spot check), while it
     is editable; the district's own only in an open campaign, a re-check only while its order waits for it."""
     inspection = get_inspection(session, actor, inspection_id, Action.INSPECT)
+    if not inspection.is_own and not is_whoever(actor, inspection.inspector_id):
+        raise NotFound()  # a re-check or a spot check stays with whoever was given it and began it
     if inspection.kind is InspectionKind.OWN:
         require_changeable(session, inspection.campaign_id, inspection.station.district_id)
     elif inspection.kind is InspectionKind.RECHECK:

@@ -81,7 +81,7 @@ def _inspector(session: Session, user: User, today: date, now: datetime) -> list
             .where(
                 Inspection.inspector_id == user.id,
                 Inspection.status == InspectionStatus.RETURNED,
-                Inspection.kind != InspectionKind.SPOT_CHECK,
+                Inspection.is_own,
                 Station.district_id == user.district_id,
                 Campaign.state == OPEN,
             )
@@ -189,7 +189,7 @@ def _leader(session: Session, user: User, today: date, now: datetime) -> list[It
             .where(
                 Station.district_id == district_id,
                 Inspection.status == InspectionStatus.SUBMITTED,
-                Inspection.kind != InspectionKind.SPOT_CHECK,
+                Inspection.is_own,
                 Campaign.state == OPEN,
             )
         )

@@ -169,7 +169,8 @@ def downgrade() -> None:
         batch_op.drop_column("recheck_round")
         batch_op.drop_column("follows_id")
         batch_op.drop_column("kind")
-    op.execute("DELETE FROM users WHERE role = 'city_inspector'")
+    # City inspectors keep their rows (the audit trail and sign-ins name them): they become inactive city accounts.
+    op.execute("UPDATE users SET role = 'city', active = false WHERE role = 'city_inspector'")
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("ck_users_district_role"), type_="check")
         batch_op.create_check_constraint("district_role", _CITY_WIDE.format("'city', 'admin'"))

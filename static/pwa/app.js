@@ -143,11 +143,10 @@
     if (!s || !full) { dom.fill(view, h("p", { class: "card" }, "找不到这个服务站。", h("a", { href: "#/" }, "返回"))); return; }
     const st = data.stationState(all, id);
     // A re-check asks its order's items only, and scores the station with them answered again over the
-    // district's inspection it follows (the server scores it the same way).
+    // inspection it follows, as the bootstrap brought its answers (the server scores it the same way).
     const list = data.scoped(full, follow && follow.order ? follow.order.items : null);
-    const own = follow && follow.order ? all.inspections[s.id] : null;
     current = { stationId: id, checklist: list, editable: st.editable, state: function () { return data.stationState(all, id); },
-                scored: follow && follow.order ? { checklist: full, base: (own && own.answers) || {} } : null };
+                scored: follow && follow.order ? { checklist: full, base: follow.followed_answers || {} } : null };
     const items = h("div", { id: "checklist" }, list.sections.map(function (section) {
       return h("fieldset", { class: "section" }, h("legend", null, section.code + ". " + section.title),
         section.items.map(function (item) { return itemBlock(item, st); }));

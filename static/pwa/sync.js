@@ -487,7 +487,7 @@ window.Inspect = window.Inspect || {};
       await s("meta").put(Object.assign({ fetched_at: new Date().toISOString() }, r.data), "bootstrap");
       await s("inspections").clear();
       const open = {};
-      for (const inspection of r.data.inspections) {
+      for (const inspection of r.data.inspections.concat(r.data.follow_up_inspections || [])) {
         await s("inspections").put(core.filed(inspection));
         (inspection.conflicts || []).forEach(function (c) { open[c.id] = true; });
       }

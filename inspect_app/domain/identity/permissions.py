@@ -152,6 +152,12 @@ def may(actor: Actor, action: Action, district_id: int | None = None) -> bool:
     return decide(actor, action, district_id) is Decision.ALLOW
 
 
+def is_whoever(actor: Actor, assignee_id: int | None) -> bool:
+    """Work given to one person (a re-check's inspector, a spot check's city inspector) is theirs alone; the
+    administrator may stand in for anybody."""
+    return actor.role is Role.ADMIN or (assignee_id is not None and actor.user_id == assignee_id)
+
+
 def district_scope(actor: Actor) -> int | None:
     """The only 旗区 the actor may see, or None when the actor sees all of them."""
     return actor.district_id if is_district_bound(actor) else None
