@@ -367,3 +367,14 @@ def test_redrafting_writes_the_body_from_the_figures_again_and_keeps_number_and_
     assert (notice.number, notice.title) == ("鄂市监消〔2026〕9号", "改过的标题")
     assert notice.body == notice_draft.draft_text(session, city.actor, campaign) and "东胜4号服务站" in notice.body
     assert {"draft_notice", "edit_notice", "redraft_notice"} <= set(session.scalars(select(AuditEntry.action)))
+
+
+def test_an_order_whose_inspection_was_returned_keeps_its_own_reasons(session, campaign, hand_made):
+    """The district returned the 60-point inspection after its order was issued: the order still stands, and the
+    notice gives the district's reason for it, not the city's spot check."""
+    low = session.scalars(select(Inspection).where(Inspection.station_id == hand_made["ds"][2].id)).one()
+    low.status = InspectionStatus.RETURNED
+    session.commit()
+    body = notice_draft.draft_text(session, hand_made["city"].actor, campaign)
+    line = next(line for line in body.splitlines() if "东胜3号服务站" in line)
+    assert "得分未达到合格线" in line and "整改中" in line and "市级抽查" not in line

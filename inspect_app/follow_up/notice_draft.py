@@ -76,7 +76,7 @@ def _rectify(session: Session, campaign: Campaign, template: ChecklistTemplate) 
         if (inspection.outcome or Outcome.RECTIFY) is not Outcome.RECTIFY and not inspection.failed_critical:
             continue
         station = inspection.station
-        reasons = tuple(f"关键项不符合：{texts.get(code, code)}" for code in inspection.failed_critical) or (LOW_SCORE,)
+        reasons = _reasons(inspection, texts)
         found_order = orders.pop(station.id, None) if station.id in orders else None
         line = rules.RectifyLine(
             station.district.name,
@@ -86,13 +86,16 @@ def _rectify(session: Session, campaign: Campaign, template: ChecklistTemplate) 
             found_order.status.label if found_order else None,
         )
         found.append(((station.district.code, station.number), line))
-    for order in orders.values():
-        station = order.station
-        line = rules.RectifyLine(
-            station.district.name, station.name, order.inspection.score, (FROM_SPOT_CHECK,), order.status.label
-        )
+    for order in orders.values():  # from a spot check, or the district's inspection no longer submitted
+        station, listed = order.station, order.inspection
+        reasons = (FROM_SPOT_CHECK,) if listed.kind is InspectionKind.SPOT_CHECK else _reasons(listed, texts)
+        line = rules.RectifyLine(station.district.name, station.name, listed.score, reasons, order.status.label)
         found.append(((station.district.code, station.number), line))
     return [line for _, line in sorted(found, key=lambda pair: pair[0])]
+
+
+def _reasons(inspection: Inspection, texts: dict[str, str]) -> tuple[str, ...]:
+    return tuple(f"关键项不符合：{texts.get(code, code)}" for code in inspection.failed_critical) or (LOW_SCORE,)
 
 
 def _side(inspection: Inspection) -> tuple[Fraction, Outcome, dict[str, Answer]]:
