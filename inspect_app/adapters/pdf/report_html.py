@@ -103,9 +103,9 @@ def city_report_html(**context: Any) -> str:
 
 def order_notice_html(**context: Any) -> str:
     """A one-page 整改通知书 (a rectification order as handed to its station)."""
-    return _environment().get_template("follow_up/order_notice.html").render(**context)
+    return _environment().get_template("report/order_notice.html").render(**context)
 
 
 def notice_html(**context: Any) -> str:
     """The city's results notice (通报) as one HTML document laid out like an official document."""
-    return _environment().get_template("follow_up/notice_pdf.html").render(**context)
+    return _environment().get_template("report/results_notice.html").render(**context)
