@@ -59,6 +59,23 @@ KIND_LABELS = {
 }
 
 
+def phone_key(kind: InspectionKind, station_id: int, order_id: int | None = None) -> int | str:
+    """Where the field app files a piece of work (static/pwa/sync_core.js parseKey reads it back): a station's
+    own inspection under the station's id, as it always has; a re-check under 'r' and its order; a spot check
+    under 'c' and its station."""
+    if kind is InspectionKind.RECHECK:
+        assert order_id is not None  # a re-check is filed under its order
+        return f"r{order_id}"
+    if kind is InspectionKind.SPOT_CHECK:
+        return f"c{station_id}"
+    return station_id
+
+
+def app_link(key: int | str) -> str:
+    """The field app's address of a piece of work."""
+    return f"/inspect/app#/station/{key}"
+
+
 def change_action(kind: InspectionKind) -> Action:
     """What changing an inspection of this kind takes: the city's spot checks are the city inspectors', the
     district's inspections and re-checks its inspectors'. Neither may touch the other's."""

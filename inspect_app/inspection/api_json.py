@@ -10,6 +10,7 @@ from inspect_app.campaigns import operations as campaigns
 from inspect_app.domain.checklists.checklist import OUTCOME_LABELS
 from inspect_app.domain.checklists.scoring import Score
 from inspect_app.domain.inspections import InspectionKind, is_editable
+from inspect_app.domain.inspections import phone_key as filed_under
 from inspect_app.follow_up import rechecks
 from inspect_app.inspection import api_models as m
 from inspect_app.inspection import operations as inspections
@@ -131,11 +132,8 @@ def inspection_json(inspection: Inspection, conflicts: list[AnswerConflict], nam
 def phone_key(inspection: Inspection) -> int | str:
     """Where the phone files an inspection: the district's own under its station's id (as it always has), a
     re-check under its order, a spot check under 'c' and its station."""
-    if inspection.kind is InspectionKind.RECHECK:
-        return f"r{rechecks.order_of(inspection).id}"
-    if inspection.kind is InspectionKind.SPOT_CHECK:
-        return f"c{inspection.station_id}"
-    return inspection.station_id
+    order_id = rechecks.order_of(inspection).id if inspection.kind is InspectionKind.RECHECK else None
+    return filed_under(inspection.kind, inspection.station_id, order_id)
 
 
 def session_of(inspection: Inspection) -> Session:

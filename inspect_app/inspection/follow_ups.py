@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from inspect_app.campaigns.operations import template_of
 from inspect_app.domain.follow_up.rectification import OrderStatus
 from inspect_app.domain.identity.permissions import Action, Actor, district_scope, is_whoever, may
-from inspect_app.domain.inspections import InspectionKind, InspectionStatus
+from inspect_app.domain.inspections import InspectionKind, InspectionStatus, phone_key
 from inspect_app.inspection.operations import recompute
 from inspect_app.models import Campaign, Inspection, RectificationOrder, SampledStation, SpotCheckSample, Station
 from inspect_app.shared.access import require
@@ -33,10 +33,8 @@ class FollowUp:
 
     @property
     def key(self) -> str:
-        """The name the phone files it under: 'r<order>' or 'c<station>' (a station's own inspection is its id)."""
-        if self.order is not None:
-            return f"r{self.order.id}"
-        return f"c{self.station.id}"
+        """The name the phone files it under (domain phone_key)."""
+        return str(phone_key(self.kind, self.station.id, self.order.id if self.order is not None else None))
 
 
 def _first_start(session: Session, found: Callable[[], Inspection | None], new: Inspection) -> Inspection:

@@ -19,7 +19,7 @@ from inspect_app.domain.evidence.submissions import Latest, SubmissionStatus, is
 from inspect_app.domain.follow_up.rectification import OrderStatus, is_due_soon
 from inspect_app.domain.follow_up.rectification import is_overdue as is_overdue_order
 from inspect_app.domain.identity.permissions import Role
-from inspect_app.domain.inspections import InspectionKind, InspectionStatus
+from inspect_app.domain.inspections import InspectionKind, InspectionStatus, app_link, phone_key
 from inspect_app.domain.todo import Item, ItemKind
 from inspect_app.models import (
     Campaign,
@@ -40,9 +40,6 @@ OPEN = CampaignState.OPEN
 ORDER_PAGE = "/review/orders/{id}"
 CITY_ORDERS_PAGE = "/city/orders"
 CITY_SPOT_CHECKS_PAGE = "/city/spot-checks/comparisons"  # what the city reads of a spot check done
-# Where the field app opens a piece of follow-up work (static/pwa/app.js routes, keys as sync_core.parseKey).
-RECHECK_IN_APP = "/inspect/app#/station/r{id}"
-SPOT_CHECK_IN_APP = "/inspect/app#/station/c{id}"
 
 
 def items_for(session: Session, user: User, today: date, now: datetime | None = None) -> list[Item]:
@@ -87,9 +84,10 @@ def _inspector(session: Session, user: User, today: date, now: datetime) -> list
             )
         )
     ]
-    for order_id, number, deadline, issued_at, station in session.execute(
+    for order_id, station_id, number, deadline, issued_at, station in session.execute(
         select(
             RectificationOrder.id,
+            RectificationOrder.station_id,
             RectificationOrder.number,
             RectificationOrder.deadline,
             RectificationOrder.issued_at,
@@ -108,7 +106,7 @@ def _inspector(session: Session, user: User, today: date, now: datetime) -> list
                 ItemKind.RECHECK_DUE,
                 station,
                 f"整改通知{' ' + number if number else ''} · 期限 {deadline.isoformat()}（{phrase}）",
-                RECHECK_IN_APP.format(id=order_id),
+                app_link(phone_key(InspectionKind.RECHECK, station_id, order_id)),
                 todo.order_since(ItemKind.RECHECK_DUE, deadline, issued_at, None),
                 is_overdue_order(OrderStatus.ISSUED, deadline, today)
                 or is_due_soon(OrderStatus.ISSUED, deadline, today),
@@ -154,7 +152,7 @@ def _city_inspector(session: Session, user: User, today: date, now: datetime) ->
             ItemKind.SPOT_CHECK_DUE,
             f"{district}·{station}",
             f"{campaign} · {'已分配给您' if inspector_id == user.id else '尚未分配检查员'}",
-            SPOT_CHECK_IN_APP.format(id=station_id),
+            app_link(phone_key(InspectionKind.SPOT_CHECK, station_id)),
             sample.drawn_at,
             False,
             f"spot_check:{sampled_id}",
