@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from inspect_app.campaigns.operations import template_of
 from inspect_app.domain.follow_up.rectification import OrderStatus
 from inspect_app.domain.identity.permissions import Action, Actor, district_scope, is_whoever, may
-from inspect_app.domain.inspections import InspectionKind, InspectionStatus, phone_key
+from inspect_app.domain.inspections import InspectionKind, InspectionStatus, is_editable, phone_key
 from inspect_app.inspection.operations import recompute
 from inspect_app.models import Campaign, Inspection, RectificationOrder, SampledStation, SpotCheckSample, Station
 from inspect_app.shared.access import require
@@ -30,6 +30,11 @@ class FollowUp:
     station: Station
     inspection: Inspection | None
     order: RectificationOrder | None = None
+
+    @property
+    def done(self) -> bool:
+        """Its inspection submitted: there is only reading left to do on it."""
+        return self.inspection is not None and not is_editable(self.inspection.status)
 
     @property
     def key(self) -> str:

@@ -22,13 +22,17 @@ class FollowUpResult:
     outcome: Outcome | None
 
     @property
+    def done(self) -> bool:
+        return self.status in DONE
+
+    @property
     def title(self) -> str:
         """整改复查（第2次） or 市级抽查."""
         return self.kind.label + (f"（第{self.recheck_round}次）" if self.recheck_round else "")
 
     @property
     def label(self) -> str:
-        if self.status not in DONE:
+        if not self.done:
             return f"{self.status.label}，未提交"
         return f"{self.score:.1f}分 {OUTCOME_LABELS[self.outcome or Outcome.RECTIFY]}"
 
