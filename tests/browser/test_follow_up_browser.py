@@ -91,6 +91,10 @@ def test_a_recheck_done_offline_reaches_the_server_as_its_own_inspection(
     phone.goto(live_server + "/inspect/app")
     phone.settled()
     phone.wait(card, "detached")  # the order is done: nothing left to re-check
+    phone.goto(f"{live_server}/directory/{station.id}")  # the station's page: both scores
+    phone.wait_text("main", "整改复查（第1次）")
+    assert phone.scroll_width() <= phone.evaluate("() => innerWidth")
+    screenshot_phone(phone, "station-with-recheck")
 
 
 def test_a_spot_check_answered_offline_goes_to_the_city_and_not_to_the_district(
