@@ -51,6 +51,7 @@ FILE_KEYS = [
     ("bundles", "archive_key"),
     ("city_reports", "archive_key"),
     ("city_reports", "preview_key"),
+    ("offices", "officer_photo_key"),
     ("photos", "original_key"),
     ("photos", "display_key"),
     ("photos", "thumbnail_key"),
@@ -58,6 +59,8 @@ FILE_KEYS = [
     ("rectification_orders", "notice_key"),
     ("results_notices", "pdf_key"),
     ("signatures", "image_key"),
+    ("station_staff", "photo_key"),
+    ("stations", "officer_photo_key"),
     ("submissions", "archive_key"),
 ]
 

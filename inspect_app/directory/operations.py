@@ -10,11 +10,13 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from inspect_app.campaigns.operations import current_campaign
+from inspect_app.domain.directory.signboards import PlaqueWithdrawal
 from inspect_app.domain.directory.stations import HostType, StationFields, StationStatus, parse_station
 from inspect_app.domain.identity.permissions import Action, Actor, district_scope
 from inspect_app.models import District, Inspection, Office, Station
 from inspect_app.shared.access import require
 from inspect_app.shared.errors import Invalid, NotFound
+from inspect_app.signboards.plaques import withdraw
 
 # The columns a station's fields map onto, in directory order. is_demonstration is not among them: only the
 # city's confirmation sets it (demonstrations.decide_demonstration), never a form or an import.
@@ -184,6 +186,8 @@ def apply_fields(station: Station, fields: StationFields, district: District, of
         if getattr(station, column) != value:
             setattr(station, column, value)
             changed = True
+    if station.status is StationStatus.RETIRED:
+        withdraw(station, PlaqueWithdrawal.RETIRED)  # retired by a form or an import row: its plaque goes too
     if station.district_id != district.id:
         station.district = district
         station.district_id = district.id
@@ -250,6 +254,7 @@ def mark_retired(station: Station) -> None:
     if station.status is StationStatus.RETIRED:
         raise Invalid("该服务站已撤销")
     station.status = StationStatus.RETIRED
+    withdraw(station, PlaqueWithdrawal.RETIRED)
 
 
 def station_form_values(station: Station) -> dict[str, Any]:

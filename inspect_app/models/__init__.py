@@ -15,6 +15,7 @@ from inspect_app.models.housekeeping import HousekeepingRun
 from inspect_app.models.inspection import Inspection, InspectionAnswer, Photo, Signature
 from inspect_app.models.notice import ResultsNotice
 from inspect_app.models.sign_in import RateLimitEntry, SigningPinFailure, UserSession
+from inspect_app.models.signboard import Plaque, StationStaff
 from inspect_app.models.station import Station
 from inspect_app.models.stored_file import StoredFile
 from inspect_app.models.submission import CityReport, CityReportStatus, DemonstrationDecision, Submission
@@ -43,6 +44,7 @@ __all__ = [
     "MailedItem",
     "Office",
     "Photo",
+    "Plaque",
     "RateLimitEntry",
     "RectificationOrder",
     "ResultsNotice",
@@ -52,6 +54,7 @@ __all__ = [
     "SigningPinFailure",
     "SpotCheckSample",
     "Station",
+    "StationStaff",
     "StoredFile",
     "Submission",
     "Upload",

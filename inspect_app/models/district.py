@@ -37,5 +37,6 @@ class Office(Base):
     # The regulator's officer responsible for the area, whom a station's signboard names.
     officer_name: Mapped[str | None] = mapped_column(String(40))
     officer_phone: Mapped[str | None] = mapped_column(String(20))
+    officer_photo_key: Mapped[str | None] = mapped_column(String(120))  # the officer's portrait
 
     district: Mapped[District] = relationship(back_populates="offices")

@@ -12,6 +12,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from inspect_app.domain.checklists.checklist import Outcome
 from inspect_app.domain.checklists.scoring import Verdict
+from inspect_app.domain.directory.signboards import PlaqueFinding
 from inspect_app.domain.findings import CaptureTime, Position, capture_time, stored_position
 from inspect_app.domain.inspections import InspectionKind, InspectionStatus, PhotoState, SignatureRole
 from inspect_app.models.base import Base
@@ -69,6 +70,11 @@ class Inspection(Base):
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     return_comment: Mapped[str | None] = mapped_column(Text)
     recommended_demonstration: Mapped[bool] = mapped_column(default=False)
+    # The plaque found on site, by its QR code or typed short code: the code as given, what it turned out to be
+    # (evidence for B1–B4, domain/directory/signboards.PlaqueFinding) and when it was checked.
+    plaque_code: Mapped[str | None] = mapped_column(String(80))
+    plaque_finding: Mapped[PlaqueFinding | None] = mapped_column(str_enum(PlaqueFinding))
+    plaque_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     station: Mapped[Station] = relationship()
     campaign: Mapped[Campaign] = relationship()

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from inspect_app.domain.directory.stations import HostType, StationStatus
 from inspect_app.models.base import Base
 from inspect_app.models.district import District, Office
+from inspect_app.models.signboard import Plaque, StationStaff
 from inspect_app.models.types import UTCDateTime, str_enum, utcnow
 
 
@@ -37,11 +38,17 @@ class Station(Base):
     is_demonstration: Mapped[bool] = mapped_column(default=False)
     status: Mapped[StationStatus] = mapped_column(str_enum(StationStatus), default=StationStatus.REGISTERED)
     notes: Mapped[str | None] = mapped_column(Text)
+    # The regulator's officer the plaque names, when not the one of the station's 监管所 (all three together).
+    officer_name: Mapped[str | None] = mapped_column(String(40))
+    officer_phone: Mapped[str | None] = mapped_column(String(20))
+    officer_photo_key: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     district: Mapped[District] = relationship()
     office: Mapped[Office | None] = relationship()
+    staff: Mapped[list[StationStaff]] = relationship(order_by="StationStaff.position", cascade="all, delete-orphan")
+    plaques: Mapped[list[Plaque]] = relationship(order_by="Plaque.issued_at")
 
     def __repr__(self) -> str:
         return f"<Station {self.number} {self.name}>"

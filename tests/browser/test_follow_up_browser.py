@@ -114,7 +114,7 @@ def test_a_spot_check_answered_offline_goes_to_the_city_and_not_to_the_district(
     phone.synced()
     phone.idle()
     card = f"[data-follow-up='c{station.id}']"
-    assert "市级抽查" in phone.text(card)
+    phone.wait_text(card, "市级抽查")  # drawn once the bootstrap is in, which may be after the sync bar is idle
     assert phone.count(".board-search:not([hidden])") == 0  # no district board to search
 
     gate.lose()

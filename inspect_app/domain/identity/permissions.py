@@ -55,6 +55,7 @@ class Action(StrEnum):
     MANAGE_SPOT_CHECKS = "manage_spot_checks"  # draw the city's sample, assign it, read the comparisons
     ISSUE_NOTICE = "issue_notice"  # draft, sign and publish the city's results notice (通报)
     VIEW_NOTICES = "view_notices"  # read the published results notices
+    PRINT_SIGNBOARDS = "print_signboards"  # the district's signboards: what each still lacks, their print-ready PDFs
 
 
 class Decision(Enum):
@@ -97,6 +98,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.RECTIFY,
             Action.VIEW_ORDERS,
             Action.VIEW_NOTICES,
+            Action.PRINT_SIGNBOARDS,
         }
     ),
     Role.CITY: frozenset(
@@ -113,6 +115,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.MANAGE_SPOT_CHECKS,
             Action.ISSUE_NOTICE,
             Action.VIEW_NOTICES,
+            Action.PRINT_SIGNBOARDS,
         }
     ),
     # The city's own inspectors: they check sampled stations anywhere in the city and read what they compare with,
