@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from inspect_app.audit import trail as audit
 from inspect_app.domain.directory.signboards import (
+    PUBLIC_PATH,
     SHORT_CODE_ALPHABET,
     SHORT_CODE_LENGTH,
     Person,
@@ -132,3 +133,8 @@ def plaque_facts(station: Station) -> PlaqueFacts:
         staff=tuple(Person(s.name, s.phone, s.photo_key, s.duty) for s in station.staff),
         officer=responsible_officer(own, of_office),
     )
+
+
+def public_address(base_url: str, plaque: Plaque) -> str:
+    """The address of the plaque's public page (what its QR code holds): the site's base address and the token."""
+    return base_url.rstrip("/") + PUBLIC_PATH + plaque.token
