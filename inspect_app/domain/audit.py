@@ -62,6 +62,7 @@ ACTION_LABELS = {
     "publish_checklist": "发布核查表",
     "delete_checklist_draft": "删除核查表草稿",
     "draft_order": "起草整改通知",
+    "discard_order": "撤销整改通知草稿",
     "update_order": "修改整改通知草稿",
     "issue_order": "签发整改通知书",
     "escalate_order": "整改逾期，待决定",
