@@ -191,6 +191,11 @@ def test_the_page_is_cached_briefly_and_answers_304(client, session, plaque_stat
     etag = response.headers["ETag"]
     again = client.get(f"/s/{plaque.token}", headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.data == b""
+    # Compressed, the page keeps its (weak) ETag: a phone that got it gzipped revalidates it all the same.
+    gzipped = client.get(f"/s/{plaque.token}", headers={"Accept-Encoding": "gzip"})
+    assert gzipped.headers["Content-Encoding"] == "gzip" and gzipped.headers["ETag"] == etag
+    assert etag.startswith('W/"')
+    assert client.get(f"/s/{plaque.token}", headers={"If-None-Match": etag, "Accept-Encoding": "br"}).status_code == 304
     mark_retired(station)
     session.commit()
     changed = client.get(f"/s/{plaque.token}", headers={"If-None-Match": etag})
