@@ -73,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
     from inspect_app.inspection import api, file_views, pwa
     from inspect_app.inspection import views as inspection_views
     from inspect_app.review import views as review_views
+    from inspect_app.signboards import public_views
     from inspect_app.web import home, template_helpers
 
     for module in (
@@ -94,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
         checklist_views,
         order_views,
         notice_views,
+        public_views,
     ):
         app.register_blueprint(module.bp)
     app.register_blueprint(admin_area())
@@ -114,8 +116,9 @@ def admin_area() -> Blueprint:
 
 def register_request_hooks(app: Flask) -> None:
     from inspect_app.accounts import idle_timeout
-    from inspect_app.web import compression, security_headers
+    from inspect_app.web import compression, cookieless, security_headers
 
+    cookieless.init_app(app)
     idle_timeout.init_app(app)
     security_headers.init_app(app)
     compression.init_app(app)

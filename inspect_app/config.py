@@ -171,6 +171,9 @@ def load_config(overrides: Mapping[str, Any] | None = None, env: Mapping[str, st
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL", "").strip() or "database://",
         "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT", "").strip() or "5 per 15 minutes",
         "LOGIN_LIMIT_PER_ADDRESS": env.get("LOGIN_LIMIT_PER_ADDRESS", "").strip() or "20 per 15 minutes",
+        # The public station pages a plaque's QR code opens, per client address (signboards/public_views.py).
+        "PUBLIC_PAGE_LIMIT": env.get("PUBLIC_PAGE_LIMIT", "").strip() or "60 per minute",
+        "PUBLIC_PORTRAIT_LIMIT": env.get("PUBLIC_PORTRAIT_LIMIT", "").strip() or "420 per minute",
         # A signed-in session ends after this long without a request, as the server noted it
         # (services/user_sessions.py).
         "IDLE_TIMEOUT_MINUTES": _positive_int(env, "IDLE_TIMEOUT_MINUTES", 30),

@@ -12,6 +12,7 @@ import uuid
 from datetime import date
 
 import pytest
+from photo_factory import jpeg
 from support import PIN, TODAY, keyed, make_station, make_user, sign_city_report, sign_version
 
 from inspect_app.adapters.pdf.seal import name_signature_png
@@ -19,7 +20,8 @@ from inspect_app.campaigns import checklists
 from inspect_app.city import submissions
 from inspect_app.domain.follow_up.rectification import OrderStatus
 from inspect_app.follow_up import notices, spot_checks
-from inspect_app.models import Office, RectificationOrder
+from inspect_app.models import Office, RectificationOrder, StationStaff
+from inspect_app.signboards import plaques
 from inspect_app.signing import enrolments, keys
 
 COLUMNS = ("anonymous", "inspector", "leader", "city", "admin", "other_inspector", "other_leader", "city_inspector")
@@ -147,6 +149,9 @@ MATRIX: dict[str, tuple[str, str, str]] = {
     "pwa.offline": ("GET", "/inspect/offline", "OOOOOOOO"),
     "pwa.service_worker": ("GET", "/sw.js", "OOOOOOOO"),
     "pwa.shell": ("GET", "/inspect/app", "LOFFOOFO"),
+    "public.officer_portrait": ("GET", "/s/{plaque}/officer.jpg", "OOOOOOOO"),
+    "public.staff_portrait": ("GET", "/s/{plaque}/staff/1.jpg", "OOOOOOOO"),
+    "public.station": ("GET", "/s/{plaque}", "OOOOOOOO"),
     "spot_checks.assign": ("POST", "/city/spot-checks/stations/{sampled_station}/assign", "LFFOOFFF"),
     "spot_checks.comparisons": ("GET", "/city/spot-checks/comparisons", "LFFOOFFF"),
     "spot_checks.draw": ("POST", "/city/spot-checks/draw", "LFFOOFFF"),
@@ -212,6 +217,13 @@ def world(app, session, city_season, tmp_path):
     session.add(order)
     session.commit()
     spot_checks.assign(session, city.actor, sample.stations[0].id, city_inspector.id)
+    # A station's current plaque, naming a staff member and the officer with their portraits (the public page).
+    plaque_station = ds["stations"][0]
+    portrait = store.put(jpeg(size=(300, 400)), "jpg")
+    plaque_station.staff = [StationStaff(name="张站长", duty="站长", phone="13800000001", photo_key=portrait)]
+    plaque_station.officer_name, plaque_station.officer_photo_key = "刘监管", portrait
+    plaque = plaques.plaque_for_printing(session, None, plaque_station)
+    session.commit()
     data = b"partial photo bytes"
     upload = hashlib.sha256(data).hexdigest()
     client = app.test_client()
@@ -250,6 +262,7 @@ def world(app, session, city_season, tmp_path):
             "spare_checklist_draft": spare_checklist_draft.id,
             "sampled_station": sample.stations[0].id,
             "sampled_station_station": sample.stations[0].station_id,
+            "plaque": plaque.token,
         },
     }
 
