@@ -30,7 +30,13 @@ from inspect_app.domain.identity.permissions import Action, Actor
 from inspect_app.models import District, Plaque, Station
 from inspect_app.shared.access import require
 from inspect_app.shared.errors import Invalid, NotFound
-from inspect_app.signboards.plaques import current_plaque, plaque_facts, plaque_for_printing, public_address
+from inspect_app.signboards.plaques import (
+    current_plaque,
+    plaque_facts,
+    plaque_for_printing,
+    public_address,
+    reissue_plaque,
+)
 
 # The paper, in mm, and the root font size the plaque's lengths are counted in: A4 is A3 scaled by 1/√2.
 PAGE_HEIGHT_MM = {PaperSize.A3: 420, PaperSize.A4: 297}
@@ -51,6 +57,11 @@ class Readiness:
     @property
     def ready(self) -> bool:
         return not self.gaps[SignboardKind.STATION]
+
+    @property
+    def printed_code(self) -> str | None:
+        """The current plaque's short code as printed under its QR code."""
+        return printed_short_code(self.plaque.short_code) if self.plaque else None
 
 
 @dataclass(frozen=True)
@@ -167,6 +178,18 @@ def district_batch(
     if not ready:
         raise Invalid(f"没有可以制作{kind.label}牌匾（{kind.attachment}）的服务站")
     return Batch(_print(session, actor, store, ready, kind, size, base_url), ready, skipped)
+
+
+def reissue(session: Session, actor: Actor, station_id: int) -> Plaque:
+    """A new plaque for a station whose plaque was printed before (lost, damaged or outdated); the old one's page
+    then says it is no longer current."""
+    station = session.get(Station, station_id)
+    if station is None:
+        raise NotFound()
+    require(actor, Action.EDIT_STATION, station.district_id)
+    if current_plaque(station) is None:
+        raise Invalid("本站还没有打印过牌匾，直接打印即可，无需重新制作")
+    return reissue_plaque(session, actor, station)
 
 
 def _stations(session: Session, district_id: int) -> list[Station]:
