@@ -112,6 +112,22 @@ def test_the_station_name_prints_at_60_pt_or_more_on_a3(session, leader, store):
     assert min(sizes[PaperSize.A4]) == pytest.approx(min(sizes[PaperSize.A3]) / 2**0.5, rel=0.01)
 
 
+@pytest.mark.parametrize("size", list(PaperSize))
+def test_six_people_under_a_long_name_keep_clear_of_the_foot(session, leader, store, size):
+    station = ready_station(session, store, staff=6, name="鄂尔多斯市东胜区万达广场购物中心12315消费维权服务站")
+    _, pdf = use.station_pdf(session, leader.actor, store, station.id, SignboardKind.STATION, size, BASE)
+    layout = _layout(pdf)
+    last_phone = line_boxes(layout, station.staff[-1].phone)
+    officer = line_boxes(layout, "辖区监管执法人员")
+    foot = line_boxes(layout, "标识标志牌")
+    height = {PaperSize.A3: 420, PaperSize.A4: 297}[size] * MM
+    assert last_phone and officer and foot
+    assert last_phone[0][3] < officer[0][1]  # the staff end above the officer's card
+    frame = 1.55 * use.ROOT_PT[size]  # the frame's inner line: 1.2 rem from the edge, 0.35 rem thick
+    assert foot[0][3] < height - frame  # the foot line is on the page, inside the frame
+    assert min(name_sizes(pdf, "万达广场")) >= (60 if size is PaperSize.A3 else 60 / 2**0.5 - 0.1)
+
+
 def test_a_demonstration_plaque_only_for_a_station_the_city_confirmed(session, leader, store):
     plain = ready_station(session, store)
     with pytest.raises(Invalid, match="未经市级确认为示范站"):
@@ -172,16 +188,8 @@ def _text(pdf: bytes) -> str:
 def name_sizes(pdf: bytes, words: str) -> list[float]:
     """The printed size, in pt, of the text runs drawn where poppler's text layout finds `words`: the font size
     of each run times the scale of its text and transformation matrices (how a PDF reader sizes the glyphs)."""
-    layout = subprocess.run(
-        ["pdftotext", "-bbox-layout", "-", "-"], input=pdf, capture_output=True, check=True
-    ).stdout.decode()
-    boxes = [
-        tuple(float(v) for v in match.groups()[:4])
-        for match in re.finditer(
-            r'<line xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</line>', layout, re.S
-        )
-        if words in re.sub(r"<[^>]+>|\s", "", match.group(5))
-    ]
+    layout = _layout(pdf)
+    boxes = line_boxes(layout, words)
     assert boxes, f"{words} not found"
     with pikepdf.Pdf.open(_file(pdf)) as document:
         page = document.pages[0]
@@ -194,6 +202,23 @@ def name_sizes(pdf: bytes, words: str) -> list[float]:
             if x_min - 1 <= x <= x_max and y_min <= top <= y_max:
                 found.append(size)
     return found
+
+
+def _layout(pdf: bytes) -> str:
+    return subprocess.run(
+        ["pdftotext", "-bbox-layout", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+
+
+def line_boxes(layout: str, words: str) -> list[tuple[float, ...]]:
+    """(xMin, yMin, xMax, yMax), in pt from the page's top left, of the lines poppler finds `words` in."""
+    return [
+        tuple(float(v) for v in match.groups()[:4])
+        for match in re.finditer(
+            r'<line xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</line>', layout, re.S
+        )
+        if words in re.sub(r"<[^>]+>|\s", "", match.group(5))
+    ]
 
 
 def _runs(page) -> list[tuple[float, float, float]]:

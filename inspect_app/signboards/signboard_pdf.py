@@ -105,6 +105,10 @@ class Board:
     def crowded(self) -> bool:
         return self.long_name and len(self.staff) > 4
 
+    @property
+    def roomy(self) -> bool:
+        return not self.long_name and len(self.staff) <= 4
+
 
 def gaps_of(store: FileStore, facts: PlaqueFacts, kind: SignboardKind) -> list[str]:
     """plaque_gaps, and a portrait whose file the store no longer holds (it would print as a blank frame)."""
