@@ -7,6 +7,8 @@ from support import make_station, make_user
 
 from inspect_app.signboards import plaques
 
+from .test_accessibility_browser import Axe, violations
+
 pytestmark = pytest.mark.browser
 
 DESKTOP = {"width": 1280, "height": 900}
@@ -39,6 +41,7 @@ def test_the_leader_prints_and_reissues_on_a_phone(live_server, app, session, br
     assert "没有登记工作人员" in phone.inner_text("main")
     assert nav_fits(phone, 390)
     assert phone.is_visible(".who a[href='/account/certificate']")
+    assert violations(Axe(), phone) == []  # the rules Lighthouse scores, as for every listed page
     screenshot(phone, "signboards-leader-phone")
 
     old = plaques.current_plaque(ready)
