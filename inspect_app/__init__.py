@@ -73,7 +73,7 @@ def register_blueprints(app: Flask) -> None:
     from inspect_app.inspection import api, file_views, pwa
     from inspect_app.inspection import views as inspection_views
     from inspect_app.review import views as review_views
-    from inspect_app.signboards import public_views
+    from inspect_app.signboards import public_views, signboard_views
     from inspect_app.web import home, template_helpers
 
     for module in (
@@ -96,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
         order_views,
         notice_views,
         public_views,
+        signboard_views,
     ):
         app.register_blueprint(module.bp)
     app.register_blueprint(admin_area())
@@ -143,6 +144,7 @@ def register_commands(app: Flask) -> None:
     from inspect_app.follow_up import cli as orders_cli
     from inspect_app.housekeeping import cli as uploads_cli
     from inspect_app.inspection import cli as photo_cli
+    from inspect_app.signboards import cli as signboards_cli
     from inspect_app.signing import cli as pki_cli
     from inspect_app.todo import cli as todo_cli
 
@@ -161,6 +163,7 @@ def register_commands(app: Flask) -> None:
         uploads_cli,
         orders_cli,
         todo_cli,
+        signboards_cli,
     ):
         app.cli.add_command(module.group)
 

@@ -183,6 +183,9 @@ def load_config(overrides: Mapping[str, Any] | None = None, env: Mapping[str, st
         # database but not read the server's environment cannot recompute them (domain/audit.py). Keep it out
         # of backups; losing it leaves the keyed entries unverifiable, not lost.
         "AUDIT_HMAC_KEY": env.get("AUDIT_HMAC_KEY", "").strip() or None,
+        # The site's address as printed in the plaques' QR codes (https://12315.example.cn): a plaque hangs for years,
+        # so it should not depend on the address a leader happened to use; unset, the request's own is used.
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "").strip() or None,
         # To-do e-mails (inspect_app/todo/mailing.py): sent only when SMTP_HOST is set.
         **_smtp(env, production),
     }

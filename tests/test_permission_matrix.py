@@ -152,6 +152,10 @@ MATRIX: dict[str, tuple[str, str, str]] = {
     "public.officer_portrait": ("GET", "/s/{plaque}/officer.jpg", "OOOOOOOO"),
     "public.staff_portrait": ("GET", "/s/{plaque}/staff/1.jpg", "OOOOOOOO"),
     "public.station": ("GET", "/s/{plaque}", "OOOOOOOO"),
+    "signboards.batch_pdf": ("GET", "/signboards/batch/station-A3.pdf?district={district}", "LFOOOFOF"),
+    "signboards.index": ("GET", "/signboards/?district={district}", "LFOOOFOF"),
+    "signboards.reissue": ("POST", "/signboards/stations/{station}/reissue", "LFOFONNF"),
+    "signboards.station_pdf": ("GET", "/signboards/stations/{station}/station-A4.pdf", "LFOOOFNF"),
     "spot_checks.assign": ("POST", "/city/spot-checks/stations/{sampled_station}/assign", "LFFOOFFF"),
     "spot_checks.comparisons": ("GET", "/city/spot-checks/comparisons", "LFFOOFFF"),
     "spot_checks.draw": ("POST", "/city/spot-checks/draw", "LFFOOFFF"),
@@ -217,11 +221,13 @@ def world(app, session, city_season, tmp_path):
     session.add(order)
     session.commit()
     spot_checks.assign(session, city.actor, sample.stations[0].id, city_inspector.id)
-    # A station's current plaque, naming a staff member and the officer with their portraits (the public page).
-    plaque_station = ds["stations"][0]
+    # Stations whose plaques name a staff member and the officer with their portraits: the one the signboard routes
+    # print and reissue, and another whose current plaque the public page shows (the reissue does not touch it).
     portrait = store.put(jpeg(size=(300, 400)), "jpg")
-    plaque_station.staff = [StationStaff(name="张站长", duty="站长", phone="13800000001", photo_key=portrait)]
-    plaque_station.officer_name, plaque_station.officer_photo_key = "刘监管", portrait
+    for plaque_station in (ds["stations"][0], make_station(session, "150602")):
+        plaque_station.staff = [StationStaff(name="张站长", duty="站长", phone="13800000001", photo_key=portrait)]
+        plaque_station.officer_name, plaque_station.officer_photo_key = "刘监管", portrait
+        plaque_station.officer_phone = "0477-8888888"
     plaque = plaques.plaque_for_printing(session, None, plaque_station)
     session.commit()
     data = b"partial photo bytes"
