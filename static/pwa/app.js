@@ -148,9 +148,11 @@
     current = { stationId: id, checklist: list, editable: st.editable, state: function () { return data.stationState(all, id); },
                 scored: follow && follow.order ? { checklist: full, base: follow.followed_answers || {} } : null };
     const items = h("div", { id: "checklist" }, list.sections.map(function (section) {
-      const signboard = section.items.some(function (item) { return rules.plaqueItems().indexOf(item.code) >= 0; });
+      // The plaque check follows the last of the signboard's items the section asks.
+      const signboard = section.items.filter(function (item) { return rules.plaqueItems().indexOf(item.code) >= 0; });
+      const last = signboard.length ? signboard[signboard.length - 1].code : null;
       return h("fieldset", { class: "section" }, h("legend", null, section.code + ". " + section.title),
-        section.items.map(function (item) { return itemBlock(item, st); }), signboard ? plaqueBlock(st) : null);
+        section.items.map(function (item) { return [itemBlock(item, st), item.code === last ? plaqueBlock(st) : null]; }));
     }));
     station.bindItems(items, current);
     station.bindPlaque(items.querySelector("[data-plaque-check]"), current);

@@ -1,0 +1,111 @@
+"""The plaque check on a phone: the code typed with no signal stays on the phone through a reload and reaches the
+server when it comes back, which then says what the plaque is; 扫码 is offered only where the browser can read a
+QR code with the camera (headless Chromium cannot, so the button stays hidden and the code is typed)."""
+
+import pytest
+from support import make_station, make_user
+
+from inspect_app.domain.directory.signboards import PlaqueFinding, printed_short_code
+from inspect_app.inspection import operations as inspections
+from inspect_app.models import Inspection
+from inspect_app.signboards import plaques
+
+from .conftest import ARTIFACTS
+
+pytestmark = pytest.mark.browser
+
+PENDING = "已保存在本机，联网后核验"
+
+
+@pytest.fixture
+def plaque(session, field):
+    _, station, _ = field
+    issued = plaques.plaque_for_printing(session, make_user(session, "city").actor, station)
+    session.commit()
+    return issued
+
+
+def test_a_plaque_code_typed_offline_survives_a_reload_and_is_checked_once_online(
+    field, gate, live_server, phones, session, plaque, screenshot_phone
+):
+    user, station, recorder = field
+    shown = printed_short_code(plaque.short_code)
+    phone = phones("chromium")
+    phone.sign_in(live_server, "inspector.ds")
+    phone.goto(live_server + "/inspect/app")
+    phone.controlled()
+    phone.synced()
+    phone.idle()
+
+    gate.lose()
+    before = len(recorder.requests)
+    phone.reload()
+    phone.settled()
+    phone.click(f"[data-station='{station.id}'] button")
+    phone.wait("#checklist .item")
+    phone.wait("#plaque-check")
+    beside = "() => document.querySelector('#plaque-check').closest('fieldset').querySelector('legend').textContent"
+    assert phone.evaluate(beside) == "B. 标识内容"  # with the signboard's items
+    assert phone.evaluate("() => 'BarcodeDetector' in window") is False
+    phone.wait("[data-plaque-scan]", "hidden")  # no camera reading here: the code is typed
+    phone.fill("[data-plaque-input]", "not a code")
+    phone.click("#plaque-check button[type=submit]")
+    phone.wait_text("[data-plaque-state]", "无法识别的牌匾编码")
+    assert (
+        phone.evaluate("async () => (await Inspect.data.loadAll()).outbox.filter(e => e.kind === 'plaque').length") == 0
+    )
+    phone.fill("[data-plaque-input]", shown.lower())
+    phone.click("#plaque-check button[type=submit]")
+    phone.wait_text("[data-plaque-result]", PENDING)
+    assert shown in phone.text("[data-plaque-result]")
+
+    phone.reload()  # nothing typed is lost: the code waits in the phone's outbox
+    phone.settled()
+    phone.wait("#plaque-check")
+    phone.wait_text("[data-plaque-result]", PENDING)
+    assert phone.value("[data-plaque-input]") == shown
+    assert phone.scroll_width() <= phone.evaluate("() => innerWidth")
+    phone.evaluate("() => document.querySelector('#plaque-check').scrollIntoView()")
+    screenshot_phone(phone, "plaque-check-offline")
+    phone.page.locator("#plaque-check").screenshot(path=str(ARTIFACTS / "plaque-block-offline.png"))
+    assert recorder.since(before) == []
+    session.expire_all()
+    assert session.query(Inspection).count() == 0
+
+    gate.restore()
+    phone.click("#sync-now")
+    phone.synced(timeout=60)
+    phone.wait_text("[data-plaque-result]", f"牌匾核验：牌匾属于本站，为现行牌匾（{shown}，")
+    assert ("PUT", f"/api/v1/inspections/{session.query(Inspection).one().id}/plaque") in recorder.requests
+    session.expire_all()
+    inspection = session.query(Inspection).one()
+    assert (inspection.plaque_code, inspection.plaque_finding) == (plaque.short_code, PlaqueFinding.CURRENT)
+
+
+def test_the_online_checklists_plaque_block_at_phone_and_desktop_sizes(
+    live_server, phone, browser, field, session, campaign, plaque, screenshot
+):
+    user, station, _ = field
+    inspection = inspections.open_inspection(session, user.actor, station.id, campaign)
+    other = plaques.plaque_for_printing(session, None, make_station(session, "150602"))
+    session.commit()
+    desktop = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
+    for page, size in ((phone, "phone"), (desktop, "desktop")):
+        page.goto(live_server + "/login")
+        page.fill("input[name=username]", "inspector.ds")
+        page.fill("input[name=password]", "secret-pass-1")
+        page.click("main button[type=submit]")
+        page.goto(f"{live_server}/inspect/inspections/{inspection.id}")
+        page.wait_for_selector("#syncbar[data-sync=idle]", state="attached")
+        assert page.locator("[data-plaque-scan]").is_hidden()
+        code = other.short_code if size == "phone" else plaque.short_code
+        page.fill("[data-plaque-input]", printed_short_code(code))
+        page.click("#plaque-check button[type=submit]")
+        expected = "牌匾不属于本站" if size == "phone" else "牌匾属于本站，为现行牌匾"
+        page.wait_for_selector(f"[data-plaque-result][data-state=saved]:has-text('{expected}')")
+        assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+        assert ("warn" in (page.get_attribute("[data-plaque-result]", "class") or "")) == (size == "phone")
+        page.locator("#plaque-check").scroll_into_view_if_needed()
+        screenshot(page, f"plaque-check-{size}")
+        page.locator("#plaque-check").screenshot(path=str(ARTIFACTS / f"plaque-block-{size}.png"))
+    desktop.context.close()
