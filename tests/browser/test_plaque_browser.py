@@ -109,3 +109,40 @@ def test_the_online_checklists_plaque_block_at_phone_and_desktop_sizes(
         screenshot(page, f"plaque-check-{size}")
         page.locator("#plaque-check").screenshot(path=str(ARTIFACTS / f"plaque-block-{size}.png"))
     desktop.context.close()
+
+
+def test_the_phone_reads_a_plaque_code_as_the_server_does(browser):
+    """rules.js's plaqueCode against domain.directory.signboards.plaque_code_of, on hand-picked and random input."""
+    import random
+    from pathlib import Path
+
+    from inspect_app.domain.directory.signboards import SHORT_CODE_ALPHABET, plaque_code_of
+    from inspect_app.domain.offline import offline_rules
+
+    rng = random.Random(18)
+    token = "q2Vx-9_AbCdEfGhIjKlMnOpQr"
+    cases = [
+        "7k3m-9pxq",
+        " 7K3M 9PXQ ",
+        "7K3M.9PXQ",
+        "7K3M·9PXQ",
+        "OOOO-IIII",
+        "7K3M-9PX",
+        "",
+        "牌匾",
+        token,
+        f"https://12315.example.cn/s/{token}",
+        f"https://12315.example.cn/s/{token}/?utm=x#top",
+        "https://12315.example.cn/s/short",
+        "A" * 65,
+    ]
+    for _ in range(300):
+        alphabet = SHORT_CODE_ALPHABET + "01ILOUV-_ abcxyz/"
+        cases.append("".join(rng.choice(alphabet) for _ in range(rng.choice([7, 8, 9, 20, 24]))))
+    page = browser.new_page()
+    page.set_content("<script>" + (Path(__file__).parents[2] / "static/pwa/rules.js").read_text() + "</script>")
+    page.evaluate("rules => Inspect.rules.use(rules)", offline_rules())
+    phone = page.evaluate("cases => cases.map(c => Inspect.rules.plaqueCode(c))", cases)
+    assert phone == [plaque_code_of(c) for c in cases]
+    assert phone[0] == "7K3M9PXQ" and phone[9] == token and phone[4] is None  # the cases mean what they say
+    page.close()
