@@ -3,15 +3,22 @@ the inspector (current, withdrawn, another station's, unknown), who may record i
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 from spot_factory import inspect
 from sqlalchemy import select
 from support import make_station, make_user
 
-from inspect_app.domain.directory.signboards import PlaqueFinding, printed_short_code
+from inspect_app.domain.directory.signboards import (
+    PlaqueFinding,
+    plaque_code_of,
+    printed_short_code,
+    shown_plaque_code,
+)
 from inspect_app.domain.inspections import InspectionStatus
 from inspect_app.inspection import operations as inspections
-from inspect_app.inspection.plaque_check import record_plaque_check
+from inspect_app.inspection.plaque_check import PlaqueCheck, record_plaque_check
 from inspect_app.models import AuditEntry, Inspection
 from inspect_app.shared.errors import Forbidden, Invalid, NotFound
 from inspect_app.signboards import plaques
@@ -35,6 +42,14 @@ def site(session, campaign, station):
 def reread(session, inspection_id: int) -> Inspection:
     session.expire_all()
     return session.get(Inspection, inspection_id)
+
+
+def test_a_check_reads_in_beijing_time_with_the_code_as_printed():
+    at = datetime(2026, 12, 3, 2, 20, tzinfo=timezone.utc)
+    check = PlaqueCheck("7K3M9PXQ", "7K3M-9PXQ", PlaqueFinding.CURRENT, at)
+    assert check.text == "牌匾核验：牌匾属于本站，为现行牌匾（7K3M-9PXQ，12月3日 10:20）"
+    assert plaque_code_of(" 7k3m-9pxq ") == "7K3M9PXQ" and plaque_code_of("https://x.cn/s/" + "t" * 24) == "t" * 24
+    assert shown_plaque_code("t" * 24) == "tttttttt…" and plaque_code_of("7K3M-9PX") is None
 
 
 def test_the_current_plaque_typed_as_printed_is_this_stations_and_current(session, site):

@@ -38,9 +38,8 @@ class PlaqueCheck:
 
     @property
     def text(self) -> str:
-        return plaque_check_text(
-            self.finding, self.code, self.checked_at.astimezone(BEIJING).strftime("%-m月%-d日 %H:%M")
-        )
+        local = self.checked_at.astimezone(BEIJING)
+        return plaque_check_text(self.finding, self.code, f"{local.month}月{local.day}日 {local:%H:%M}")
 
 
 def plaque_check_of(inspection: Inspection) -> PlaqueCheck | None:
