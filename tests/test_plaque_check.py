@@ -178,3 +178,5 @@ def test_readers_see_the_finding_beside_b1_to_b4_and_in_the_review_list(client, 
     assert "data-plaque-input" not in section_b and 'id="plaque-form"' not in html  # read-only for the leader
     overview = client.get("/review/").get_data(as_text=True)
     assert "牌匾核验：牌匾属于本站，为现行牌匾" in overview
+    station_page = client.get(f"/directory/{site['inspection'].station_id}").get_data(as_text=True)
+    assert "牌匾核验：牌匾属于本站，为现行牌匾" in station_page.split("历年验收结果", 1)[1]
