@@ -22,6 +22,8 @@ ACTION_LABELS = {
     "add_photo": "上传照片",
     "remove_photo": "删除照片",
     "sign_inspection": "现场签名",
+    "check_plaque": "核验牌匾",
+    "clear_plaque_check": "清除牌匾核验",
     "submit_inspection": "提交检查",
     "accept_inspection": "审核通过",
     "return_inspection": "退回检查",
