@@ -91,7 +91,7 @@ FINDING_LABELS = {
     PlaqueFinding.CURRENT: "牌匾属于本站，为现行牌匾",
     PlaqueFinding.WITHDRAWN: "牌匾属于本站，但已停用（旧牌匾）",
     PlaqueFinding.OTHER_STATION: "牌匾不属于本站",
-    PlaqueFinding.UNKNOWN: "无法识别的牌匾编码",
+    PlaqueFinding.UNKNOWN: "没有哪块牌匾用这个编码（不是本系统制作的牌匾，或编码有误）",
 }
 
 
