@@ -73,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
     from inspect_app.inspection import api, file_views, pwa
     from inspect_app.inspection import views as inspection_views
     from inspect_app.review import views as review_views
+    from inspect_app.signboards import staff_views
     from inspect_app.web import home, template_helpers
 
     for module in (
@@ -94,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
         checklist_views,
         order_views,
         notice_views,
+        staff_views,
     ):
         app.register_blueprint(module.bp)
     app.register_blueprint(admin_area())
