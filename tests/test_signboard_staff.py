@@ -198,27 +198,15 @@ def test_at_most_six_staff(session, world):
 def test_replacing_and_removing_a_portrait_leaves_no_file_behind(session, world):
     member = _add(session, world, photo=jpeg(seed=1))
     first = member.photo_key
-    staffing.update_staff(
-        session,
-        world["leader"],
-        world["store"],
-        world["station"].id,
-        member.id,
-        {"name": "王丽", "duty": "副站长", "phone": "13912345678"},
-        staffing.Portrait(jpeg(seed=2)),
-    )
+
+    def update(raw, photo):
+        staffing.update_staff(session, world["leader"], world["store"], world["station"].id, member.id, raw, photo)
+
+    update({"name": "王丽", "duty": "副站长", "phone": "13912345678"}, staffing.Portrait(jpeg(seed=2)))
     assert member.photo_key not in (None, first) and member.duty == "副站长"
     assert first not in _files(world["store"])
     second = member.photo_key
-    staffing.update_staff(
-        session,
-        world["leader"],
-        world["store"],
-        world["station"].id,
-        member.id,
-        {"name": "王丽"},
-        staffing.Portrait(remove=True),
-    )
+    update({"name": "王丽"}, staffing.Portrait(remove=True))
     assert member.photo_key is None and second not in _files(world["store"])
     photo = _add(session, world, name="李强", photo=jpeg(seed=3)).photo_key
     assert staffing.remove_staff(session, world["leader"], world["store"], world["station"].id, member.id) == "王丽"
