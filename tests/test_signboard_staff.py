@@ -15,7 +15,8 @@ from support import make_station, make_user
 
 from inspect_app.adapters.imaging import PORTRAIT_SIZE, PhotoRejected, portrait
 from inspect_app.directory import offices
-from inspect_app.models import AuditEntry, Office, StationStaff
+from inspect_app.domain.directory.signboards import SignboardKind, plaque_gaps
+from inspect_app.models import AuditEntry, Office, Station, StationStaff
 from inspect_app.shared.errors import Forbidden, Invalid, NotFound
 from inspect_app.signboards import staff as staffing
 from inspect_app.signboards.plaques import plaque_facts
@@ -372,3 +373,22 @@ def test_the_admin_puts_a_portrait_on_an_offices_officer(client, session, login_
     assert office.officer_photo_key
     assert client.get(f"/admin/offices/{office.id}/portrait.jpg").mimetype == "image/jpeg"
     assert client.get(f"/directory/{station.id}/signboard/officer.jpg").mimetype == "image/jpeg"
+
+
+# ---- the demo -------------------------------------------------------------------------------------------------
+
+
+def test_the_demo_gives_most_stations_a_complete_plaque_and_a_few_gaps(app, runner, session):
+    result = runner.invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    stations = session.scalars(select(Station)).all()
+    gaps = {s.number: plaque_gaps(plaque_facts(s), SignboardKind.STATION) for s in stations}
+    lacking = [number for number, found in gaps.items() if found]
+    assert f"其中 {len(lacking)} 个服务站还缺" in result.output
+    assert 3 <= len(lacking) <= len(stations) // 3, gaps
+    said = {g for found in gaps.values() for g in found}
+    assert any("没有照片" in g for g in said) and any("没有电话" in g for g in said)
+    assert any(s.officer_name for s in stations) and all(s.staff for s in stations)
+    store = app.extensions["filestore"]
+    keys = {m.photo_key for s in stations for m in s.staff if m.photo_key}
+    assert keys and all(Image.open(store.path(k)).size == PORTRAIT_SIZE for k in keys)
