@@ -67,6 +67,16 @@ def test_a_png_named_jpg_is_judged_by_its_content_and_kept():
     assert (out.format, out.size) == ("JPEG", PORTRAIT_SIZE)
 
 
+def test_an_iphones_heic_becomes_a_framed_jpeg():
+    buffer = io.BytesIO()
+    exif = piexif.dump({"0th": {piexif.ImageIFD.Make: b"Apple"}, "Exif": {}, "GPS": {}})
+    Image.new("RGB", (1200, 900), (200, 150, 120)).save(buffer, "HEIF", quality=80, exif=exif)
+    assert buffer.getvalue()[4:12] == b"ftypheic"
+    out = portrait(buffer.getvalue())
+    image = Image.open(io.BytesIO(out))
+    assert (image.format, image.size, b"Apple" in out) == ("JPEG", PORTRAIT_SIZE, False)
+
+
 def test_a_landscape_photo_is_cut_to_the_frame_with_no_metadata_left():
     out = portrait(jpeg(lat=39.8, lon=109.9, size=(1600, 900)))
     image = Image.open(io.BytesIO(out))
@@ -392,3 +402,15 @@ def test_the_demo_gives_most_stations_a_complete_plaque_and_a_few_gaps(app, runn
     store = app.extensions["filestore"]
     keys = {m.photo_key for s in stations for m in s.staff if m.photo_key}
     assert keys and all(Image.open(store.path(k)).size == PORTRAIT_SIZE for k in keys)
+
+
+def test_the_page_offers_moves_only_where_a_member_can_go(client, session, world, login_as):
+    ids = [_add(session, world, name=name).id for name in ("甲", "乙", "丙")]
+    login_as("leader", "150602")
+    url = f"/directory/{world['station'].id}/signboard"
+    page = client.get(url).get_data(as_text=True)
+    assert page.count('value="up"') == 2 and page.count('value="down"') == 2
+    assert f"/staff/{ids[0]}/move" in page and "工作人员（3/6）" in page
+    client.post(f"/directory/{world['station'].id}/signboard/staff/{ids[2]}/move", data={"direction": "up"})
+    session.expire_all()
+    assert session.scalars(select(StationStaff.name).order_by(StationStaff.position)).all() == ["甲", "丙", "乙"]
