@@ -73,7 +73,7 @@ def register_blueprints(app: Flask) -> None:
     from inspect_app.inspection import api, file_views, pwa
     from inspect_app.inspection import views as inspection_views
     from inspect_app.review import views as review_views
-    from inspect_app.signboards import staff_views
+    from inspect_app.signboards import public_views, signboard_views, staff_views
     from inspect_app.web import home, template_helpers
 
     for module in (
@@ -95,6 +95,8 @@ def register_blueprints(app: Flask) -> None:
         checklist_views,
         order_views,
         notice_views,
+        public_views,
+        signboard_views,
         staff_views,
     ):
         app.register_blueprint(module.bp)
@@ -116,8 +118,9 @@ def admin_area() -> Blueprint:
 
 def register_request_hooks(app: Flask) -> None:
     from inspect_app.accounts import idle_timeout
-    from inspect_app.web import compression, security_headers
+    from inspect_app.web import compression, cookieless, security_headers
 
+    cookieless.init_app(app)
     idle_timeout.init_app(app)
     security_headers.init_app(app)
     compression.init_app(app)
@@ -142,6 +145,7 @@ def register_commands(app: Flask) -> None:
     from inspect_app.follow_up import cli as orders_cli
     from inspect_app.housekeeping import cli as uploads_cli
     from inspect_app.inspection import cli as photo_cli
+    from inspect_app.signboards import cli as signboards_cli
     from inspect_app.signing import cli as pki_cli
     from inspect_app.todo import cli as todo_cli
 
@@ -160,6 +164,7 @@ def register_commands(app: Flask) -> None:
         uploads_cli,
         orders_cli,
         todo_cli,
+        signboards_cli,
     ):
         app.cli.add_command(module.group)
 

@@ -171,6 +171,9 @@ def load_config(overrides: Mapping[str, Any] | None = None, env: Mapping[str, st
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL", "").strip() or "database://",
         "LOGIN_LIMIT_PER_ACCOUNT": env.get("LOGIN_LIMIT_PER_ACCOUNT", "").strip() or "5 per 15 minutes",
         "LOGIN_LIMIT_PER_ADDRESS": env.get("LOGIN_LIMIT_PER_ADDRESS", "").strip() or "20 per 15 minutes",
+        # The public station pages a plaque's QR code opens, per client address (signboards/public_views.py).
+        "PUBLIC_PAGE_LIMIT": env.get("PUBLIC_PAGE_LIMIT", "").strip() or "60 per minute",
+        "PUBLIC_PORTRAIT_LIMIT": env.get("PUBLIC_PORTRAIT_LIMIT", "").strip() or "420 per minute",
         # A signed-in session ends after this long without a request, as the server noted it
         # (services/user_sessions.py).
         "IDLE_TIMEOUT_MINUTES": _positive_int(env, "IDLE_TIMEOUT_MINUTES", 30),
@@ -180,6 +183,9 @@ def load_config(overrides: Mapping[str, Any] | None = None, env: Mapping[str, st
         # database but not read the server's environment cannot recompute them (domain/audit.py). Keep it out
         # of backups; losing it leaves the keyed entries unverifiable, not lost.
         "AUDIT_HMAC_KEY": env.get("AUDIT_HMAC_KEY", "").strip() or None,
+        # The site's address as printed in the plaques' QR codes (https://12315.example.cn): a plaque hangs for years,
+        # so it should not depend on the address a leader happened to use; unset, the request's own is used.
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "").strip() or None,
         # To-do e-mails (inspect_app/todo/mailing.py): sent only when SMTP_HOST is set.
         **_smtp(env, production),
     }

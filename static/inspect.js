@@ -64,6 +64,7 @@
       data.removePhoto(ctx.stationId, { server_id: Number(removal[1]) });
     });
     document.querySelectorAll(".signature-block[data-role]").forEach(function (block) { station.bindSignature(block, ctx); });
+    station.bindPlaque(document.querySelector("[data-plaque-check]"), ctx);
 
     let drawing = null, leaving = false;
     function refresh() {

@@ -12,9 +12,9 @@ from flask import request, request_finished
 from jsonschema import Draft202012Validator
 from photo_factory import jpeg, signature_png
 from sqlalchemy import func, select
-from support import make_station
+from support import make_station, make_user
 
-from inspect_app.models import Inspection, InspectionAnswer, Photo, Upload
+from inspect_app.models import AuditEntry, Inspection, InspectionAnswer, Photo, Upload
 
 
 @pytest.fixture
@@ -331,8 +331,9 @@ def test_every_operation_replies_as_documented(client, login_as, station, replie
     image = "data:image/png;base64," + base64.b64encode(signature_png()).decode()
     signed = client.put(f"/api/v1/inspections/{iid}/signatures/inspector", json={"name": "张伟", "image": image})
     assert signed.status_code == 200
+    assert client.put(f"/api/v1/inspections/{iid}/plaque", json={"code": "2222-3333"}, headers=key()).status_code == 200
     shown = client.get(f"/api/v1/inspections/{iid}").get_json()  # with its answers, conflict, photo and signature
-    assert shown["conflicts"] and shown["photos"] and shown["signatures"] and shown["answers"]
+    assert shown["conflicts"] and shown["photos"] and shown["signatures"] and shown["answers"] and shown["plaque"]
     assert client.get("/api/v1/bootstrap").get_json()["inspections"][0]["id"] == iid
     assert client.get(f"/api/v1/inspections/{iid}/photos").get_json()["photos"][0]["state"] == "ready"
     assert client.delete(f"/api/v1/photos/{photo.get_json()['id']}", headers=key()).status_code == 204
@@ -353,3 +354,34 @@ def test_a_reply_with_an_undeclared_field_fails_the_check(app, client):
     assert not list(Draft202012Validator(schema).iter_errors(good))
     assert list(Draft202012Validator(schema).iter_errors({**good, "extra": 1}))
     assert list(Draft202012Validator(schema).iter_errors({k: v for k, v in good.items() if k != "received"}))
+
+
+def test_the_plaque_check_is_sent_once_under_its_key_and_shown_with_the_inspection(client, login_as, station, session):
+    from inspect_app.signboards import plaques
+
+    city = make_user(session, "city")
+    plaque = plaques.plaque_for_printing(session, city.actor, station)
+    session.commit()
+    login_as("inspector", "150602")
+    iid = open_(client, station)["id"]
+    assert client.get(f"/api/v1/inspections/{iid}").get_json()["plaque"] is None
+    url, headers = f"/api/v1/inspections/{iid}/plaque", key()
+    first = client.put(url, json={"code": plaque.short_code.lower()}, headers=headers)
+    assert first.status_code == 200, first.get_json()
+    checked = first.get_json()["plaque"]
+    assert checked["finding"] == "current" and checked["is_current"] and checked["belongs"]
+    assert checked["finding_label"] == "牌匾属于本站，为现行牌匾" and checked["code"] == plaque.short_code
+    again = client.put(url, json={"code": plaque.short_code.lower()}, headers=headers)
+    assert again.headers["Idempotent-Replayed"] == "true" and again.get_json() == first.get_json()
+    entries = session.scalars(select(AuditEntry).where(AuditEntry.action == "check_plaque")).all()
+    assert len(entries) == 1
+    assert client.get(f"/api/v1/inspections/{iid}").get_json()["plaque"] == checked
+    refused = client.put(url, json={"code": "not a plaque"}, headers=key())
+    assert refused.status_code == 422
+    assert (
+        refused.get_json()["error"]["message"] == "无法识别的牌匾编码：请扫描牌匾上的二维码，或输入二维码下方的8位编码"
+    )
+    assert client.get(f"/api/v1/inspections/{iid}").get_json()["plaque"] == checked
+    assert client.put(url, json={"code": 8}, headers=key()).status_code == 422
+    cleared = client.put(url, json={"code": ""}, headers=key())
+    assert cleared.status_code == 200 and cleared.get_json() == {"plaque": None}

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from alembic.script import ScriptDirectory
+from photo_factory import jpeg
 from sqlalchemy import Column, Integer, Interval, MetaData, Numeric, String, Table, func, select
 from sqlalchemy.engine import make_url
 from support import PIN, cli, is_postgres, keyed, make_station, make_user, open_inspection_with_photo, sign_version
@@ -27,6 +28,7 @@ from inspect_app.backup.files import Staging
 from inspect_app.city import demonstrations, submissions
 from inspect_app.db import Base, make_engine
 from inspect_app.domain.checklists.scoring import Verdict
+from inspect_app.domain.directory.signboards import PlaqueFinding
 from inspect_app.follow_up import issue, notices, orders, spot_checks
 from inspect_app.housekeeping import sweep as housekeeping
 from inspect_app.inspection import follow_ups, photos, sync
@@ -40,10 +42,12 @@ from inspect_app.models import (
     SigningCertificate,
     Station,
 )
+from inspect_app.models.signboard import StationStaff
 from inspect_app.models.stored_file import NOT_FILE_KEYS, file_key_columns
 from inspect_app.models.todo import MailedItem
 from inspect_app.review import operations as review
 from inspect_app.shared.errors import Invalid
+from inspect_app.signboards import plaques
 from inspect_app.signing import enrolments, keys, pin_attempts
 
 FILE_KEYS = [
@@ -212,6 +216,7 @@ def whole_season(app, session, season, runner, tmp_path) -> None:
     session.commit()
     housekeeping.record_run(session, housekeeping.SWEEP, now, housekeeping.SweepReport(uploads_expired=1))
     _follow_up(app, session, season, tmp_path)
+    _signboards(app, session, season)
     make_station(session, "150602", office="天骄市场监管所")  # not inspected yet
     store.put("没有行指向的文件".encode(), "txt")  # complete, unreferenced: kept as well
     (store.root / ".tmp-half.jpg").write_bytes(b"half written")  # not a stored file: left out
@@ -240,6 +245,27 @@ def _follow_up(app, session, season, tmp_path) -> None:
     notice = notices.sign_notice(session, city.actor, store, city, notice.id, keyed(app, PIN), tmp_path)
     notices.publish_notice(session, city.actor, notice.id)
     session.add(MailedItem(user_id=ds["leader"].id, item_key=f"order_due:{order.id}"))
+    session.commit()
+
+
+def _signboards(app, session, season) -> None:
+    """A station's staff with a portrait, its own officer and its 监管所's officer with theirs, a plaque issued and
+    reissued, and the plaque an inspector found on site."""
+    store, ds = app.extensions["filestore"], season["ds"]
+    station = ds["stations"][0]
+    station.staff.append(
+        StationStaff(name="王丽", duty="站长", phone="13800000001", photo_key=store.put(jpeg(seed=71), "jpg"))
+    )
+    station.officer_name, station.officer_phone = "李强", "0477-8888888"
+    station.officer_photo_key = store.put(jpeg(seed=72), "jpg")
+    if station.office is not None:
+        station.office.officer_photo_key = store.put(jpeg(seed=73), "jpg")
+    plaques.plaque_for_printing(session, ds["leader"].actor, station)
+    session.commit()
+    plaque = plaques.reissue_plaque(session, ds["leader"].actor, station)
+    inspection = ds["inspections"][0]
+    inspection.plaque_code, inspection.plaque_finding = plaque.short_code, PlaqueFinding.CURRENT
+    inspection.plaque_checked_at = datetime.now(timezone.utc)
     session.commit()
 
 

@@ -18,8 +18,10 @@ from support import PIN, keyed, signed_bundle
 
 from inspect_app.bundles import operations as bundles
 from inspect_app.city.verify import verify_bundle
+from inspect_app.domain.checklists.scoring import Verdict
 from inspect_app.domain.follow_up.rectification import OrderStatus
 from inspect_app.follow_up import issue
+from inspect_app.inspection import operations as inspections
 from inspect_app.models import Inspection, RectificationOrder
 from inspect_app.shared.errors import Invalid
 from inspect_app.signing import keys
@@ -30,12 +32,16 @@ def _issued_order(app, session, season, tmp_path) -> RectificationOrder:
     """An order on the first station's inspection, issued by the leader."""
     leader, station = season["leader"], season["stations"][0]
     inspection = session.scalars(select(Inspection).where(Inspection.station_id == station.id)).one()
+    signboard = next(a for a in inspection.answers if a.item_code == "A2")  # a critical item failed: an order
+    signboard.verdict, signboard.note = Verdict.FAIL, "标识标志牌未悬挂"
+    inspections.recompute(inspection, inspections.template_of(inspection.checklist_version))
+    session.commit()
     order = RectificationOrder(
         inspection_id=inspection.id,
         station_id=station.id,
         campaign_id=season["campaign"].id,
         district_id=leader.district_id,
-        items=[{"code": "A4", "text": "宣传栏", "critical": False, "note": "内容过期", "points": 0, "maximum": 5}],
+        items=[],  # issuing lists the inspection's findings as they are then
         deadline=today() + timedelta(days=30),
         inspector_id=inspection.inspector_id,
     )
@@ -47,7 +53,7 @@ def _issued_order(app, session, season, tmp_path) -> RectificationOrder:
 
 def test_the_signed_bundle_carries_the_issued_notices(app, session, season, tmp_path):
     order = _issued_order(app, session, season, tmp_path)
-    assert order.status is OrderStatus.ISSUED
+    assert order.status is OrderStatus.ISSUED and [i["code"] for i in order.items] == ["A2"]
     bundle, path = signed_bundle(app, session, season, tmp_path)
     name = f"orders/{season['stations'][0].number}-{order.id}.pdf"
     with zipfile.ZipFile(path) as archive:

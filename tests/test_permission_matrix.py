@@ -21,6 +21,7 @@ from inspect_app.city import submissions
 from inspect_app.domain.follow_up.rectification import OrderStatus
 from inspect_app.follow_up import notices, spot_checks
 from inspect_app.models import Office, RectificationOrder, StationStaff
+from inspect_app.signboards import plaques
 from inspect_app.signing import enrolments, keys
 
 COLUMNS = ("anonymous", "inspector", "leader", "city", "admin", "other_inspector", "other_leader", "city_inspector")
@@ -58,6 +59,7 @@ MATRIX: dict[str, tuple[str, str, str]] = {
     "api.openapi": ("GET", "/api/v1/openapi.json", "OOOOOOOO"),
     "api.put_answer": ("PUT", "/api/v1/inspections/{inspection}/answers/A1", "LOFFONNF"),
     "api.put_chunk": ("PUT", "/api/v1/uploads/{upload}?offset=0", "LOFFNNFN"),
+    "api.put_plaque": ("PUT", "/api/v1/inspections/{inspection}/plaque", "LOFFONNF"),
     "api.put_signature": ("PUT", "/api/v1/inspections/{inspection}/signatures/inspector", "LOFFONNF"),
     "api.session_info": ("GET", "/api/v1/session", "LOOOOOOO"),
     "api.start_upload": ("POST", "/api/v1/uploads", "LOFFOOFO"),
@@ -121,6 +123,7 @@ MATRIX: dict[str, tuple[str, str, str]] = {
     "inspect.open_station": ("POST", "/inspect/stations/{station}/open", "LOFFONNF"),
     "inspect.remove_photo": ("POST", "/inspect/photos/{photo}/remove", "LOFFONNF"),
     "inspect.save_answers": ("POST", "/inspect/inspections/{inspection}/answers", "LOFFONNF"),
+    "inspect.check_plaque": ("POST", "/inspect/inspections/{inspection}/plaque", "LOFFONNF"),
     "inspect.sign": ("POST", "/inspect/inspections/{inspection}/signatures/inspector", "LOFFONNF"),
     "inspect.submit": ("POST", "/inspect/inspections/{inspection}/submit", "LOFFONNF"),
     "orders.assigned": ("GET", "/inspect/orders", "LOFFOOFF"),
@@ -149,6 +152,13 @@ MATRIX: dict[str, tuple[str, str, str]] = {
     "pwa.offline": ("GET", "/inspect/offline", "OOOOOOOO"),
     "pwa.service_worker": ("GET", "/sw.js", "OOOOOOOO"),
     "pwa.shell": ("GET", "/inspect/app", "LOFFOOFO"),
+    "public.officer_portrait": ("GET", "/s/{plaque}/officer.jpg", "OOOOOOOO"),
+    "public.staff_portrait": ("GET", "/s/{plaque}/staff/1.jpg", "OOOOOOOO"),
+    "public.station": ("GET", "/s/{plaque}", "OOOOOOOO"),
+    "signboards.batch_pdf": ("GET", "/signboards/batch/station-A3.pdf?district={district}", "LFOOOFOF"),
+    "signboards.index": ("GET", "/signboards/?district={district}", "LFOOOFOF"),
+    "signboards.reissue": ("POST", "/signboards/stations/{station}/reissue", "LFOFONNF"),
+    "signboards.station_pdf": ("GET", "/signboards/stations/{station}/station-A4.pdf", "LFOOOFNF"),
     "spot_checks.assign": ("POST", "/city/spot-checks/stations/{sampled_station}/assign", "LFFOOFFF"),
     "spot_checks.comparisons": ("GET", "/city/spot-checks/comparisons", "LFFOOFFF"),
     "spot_checks.draw": ("POST", "/city/spot-checks/draw", "LFFOOFFF"),
@@ -203,7 +213,7 @@ def world(app, session, city_season, tmp_path):
     # The station's plaque: one staff member and its 监管所's officer, both with a portrait (the body posted to the
     # removal names nobody, and clearing an officer the station never set changes nothing).
     portrait = store.put(jpeg(size=(480, 640)), "jpg")
-    office.officer_name, office.officer_photo_key = "赵军", portrait
+    office.officer_name, office.officer_phone, office.officer_photo_key = "赵军", "0477-8123456", portrait
     station = ds["stations"][0]
     station.office = office
     station.staff.append(StationStaff(name="王丽", duty="站长", phone="13912345678", photo_key=portrait))
@@ -230,6 +240,15 @@ def world(app, session, city_season, tmp_path):
     session.add(order)
     session.commit()
     spot_checks.assign(session, city.actor, sample.stations[0].id, city_inspector.id)
+    # Stations whose plaques name a staff member and the officer with their portraits: the one the signboard routes
+    # print and reissue, and another whose current plaque the public page shows (the reissue does not touch it).
+    portrait = store.put(jpeg(size=(300, 400)), "jpg")
+    for plaque_station in (ds["stations"][0], make_station(session, "150602")):
+        plaque_station.staff = [StationStaff(name="张站长", duty="站长", phone="13800000001", photo_key=portrait)]
+        plaque_station.officer_name, plaque_station.officer_photo_key = "刘监管", portrait
+        plaque_station.officer_phone = "0477-8888888"
+    plaque = plaques.plaque_for_printing(session, None, plaque_station)
+    session.commit()
     data = b"partial photo bytes"
     upload = hashlib.sha256(data).hexdigest()
     client = app.test_client()
@@ -269,6 +288,7 @@ def world(app, session, city_season, tmp_path):
             "spare_checklist_draft": spare_checklist_draft.id,
             "sampled_station": sample.stations[0].id,
             "sampled_station_station": sample.stations[0].station_id,
+            "plaque": plaque.token,
         },
     }
 

@@ -13,14 +13,16 @@ from datetime import date, timedelta
 
 import pikepdf
 import pytest
-from order_support import SIGNBOARD_NOTE, openssl_verify_pdf_signature, order_world, pdfsig, stored_inspection
+from order_support import ITEMS, SIGNBOARD_NOTE, openssl_verify_pdf_signature, order_world, pdfsig, stored_inspection
 from sqlalchemy import func, select
 from support import PIN, keyed, make_user
 
 from inspect_app.bundles import operations as bundles
+from inspect_app.domain.checklists.checklist import Outcome
+from inspect_app.domain.checklists.scoring import Verdict
 from inspect_app.domain.directory.stations import StationStatus
 from inspect_app.domain.follow_up.rectification import OrderStatus
-from inspect_app.domain.inspections import InspectionKind
+from inspect_app.domain.inspections import InspectionKind, InspectionStatus
 from inspect_app.follow_up import issue, order_queries, orders
 from inspect_app.models import AuditEntry, RectificationOrder, SigningPinFailure, Station
 from inspect_app.shared.errors import Forbidden, Invalid, NotFound
@@ -80,6 +82,35 @@ def test_draft_lists_the_failed_items_critical_first_and_is_idempotent(session, 
     assert orders.draft_orders(session, world["leader"].actor, world["leader"].district_id, campaign, TODAY) == []
     assert session.scalar(select(func.count()).select_from(RectificationOrder)) == 1
     assert _actions(session).count("draft_order") == 1
+
+
+def test_a_draft_follows_its_inspection_returned_and_sent_again(app, session, world, campaign, tmp_path):
+    order, bad = _draft(session, world, campaign), world["bad"]
+    bad.status = InspectionStatus.RETURNED  # the leader returned it after the draft was made
+    session.commit()
+    with pytest.raises(Invalid, match="该检查已退回补正，重新提交后才能下达整改通知"):
+        _issue(app, session, world, order, tmp_path=tmp_path)
+    c1 = next(a for a in bad.answers if a.item_code == "C1")
+    c1.verdict, c1.points, c1.note = Verdict.PASS, ITEMS["C1"].points if ITEMS["C1"].scoring == "graded" else None, None
+    bad.status = InspectionStatus.SUBMITTED  # corrected on site and sent again: only A2 still fails
+    session.commit()
+    assert orders.draft_orders(session, world["leader"].actor, world["leader"].district_id, campaign, TODAY) == []
+    session.expire_all()
+    assert [i["code"] for i in session.get(RectificationOrder, order.id).items] == ["A2"]
+    issued = _issue(app, session, world, session.get(RectificationOrder, order.id), tmp_path=tmp_path)
+    assert [i["code"] for i in issued.items] == ["A2"] and issued.status is OrderStatus.ISSUED
+
+
+def test_a_draft_whose_inspection_no_longer_calls_for_one_is_discarded(session, world, campaign):
+    order, bad = _draft(session, world, campaign), world["bad"]
+    for answer in bad.answers:
+        answer.verdict, answer.note = Verdict.PASS, None
+    bad.outcome, bad.failed_critical = Outcome.PASS, []
+    session.commit()
+    assert orders.draft_orders(session, world["leader"].actor, world["leader"].district_id, campaign, TODAY) == []
+    session.expire_all()
+    assert session.get(RectificationOrder, order.id) is None
+    assert _actions(session)[-1] == "discard_order"
 
 
 def test_another_district_never_sees_or_changes_an_order(session, world, campaign):

@@ -38,7 +38,11 @@ def test_each_missing_thing_is_named_once_in_chinese():
     gaps = plaque_gaps(
         facts(staff=(Person("王丽", None, None), Person("赵敏", "139", "x.jpg")), officer=None), SignboardKind.STATION
     )
-    assert gaps == ["工作人员王丽没有照片", "工作人员王丽没有电话", "没有责任监管人员（所属监管所未设置，本站也未指定）"]
+    assert gaps == [
+        "工作人员王丽没有照片",
+        "工作人员王丽没有电话",
+        "没有责任监管人员（所属监管所未设置，本站也未指定）",
+    ]
     assert plaque_gaps(facts(staff=()), SignboardKind.STATION) == ["没有登记工作人员"]
     assert plaque_gaps(facts(officer=Person("李强", None, None)), SignboardKind.STATION) == [
         "责任监管人员李强没有照片",

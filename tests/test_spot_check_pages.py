@@ -11,6 +11,7 @@ from spot_factory import compared_season, inspect
 from sqlalchemy import func, select
 from support import TODAY, make_station, make_user, xlsx
 
+from inspect_app.campaigns import operations as campaigns
 from inspect_app.city import report as city_report
 from inspect_app.domain.identity.permissions import Role
 from inspect_app.domain.inspections import InspectionStatus
@@ -49,6 +50,21 @@ def test_the_city_draws_a_sample_and_the_page_shows_how(client, session, campaig
     assert "全部 3 个服务站的排序值" in words and all(row.rank in words for row in sample.stations)
     assert words.count("✓") == 2 * 2  # the drawn, then again in the full ranking
     assert "还没有市级检查员账号" in words and words.count("未指派") == 2
+
+
+def test_a_closed_campaigns_sample_page_offers_no_draw_and_no_assignment(client, session, campaign, login_as):
+    season(session, campaign, 1)
+    city = login_as("city")
+    make_user(session, "city_inspector", username="checker.closed")
+    client.post("/city/spot-checks/draw", data={"percent": "100"})
+    campaigns.close_campaign(session, city.actor, campaign.id)
+    page = client.get("/city/spot-checks/").get_data(as_text=True)
+    assert "已结束，内容只读" in page and "spot-draw" not in page and "/assign" not in page
+    row = session.scalars(select(SampledStation)).one()
+    refused = client.post("/city/spot-checks/draw", data={"percent": "50"}, follow_redirects=True)
+    assert "已结束，内容只读" in refused.get_data(as_text=True)
+    session.expire_all()
+    assert session.scalars(select(SampledStation)).one().id == row.id
 
 
 def test_the_city_assigns_a_sampled_station_to_a_city_inspector(client, session, campaign, login_as):

@@ -11,6 +11,7 @@ from spot_factory import PASS, RECTIFY, compared_season, inspect
 from sqlalchemy import func, select
 from support import make_station, make_user
 
+from inspect_app.campaigns import operations as campaigns
 from inspect_app.domain.checklists.checklist import Outcome
 from inspect_app.domain.follow_up import spot_checks as rules
 from inspect_app.domain.inspections import InspectionStatus
@@ -141,6 +142,22 @@ def test_bad_percentages_and_empty_campaigns_are_refused(session, spot, make_cam
     assert session.scalar(select(func.count()).select_from(SpotCheckSample)) == 0
     with pytest.raises(Forbidden):
         spot_checks.draw_sample(session, spot["checker"].actor, spot["campaign"], 10)
+
+
+def test_a_closed_campaign_is_neither_sampled_nor_assigned_and_nothing_changes(session, spot):
+    campaign, city, checker = spot["campaign"], spot["city"], spot["checker"]
+    sample = spot_checks.draw_sample(session, city.actor, campaign, 50)
+    seed, before, first = sample.seed, sampled_ids(session, campaign), sample.stations[0]
+    campaigns.close_campaign(session, city.actor, campaign.id)
+    entries = session.scalar(select(func.count()).select_from(AuditEntry))
+    with pytest.raises(Invalid, match="已结束，内容只读"):
+        spot_checks.draw_sample(session, city.actor, campaign, 80)
+    with pytest.raises(Invalid, match="已结束，内容只读"):
+        spot_checks.assign(session, city.actor, first.id, checker.id)
+    session.expire_all()
+    again = spot_checks.sample_of(session, campaign.id)
+    assert (again.seed, sampled_ids(session, campaign), again.stations[0].inspector_id) == (seed, before, None)
+    assert session.scalar(select(func.count()).select_from(AuditEntry)) == entries
 
 
 # ---- assignment and the city inspector's list ---------------------------------------------------------------------

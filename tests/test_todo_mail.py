@@ -145,6 +145,27 @@ def test_each_person_gets_the_waiting_items_once_in_chinese_with_links(app, sess
     assert "东胜甲站" not in newest.get_content()
 
 
+def test_what_left_the_lists_is_forgotten_and_mailed_again_if_it_comes_back(app, session, smtp, waiting):
+    cli(app, "todo", "send-mail")
+    second = waiting["second"]
+    keys = set(session.scalars(select(MailedItem.item_key)))
+    assert len(keys) == 3
+    second.status = InspectionStatus.ACCEPTED  # reviewed: off the leader's list
+    session.commit()
+    cli(app, "todo", "send-mail")
+    left = set(session.scalars(select(MailedItem.item_key)))
+    assert len(left) == 2 and left < keys  # its record went with it
+    second.status = InspectionStatus.SUBMITTED  # returned and sent again: new work, a new e-mail
+    session.commit()
+    cli(app, "todo", "send-mail")
+    assert "东胜乙站" in smtp.to("li@example.cn")[-1].get_content() and len(smtp.to("li@example.cn")) == 2
+    assert set(session.scalars(select(MailedItem.item_key))) == keys
+    waiting["insp"].email = None  # no e-mail any more: what was mailed to them is forgotten too
+    session.commit()
+    cli(app, "todo", "send-mail")
+    assert set(session.scalars(select(MailedItem.user_id))) == {waiting["leader"].id}
+
+
 def test_a_run_beside_another_keeps_the_others_record(app, session, smtp, waiting, monkeypatch):
     from inspect_app.todo import mailing
 

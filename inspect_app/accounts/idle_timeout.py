@@ -28,8 +28,10 @@ def _ignore_remember_cookie() -> None:
 
 
 def _check() -> ResponseReturnValue | None:
-    if request.endpoint == "static":
-        return None  # public files: no need to load the user
+    if request.endpoint == "static" or request.blueprint == "public":
+        # Public files and the public station pages: no need to load the user, and nothing may write the
+        # session cookie on a response a shared cache keeps (web/cookieless.py).
+        return None
     _ignore_remember_cookie()
     if current_user.is_authenticated or "_user_id" not in session:
         return None

@@ -116,8 +116,9 @@ def limited(refuse: Callable[[str], Response]) -> Callable:
 
 
 def check_limits(config: Mapping[str, Any]) -> None:
-    """Refuse to start with a sign-in limit Flask-Limiter cannot read, rather than fail at the first sign-in."""
-    for setting in ("LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LIMIT_PER_ADDRESS"):
+    """Refuse to start with a limit (sign-in, public pages) Flask-Limiter cannot read, rather than fail at the
+    first request it would limit."""
+    for setting in ("LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LIMIT_PER_ADDRESS", "PUBLIC_PAGE_LIMIT", "PUBLIC_PORTRAIT_LIMIT"):
         try:
             parse(config[setting])
         except ValueError as error:

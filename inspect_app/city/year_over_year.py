@@ -45,7 +45,13 @@ def result_of(campaign: Campaign, inspection: Inspection | None) -> PastResult:
     if inspection is None:
         return PastResult(campaign.id, campaign.name, None, None, None, None)
     return PastResult(
-        campaign.id, campaign.name, inspection.id, inspection.status, inspection.score, inspection.outcome
+        campaign.id,
+        campaign.name,
+        inspection.id,
+        inspection.status,
+        inspection.score,
+        inspection.outcome,
+        plaque_finding=inspection.plaque_finding,
     )
 
 

@@ -24,7 +24,7 @@ from inspect_app.domain.follow_up.rectification import (
 )
 from inspect_app.domain.identity.permissions import Actor
 from inspect_app.follow_up import order_notice
-from inspect_app.follow_up.orders import _changeable, _move, audit_order
+from inspect_app.follow_up.orders import _changeable, _move, audit_order, current_findings
 from inspect_app.housekeeping import stored_files
 from inspect_app.models import RectificationOrder, User
 from inspect_app.models.types import utcnow
@@ -67,7 +67,8 @@ def issue_order(
         check_deadline(order.deadline, today)
     except OrderError as error:
         raise Invalid(str(error)) from None
-    if not order.items:
+    findings = current_findings(order)  # the notice lists them as they are now; written after the PIN
+    if not findings:
         raise Invalid("整改通知没有列出任何问题，不能下达")
     certificate = keys.usable_certificate(session, user, now)
     if certificate is None or certificate.district_id != order.district_id:
@@ -83,6 +84,7 @@ def issue_order(
     try:
         _claim(session, order)
         _move(order, OrderAction.ISSUE)
+        order.items = findings
         order.number = _next_number(session, order, signed_at.astimezone(BEIJING).year)
         order.issued_at, order.issued_by_id = signed_at, actor.user_id
         with scratch.folder(work_dir, "notice") as folder:

@@ -52,10 +52,30 @@ def audit_order(session: Session, actor: Actor | None, action: str, order: Recti
     )
 
 
-def _new_order(inspection: Inspection, district_id: int, actor: Actor, today: date) -> RectificationOrder:
+def _findings(inspection: Inspection) -> list[dict[str, Any]]:
+    """The inspection's failed items as an order lists them, from its answers as they are now."""
     template = template_of(inspection.checklist_version)
     answers = {a.item_code: Answer(a.verdict, a.points) for a in inspection.answers}
     notes = {a.item_code: a.note or "" for a in inspection.answers}
+    return [asdict(item) for item in failed_items(template, answers, notes)]
+
+
+RETURNED_SINCE = "该检查已退回补正，重新提交后才能下达整改通知"
+NO_LONGER_NEEDED = "该检查重新提交后已无需整改，这份整改通知不再下达"
+
+
+def current_findings(order: RectificationOrder) -> list[dict[str, Any]]:
+    """What a draft lists: its inspection's findings as they are now (returned and corrected, the draft follows);
+    Invalid while the inspection is back with its inspector or when it no longer calls for an order."""
+    inspection = order.inspection
+    if inspection.status not in DONE:
+        raise Invalid(RETURNED_SINCE)
+    if not needs_order(inspection.outcome, inspection.failed_critical):
+        raise Invalid(NO_LONGER_NEEDED)
+    return _findings(inspection)
+
+
+def _new_order(inspection: Inspection, district_id: int, actor: Actor, today: date) -> RectificationOrder:
     station = inspection.station
     return RectificationOrder(
         inspection_id=inspection.id,
@@ -63,7 +83,7 @@ def _new_order(inspection: Inspection, district_id: int, actor: Actor, today: da
         campaign_id=inspection.campaign_id,
         district_id=district_id,
         status=OrderStatus.DRAFT,
-        items=[asdict(item) for item in failed_items(template, answers, notes)],
+        items=_findings(inspection),
         deadline=default_deadline(today),
         inspector_id=inspection.inspector_id,
         contact_name=station.head_name,
@@ -79,8 +99,10 @@ def draft_orders(
     session: Session, actor: Actor, district_id: int, campaign: Campaign, today: date
 ) -> list[RectificationOrder]:
     """A draft order for every own inspection of the district's campaign, submitted or accepted, whose result calls
-    for one and that has none yet; the ones made (none when run again)."""
+    for one and that has none yet; the ones made (none when run again). Drafts made before follow their
+    inspections as they are now: their findings refreshed, or discarded when nothing calls for them any more."""
     require(actor, Action.RECTIFY, district_id)
+    _refresh_drafts(session, actor, district_id, campaign)
     ordered = select(RectificationOrder.inspection_id)
     inspections = session.scalars(
         select(Inspection)
@@ -111,6 +133,27 @@ def draft_orders(
         session.rollback()
         raise Invalid(DRAFTED_MEANWHILE) from None
     return made
+
+
+def _refresh_drafts(session: Session, actor: Actor, district_id: int, campaign: Campaign) -> None:
+    drafts = session.scalars(
+        select(RectificationOrder)
+        .join(Inspection, RectificationOrder.inspection_id == Inspection.id)
+        .where(
+            RectificationOrder.district_id == district_id,
+            RectificationOrder.campaign_id == campaign.id,
+            RectificationOrder.status == OrderStatus.DRAFT,
+            Inspection.status.in_(DONE),
+        )
+        .with_for_update(of=RectificationOrder)
+    ).all()
+    for order in drafts:
+        try:
+            order.items = current_findings(order)
+        except Invalid:  # its inspection no longer calls for an order: a draft was never a document, it goes
+            audit_order(session, actor, "discard_order", order, inspection=order.inspection_id)
+            session.delete(order)
+    session.flush()
 
 
 def draft_from_spot_check(

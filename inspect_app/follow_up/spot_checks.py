@@ -11,6 +11,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, selectinload
 
 from inspect_app.audit import trail as audit
+from inspect_app.campaigns.operations import require_changeable
 from inspect_app.domain.checklists.checklist import OUTCOME_LABELS, Outcome
 from inspect_app.domain.evidence.figures import DONE
 from inspect_app.domain.follow_up import spot_checks as rules
@@ -62,6 +63,7 @@ def draw_sample(session: Session, actor: Actor, campaign: Campaign, percent: int
     """Draw (or, while no spot check of it has started, draw again) the campaign's stratified sample under a new
     seed from `secrets`; the seed, the percentage and the strata are kept so anyone can redo the draw."""
     require(actor, Action.MANAGE_SPOT_CHECKS)
+    require_changeable(session, campaign.id)
     if percent is None:
         raise Invalid({"percent": f"请填写抽查比例（{rules.MIN_PERCENT}至{rules.MAX_PERCENT}的整数）"})
     try:
@@ -240,6 +242,7 @@ def assign(session: Session, actor: Actor, sampled_station_id: int, inspector_id
     sampled = session.get(SampledStation, sampled_station_id)
     if sampled is None:
         raise NotFound()
+    require_changeable(session, sampled.sample.campaign_id)
     inspector = session.get(User, inspector_id) if inspector_id is not None else None
     if inspector is None or inspector.role is not Role.CITY_INSPECTOR or not inspector.active:
         raise Invalid({"inspector": NOT_A_CITY_INSPECTOR})

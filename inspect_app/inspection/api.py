@@ -20,7 +20,7 @@ from inspect_app.domain.identity.permissions import Action, may
 from inspect_app.domain.inspections import PhotoState
 from inspect_app.domain.offline import offline_rules
 from inspect_app.inspection import api_models as m
-from inspect_app.inspection import conflicts, follow_ups, photo_jobs, photos, sync
+from inspect_app.inspection import conflicts, follow_ups, photo_jobs, photos, plaque_check, sync
 from inspect_app.inspection import operations as inspections
 from inspect_app.inspection.api_json import (
     answer_json,
@@ -29,6 +29,7 @@ from inspect_app.inspection.api_json import (
     follow_up_json,
     inspection_json,
     photo_json,
+    plaque_json,
     score_json,
     signature_json,
     station_json,
@@ -415,6 +416,22 @@ def put_signature(inspection_id: int, role: str, body: m.SignatureInput):
     filestore = current_app.extensions["filestore"]
     signature = inspections.sign(get_session(), actor(), filestore, inspection_id, role, body.name, png)
     return _json(signature_json(signature))
+
+
+@bp.route("/inspections/<id:inspection_id>/plaque", methods=["PUT"])
+@operation(
+    operation_id="putPlaqueCheck",
+    changes_inspection=True,
+    summary="现场核验牌匾：扫描的二维码内容或输入的8位编码；空字符串清除",
+    body=m.PlaqueInput,
+    response=m.PlaqueResult,
+    errors=(400, 403, 404, 422),
+    idempotent=True,
+)
+def put_plaque(inspection_id: int, body: m.PlaqueInput):
+    """Record what the plaque on the station's wall turned out to be (evidence for B1–B4)."""
+    check = plaque_check.record_plaque_check(get_session(), actor(), inspection_id, body.code)
+    return _json(m.PlaqueResult(plaque=plaque_json(check)))
 
 
 @bp.route("/inspections/<id:inspection_id>/submit", methods=["POST"])

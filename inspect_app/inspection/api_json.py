@@ -16,6 +16,7 @@ from inspect_app.inspection import api_models as m
 from inspect_app.inspection import operations as inspections
 from inspect_app.inspection import photos
 from inspect_app.inspection.follow_ups import FollowUp
+from inspect_app.inspection.plaque_check import PlaqueCheck, plaque_check_of
 from inspect_app.models import AnswerConflict, Campaign, Inspection, InspectionAnswer, Photo, Signature, Station, User
 
 
@@ -126,6 +127,22 @@ def inspection_json(inspection: Inspection, conflicts: list[AnswerConflict], nam
         submitted_at=inspection.submitted_at,
         return_comment=inspection.return_comment,
         recommended_demonstration=inspection.recommended_demonstration,
+        plaque=plaque_json(plaque_check_of(inspection)),
+    )
+
+
+def plaque_json(check: PlaqueCheck | None) -> m.PlaqueCheck | None:
+    if check is None:
+        return None
+    return m.PlaqueCheck(
+        code=check.code,
+        shown_code=check.shown_code,
+        finding=check.finding,
+        finding_label=check.finding.label,
+        belongs=check.finding.belongs,
+        is_current=check.finding.is_current,
+        checked_at=check.checked_at,
+        text=check.text,
     )
 
 

@@ -31,6 +31,7 @@ from pydantic.json_schema import models_json_schema
 from inspect_app.domain.campaigns import CampaignState
 from inspect_app.domain.checklists.checklist import Outcome
 from inspect_app.domain.checklists.scoring import Verdict
+from inspect_app.domain.directory.signboards import PlaqueFinding
 from inspect_app.domain.findings import EXIF_TIME_LABEL, PHONE_TIME_LABEL, UPLOAD_TIME_LABEL
 from inspect_app.domain.identity.permissions import Role
 from inspect_app.domain.inspections import InspectionKind, InspectionStatus, PhotoState, SignatureRole
@@ -148,6 +149,14 @@ class PhotoInput(BaseModel):
         ),
     ] = None
     replaces: Annotated[Id | None, Refusal(f"replaces 应为 1 至 {MAX_INT} 之间的整数")] = None
+
+
+class PlaqueInput(BaseModel):
+    code: Annotated[
+        StrictStr,
+        Field(max_length=1000, description="扫描牌匾二维码所得的内容，或二维码下方的8位编码；空字符串清除核验"),
+        Refusal("code 应为不超过 1000 字的字符串"),
+    ]
 
 
 class SignatureInput(BaseModel):
@@ -290,6 +299,23 @@ class Signature(Shape):
     image_url: str
 
 
+class PlaqueCheck(Shape):
+    code: str = Field(description="牌匾的8位编码（找到牌匾时），否则为所扫描或输入的编码")
+    shown_code: str = Field(description="编码的显示形式，如 7K3M-9PXQ")
+    finding: PlaqueFinding
+    finding_label: str
+    belongs: bool = Field(description="牌匾属于本站（现行或已停用）")
+    is_current: bool
+    checked_at: Moment
+    text: str = Field(
+        description="一句话的核验结果，如：牌匾核验：牌匾属于本站，为现行牌匾（7K3M-9PXQ，12月3日 10:20）"
+    )
+
+
+class PlaqueResult(Shape):
+    plaque: PlaqueCheck | None = Field(description="现场核验的牌匾；null 表示已清除")
+
+
 class Inspection(Shape):
     id: Id
     key: int | str = Field(
@@ -313,6 +339,7 @@ class Inspection(Shape):
     submitted_at: Moment | None
     return_comment: str | None = Field(description="分管领导退回时写的补正意见")
     recommended_demonstration: bool
+    plaque: PlaqueCheck | None = Field(description="现场核验的牌匾（标识内容 B1–B4 的佐证）；未核验为 null")
 
 
 class AnswerResult(Shape):

@@ -30,6 +30,7 @@ SHELL_STATIC = (
     "pwa/sync.js",
     "pwa/storage.js",
     "pwa/syncbar.js",
+    "scan.js",
     "pwa/station.js",
     "pwa/app.js",
     "inspect.js",

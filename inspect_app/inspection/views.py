@@ -11,11 +11,12 @@ from flask_wtf import FlaskForm
 from inspect_app.bundles import jobs
 from inspect_app.campaigns import operations as campaigns
 from inspect_app.domain.checklists.checklist import OUTCOME_LABELS
+from inspect_app.domain.directory.signboards import PLAQUE_CHECK_ITEMS
 from inspect_app.domain.geo import LatLon, amap_url
 from inspect_app.domain.identity.permissions import Action
 from inspect_app.domain.inspections import SignatureRole
 from inspect_app.domain.numbers import whole_number
-from inspect_app.inspection import follow_ups, photo_jobs, photos, pwa
+from inspect_app.inspection import follow_ups, photo_jobs, photos, plaque_check, pwa
 from inspect_app.inspection import operations as inspections
 from inspect_app.inspection.api_json import inspection_json
 from inspect_app.inspection.api_models import plain
@@ -138,6 +139,8 @@ def checklist(inspection_id: int):
         names=page.names,
         **_outbox(page.inspection, page.editable, page.waiting, page.names),
         events=page.events,
+        plaque=plaque_check.plaque_check_of(page.inspection),
+        plaque_items=PLAQUE_CHECK_ITEMS,
     )
 
 
@@ -177,6 +180,24 @@ def save_answers(inspection_id: int):
     else:
         flash("已保存。", "success")
     return redirect(url_for(".checklist", inspection_id=inspection_id))
+
+
+@bp.route("/inspections/<id:inspection_id>/plaque", methods=["POST"])
+@login_required
+def check_plaque(inspection_id: int):
+    """The plaque check without the outbox: the code scanned or typed, recorded at once."""
+    try:
+        check = plaque_check.record_plaque_check(
+            get_session(), actor(), inspection_id, request.form.get("plaque_code", "")
+        )
+    except Invalid as error:
+        flash(str(error), "error")
+    else:
+        flash(
+            check.text if check else "已清除牌匾核验。",
+            "success" if check is None or check.finding.is_current else "warning",
+        )
+    return redirect(url_for(".checklist", inspection_id=inspection_id, _anchor="plaque-check"))
 
 
 @bp.route("/inspections/<id:inspection_id>/photos", methods=["POST"])

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Mapping
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -75,13 +75,26 @@ def _plan(
             select(MailedItem.user_id, MailedItem.item_key).where(MailedItem.user_id.in_([u.id for u in people]))
         ):
             mailed.setdefault(user_id, set()).add(key)
-    plan = []
+    plan, done = [], []
     for user in people:
-        new = todo.not_yet_mailed(items_for(session, user, today, now), mailed.get(user.id, set()))
+        waiting = items_for(session, user, today, now)
+        new = todo.not_yet_mailed(waiting, mailed.get(user.id, set()))
         if new and user.email:
             plan.append((user.id, user.email, user.display_name, user.district_id, new))
+        done += [(user.id, key) for key in mailed.get(user.id, set()) - {item.key for item in waiting}]
     session.rollback()  # read only: no transaction stays open while the SMTP server is talked to
+    _forget(session, done, [u.id for u in people])
     return plan
+
+
+def _forget(session: Session, done: list[tuple[int, str]], people: list[int]) -> None:
+    """Forget that items no longer waiting were mailed, and what was mailed to people who get no e-mail any more:
+    the table keeps only what is on someone's list, and an item that comes back (an inspection returned and sent
+    again) is new work, mailed again."""
+    if done:
+        session.execute(delete(MailedItem).where(tuple_(MailedItem.user_id, MailedItem.item_key).in_(done)))
+    session.execute(delete(MailedItem).where(MailedItem.user_id.not_in(people)))
+    session.commit()
 
 
 def _remember(session: Session, user_id: int, district_id: int | None, items: list[todo.Item]) -> None:

@@ -148,10 +148,14 @@
     current = { stationId: id, checklist: list, editable: st.editable, state: function () { return data.stationState(all, id); },
                 scored: follow && follow.order ? { checklist: full, base: follow.followed_answers || {} } : null };
     const items = h("div", { id: "checklist" }, list.sections.map(function (section) {
+      // The plaque check follows the last of the signboard's items the section asks.
+      const signboard = section.items.filter(function (item) { return rules.plaqueItems().indexOf(item.code) >= 0; });
+      const last = signboard.length ? signboard[signboard.length - 1].code : null;
       return h("fieldset", { class: "section" }, h("legend", null, section.code + ". " + section.title),
-        section.items.map(function (item) { return itemBlock(item, st); }));
+        section.items.map(function (item) { return [itemBlock(item, st), item.code === last ? plaqueBlock(st) : null]; }));
     }));
     station.bindItems(items, current);
+    station.bindPlaque(items.querySelector("[data-plaque-check]"), current);
     dom.fill(view, [
       h("p", null, h("a", { href: "#/" }, "← 返回")),
       h("h1", null, s.name),
@@ -205,6 +209,29 @@
       h("details", { class: "note", open: !!(given && given.note) }, h("summary", null, "备注"),
         h("textarea", { name: "note-" + item.code, maxlength: "500", rows: "2", placeholder: "发现的问题、整改要求等" })),
       h("small", { class: "save-state", "aria-live": "polite" }),
+    ]);
+    return block;
+  }
+
+  // The same block as the online page's (templates/inspect/_plaque_check.html), with its own small form.
+  function plaqueBlock(st) {
+    const block = h("div", { class: "plaque-check card", id: "plaque-check", "data-plaque-check": true },
+      h("h3", null, "牌匾核验"),
+      h("p", { class: "plaque-result", "data-plaque-result": true, role: "status", "aria-live": "polite" }));
+    if (!st.editable) { return block; }
+    const typed = st.plaque && st.plaque.code && st.plaque.code.length === 8 ? station.shownCode(st.plaque.code) : "";
+    dom.append(block, [
+      h("p", { class: "hint" }, "扫描牌匾上的二维码，或输入二维码下方的8位编码，核对牌匾是否属于本站且为现行牌匾，作为B1–B4的佐证。"),
+      h("form", { class: "plaque-entry" },
+        h("label", { class: "field" }, "牌匾编码", h("input", { type: "text", name: "plaque_code", maxlength: "1000", value: typed,
+          placeholder: "如 7K3M-9PXQ", autocapitalize: "characters", autocomplete: "off", autocorrect: "off",
+          spellcheck: "false", inputmode: "text", enterkeyhint: "done", "data-plaque-input": true })),
+        h("div", { class: "actions" }, h("button", { class: "button primary small", type: "submit" }, "核验"),
+          h("button", { class: "button small", type: "button", "data-plaque-scan": true, hidden: true }, "扫码"))),
+      h("div", { class: "plaque-camera", "data-plaque-camera": true, hidden: true },
+        h("video", { playsinline: true, muted: true, "aria-label": "扫码取景" }),
+        h("button", { class: "button small", type: "button", "data-plaque-stop": true }, "关闭摄像头")),
+      h("small", { class: "plaque-state", "data-plaque-state": true, "aria-live": "polite" }),
     ]);
     return block;
   }

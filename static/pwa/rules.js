@@ -109,8 +109,26 @@ window.Inspect = window.Inspect || {};
     return 2 * 6371008.8 * Math.asin(Math.min(1, Math.sqrt(h)));
   }
 
+  // A scanned or typed plaque code in the form the server keeps (domain.directory.signboards.plaque_code_of):
+  // the short code, or the token of the QR code's address; null when it can be neither. Rules kept from before
+  // they carried the plaque's leave the judgement to the server.
+  function plaqueCode(text) {
+    const p = given.plaque, value = String(text || "").trim();
+    if (!p) { return value || null; }
+    const code = value.replace(/[\s\-_.·]/g, "").toUpperCase();
+    if (code.length === p.length && code.split("").every(function (c) { return p.alphabet.indexOf(c) >= 0; })) { return code; }
+    let token = value;
+    if (token.indexOf(p.path) >= 0) {
+      token = token.slice(token.lastIndexOf(p.path) + p.path.length).split("?")[0].split("#")[0].replace(/\/+$/, "");
+    }
+    return new RegExp(p.token).test(token) ? token : null;
+  }
+
+  // The checklist's items on the signboard, beside which the plaque check is shown.
+  function plaqueItems() { return (given.plaque && given.plaque.items) || []; }
+
   ns.rules = {
-    use: use, label: label, roles: roles,
+    use: use, label: label, roles: roles, plaqueCode: plaqueCode, plaqueItems: plaqueItems,
     items: items, slotLabel: slotLabel, canonical: canonical, score: score, requiredSlots: requiredSlots,
     missing: missing, distance: distance,
   };

@@ -129,7 +129,7 @@ window.Inspect = window.Inspect || {};
     const slot = e.data.slot && checklist ? rules.slotLabel(checklist, e.data.slot) : "";
     const what = { open: "开始检查", answer: (e.data.code || "") + " 作答", photo: "照片（" + slot + "）",
                    photo_delete: "删除照片", signature: rules.label("roles", e.data.role) + "签名",
-                   submit: "提交检查" }[e.kind] || e.kind;
+                   submit: "提交检查", plaque: "牌匾核验" }[e.kind] || e.kind;
     return (stationName ? stationName + "：" : "") + what;
   }
 
@@ -327,6 +327,52 @@ window.Inspect = window.Inspect || {};
     });
   }
 
+  // ---- the plaque check -----------------------------------------------------------------------------
+
+  // A stored plaque code as a reader sees it (domain.directory.signboards.shown_plaque_code).
+  function shownCode(code) {
+    return code.length === 8 ? code.slice(0, 4) + "-" + code.slice(4) : code.slice(0, 8) + "…";
+  }
+
+  // A [data-plaque-check] block: the code typed (or read by the camera) goes to the outbox, once it is a code the
+  // server would take; the server's finding comes back with the sync.
+  function bindPlaque(block, ctx) {
+    const input = block && $("[data-plaque-input]", block);
+    if (!input || !input.form) { return; }
+    const state = $("[data-plaque-state]", block);
+    async function save(text) {
+      const value = String(text || "").trim(), code = value ? rules.plaqueCode(value) : "";
+      if (code === null) {
+        state.textContent = rules.label("plaque", "unreadable");
+        state.className = "plaque-state state-failed";
+        return;
+      }
+      state.textContent = ""; state.className = "plaque-state";
+      try {
+        await data.plaque(ctx.stationId, code);
+      } catch (error) {
+        state.textContent = "未能保存：" + ns.storageMessage(error);
+      }
+    }
+    input.form.addEventListener("submit", function (event) { event.preventDefault(); save(input.value); });
+    if (ns.scan) { ns.scan.attach(block, function (text) { input.value = text; save(text); }); }
+  }
+
+  function updatePlaque(st) {
+    const block = document.querySelector("[data-plaque-check]");
+    if (!block) { return; }
+    const p = st.plaque, result = $("[data-plaque-result]", block);
+    let text = rules.label("plaque", "unchecked"), warn = false;
+    if (p && p.state === "saved") { text = p.text; warn = !p.is_current; }
+    else if (p && p.state === "failed") { text = "未能核验：" + (p.error || ""); warn = true; }
+    else if (p && p.code) { text = shownCode(p.code) + " · " + rules.label("plaque", "pending"); }
+    else if (p) { text += "（清除待同步）"; }
+    result.textContent = text;
+    result.classList.toggle("warn", warn);
+    result.classList.toggle("none", !p);
+    result.setAttribute("data-state", p ? p.state : "none");
+  }
+
   // ---- submission -----------------------------------------------------------------------------------
 
   function missingOf(st, ctx) {
@@ -371,11 +417,12 @@ window.Inspect = window.Inspect || {};
     });
     updatePhotos(st, ctx);
     updateSignatures(st);
+    updatePlaque(st);
     updateSubmit(st, ctx);
   }
 
   ns.station = {
-    describe: describe, bindItems: bindItems, takePhoto: takePhoto, bindSignature: bindSignature, update: update,
+    describe: describe, bindItems: bindItems, bindPlaque: bindPlaque, shownCode: shownCode, takePhoto: takePhoto, bindSignature: bindSignature, update: update,
     failedCard: failedCard, progress: function (detail) {
       const state = document.querySelector("[data-photo='l" + detail.photo_id + "'] .photo-state");
       if (state) { state.textContent = "上传中 " + Math.round(100 * detail.received / detail.size) + "%"; }

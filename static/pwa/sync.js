@@ -343,6 +343,13 @@ window.Inspect = window.Inspect || {};
         return snap;
       });
     }
+    if (entry.kind === "plaque") {
+      const r = ok(await call("PUT", "/inspections/" + id + "/plaque", { json: { code: d.code }, key: entry.id }));
+      return settle(entry, function (s, snap) {
+        snap.plaque = r.data.plaque;
+        return snap;
+      });
+    }
     if (entry.kind === "submit") {
       const r = await call("POST", "/inspections/" + id + "/submit", { key: entry.id });
       if (r.status === 422 && r.data && r.data.error) { throw new Failed(r.data.error.message, r.data.error.missing); }
@@ -591,6 +598,10 @@ window.Inspect = window.Inspect || {};
       return change("signature", stationId, { role: role, name: name, image: image, signed_at: new Date().toISOString() });
     },
     submit: function (stationId) { return change("submit", stationId, {}); },
+    // The plaque's code as scanned or typed (already in the form the server keeps; "" clears the check).
+    plaque: function (stationId, code) {
+      return change("plaque", stationId, { code: code, entered_at: new Date().toISOString() });
+    },
     addPhoto: addPhoto, placePhoto: placePhoto, photoBlob: photoBlob, removePhoto: removePhoto,
     resolveConflict: resolveConflict, retryFailed: retryFailed, discard: discard, adopt: adopt,
     meta: function (key, value) { return value === undefined ? db.get("meta", key) : db.put("meta", value, key); },

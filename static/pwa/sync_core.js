@@ -55,8 +55,13 @@
         signatures[role] = { name: s.signer_name, signed_at: s.signed_at, image: s.image_url, state: "saved" };
       });
     }
+    // The plaque check: the server's finding, or the code typed here while it waits (cleared: code "").
+    let plaque = snap && snap.plaque ? Object.assign({ state: "saved" }, snap.plaque) : null;
     const deleted = { server: {}, local: {} };
     entries.forEach(function (e) {
+      if (e.kind === "plaque") {
+        plaque = { code: e.data.code, entered_at: e.data.entered_at, state: e.state, error: e.error };
+      }
       if (e.kind === "answer") {
         answers[e.data.code] = { verdict: e.data.verdict, points: e.data.points, note: e.data.note, state: e.state,
                                  error: e.error, seq: e.seq };
@@ -91,7 +96,7 @@
       return Object.assign({ mine: held.length ? held[held.length - 1].data : null }, c);
     });
     return {
-      inspection: snap, answers: answers, photos: photos, signatures: signatures, status: status,
+      inspection: snap, answers: answers, photos: photos, signatures: signatures, plaque: plaque, status: status,
       submitPending: !!submit, editable: status === "in_progress" || status === "returned" || status === "not_started",
       conflicts: conflicts, failed: entries.filter(function (e) { return e.state === "failed"; }),
       waiting: entries.length,
@@ -129,7 +134,8 @@
     }
     const same = mine.filter(function (e) {
       return e.kind === kind && (kind === "answer" ? e.data.code === data.code :
-                                 kind === "signature" ? e.data.role === data.role : kind === "submit");
+                                 kind === "signature" ? e.data.role === data.role :
+                                 kind === "submit" || kind === "plaque");
     });
     // A newer change makes an older refused one moot.
     same.filter(function (x) { return x.state === "failed"; }).forEach(function (e) { writes.push({ delete: e.seq }); });
@@ -138,7 +144,7 @@
     if (kind === "submit" && last) { return writes; }
     // Never sent: safe to change in place. Once sent it may have reached the server under its key,
     // so a later change needs its own entry (and key).
-    if ((kind === "answer" || kind === "signature") && last && last.state === "pending" && !last.attempts) {
+    if ((kind === "answer" || kind === "signature" || kind === "plaque") && last && last.state === "pending" && !last.attempts) {
       writes.push({ put: Object.assign({}, last, { data: Object.assign({}, last.data, data) }) });
       return writes;
     }

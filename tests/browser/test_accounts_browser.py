@@ -88,7 +88,7 @@ def test_from_an_admin_alone_to_a_leader_with_a_pin_of_their_own(live_server, ap
     leader = browser.new_context(viewport=DESKTOP, locale="zh-CN", timezone_id="Asia/Shanghai").new_page()
     sign_in(leader, live_server, "leader.wushen2", passwords["leader.wushen2"])
     change_password(leader, passwords["leader.wushen2"], "Wushen-lead-2027")
-    leader.get_by_role("navigation", name="主导航").get_by_role("link", name="签名证书").click()
+    leader.locator(".who").get_by_role("link", name="签名证书").click()
     expect(leader.get_by_text("尚待您本人设置签名PIN")).to_be_visible()
     leader.get_by_label("签名PIN（6至12位数字）").fill("20272027")
     leader.get_by_label("再次输入签名PIN").fill("20272027")

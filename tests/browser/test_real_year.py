@@ -471,7 +471,8 @@ def test_a_city_runs_its_year_from_an_empty_install(runner, live_server, browser
     leader, city = desktop(browser), desktop(browser)
     first_sign_in(leader, live_server, "leader.dongsheng", one_time["leader.dongsheng"])
     first_sign_in(city, live_server, "city.center", one_time["city.center"])
-    nav(city, "签名证书")
+    with city.expect_navigation():  # 签名证书 sits beside 改密码, in the account area
+        city.locator(".who").get_by_role("link", name="签名证书").click()
     choose_pin(city, "city.center")
 
     phone = browser.new_context(

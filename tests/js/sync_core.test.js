@@ -470,3 +470,34 @@ test("a re-check's checklist holds its order's items and the sections they are i
   assert.equal(checklist.sections[0].items.length, 2);
   assert.equal(core.scoped(checklist, null), checklist);
 });
+
+// ---- the plaque check ----------------------------------------------------------------------------------
+
+test("the plaque: the server's finding as saved, a code waiting here over it, none before either", function () {
+  assert.equal(state(OPENED, []).plaque, null);
+  const checked = { code: "7K3M9PXQ", finding: "current", finding_label: "牌匾属于本站，为现行牌匾", text: "x" };
+  const snap = Object.assign({}, OPENED, { plaque: checked });
+  assert.deepEqual(state(snap, []).plaque, Object.assign({ state: "saved" }, checked));
+  const typed = entry(5, "plaque", { code: "ABCD2345", entered_at: "2025-06-01T10:00:00Z" });
+  assert.deepEqual(state(snap, [typed]).plaque,
+                   { code: "ABCD2345", entered_at: "2025-06-01T10:00:00Z", state: "pending", error: undefined });
+  const refused = entry(6, "plaque", { code: "ABCD2345" }, { state: "failed", error: "无法识别" });
+  assert.equal(state(snap, [refused]).plaque.error, "无法识别");
+  assert.equal(state(snap, [refused]).failed.length, 1);
+});
+
+test("plaque codes fold into the one not yet sent; once sent, a new code gets its own entry", function () {
+  let outbox = fold([], OPENED, "plaque", { code: "AAAA2222" }).outbox;
+  outbox = fold(outbox, OPENED, "plaque", { code: "BBBB3333" }).outbox;
+  assert.deepEqual(outbox.map(function (e) { return [e.kind, e.data.code]; }), [["plaque", "BBBB3333"]]);
+  const sent = Object.assign({}, outbox[0], { attempts: 1 });
+  const after = fold([sent], OPENED, "plaque", { code: "" }).outbox;
+  assert.deepEqual(after.map(function (e) { return e.data.code; }), ["BBBB3333", ""]);
+  assert.equal(after[1].attempts, 0);
+  assert.notEqual(after[1].seq, sent.seq);
+});
+
+test("a plaque code for a station the server has no inspection for opens it first", function () {
+  const outbox = fold([], null, "plaque", { code: "AAAA2222" }).outbox;
+  assert.deepEqual(outbox.map(function (e) { return e.kind; }), ["open", "plaque"]);
+});

@@ -109,3 +109,8 @@ def order_notice_html(**context: Any) -> str:
 def notice_html(**context: Any) -> str:
     """The city's results notice (通报) as one HTML document laid out like an official document."""
     return _environment().get_template("report/results_notice.html").render(**context)
+
+
+def signboards_html(**context: Any) -> str:
+    """Station signboards (附件1 or 附件2 of the 2022 notice), one plaque a page, on A3 or A4."""
+    return _environment().get_template("report/signboard.html").render(**context)

@@ -179,3 +179,25 @@ def plaque_gaps(facts: PlaqueFacts, kind: SignboardKind) -> list[str]:
         if not facts.officer.phone:
             gaps.append(f"责任监管人员{facts.officer.name}没有电话")
     return gaps
+
+
+UNREADABLE_PLAQUE_CODE = "无法识别的牌匾编码：请扫描牌匾上的二维码，或输入二维码下方的8位编码"
+PLAQUE_PENDING_LABEL = "已保存在本机，联网后核验"
+PLAQUE_UNCHECKED_LABEL = "尚未核验牌匾"
+PLAQUE_CHECK_ITEMS = ("B1", "B2", "B3", "B4")  # the checklist's items on the signboard the check is evidence for
+
+
+def plaque_code_of(text: str) -> str | None:
+    """What an inspector scanned or typed, in its stored form: the short code, or the token of a QR code's
+    address; None when it can be neither."""
+    return normalise_short_code(text) or token_in(text)
+
+
+def shown_plaque_code(code: str) -> str:
+    """A stored plaque code as a reader sees it: a short code as printed, a token shortened."""
+    return printed_short_code(code) if normalise_short_code(code) == code else code[:8] + "…"
+
+
+def plaque_check_text(finding: PlaqueFinding, code: str, when: str) -> str:
+    """One line for a recorded plaque check: what it found, the code and when (in the reader's words)."""
+    return f"牌匾核验：{finding.label}（{shown_plaque_code(code)}，{when}）"

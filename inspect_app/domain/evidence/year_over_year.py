@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from inspect_app.domain.checklists.checklist import OUTCOME_LABELS, Outcome
+from inspect_app.domain.directory.signboards import PlaqueFinding
 from inspect_app.domain.evidence.figures import DONE, Figures
 from inspect_app.domain.inspections import NOT_STARTED_LABEL, InspectionKind, InspectionStatus
 
@@ -48,6 +49,7 @@ class PastResult:
     score: float | None
     outcome: Outcome | None
     follow_ups: tuple[FollowUpResult, ...] = field(default=())  # re-checks and spot checks, oldest first
+    plaque_finding: PlaqueFinding | None = None  # the plaque the inspector checked on site, if any
 
     @property
     def done(self) -> bool:
