@@ -414,3 +414,12 @@ def test_the_page_offers_moves_only_where_a_member_can_go(client, session, world
     client.post(f"/directory/{world['station'].id}/signboard/staff/{ids[2]}/move", data={"direction": "up"})
     session.expire_all()
     assert session.scalars(select(StationStaff.name).order_by(StationStaff.position)).all() == ["甲", "丙", "乙"]
+
+
+def test_the_signboards_page_leads_a_leader_from_a_gap_to_the_stations_plaque_information(client, session, login_as):
+    lacking = make_station(session, "150602")
+    login_as("leader", "150602")
+    assert f"/directory/{lacking.id}/signboard" in client.get("/signboards/").get_data(as_text=True)
+    client.post("/logout")
+    login_as("city")
+    assert f"/directory/{lacking.id}/signboard" not in client.get("/signboards/").get_data(as_text=True)
