@@ -73,7 +73,7 @@ def register_blueprints(app: Flask) -> None:
     from inspect_app.inspection import api, file_views, pwa
     from inspect_app.inspection import views as inspection_views
     from inspect_app.review import views as review_views
-    from inspect_app.signboards import public_views, signboard_views
+    from inspect_app.signboards import public_views, signboard_views, staff_views
     from inspect_app.web import home, template_helpers
 
     for module in (
@@ -97,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
         notice_views,
         public_views,
         signboard_views,
+        staff_views,
     ):
         app.register_blueprint(module.bp)
     app.register_blueprint(admin_area())

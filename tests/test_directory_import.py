@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from support import district, make_station, station_row, workbook_bytes
 
 from inspect_app.directory import excel as io_service
-from inspect_app.directory.excel import COLUMNS, ImportRejected, import_directory
+from inspect_app.directory.excel import COLUMNS, HEADERS, ImportRejected, import_directory
 from inspect_app.domain.directory.credit_code import is_valid_credit_code
 from inspect_app.domain.identity.permissions import Actor, Role
 from inspect_app.models import Office, Station
@@ -220,9 +220,9 @@ def test_template_downloads_and_its_example_row_imports(client, login_as, sessio
     response = client.get("/directory/template.xlsx")
     assert quote("服务站名录导入模板.xlsx") in response.headers["Content-Disposition"]
     book = opened(response)
-    assert book.sheetnames == ["服务站名录", "填写说明"]
+    assert book.sheetnames == ["服务站名录", "工作人员", "填写说明"]
     sheet = book["服务站名录"]
-    assert [c.value for c in sheet[1]] == list(COLUMNS)
+    assert [c.value for c in sheet[1]] == HEADERS
     assert sheet.freeze_panes == "A2"
     assert is_valid_credit_code(sheet["D2"].value)
     guide = " ".join(str(c.value) for row in book["填写说明"].iter_rows() for c in row)
@@ -231,7 +231,9 @@ def test_template_downloads_and_its_example_row_imports(client, login_as, sessio
     )
     text = post_file(client, response.data, "模板.xlsx").get_data(as_text=True)
     assert "新增1个" in text
-    assert session.scalar(select(Station.number)) == sheet["A2"].value
+    station = session.scalar(select(Station))
+    assert station.number == sheet["A2"].value
+    assert [(m.name, m.duty) for m in station.staff] == [("李娜", "站长")]  # the example staff row came along
 
 
 def test_city_export_holds_every_district_and_a_leader_only_their_own(client, login_as, auth, session):
@@ -241,7 +243,7 @@ def test_city_export_holds_every_district_and_a_leader_only_their_own(client, lo
     login_as("city")
     city = opened(client.get("/directory/export.xlsx")).active
     assert {row[5] for row in city.iter_rows(min_row=2, values_only=True)} == {"东胜区", "伊金霍洛旗"}
-    assert [c.value for c in city[1]] == list(COLUMNS)
+    assert [c.value for c in city[1]] == HEADERS
     everything = opened(client.get("/directory/export.xlsx?status=retired")).active
     assert [row[1] for row in everything.iter_rows(min_row=2, values_only=True)] == ["东胜撤销站"]
     auth.logout()

@@ -41,6 +41,7 @@ MATRIX: dict[str, tuple[str, str, str]] = {
     "admin.import_template": ("GET", "/admin/users/template.xlsx", "LFFFOFFF"),
     "admin.import_users": ("GET", "/admin/users/import", "LFFFOFFF"),
     "admin.offices_page": ("GET", "/admin/offices", "LFFFOFFF"),
+    "admin.office_portrait": ("GET", "/admin/offices/{office}/portrait.jpg", "LFFFOFFF"),
     "admin.reset_password": ("GET", "/admin/users/{spare_user}/password", "LFFFOFFF"),
     "admin.retire_office": ("POST", "/admin/offices/{spare_office}/retire", "LFFFOFFF"),
     "admin.revoke_certificate": ("POST", "/admin/certificates/{spare_certificate}/revoke", "LFFFOFFF"),
@@ -162,6 +163,15 @@ MATRIX: dict[str, tuple[str, str, str]] = {
     "spot_checks.comparisons": ("GET", "/city/spot-checks/comparisons", "LFFOOFFF"),
     "spot_checks.draw": ("POST", "/city/spot-checks/draw", "LFFOOFFF"),
     "spot_checks.sample": ("GET", "/city/spot-checks/", "LFFOOFFF"),
+    "signboard_staff.add_staff": ("POST", "/directory/{station}/signboard/staff", "LFOFONNF"),
+    "signboard_staff.clear_officer": ("POST", "/directory/{station}/signboard/officer/clear", "LFOFONNF"),
+    "signboard_staff.edit_staff": ("POST", "/directory/{station}/signboard/staff/{staff}", "LFOFONNF"),
+    "signboard_staff.move_staff": ("POST", "/directory/{station}/signboard/staff/{staff}/move", "LFOFONNF"),
+    "signboard_staff.officer_portrait": ("GET", "/directory/{station}/signboard/officer.jpg", "LOOOONNO"),
+    "signboard_staff.remove_staff": ("POST", "/directory/{station}/signboard/staff/{staff}/remove", "LFOFONNF"),
+    "signboard_staff.set_officer": ("POST", "/directory/{station}/signboard/officer", "LFOFONNF"),
+    "signboard_staff.signboard": ("GET", "/directory/{station}/signboard", "LFOFONNF"),
+    "signboard_staff.staff_portrait": ("GET", "/directory/{station}/signboard/staff/{staff}/portrait.jpg", "LOOOONNO"),
     "review.decide": ("POST", "/review/inspections/{inspection}/decision", "LFOFONNF"),
     "review.overview": ("GET", "/review/", "LFOFOFOF"),
     "review.recommend": ("POST", "/review/inspections/{inspection}/recommend", "LFOFONNF"),
@@ -200,6 +210,13 @@ def world(app, session, city_season, tmp_path):
     office, spare_office = (
         Office(district_id=ds["leader"].district_id, name=name) for name in ("林荫市场监管所", "空置市场监管所")
     )
+    # The station's plaque: one staff member and its 监管所's officer, both with a portrait (the body posted to the
+    # removal names nobody, and clearing an officer the station never set changes nothing).
+    portrait = store.put(jpeg(size=(480, 640)), "jpg")
+    office.officer_name, office.officer_phone, office.officer_photo_key = "赵军", "0477-8123456", portrait
+    station = ds["stations"][0]
+    station.office = office
+    station.staff.append(StationStaff(name="王丽", duty="站长", phone="13912345678", photo_key=portrait))
     session.add_all([office, spare_office])
     session.commit()
     checklist_draft, spare_checklist_draft = (
@@ -265,6 +282,7 @@ def world(app, session, city_season, tmp_path):
             "spare_enrolment": spare_enrolment.id,
             "office": office.id,
             "spare_office": spare_office.id,
+            "staff": station.staff[0].id,
             "checklist_version": campaign.checklist_version_id,
             "checklist_draft": checklist_draft.id,
             "spare_checklist_draft": spare_checklist_draft.id,

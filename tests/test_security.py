@@ -273,7 +273,11 @@ def test_served_pages_hold_no_inline_code_for_any_role(app, client, session, aut
     district = leader.district_id
     roles = {
         "insp.ds": [f"/inspect/inspections/{inspection_ids[0]}", f"/directory/{station_ids[0]}"],
-        "leader.ds": [f"/directory/{station_ids[0]}", f"/directory/{station_ids[0]}/edit"],
+        "leader.ds": [
+            f"/directory/{station_ids[0]}",
+            f"/directory/{station_ids[0]}/edit",
+            f"/directory/{station_ids[0]}/signboard",
+        ],
         "city.x": [f"/city/districts/{district}", f"/campaigns/{season['campaign'].id}/checklist"],
         "admin.x": [f"/admin/users/{admin.id}/password", f"/directory/{station_ids[0]}/edit"],
     }

@@ -130,6 +130,17 @@ def _open(data: bytes, mime: str, max_pixels: int) -> Image.Image:
     return image
 
 
+def _checked_open(data: bytes, max_bytes: int, max_pixels: int) -> tuple[str, Image.Image]:
+    """An upload's type by its content and its lazily opened image; PhotoRejected when empty, too large, of a type
+    not accepted, or a bomb."""
+    if not data:
+        raise PhotoRejected("照片文件为空")
+    if len(data) > max_bytes:
+        raise PhotoRejected(f"照片超过 {max_bytes / 2**20:g} MB")
+    mime = sniff_mime(data)
+    return mime, _open(data, mime, max_pixels)
+
+
 def read_photo(
     data: bytes, *, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PIXELS, assume_local_offset: str | None = "+08:00"
 ) -> PhotoFacts:
@@ -138,12 +149,7 @@ def read_photo(
     Without an OffsetTimeOriginal, taken_at assumes `assume_local_offset` (phones in China run on UTC+8,
     and even a guessed zone catches a photo from last week); offset stays None so callers can tell.
     """
-    if not data:
-        raise PhotoRejected("照片文件为空")
-    if len(data) > max_bytes:
-        raise PhotoRejected(f"照片超过 {max_bytes / 2**20:g} MB")
-    mime = sniff_mime(data)
-    image = _open(data, mime, max_pixels)
+    mime, image = _checked_open(data, max_bytes, max_pixels)
     exif = read_exif(image.info.get("exif"), assume_local_offset)
     turn = _turn(image, exif)
     width, height = (image.height, image.width) if turn >= 5 else image.size  # before draft() shrinks it
@@ -268,20 +274,24 @@ def print_copy(display: bytes, box: tuple[int, int]) -> bytes:
     target = max(1, round(image.width * scale)), max(1, round(image.height * scale))  # ≤ box: box edges are whole
     image.draft("RGB", target)  # libjpeg scales by 1/2 on the way: a 1600 px copy decodes at 800 px
     image.load()
-    icc = image.info.get("icc_profile")
-    image = _to_rgb(image)
-    if icc:
-        # A PDF viewer takes untagged RGB as sRGB: Display P3 pixels must be converted, not just left untagged.
-        try:
-            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-            image = ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"), outputMode="RGB")
-        except ImageCms.PyCMSError:  # a broken profile: the pixels as they are beat no photo
-            pass
+    image = _to_srgb(_to_rgb(image), image.info.get("icc_profile"))
     if image.size != target:
         image = image.resize(target, Image.Resampling.LANCZOS)  # printed: worth the sharper filter at this size
     # 75, what WeasyPrint re-encoded the scaled display copies at, keeps the report the size it was (80 made a
     # 20-station report 8 % larger).
     return _jpeg(image, PRINT_QUALITY, b"", None)
+
+
+def _to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
+    """RGB pixels in sRGB: a PDF viewer or browser takes untagged RGB as sRGB, so Display P3 pixels (iPhone photos)
+    must be converted, not just left untagged."""
+    if not icc:
+        return image
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        return ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"), outputMode="RGB")
+    except ImageCms.PyCMSError:  # a broken profile: the pixels as they are beat no photo
+        return image
 
 
 def _jpeg(image: Image.Image, quality: int, exif: bytes, icc: bytes | None) -> bytes:
@@ -488,3 +498,47 @@ def check_signature_png(data: bytes) -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)  # a fresh file: no text chunks or anything else carried over
     return out.getvalue()
+
+
+# A portrait as the plaque frames it: 3:4, the size the signboard lays out (4 × 5.3 cm at 300 dpi is about this).
+PORTRAIT_SIZE = (480, 640)
+PORTRAIT_MIN = (120, 160)  # below this a printed face is a blur: the upload is refused rather than blown up
+PORTRAIT_QUALITY = 85
+
+
+def portrait(data: bytes, *, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PIXELS) -> bytes:
+    """A staff member's or officer's photo for the plaque: checked as an evidence photo is, turned upright by its
+    EXIF, cropped to the frame's 3:4 (the excess above the head cut less than below, where a face sits in the top
+    third), scaled to PORTRAIT_SIZE, sRGB, and re-encoded as a JPEG carrying no metadata. PhotoRejected says why not."""
+    _, image = _checked_open(data, max_bytes, max_pixels)
+    turn = _turn(image, read_exif(image.info.get("exif")))
+    icc = image.info.get("icc_profile")
+    upright_size = (image.height, image.width) if turn >= 5 else image.size
+    box = _portrait_box(upright_size)
+    if box[2] - box[0] < PORTRAIT_MIN[0] or box[3] - box[1] < PORTRAIT_MIN[1]:
+        raise PhotoRejected(f"照片太小，请上传不小于 {PORTRAIT_MIN[0]}×{PORTRAIT_MIN[1]} 像素的正面照片")
+    # Decode at the smallest JPEG scale whose crop still fills the frame: a 12 MP photo decodes at 1/4.
+    scale = max(PORTRAIT_SIZE[0] / (box[2] - box[0]), PORTRAIT_SIZE[1] / (box[3] - box[1]), 0.0)
+    wanted = (max(1, int(image.width * scale) + 1), max(1, int(image.height * scale) + 1))
+    try:
+        image.draft("RGB", wanted)
+        image.load()
+        image = _upright(_to_rgb(image), turn)
+    except Exception as error:  # a truncated or corrupt file shows only when decoding
+        raise PhotoRejected("照片文件已损坏或不完整") from error
+    image = image.crop(_portrait_box(image.size)).resize(PORTRAIT_SIZE, Image.Resampling.LANCZOS)
+    return _jpeg(_to_srgb(image, icc), PORTRAIT_QUALITY, b"", None)
+
+
+def _portrait_box(size: tuple[int, int]) -> tuple[int, int, int, int]:
+    """The largest 3:4 box in an upright image: centred across, and a third of the height it drops cut from the
+    top (two thirds from the bottom), so that a head near the top stays in the frame."""
+    width, height = size
+    frame_w, frame_h = PORTRAIT_SIZE
+    if width * frame_h > height * frame_w:  # wider than 3:4: trim the sides
+        crop_w = height * frame_w // frame_h
+        left = (width - crop_w) // 2
+        return left, 0, left + crop_w, height
+    crop_h = width * frame_h // frame_w
+    top = (height - crop_h) // 3
+    return 0, top, width, top + crop_h

@@ -61,8 +61,11 @@ def _is_blank(values: Sequence[Any]) -> bool:
     return all(value is None or (isinstance(value, str) and not value.strip()) for value in values)
 
 
-def _table(numbered: Iterator[tuple[int, Sequence[Any]]], required: Sequence[str], max_rows: int | None) -> list[Row]:
-    """Find the header row, then key each following non-blank row by header text."""
+def _table(
+    numbered: Iterator[tuple[int, Sequence[Any]]], required: Sequence[str], max_rows: int | None, sheet: str = ""
+) -> list[Row]:
+    """Find the header row, then key each following non-blank row by header text (`sheet` names the sheet in the
+    messages, when it is not the first)."""
     header: list[str] | None = None
     missing: list[str] | None = None  # of the candidate row closest to a header
     seen = 0
@@ -79,17 +82,22 @@ def _table(numbered: Iterator[tuple[int, Sequence[Any]]], required: Sequence[str
             missing = lacking
         if seen >= HEADER_SEARCH_ROWS:
             break
+    where = f"“{sheet}”工作表：" if sheet else ""
+    if header is None and missing is None and sheet:
+        raise SpreadsheetError(f"“{sheet}”工作表是空的：请填写表头和数据，不需要时删除该工作表")
     if header is None and missing is None:
         raise SpreadsheetError("文件中没有任何内容，请在第一行填写表头，从第二行起每行填写一个服务站")
     if header is None:
-        raise SpreadsheetError(f"表头缺少必填列：{'、'.join(missing or [])}。请使用导入模板，不要修改第一行的列名")
+        raise SpreadsheetError(
+            where + f"表头缺少必填列：{'、'.join(missing or [])}。请使用导入模板，不要修改第一行的列名"
+        )
 
     rows: list[Row] = []
     for number, values in numbered:
         if _is_blank(values):
             continue
         if max_rows is not None and len(rows) >= max_rows:
-            raise SpreadsheetError(f"数据超过{max_rows}行的上限，请拆分成多个文件分批导入")
+            raise SpreadsheetError(where + f"数据超过{max_rows}行的上限，请拆分成多个文件分批导入")
         record = {}
         padded = list(values[: len(header)]) + [None] * (len(header) - len(values))  # short rows: empty cells
         for name, value in zip(header, padded):
@@ -108,26 +116,29 @@ def _unpacked_size(data: bytes) -> int:
         return 0
 
 
-def _xlsx_rows(data: bytes) -> Generator[tuple[int, Sequence[Any]], None, None]:
+def _open_workbook(data: bytes) -> Any:
     # A small upload may unpack to gigabytes of XML: refuse before openpyxl inflates anything.
     if _unpacked_size(data) > MAX_UNPACKED_BYTES:
         raise SpreadsheetError(f"该 Excel 文件解压后超过 {MAX_UNPACKED_BYTES // 2**20} MB，内容异常，已拒绝导入")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about styles other tools leave out
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds: bad zip, missing parts, malformed XML
         raise SpreadsheetError(
             "无法打开该 Excel 文件：文件可能已损坏，或不是 .xlsx 格式。请在 Excel 中打开后另存为 .xlsx 再导入"
         ) from error
-    return _workbook_rows(workbook)
 
 
-def _workbook_rows(workbook: Any) -> Generator[tuple[int, Sequence[Any]], None, None]:
+def _xlsx_rows(data: bytes) -> Generator[tuple[int, Sequence[Any]], None, None]:
+    return _workbook_rows(_open_workbook(data))
+
+
+def _workbook_rows(workbook: Any, title: str | None = None) -> Generator[tuple[int, Sequence[Any]], None, None]:
     try:
         if not workbook.worksheets:
             return
-        sheet = workbook.worksheets[0]
+        sheet = workbook[title] if title is not None else workbook.worksheets[0]
         sheet.reset_dimensions()  # other tools write wrong dimensions; read every row there is
         yield from enumerate(sheet.iter_rows(values_only=True), start=1)
     except Exception as error:  # malformed sheet XML surfaces only while reading rows
@@ -199,6 +210,24 @@ def read_rows(filename: str, data: bytes, required: Sequence[str] = (), max_rows
         return _table(numbered, required, max_rows)
     finally:
         numbered.close()  # releases the workbook even when reading stops early
+
+
+def read_named_rows(
+    filename: str, data: bytes, title: str, required: Sequence[str] = (), max_rows: int | None = None
+) -> list[Row] | None:
+    """The data rows of the sheet named `title` of an .xlsx, as read_rows gives those of the first sheet; None when
+    the file has no such sheet (a CSV has none). Call it after read_rows has accepted the file."""
+    if not data.startswith(ZIP_MAGIC) or filename.lower().endswith((".docx", ".pptx", ".wps")):
+        return None
+    workbook = _open_workbook(data)
+    if title not in workbook.sheetnames or title == workbook.sheetnames[0]:
+        workbook.close()
+        return None
+    numbered = _workbook_rows(workbook, title)
+    try:
+        return _table(numbered, required, max_rows, title)
+    finally:
+        numbered.close()
 
 
 def reads_as_formula(value: Any) -> bool:

@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 
 from inspect_app.db import get_session
 from inspect_app.demo import seed as demo
+from inspect_app.demo.plaque_people import seed_plaque_people
 from inspect_app.demo.season import seed_season, seed_signers, signer_pins
 
 group = click.Group("demo", help="演示数据")
@@ -40,7 +41,9 @@ def seed(if_empty: bool, season: bool) -> None:
         # The quick start signs at once: the CA and each signer's certificate under a demo PIN that
         # `flask demo logins` prints (real signers choose theirs on 我的签名证书).
         signers = seed_signers(session, passphrase)
+        lacking = seed_plaque_people(session, current_app.extensions["filestore"])
         click.echo(f"已载入演示数据：{len(logins)} 个账号，根证书和 {len(signers)} 张演示签名证书。")
+        click.echo(f"服务站牌匾：工作人员和责任监管人员已登记，其中 {lacking} 个服务站还缺照片、电话等信息。")
     if season:
         seed_season(session, current_app.extensions["filestore"], passphrase)
         click.echo("已填入演示检查与签名证书。分管领导和市中心的签名PIN（仅供演示）：")

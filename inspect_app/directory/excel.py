@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Iterable
 
@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from inspect_app.adapters import spreadsheet
+from inspect_app.audit import trail as audit
 from inspect_app.directory.operations import (
     StationQuery,
     all_matching_stations,
@@ -18,7 +19,20 @@ from inspect_app.directory.operations import (
     resolve_district,
     station_form_values,
 )
+from inspect_app.directory.staff_sheet import (
+    STAFF_EXAMPLE,
+    STAFF_GUIDE,
+    STAFF_HEADERS,
+    STAFF_REQUIRED,
+    STAFF_SHEET,
+    STAFF_WIDTHS,
+    apply_officer,
+    plan_staff,
+    staff_sheet,
+    write_staff,
+)
 from inspect_app.domain.directory.credit_code import check_character
+from inspect_app.domain.directory.staff import OfficerFields, parse_officer
 from inspect_app.domain.directory.stations import HOST_TYPE_LABELS, STATUS_LABELS, StationFields, parse_station
 from inspect_app.domain.identity.permissions import Action, Actor, Decision, decide, district_scope
 from inspect_app.models import District, Office, Station
@@ -46,29 +60,37 @@ COLUMNS: dict[str, str] = {
     "状态": "status",
     "备注": "notes",
 }
+# The officer the station's plaque names instead of its 监管所's: both blank for the 监管所's.
+OFFICER_COLUMNS: dict[str, str] = {"责任监管人员姓名": "name", "责任监管人员电话": "phone"}
 REQUIRED_HEADERS = ("站点编号", "服务站名称", "依托单位", "依托单位类型", "所属旗区", "地址")
-HEADERS = list(COLUMNS)
+HEADERS = [*COLUMNS, *OFFICER_COLUMNS]
 HEADER_OF = {name: header for header, name in COLUMNS.items()}
-WIDTHS = [16, 34, 30, 22, 12, 12, 20, 36, 11, 11, 10, 16, 9, 9, 12, 9, 8, 8, 30]
+WIDTHS = [16, 34, 30, 22, 12, 12, 20, 36, 11, 11, 10, 16, 9, 9, 12, 9, 8, 8, 30, 14, 16]
 CHUNK = 500  # keeps IN (...) lists well under every backend's parameter limit
 
 
 @dataclass(frozen=True)
 class RowError:
-    """One problem in one row; row 0 means the file as a whole."""
+    """One problem in one row; row 0 means the file as a whole. `sheet` names a sheet other than the first."""
 
     row: int
     message: str
+    sheet: str = ""
+
+    @property
+    def place(self) -> tuple[str, int]:
+        """Where the problem is, in the order the file reads: the first sheet's rows, then the other sheet's."""
+        return self.sheet, self.row
 
     def __str__(self) -> str:
-        return f"第{self.row}行：{self.message}" if self.row else self.message
+        return f"{self.sheet}第{self.row}行：{self.message}" if self.row else self.message
 
 
 class ImportRejected(Exception):
     """The file was not imported; `errors` lists every problem found."""
 
     def __init__(self, errors: list[RowError] | str):
-        self.errors = [RowError(0, errors)] if isinstance(errors, str) else sorted(errors, key=lambda e: e.row)
+        self.errors = [RowError(0, errors)] if isinstance(errors, str) else sorted(errors, key=lambda e: e.place)
         super().__init__("；".join(str(e) for e in self.errors))
 
 
@@ -80,6 +102,7 @@ class ImportResult:
     updated: int
     unchanged: int
     offices_created: int
+    staff_replaced: int = 0  # stations whose staff list the 工作人员 sheet changed
 
 
 @dataclass
@@ -87,6 +110,9 @@ class _Planned:
     fields: StationFields
     district: District
     station: Station | None
+    officer: OfficerFields | None = None
+    officer_given: bool = False  # the file has the officer columns; without them the station keeps its own
+    officer_changed: bool = False
 
 
 def _message(name: str, message: str) -> str:
@@ -155,11 +181,16 @@ def _plan(
             demonstration=station.is_demonstration if visible and station else False,
         )
         errors.extend(RowError(row, _message(n, m)) for n, m in problems.messages.items())
+        officer_given = any(header in record for header in OFFICER_COLUMNS)
+        officer, officer_problems = parse_officer({n: record.get(h) for h, n in OFFICER_COLUMNS.items()})
+        errors.extend(
+            RowError(row, m if "责任监管人员" in m else f"责任监管人员{m}") for m in officer_problems.values()
+        )
         if station is not None and not visible:
             errors.append(RowError(row, f"站点编号 {number} 已被其他旗区的服务站使用，不能通过导入改动"))
-        if fields is None or district is None or (station is not None and not visible):
+        if fields is None or district is None or (station is not None and not visible) or officer_problems:
             continue
-        planned.append(_Planned(fields, district, station))
+        planned.append(_Planned(fields, district, station, officer, officer_given))
     return planned, errors
 
 
@@ -188,11 +219,29 @@ def _write(session: Session, planned: list[_Planned]) -> ImportResult:
             apply_fields(station, plan.fields, plan.district, office)
             session.add(station)
             created += 1
-        elif apply_fields(plan.station, plan.fields, plan.district, office):
+            plan.station = station
+            plan.officer_changed = plan.officer_given and apply_officer(station, plan.officer)
+            continue
+        plan.officer_changed = plan.officer_given and apply_officer(plan.station, plan.officer)
+        if apply_fields(plan.station, plan.fields, plan.district, office) or plan.officer_changed:
             updated += 1
         else:
             unchanged += 1
     return ImportResult(created, updated, unchanged, offices_created)
+
+
+def _audit_officers(session: Session, actor: Actor, planned: list[_Planned]) -> None:
+    """An audit entry for each station whose own officer the import set or cleared."""
+    session.flush()  # stations new in this import get their ids
+    for plan in planned:
+        station = plan.station
+        if plan.officer_changed and station is not None:
+            action, details = (
+                ("set_station_officer", {"name": plan.officer.name, "phone": plan.officer.phone, "import": True})
+                if plan.officer
+                else ("clear_station_officer", {"import": True})
+            )
+            audit.record(session, actor, action, "station", station.id, station.district_id, details)
 
 
 def import_directory(
@@ -207,10 +256,20 @@ def import_directory(
     if not rows:
         raise ImportRejected("文件中只有表头，没有服务站数据")
     try:
+        staff_rows = spreadsheet.read_named_rows(filename, data, STAFF_SHEET, STAFF_REQUIRED, max_rows)
+    except spreadsheet.SpreadsheetError as error:
+        raise ImportRejected(str(error)) from error
+    try:
         planned, errors = _plan(session, actor, rows, today)
+        staff_plan, staff_problems = plan_staff(staff_rows, [_cell_text(r.get("站点编号")) for _, r in rows])
+        errors += [RowError(row, message, f"{STAFF_SHEET}表") for row, message in staff_problems]
         if errors:
             raise ImportRejected(errors)
         result = _write(session, planned)
+        _audit_officers(session, actor, planned)
+        if staff_plan is not None:
+            stations = [p.station for p in planned if p.station is not None]
+            result = replace(result, staff_replaced=write_staff(session, actor, stations, staff_plan))
         session.commit()
     except IntegrityError as error:
         session.rollback()  # someone saved the same station number or office meanwhile
@@ -246,12 +305,18 @@ def _export_row(station: Station) -> list[Any]:
         _yes_no(station.is_demonstration),
         station.status.label,
         station.notes,
+        station.officer_name,
+        station.officer_phone,
     ]
 
 
 def export_workbook(stations: Iterable[Station]) -> bytes:
-    """The 名录表 as .xlsx, with the import headers so that it can be edited and imported again."""
-    return spreadsheet.write_workbook("服务站名录", HEADERS, (_export_row(s) for s in stations), WIDTHS)
+    """The 名录表 as .xlsx, with the import headers so that it can be edited and imported again, and the stations'
+    staff on a second sheet."""
+    stations = list(stations)
+    return spreadsheet.write_workbook(
+        "服务站名录", HEADERS, (_export_row(s) for s in stations), WIDTHS, extra_sheets=[staff_sheet(stations)]
+    )
 
 
 def export_directory(session: Session, actor: Actor, query: StationQuery, today: date) -> tuple[str, bytes]:
@@ -283,6 +348,8 @@ EXAMPLE_ROW = [
     "是",
     "否",
     "在册",
+    None,
+    None,
     None,
 ]
 
@@ -317,6 +384,14 @@ _GUIDE = [
     ("状态", "选填", f"只能填：{'、'.join(STATUS_LABELS.values())}；留空按“在册”"),
     ("备注", "选填", "最长500字"),
     (
+        "责任监管人员姓名",
+        "选填",
+        "牌匾上公示的责任监管人员，由所属监管所的负责人担任时留空；本站另由他人负责时填写其姓名（最长40字）。"
+        "换了人的，原照片不再使用，请在服务站的“牌匾信息”页上传新照片",
+    ),
+    ("责任监管人员电话", "选填", "须同时填写姓名；格式同联系电话"),
+    *STAFF_GUIDE,
+    (
         "说明",
         "",
         "第一行是表头，请勿修改列名；从第二行起每行填写一个服务站，示例行请替换或删除。"
@@ -329,4 +404,5 @@ _GUIDE = [
 def template_workbook() -> bytes:
     """The import template: the headers, one example row, and a sheet explaining every column."""
     guide = spreadsheet.Sheet("填写说明", ["列名", "是否必填", "填写说明"], [list(g) for g in _GUIDE], [16, 10, 90])
-    return spreadsheet.write_workbook("服务站名录", HEADERS, [EXAMPLE_ROW], WIDTHS, extra_sheets=[guide])
+    staff = spreadsheet.Sheet(STAFF_SHEET, STAFF_HEADERS, [STAFF_EXAMPLE], STAFF_WIDTHS)
+    return spreadsheet.write_workbook("服务站名录", HEADERS, [EXAMPLE_ROW], WIDTHS, extra_sheets=[staff, guide])

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from flask_wtf.file import FileField
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
 from inspect_app.directory import offices
 from inspect_app.directory.operations import districts_for
 from inspect_app.domain.numbers import whole_number
 from inspect_app.shared.errors import Invalid
+from inspect_app.signboards.staff import PHOTO_ACCEPT, Portrait
 from inspect_app.web.admin_area import bp
 from inspect_app.web.context import actor, get_session
-from inspect_app.web.forms import show_errors
+from inspect_app.web.forms import FALSE_VALUES, show_errors, uploaded
+from inspect_app.web.stored import send_stored
 
 
 class OfficeForm(FlaskForm):
@@ -22,6 +25,12 @@ class OfficeForm(FlaskForm):
     address = StringField("地址")
     officer_name = StringField("负责人姓名")
     officer_phone = StringField("负责人电话", render_kw={"inputmode": "tel"})
+    photo = FileField("负责人照片", render_kw={"accept": PHOTO_ACCEPT})
+    remove_photo = BooleanField("删除现有照片", false_values=FALSE_VALUES)
+
+    def portrait(self) -> Portrait:
+        limit = current_app.config["PHOTO_MAX_BYTES"]
+        return Portrait(uploaded(self.photo, limit), bool(self.remove_photo.data), limit)
 
     def raw(self) -> dict[str, str]:
         return {name: self[name].data or "" for name in ("name", "address", "officer_name", "officer_phone")}
@@ -70,13 +79,24 @@ def edit_office(office_id: int):
     form = OfficeForm(obj=office)
     if form.validate_on_submit():
         try:
-            offices.update_office(session, actor(), office.id, form.raw())
+            offices.update_office(
+                session, actor(), office.id, form.raw(), current_app.extensions["filestore"], form.portrait()
+            )
         except Invalid as error:
+            session.rollback()
             form.show(error)
         else:
             flash(f"已保存{office.district.name}{office.name}。", "success")
             return redirect(url_for(".offices_page", district=office.district_id))
     return render_template("admin/office_form.html", form=form, office=office)
+
+
+@bp.route("/offices/<id:office_id>/portrait.jpg")
+def office_portrait(office_id: int):
+    office = offices.get_office(get_session(), actor(), office_id)
+    if not office.officer_photo_key:
+        abort(404)
+    return send_stored(office.officer_photo_key, "image/jpeg")
 
 
 @bp.route("/offices/<id:office_id>/retire", methods=["POST"])

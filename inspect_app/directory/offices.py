@@ -9,12 +9,15 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from inspect_app.adapters.filestore import FileStore
 from inspect_app.audit import trail as audit
 from inspect_app.domain.directory.offices import OfficeFields, parse_office
 from inspect_app.domain.identity.permissions import Action, Actor
+from inspect_app.housekeeping import stored_files
 from inspect_app.models import District, Office, Station
 from inspect_app.shared.access import require
 from inspect_app.shared.errors import Invalid, NotFound
+from inspect_app.signboards.staff import NO_PORTRAIT, Portrait, office_portrait
 
 
 @dataclass(frozen=True)
@@ -96,13 +99,36 @@ def create_office(session: Session, actor: Actor, district_code: str, raw: Mappi
     return office
 
 
-def update_office(session: Session, actor: Actor, office_id: int, raw: Mapping[str, Any]) -> Office:
-    """Change an office's name, address or responsible officer; the stations naming it follow a new name."""
+def update_office(
+    session: Session,
+    actor: Actor,
+    office_id: int,
+    raw: Mapping[str, Any],
+    store: FileStore | None = None,
+    photo: Portrait = NO_PORTRAIT,
+) -> Office:
+    """Change an office's name, address or responsible officer and the officer's portrait (the one the plaques of
+    its stations show); the stations naming it follow a new name. No officer left, no portrait either."""
     office = get_office(session, actor, office_id)
-    changed = _apply(office, _checked(session, office.district_id, raw, office.id))
+    fields = _checked(session, office.district_id, raw, office.id)
+    replaced = office.officer_photo_key
+    changed = _apply(office, fields)
+    if fields.officer_name is None and replaced:
+        photo = Portrait(remove=True)
+    if store is not None:
+        changed |= office_portrait(session, store, office, photo)
     if changed:
         audit.record(session, actor, "update_office", "office", office.id, office.district_id, changed)
-        _commit(session)
+        written = changed.get("officer_photo")
+        try:
+            _commit(session)
+        except BaseException:
+            session.rollback()
+            if written and store is not None:
+                stored_files.collect(session, store, [written])  # a portrait no row came to name
+            raise
+        if "officer_photo" in changed and replaced and store is not None:
+            stored_files.collect(session, store, [replaced])
     return office
 
 

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any, Mapping
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from inspect_app.campaigns.operations import current_campaign
 from inspect_app.domain.directory.signboards import PlaqueWithdrawal
@@ -142,7 +142,7 @@ def all_matching_stations(session: Session, actor: Actor, query: StationQuery) -
     """Every station matching the query, for export."""
     require(actor, Action.EXPORT_DIRECTORY)
     statement = _filtered(actor, query, _current_campaign_id(session)).options(
-        joinedload(Station.district), joinedload(Station.office)
+        joinedload(Station.district), joinedload(Station.office), selectinload(Station.staff)
     )
     return list(session.scalars(statement.order_by(Station.district_id, Station.number)))
 

@@ -13,10 +13,12 @@ from inspect_app.audit import trail as audit
 from inspect_app.city import demonstrations, year_over_year
 from inspect_app.directory import operations as directory
 from inspect_app.domain.checklists.checklist import OUTCOME_LABELS
+from inspect_app.domain.directory.signboards import SignboardKind, plaque_gaps
 from inspect_app.domain.directory.stations import HostType, StationStatus
 from inspect_app.domain.identity.permissions import Action, district_scope, may
 from inspect_app.domain.numbers import whole_number
 from inspect_app.shared.errors import Invalid
+from inspect_app.signboards.plaques import plaque_facts
 from inspect_app.web.context import actor, allow, get_session, today
 from inspect_app.web.forms import StationForm
 
@@ -83,6 +85,7 @@ def show(station_id: int):
         if audit.may_see_history(actor(), station.district_id)
         else None
     )
+    facts = plaque_facts(station)
     return render_template(
         "directory/show.html",
         station=station,
@@ -91,6 +94,8 @@ def show(station_id: int):
         outcomes=OUTCOME_LABELS,
         events=events,
         standing=demonstrations.standing(session, actor(), station),
+        plaque=facts,
+        signboard_gaps=plaque_gaps(facts, SignboardKind.STATION),
     )
 
 

@@ -74,9 +74,20 @@ ACTION_LABELS = {
     "extend_order": "延期整改",
     "retire_order": "撤销服务站（整改未完成）",
     "retire_station": "撤销服务站",
+    "add_station_staff": "新增牌匾工作人员",
+    "update_station_staff": "修改牌匾工作人员",
+    "remove_station_staff": "删除牌匾工作人员",
+    "move_station_staff": "调整牌匾工作人员顺序",
+    "set_station_officer": "指定本站责任监管人员",
+    "clear_station_officer": "恢复使用监管所的责任监管人员",
+    "import_station_staff": "通过名录导入更新牌匾工作人员",
     "draw_spot_check_sample": "抽取市级抽查样本",
     "assign_spot_check": "指派市级抽查检查员",
 }
+
+
+# Entries whose details name the person a plaque shows, named in the history line too.
+_NAMES_A_PERSON = {"add_station_staff", "update_station_staff", "remove_station_staff", "set_station_officer"}
 
 
 @dataclass(frozen=True)
@@ -198,6 +209,8 @@ def describe(action: str, details: dict[str, Any]) -> str:
         text += f" {details['item']}"
     if action in ("accept_bundle", "return_bundle", "return_inspection") and details.get("comment"):
         text += f"：{details['comment']}"
+    if action in _NAMES_A_PERSON and details.get("name"):
+        text += f"：{details['name']}"
     stations = details.get("stations")
     if action == "return_bundle" and stations:
         text += f"（{len(stations)}个服务站有具体意见）"

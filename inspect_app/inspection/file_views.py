@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, send_file
+from flask import Blueprint, abort
 from flask_login import login_required
 
 from inspect_app.inspection import operations as inspections
 from inspect_app.inspection import photos
 from inspect_app.web.context import actor, get_session
+from inspect_app.web.stored import send_stored
 
 bp = Blueprint("files", __name__, url_prefix="/files")
 
 VARIANTS = ("thumbnail", "display", "original")
-
-
-def _send(key: str, mimetype: str, download_name: str | None = None):
-    response = send_file(
-        current_app.extensions["filestore"].existing(key),
-        mimetype=mimetype,
-        as_attachment=download_name is not None,
-        download_name=download_name,
-        max_age=3600,
-        conditional=True,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    return response
 
 
 @bp.route("/photos/<id:photo_id>/<variant>")
@@ -36,11 +23,11 @@ def photo(photo_id: int, variant: str):
     found = photos.get_photo(get_session(), actor(), photo_id)
     if variant == "original":
         name = f"{found.inspection.station.number}-{found.slot}-{found.id}.{found.original_key.rsplit('.', 1)[-1]}"
-        return _send(found.original_key, found.mime, name)
+        return send_stored(found.original_key, found.mime, name)
     key = found.ready_key(variant)
     if key is None:  # still being read, or rejected: there is no copy to show (the page says why)
         abort(404)
-    return _send(key, "image/jpeg")
+    return send_stored(key, "image/jpeg")
 
 
 @bp.route("/inspections/<id:inspection_id>/signatures/<role>")
@@ -50,4 +37,4 @@ def signature(inspection_id: int, role: str):
     found = next((s for s in inspection.signatures if s.role.value == role), None)
     if found is None:
         abort(404)
-    return _send(found.image_key, "image/png")
+    return send_stored(found.image_key, "image/png")

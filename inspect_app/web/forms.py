@@ -64,3 +64,12 @@ class StationForm(FlaskForm):
     def show(self, error: Invalid) -> None:
         """Attach a use case's field errors to the form's fields."""
         show_errors(self, error)
+
+
+def uploaded(field: Any, limit: int) -> bytes | None:
+    """The bytes of a file field's upload, read up to one byte past `limit` (so that a larger file is told apart
+    from one just at it); None when no file was chosen."""
+    upload = field.data
+    if not upload or not getattr(upload, "filename", ""):
+        return None
+    return upload.read(limit + 1)

@@ -222,3 +222,38 @@ def demo_photo(title: str, subtitle: str, seed: int, size: tuple[int, int] = (16
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=85)
     return out.getvalue()
+
+
+def demo_portrait(seed: int, size: tuple[int, int] = (480, 640)) -> bytes:
+    """A stand-in portrait for the demo's staff and officers: a figure's head and shoulders on a plain backdrop,
+    already in the plaque's 3:4 frame. Only for demo data; real portraits are uploaded on the station's page."""
+    rng = random.Random(seed)
+    width, height = size
+    image = Image.new("RGB", size, tuple(rng.randrange(200, 240) for _ in range(3)))
+    draw = ImageDraw.Draw(image)
+    cloth = rng.choice([(38, 52, 84), (30, 30, 36), (70, 78, 92), (24, 66, 110)])
+    skin = rng.choice([(236, 200, 170), (224, 184, 150), (210, 170, 135)])
+    hair = rng.choice([(20, 20, 24), (40, 32, 28), (60, 50, 44)])
+    cx, head_w, head_h = width // 2, width * rng.randrange(38, 43) // 100, height * rng.randrange(37, 41) // 100
+    top = height * rng.randrange(15, 19) // 100
+    draw.ellipse([cx - width * 0.5, height * 0.66, cx + width * 0.5, height * 1.3], fill=cloth)  # shoulders
+    draw.rectangle([cx - head_w * 0.22, top + head_h * 0.8, cx + head_w * 0.22, height * 0.7], fill=skin)  # neck
+    draw.polygon(
+        [(cx - width * 0.09, height * 0.72), (cx, height * 0.84), (cx + width * 0.09, height * 0.72)],
+        fill=(245, 245, 245),
+    )
+    draw.ellipse([cx - head_w // 2, top, cx + head_w // 2, top + head_h], fill=skin)
+    draw.chord([cx - head_w // 2 - 4, top - 10, cx + head_w // 2 + 4, top + head_h * 0.55], 180, 360, fill=hair)
+    for side in (-1, 1):  # eyes
+        x, y = cx + side * head_w * 0.2, top + head_h * 0.5
+        draw.ellipse([x - 7, y - 5, x + 7, y + 5], fill=(40, 40, 40))
+    draw.arc(
+        [cx - head_w * 0.18, top + head_h * 0.62, cx + head_w * 0.18, top + head_h * 0.82],
+        20,
+        160,
+        fill=(150, 80, 80),
+        width=4,
+    )
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=85)
+    return out.getvalue()
