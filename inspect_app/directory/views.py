@@ -13,12 +13,12 @@ from inspect_app.audit import trail as audit
 from inspect_app.city import demonstrations, year_over_year
 from inspect_app.directory import operations as directory
 from inspect_app.domain.checklists.checklist import OUTCOME_LABELS
-from inspect_app.domain.directory.signboards import SignboardKind, plaque_gaps
+from inspect_app.domain.directory.signboards import SignboardKind, plaque_gaps, printed_short_code
 from inspect_app.domain.directory.stations import HostType, StationStatus
 from inspect_app.domain.identity.permissions import Action, district_scope, may
 from inspect_app.domain.numbers import whole_number
 from inspect_app.shared.errors import Invalid
-from inspect_app.signboards.plaques import plaque_facts
+from inspect_app.signboards.plaques import current_plaque, plaque_facts
 from inspect_app.web.context import actor, allow, get_session, today
 from inspect_app.web.forms import StationForm
 
@@ -86,6 +86,7 @@ def show(station_id: int):
         else None
     )
     facts = plaque_facts(station)
+    on_wall = current_plaque(station)
     return render_template(
         "directory/show.html",
         station=station,
@@ -96,6 +97,8 @@ def show(station_id: int):
         standing=demonstrations.standing(session, actor(), station),
         plaque=facts,
         signboard_gaps=plaque_gaps(facts, SignboardKind.STATION),
+        on_wall=on_wall,
+        on_wall_code=printed_short_code(on_wall.short_code) if on_wall else None,
     )
 
 
