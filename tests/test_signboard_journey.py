@@ -42,7 +42,7 @@ def test_the_paper_leads_a_phone_to_this_station_and_an_old_paper_says_it_is_old
     assert urlsplit(address).path == f"/s/{plaques.current_plaque(station).token}"  # a token, not the station's id
     shown = client.get(f"/directory/{station.id}").get_data(as_text=True)
     code = printed_short_code(plaques.current_plaque(station).short_code)
-    assert f"现行牌匾：编码 <span class=\"nowrap\">{code}</span>" in shown and f'href="{urlsplit(address).path}"' in shown
+    assert f'现行牌匾：编码 <span class="nowrap">{code}</span>' in shown and f'href="{urlsplit(address).path}"' in shown
     other_address = qr_on(client.get(f"/signboards/stations/{other.id}/station-A3.pdf").data, tmp_path / "other")
 
     phone = app.test_client()  # a consumer: never signed in
