@@ -216,7 +216,7 @@
   // The same block as the online page's (templates/inspect/_plaque_check.html), with its own small form.
   function plaqueBlock(st) {
     const block = h("div", { class: "plaque-check card", id: "plaque-check", "data-plaque-check": true },
-      h("h3", null, "牌匾核验"),
+      h("h2", null, "牌匾核验"),
       h("p", { class: "plaque-result", "data-plaque-result": true, role: "status", "aria-live": "polite" }));
     if (!st.editable) { return block; }
     const typed = st.plaque && st.plaque.code && st.plaque.code.length === 8 ? station.shownCode(st.plaque.code) : "";
