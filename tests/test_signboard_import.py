@@ -17,6 +17,7 @@ from inspect_app.directory.excel import (
     ImportRejected,
     export_workbook,
     import_directory,
+    template_workbook,
 )
 from inspect_app.models import AuditEntry, Station, StationStaff
 
@@ -102,13 +103,29 @@ def test_without_the_sheet_the_staff_and_officer_stay(session, leader):
     assert session.get(Station, station.id).officer_name == "钱敏"
 
 
-def test_the_sheet_with_nobody_for_a_station_empties_its_staff(session, leader):
+def test_a_station_the_sheet_names_nobody_for_keeps_its_staff(session, leader):
+    """An empty 工作人员 sheet (the template's, say) loses nobody: only the stations it lists get new staff."""
     station = make_station(session, "150602")
     station.staff.append(StationStaff(name="王丽", position=0))
+    listed = make_station(session, "150602")
     session.commit()
-    _import(session, leader, _book([station_row(number=station.number)], []))
+    rows = [station_row(number=station.number), station_row(number=listed.number)]
+    _import(session, leader, _book(rows, [[listed.number, "赵敏", "站长", "13912345678"]]))
     session.expire_all()
-    assert _staff(session, station.number) == []
+    assert _staff(session, station.number) == [("王丽", None, None)]
+    assert _staff(session, listed.number) == [("赵敏", "站长", "13912345678")]
+
+
+def test_the_template_filled_with_stations_only_imports(session, leader):
+    """The downloaded template, its station sheet filled and its 工作人员 sheet left as it came, goes in whole."""
+    workbook = openpyxl.load_workbook(io.BytesIO(template_workbook()))
+    main = workbook["服务站名录"]
+    main.delete_rows(2, main.max_row)
+    main.append([station_row(number="150602-901").get(COLUMNS[h]) for h in COLUMNS])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    result = _import(session, leader, buffer.getvalue())
+    assert (result.created, result.staff_replaced) == (1, 0)
 
 
 def test_blank_officer_columns_return_a_station_to_its_offices_officer(session, leader):

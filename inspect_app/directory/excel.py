@@ -20,7 +20,6 @@ from inspect_app.directory.operations import (
     station_form_values,
 )
 from inspect_app.directory.staff_sheet import (
-    STAFF_EXAMPLE,
     STAFF_GUIDE,
     STAFF_HEADERS,
     STAFF_REQUIRED,
@@ -404,5 +403,6 @@ _GUIDE = [
 def template_workbook() -> bytes:
     """The import template: the headers, one example row, and a sheet explaining every column."""
     guide = spreadsheet.Sheet("填写说明", ["列名", "是否必填", "填写说明"], [list(g) for g in _GUIDE], [16, 10, 90])
-    staff = spreadsheet.Sheet(STAFF_SHEET, STAFF_HEADERS, [STAFF_EXAMPLE], STAFF_WIDTHS)
+    # No example row here: one naming the example station would be refused once that row is replaced.
+    staff = spreadsheet.Sheet(STAFF_SHEET, STAFF_HEADERS, [], STAFF_WIDTHS)
     return spreadsheet.write_workbook("服务站名录", HEADERS, [EXAMPLE_ROW], WIDTHS, extra_sheets=[staff, guide])

@@ -19,14 +19,13 @@ STAFF_COLUMNS = {"服务站编号": "station", "姓名": "name", "职务": "duty
 STAFF_HEADERS = list(STAFF_COLUMNS)
 STAFF_REQUIRED = ("服务站编号", "姓名")
 STAFF_WIDTHS = [16, 12, 16, 16]
-STAFF_EXAMPLE = ["150602-101", "李娜", "站长", "13912345678"]
 STAFF_GUIDE = [
     (
         "工作人员（工作表）",
         "选填",
-        f"牌匾上公示的工作人员，每行一人，按牌匾上的顺序排列，每站最多{STAFF_LIMIT}人。有这张工作表时，"
-        "“服务站名录”表中每个服务站的工作人员都按本表替换（本表没有列出的服务站，其工作人员全部删除）；"
-        "没有这张工作表时，工作人员保持不变。照片不在文件中，请在服务站的“牌匾信息”页上传：姓名不变的人员保留原照片",
+        f"牌匾上公示的工作人员，每行一人，按牌匾上的顺序排列，每站最多{STAFF_LIMIT}人，例如“150602-101 | 李娜 | "
+        "站长 | 13912345678”。本表列出的服务站，其工作人员按本表替换；本表没有列出的服务站，工作人员保持不变"
+        "（删除人员请在服务站的“牌匾信息”页操作）。照片不在文件中，请在“牌匾信息”页上传：姓名不变的人员保留原照片",
     ),
     ("服务站编号", "必填（工作人员表）", "须是“服务站名录”表中的站点编号"),
     ("姓名", "必填（工作人员表）", "最长30字"),
@@ -45,10 +44,12 @@ def _cell_text(value: Any) -> str:
 
 def plan_staff(rows: list[Row] | None, numbers: Iterable[str]) -> tuple[StaffPlan | None, list[tuple[int, str]]]:
     """Each station's new staff from the sheet's rows (None when the file has no such sheet), and the problems by
-    row. Every station of the station sheet (`numbers`) gets a list, empty when the sheet names nobody for it."""
+    row. Only the stations the sheet lists are in the plan: one it names nobody for keeps its staff, so that an
+    empty sheet (the template's) never loses anybody."""
     if rows is None:
         return None, []
-    plan: StaffPlan = {number: [] for number in numbers if number}
+    known = {number for number in numbers if number}
+    plan: StaffPlan = {}
     errors: list[tuple[int, str]] = []
     for row, record in rows:
         number = _cell_text(record.get("服务站编号"))
@@ -56,10 +57,10 @@ def plan_staff(rows: list[Row] | None, numbers: Iterable[str]) -> tuple[StaffPla
         errors.extend((row, message) for message in problems.values())
         if not number:
             errors.append((row, "请填写服务站编号"))
-        elif number not in plan:
+        elif number not in known:
             errors.append((row, f"服务站编号 {number} 不在“服务站名录”工作表中：工作人员须随其服务站一起导入"))
         elif fields is not None:
-            plan[number].append(fields)
+            plan.setdefault(number, []).append(fields)
             if len(plan[number]) == STAFF_LIMIT + 1:
                 errors.append((row, f"服务站 {number} 的工作人员超过{STAFF_LIMIT}人，牌匾放不下"))
     return plan, errors
@@ -89,8 +90,8 @@ def write_staff(session: Session, actor: Actor, stations: Iterable[Station], pla
     session.flush()  # stations new in this import get their ids
     changed = 0
     for station in stations:
-        wanted = plan.get(station.number, [])
-        if replace_staff(station, wanted):
+        wanted = plan.get(station.number)
+        if wanted is not None and replace_staff(station, wanted):
             changed += 1
             names = [f.name for f in wanted]
             audit.record(
