@@ -234,7 +234,9 @@ def test_template_downloads_and_its_example_row_imports(client, login_as, sessio
     station = session.scalar(select(Station))
     assert station.number == sheet["A2"].value
     assert station.staff == []  # the 工作人员 sheet comes empty (its example is in the guide): nobody imported
-    assert [c.value for c in book["工作人员"][1]] == ["服务站编号", "姓名", "职务", "电话"] and book["工作人员"].max_row == 1
+    assert [c.value for c in book["工作人员"][1]] == ["服务站编号", "姓名", "职务", "电话"] and book[
+        "工作人员"
+    ].max_row == 1
 
 
 def test_city_export_holds_every_district_and_a_leader_only_their_own(client, login_as, auth, session):
