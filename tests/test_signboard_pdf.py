@@ -162,6 +162,20 @@ def test_a_station_with_gaps_is_refused_and_left_out_of_the_batch(session, leade
     assert all(plaques.current_plaque(s) is not None for s in batch.printed)
 
 
+def test_a_layout_that_fails_leaves_no_plaque_issued_and_nothing_audited(session, leader, store, monkeypatch):
+    station = ready_station(session, store)
+
+    def broken(html):
+        raise RuntimeError("the layout engine fell over")
+
+    monkeypatch.setattr(use, "create_pdf", broken)
+    with pytest.raises(RuntimeError):
+        use.station_pdf(session, leader.actor, store, station.id, SignboardKind.STATION, PaperSize.A4, BASE)
+    session.expire_all()
+    assert session.query(Plaque).filter_by(station_id=station.id).count() == 0
+    assert session.query(AuditEntry).filter(AuditEntry.action.in_(["issue_plaque", "print_signboards"])).count() == 0
+
+
 def test_another_districts_leader_sees_nothing(session, store):
     station = ready_station(session, store)
     other = make_user(session, "leader", "150603")

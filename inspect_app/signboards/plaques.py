@@ -29,8 +29,6 @@ from inspect_app.models.types import utcnow
 from inspect_app.shared.access import require
 from inspect_app.shared.errors import Invalid
 
-_ATTEMPTS = 5  # a new token and code clash with an old one about never; a few tries make it never
-
 
 def _new_code() -> str:
     return "".join(secrets.choice(SHORT_CODE_ALPHABET) for _ in range(SHORT_CODE_LENGTH))
@@ -41,26 +39,26 @@ def current_plaque(station: Station) -> Plaque | None:
     return next((p for p in station.plaques if p.is_current), None)
 
 
+ISSUED_MEANWHILE = "牌匾刚由另一请求生成或更换，未做改动：请刷新后重试"
+
+
 def _issue(session: Session, station: Station, actor: Actor | None) -> Plaque:
-    for _ in range(_ATTEMPTS):
-        plaque = Plaque(
-            station_id=station.id,
-            token=secrets.token_urlsafe(18),
-            short_code=_new_code(),
-            issued_by_id=actor.user_id if actor else None,
-        )
-        try:
-            with session.begin_nested():
-                session.add(plaque)
-                session.flush()
-        except IntegrityError:
-            continue  # a clash of code or token; or another request issued the current plaque first
-        station.plaques.append(plaque)
-        return plaque
-    existing = session.scalar(select(Plaque).where(Plaque.station_id == station.id, Plaque.withdrawn_at.is_(None)))
-    if existing is None:
-        raise Invalid("牌匾编码生成失败，请重试")
-    return existing
+    # No savepoint: on SQLite, releasing one that opened the transaction commits it, and a layout that failed
+    # afterwards would leave the plaque issued. A clash (another request issued the station's current plaque a
+    # moment ago; a new token or code taken, about never) undoes the caller's transaction and is refused: the
+    # caller has laid out nothing with this plaque yet, and a second try finds the other one.
+    plaque = Plaque(
+        token=secrets.token_urlsafe(18),
+        short_code=_new_code(),
+        issued_by_id=actor.user_id if actor else None,
+    )
+    station.plaques.append(plaque)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise Invalid(ISSUED_MEANWHILE) from None
+    return plaque
 
 
 def plaque_for_printing(session: Session, actor: Actor | None, station: Station) -> Plaque:
