@@ -289,6 +289,48 @@ def test_an_office_without_an_officer_keeps_no_portrait(session, world):
         )
 
 
+def test_a_portrait_belongs_to_the_person_named_a_new_name_without_a_photo_drops_it(session, world):
+    """Another name is another face: without a new photo the old one goes (the gaps list then asks for one); the
+    same name with another phone keeps it."""
+    station, store = world["station"], world["store"]
+    member = _add(session, world, photo=jpeg(seed=11))
+    first = member.photo_key
+    staffing.update_staff(
+        session,
+        world["leader"],
+        store,
+        station.id,
+        member.id,
+        {"name": "王丽", "phone": "13900000000"},
+        staffing.NO_PORTRAIT,
+    )
+    assert member.photo_key == first
+    staffing.update_staff(
+        session, world["leader"], store, station.id, member.id, {"name": "赵敏"}, staffing.NO_PORTRAIT
+    )
+    assert member.photo_key is None and first not in _files(store)
+
+    staffing.set_officer(
+        session, world["leader"], store, station.id, {"name": "钱敏", "phone": "13800001111"}, staffing.Portrait(jpeg())
+    )
+    own = station.officer_photo_key
+    staffing.set_officer(
+        session, world["leader"], store, station.id, {"name": "周强", "phone": "13800001111"}, staffing.NO_PORTRAIT
+    )
+    assert station.officer_photo_key is None and own not in _files(store)
+
+    office = session.get(Office, station.office_id)
+    raw = {"name": office.name, "officer_name": "赵军", "officer_phone": "0477-8123456"}
+    offices.update_office(session, world["admin"], office.id, raw, store, staffing.Portrait(jpeg(seed=5)))
+    theirs = office.officer_photo_key
+    offices.update_office(session, world["admin"], office.id, raw | {"officer_phone": "0477-8000000"}, store)
+    assert office.officer_photo_key == theirs
+    offices.update_office(session, world["admin"], office.id, raw | {"officer_name": "孙丽"}, store)
+    assert office.officer_photo_key is None and theirs not in _files(store)
+    staffing.clear_officer(session, world["leader"], store, station.id)
+    assert "责任监管人员孙丽没有照片" in plaque_gaps(plaque_facts(station), SignboardKind.STATION)
+
+
 def test_another_district_and_an_inspector_cannot_touch_the_staff(session, world):
     member = _add(session, world)
     station_id = world["station"].id

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from inspect_app.adapters.filestore import FileStore
 from inspect_app.audit import trail as audit
 from inspect_app.domain.directory.offices import OfficeFields, parse_office
+from inspect_app.domain.directory.staff import portrait_stays
 from inspect_app.domain.identity.permissions import Action, Actor
 from inspect_app.housekeeping import stored_files
 from inspect_app.models import District, Office, Station
@@ -111,10 +112,10 @@ def update_office(
     its stations show); the stations naming it follow a new name. No officer left, no portrait either."""
     office = get_office(session, actor, office_id)
     fields = _checked(session, office.district_id, raw, office.id)
-    replaced = office.officer_photo_key
+    replaced, before = office.officer_photo_key, office.officer_name
     changed = _apply(office, fields)
-    if fields.officer_name is None and replaced:
-        photo = Portrait(remove=True)
+    if replaced and not photo.given and not portrait_stays(before, fields.officer_name):
+        photo = Portrait(remove=True)  # no officer any more, or another one: the portrait was of the one before
     if store is not None:
         changed |= office_portrait(session, store, office, photo)
     if changed:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from inspect_app.adapters.spreadsheet import Row, Sheet
 from inspect_app.audit import trail as audit
 from inspect_app.domain.directory.signboards import STAFF_LIMIT
-from inspect_app.domain.directory.staff import OfficerFields, StaffFields, parse_staff
+from inspect_app.domain.directory.staff import OfficerFields, StaffFields, parse_staff, portrait_stays
 from inspect_app.domain.identity.permissions import Actor
 from inspect_app.models import Station, StationStaff
 
@@ -106,7 +106,7 @@ def apply_officer(station: Station, officer: OfficerFields | None) -> bool:
     name, phone = (officer.name, officer.phone) if officer else (None, None)
     if (station.officer_name, station.officer_phone) == (name, phone):
         return False
-    if station.officer_name != name:
+    if not portrait_stays(station.officer_name, name):
         station.officer_photo_key = None
     station.officer_name, station.officer_phone = name, phone
     return True

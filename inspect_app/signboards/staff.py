@@ -14,7 +14,7 @@ from inspect_app.adapters.imaging import ACCEPTED, MAX_BYTES, PhotoRejected, por
 from inspect_app.audit import trail as audit
 from inspect_app.directory.operations import get_station
 from inspect_app.domain.directory.signboards import STAFF_LIMIT
-from inspect_app.domain.directory.staff import moved, parse_officer, parse_staff
+from inspect_app.domain.directory.staff import moved, parse_officer, parse_staff, portrait_stays
 from inspect_app.domain.identity.permissions import Action, Actor
 from inspect_app.housekeeping import stored_files
 from inspect_app.models import Office, Station, StationStaff
@@ -131,9 +131,10 @@ def update_staff(
         for name, value in (("name", fields.name), ("duty", fields.duty), ("phone", fields.phone))
         if getattr(member, name) != value
     }
+    renamed = not portrait_stays(member.name, fields.name)
     member.name, member.duty, member.phone = fields.name, fields.duty, fields.phone
     old = member.photo_key
-    if key is not None or (photo.remove and old):
+    if key is not None or ((photo.remove or renamed) and old):
         changed["photo"] = key
         member.photo_key = key
     if changed:
@@ -185,9 +186,10 @@ def set_officer(
         for name, value in (("name", fields.name), ("phone", fields.phone))
         if getattr(station, f"officer_{name}") != value
     }
+    renamed = not portrait_stays(station.officer_name, fields.name)
     station.officer_name, station.officer_phone = fields.name, fields.phone
     old = station.officer_photo_key
-    if key is not None or (photo.remove and old):
+    if key is not None or ((photo.remove or renamed) and old):
         changed["photo"] = key
         station.officer_photo_key = key
     if changed:

@@ -81,3 +81,9 @@ def moved(order: Sequence[int], member: int, step: int) -> list[int]:
     if 0 <= to < len(ids):
         ids[at], ids[to] = ids[to], ids[at]
     return ids
+
+
+def portrait_stays(old_name: str | None, new_name: str | None) -> bool:
+    """A portrait is of the person named: it stays while the name does; another name without a new photo drops it
+    (another face under the old one's photo would mislead a consumer; the gaps list then asks for a photo)."""
+    return (old_name or "").strip() == (new_name or "").strip()
