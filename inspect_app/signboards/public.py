@@ -34,7 +34,13 @@ class PublicPerson:
     name: str
     duty: str | None
     phone: str | None
-    has_portrait: bool
+    # Names the portrait's content (a piece of its content-addressed key), so that its address changes with it and
+    # a phone's cached copy never puts one face beside another's name after a reorder or a new photo; None: none.
+    portrait_version: str | None
+
+    @property
+    def has_portrait(self) -> bool:
+        return self.portrait_version is not None
 
 
 @dataclass(frozen=True)
@@ -95,7 +101,7 @@ def _last_acceptance(session: Session, station: Station) -> Acceptance | None:
             Inspection.is_own,
             Inspection.status == InspectionStatus.ACCEPTED,
         )
-        .order_by(Inspection.reviewed_at.desc(), Inspection.id.desc())
+        .order_by(Inspection.reviewed_at.desc().nulls_last(), Inspection.id.desc())
         .limit(1)
     )
     if inspection is None:
@@ -106,7 +112,8 @@ def _last_acceptance(session: Session, station: Station) -> Acceptance | None:
 
 
 def _public(person: Person) -> PublicPerson:
-    return PublicPerson(person.name, person.duty, person.phone, bool(person.photo_key))
+    version = person.photo_key.rsplit("/", 1)[-1][:12] if person.photo_key else None
+    return PublicPerson(person.name, person.duty, person.phone, version)
 
 
 def public_station(session: Session, token: str) -> PublicStation | None:
