@@ -83,7 +83,7 @@ class Gate:
             with self._lock:
                 self.dropped += 1
                 self._lock.notify_all()
-            _hang_up(environ)
+            hang_up(environ)
         with self._lock:
             cut = next(
                 (
@@ -104,10 +104,10 @@ class Gate:
                     pass
             finally:
                 getattr(body, "close", lambda: None)()
-        _hang_up(environ)
+        hang_up(environ)
 
 
-def _hang_up(environ):
+def hang_up(environ):
     """Shut the request's connection without a word; werkzeug takes the error for a client that went away."""
     try:
         environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)
