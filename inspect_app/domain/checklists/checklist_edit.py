@@ -48,7 +48,10 @@ def levels_text(levels: Any) -> str:
     lines = []
     for level in levels:
         level = level if isinstance(level, dict) else {}
-        lines.append(f"{level.get('points', '')}分 {level.get('label', '')}".rstrip())
+        label = _text(level.get("label"))
+        # A label that starts with a colon gets the colon separator too, or reading it back would take its colon
+        # for the separator.
+        lines.append(f"{level.get('points', '')}分{'：' if label[:1] in '：:' and label else ' '}{label}".rstrip())
     return "\n".join(lines)
 
 
