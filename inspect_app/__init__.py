@@ -9,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from inspect_app import db
-from inspect_app.adapters.filestore import FileStore, PartialUploads
+from inspect_app.adapters.filestore import open_stores
 from inspect_app.adapters.passwords import Passwords
 from inspect_app.config import PROJECT_ROOT, load_config
 from inspect_app.extensions import csrf, limiter, login_manager
@@ -55,8 +55,7 @@ def register_extensions(app: Flask) -> None:
     check_limits(app.config)
     limiter.init_app(app)
     app.extensions["passwords"] = Passwords(app.config["PASSWORD_TIME_COST"], app.config["PASSWORD_MEMORY_COST"])
-    app.extensions["filestore"] = FileStore(app.config["FILE_STORE_PATH"])
-    app.extensions["uploads"] = PartialUploads(app.config["UPLOAD_PARTS_PATH"])
+    app.extensions["filestore"], app.extensions["uploads"] = open_stores(app.config)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Any, Mapping
@@ -103,6 +104,32 @@ def _smtp(env: Mapping[str, str], production: bool) -> dict[str, Any]:
     }
 
 
+def _object_store(env: Mapping[str, str], instance: Path) -> dict[str, Any]:
+    url = env.get("FILE_STORE_URL", "").strip() or None
+    if url is not None and not re.fullmatch(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9._/-]*)?", url):
+        raise ConfigError(f"FILE_STORE_URL must be s3://bucket or s3://bucket/prefix (got {url!r})")
+    addressing = env.get("FILE_STORE_ADDRESSING", "").strip() or "path"
+    if addressing not in ("path", "virtual"):
+        raise ConfigError("FILE_STORE_ADDRESSING must be path or virtual")
+    access, secret = env.get("FILE_STORE_ACCESS_KEY", "").strip(), env.get("FILE_STORE_SECRET_KEY", "").strip()
+    if bool(access) != bool(secret):
+        raise ConfigError("FILE_STORE_ACCESS_KEY and FILE_STORE_SECRET_KEY go together")
+    return {
+        "FILE_STORE_URL": url,
+        "FILE_STORE_ENDPOINT": env.get("FILE_STORE_ENDPOINT", "").strip() or None,
+        "FILE_STORE_REGION": env.get("FILE_STORE_REGION", "").strip() or "us-east-1",
+        # Unset, boto3 looks for keys where it always does (AWS_ACCESS_KEY_ID..., the machine's role).
+        "FILE_STORE_ACCESS_KEY": access or None,
+        "FILE_STORE_SECRET_KEY": secret or None,
+        # path: https://endpoint/bucket/key (most S3-compatible servers); virtual: https://bucket.endpoint/key
+        # (Aliyun OSS, for one, answers only this way).
+        "FILE_STORE_ADDRESSING": addressing,
+        # Verified local copies of stored objects for tools that want a path (PDF layouts, ZIP readers); the sweep
+        # removes copies unused for an hour.
+        "FILE_STORE_CACHE_PATH": env.get("FILE_STORE_CACHE_PATH", "").strip() or str(instance / "cache" / "files"),
+    }
+
+
 def load_config(overrides: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Build the settings dictionary: environment first, then explicit overrides."""
     env = os.environ if env is None else env
@@ -119,6 +146,9 @@ def load_config(overrides: Mapping[str, Any] | None = None, env: Mapping[str, st
         "SQLALCHEMY_DATABASE_URI": _database_url(instance, env),
         "FILE_STORE_PATH": env.get("FILE_STORE_PATH") or str(instance / "files"),
         "UPLOAD_PARTS_PATH": str(instance / "uploads"),
+        # Stored files and uploads in flight in an S3-compatible bucket instead (adapters/objectstore.py), shared
+        # by every app server and the worker: s3://bucket or s3://bucket/prefix, with the endpoint and keys below.
+        **_object_store(env, instance),
         # Bundle builds go to the RQ worker when set (see jobs.py); without it, to a thread of the web process.
         "REDIS_URL": env.get("REDIS_URL", "").strip() or None,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -194,5 +224,6 @@ def load_config(overrides: Mapping[str, Any] | None = None, env: Mapping[str, st
     if "SECRET_KEY" not in overrides:
         config["SECRET_KEY"] = _secret_key(instance, env, production)
     config.update(overrides)
-    Path(config["FILE_STORE_PATH"]).mkdir(parents=True, exist_ok=True)
+    if not config.get("FILE_STORE_URL"):
+        Path(config["FILE_STORE_PATH"]).mkdir(parents=True, exist_ok=True)
     return config

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import objectstore
 import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -73,6 +74,29 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
 @pytest.fixture
 def app(app_config: dict[str, Any], database_url: str):
     application = create_app(app_config)
+    yield application
+    application.extensions["db_engine"].dispose()
+    wipe(database_url)
+
+
+@pytest.fixture(scope="session")
+def s3_gateway(tmp_path_factory: pytest.TempPathFactory):
+    """A real S3 server on loopback (tests/objectstore.py), started at the first test that needs it."""
+    gateway = objectstore.start(tmp_path_factory.mktemp("s3"))
+    yield gateway
+    gateway.stop()
+
+
+@pytest.fixture
+def bucket(s3_gateway) -> str:
+    """A new empty bucket for the test."""
+    return s3_gateway.new_bucket()
+
+
+@pytest.fixture
+def s3_app(app_config: dict[str, Any], database_url: str, s3_gateway, bucket: str):
+    """The app with its stored files and uploads in flight in the test's own bucket."""
+    application = create_app({**app_config, **s3_gateway.settings(bucket)})
     yield application
     application.extensions["db_engine"].dispose()
     wipe(database_url)

@@ -20,11 +20,11 @@ from support import PIN, cli, is_postgres, keyed, make_station, make_user, open_
 
 from inspect_app.accounts import user_sessions
 from inspect_app.adapters import migrate
+from inspect_app.adapters.filestore import DiskHolding as Staging
 from inspect_app.adapters.filestore import sha256_of
 from inspect_app.adapters.pki import SigningPin
 from inspect_app.backup import SEEDED_TABLES, rows
 from inspect_app.backup.codec import TableCodec, UnknownColumnType, check_types
-from inspect_app.backup.files import Staging
 from inspect_app.city import demonstrations, submissions
 from inspect_app.db import Base, make_engine
 from inspect_app.domain.checklists.scoring import Verdict

@@ -139,7 +139,7 @@ def test_the_city_signs_in_a_field_of_its_own(app, session, city_season, tmp_pat
     campaign, city = city_season["campaign"], city_season["city"]
     signed = sign(app, session, city, build(app, session, city, campaign, tmp_path), tmp_path)
     folder = tmp_path / "unpacked"
-    with zipfile.ZipFile(app.extensions["filestore"].existing(signed.archive_key)) as archive:
+    with zipfile.ZipFile(app.extensions["filestore"].local_path(signed.archive_key)) as archive:
         archive.extractall(folder)
     report = pdfsig(folder, "city-report.pdf")
     assert "Signature Field Name: CityCenterSignature" in report and "LeaderSignature" not in report

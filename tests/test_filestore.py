@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from inspect_app.adapters.filestore import FileStore
+from inspect_app.adapters.filestore import DiskStore, FileStore
 
 DATA = b"\xff\xd8\xff a photo's bytes"
 DIGEST = hashlib.sha256(DATA).hexdigest()
@@ -15,7 +15,7 @@ DIGEST = hashlib.sha256(DATA).hexdigest()
 
 @pytest.fixture
 def store(tmp_path) -> FileStore:
-    return FileStore(tmp_path / "files")
+    return DiskStore(tmp_path / "files")
 
 
 def test_put_returns_a_content_key_and_the_bytes_come_back(store, tmp_path):

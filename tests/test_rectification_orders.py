@@ -168,7 +168,7 @@ def test_issued_the_notice_is_one_signed_page_that_stock_tools_verify(app, sessi
     issued = _issue(app, session, world, order, tmp_path=tmp_path)
     assert issued.status is OrderStatus.ISSUED and issued.number == "东胜市监整改〔2026〕1号"
     assert issued.issued_by_id == world["leader"].id and issued.issued_at is not None
-    data = app.extensions["filestore"].existing(issued.notice_key).read_bytes()
+    data = app.extensions["filestore"].local_path(issued.notice_key).read_bytes()
     assert hashlib.sha256(data).hexdigest() == issued.notice_sha256
     pdf = tmp_path / "notice.pdf"
     pdf.write_bytes(data)

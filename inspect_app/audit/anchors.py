@@ -49,7 +49,7 @@ def documents(session: Session) -> Iterator[Document]:
 
 def _anchor(store: FileStore, key: str) -> dict | None:
     """The audit head a stored archive's manifest records; None when it records none (signed before anchors)."""
-    with Archive(store.existing(key)) as archive:
+    with Archive(store.local_path(key)) as archive:
         if MANIFEST not in archive.members:
             return None
         anchor = parse_manifest(archive.read(MANIFEST, MANIFEST_CAP)).get("audit")

@@ -6,12 +6,12 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy import Engine, MetaData
 
-from inspect_app.adapters.filestore import FileStore
+from inspect_app.adapters.filestore import FileStore, Holding, MissingFile, digest_of
 from inspect_app.backup import manifest, rows
-from inspect_app.backup.files import Staging, sha256_of_key
 from inspect_app.backup.manifest import BackupRefused, Member
 from inspect_app.backup.tarball import ArchiveWriter
 
@@ -37,7 +37,7 @@ def create_backup(engine: Engine, metadata: MetaData, store: FileStore, target: 
         raise BackupRefused(f"{target} 已存在，不会覆盖：请换一个文件名")
     if not target.parent.is_dir():
         raise BackupRefused(f"目录 {target.parent} 不存在")
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".backup-rows-") as spool, Staging(store) as staging:
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".backup-rows-") as spool, store.holding() as staging:
         dump, missing = _dump_holding_files(engine, metadata, store, Path(spool), staging)
         # Written beside the target and renamed at the end: a backup cut short never looks like a whole one.
         partial = Path(spool) / "archive.tar"
@@ -71,7 +71,7 @@ def create_backup(engine: Engine, metadata: MetaData, store: FileStore, target: 
 
 
 def _dump_holding_files(
-    engine: Engine, metadata: MetaData, store: FileStore, spool: Path, staging: Staging
+    engine: Engine, metadata: MetaData, store: FileStore, spool: Path, staging: Holding
 ) -> tuple[rows.Dump, dict[str, str]]:
     """The rows of a snapshot with every file they name held, and the files that were not there to hold.
 
@@ -87,26 +87,30 @@ def _dump_holding_files(
     return dump, {key: dump.references[key] for key in missing}
 
 
-def _write(archive: ArchiveWriter, dump: rows.Dump, staging: Staging, store: FileStore) -> list[Member]:
+def _write(archive: ArchiveWriter, dump: rows.Dump, staging: Holding, store: FileStore) -> list[Member]:
     for name, path, _ in dump.tables:
         archive.add_file(manifest.table_member(name), path)
-    for key in sorted(staging.held):
+    held = staging.held()
+    for key in held:
         try:
-            _add_stored(archive, key, staging.held[key])
-        except FileNotFoundError:  # only where the store's file system has no hard links
+            with staging.open(key) as stream:
+                _add_stored(archive, key, stream, staging.size(key))
+        except MissingFile:  # only where the store's file system has no hard links
             raise BackupRefused(f"备份期间文件 {key} 被删除，未生成备份：请重新备份") from None
     # Files no snapshot row references (yet): a finished upload whose row came after the snapshot, or
     # leftovers. Complete files only; one deleted meanwhile is simply left out.
+    taken = set(held)
     for key in store.keys():
-        if key not in staging.held:
+        if key not in taken:
             try:
-                _add_stored(archive, key, store.path(key))
-            except FileNotFoundError:
+                with store.open(key) as stream:
+                    _add_stored(archive, key, stream, store.size(key))
+            except MissingFile:
                 continue
     return list(archive.members)
 
 
-def _add_stored(archive: ArchiveWriter, key: str, path: Path) -> None:
-    member = archive.add_file(manifest.file_member(key), path)
-    if member.sha256 != sha256_of_key(key):
+def _add_stored(archive: ArchiveWriter, key: str, stream: BinaryIO, size: int) -> None:
+    member = archive.add_stream(manifest.file_member(key), stream, size)
+    if member.sha256 != digest_of(key):
         raise BackupRefused(f"文件存储中的文件已损坏（内容与其 SHA-256 不符），未生成备份：{key}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
@@ -81,7 +80,7 @@ def build(
         )
     except Invalid as error:
         raise click.ClickException(str(error))
-    shutil.copyfile(store.existing(bundle.archive_key), out)
+    store.copy_to(bundle.archive_key, out)
     click.echo(
         f"已签字：{district.name} 第{bundle.version}版证据包，{bundle.archive_size} 字节，"
         f"SHA-256 {bundle.archive_sha256}，已写入 {out}"

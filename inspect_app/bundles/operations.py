@@ -485,7 +485,7 @@ def _photos(store: FileStore, included: list[tuple[Station, Inspection]]) -> lis
             counts[photo.slot] = counts.get(photo.slot, 0) + 1
             extension = photo.original_key.rsplit(".", 1)[-1]
             name = f"photos/{station.number}/{photo.slot}-{counts[photo.slot]}.{extension}"
-            photos.append((name, store.existing(photo.original_key)))
+            photos.append((name, store.local_path(photo.original_key)))
     return photos
 
 

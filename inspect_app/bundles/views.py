@@ -14,7 +14,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -32,6 +31,7 @@ from inspect_app.domain.identity.permissions import Action
 from inspect_app.shared.errors import Invalid
 from inspect_app.signing import keys
 from inspect_app.web.context import actor, allow, chosen_campaign, chosen_district, png_from_data_url, signing_pin
+from inspect_app.web.stored import send_stored
 
 bp = Blueprint("bundles", __name__, url_prefix="/review/bundle")
 
@@ -155,11 +155,8 @@ def preview(bundle_id: int):
     bundle = bundles.get_bundle(get_session(), actor(), bundle_id)
     if not bundle.preview_key:
         abort(404)
-    return send_file(
-        current_app.extensions["filestore"].existing(bundle.preview_key),
-        mimetype="application/pdf",
-        download_name=f"证据包预览-第{bundle.version}版.pdf",
-        max_age=0,
+    return send_stored(
+        bundle.preview_key, "application/pdf", f"证据包预览-第{bundle.version}版.pdf", attachment=False, max_age=0
     )
 
 
@@ -170,13 +167,7 @@ def download(bundle_id: int):
     if not bundle.archive_key:
         abort(404)
     name = f"{bundle.district.name}-{bundle.campaign.name}-证据包-第{bundle.version}版.zip"
-    return send_file(
-        current_app.extensions["filestore"].existing(bundle.archive_key),
-        mimetype="application/zip",
-        as_attachment=True,
-        download_name=name,
-        max_age=0,
-    )
+    return send_stored(bundle.archive_key, "application/zip", name, max_age=0)
 
 
 @bp.route("/<id:bundle_id>/sign", methods=["POST"])

@@ -78,7 +78,7 @@ def report(campaign_id: int, username: str, pin_file: Path, out: Path, confirm_m
         )
     except Invalid as error:
         raise click.ClickException(str(error))
-    shutil.copyfile(store.existing(built.archive_key), out)
+    store.copy_to(built.archive_key, out)
     click.echo(
         f"已签字：第{built.version}版全市汇总报告，{built.archive_size} 字节，SHA-256 {built.archive_sha256}，"
         f"已写入 {out}"

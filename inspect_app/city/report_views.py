@@ -21,6 +21,7 @@ from inspect_app.domain.numbers import whole_number
 from inspect_app.shared.errors import Invalid
 from inspect_app.signing import keys
 from inspect_app.web.context import actor, allow, chosen_campaign, get_session, png_from_data_url, signing_pin, today
+from inspect_app.web.stored import send_stored
 
 bp = Blueprint("city_reports", __name__, url_prefix="/city")
 
@@ -120,10 +121,11 @@ def preview_report(report_id: int):
     built = city_report.get_report(get_session(), actor(), report_id)
     if not built.preview_key:
         abort(404)
-    return send_file(
-        current_app.extensions["filestore"].existing(built.preview_key),
-        mimetype="application/pdf",
-        download_name=f"全市汇总报告预览-第{built.version}版.pdf",
+    return send_stored(
+        built.preview_key,
+        "application/pdf",
+        f"全市汇总报告预览-第{built.version}版.pdf",
+        attachment=False,
         max_age=0,
     )
 
@@ -162,10 +164,6 @@ def download_report(report_id: int):
     built = city_report.get_report(get_session(), actor(), report_id)
     if not built.archive_key:
         abort(404)
-    return send_file(
-        current_app.extensions["filestore"].existing(built.archive_key),
-        mimetype="application/zip",
-        as_attachment=True,
-        download_name=f"全市汇总-{built.campaign.name}-第{built.version}版.zip",
-        max_age=0,
+    return send_stored(
+        built.archive_key, "application/zip", f"全市汇总-{built.campaign.name}-第{built.version}版.zip", max_age=0
     )

@@ -115,7 +115,7 @@ def submit_bundle(session: Session, actor: Actor, store: FileStore, bundle_id: i
     except SubmissionRefused as error:
         raise Invalid(str(error)) from None
     assert bundle.archive_key is not None  # the sign-off stored it with the SIGNED status
-    check = _verify(session, store.existing(bundle.archive_key))
+    check = _verify(session, store.local_path(bundle.archive_key))
     if not check.ok:
         raise Invalid("证据包验证未通过，未提交：" + "；".join(check.problems))
     return _record(
@@ -201,7 +201,7 @@ def verify_again(session: Session, actor: Actor, store: FileStore, submission_id
     """Check the stored file once more (a certificate revoked since, a damaged disk) and keep the new verdict."""
     require(actor, Action.RECEIVE_BUNDLES)
     submission = get_submission(session, actor, submission_id)
-    check = _verify(session, store.existing(submission.archive_key))
+    check = _verify(session, store.local_path(submission.archive_key))
     submission.verified, submission.checks = check.ok, [a.as_dict() for a in check.aspects]
     session.commit()
     return submission

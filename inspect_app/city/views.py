@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from flask_wtf import FlaskForm
 
@@ -15,6 +15,7 @@ from inspect_app.domain.evidence.submissions import SubmissionStatus
 from inspect_app.domain.identity.permissions import Action
 from inspect_app.shared.errors import Invalid
 from inspect_app.web.context import actor, allow, chosen_campaign, get_session, today
+from inspect_app.web.stored import send_stored
 
 bp = Blueprint("city", __name__, url_prefix="/city")
 
@@ -98,13 +99,7 @@ def download(submission_id: int):
     allow(Action.VIEW_CITY)
     submission = submissions.get_submission(get_session(), actor(), submission_id)
     name = f"{submission.district.name}-{submission.campaign.name}-证据包-第{submission.version}版.zip"
-    return send_file(
-        current_app.extensions["filestore"].existing(submission.archive_key),
-        mimetype="application/zip",
-        as_attachment=True,
-        download_name=name,
-        max_age=0,
-    )
+    return send_stored(submission.archive_key, "application/zip", name, max_age=0)
 
 
 @bp.url_value_preprocessor

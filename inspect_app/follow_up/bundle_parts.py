@@ -28,7 +28,7 @@ def notice_parts(
     parts, listed = [], []
     for order in issued:
         assert order.notice_key is not None  # selected so
-        parts.append((notice_name(order), store.existing(order.notice_key)))
+        parts.append((notice_name(order), store.local_path(order.notice_key)))
         listed.append(
             {
                 "number": order.number,

@@ -16,6 +16,7 @@ from inspect_app.follow_up import notices as use
 from inspect_app.shared.errors import Invalid
 from inspect_app.signing import keys
 from inspect_app.web.context import actor, allow, chosen_campaign, get_session, signing_pin, today
+from inspect_app.web.stored import send_stored
 
 bp = Blueprint("notices", __name__)
 LIMITS = {"number": NUMBER_MAX, "title": TITLE_MAX, "body": BODY_MAX}
@@ -133,12 +134,7 @@ def publish_notice(notice_id: int):
 
 
 def _pdf(notice) -> object:
-    return send_file(
-        current_app.extensions["filestore"].existing(notice.pdf_key),
-        mimetype="application/pdf",
-        download_name=f"{notice.number}.pdf",
-        max_age=0,
-    )
+    return send_stored(notice.pdf_key, "application/pdf", f"{notice.number}.pdf", attachment=False, max_age=0)
 
 
 @bp.route("/city/notices/<id:notice_id>/notice.pdf")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from inspect_app.domain.checklists.checklist import OUTCOME_LABELS
@@ -16,6 +16,7 @@ from inspect_app.domain.identity.permissions import Action, may
 from inspect_app.follow_up import issue, order_queries, orders
 from inspect_app.shared.errors import Invalid
 from inspect_app.web.context import actor, allow, chosen_campaign, chosen_district, get_session, signing_pin, today
+from inspect_app.web.stored import send_stored
 
 bp = Blueprint("orders", __name__)
 
@@ -142,12 +143,8 @@ def notice(order_id: int):
     order = order_queries.get_order(get_session(), actor(), order_id)
     if not order.notice_key:
         abort(404)
-    return send_file(
-        current_app.extensions["filestore"].existing(order.notice_key),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=f"整改通知书-{order.number}-{order.station.name}.pdf",
-        max_age=0,
+    return send_stored(
+        order.notice_key, "application/pdf", f"整改通知书-{order.number}-{order.station.name}.pdf", max_age=0
     )
 
 

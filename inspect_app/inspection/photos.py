@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -196,12 +195,7 @@ def _keep_original(
     session: Session, store: FileStore, content: tuple[bytes, str], sha256: str, source: Path | None
 ) -> list[str]:
     if source is not None:
-        try:
-            return [stored_files.put_file(session, store, source, content[1], digest=sha256)]
-        except OSError as error:
-            if error.errno != errno.EXDEV:
-                raise
-            # The store is on another file system (FILE_STORE_PATH): written from memory after all.
+        return [stored_files.put_file(session, store, source, content[1], digest=sha256)]
     return stored_files.put_all(session, store, [content])
 
 
@@ -351,8 +345,9 @@ def add_uploaded_photo(
         sync.discard_upload(session, parts, actor.user_id, sha256)
         return existing, False
     data = sync.completed_bytes(session, parts, actor.user_id, sha256)
-    # The part file (made durable when its last chunk came) becomes the original: moved, not written again.
-    source = parts.path(actor.user_id, sha256)
+    # A part file on this machine (made durable when its last chunk came) becomes the original: moved, not written
+    # again. Parts in a bucket are chunks: the original is written from the bytes.
+    source = parts.local_file(actor.user_id, sha256)
     try:
         photo = store_photo(session, actor, store, inspection_id, slot, data, browser, max_bytes, replaces, source)
     except PhotoRefused:

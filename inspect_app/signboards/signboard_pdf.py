@@ -271,4 +271,4 @@ def _board(store: FileStore, station: Station, plaque: Plaque, kind: SignboardKi
 
 def _person(store: FileStore, person: Person) -> PrintedPerson:
     assert person.photo_key is not None  # refused before, by plaque_gaps
-    return PrintedPerson(person.name, person.duty, person.phone, file_url(Path(store.existing(person.photo_key))))
+    return PrintedPerson(person.name, person.duty, person.phone, file_url(Path(store.local_path(person.photo_key))))

@@ -1,20 +1,36 @@
-"""Stored images answered to a signed-in reader: from the file store, cached privately, never sniffed."""
+"""Stored files answered to a signed-in reader, after the view's permission check: streamed from the file store
+(this machine's disk or the bucket, which is never readable from outside), cached privately, never sniffed."""
 
 from __future__ import annotations
 
 from flask import Response, current_app, send_file
 
+from inspect_app.adapters.filestore import digest_of
 
-def send_stored(key: str, mimetype: str, download_name: str | None = None) -> Response:
-    """The stored file under `key` (a download when `download_name` is given), for the reader's browser only."""
+
+def send_stored(
+    key: str,
+    mimetype: str,
+    download_name: str | None = None,
+    *,
+    attachment: bool | None = None,
+    max_age: int = 3600,
+) -> Response:
+    """The stored file under `key`: a download when `download_name` is given (shown in the browser instead with
+    attachment=False), cached `max_age` seconds by the reader's browser only (0: asked again every time)."""
+    store = current_app.extensions["filestore"]
+    stream = store.open(key)  # MissingFile: the error page says the file is lost
     response = send_file(
-        current_app.extensions["filestore"].existing(key),
+        stream,
         mimetype=mimetype,
-        as_attachment=download_name is not None,
+        as_attachment=download_name is not None if attachment is None else attachment,
         download_name=download_name,
-        max_age=3600,
+        etag=digest_of(key),  # the content's own hash: a changed file is another key
+        max_age=max_age,
         conditional=True,
     )
+    if response.status_code == 200 and response.content_length is None:
+        response.content_length = store.size(key)  # a bucket's stream cannot say its length; the bucket can
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, max-age=3600"
+    response.headers["Cache-Control"] = f"private, max-age={max_age}" if max_age else "private, no-cache"
     return response

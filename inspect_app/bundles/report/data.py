@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from inspect_app.adapters.filestore import FileStore
+from inspect_app.adapters.filestore import FileStore, MissingFile
 from inspect_app.campaigns.operations import template_of
 from inspect_app.domain.checklists.checklist import OUTCOME_LABELS, ChecklistTemplate, Outcome
 from inspect_app.domain.checklists.scoring import Answer, Verdict, earned
@@ -255,9 +255,10 @@ def print_copies_of(store: FileStore, inspections: list[Inspection]) -> dict[Pat
         for photo in inspection.ready_photos:
             display = photo.ready_key("display")
             if photo.print_key is not None and display is not None:
-                printed = store.path(photo.print_key)
-                if printed.is_file():  # a copy lost is made again by the next preview; the display copy will do
-                    copies[store.path(display)] = printed
+                try:
+                    copies[store.local_path(display)] = store.local_path(photo.print_key)
+                except MissingFile:  # a copy lost is made again by the next preview; the display copy will do
+                    continue
     return copies
 
 
@@ -401,7 +402,7 @@ def _photos(
 
 
 def _stored(store: FileStore, key: str, what: str) -> Path:
-    path = store.path(key)
-    if not path.is_file():
-        raise FileNotFoundError(f"{what}文件缺失：{key}")
-    return path
+    try:
+        return store.local_path(key)
+    except MissingFile:
+        raise FileNotFoundError(f"{what}文件缺失：{key}") from None
