@@ -157,8 +157,8 @@ def other(tmp_path):
     """Makes further instances under tmp_path and lets their connections go afterwards."""
     made = []
 
-    def make(name: str, url: str | None = None, revision: str = "head"):
-        made.append(instance(tmp_path / name, url, revision))
+    def make(name: str, url: str | None = None, revision: str = "head", **settings):
+        made.append(instance(tmp_path / name, url, revision, **settings))
         return made[-1]
 
     yield make

@@ -79,8 +79,9 @@ def is_postgres(url: str) -> bool:
     return url.startswith("postgresql")
 
 
-def instance(folder: Path, url: str | None = None, revision: str = "head"):
-    """Another instance: its own migrated database (a fresh SQLite file unless `url`) and its own file store."""
+def instance(folder: Path, url: str | None = None, revision: str = "head", **settings):
+    """Another instance: its own migrated database (a fresh SQLite file unless `url`) and its own file store (a
+    folder in `folder`, or the bucket `settings` name)."""
     folder.mkdir(parents=True)
     url = url or f"sqlite:///{folder / 'inspect.sqlite3'}"
     migrate.upgrade(url, revision)
@@ -94,6 +95,7 @@ def instance(folder: Path, url: str | None = None, revision: str = "head"):
             "PASSWORD_TIME_COST": 1,
             "PASSWORD_MEMORY_COST": 8 * 1024,
             "PHOTO_JOBS_INLINE": True,  # as the suite's own app: a photo is read inside its request
+            **settings,
         }
     )
 

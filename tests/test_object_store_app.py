@@ -1,0 +1,221 @@
+"""The app with its files in an S3 bucket (a real S3 server on loopback): photos sent in chunks, their copies, a
+signed bundle, downloads, the sweep, a lost object, and a whole season backed up and restored into an empty bucket.
+Nothing of it is written to the instance's own folders, and nothing in the bucket opens without its keys."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import time
+import urllib.error
+import urllib.request
+import uuid
+import zipfile
+from contextlib import ExitStack
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from photo_factory import jpeg
+from sqlalchemy import select
+from support import cli, is_postgres, make_station, sign_version
+from test_backup import _restored_instance_works, everything, postgres_database, whole_season
+
+from inspect_app import create_app
+from inspect_app.adapters.filestore import key_for
+from inspect_app.housekeeping import sweep as housekeeping
+from inspect_app.models import Photo, Upload
+from inspect_app.models.types import utcnow
+
+
+@pytest.fixture
+def app(s3_app):
+    """Every fixture of the suite (the session, the client, the seasons) on the bucket here."""
+    return s3_app
+
+
+def files_on_disk(app) -> list[Path]:
+    """Files under the instance's file store and upload folders (the embedded default's places)."""
+    return [
+        p
+        for folder in ("FILE_STORE_PATH", "UPLOAD_PARTS_PATH")
+        for p in Path(app.config[folder]).rglob("*")
+        if p.is_file()
+    ]
+
+
+def fresh() -> dict[str, str]:
+    return {"Idempotency-Key": str(uuid.uuid4())}
+
+
+def objects(app) -> list[str]:
+    bucket = app.extensions["filestore"].bucket
+    return [item["Key"] for item in bucket.listing("")]
+
+
+def send_in_chunks(client, data: bytes, chunk: int = 64 * 1024) -> str:
+    sha = hashlib.sha256(data).hexdigest()
+    start = client.post("/api/v1/uploads", json={"sha256": sha, "size": len(data)}, headers=fresh())
+    assert start.status_code == 200, start.get_json()
+    for offset in range(0, len(data), chunk):
+        sent = client.put(
+            f"/api/v1/uploads/{sha}?offset={offset}",
+            data=data[offset : offset + chunk],
+            content_type="application/octet-stream",
+        )
+        assert sent.status_code == 200, sent.get_json()
+    return sha
+
+
+def test_a_photo_sent_in_chunks_lives_in_the_bucket_and_is_served_from_it(app, client, login_as, session, campaign):
+    login_as("inspector", "150602")
+    station = make_station(session, "150602", latitude="39.82", longitude="109.96")
+    opened = client.post("/api/v1/inspections", json={"station_id": station.id}, headers=fresh())
+    data = jpeg(39.82, 109.96, seed=5)
+    sha = send_in_chunks(client, data, chunk=4096)
+    assert any(name.startswith("uploads/") for name in objects(app))  # the chunks wait in the bucket, one object each
+    body = {"slot": "signboard", "sha256": sha}
+    kept = client.post(f"/api/v1/inspections/{opened.get_json()['id']}/photos", json=body, headers=fresh())
+    assert kept.status_code == 202, kept.get_json()
+    photo = session.scalars(select(Photo)).one()
+    assert photo.state.value == "ready"
+    original = client.get(f"/files/photos/{photo.id}/original")
+    assert original.status_code == 200 and original.data == data
+    assert original.headers["Content-Length"] == str(len(data)) and original.headers["ETag"] == f'"{sha}"'
+    again = client.get(f"/files/photos/{photo.id}/original", headers={"If-None-Match": f'"{sha}"'})
+    assert again.status_code == 304
+    thumbnail = client.get(f"/files/photos/{photo.id}/thumbnail")
+    assert thumbnail.status_code == 200 and thumbnail.data[:2] == b"\xff\xd8"
+    names = objects(app)
+    for key in (photo.original_key, photo.display_key, photo.thumbnail_key):
+        assert f"files/{key}" in names
+    assert not [n for n in names if n.startswith("uploads/")]  # the upload let go once kept
+    assert files_on_disk(app) == []
+
+
+def test_a_signed_bundle_is_built_to_the_bucket_and_downloads_whole(app, session, season, client, auth, tmp_path):
+    leader = season["leader"]
+    bundle = sign_version(app, session, leader, season["campaign"], tmp_path)
+    assert f"files/{bundle.archive_key}" in objects(app)
+    auth.login(leader.username)
+    download = client.get(f"/review/bundle/{bundle.id}/download")
+    assert download.status_code == 200
+    assert hashlib.sha256(download.data).hexdigest() == bundle.archive_sha256
+    assert int(download.headers["Content-Length"]) == bundle.archive_size
+    with zipfile.ZipFile(io.BytesIO(download.data)) as archive:
+        assert "manifest.json" in archive.namelist()
+    preview = client.get(f"/review/bundle/{bundle.id}/preview.pdf")
+    assert preview.status_code == 200 and preview.data.startswith(b"%PDF")
+    assert files_on_disk(app) == []
+    out = tmp_path / "verify.zip"
+    out.write_bytes(download.data)
+    verified = cli(app, "bundle", "verify", str(out))
+    assert verified.exit_code == 0 and "证据包完整有效" in verified.output, verified.output
+
+
+def test_a_lost_object_answers_404_with_a_clear_message(app, client, login_as, session, campaign):
+    login_as("inspector", "150602")
+    station = make_station(session, "150602", latitude="39.82", longitude="109.96")
+    opened = client.post("/api/v1/inspections", json={"station_id": station.id}, headers=fresh())
+    sha = send_in_chunks(client, jpeg(39.82, 109.96, seed=6))
+    client.post(
+        f"/api/v1/inspections/{opened.get_json()['id']}/photos",
+        json={"slot": "signboard", "sha256": sha},
+        headers=fresh(),
+    )
+    photo = session.scalars(select(Photo)).one()
+    store = app.extensions["filestore"]
+    store.bucket.delete(f"{store.bucket.prefix}files/{photo.original_key}")
+    lost = client.get(f"/files/photos/{photo.id}/original")
+    assert lost.status_code == 404 and "文件已丢失" in lost.get_data(as_text=True)
+
+
+def test_nothing_in_the_bucket_opens_without_its_keys(app, s3_gateway, bucket):
+    key = app.extensions["filestore"].put(b"evidence", "txt")
+    for address in (f"{s3_gateway.endpoint}/{bucket}/files/{key}", f"{s3_gateway.endpoint}/{bucket}?list-type=2"):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(address, timeout=10)
+        assert refused.value.code == 403
+
+
+def test_the_sweep_clears_abandoned_uploads_orphans_and_cut_writes_from_the_bucket(app, session, login_as, campaign):
+    inspector = login_as("inspector", "150602")
+    store, uploads = app.extensions["filestore"], app.extensions["uploads"]
+    abandoned, stray = "a" * 64, "b" * 64
+    session.add(
+        Upload(user_id=inspector.id, sha256=abandoned, size=10, received=5, touched_at=utcnow() - timedelta(days=30))
+    )
+    session.commit()
+    uploads.append(inspector.id, abandoned, 0, b"12345")
+    uploads.append(inspector.id, stray, 0, b"no row names me")  # its row is gone
+    orphan = store.put(b"no row names this file", "txt")
+    cut = store.bucket.client.create_multipart_upload(Bucket=store.bucket.name, Key=f"files/{key_for('c' * 64, 'zip')}")
+    later = time.time() + 2 * 3600  # the sweep leaves what is younger than an hour
+    report = housekeeping.sweep(
+        session,
+        store,
+        uploads,
+        Path(app.instance_path) / "work",
+        upload_expiry_days=7,
+        stale_after_s=120,
+        now=utcnow() + timedelta(hours=2),
+    )
+    assert report.uploads_expired == 1 and report.part_files_removed == 1 and report.stored_files_removed == 1
+    assert list(uploads.parts()) == [] and not store.exists(orphan)
+    listed = store.bucket.client.list_multipart_uploads(Bucket=store.bucket.name).get("Uploads") or []
+    assert cut["UploadId"] not in [u["UploadId"] for u in listed]
+    assert objects(app) == [] and later > time.time()
+
+
+def test_a_whole_season_on_object_storage_comes_back_into_an_empty_bucket(
+    app, session, city_season, runner, tmp_path, database_url, other, s3_gateway
+):
+    whole_season(app, session, city_season, runner, tmp_path)
+    assert files_on_disk(app) == []
+    archive = tmp_path / "backup.tar"
+    created = runner.invoke(args=["backup", "create", str(archive)])
+    assert created.exit_code == 0, created.output
+    rows_before, files_before = everything(app)
+    assert len(files_before) > 20 and f"文件 {len(files_before)} 个" in created.output
+    assert not [n for n in objects(app) if n.startswith("held/")]  # the backup's holds let go
+    bundle_key = min(rows_before["bundles"].items())[1]["archive_key"]
+    with ExitStack() as stack:
+        empty = s3_gateway.new_bucket()
+        targets = [other("target-sqlite", **s3_gateway.settings(empty))]
+        if is_postgres(database_url):
+            url = stack.enter_context(postgres_database(database_url))
+            targets.append(other("target-postgresql", url, **s3_gateway.settings(s3_gateway.new_bucket())))
+            stack.callback(targets[-1].extensions["db_engine"].dispose)
+        for target in targets:
+            assert list(target.extensions["filestore"].keys()) == []
+            result = cli(target, "backup", "restore", str(archive))
+            assert result.exit_code == 0, result.output
+            rows_after, files_after = everything(target)
+            for name in rows_before:
+                assert rows_after[name] == rows_before[name], name
+            assert files_after == files_before  # every object, by key, with the same SHA-256
+            _restored_instance_works(target, bundle_key)
+            assert files_on_disk(target) == []
+
+
+def test_settings_name_the_bucket_or_refuse_clearly(app_config, s3_gateway):
+    from inspect_app.config import ConfigError, load_config
+
+    base = {"INSTANCE_PATH": app_config["INSTANCE_PATH"], "SECRET_KEY": "x"}
+    for url in ("s3://", "http://bucket", "s3://Bad_Bucket", "file:///tmp/x"):
+        with pytest.raises(ConfigError):
+            load_config(base, env={"FILE_STORE_URL": url})
+    with pytest.raises(ConfigError):
+        load_config(base, env={"FILE_STORE_URL": "s3://evidence", "FILE_STORE_ACCESS_KEY": "only-half"})
+    config = load_config(base, env={"FILE_STORE_URL": "s3://evidence/ordos"})
+    assert config["FILE_STORE_URL"] == "s3://evidence/ordos"
+    assert not Path(config["FILE_STORE_PATH"]).exists()  # no folder made for a store that is not used
+    prefixed = create_app({**app_config, **s3_gateway.settings(s3_gateway.new_bucket(), prefix="ordos")})
+    try:
+        key = prefixed.extensions["filestore"].put(b"x", "txt")
+        bucket = prefixed.extensions["filestore"].bucket
+        assert [item["Key"] for item in bucket.listing("")] == [f"ordos/files/{key}"]
+    finally:
+        prefixed.extensions["db_engine"].dispose()
+    assert os.environ.get("FILE_STORE_URL") is None  # the rest of the suite stays on the disk
