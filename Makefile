@@ -86,13 +86,18 @@ seed: install
 
 # Production: gunicorn (inspect_app/gunicorn_conf.py; HOST, PORT, WEB_CONCURRENCY...) on PostgreSQL, behind an
 # HTTPS reverse proxy. The settings are checked before anything is installed or migrated.
+# Stored files: FILE_STORE_URL=s3://bucket[/prefix] (with FILE_STORE_ENDPOINT and the keys) for several servers, else
+# FILE_STORE_PATH on this machine; `flask files check` writes, reads back and removes a probe file first, and
+# refuses to start on a bucket anyone can read.
 serve-prod: prod-env install fonts
 	APP_ENV=production $(FLASK) db upgrade
+	APP_ENV=production $(FLASK) files check
 	APP_ENV=production exec $(BIN)/gunicorn -c inspect_app/gunicorn_conf.py wsgi:app
 
 # Builds evidence bundles from the Redis queue; run it with the same environment as serve-prod, plus REDIS_URL.
 worker: prod-env install fonts
 	@[ -n "$$REDIS_URL" ] || { echo "make worker 需要 REDIS_URL（如 redis://127.0.0.1:6379/0），网站进程也须设置同一地址" >&2; exit 1; }
+	APP_ENV=production $(FLASK) files check
 	APP_ENV=production exec $(FLASK) jobs worker
 
 prod-env:
@@ -104,6 +109,13 @@ prod-env:
 	esac
 	@[ -n "$$SECRET_KEY" ] || { echo 'APP_ENV=production 需要 SECRET_KEY（会话与 CSRF 的签名密钥），如 export SECRET_KEY=$$(python3 -c "import secrets; print(secrets.token_hex(32))")' >&2; exit 1; }
 	@[ -n "$$PKI_CA_PASSPHRASE" ] || { echo "APP_ENV=production 需要 PKI_CA_PASSPHRASE（加密市中心根证书私钥的口令，须妥善保管，丢失则无法再签发证书）" >&2; exit 1; }
+	@case "$$FILE_STORE_URL" in \
+		"") echo "文件存储：本机目录 $${FILE_STORE_PATH:-instance/files}（只有一台服务器时可用；多台服务器须设置 FILE_STORE_URL=s3://存储桶）";; \
+		s3://?*) [ -n "$$FILE_STORE_ENDPOINT" ] || echo "未设置 FILE_STORE_ENDPOINT：将连接 AWS S3；政务云对象存储请填写其 S3 兼容地址（如 https://oss-cn-xxx.aliyuncs.com）"; \
+		   if { [ -n "$$FILE_STORE_ACCESS_KEY" ] && [ -z "$$FILE_STORE_SECRET_KEY" ]; } || { [ -z "$$FILE_STORE_ACCESS_KEY" ] && [ -n "$$FILE_STORE_SECRET_KEY" ]; }; then \
+		     echo "FILE_STORE_ACCESS_KEY 与 FILE_STORE_SECRET_KEY 须同时设置" >&2; exit 1; fi;; \
+		*) echo "FILE_STORE_URL 须为 s3://存储桶 或 s3://存储桶/前缀（当前：$$FILE_STORE_URL）" >&2; exit 1;; \
+	esac
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

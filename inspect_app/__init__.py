@@ -166,6 +166,7 @@ def register_commands(app: Flask) -> None:
         signboards_cli,
     ):
         app.cli.add_command(module.group)
+    app.cli.add_command(uploads_cli.files_group)
 
 
 def register_housekeeping(app: Flask) -> None:

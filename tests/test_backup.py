@@ -22,8 +22,7 @@ from support import PIN, cli, is_postgres, keyed, make_station, make_user, open_
 from inspect_app.accounts import user_sessions
 from inspect_app.adapters import migrate
 from inspect_app.adapters.filestore import DiskHolding as Staging
-from inspect_app.adapters.filestore import DiskStore
-from inspect_app.adapters.filestore import sha256_of
+from inspect_app.adapters.filestore import DiskStore, sha256_of
 from inspect_app.adapters.pki import SigningPin
 from inspect_app.backup import SEEDED_TABLES, rows
 from inspect_app.backup.codec import TableCodec, UnknownColumnType, check_types

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
+import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -219,3 +221,69 @@ def test_settings_name_the_bucket_or_refuse_clearly(app_config, s3_gateway):
     finally:
         prefixed.extensions["db_engine"].dispose()
     assert os.environ.get("FILE_STORE_URL") is None  # the rest of the suite stays on the disk
+
+
+def test_files_check_passes_on_a_private_bucket_and_fails_on_a_public_one(app, runner, s3_gateway, bucket):
+    checked = runner.invoke(args=["files", "check"])
+    assert checked.exit_code == 0, checked.output
+    assert f"S3 存储桶 {bucket}/" in checked.output and "不带密钥无法读取（私有）" in checked.output
+    public = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": ["*"]},
+                "Action": ["s3:GetObject"],
+                "Resource": [f"arn:aws:s3:::{bucket}/*"],
+            }
+        ],
+    }
+    s3_gateway.client().put_bucket_policy(Bucket=bucket, Policy=json.dumps(public))
+    refused = runner.invoke(args=["files", "check"])
+    assert refused.exit_code == 1 and "存储桶被设为公开读取" in refused.output
+    assert list(app.extensions["filestore"].keys()) == []  # the probe removed either way
+
+
+def test_files_check_names_an_unreachable_store(app_config, runner):
+    broken = create_app(
+        {
+            **app_config,
+            "FILE_STORE_URL": "s3://evidence",
+            "FILE_STORE_ENDPOINT": "http://127.0.0.1:9",
+            "FILE_STORE_ACCESS_KEY": "k",
+            "FILE_STORE_SECRET_KEY": "s",
+        }
+    )
+    try:
+        result = broken.test_cli_runner().invoke(args=["files", "check"])
+    finally:
+        broken.extensions["db_engine"].dispose()
+    assert result.exit_code == 1 and "无法写入" in result.output
+
+
+@pytest.mark.parametrize(
+    "settings, fails_with",
+    [
+        ({}, None),
+        ({"FILE_STORE_URL": "s3://evidence/ordos", "FILE_STORE_ENDPOINT": "https://oss.example.cn"}, None),
+        ({"FILE_STORE_URL": "s3://evidence"}, None),
+        ({"FILE_STORE_URL": "https://oss.example.cn/evidence"}, "FILE_STORE_URL 须为 s3://存储桶"),
+        ({"FILE_STORE_URL": "s3://evidence", "FILE_STORE_ACCESS_KEY": "half"}, "须同时设置"),
+    ],
+)
+def test_make_serve_prod_checks_the_file_store_settings_first(settings, fails_with):
+    env = {
+        "PATH": os.environ["PATH"],
+        "DATABASE_URL": "postgresql://postgres@127.0.0.1/inspect",
+        "SECRET_KEY": "s",
+        "PKI_CA_PASSPHRASE": "p",
+        **settings,
+    }
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(["make", "-s", "prod-env"], cwd=root, env=env, capture_output=True, text=True)
+    if fails_with is None:
+        assert done.returncode == 0 and done.stderr == "", done.stderr
+        assert ("本机目录" in done.stdout) == ("FILE_STORE_URL" not in settings)  # one machine only: said so
+        assert ("未设置 FILE_STORE_ENDPOINT" in done.stdout) == (settings.get("FILE_STORE_URL") == "s3://evidence")
+    else:
+        assert done.returncode != 0 and fails_with in done.stderr

@@ -110,6 +110,14 @@ class FileStore(ABC):
     def holding(self) -> ContextManager[Holding]:
         """Copies of stored files that outlive their deletion while the context lasts (a backup's snapshot)."""
 
+    @abstractmethod
+    def describe(self) -> str:
+        """Where the files are, for an operator (in Chinese)."""
+
+    def open_to_anyone(self, key: str) -> bool:
+        """True when the stored file can be read without the store's keys (a bucket made public by mistake)."""
+        return False
+
     def read(self, key: str) -> bytes:
         """The stored bytes; MissingFile when the file is missing."""
         with self.open(key) as stream:
@@ -146,6 +154,9 @@ class DiskStore(FileStore):
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
+
+    def describe(self) -> str:
+        return f"本机目录 {self.root}"
 
     def put(self, data: bytes, suffix: str) -> str:
         digest = hashlib.sha256(data).hexdigest()

@@ -167,6 +167,12 @@ def _content_md5(params: dict[str, Any], **_: Any) -> None:
         params["headers"]["Content-MD5"] = base64.b64encode(hashlib.md5(body, usedforsecurity=False).digest()).decode()
 
 
+def _denied(error: Exception) -> bool:
+    response = getattr(error, "response", None)
+    code = str(response.get("Error", {}).get("Code", "")) if isinstance(response, dict) else ""
+    return code in ("403", "AccessDenied", "AllAccessDisabled", "InvalidAccessKeyId", "SignatureDoesNotMatch")
+
+
 def _missing(error: Exception) -> bool:
     response = getattr(error, "response", None)
     if not isinstance(response, dict):
@@ -204,6 +210,32 @@ class ObjectStore(FileStore):
 
     def _name(self, key: str) -> str:
         return f"{self.bucket.prefix}files/{check_key(key)}"
+
+    def describe(self) -> str:
+        where = self.bucket.settings.endpoint or "AWS S3"
+        return f"S3 存储桶 {self.bucket.name}/{self.bucket.prefix}（{where}）"
+
+    def open_to_anyone(self, key: str) -> bool:
+        import boto3
+        from botocore import UNSIGNED
+        from botocore.config import Config
+
+        s = self.bucket.settings
+        client = boto3.session.Session().client(  # a client without credentials: what anyone could ask
+            "s3",
+            endpoint_url=s.endpoint,
+            region_name=s.region,
+            config=Config(
+                signature_version=UNSIGNED, s3={"addressing_style": s.addressing}, retries={"max_attempts": 1}
+            ),
+        )
+        try:
+            client.get_object(Bucket=self.bucket.name, Key=self._name(key))["Body"].close()
+        except Exception as error:
+            if _missing(error) or _denied(error):
+                return False
+            raise
+        return True
 
     def put(self, data: bytes, suffix: str) -> str:
         key = key_for(hashlib.sha256(data).hexdigest(), suffix)

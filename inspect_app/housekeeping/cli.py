@@ -1,4 +1,5 @@
-"""`flask uploads sweep`: the sweep the app runs on its own, run now (from cron, or after a crash)."""
+"""`flask uploads sweep`: the sweep the app runs on its own, run now (from cron, or after a crash); `flask files
+check`: the configured file store works and is private."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from inspect_app.housekeeping import sweeper
+from inspect_app.housekeeping.store_check import check_store
 
 group = click.Group("uploads", help="上传与临时文件")
+files_group = click.Group("files", help="文件存储")
 
 LABELS = {
     "uploads_expired": "过期的未完成上传",
@@ -37,3 +40,19 @@ def sweep() -> None:
     click.echo("清理完成：")
     for name, count in report.as_dict().items():
         click.echo(f"  {LABELS[name]}：{count}")
+
+
+@files_group.command(
+    "check", help="检查所配置的文件存储（本机目录或 S3 存储桶）：能写入、读回一致、不带密钥无法读取、能删除"
+)
+@with_appcontext
+def check() -> None:
+    """Probe the configured file store; exit 1 when anything fails."""
+    result = check_store(current_app.extensions["filestore"])
+    click.echo(f"文件存储：{result.where}")
+    for line in result.passed:
+        click.echo(f"  ✓ {line}")
+    for line in result.problems:
+        click.echo(f"  ✗ {line}", err=True)
+    if result.problems:
+        raise SystemExit(1)
