@@ -287,3 +287,28 @@ def test_make_serve_prod_checks_the_file_store_settings_first(settings, fails_wi
         assert ("未设置 FILE_STORE_ENDPOINT" in done.stdout) == (settings.get("FILE_STORE_URL") == "s3://evidence")
     else:
         assert done.returncode != 0 and fails_with in done.stderr
+
+
+def test_a_server_that_is_not_sweeping_still_tidies_its_own_copies(
+    app, app_config, s3_gateway, bucket, session, tmp_path
+):
+    key = app.extensions["filestore"].put(b"a photo both servers read", "jpg")
+    other = create_app(
+        {
+            **app_config,
+            **s3_gateway.settings(bucket),
+            "INSTANCE_PATH": str(tmp_path / "b"),
+            "SWEEP_INTERVAL_MINUTES": 60,
+        }
+    )
+    try:
+        copy = other.extensions["filestore"].local_path(key)  # server B laid a PDF out with it
+        os.utime(copy, (time.time() - 7200, time.time() - 7200))  # two hours ago
+        fresh = other.extensions["filestore"].local_path(app.extensions["filestore"].put(b"used just now", "jpg"))
+        assert housekeeping.claim_run(session, housekeeping.SWEEP, 3600)  # server A's turn this interval
+        assert other.extensions["sweeper"].run_if_due() is None  # not B's turn for the shared sweep ...
+        assert not copy.exists() and fresh.exists()  # ... but its own machine is tidied
+        assert app.extensions["filestore"].exists(key)  # the object itself stays
+    finally:
+        other.extensions["sweeper"].stop()
+        other.extensions["db_engine"].dispose()

@@ -106,6 +106,10 @@ class FileStore(ABC):
     def remove_leftovers(self, older_than: float) -> list[str]:
         """Remove what writes cut short left behind (and local copies unused) since before `older_than`."""
 
+    def tidy_local(self, older_than: float) -> list[str]:
+        """Remove what this machine keeps for the store (local copies) unused since before `older_than`."""
+        return []
+
     @abstractmethod
     def holding(self) -> ContextManager[Holding]:
         """Copies of stored files that outlive their deletion while the context lasts (a backup's snapshot)."""

@@ -353,8 +353,11 @@ class ObjectStore(FileStore):
         # Copies held by a backup that was killed before it let them go.
         stale = [o["Key"] for o in self.bucket.listing(f"{prefix}held/") if o["LastModified"].timestamp() < older_than]
         self.bucket.delete_all(stale)
-        removed += stale
+        return removed + stale
+
+    def tidy_local(self, older_than: float) -> list[str]:
         # Local copies nobody used since the cutoff, and spool files of writes cut short.
+        removed = []
         for path in self.cache.rglob("*"):
             try:
                 if path.is_file() and path.stat().st_mtime < older_than:

@@ -80,8 +80,7 @@ def sweep(
     report.uploads_expired = len(expired)
     report.part_files_removed = _orphan_parts(session, parts, now.timestamp())
     report.stored_files_removed = len(stored_files.sweep(session, store, now.timestamp()))
-    report.scratch_folders_removed = len(scratch.remove_leftovers(work_dir, now.timestamp()))
-    report.report_parts_removed = _stale_report_parts(work_dir, now.timestamp())
+    report.scratch_folders_removed, report.report_parts_removed = tidy_this_machine(store, work_dir, now.timestamp())
     building = session.scalars(select(Bundle).where(Bundle.status == BundleStatus.BUILDING)).all()
     report.builds_interrupted = len(bundle_builds.mark_interrupted(session, building, stale_after_s))
     report.sessions_purged = rowcount(
@@ -93,6 +92,14 @@ def sweep(
     session.commit()
     report.orders_escalated = len(orders.escalate_overdue(session, now.astimezone(BEIJING).date()))
     return report
+
+
+def tidy_this_machine(store: FileStore, work_dir: Path, now: float) -> tuple[int, int]:
+    """What only this machine keeps: dead scratch folders, report parts unused for long, local copies of stored
+    files unused for an hour. Every server runs it (the rest of the sweep runs on one server per interval).
+    Returns the scratch folders and report part folders removed."""
+    store.tidy_local(now - stored_files.SWEEP_GRACE_S)
+    return len(scratch.remove_leftovers(work_dir, now)), _stale_report_parts(work_dir, now)
 
 
 def _orphan_parts(session: Session, parts: PartialUploads, now: float) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -33,6 +34,7 @@ class Sweeper:
         self._stop = threading.Event()
         self._pid: int | None = None
         self._lock = threading.Lock()
+        self._tidied_at = -float("inf")
 
     def start(self) -> None:
         """Start this process's thread, once per process."""
@@ -57,11 +59,18 @@ class Sweeper:
         self._stop.set()
 
     def run_if_due(self) -> housekeeping.SweepReport | None:
-        """Run the sweep if no process ran it within the interval; its report, or None."""
+        """Run the sweep if no process ran it within the interval; its report, or None. A process of another
+        server may have run it: this one then tidies what only its own machine keeps, once per interval."""
         with self.app.app_context():
             session = get_session()
             if not housekeeping.claim_run(session, housekeeping.SWEEP, self.every_s):
+                if time.monotonic() - self._tidied_at >= self.every_s:
+                    self._tidied_at = time.monotonic()
+                    housekeeping.tidy_this_machine(
+                        self.app.extensions["filestore"], Path(self.app.instance_path), time.time()
+                    )
                 return None
+            self._tidied_at = time.monotonic()
             return run(self.app)
 
 
