@@ -522,6 +522,13 @@ def test_a_backup_taken_while_rows_keep_coming_is_consistent(app, session, tmp_p
 def test_a_photo_removed_during_the_backup_leaves_it_consistent(
     app, session, runner, tmp_path, monkeypatch, other, moment
 ):
+    photo_removed_during_backup(app, session, runner, tmp_path, monkeypatch, other, moment, Staging)
+    assert not list(app.extensions["filestore"].root.glob(".backup-*"))
+
+
+def photo_removed_during_backup(app, session, runner, tmp_path, monkeypatch, other, moment, holding, **target):
+    """A photo removed while the backup runs: before its files are held (a newer snapshot leaves it out) or
+    after (the held files go in with the snapshot's row); `holding` is the store's holding class."""
     inspector, _, photo = open_inspection_with_photo(app, session)
     store, removed = app.extensions["filestore"], []
 
@@ -533,20 +540,19 @@ def test_a_photo_removed_during_the_backup_leaves_it_consistent(
         dump = rows.dump
         monkeypatch.setattr(rows, "dump", lambda *args: (dump(*args), remove())[0])
     else:
-        hold = Staging.hold
-        monkeypatch.setattr(Staging, "hold", lambda self, keys: (hold(self, keys), remove())[0])
+        hold = holding.hold
+        monkeypatch.setattr(holding, "hold", lambda self, keys: (hold(self, keys), remove())[0])
     result = runner.invoke(args=["backup", "create", str(tmp_path / "backup.tar")])
     assert result.exit_code == 0, result.output
     assert removed and not store.exists(photo.original_key)
-    target = other("target")
-    assert cli(target, "backup", "restore", str(tmp_path / "backup.tar")).exit_code == 0
-    tables, files = everything(target)
+    restored = other("target", **target)
+    assert cli(restored, "backup", "restore", str(tmp_path / "backup.tar")).exit_code == 0
+    tables, files = everything(restored)
     keys = [photo.original_key, photo.display_key, photo.thumbnail_key]
     if moment == "before its files are held":  # a newer snapshot, without the photo
         assert tables["photos"] == {} and not set(keys) & set(files)
-    else:  # the snapshot's photo, with its files held by their links
+    else:  # the snapshot's photo, with its files held
         assert list(tables["photos"]) == [(photo.id,)] and set(keys) <= set(files)
-    assert not list(store.root.glob(".backup-*"))
 
 
 def test_a_target_that_has_only_been_tried_restores_and_its_sweep_waits_for_the_rows(

@@ -22,7 +22,13 @@ import pytest
 from photo_factory import jpeg
 from sqlalchemy import select
 from support import cli, is_postgres, make_station, sign_version
-from test_backup import _restored_instance_works, everything, postgres_database, whole_season
+from test_backup import (
+    _restored_instance_works,
+    everything,
+    photo_removed_during_backup,
+    postgres_database,
+    whole_season,
+)
 
 from inspect_app import create_app
 from inspect_app.adapters.filestore import key_for
@@ -312,3 +318,14 @@ def test_a_server_that_is_not_sweeping_still_tidies_its_own_copies(
     finally:
         other.extensions["sweeper"].stop()
         other.extensions["db_engine"].dispose()
+
+
+@pytest.mark.parametrize("moment", ["before its files are held", "while the files are copied"])
+def test_a_photo_removed_during_a_backup_on_object_storage_leaves_it_consistent(
+    app, session, runner, tmp_path, monkeypatch, other, moment, s3_gateway
+):
+    from inspect_app.adapters.objectstore import _ObjectHolding
+
+    target = s3_gateway.settings(s3_gateway.new_bucket())
+    photo_removed_during_backup(app, session, runner, tmp_path, monkeypatch, other, moment, _ObjectHolding, **target)
+    assert not [n for n in objects(app) if n.startswith("held/")]  # the copies held are let go
