@@ -62,10 +62,13 @@ preload_app = os.environ.get("GUNICORN_PRELOAD", "1").strip() != "0"
 
 def when_ready(server) -> None:
     """Before the first fork: load the photo hash (imagehash, NumPy, SciPy's DCT) once, for every worker to share,
-    so that no worker's first photo waits for it."""
+    so that no worker's first photo waits for it; with the app preloaded, the file store's client library too
+    (boto3 and its S3 model, some 40 MB, when the files are in a bucket)."""
     from inspect_app.adapters import imaging
 
     imaging.warm_up()
+    if server.cfg.preload_app:
+        server.app.wsgi().extensions["filestore"].warm_up()
 
 
 def post_fork(server, worker) -> None:

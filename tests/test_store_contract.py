@@ -247,3 +247,20 @@ def test_uploads_refuse_names_of_any_other_shape(uploads, user_id, sha):
     for method in (uploads.size, uploads.discard, uploads.local_file):
         with pytest.raises(ValueError):
             method(user_id, sha)
+
+
+def _put_in_child(store: FileStore, data: bytes) -> None:
+    store.put(data, "bin")
+
+
+def test_a_store_warmed_before_a_fork_serves_in_the_forked_process(store):
+    """gunicorn's master warms the store, then forks its workers: each must talk to the store on its own."""
+    import multiprocessing
+
+    store.warm_up()
+    store.exists(KEY)  # used in the parent first, as the master's checks do
+    child = multiprocessing.get_context("fork").Process(target=_put_in_child, args=(store, DATA))
+    child.start()
+    child.join(timeout=60)
+    assert child.exitcode == 0
+    assert store.read(KEY.replace(".jpg", ".bin")) == DATA

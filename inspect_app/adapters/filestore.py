@@ -106,6 +106,9 @@ class FileStore(ABC):
     def remove_leftovers(self, older_than: float) -> list[str]:
         """Remove what writes cut short left behind (and local copies unused) since before `older_than`."""
 
+    def warm_up(self) -> None:
+        """Load now what the first use would (a client library), where processes forked later share it."""
+
     def tidy_local(self, older_than: float) -> list[str]:
         """Remove what this machine keeps for the store (local copies) unused since before `older_than`."""
         return []

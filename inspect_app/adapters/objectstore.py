@@ -73,6 +73,12 @@ class Bucket:
         self._client: Any = None
         self._pid = 0
         self._lock = threading.Lock()
+        self._session: Any = None
+
+    def warm_up(self) -> None:
+        """Load boto3 and the S3 service model now (in gunicorn's master, before the workers are forked): each
+        worker then makes its own client from this session, sharing the tens of MB the model takes."""
+        _ = self.client
 
     @property
     def client(self) -> Any:
@@ -87,7 +93,9 @@ class Bucket:
         from botocore.config import Config
 
         s = self.settings
-        client = boto3.session.Session().client(
+        if self._session is None:
+            self._session = boto3.session.Session()
+        client = self._session.client(
             "s3",
             endpoint_url=s.endpoint,
             region_name=s.region,
@@ -210,6 +218,9 @@ class ObjectStore(FileStore):
 
     def _name(self, key: str) -> str:
         return f"{self.bucket.prefix}files/{check_key(key)}"
+
+    def warm_up(self) -> None:
+        self.bucket.warm_up()
 
     def describe(self) -> str:
         where = self.bucket.settings.endpoint or "AWS S3"
