@@ -7,36 +7,46 @@ inspectors from a second process (bench/load_client.py): all sign in at once (ti
 together for --seconds. Prints requests/s, p50/p95/p99 per kind of request as the client saw it and as gunicorn's
 access log timed it (whole photo uploads apart), errors by status code, then waits (up to 2 minutes) for the photos
 still being read, and checks that every photo the client believes stored is in the database with its SHA-256, that
-its original file hashes to it, and in which state (ready, rejected, still processing) it ended.
-gunicorn is stopped and the database dropped at the end, also on Ctrl-C or failure. Figures only: no assertions.
+its original file hashes to it (read through the file store's interface), and in which state (ready, rejected,
+still processing) it ended. Everything started is stopped and the database dropped at the end, also on Ctrl-C or
+failure. Figures only: no assertions.
 
     .venv/bin/python bench/load.py [--seconds 60] [--inspectors 50] [--think 1.0] [--server postgresql://...]
+        [--servers 2] [--store s3] [--redis redis://127.0.0.1:6379/12]
 
 --think is the mean pause of an inspector between two steps (uniform from 0 to twice it): 1 s is an inspector
 ten times quicker than one at a real station; --think 0 sends back to back, to find the ceiling.
+
+--servers 2 starts two gunicorns on the same database, and the client sends each inspector's requests to them in
+turn (an upload's chunks alternate between them); the closing line says how many requests each served (its access
+log). --store s3 keeps the files in a bucket of JuiceFS's S3 gateway (tests/objectstore.py) started for the run,
+each server then with an instance folder of its own, as on two machines; with the default disk store the servers
+share one, as on one machine. --redis gives the servers a job queue and one worker (`flask jobs worker`) reading
+the photos; the Redis database named is the bench's own: it is emptied before and after the run.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
-import os
 import random
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
+from contextlib import ExitStack
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 ROOT = Path(__file__).resolve().parent.parent
+# The tests' helpers that start servers, the worker and the S3 gateway (tests/servers.py, tests/objectstore.py).
+sys.path.insert(0, str(ROOT / "tests"))
 PASSWORD = "Load-Bench-2026!"
 TARGET_ANSWER_P95_MS = 200
 TARGET_UPLOAD_P95_MS = 1500
@@ -55,16 +65,15 @@ KINDS = [
 PHOTOS_SETTLE_S = 120
 
 
-def _settings(url: str, instance: Path) -> dict:
-    return {
-        "SQLALCHEMY_DATABASE_URI": url,
-        "INSTANCE_PATH": str(instance),
-        "SECRET_KEY": "load-bench",
-        "PKI_CA_PASSPHRASE": "load-bench",
-    }
+SECRETS = {"SECRET_KEY": "load-bench", "PKI_CA_PASSPHRASE": "load-bench"}  # the same on every server
 
 
-def seed(url: str, instance: Path, inspectors: int) -> list[dict]:
+def _settings(url: str, instance: Path, store: dict) -> dict:
+    """The app's settings on the throw-away database; `store` names the bucket ({}: this machine's disk)."""
+    return {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(instance), **SECRETS, **store}
+
+
+def seed(url: str, instance: Path, store: dict, inspectors: int) -> list[dict]:
     """Campaign, stations and inspectors through the use cases; returns the accounts for the client."""
     from inspect_app import create_app
     from inspect_app.accounts import operations as users
@@ -76,7 +85,7 @@ def seed(url: str, instance: Path, inspectors: int) -> list[dict]:
     from inspect_app.models import District
 
     migrate.upgrade(url)
-    app = create_app(_settings(url, instance))
+    app = create_app(_settings(url, instance, store))
     session = app.extensions["db_sessionmaker"]()
     today = date.today()
     version, _ = campaigns.load_checklist_version(session, default_template())
@@ -146,16 +155,24 @@ def server_times(log: str) -> dict[str, list[float]]:
     return times
 
 
-def verify(url: str, instance: Path, uploads: list[dict]) -> tuple[int, list[str], int, dict[str, int], float]:
-    """Every photo the client saw stored: its row, its SHA-256, its original file hashing to it; and, once the
-    photos still being read are done (or PHOTOS_SETTLE_S has passed), how many ended in each state."""
+def served(log: str) -> int:
+    """How many requests a server answered: the requests in its access log."""
+    return len(SERVER_MS.findall(log))
+
+
+def verify(
+    url: str, instance: Path, settings: dict, uploads: list[dict]
+) -> tuple[int, list[str], int, dict[str, int], float]:
+    """Every photo the client saw stored: its row, its SHA-256, its original file (read through the file store's
+    interface, on disk or in the bucket) hashing to it; and, once the photos still being read are done (or
+    PHOTOS_SETTLE_S has passed), how many ended in each state."""
     from inspect_app import create_app
-    from inspect_app.adapters.filestore import sha256_of
+    from inspect_app.adapters.filestore import open_stores
     from inspect_app.models import Photo
 
-    app = create_app(_settings(url, instance))
+    app = create_app(_settings(url, instance, settings))
     session = app.extensions["db_sessionmaker"]()
-    store = app.extensions["filestore"]
+    store, _ = open_stores(app.config)
     ids = [u["photo"] for u in uploads]
     waited = time.monotonic()
     # Photo.state is missing on a checkout from before photos were read off the request (a "before" run).
@@ -180,7 +197,7 @@ def verify(url: str, instance: Path, uploads: list[dict]) -> tuple[int, list[str
         states[state] = states.get(state, 0) + 1
         if (photo.sha256, photo.inspection_id, u["answered_sha256"]) != (u["sha256"], u["inspection"], u["sha256"]):
             problems.append(f"photo {photo.id}: stored {photo.sha256[:12]}, sent {u['sha256'][:12]}")
-        elif not store.exists(photo.original_key) or sha256_of(store.path(photo.original_key)) != u["sha256"]:
+        elif not store.exists(photo.original_key) or _stored_sha256(store, photo.original_key) != u["sha256"]:
             problems.append(f"photo {photo.id}: its original file is missing or does not hash to {u['sha256'][:12]}")
         elif state == "ready" and not all(store.exists(k) for k in (photo.display_key, photo.thumbnail_key)):
             problems.append(f"photo {photo.id}: ready, but a copy of it is missing")
@@ -190,49 +207,9 @@ def verify(url: str, instance: Path, uploads: list[dict]) -> tuple[int, list[str
     return len(uploads) - len(problems), problems, total, states, waited
 
 
-def free_port() -> int:
-    """A loopback port nobody listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_gunicorn(url: str, instance: Path, port: int, log: Path) -> subprocess.Popen:
-    """gunicorn as `make serve-prod` runs it, on the throw-away database, its access log into `log`."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": url.replace("postgresql+psycopg://", "postgresql://"),
-        "INSTANCE_PATH": str(instance),
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "APP_ENV": "development",
-        **{k: str(v) for k, v in _settings(url, instance).items() if k in ("SECRET_KEY", "PKI_CA_PASSPHRASE")},
-    }
-    env.pop("REDIS_URL", None)  # no bundle builds here; keep the sign-in counters in the workers' memory
-    # Development, not production: production cookies are Secure and would not travel over plain loopback HTTP.
-    return subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "-c", "inspect_app/gunicorn_conf.py", "wsgi:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-
-def wait_ready(server: subprocess.Popen, base: str, log: Path) -> None:
-    """Until the sign-in page answers; gunicorn's log when it exits or stays silent instead."""
-    for _ in range(120):
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {server.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(base + "/login", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise SystemExit(f"gunicorn did not answer within 60 s:\n{log.read_text()[-3000:]}")
+def _stored_sha256(store, key: str) -> str:
+    with store.open(key) as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
 def stop(process: subprocess.Popen | None, grace: float) -> None:
@@ -323,58 +300,51 @@ def main() -> None:
         default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
         help="a PostgreSQL database to connect to for creating and dropping the throw-away one",
     )
+    parser.add_argument("--servers", type=int, default=1, choices=range(1, 5), help="app servers sharing the work")
+    parser.add_argument("--store", choices=("disk", "s3"), default="disk", help="where the files are kept")
+    parser.add_argument("--redis", help="a Redis database of the bench's own (emptied): a job queue and one worker")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # a kill also cleans up, as Ctrl-C does
-    name = f"inspect_load_{os.getpid()}"
-    admin = create_engine(args.server, isolation_level="AUTOCOMMIT")
-    url = admin.url.set(database=name).render_as_string(hide_password=False)
-    scratch = tempfile.TemporaryDirectory(prefix="inspect-load-")
-    instance, log = Path(scratch.name) / "instance", Path(scratch.name) / "gunicorn.log"
-    server = client = None
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        print(f"database {name}: migrating and seeding {args.inspectors} inspectors ...", file=sys.stderr)
-        accounts = seed(url, instance, args.inspectors)
-        (Path(scratch.name) / "accounts.json").write_text(json.dumps(accounts))
-        from inspect_app import gunicorn_conf
+    import servers  # tests/servers.py, on the path above
 
-        base = f"http://127.0.0.1:{free_port()}"
-        server = start_gunicorn(url, instance, int(base.rsplit(":", 1)[1]), log)
-        wait_ready(server, base, log)
-        print(f"gunicorn at {base}; driving for {args.seconds:.0f} s ...", file=sys.stderr)
-        client = subprocess.Popen(
-            [
-                sys.executable,
-                str(ROOT / "bench" / "load_client.py"),
-                "--base-url",
-                base,
-                "--accounts",
-                str(Path(scratch.name) / "accounts.json"),
-                "--seconds",
-                str(args.seconds),
-                "--think",
-                str(args.think),
-            ],
-            stdout=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
+    with ExitStack() as stack:
+        scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="inspect-load-")))
+        url = stack.enter_context(servers.throwaway_database(args.server, prefix="inspect_load"))
+        settings, queue = _shared(stack, scratch, args)
+        print(
+            f"database {url.rsplit('/', 1)[1]}: migrating and seeding {args.inspectors} inspectors ...", file=sys.stderr
         )
-        out, _ = client.communicate()
-        if client.returncode:
-            raise SystemExit(f"the load client failed with {client.returncode}")
-        result = json.loads(out)
-        server_log = log.read_text(errors="replace")
-        report(
-            result,
-            args,
-            f"{gunicorn_conf.workers} workers × {gunicorn_conf.threads} threads ({gunicorn_conf.worker_class})",
-            server_times(server_log),
-        )
-        failure = server_log.find("Traceback (most recent call last)")
-        if failure >= 0:
-            print("the first server error in gunicorn's log:\n" + "\n".join(server_log[failure:].splitlines()[:60]))
-        confirmed, problems, total, states, waited = verify(url, instance, result["uploads"])
+        accounts = seed(url, scratch / "instance", settings, args.inspectors)
+        (scratch / "accounts.json").write_text(json.dumps(accounts))
+        # On a bucket each server has its own instance folder, as on machines of their own; on disk they share one.
+        folders = [scratch / (f"instance-{n}" if args.store == "s3" else "instance") for n in range(args.servers)]
+        started = [
+            servers.start_gunicorn(
+                "ABCD"[n],
+                servers.environment(url, folder, **SECRETS, **settings, **queue),
+                scratch / f"gunicorn-{n}.log",
+            )
+            for n, folder in enumerate(folders)
+        ]
+        if queue:
+            started.append(
+                servers.start_worker(
+                    servers.environment(url, scratch / "worker", **SECRETS, **settings, **queue), scratch / "worker.log"
+                )
+            )
+        for process in started:
+            stack.callback(process.stop, 30)
+        web = [p for p in started if p.base]
+        for server in web:
+            servers.wait_ready(server)
+        result = drive(stack, scratch, web, args)
+        logs = {server.name: server.output() for server in web}
+        report(result, args, _workers(len(web)), server_times("".join(logs.values())))
+        for name, log in logs.items():
+            failure = log.find("Traceback (most recent call last)")
+            if failure >= 0:
+                print(f"the first server error in server {name}'s log:\n" + "\n".join(log[failure:].splitlines()[:60]))
+        confirmed, problems, total, states, waited = verify(url, scratch / "instance", settings, result["uploads"])
         print(
             f"uploads: {confirmed} of {len(result['uploads'])} the client saw stored are in the database with "
             f"their SHA-256 and an original file that hashes to it (target: all); {total} photo rows in all; "
@@ -382,14 +352,67 @@ def main() -> None:
         )
         for problem in problems[:20]:
             print(f"  {problem}")
-    finally:
-        stop(client, 5)
-        stop(server, 30)
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-        scratch.cleanup()
-        print(f"gunicorn stopped, database {name} dropped", file=sys.stderr)
+        counts = {name: served(log) for name, log in logs.items()}
+        shares = ", ".join(f"{name} {n} ({n / max(sum(counts.values()), 1):.0%})" for name, n in counts.items())
+        print(
+            f"{len(web)} server{'s' if len(web) > 1 else ''} answered {sum(counts.values())} requests ({shares}, "
+            f"their access logs); {confirmed} of {len(result['uploads'])} uploads present in the {args.store} store "
+            f"with the right SHA-256 (read through the store's interface)"
+        )
+    print("servers stopped, database dropped", file=sys.stderr)
+
+
+def _shared(stack: ExitStack, scratch: Path, args: argparse.Namespace) -> tuple[dict, dict]:
+    """What the servers share besides the database: the bucket's settings ({} on disk) and the job queue's."""
+    settings: dict = {}
+    if args.store == "s3":
+        import objectstore  # tests/objectstore.py: JuiceFS's S3 gateway on a free loopback port
+
+        gateway = objectstore.start(scratch / "s3")
+        stack.callback(gateway.stop)
+        settings = gateway.environment(gateway.new_bucket())
+    if not args.redis:
+        return settings, {}
+    from redis import Redis
+
+    redis = Redis.from_url(args.redis)
+    redis.flushdb()
+    stack.callback(redis.close)
+    stack.callback(redis.flushdb)
+    return settings, {"REDIS_URL": args.redis}
+
+
+def _workers(servers: int) -> str:
+    from inspect_app import gunicorn_conf
+
+    each = f"{gunicorn_conf.workers} workers × {gunicorn_conf.threads} threads ({gunicorn_conf.worker_class})"
+    return each if servers == 1 else f"{servers} servers of {each}"
+
+
+def drive(stack: ExitStack, scratch: Path, web: list, args: argparse.Namespace) -> dict:
+    """The load client against the servers; what it measured."""
+    print(f"gunicorn at {', '.join(s.base for s in web)}; driving for {args.seconds:.0f} s ...", file=sys.stderr)
+    client = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "load_client.py"),
+            *[arg for server in web for arg in ("--base-url", server.base)],
+            "--accounts",
+            str(scratch / "accounts.json"),
+            "--seconds",
+            str(args.seconds),
+            "--think",
+            str(args.think),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    stack.callback(stop, client, 5)
+    out, _ = client.communicate()
+    if client.returncode:
+        raise SystemExit(f"the load client failed with {client.returncode}")
+    return json.loads(out)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,11 @@ offline app's 512 KB chunks keyed by its SHA-256, attaches it with the position 
 photo's state as the app does (2 s, then half again longer) until it is read. Writes what it measured as JSON to
 stdout.
 
-    .venv/bin/python bench/load_client.py --base-url URL --accounts FILE --seconds 60 [--think 1.0]
+Given --base-url more than once (several servers behind what would be one address), each inspector sends its
+requests to them in turn, so that a photo's chunks reach every server; the servers share the session cookie (a
+cookie is sent to any port of its host) and the uploads.
+
+    .venv/bin/python bench/load_client.py --base-url URL [--base-url URL2] --accounts FILE --seconds 60 [--think 1.0]
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import io
+import itertools
 import json
 import random
 import re
@@ -86,8 +91,10 @@ class Failed(Exception):
 
 
 class Inspector:
-    def __init__(self, base: str, account: dict, think: float, record: Record, seed: int):
-        self.base, self.account, self.think, self.record = base, account, think, record
+    def __init__(self, bases: list[str], account: dict, think: float, record: Record, seed: int):
+        self.account, self.think, self.record = account, think, record
+        # The servers in turn, each inspector starting at another one.
+        self.bases = itertools.islice(itertools.cycle(bases), seed % len(bases), None)
         self.rng = random.Random(seed)
         self.http = requests.Session()
         self.versions: dict[str, int | None] = {}
@@ -100,7 +107,9 @@ class Inspector:
         self.record.counted()
         started = time.perf_counter()
         try:
-            response = self.http.request(method, self.base + path, timeout=TIMEOUT, allow_redirects=False, **kwargs)
+            response = self.http.request(
+                method, next(self.bases) + path, timeout=TIMEOUT, allow_redirects=False, **kwargs
+            )
         except requests.RequestException as error:
             self.record.error(kind, type(error).__name__, str(error))
             raise Failed() from None
@@ -318,7 +327,7 @@ def _dms(value: float) -> tuple:
 def main() -> None:
     """Run the inspectors and print what they measured as JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--base-url", required=True)
+    parser.add_argument("--base-url", required=True, action="append", help="a server; several: used in turn")
     parser.add_argument("--accounts", required=True, help="JSON list of {username, password, station_id, ...}")
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--think", type=float, default=1.0, help="mean pause between two steps, in seconds")
