@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import subprocess
 import time
 import urllib.error
@@ -120,6 +121,27 @@ def test_a_signed_bundle_is_built_to_the_bucket_and_downloads_whole(app, session
     out.write_bytes(download.data)
     verified = cli(app, "bundle", "verify", str(out))
     assert verified.exit_code == 0 and "证据包完整有效" in verified.output, verified.output
+
+
+def test_a_look_at_a_built_bundle_fetches_none_of_its_files(app, session, season, client, auth, tmp_path):
+    """The bundle page and its status say whether a version still holds from the rows and which objects the bucket
+    has: the district's photos stay there (a copy of each on every server at every look would not do)."""
+    from inspect_app.bundles import operations as bundles
+
+    leader, store = season["leader"], app.extensions["filestore"]
+    bundle = bundles.start_draft(session, leader.actor, leader.district_id, season["campaign"].id, "说明")
+    bundles.build_preview(session, store, bundle.id, leader.display_name, tmp_path)
+    cache = Path(app.config["FILE_STORE_CACHE_PATH"])
+    shutil.rmtree(cache)  # the build's own copies, made where the build ran (the worker)
+    auth.login(leader.username)
+    page = client.get("/review/bundle/").get_data(as_text=True)
+    assert "第1版 · 待签字" in page and "已过期" not in page
+    assert client.get(f"/review/bundle/{bundle.id}/status").get_json()["label"] == "待签字"
+    assert not [p for p in cache.rglob("*") if p.is_file()]
+    # An object gone from the bucket is still found out, without fetching the others.
+    store.delete(session.scalars(select(Photo.display_key).where(Photo.display_key.is_not(None))).first())
+    assert client.get(f"/review/bundle/{bundle.id}/status").get_json()["label"] == "已过期"
+    assert not [p for p in cache.rglob("*") if p.is_file()]
 
 
 def test_a_lost_object_answers_404_with_a_clear_message(app, client, login_as, session, campaign):

@@ -69,8 +69,11 @@ class Check:
         return bool(self.changes)
 
 
-def gather(session: Session, store: FileStore, bundle: Bundle, leader: str = "", signed_at=None) -> ReportData:
-    """The version's report data as of now (reads the rows the report reads; lays nothing out)."""
+def gather(
+    session: Session, store: FileStore, bundle: Bundle, leader: str = "", signed_at=None, fetch: bool = True
+) -> ReportData:
+    """The version's report data as of now (reads the rows the report reads; lays nothing out); `fetch=False`
+    leaves its files in the store (gather_report)."""
     return gather_report(
         session,
         bundle.district_id,
@@ -80,6 +83,7 @@ def gather(session: Session, store: FileStore, bundle: Bundle, leader: str = "",
         store=store,
         signed_at=signed_at,
         generated_at=bundle.built_at,
+        fetch=fetch,
     )
 
 
@@ -94,9 +98,11 @@ def compare(bundle: Bundle, data: ReportData) -> tuple[str, ...]:
 
 
 def check(session: Session, store: FileStore, bundle: Bundle) -> Check:
-    """Whether the built version still holds what its preview showed."""
+    """Whether the built version still holds what its preview showed: from the rows and which files the store
+    holds, none of them read (a page showing a version on a bucket would otherwise fetch every photo of the
+    district to this server). The fingerprint names files by their content-addressed name, the same either way."""
     try:
-        data = gather(session, store, bundle)
+        data = gather(session, store, bundle, fetch=False)
     except FileNotFoundError as error:  # a photo gone from the store: the version cannot be signed as previewed
         return Check((str(error),), None)
     return Check(compare(bundle, data), data)

@@ -188,9 +188,12 @@ def gather_report(
     store: FileStore,
     signed_at: datetime | None,
     generated_at: datetime | None = None,
+    fetch: bool = True,
 ) -> ReportData:
     """Everything the district's report shows for the campaign; the caller has checked who may see it.
-    `generated_at`: when the materials were gathered for the preview being signed (default: now).
+    `generated_at`: when the materials were gathered for the preview being signed (default: now). `fetch=False`
+    gathers what the report would show without laying it out (bundles/contents.py): its files are named by their
+    keys and only checked to be in the store, none copied to this server.
 
     Raises NotFound for an unknown district or campaign, FileNotFoundError when a photo or signature file
     is missing from the store (a report must not silently leave evidence out).
@@ -242,8 +245,8 @@ def gather_report(
         signed_at=signed_at,
         totals=_totals(stations, inspections, submitted),
         directory=tuple(_directory_row(s, inspections.get(s.id)) for s in stations),
-        stations=tuple(station_report(s, i, store) for s, i in submitted),
-        print_copies=print_copies_of(store, [i for _, i in submitted]),
+        stations=tuple(station_report(s, i, store, fetch=fetch) for s, i in submitted),
+        print_copies=print_copies_of(store, [i for _, i in submitted]) if fetch else {},
         orders=order_queries.report_lines(session, district_id, campaign_id),
     )
 
@@ -299,8 +302,9 @@ def _directory_row(station: Station, inspection: Inspection | None) -> Directory
     )
 
 
-def station_report(station: Station, inspection: Inspection, store: FileStore) -> StationReport:
-    """What the report shows of a station's submitted inspection."""
+def station_report(station: Station, inspection: Inspection, store: FileStore, *, fetch: bool = True) -> StationReport:
+    """What the report shows of a station's submitted inspection (its files as local copies, or with
+    `fetch=False` by key, as gather_report says)."""
     template = template_of(inspection.checklist_version)
     items = {item.code: item for item in template.items}
     outcome = inspection.outcome or Outcome.RECTIFY
@@ -332,9 +336,9 @@ def station_report(station: Station, inspection: Inspection, store: FileStore) -
             f"{code} {items[code].text}" if code in items else code for code in inspection.failed_critical or []
         ),
         recommended=inspection.recommended_demonstration,
-        photos=_photos(template, station, inspection, store),
+        photos=_photos(template, station, inspection, store, fetch),
         signatures=tuple(
-            SignatureView(s.role.label, s.signer_name, s.signed_at, _stored(store, s.image_key, "签名"))
+            SignatureView(s.role.label, s.signer_name, s.signed_at, _stored(store, s.image_key, "签名", fetch))
             for s in sorted(inspection.signatures, key=lambda s: list(SignatureRole).index(s.role))
         ),
     )
@@ -369,7 +373,7 @@ def _checklist(template: ChecklistTemplate, inspection: Inspection) -> tuple[Che
 
 
 def _photos(
-    template: ChecklistTemplate, station: Station, inspection: Inspection, store: FileStore
+    template: ChecklistTemplate, station: Station, inspection: Inspection, store: FileStore, fetch: bool
 ) -> tuple[PhotoView, ...]:
     slot_order = {slot.code: n for n, slot in enumerate(template.photo_slots)}
     labels = {slot.code: slot.label for slot in template.photo_slots}
@@ -386,7 +390,7 @@ def _photos(
             PhotoView(
                 number=number,
                 slot_label=labels.get(photo.slot, photo.slot),
-                path=_stored(store, photo.ready_key("display") or "", "照片"),
+                path=_stored(store, photo.ready_key("display") or "", "照片", fetch),
                 taken_at=taken.at,
                 time_label=taken.label,
                 latitude=position.lat if position else None,
@@ -401,8 +405,14 @@ def _photos(
     return tuple(views)
 
 
-def _stored(store: FileStore, key: str, what: str) -> Path:
+def _stored(store: FileStore, key: str, what: str, fetch: bool) -> Path:
+    """A local copy of the stored file to lay out; without `fetch`, a path named as its key, the file only checked
+    to be there (a bucket's copy of every photo of a district is not fetched to compare what a report holds)."""
     try:
-        return store.local_path(key)
+        if fetch:
+            return store.local_path(key)
+        if store.exists(key):
+            return Path(key)
     except MissingFile:
-        raise FileNotFoundError(f"{what}文件缺失：{key}") from None
+        pass
+    raise FileNotFoundError(f"{what}文件缺失：{key}")
