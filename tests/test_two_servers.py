@@ -8,11 +8,14 @@ not there."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import io
 import re
 import socket
 import time
 import uuid
+import zipfile
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -22,17 +25,18 @@ from typing import Any, Callable
 import pytest
 import requests
 import servers
-from photo_factory import jpeg
+from photo_factory import jpeg, signature_png
 from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import create_engine, select
 from sqlalchemy.exc import OperationalError
-from support import PASSWORD, accepted_inspection, make_station, make_user, new_campaign
+from support import PASSWORD, PIN, accepted_inspection, make_station, make_user, new_campaign
 
 from inspect_app import create_app
 from inspect_app.adapters import migrate
 from inspect_app.adapters.filestore import FileStore, PartialUploads, open_stores
 from inspect_app.models import Bundle, Photo
+from inspect_app.signing import keys
 
 REDIS_URL = "redis://127.0.0.1:6379/11"  # a db of its own, emptied before and after
 SECRETS = {"SECRET_KEY": "two-servers", "PKI_CA_PASSPHRASE": "two-servers-ca"}  # the same on every server
@@ -71,8 +75,8 @@ class Cluster:
 
 def seed(url: str, folder: Path, bucket_settings: dict[str, Any]) -> dict[str, Any]:
     """The season through the use cases, before any server starts: a campaign around today; a Kangbashi
-    inspector with a station per test; Dongsheng's leader with two accepted inspections (photos in the bucket);
-    an account for the sign-in limits."""
+    inspector with a station per test; Dongsheng's leader with two accepted inspections (photos in the bucket)
+    and a signing certificate; an account for the sign-in limits."""
     migrate.upgrade(url)
     app = create_app(
         {
@@ -99,6 +103,8 @@ def seed(url: str, folder: Path, bucket_settings: dict[str, Any]) -> dict[str, A
         for n in (1, 2):
             station = make_station(session, "150602", latitude="39.82", longitude="109.96")
             accepted_inspection(session, app, campaign, station, insp_ds, leader, n)
+        keys.init_authority(session, SECRETS["PKI_CA_PASSPHRASE"])
+        keys.issue_certificate(session, SECRETS["PKI_CA_PASSPHRASE"], leader.id, PIN)
         make_user(session, "city", username="c.limits")
         return {"inspector_id": inspector.id, "stations": stations}
     finally:
@@ -282,7 +288,7 @@ def test_a_photo_stored_through_one_server_is_served_by_the_other(cluster):
         assert here.content == there.content and here.content.startswith(b"\xff\xd8")
 
 
-def test_a_bundle_built_by_the_worker_downloads_from_both_servers(cluster):
+def test_a_bundle_built_by_the_worker_and_signed_on_one_server_downloads_from_both(cluster):
     a, b = cluster.a.base, cluster.b.base
     leader = Phone().signed_in(b, "leader.ds")
     started = leader.send(a, "POST", "/review/bundle/build", data={"narrative": "东胜区文字说明：两站均合格。"})
@@ -297,10 +303,22 @@ def test_a_bundle_built_by_the_worker_downloads_from_both_servers(cluster):
         time.sleep(0.5)  # polling, as the bundle page does
     assert status["status"] == "ready", status
     assert f"bundle {bundle_id}" in cluster.worker.output()  # built by the worker, not a server's thread
-    downloads = [leader.get(base, f"/review/bundle/{bundle_id}/preview.pdf") for base in (a, b)]
-    assert [d.status_code for d in downloads] == [200, 200]
-    assert downloads[0].content == downloads[1].content and downloads[0].content.startswith(b"%PDF")
-    assert downloads[0].headers["ETag"].strip('"') == hashlib.sha256(downloads[1].content).hexdigest()
+    previews = [leader.get(base, f"/review/bundle/{bundle_id}/preview.pdf") for base in (a, b)]
+    assert [d.status_code for d in previews] == [200, 200]
+    assert previews[0].content == previews[1].content and previews[0].content.startswith(b"%PDF")
+    assert previews[0].headers["ETag"].strip('"') == hashlib.sha256(previews[1].content).hexdigest()
+    # Signed on one server (from its own copies of the photos), the ZIP downloads alike from both.
+    seen = re.search(r'name="fingerprint" value="([0-9a-f]{64})"', leader.get(a, "/review/bundle/").text)
+    assert seen is not None
+    drawn = "data:image/png;base64," + base64.b64encode(signature_png()).decode()
+    signed = leader.send(
+        b, "POST", f"/review/bundle/{bundle_id}/sign", data={"pin": PIN, "signature": drawn, "fingerprint": seen[1]}
+    )
+    assert signed.status_code == 302 and "已签字" in leader.get(b, "/review/bundle/").text
+    archives = [leader.get(base, f"/review/bundle/{bundle_id}/download") for base in (a, b)]
+    assert [d.status_code for d in archives] == [200, 200] and archives[0].content == archives[1].content
+    with zipfile.ZipFile(io.BytesIO(archives[0].content)) as archive:
+        assert {"report.pdf", "manifest.json"} <= set(archive.namelist())
 
 
 def test_a_session_begun_on_one_server_holds_and_ends_on_the_other(cluster):
