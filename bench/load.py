@@ -344,6 +344,10 @@ def main() -> None:
             failure = log.find("Traceback (most recent call last)")
             if failure >= 0:
                 print(f"the first server error in server {name}'s log:\n" + "\n".join(log[failure:].splitlines()[:60]))
+            # A worker gunicorn killed (timeout, memory) or that crashed: its clients saw a connection cut.
+            trouble = [line for line in log.splitlines() if "[CRITICAL]" in line or "[ERROR]" in line]
+            if trouble:
+                print(f"server {name}'s log has {len(trouble)} error lines, the first: " + "\n  ".join(trouble[:5]))
         confirmed, problems, total, states, waited = verify(url, scratch / "instance", settings, result["uploads"])
         print(
             f"uploads: {confirmed} of {len(result['uploads'])} the client saw stored are in the database with "
