@@ -342,6 +342,27 @@ def test_a_server_that_is_not_sweeping_still_tidies_its_own_copies(
         other.extensions["db_engine"].dispose()
 
 
+def test_the_job_worker_tidies_its_own_copies(app, runner, monkeypatch):
+    from inspect_app.bundles import jobs
+
+    app.config.update(REDIS_URL="redis://127.0.0.1:1/0", SWEEP_INTERVAL_MINUTES=60)
+    store = app.extensions["filestore"]
+    key = store.put(b"a photo a bundle build laid out", "jpg")
+    copy = store.local_path(key)
+    os.utime(copy, (time.time() - 7200, time.time() - 7200))  # two hours ago
+    tidied = []
+    # The worker's loop (which needs Redis) waits instead for its machine's first tidy.
+    monkeypatch.setattr(
+        jobs, "run_worker", lambda app, burst: tidied.append(app.extensions["sweeper"].finished.wait(60))
+    )
+    try:
+        result = runner.invoke(args=["jobs", "worker", "--burst"])
+    finally:
+        app.extensions["sweeper"].stop()
+    assert result.exit_code == 0, result.output
+    assert tidied == [True] and not copy.exists() and store.exists(key)
+
+
 @pytest.mark.parametrize("moment", ["before its files are held", "while the files are copied"])
 def test_a_photo_removed_during_a_backup_on_object_storage_leaves_it_consistent(
     app, session, runner, tmp_path, monkeypatch, other, moment, s3_gateway

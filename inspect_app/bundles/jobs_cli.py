@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from inspect_app.bundles import jobs
+from inspect_app.housekeeping import sweeper
 
 group = click.Group("jobs", help="后台任务")
 
@@ -21,4 +22,6 @@ def worker(burst: bool) -> None:
         raise click.ClickException(
             "未设置 REDIS_URL：没有任务队列时照片处理与证据包生成都在网站进程中进行，无需后台进程"
         )
-    jobs.run_worker(current_app._get_current_object(), burst=burst)
+    app = current_app._get_current_object()
+    sweeper.tidy_on_schedule(app)  # its machine's copies and scratch: the sweep on a web server cannot reach them
+    jobs.run_worker(app, burst=burst)

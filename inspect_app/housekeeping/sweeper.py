@@ -1,7 +1,8 @@
 """The sweep on a schedule: a thread in every app process, of which one per interval (on any server) runs it.
 
 Started by the first request a process serves (a gunicorn worker is forked after the app is made, and a
-thread started before the fork would not be in it). At start-up, before any request, the scratch folders of
+thread started before the fork would not be in it); the job worker, which serves none, starts one that only
+tidies its own machine (tidy_on_schedule). At start-up, before any request, the scratch folders of
 dead processes are removed at once: a build or sign-off cut short leaves the drawn signature in one.
 """
 
@@ -25,11 +26,13 @@ from inspect_app.todo import mailing as todo_mailing
 
 
 class Sweeper:
-    """Runs the sweep when due; `finished` is set after each run (for whoever waits on it)."""
+    """Runs the sweep when due; `finished` is set after each run or tidy (for whoever waits on it). With
+    `shared=False` it only tidies this machine: a process that keeps out of the database's turns (the job worker)."""
 
-    def __init__(self, app: Flask) -> None:
+    def __init__(self, app: Flask, shared: bool = True) -> None:
         self.app = app
         self.every_s = app.config["SWEEP_INTERVAL_MINUTES"] * 60
+        self.shared = shared
         self.finished = threading.Event()
         self._stop = threading.Event()
         self._pid: int | None = None
@@ -61,17 +64,16 @@ class Sweeper:
     def run_if_due(self) -> housekeeping.SweepReport | None:
         """Run the sweep if no process ran it within the interval; its report, or None. A process of another
         server may have run it: this one then tidies what only its own machine keeps, once per interval."""
-        with self.app.app_context():
-            session = get_session()
-            if not housekeeping.claim_run(session, housekeeping.SWEEP, self.every_s):
-                if time.monotonic() - self._tidied_at >= self.every_s:
+        if self.shared:
+            with self.app.app_context():
+                if housekeeping.claim_run(get_session(), housekeeping.SWEEP, self.every_s):
                     self._tidied_at = time.monotonic()
-                    housekeeping.tidy_this_machine(
-                        self.app.extensions["filestore"], Path(self.app.instance_path), time.time()
-                    )
-                return None
+                    return run(self.app)
+        if time.monotonic() - self._tidied_at >= self.every_s:
             self._tidied_at = time.monotonic()
-            return run(self.app)
+            housekeeping.tidy_this_machine(self.app.extensions["filestore"], Path(self.app.instance_path), time.time())
+            self.finished.set()
+        return None
 
 
 def run(app: Flask) -> housekeeping.SweepReport:
@@ -97,6 +99,17 @@ def run(app: Flask) -> housekeeping.SweepReport:
     if any(report.as_dict().values()):
         app.logger.info("sweep: %s", report.as_dict())
     return report
+
+
+def tidy_on_schedule(app: Flask) -> None:
+    """In the job worker, which serves no request (so no sweeper starts) yet keeps a local copy of every photo its
+    builds lay out: its machine tidied each interval, in a thread that touches neither the database nor the queue
+    (the worker forks a child per job, and the thread must hold nothing a child would inherit)."""
+    if not app.config["SWEEP_INTERVAL_MINUTES"]:
+        return
+    sweeper = Sweeper(app, shared=False)
+    app.extensions["sweeper"] = sweeper
+    sweeper.start()
 
 
 def _send_todo_mail(app: Flask, session) -> int:
