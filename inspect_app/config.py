@@ -125,7 +125,7 @@ def _object_store(env: Mapping[str, str], instance: Path) -> dict[str, Any]:
         # (Aliyun OSS, for one, answers only this way).
         "FILE_STORE_ADDRESSING": addressing,
         # Verified local copies of stored objects for tools that want a path (PDF layouts, ZIP readers); the sweep
-        # removes copies unused for an hour.
+        # removes copies unused for a day.
         "FILE_STORE_CACHE_PATH": env.get("FILE_STORE_CACHE_PATH", "").strip() or str(instance / "cache" / "files"),
     }
 

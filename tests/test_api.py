@@ -385,3 +385,16 @@ def test_the_plaque_check_is_sent_once_under_its_key_and_shown_with_the_inspecti
     assert client.put(url, json={"code": 8}, headers=key()).status_code == 422
     cleared = client.put(url, json={"code": ""}, headers=key())
     assert cleared.status_code == 200 and cleared.get_json() == {"plaque": None}
+
+
+def test_a_stored_file_on_this_machine_answers_ranges_so_a_download_can_resume(client, login_as, station, session, app):
+    login_as("inspector", "150602")
+    inspection = open_(client, station)
+    data = jpeg(seed=43)
+    sha = upload(client, data)
+    client.post(
+        f"/api/v1/inspections/{inspection['id']}/photos", json={"slot": "signboard", "sha256": sha}, headers=key()
+    )
+    photo = session.scalars(select(Photo)).one()
+    part = client.get(f"/files/photos/{photo.id}/original", headers={"Range": "bytes=0-99"})
+    assert part.status_code == 206 and part.data == data[:100] and part.headers["ETag"] == f'"{sha}"'

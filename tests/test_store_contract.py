@@ -264,3 +264,16 @@ def test_a_store_warmed_before_a_fork_serves_in_the_forked_process(store):
     child.join(timeout=60)
     assert child.exitcode == 0
     assert store.read(KEY.replace(".jpg", ".bin")) == DATA
+
+
+def test_a_backup_hours_into_its_copy_keeps_its_holds_through_the_sweep(store, config, tmp_path):
+    """The sweep removes what killed backups held, never what a running one holds (a season's backup takes hours)."""
+    from inspect_app.housekeeping import stored_files
+
+    store.put(DATA, "jpg")
+    with store.holding() as holding:
+        holding.hold([KEY])
+        store.delete(KEY)  # the photo replaced meanwhile
+        store.remove_leftovers(time.time() + 3 * 3600 - stored_files.LEFTOVER_GRACE_S)  # the sweep three hours on
+        with holding.open(KEY) as stream:
+            assert stream.read() == DATA

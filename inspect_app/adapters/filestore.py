@@ -109,6 +109,10 @@ class FileStore(ABC):
     def warm_up(self) -> None:
         """Load now what the first use would (a client library), where processes forked later share it."""
 
+    def file_here(self, key: str) -> Path | None:
+        """The stored file itself when it is a file on this machine (the disk store), else None: no copy is made."""
+        return None
+
     def tidy_local(self, older_than: float) -> list[str]:
         """Remove what this machine keeps for the store (local copies) unused since before `older_than`."""
         return []
@@ -239,6 +243,9 @@ class DiskStore(FileStore):
             raise MissingFile(key)
         return path
 
+    def file_here(self, key: str) -> Path | None:
+        return self.local_path(key)
+
     def size(self, key: str) -> int:
         try:
             return self.path(key).stat().st_size
@@ -274,7 +281,8 @@ class DiskStore(FileStore):
                 continue
         for folder in self.root.glob(".backup-*"):  # a backup killed before it cleaned up
             try:
-                if folder.stat().st_mtime < older_than:
+                pid = folder.name.split("-")[1]
+                if not (pid.isdigit() and _alive(int(pid))) and folder.stat().st_mtime < older_than:
                     shutil.rmtree(folder)
                     removed.append(folder.name)
             except FileNotFoundError:
@@ -448,6 +456,17 @@ def sha256_of(path: Path) -> str:
     """The SHA-256 of a file, read in blocks."""
     with path.open("rb") as stream:
         return hashlib.file_digest(stream, "sha256").hexdigest()
+
+
+def _alive(pid: int) -> bool:
+    """True when a process with this id runs on this machine (a backup holding its files, say)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _fsync_directory(directory: Path) -> None:

@@ -163,7 +163,10 @@ class Bucket:
         for start in range(0, len(names), 1000):
             batch = [{"Key": n} for n in names[start : start + 1000]]
             if batch:
-                self.client.delete_objects(Bucket=self.name, Delete={"Objects": batch, "Quiet": True})
+                answer = self.client.delete_objects(Bucket=self.name, Delete={"Objects": batch, "Quiet": True})
+                failed = [e for e in answer.get("Errors", ()) if not _missing_code(str(e.get("Code", "")))]
+                if failed:  # a chunk left behind would feed the next hash check: never pass over it
+                    raise OSError(f"could not delete {failed[0].get('Key')}: {failed[0].get('Code')}")
 
     def delete(self, name: str) -> None:
         self.client.delete_object(Bucket=self.name, Key=name)
@@ -185,7 +188,10 @@ def _missing(error: Exception) -> bool:
     response = getattr(error, "response", None)
     if not isinstance(response, dict):
         return False
-    code = str(response.get("Error", {}).get("Code", ""))
+    return _missing_code(str(response.get("Error", {}).get("Code", "")))
+
+
+def _missing_code(code: str) -> bool:
     return code in ("404", "NoSuchKey", "NotFound")
 
 
@@ -302,9 +308,11 @@ class ObjectStore(FileStore):
         if self.bucket.head(name) is None:  # the bucket decides what exists; a copy here may outlive it
             cached.unlink(missing_ok=True)
             raise MissingFile(key)
-        if cached.is_file():
-            os.utime(cached)  # in use: the sweep keeps copies used in its last hour
+        try:
+            os.utime(cached)  # in use: the machine's tidying keeps copies used in the last day
             return cached
+        except FileNotFoundError:
+            pass  # not here yet (or tidied this instant): fetched below
         cached.parent.mkdir(parents=True, exist_ok=True)
         handle, temp_name = tempfile.mkstemp(dir=cached.parent, prefix=".tmp-")
         os.close(handle)
@@ -353,7 +361,10 @@ class ObjectStore(FileStore):
         removed = []
         # Multipart uploads a killed process never finished or aborted: their parts take space, never a name.
         client, prefix = self.bucket.client, self.bucket.prefix
-        pages = client.get_paginator("list_multipart_uploads").paginate(Bucket=self.bucket.name, Prefix=prefix)
+        # Only the store's own (under files/): the bucket may hold another application's uploads under way.
+        pages = client.get_paginator("list_multipart_uploads").paginate(
+            Bucket=self.bucket.name, Prefix=f"{prefix}files/"
+        )
         for page in pages:
             for upload in page.get("Uploads", ()) or ():
                 if upload["Initiated"].timestamp() < older_than:

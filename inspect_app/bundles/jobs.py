@@ -234,4 +234,5 @@ def run_worker(app: Flask, burst: bool = False) -> bool:
     # bundle and a crash or timeout ends the child, not the worker. The app (and its imports) are made once,
     # here, and inherited; the child replaces the engine's connections (see build_bundle).
     worker = Worker([Queue(name, connection=connection) for name in WORKER_QUEUES], connection=connection)
+    app.extensions["filestore"].warm_up()  # a bucket's client library loaded once, for every job's child to share
     return worker.work(burst=burst)

@@ -29,6 +29,9 @@ from inspect_app.models.types import utcnow
 # Files younger than this are left to the next sweep: a writer of an older release, or a restore writing its
 # files before their rows, may not hold the lock.
 SWEEP_GRACE_S = 3600
+# What a write or a backup left in the store when cut short (temporary files, multipart uploads never completed, a
+# backup's held copies) goes a day on: a large upload, a restore or a season's backup may run for hours.
+LEFTOVER_GRACE_S = 86400
 
 
 def hold(session: Session, keys: Iterable[str]) -> None:
@@ -127,5 +130,5 @@ def sweep(session: Session, store: FileStore, now: float | None = None) -> list[
     session.rollback()
     candidates = [key for key in store.keys() if key not in named and (store.modified_at(key) or cutoff) < cutoff]
     removed = collect(session, store, candidates)
-    store.remove_leftovers(cutoff)
+    store.remove_leftovers(cutoff + SWEEP_GRACE_S - LEFTOVER_GRACE_S)
     return removed

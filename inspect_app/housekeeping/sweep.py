@@ -36,6 +36,9 @@ SESSION_RETENTION = timedelta(days=30)  # ended or long-idle sign-in sessions: k
 PART_GRACE_S = 3600  # a part file with no row yet may belong to an upload whose row is being committed
 REPORT_PARTS = "report-parts"
 REPORT_PARTS_UNUSED = timedelta(days=14)  # a district's report parts no build touched for this long
+# Local copies of objects (a bucket's store) no one used for this long: longer than any build that holds their
+# paths from its start to its layout.
+LOCAL_COPY_KEEP_S = 86400
 
 
 @dataclass
@@ -96,9 +99,9 @@ def sweep(
 
 def tidy_this_machine(store: FileStore, work_dir: Path, now: float) -> tuple[int, int]:
     """What only this machine keeps: dead scratch folders, report parts unused for long, local copies of stored
-    files unused for an hour. Every server runs it (the rest of the sweep runs on one server per interval).
+    files unused for a day. Every server runs it (the rest of the sweep runs on one server per interval).
     Returns the scratch folders and report part folders removed."""
-    store.tidy_local(now - stored_files.SWEEP_GRACE_S)
+    store.tidy_local(now - LOCAL_COPY_KEEP_S)
     return len(scratch.remove_leftovers(work_dir, now)), _stale_report_parts(work_dir, now)
 
 

@@ -128,12 +128,23 @@ def _reconcile(session: Session, parts: PartialUploads, upload: Upload) -> None:
 
 
 @overload
-def get_upload(session: Session, user_id: int, sha256: str, missing_ok: Literal[False] = False) -> Upload: ...
+def get_upload(
+    session: Session, user_id: int, sha256: str, missing_ok: Literal[False] = False, *, lock: bool = False
+) -> Upload: ...
 @overload
-def get_upload(session: Session, user_id: int, sha256: str, missing_ok: bool) -> Upload | None: ...
-def get_upload(session: Session, user_id: int, sha256: str, missing_ok: bool = False) -> Upload | None:
-    """The user's upload of this file; NotFound unless `missing_ok`."""
-    upload = session.scalar(select(Upload).where(Upload.user_id == user_id, Upload.sha256 == _checked_sha(sha256)))
+def get_upload(
+    session: Session, user_id: int, sha256: str, missing_ok: bool, *, lock: bool = False
+) -> Upload | None: ...
+def get_upload(
+    session: Session, user_id: int, sha256: str, missing_ok: bool = False, *, lock: bool = False
+) -> Upload | None:
+    """The user's upload of this file; NotFound unless `missing_ok`. With `lock`, its row is locked until the
+    transaction ends (PostgreSQL): a chunk sent twice (a retry that reached another server while the first was
+    still being written) waits for the first, reads what it left, and is answered from there."""
+    query = select(Upload).where(Upload.user_id == user_id, Upload.sha256 == _checked_sha(sha256))
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    upload = session.scalar(query)
     if upload is None and not missing_ok:
         raise NotFound()
     return upload
@@ -141,7 +152,7 @@ def get_upload(session: Session, user_id: int, sha256: str, missing_ok: bool = F
 
 def put_chunk(session: Session, parts: PartialUploads, user_id: int, sha256: str, offset: int, data: bytes) -> Upload:
     """Append a chunk at `offset` (which must be what has arrived so far); checks the hash at the end."""
-    upload = get_upload(session, user_id, sha256)
+    upload = get_upload(session, user_id, sha256, lock=True)
     _reconcile(session, parts, upload)
     if upload.completed_at is not None:
         return upload  # a repeated last chunk after success
@@ -169,7 +180,7 @@ def put_chunk(session: Session, parts: PartialUploads, user_id: int, sha256: str
 def completed_bytes(session: Session, parts: PartialUploads, user_id: int, sha256: str) -> bytes:
     """The bytes of a finished upload, for turning into a photo; refused (so that the phone sends the rest, or
     all of it again) when the part file does not hold the whole of it."""
-    upload = get_upload(session, user_id, sha256, missing_ok=True)
+    upload = get_upload(session, user_id, sha256, missing_ok=True, lock=True)
     if upload is not None:
         _reconcile(session, parts, upload)
         session.commit()
@@ -184,7 +195,7 @@ def completed_bytes(session: Session, parts: PartialUploads, user_id: int, sha25
 
 def discard_upload(session: Session, parts: PartialUploads, user_id: int, sha256: str) -> None:
     """Forget an upload and its bytes: its photo is stored, or was refused (then nothing of it stays)."""
-    upload = get_upload(session, user_id, sha256, missing_ok=True)
+    upload = get_upload(session, user_id, sha256, missing_ok=True, lock=True)
     if upload is not None:
         session.delete(upload)
         session.commit()

@@ -19,9 +19,11 @@ def send_stored(
     """The stored file under `key`: a download when `download_name` is given (shown in the browser instead with
     attachment=False), cached `max_age` seconds by the reader's browser only (0: asked again every time)."""
     store = current_app.extensions["filestore"]
-    stream = store.open(key)  # MissingFile: the error page says the file is lost
+    # A file on this machine is sent by its path (ranges, so a big download can resume; sendfile); a bucket's
+    # object is streamed (MissingFile either way: the error page says the file is lost).
+    here = store.file_here(key)
     response = send_file(
-        stream,
+        here if here is not None else store.open(key),
         mimetype=mimetype,
         as_attachment=download_name is not None if attachment is None else attachment,
         download_name=download_name,
