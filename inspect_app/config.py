@@ -108,6 +108,13 @@ def _object_store(env: Mapping[str, str], instance: Path) -> dict[str, Any]:
     url = env.get("FILE_STORE_URL", "").strip() or None
     if url is not None and not re.fullmatch(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9._/-]*)?", url):
         raise ConfigError(f"FILE_STORE_URL must be s3://bucket or s3://bucket/prefix (got {url!r})")
+    prefix = url.split("/", 3)[3].strip("/") if url is not None and url.count("/") >= 3 else ""
+    if prefix and any(segment in ("", ".", "..") for segment in prefix.split("/")):
+        # Servers differ on `a/../b` and `a//b`: one spelling may name another folder than ours on another server.
+        raise ConfigError(f"FILE_STORE_URL's prefix may not hold empty, '.' or '..' segments (got {url!r})")
+    endpoint = env.get("FILE_STORE_ENDPOINT", "").strip() or None
+    if endpoint is not None and not re.match(r"https?://[^/\s]", endpoint):
+        raise ConfigError(f"FILE_STORE_ENDPOINT must start with http:// or https:// (got {endpoint!r})")
     addressing = env.get("FILE_STORE_ADDRESSING", "").strip() or "path"
     if addressing not in ("path", "virtual"):
         raise ConfigError("FILE_STORE_ADDRESSING must be path or virtual")
@@ -116,7 +123,7 @@ def _object_store(env: Mapping[str, str], instance: Path) -> dict[str, Any]:
         raise ConfigError("FILE_STORE_ACCESS_KEY and FILE_STORE_SECRET_KEY go together")
     return {
         "FILE_STORE_URL": url,
-        "FILE_STORE_ENDPOINT": env.get("FILE_STORE_ENDPOINT", "").strip() or None,
+        "FILE_STORE_ENDPOINT": endpoint,
         "FILE_STORE_REGION": env.get("FILE_STORE_REGION", "").strip() or "us-east-1",
         # Unset, boto3 looks for keys where it always does (AWS_ACCESS_KEY_ID..., the machine's role).
         "FILE_STORE_ACCESS_KEY": access or None,

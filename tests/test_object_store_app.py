@@ -20,6 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from botocore.exceptions import EndpointConnectionError
 from photo_factory import jpeg
 from sqlalchemy import select
 from support import cli, is_postgres, make_station, sign_version
@@ -33,6 +34,7 @@ from test_backup import (
 
 from inspect_app import create_app
 from inspect_app.adapters.filestore import key_for
+from inspect_app.city import submissions
 from inspect_app.housekeeping import sweep as housekeeping
 from inspect_app.models import Photo, Upload
 from inspect_app.models.types import utcnow
@@ -103,7 +105,9 @@ def test_a_photo_sent_in_chunks_lives_in_the_bucket_and_is_served_from_it(app, c
     assert files_on_disk(app) == []
 
 
-def test_a_signed_bundle_is_built_to_the_bucket_and_downloads_whole(app, session, season, client, auth, tmp_path):
+def test_a_signed_bundle_is_built_to_the_bucket_and_downloads_whole(
+    app, session, season, client, auth, tmp_path, monkeypatch
+):
     leader = season["leader"]
     bundle = sign_version(app, session, leader, season["campaign"], tmp_path)
     assert f"files/{bundle.archive_key}" in objects(app)
@@ -114,6 +118,16 @@ def test_a_signed_bundle_is_built_to_the_bucket_and_downloads_whole(app, session
     assert int(download.headers["Content-Length"]) == bundle.archive_size
     with zipfile.ZipFile(io.BytesIO(download.data)) as archive:
         assert "manifest.json" in archive.namelist()
+    # A download cut off resumes where it broke off: the bucket is asked for the rest only.
+    url, size = f"/review/bundle/{bundle.id}/download", bundle.archive_size
+    rest = client.get(url, headers={"Range": "bytes=1000-"})
+    assert rest.status_code == 206 and rest.data == download.data[1000:]
+    assert rest.headers["Content-Range"] == f"bytes 1000-{size - 1}/{size}"
+    assert client.get(url, headers={"Range": "bytes=-100"}).data == download.data[-100:]
+    assert client.get(url, headers={"Range": f"bytes={size + 10}-"}).status_code == 416
+    asked = ranges_asked(monkeypatch, app.extensions["filestore"], ".zip")
+    assert client.get(url, headers={"If-None-Match": f'"{bundle.archive_sha256}"'}).status_code == 304
+    assert asked == []  # what the browser holds already is not fetched from the bucket
     preview = client.get(f"/review/bundle/{bundle.id}/preview.pdf")
     assert preview.status_code == 200 and preview.data.startswith(b"%PDF")
     assert files_on_disk(app) == []
@@ -142,6 +156,71 @@ def test_a_look_at_a_built_bundle_fetches_none_of_its_files(app, session, season
     store.delete(session.scalars(select(Photo.display_key).where(Photo.display_key.is_not(None))).first())
     assert client.get(f"/review/bundle/{bundle.id}/status").get_json()["label"] == "已过期"
     assert not [p for p in cache.rglob("*") if p.is_file()]
+
+
+def ranges_asked(monkeypatch, store, suffix: str) -> list[tuple[int, int]]:
+    """Every byte range the store asks the bucket for, of objects whose name ends in `suffix`."""
+    asked: list[tuple[int, int]] = []
+    real = store.bucket.body
+
+    def body(name, first=None, last=None):
+        if name.endswith(suffix):
+            asked.append((first, last))
+        return real(name, first, last)
+
+    monkeypatch.setattr(store.bucket, "body", body)
+    return asked
+
+
+def fetched(asked: list[tuple[int, int]]) -> int:
+    return sum(last - first + 1 for first, last in asked)
+
+
+def test_the_city_verifies_a_bundle_where_it_lies_and_the_audit_reads_only_its_manifest(
+    app, session, city_season, runner, tmp_path, monkeypatch
+):
+    """No copy of a bundle of gigabytes is fetched to this server to verify it: it is read once, as the checks go;
+    `audit verify` reads each archive's directory and manifest and nothing else of it."""
+    leader, store = city_season["ds"]["leader"], app.extensions["filestore"]
+    bundle = sign_version(app, session, leader, city_season["campaign"], tmp_path)
+    cache = Path(app.config["FILE_STORE_CACHE_PATH"])
+    shutil.rmtree(cache, ignore_errors=True)
+    asked = ranges_asked(monkeypatch, store, ".zip")
+    sent = submissions.submit_bundle(session, leader.actor, store, bundle.id)
+    assert sent.verified and all(check["ok"] for check in sent.checks)
+    # Read once (with the directory and the manifest, read first for its signature), not fetched whole then read.
+    assert bundle.archive_size <= fetched(asked) < bundle.archive_size + 256 * 1024, repr(asked)
+    assert not [p for p in cache.rglob("*") if p.is_file()]
+    asked.clear()
+    audited = runner.invoke(args=["audit", "verify"])
+    assert audited.exit_code == 0 and "审计日志完整" in audited.output, audited.output
+    manifest_and_directory = fetched(asked)
+    assert 0 < manifest_and_directory < bundle.archive_size / 4, (manifest_and_directory, bundle.archive_size)
+
+
+def test_a_bucket_out_of_reach_while_verifying_changes_no_verdict(
+    app, session, city_season, client, auth, runner, tmp_path, monkeypatch
+):
+    leader, store = city_season["ds"]["leader"], app.extensions["filestore"]
+    bundle = sign_version(app, session, leader, city_season["campaign"], tmp_path)
+    sent = submissions.submit_bundle(session, leader.actor, store, bundle.id)
+    checks = sent.checks
+
+    def cut_off(name, first=None, last=None):
+        raise EndpointConnectionError(endpoint_url=store.bucket.settings.endpoint)
+
+    monkeypatch.setattr(store.bucket, "body", cut_off)
+    auth.login("city.center")
+    answer = client.post(f"/city/submissions/{sent.id}/verify")
+    session.refresh(sent)
+    assert answer.status_code == 503 and "文件存储暂时无法访问" in answer.get_data(as_text=True), (
+        sent.verified,
+        sent.checks,
+    )
+    session.refresh(sent)
+    assert sent.verified and sent.checks == checks  # not turned into "damaged" by a network fault
+    audited = runner.invoke(args=["audit", "verify"])
+    assert audited.exit_code != 0 and "文件存储暂时无法访问" in audited.output and "文件缺失" not in audited.output
 
 
 def test_a_lost_object_answers_404_with_a_clear_message(app, client, login_as, session, campaign):
@@ -233,13 +312,16 @@ def test_settings_name_the_bucket_or_refuse_clearly(app_config, s3_gateway):
     from inspect_app.config import ConfigError, load_config
 
     base = {"INSTANCE_PATH": app_config["INSTANCE_PATH"], "SECRET_KEY": "x"}
-    for url in ("s3://", "http://bucket", "s3://Bad_Bucket", "file:///tmp/x"):
+    for url in ("s3://", "http://bucket", "s3://Bad_Bucket", "file:///tmp/x", "s3://evidence/a/../b", "s3://e/a//b"):
         with pytest.raises(ConfigError):
             load_config(base, env={"FILE_STORE_URL": url})
+    for endpoint in ("oss-cn-huhehaote.aliyuncs.com", "ftp://127.0.0.1:9000"):
+        with pytest.raises(ConfigError, match="FILE_STORE_ENDPOINT"):
+            load_config(base, env={"FILE_STORE_URL": "s3://evidence", "FILE_STORE_ENDPOINT": endpoint})
     with pytest.raises(ConfigError):
         load_config(base, env={"FILE_STORE_URL": "s3://evidence", "FILE_STORE_ACCESS_KEY": "only-half"})
-    config = load_config(base, env={"FILE_STORE_URL": "s3://evidence/ordos"})
-    assert config["FILE_STORE_URL"] == "s3://evidence/ordos"
+    config = load_config(base, env={"FILE_STORE_URL": "s3://evidence/ordos/2026/"})
+    assert config["FILE_STORE_URL"] == "s3://evidence/ordos/2026/"
     assert not Path(config["FILE_STORE_PATH"]).exists()  # no folder made for a store that is not used
     prefixed = create_app({**app_config, **s3_gateway.settings(s3_gateway.new_bucket(), prefix="ordos")})
     try:

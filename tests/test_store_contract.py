@@ -62,6 +62,21 @@ def test_put_read_stream_exists_size_delete(store):
     assert not store.exists(KEY) and list(store.keys()) == [] and store.modified_at(KEY) is None
 
 
+def test_a_stored_file_reads_from_wherever_the_reader_seeks(store):
+    """A ZIP reader seeks to the end record, the directory, then each member; a resumed download to where it broke."""
+    data = os.urandom(3 << 20)  # past the bucket reader's first windows, so a read spans several requests
+    key = store.put(data, "bin")
+    with store.open(key) as stream:
+        assert stream.seekable() and stream.seek(0, io.SEEK_END) == len(data)
+        for at, length in [(len(data) - 22, 22), (7, 100), (1 << 20, 2 << 20), (len(data) - 1, 10), (len(data), 5)]:
+            stream.seek(at)
+            assert stream.read(length) == data[at : at + length] and stream.tell() == min(at + length, len(data))
+        stream.seek(-1000, io.SEEK_END)
+        assert stream.read() == data[-1000:]
+        stream.seek(0)
+        assert hashlib.file_digest(stream, "sha256").hexdigest() == hashlib.sha256(data).hexdigest()
+
+
 def test_a_missing_file_is_missing_every_way(store):
     for read in (store.open, store.read, store.local_path, store.size):
         with pytest.raises(MissingFile):

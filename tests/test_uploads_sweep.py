@@ -7,6 +7,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import threading
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -14,13 +15,17 @@ from pathlib import Path
 import pytest
 from photo_factory import jpeg
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 from support import AuthActions, cli, make_user
+from test_campaign_lifecycle import _lock_waiters, wait_for
 
 from inspect_app import create_app
 from inspect_app.adapters import scratch
 from inspect_app.housekeeping import stored_files
+from inspect_app.inspection import sync
 from inspect_app.models import HousekeepingRun, Photo, Upload, UserSession
 from inspect_app.models.types import utcnow
+from inspect_app.shared.errors import Conflict
 
 CHUNK = 16 * 1024  # the offline app sends 512 KB; the test photos are small, and the protocol is the same
 
@@ -277,3 +282,39 @@ def test_the_sweep_runs_by_itself_once_per_interval_across_processes(app_config,
         for started in (first, second):
             started.extensions["sweeper"].stop()
             started.extensions["db_engine"].dispose()
+
+
+def test_a_chunk_sent_again_while_the_first_is_written_waits_for_it(app, session):
+    """A phone that timed out sends the chunk again, and the retry may reach another server while the first copy is
+    still being written: it waits for the upload's row (PostgreSQL), reads what the first left and is told to go on
+    from there; the chunk is not written twice."""
+    engine, parts = app.extensions["db_engine"], app.extensions["uploads"]
+    user = make_user(session, "inspector", "150602")
+    data = os.urandom(3 * CHUNK)
+    sha = hashlib.sha256(data).hexdigest()
+    sync.start_upload(session, parts, user.id, sha, len(data), len(data), 10 * len(data))
+    answers: dict[str, object] = {}
+
+    def retry() -> None:
+        with Session(engine) as own:
+            try:
+                sync.put_chunk(own, parts, user.id, sha, 0, data[:CHUNK])
+            except Conflict as refused:
+                answers["conflict"] = refused.details
+            else:
+                answers["written"] = True
+
+    with Session(engine) as first:
+        upload = sync.get_upload(first, user.id, sha, lock=True)  # the first request, halfway through its chunk
+        retrying = threading.Thread(target=retry)
+        if engine.dialect.name == "postgresql":
+            retrying.start()
+            assert wait_for(lambda: _lock_waiters(engine) == 1), "the retry did not wait for the first request"
+            assert retrying.is_alive() and not answers
+        upload.received = parts.append(user.id, sha, 0, data[:CHUNK])
+        first.commit()
+    if engine.dialect.name != "postgresql":
+        retrying.start()  # one writer at a time on SQLite: the retry comes after
+    retrying.join()
+    assert answers == {"conflict": {"received": CHUNK}}
+    assert parts.size(user.id, sha) == CHUNK and parts.read(user.id, sha) == data[:CHUNK]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
+from inspect_app.adapters.filestore import MissingFile, StoreUnreachable
 from inspect_app.domain.evidence.manifest import FileEntry, name_collision, name_problem
 
 CHUNK = 1 << 20
@@ -131,6 +132,15 @@ def _has_zip64_field(extra: bytes) -> bool:
     return False
 
 
+def _store_failure(error: BaseException | None) -> BaseException | None:
+    """The store's own failure (out of reach, the file gone) behind an error zipfile raised, if there is one."""
+    while error is not None:
+        if isinstance(error, (StoreUnreachable, MissingFile)):
+            return error
+        error = error.__cause__ or error.__context__
+    return None
+
+
 class Archive:
     """A ZIP opened for checking: its structure proven contiguous, its names judged, members read as capped streams.
 
@@ -145,12 +155,15 @@ class Archive:
             self._zip = self._stack.enter_context(zipfile.ZipFile(self._fp))
             self._data_at: dict[int, int] = {}
             self._check_structure()
-        except Unreadable:
+        except (Unreadable, StoreUnreachable, MissingFile):  # the latter two: the store failed, not the ZIP
             self._stack.close()
             raise
         except Exception as error:  # noqa: BLE001 - a damaged ZIP fails in many ways (BadZipFile, struct.error,
             # OverflowError, ValueError, NotImplementedError): whichever it is, the archive cannot be read.
             self._stack.close()
+            failure = _store_failure(error)
+            if failure is not None:  # zipfile reports any failed read as BadZipFile: it was the store's
+                raise failure from error
             raise Unreadable("文件不是有效的 ZIP 证据包（文件损坏或被截断）") from error
         self.members: dict[str, zipfile.ZipInfo] = {}
         self.name_problems: dict[str, str] = {}

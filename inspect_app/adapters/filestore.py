@@ -28,6 +28,10 @@ class MissingFile(FileNotFoundError):
         self.key = key
 
 
+class StoreUnreachable(OSError):
+    """The store did not answer a read (a bucket out of reach, a connection cut): nothing is wrong with the file."""
+
+
 def check_key(key: str) -> str:
     """The key itself when well formed (`ab/cd/<sha256>.<suffix>`, the folders the hash's own); ValueError if not."""
     match = _KEY.fullmatch(key) if isinstance(key, str) else None
@@ -74,7 +78,8 @@ class FileStore(ABC):
 
     @abstractmethod
     def open(self, key: str) -> BinaryIO:
-        """The stored bytes as a stream, never all in memory; MissingFile when the file is missing."""
+        """The stored bytes as a seekable stream, never all in memory (a bucket's object is read by ranges as the
+        reader goes: a ZIP's manifest is read without the rest); MissingFile when the file is missing."""
 
     @abstractmethod
     def local_path(self, key: str) -> Path:

@@ -29,6 +29,7 @@ from inspect_app.adapters.filestore import (
     Holding,
     MissingFile,
     PartialUploads,
+    StoreUnreachable,
     check_key,
     check_upload,
     digest_of,
@@ -40,6 +41,10 @@ from inspect_app.adapters.filestore import (
 # this size, a few at a time, read from the file as they go: never the whole in memory.
 PART_BYTES = 16 * 2**20
 PART_THREADS = 4
+# A stored object is read in ranged GETs: the first after a seek asks for this much, each following one for twice
+# the last, up to the most (a sequential read of a whole bundle then takes a request per 64 MB).
+WINDOW_MIN = 64 * 1024
+WINDOW_MAX = 64 * 2**20
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,12 @@ class BucketSettings:
         if parts.scheme != "s3" or not parts.netloc:
             raise ValueError(f"not an s3:// address: {url!r}")
         prefix = parts.path.strip("/")
+        if prefix and any(segment in ("", ".", "..") for segment in prefix.split("/")):
+            # Some servers resolve `a/../b` or fold `a//b`: two spellings of one folder, or a folder outside ours.
+            raise ValueError(f"the prefix may not hold empty, '.' or '..' segments: {url!r}")
+        endpoint = settings.get("endpoint")
+        if endpoint is not None and urlsplit(endpoint).scheme not in ("http", "https"):
+            raise ValueError(f"the endpoint must start with http:// or https:// (got {endpoint!r})")
         return cls(bucket=parts.netloc, prefix=f"{prefix}/" if prefix else "", **settings)
 
 
@@ -136,13 +147,18 @@ class Bucket:
             raise
 
     def get(self, name: str) -> BinaryIO:
+        return io.BufferedReader(_BodyReader(self.body(name)), BLOCK)
+
+    def body(self, name: str, first: int | None = None, last: int | None = None) -> Any:
+        """The object's bytes (`first` to `last` inclusive, when given) as boto3's stream; FileNotFoundError if
+        there is no such object."""
+        extra = {"Range": f"bytes={first}-{last}"} if first is not None else {}
         try:
-            body = self.client.get_object(Bucket=self.name, Key=name)["Body"]
+            return self.client.get_object(Bucket=self.name, Key=name, **extra)["Body"]
         except Exception as error:
             if _missing(error):
                 raise FileNotFoundError(name) from None
             raise
-        return io.BufferedReader(_BodyReader(body), BLOCK)
 
     def put_bytes(self, name: str, data: bytes) -> None:
         md5 = base64.b64encode(hashlib.md5(data, usedforsecurity=False).digest()).decode()
@@ -212,6 +228,82 @@ class _BodyReader(io.RawIOBase):
     def close(self) -> None:
         if not self.closed:
             self._body.close()
+        super().close()
+
+
+class _RangedReader(io.RawIOBase):
+    """An object read by ranges, seekable: a ZIP's directory and manifest are read without the rest of a bundle of
+    gigabytes, and a download resumes where it broke off. Reads that follow each other go on in one ranged GET at a
+    time, each window twice the last (WINDOW_MIN to WINDOW_MAX); a seek elsewhere starts again with a small one."""
+
+    def __init__(self, bucket: Bucket, name: str, key: str, size: int) -> None:
+        self._bucket, self._name, self._key, self._size = bucket, name, key, size
+        self._pos = 0
+        self._body: Any = None
+        self._body_at = self._body_end = -1  # where the open GET stands and ends; where the last one ended
+        self._window = WINDOW_MIN
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        target = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence] + offset
+        if target < 0:
+            raise OSError(f"negative seek position {target}")
+        self._pos = target
+        return target
+
+    def readinto(self, buffer: Any) -> int:
+        if self._pos >= self._size or not len(buffer):
+            return 0
+        if self._body is None or self._body_at != self._pos:
+            self._open()
+        try:
+            data = self._body.read(min(len(buffer), self._body_end - self._pos))
+        except Exception as error:
+            self._drop()
+            raise StoreUnreachable(f"reading {self._key} from the bucket failed: {error}") from error
+        if not data:  # a stored object never changes: it was cut off (or replaced by another server's mistake)
+            raise OSError(f"stored object ended early: {self._key}")
+        memoryview(buffer)[: len(data)] = data
+        self._pos += len(data)
+        self._body_at = self._pos
+        if self._pos == self._body_end:
+            self._drop()
+        return len(data)
+
+    def readall(self) -> bytes:
+        parts = []
+        while self._pos < self._size:
+            parts.append(self.read(min(self._size - self._pos, WINDOW_MAX)))
+        return b"".join(parts)
+
+    def _open(self) -> None:
+        self._window = min(self._window * 2, WINDOW_MAX) if self._body_end == self._pos else WINDOW_MIN
+        self._drop()
+        end = min(self._pos + self._window, self._size)
+        try:
+            self._body = self._bucket.body(self._name, self._pos, end - 1)
+        except FileNotFoundError:
+            raise MissingFile(self._key) from None
+        except Exception as error:
+            raise StoreUnreachable(f"reading {self._key} from the bucket failed: {error}") from error
+        self._body_at, self._body_end = self._pos, end
+
+    def _drop(self) -> None:
+        if self._body is not None:
+            self._body.close()
+            self._body = None
+
+    def close(self) -> None:
+        if not self.closed:
+            self._drop()
         super().close()
 
 
@@ -297,10 +389,11 @@ class ObjectStore(FileStore):
             Path(name).unlink(missing_ok=True)
 
     def open(self, key: str) -> BinaryIO:
-        try:
-            return self.bucket.get(self._name(key))
-        except FileNotFoundError:
-            raise MissingFile(key) from None
+        name = self._name(key)
+        head = self.bucket.head(name)
+        if head is None:
+            raise MissingFile(key)
+        return io.BufferedReader(_RangedReader(self.bucket, name, key, int(head["ContentLength"])), WINDOW_MIN)
 
     def local_path(self, key: str) -> Path:
         name = self._name(key)

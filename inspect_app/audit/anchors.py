@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from inspect_app.adapters.archive import Archive, Refused, Unreadable
-from inspect_app.adapters.filestore import FileStore, MissingFile
+from inspect_app.adapters.filestore import FileStore, MissingFile, StoreUnreachable
 from inspect_app.city.verify import MANIFEST_CAP
 from inspect_app.domain.evidence.manifest import MANIFEST, parse_manifest
 from inspect_app.domain.evidence.submissions import CITY_NAME
@@ -49,7 +49,7 @@ def documents(session: Session) -> Iterator[Document]:
 
 def _anchor(store: FileStore, key: str) -> dict | None:
     """The audit head a stored archive's manifest records; None when it records none (signed before anchors)."""
-    with Archive(store.local_path(key)) as archive:
+    with store.open(key) as stream, Archive(stream) as archive:  # the directory and manifest only are read
         if MANIFEST not in archive.members:
             return None
         anchor = parse_manifest(archive.read(MANIFEST, MANIFEST_CAP)).get("audit")
@@ -72,6 +72,9 @@ def anchor_problems(session: Session, store: FileStore) -> tuple[int, list[str]]
         seen.add(document.key)
         try:
             anchor = _anchor(store, document.key)
+        except StoreUnreachable:
+            problems.append(f"{document.name}：文件存储暂时无法访问，无法核对它签字时记录的日志位置（请稍后重试）")
+            continue
         except (MissingFile, Unreadable, Refused, ValueError) as error:
             reason = "文件缺失" if isinstance(error, MissingFile) else "文件无法读取"
             problems.append(f"{document.name}：{reason}，无法核对它签字时记录的日志位置（请从备份中恢复该文件）")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -49,11 +50,17 @@ def state_of(submission: Submission | None) -> Latest | None:
     return Latest(submission.version, submission.status) if submission is not None else None
 
 
-def _verify(session: Session, path: Path) -> BundleCheck:
+def _verify(session: Session, source: Path | BinaryIO) -> BundleCheck:
     authority = keys.authority(session)
     if authority is None:
         raise Invalid("还没有市中心根证书，无法验证证据包")
-    return verify_bundle(path, authority.certificate_pem, keys.revocation_list(session))
+    return verify_bundle(source, authority.certificate_pem, keys.revocation_list(session))
+
+
+def _verify_stored(session: Session, store: FileStore, key: str) -> BundleCheck:
+    """A stored archive verified where it lies: read once, as the checks go (no local copy of a bucket's object)."""
+    with store.open(key) as stream:
+        return _verify(session, stream)
 
 
 def _record(session: Session, actor: Actor, check: BundleCheck, **fields) -> Submission:
@@ -115,7 +122,7 @@ def submit_bundle(session: Session, actor: Actor, store: FileStore, bundle_id: i
     except SubmissionRefused as error:
         raise Invalid(str(error)) from None
     assert bundle.archive_key is not None  # the sign-off stored it with the SIGNED status
-    check = _verify(session, store.local_path(bundle.archive_key))
+    check = _verify_stored(session, store, bundle.archive_key)
     if not check.ok:
         raise Invalid("证据包验证未通过，未提交：" + "；".join(check.problems))
     return _record(
@@ -201,7 +208,7 @@ def verify_again(session: Session, actor: Actor, store: FileStore, submission_id
     """Check the stored file once more (a certificate revoked since, a damaged disk) and keep the new verdict."""
     require(actor, Action.RECEIVE_BUNDLES)
     submission = get_submission(session, actor, submission_id)
-    check = _verify(session, store.local_path(submission.archive_key))
+    check = _verify_stored(session, store, submission.archive_key)
     submission.verified, submission.checks = check.ok, [a.as_dict() for a in check.aspects]
     session.commit()
     return submission

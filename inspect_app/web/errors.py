@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 
-from inspect_app.adapters.filestore import MissingFile
+from inspect_app.adapters.filestore import MissingFile, StoreUnreachable
 from inspect_app.shared.errors import Forbidden, NotFound
 
 MISSING_FILE = "这个文件已丢失（文件存储中找不到），无法显示或下载。请联系系统管理员从备份中恢复。"
@@ -17,6 +17,7 @@ MESSAGES = {
     405: ("操作方式不正确", "请通过页面上的按钮进行操作。"),
     413: ("文件过大", "上传的文件超过了允许的大小：照片不超过 20 MB，名录文件不超过 5 MB。"),
     500: ("系统出错", "服务器处理时出错，请稍后重试；如果问题持续，请联系系统管理员。"),
+    503: ("暂时无法访问", "文件存储暂时无法访问，请稍后重试；如果问题持续，请联系系统管理员。"),
 }
 
 
@@ -27,6 +28,7 @@ API_CODES = {
     405: "method_not_allowed",
     413: "too_large",
     500: "server_error",
+    503: "unavailable",
 }
 
 
@@ -46,6 +48,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(NotFound, lambda error: _render(404))
     app.register_error_handler(Forbidden, lambda error: _render(403))
     app.register_error_handler(MissingFile, _missing_file)
+    app.register_error_handler(StoreUnreachable, _store_unreachable)
     app.register_error_handler(
         CSRFError, lambda error: _render(400, "页面已过期或表单校验失败，请刷新页面后重新提交。", "csrf_failed")
     )
@@ -55,3 +58,9 @@ def _missing_file(error: MissingFile):
     # A row names a file the store does not have: the reader gets a clear 404; the operator a log line to act on.
     current_app.logger.error("stored file missing: %s (%s %s)", error.key, request.method, request.path)
     return _render(404, MISSING_FILE, "file_missing", heading="文件已丢失")
+
+
+def _store_unreachable(error: StoreUnreachable):
+    # Nothing is lost and nothing was changed: the reader is asked to try again; the operator gets the cause.
+    current_app.logger.error("file store unreachable: %s (%s %s)", error, request.method, request.path)
+    return _render(503)

@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, send_file
+import io
+from pathlib import Path
+
+from flask import Response, current_app, request, send_file
+from werkzeug.exceptions import RequestedRangeNotSatisfiable
 
 from inspect_app.adapters.filestore import digest_of
 
@@ -19,20 +23,28 @@ def send_stored(
     """The stored file under `key`: a download when `download_name` is given (shown in the browser instead with
     attachment=False), cached `max_age` seconds by the reader's browser only (0: asked again every time)."""
     store = current_app.extensions["filestore"]
-    # A file on this machine is sent by its path (ranges, so a big download can resume; sendfile); a bucket's
-    # object is streamed (MissingFile either way: the error page says the file is lost).
+    # A file on this machine is sent by its path (sendfile); a bucket's object as a stream read by ranges. Either
+    # way a big download can resume (Range), and a lost file raises MissingFile: the error page says so.
     here = store.file_here(key)
+    source = here if here is not None else store.open(key)
     response = send_file(
-        here if here is not None else store.open(key),
+        source,
         mimetype=mimetype,
         as_attachment=download_name is not None if attachment is None else attachment,
         download_name=download_name,
         etag=digest_of(key),  # the content's own hash: a changed file is another key
         max_age=max_age,
-        conditional=True,
+        conditional=here is not None,
     )
-    if response.status_code == 200 and response.content_length is None:
-        response.content_length = store.size(key)  # a bucket's stream cannot say its length; the bucket can
+    if not isinstance(source, Path):  # Werkzeug knows no stream's length: the store's stream can tell it
+        size = source.seek(0, io.SEEK_END)
+        source.seek(0)
+        response.content_length = size
+        try:
+            response = response.make_conditional(request.environ, accept_ranges=True, complete_length=size)
+        except RequestedRangeNotSatisfiable:
+            source.close()
+            raise
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = f"private, max-age={max_age}" if max_age else "private, no-cache"
     return response
