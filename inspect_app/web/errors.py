@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFError
 from inspect_app.adapters.filestore import MissingFile, StoreUnreachable
 from inspect_app.shared.errors import Forbidden, NotFound
 
+STORE_UNREACHABLE = "文件存储暂时无法访问，请稍后重试；如果问题持续，请联系系统管理员。"
 MISSING_FILE = "这个文件已丢失（文件存储中找不到），无法显示或下载。请联系系统管理员从备份中恢复。"
 
 MESSAGES = {
@@ -17,7 +18,7 @@ MESSAGES = {
     405: ("操作方式不正确", "请通过页面上的按钮进行操作。"),
     413: ("文件过大", "上传的文件超过了允许的大小：照片不超过 20 MB，名录文件不超过 5 MB。"),
     500: ("系统出错", "服务器处理时出错，请稍后重试；如果问题持续，请联系系统管理员。"),
-    503: ("暂时无法访问", "文件存储暂时无法访问，请稍后重试；如果问题持续，请联系系统管理员。"),
+    503: ("暂时无法访问", "服务暂时无法访问，请稍后重试；如果问题持续，请联系系统管理员。"),
 }
 
 
@@ -63,4 +64,4 @@ def _missing_file(error: MissingFile):
 def _store_unreachable(error: StoreUnreachable):
     # Nothing is lost and nothing was changed: the reader is asked to try again; the operator gets the cause.
     current_app.logger.error("file store unreachable: %s (%s %s)", error, request.method, request.path)
-    return _render(503)
+    return _render(503, STORE_UNREACHABLE, "store_unreachable")
