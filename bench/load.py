@@ -326,10 +326,13 @@ def main() -> None:
             )
             for n, folder in enumerate(folders)
         ]
+        worker_folder = scratch / ("worker" if args.store == "s3" else "instance")
         if queue:
             started.append(
                 servers.start_worker(
-                    servers.environment(url, scratch / "worker", **SECRETS, **settings, **queue), scratch / "worker.log"
+                    # On disk the worker reads the photos where the servers stored them: their one instance folder.
+                    servers.environment(url, worker_folder, **SECRETS, **settings, **queue),
+                    scratch / "worker.log",
                 )
             )
         for process in started:
@@ -361,7 +364,7 @@ def main() -> None:
         print(
             f"{len(web)} server{'s' if len(web) > 1 else ''} answered {sum(counts.values())} requests ({shares}, "
             f"their access logs); {confirmed} of {len(result['uploads'])} uploads present in the {args.store} store "
-            f"with the right SHA-256 (read through the store's interface)"
+            f"with the right SHA-256 (read through the store's interface), their photos {json.dumps(states)}"
         )
     print("servers stopped, database dropped", file=sys.stderr)
 
