@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from botocore.exceptions import EndpointConnectionError
+from gunicorn.http.wsgi import FileWrapper as Gunicorn
 from photo_factory import jpeg
 from sqlalchemy import select
 from support import cli, is_postgres, make_station, sign_version
@@ -128,6 +129,10 @@ def test_a_signed_bundle_is_built_to_the_bucket_and_downloads_whole(
     asked = ranges_asked(monkeypatch, app.extensions["filestore"], ".zip")
     assert client.get(url, headers={"If-None-Match": f'"{bundle.archive_sha256}"'}).status_code == 304
     assert asked == []  # what the browser holds already is not fetched from the bucket
+    # Under gunicorn (its file wrapper cannot seek) the bucket is still asked for the range only, not read up to it.
+    tail = client.get(url, headers={"Range": f"bytes={size - 100}-"}, environ_overrides={"wsgi.file_wrapper": Gunicorn})
+    assert tail.status_code == 206 and tail.data == download.data[-100:]
+    assert fetched(asked) == 100, asked
     preview = client.get(f"/review/bundle/{bundle.id}/preview.pdf")
     assert preview.status_code == 200 and preview.data.startswith(b"%PDF")
     assert files_on_disk(app) == []
