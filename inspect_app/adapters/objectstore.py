@@ -144,6 +144,8 @@ class Bucket:
         except Exception as error:
             if _missing(error):
                 return None
+            if _out_of_reach(error):
+                raise StoreUnreachable(f"asking the bucket for {name} failed: {error}") from error
             raise
 
     def get(self, name: str) -> BinaryIO:
@@ -158,6 +160,8 @@ class Bucket:
         except Exception as error:
             if _missing(error):
                 raise FileNotFoundError(name) from None
+            if _out_of_reach(error):
+                raise StoreUnreachable(f"reading {name} from the bucket failed: {error}") from error
             raise
 
     def put_bytes(self, name: str, data: bytes) -> None:
@@ -198,6 +202,18 @@ def _denied(error: Exception) -> bool:
     response = getattr(error, "response", None)
     code = str(response.get("Error", {}).get("Code", "")) if isinstance(response, dict) else ""
     return code in ("403", "AccessDenied", "AllAccessDisabled", "InvalidAccessKeyId", "SignatureDoesNotMatch")
+
+
+def _out_of_reach(error: Exception) -> bool:
+    """A failure of the way to the bucket, after the client's retries (no connection, a timeout, a cut, the server
+    busy or failing), as against an answer about the object (missing, refused)."""
+    from botocore.exceptions import BotoCoreError
+
+    if isinstance(error, BotoCoreError):
+        return True
+    response = getattr(error, "response", None)
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) if isinstance(response, dict) else 0
+    return isinstance(status, int) and status >= 500
 
 
 def _missing(error: Exception) -> bool:
@@ -289,11 +305,9 @@ class _RangedReader(io.RawIOBase):
         self._drop()
         end = min(self._pos + self._window, self._size)
         try:
-            self._body = self._bucket.body(self._name, self._pos, end - 1)
+            self._body = self._bucket.body(self._name, self._pos, end - 1)  # StoreUnreachable when out of reach
         except FileNotFoundError:
             raise MissingFile(self._key) from None
-        except Exception as error:
-            raise StoreUnreachable(f"reading {self._key} from the bucket failed: {error}") from error
         self._body_at, self._body_end = self._pos, end
 
     def _drop(self) -> None:
