@@ -113,7 +113,11 @@ prod-env:
 		"") echo "文件存储：本机目录 $${FILE_STORE_PATH:-instance/files}（只有一台服务器时可用；多台服务器须设置 FILE_STORE_URL=s3://存储桶）";; \
 		s3://?*) [ -n "$$FILE_STORE_ENDPOINT" ] || echo "未设置 FILE_STORE_ENDPOINT：将连接 AWS S3；政务云对象存储请填写其 S3 兼容地址（如 https://oss-cn-xxx.aliyuncs.com）"; \
 		   if { [ -n "$$FILE_STORE_ACCESS_KEY" ] && [ -z "$$FILE_STORE_SECRET_KEY" ]; } || { [ -z "$$FILE_STORE_ACCESS_KEY" ] && [ -n "$$FILE_STORE_SECRET_KEY" ]; }; then \
-		     echo "FILE_STORE_ACCESS_KEY 与 FILE_STORE_SECRET_KEY 须同时设置" >&2; exit 1; fi;; \
+		     echo "FILE_STORE_ACCESS_KEY 与 FILE_STORE_SECRET_KEY 须同时设置" >&2; exit 1; fi; \
+		   rest="$${FILE_STORE_URL#s3://}"; case "/$${rest%/}/" in */../*|*/./*|*//*) \
+		     echo "FILE_STORE_URL 的前缀不能含空段、. 或 ..（当前：$$FILE_STORE_URL）" >&2; exit 1;; esac; \
+		   case "$$FILE_STORE_ENDPOINT" in ""|http://?*|https://?*) ;; *) \
+		     echo "FILE_STORE_ENDPOINT 须以 http:// 或 https:// 开头（当前：$$FILE_STORE_ENDPOINT）" >&2; exit 1;; esac;; \
 		*) echo "FILE_STORE_URL 须为 s3://存储桶 或 s3://存储桶/前缀（当前：$$FILE_STORE_URL）" >&2; exit 1;; \
 	esac
 

@@ -384,6 +384,10 @@ def test_files_check_names_an_unreachable_store(app_config, runner):
         ({"FILE_STORE_URL": "s3://evidence"}, None),
         ({"FILE_STORE_URL": "https://oss.example.cn/evidence"}, "FILE_STORE_URL 须为 s3://存储桶"),
         ({"FILE_STORE_URL": "s3://evidence", "FILE_STORE_ACCESS_KEY": "half"}, "须同时设置"),
+        ({"FILE_STORE_URL": "s3://evidence/ordos/2026/", "FILE_STORE_ENDPOINT": "http://10.0.0.7:9000"}, None),
+        ({"FILE_STORE_URL": "s3://evidence/a/../b"}, "前缀不能含空段"),
+        ({"FILE_STORE_URL": "s3://evidence/a//b"}, "前缀不能含空段"),
+        ({"FILE_STORE_URL": "s3://evidence", "FILE_STORE_ENDPOINT": "oss-cn-huhehaote.aliyuncs.com"}, "http://"),
     ],
 )
 def test_make_serve_prod_checks_the_file_store_settings_first(settings, fails_with):
