@@ -315,6 +315,6 @@ def test_a_chunk_sent_again_while_the_first_is_written_waits_for_it(app, session
         first.commit()
     if engine.dialect.name != "postgresql":
         retrying.start()  # one writer at a time on SQLite: the retry comes after
-    retrying.join()
-    assert answers == {"conflict": {"received": CHUNK}}
+    retrying.join(timeout=60)
+    assert not retrying.is_alive() and answers == {"conflict": {"received": CHUNK}}
     assert parts.size(user.id, sha) == CHUNK and parts.read(user.id, sha) == data[:CHUNK]

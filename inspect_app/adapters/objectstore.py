@@ -14,6 +14,7 @@ import hashlib
 import io
 import os
 import secrets
+import shutil
 import tempfile
 import threading
 import time
@@ -45,6 +46,8 @@ PART_THREADS = 4
 # the last, up to the most (a sequential read of a whole bundle then takes a request per 64 MB).
 WINDOW_MIN = 64 * 1024
 WINDOW_MAX = 64 * 2**20
+# A skip forward up to this far is read through in the open GET rather than begun again in a new one.
+SKIP_THROUGH = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -207,10 +210,11 @@ def _denied(error: Exception) -> bool:
 def _out_of_reach(error: Exception) -> bool:
     """A failure of the way to the bucket, after the client's retries (no connection, a timeout, a cut, the server
     busy or failing), as against an answer about the object (missing, refused)."""
-    from botocore.exceptions import BotoCoreError
+    from botocore.exceptions import ConnectionError as NoConnection
+    from botocore.exceptions import HTTPClientError, IncompleteReadError
 
-    if isinstance(error, BotoCoreError):
-        return True
+    if isinstance(error, (NoConnection, HTTPClientError, IncompleteReadError)):
+        return True  # not missing keys or a bad setting (NoCredentialsError, ...): those are the operator's to fix
     response = getattr(error, "response", None)
     status = response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) if isinstance(response, dict) else 0
     return isinstance(status, int) and status >= 500
@@ -250,7 +254,8 @@ class _BodyReader(io.RawIOBase):
 class _RangedReader(io.RawIOBase):
     """An object read by ranges, seekable: a ZIP's directory and manifest are read without the rest of a bundle of
     gigabytes, and a download resumes where it broke off. Reads that follow each other go on in one ranged GET at a
-    time, each window twice the last (WINDOW_MIN to WINDOW_MAX); a seek elsewhere starts again with a small one."""
+    time, each window twice the last (WINDOW_MIN to WINDOW_MAX); a short skip forward (a ZIP reader stepping over
+    the next member's header) is read through in the open GET; a seek elsewhere starts again with a small window."""
 
     def __init__(self, bucket: Bucket, name: str, key: str, size: int) -> None:
         self._bucket, self._name, self._key, self._size = bucket, name, key, size
@@ -269,6 +274,8 @@ class _RangedReader(io.RawIOBase):
         return self._pos
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence not in (io.SEEK_SET, io.SEEK_CUR, io.SEEK_END):
+            raise ValueError(f"invalid whence {whence}")
         target = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence] + offset
         if target < 0:
             raise OSError(f"negative seek position {target}")
@@ -276,34 +283,60 @@ class _RangedReader(io.RawIOBase):
         return target
 
     def readinto(self, buffer: Any) -> int:
-        if self._pos >= self._size or not len(buffer):
+        view = memoryview(buffer).cast("B")
+        if self._pos >= self._size or not len(view):
             return 0
+        if (
+            self._body is not None
+            and self._body_at < self._pos < self._body_end
+            and (self._pos - self._body_at <= SKIP_THROUGH)
+        ):
+            self._take(self._pos - self._body_at)  # cheaper than a new request (and keeps its connection)
         if self._body is None or self._body_at != self._pos:
             self._open()
-        try:
-            data = self._body.read(min(len(buffer), self._body_end - self._pos))
-        except Exception as error:
-            self._drop()
-            raise StoreUnreachable(f"reading {self._key} from the bucket failed: {error}") from error
-        if not data:  # a stored object never changes: it was cut off (or replaced by another server's mistake)
-            raise OSError(f"stored object ended early: {self._key}")
-        memoryview(buffer)[: len(data)] = data
+        data = self._take(min(len(view), self._body_end - self._pos))
+        view[: len(data)] = data
         self._pos += len(data)
-        self._body_at = self._pos
         if self._pos == self._body_end:
             self._drop()
         return len(data)
 
-    def readall(self) -> bytes:
-        parts = []
-        while self._pos < self._size:
-            parts.append(self.read(min(self._size - self._pos, WINDOW_MAX)))
-        return b"".join(parts)
+    def _take(self, length: int) -> bytes:
+        """The next `length` bytes of the open GET, or StoreUnreachable: a stored object never changes, so a body
+        that fails or ends before its range does is the way to the bucket failing, not the object."""
+        data = b""
+        try:
+            while len(data) < length:
+                more = self._body.read(length - len(data))
+                if not more:
+                    break
+                data += more
+        except Exception as error:
+            self._drop()
+            raise StoreUnreachable(f"reading {self._key} from the bucket failed: {error}") from error
+        if len(data) != length:
+            self._drop()
+            raise StoreUnreachable(f"reading {self._key} from the bucket ended early")
+        self._body_at += length
+        return data
 
-    def _open(self) -> None:
+    def readall(self) -> bytes:
+        """The rest in one GET, not window by window: what reading a whole photo takes."""
+        if self._pos >= self._size:
+            return b""
+        self._drop()
+        self._window = WINDOW_MAX
+        self._body_end = self._pos  # a sequential read: _open keeps the largest window
+        self._open(self._size)
+        data = self._take(self._size - self._pos)
+        self._pos = self._size
+        self._drop()
+        return data
+
+    def _open(self, end: int | None = None) -> None:
         self._window = min(self._window * 2, WINDOW_MAX) if self._body_end == self._pos else WINDOW_MIN
         self._drop()
-        end = min(self._pos + self._window, self._size)
+        end = end if end is not None else min(self._pos + self._window, self._size)
         try:
             self._body = self._bucket.body(self._name, self._pos, end - 1)  # StoreUnreachable when out of reach
         except FileNotFoundError:
@@ -408,6 +441,21 @@ class ObjectStore(FileStore):
         if head is None:
             raise MissingFile(key)
         return io.BufferedReader(_RangedReader(self.bucket, name, key, int(head["ContentLength"])), WINDOW_MIN)
+
+    def _whole(self, key: str) -> BinaryIO:
+        """The object start to end in one streamed GET (no HEAD, no windows): for reading a whole file."""
+        try:
+            return self.bucket.get(self._name(key))
+        except FileNotFoundError:
+            raise MissingFile(key) from None
+
+    def read(self, key: str) -> bytes:
+        with self._whole(key) as stream:
+            return stream.read()
+
+    def copy_to(self, key: str, target: Path) -> None:
+        with self._whole(key) as stream, target.open("wb") as out:
+            shutil.copyfileobj(stream, out, BLOCK)
 
     def local_path(self, key: str) -> Path:
         name = self._name(key)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import BinaryIO, Iterator
 
 from flask import Response, current_app, request, send_file
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
-from werkzeug.wsgi import FileWrapper
+from werkzeug.wsgi import ClosingIterator, FileWrapper
 
 from inspect_app.adapters.filestore import BLOCK, digest_of
 
@@ -41,14 +42,31 @@ def send_stored(
         size = source.seek(0, io.SEEK_END)
         source.seek(0)
         response.content_length = size
-        # Werkzeug's own wrapper, whatever the server offers: it can seek, so a range starts where it asks (with
-        # gunicorn's, the object would be read from the bucket up to the range and thrown away), in 1 MB reads.
+        # Werkzeug's own wrapper, in 1 MB reads, whatever the server offers: it can seek, which a range needs (with
+        # gunicorn's, the object would be read from the bucket up to the range and thrown away).
         response.response = FileWrapper(source, BLOCK)
         try:
             response = response.make_conditional(request.environ, accept_ranges=True, complete_length=size)
         except RequestedRangeNotSatisfiable:
             source.close()
             raise
+        if response.status_code == 206 and response.content_range.stop is not None:
+            # Exactly the range asked for (a PDF viewer asks for many small ones): Werkzeug's range wrapper reads
+            # whole blocks and cuts them, which would ask the bucket for a megabyte to send a hundred bytes.
+            span = _span(source, response.content_range.start, response.content_range.stop)
+            response.response = ClosingIterator(span, source.close)  # closed even if never started
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = f"private, max-age={max_age}" if max_age else "private, no-cache"
     return response
+
+
+def _span(stream: BinaryIO, start: int, stop: int) -> Iterator[bytes]:
+    """The bytes from `start` to `stop` (exclusive) of a seekable stream, and no further."""
+    stream.seek(start)
+    left = stop - start
+    while left > 0:
+        block = stream.read(min(BLOCK, left))
+        if not block:
+            break
+        left -= len(block)
+        yield block
