@@ -136,13 +136,17 @@ class FileStore(ABC):
 
     def read(self, key: str) -> bytes:
         """The stored bytes; MissingFile when the file is missing."""
-        with self.open(key) as stream:
+        with self.open_whole(key) as stream:
             return stream.read()
 
     def copy_to(self, key: str, target: Path) -> None:
         """Write the stored bytes to a new file at `target`, streamed."""
-        with self.open(key) as stream, target.open("wb") as out:
+        with self.open_whole(key) as stream, target.open("wb") as out:
             shutil.copyfileobj(stream, out, BLOCK)
+
+    def open_whole(self, key: str) -> BinaryIO:
+        """The stored bytes as a stream to be read start to end (no seeking); MissingFile when missing."""
+        return self.open(key)
 
 
 class Holding(ABC):

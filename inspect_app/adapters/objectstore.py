@@ -14,7 +14,6 @@ import hashlib
 import io
 import os
 import secrets
-import shutil
 import tempfile
 import threading
 import time
@@ -442,20 +441,12 @@ class ObjectStore(FileStore):
             raise MissingFile(key)
         return io.BufferedReader(_RangedReader(self.bucket, name, key, int(head["ContentLength"])), WINDOW_MIN)
 
-    def _whole(self, key: str) -> BinaryIO:
-        """The object start to end in one streamed GET (no HEAD, no windows): for reading a whole file."""
+    def open_whole(self, key: str) -> BinaryIO:
+        # One streamed GET start to end (no HEAD, no windows): what reading a whole photo takes.
         try:
             return self.bucket.get(self._name(key))
         except FileNotFoundError:
             raise MissingFile(key) from None
-
-    def read(self, key: str) -> bytes:
-        with self._whole(key) as stream:
-            return stream.read()
-
-    def copy_to(self, key: str, target: Path) -> None:
-        with self._whole(key) as stream, target.open("wb") as out:
-            shutil.copyfileobj(stream, out, BLOCK)
 
     def local_path(self, key: str) -> Path:
         name = self._name(key)
