@@ -24,7 +24,7 @@ from botocore.exceptions import EndpointConnectionError
 from gunicorn.http.wsgi import FileWrapper as Gunicorn
 from photo_factory import jpeg
 from sqlalchemy import select
-from support import cli, is_postgres, make_station, sign_version
+from support import TODAY, cli, is_postgres, make_station, sign_version
 from test_backup import (
     _restored_instance_works,
     everything,
@@ -35,10 +35,12 @@ from test_backup import (
 
 from inspect_app import create_app
 from inspect_app.adapters.archive import Archive
-from inspect_app.adapters.filestore import key_for
+from inspect_app.adapters.filestore import StoreUnreachable, key_for
+from inspect_app.bundles import operations as bundles
+from inspect_app.city import report as city_report
 from inspect_app.city import submissions
 from inspect_app.housekeeping import sweep as housekeeping
-from inspect_app.models import Photo, Upload
+from inspect_app.models import Bundle, CityReport, Photo, Upload
 from inspect_app.models.types import utcnow
 
 
@@ -253,6 +255,84 @@ def test_a_bucket_out_of_reach_while_verifying_changes_no_verdict(
     monkeypatch.setattr(client_of_this_process, "head_object", cut_off)  # out of reach before the first byte too
     download = client.get(f"/city/submissions/{sent.id}/download")
     assert download.status_code == 503 and "文件存储暂时无法访问" in download.get_data(as_text=True)
+
+
+def test_a_bucket_out_of_reach_while_a_chunk_is_written_answers_503_and_the_phone_sends_it_again(
+    app, session, client, login_as, campaign, monkeypatch
+):
+    inspector = login_as("inspector", "150602")
+    bucket = app.extensions["filestore"].bucket
+    data = jpeg(39.82, 109.96, seed=8)
+    sha = hashlib.sha256(data).hexdigest()
+    assert client.post("/api/v1/uploads", json={"sha256": sha, "size": len(data)}, headers=fresh()).status_code == 200
+
+    def cut_off(*args, **kwargs):
+        raise EndpointConnectionError(endpoint_url=bucket.settings.endpoint)
+
+    for call in ("put_object", "list_objects_v2"):  # the chunk's write, and the look at what is already there
+        with monkeypatch.context() as cut:
+            cut.setattr(bucket.client, call, cut_off)
+            refused = client.put(f"/api/v1/uploads/{sha}?offset=0", data=data, content_type="application/octet-stream")
+        assert refused.status_code == 503, (call, refused.get_data(as_text=True))
+        assert refused.get_json()["error"]["code"] == "store_unreachable"
+        assert "文件存储暂时无法访问" in refused.get_json()["error"]["message"]
+        upload = session.scalars(select(Upload).where(Upload.user_id == inspector.id)).one()
+        session.refresh(upload)
+        assert upload.received == 0
+    sent = client.put(f"/api/v1/uploads/{sha}?offset=0", data=data, content_type="application/octet-stream")
+    assert sent.status_code == 200 and sent.get_json()["received"] == len(data)
+    assert app.extensions["uploads"].open(inspector.id, sha).read() == data
+
+
+def test_a_multipart_write_the_bucket_fails_is_out_of_reach_and_keeps_its_source(app, monkeypatch, tmp_path):
+    from boto3.exceptions import S3UploadFailedError
+    from botocore.exceptions import ClientError
+
+    store = app.extensions["filestore"]
+
+    def failing(*args, **kwargs):
+        busy = {"Error": {"Code": "SlowDown"}, "ResponseMetadata": {"HTTPStatusCode": 503}}
+        try:  # what boto3's transfer does with the client's error after its retries
+            raise ClientError(busy, "UploadPart")
+        except ClientError as error:
+            raise S3UploadFailedError(f"Failed to upload: {error}")  # noqa: B904 (boto3 chains it implicitly)
+
+    monkeypatch.setattr(store.bucket.client, "upload_file", failing)
+    source = tmp_path / "bundle.zip"
+    source.write_bytes(b"signed bundle")
+    with pytest.raises(StoreUnreachable):
+        store.put_file(source, "zip")
+    assert source.read_bytes() == b"signed bundle"
+    assert not store.exists(key_for(hashlib.sha256(b"signed bundle").hexdigest(), "zip"))
+
+
+@pytest.mark.parametrize("build", ["the district's bundle", "the city's report"])
+def test_a_build_that_finds_the_bucket_out_of_reach_says_so_in_chinese(
+    app, session, city_season, tmp_path, monkeypatch, build
+):
+    store, campaign = app.extensions["filestore"], city_season["campaign"]
+    leader, city = city_season["ds"]["leader"], city_season["city"]
+    if build == "the district's bundle":
+        draft = bundles.start_draft(session, leader.actor, leader.district_id, campaign.id, "说明")
+    else:
+        sign_version(app, session, leader, campaign, tmp_path)  # something for the report to read
+
+    def cut_off(*args, **kwargs):
+        raise EndpointConnectionError(endpoint_url=store.bucket.settings.endpoint)
+
+    for call in ("get_object", "head_object", "put_object", "upload_file"):
+        monkeypatch.setattr(store.bucket.client, call, cut_off)
+    with pytest.raises(StoreUnreachable):
+        if build == "the district's bundle":
+            bundles.build_preview(session, store, draft.id, leader.display_name, tmp_path)
+        else:
+            city_report.build_preview(session, city.actor, store, city, campaign.id, tmp_path, TODAY)
+    session.expire_all()
+    failed = (
+        session.get(Bundle, draft.id) if build == "the district's bundle" else session.scalars(select(CityReport)).one()
+    )
+    assert failed.status.name == "FAILED" and failed.preview_key is None
+    assert "文件存储暂时无法访问" in failed.error and "请稍后重新生成" in failed.error
 
 
 def test_a_lost_object_answers_404_with_a_clear_message(app, client, login_as, session, campaign):

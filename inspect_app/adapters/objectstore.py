@@ -142,12 +142,11 @@ class Bucket:
 
     def head(self, name: str) -> dict[str, Any] | None:
         try:
-            return self.client.head_object(Bucket=self.name, Key=name)
+            with _reaching(f"asking the bucket for {name}"):
+                return self.client.head_object(Bucket=self.name, Key=name)
         except Exception as error:
             if _missing(error):
                 return None
-            if _out_of_reach(error):
-                raise StoreUnreachable(f"asking the bucket for {name} failed: {error}") from error
             raise
 
     def get(self, name: str) -> BinaryIO:
@@ -158,40 +157,44 @@ class Bucket:
         there is no such object."""
         extra = {"Range": f"bytes={first}-{last}"} if first is not None else {}
         try:
-            return self.client.get_object(Bucket=self.name, Key=name, **extra)["Body"]
+            with _reaching(f"reading {name} from the bucket"):
+                return self.client.get_object(Bucket=self.name, Key=name, **extra)["Body"]
         except Exception as error:
             if _missing(error):
                 raise FileNotFoundError(name) from None
-            if _out_of_reach(error):
-                raise StoreUnreachable(f"reading {name} from the bucket failed: {error}") from error
             raise
 
     def put_bytes(self, name: str, data: bytes) -> None:
         md5 = base64.b64encode(hashlib.md5(data, usedforsecurity=False).digest()).decode()
-        self.client.put_object(Bucket=self.name, Key=name, Body=data, ContentMD5=md5)
+        with _reaching(f"writing {name} to the bucket"):
+            self.client.put_object(Bucket=self.name, Key=name, Body=data, ContentMD5=md5)
 
     def put_path(self, name: str, path: Path) -> None:
         # One request for a small file, else a multipart upload that is aborted if it fails: either way, no
         # object appears under the name before all of it is there.
-        self.client.upload_file(str(path), self.name, name, Config=self.transfer())
+        with _reaching(f"writing {name} to the bucket"):
+            self.client.upload_file(str(path), self.name, name, Config=self.transfer())
 
     def listing(self, prefix: str) -> Iterator[dict[str, Any]]:
-        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.name, Prefix=prefix)
-        for page in pages:
-            # Servers over a file system (JuiceFS, say) may list an emptied folder as a key ending in "/".
-            yield from (item for item in page.get("Contents", ()) if not item["Key"].endswith("/"))
+        with _reaching(f"listing {prefix} in the bucket"):
+            pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.name, Prefix=prefix)
+            for page in pages:
+                # Servers over a file system (JuiceFS, say) may list an emptied folder as a key ending in "/".
+                yield from (item for item in page.get("Contents", ()) if not item["Key"].endswith("/"))
 
     def delete_all(self, names: list[str]) -> None:
         for start in range(0, len(names), 1000):
             batch = [{"Key": n} for n in names[start : start + 1000]]
             if batch:
-                answer = self.client.delete_objects(Bucket=self.name, Delete={"Objects": batch, "Quiet": True})
+                with _reaching("deleting from the bucket"):
+                    answer = self.client.delete_objects(Bucket=self.name, Delete={"Objects": batch, "Quiet": True})
                 failed = [e for e in answer.get("Errors", ()) if not _missing_code(str(e.get("Code", "")))]
                 if failed:  # a chunk left behind would feed the next hash check: never pass over it
                     raise OSError(f"could not delete {failed[0].get('Key')}: {failed[0].get('Code')}")
 
     def delete(self, name: str) -> None:
-        self.client.delete_object(Bucket=self.name, Key=name)
+        with _reaching(f"deleting {name} from the bucket"):
+            self.client.delete_object(Bucket=self.name, Key=name)
 
 
 def _content_md5(params: dict[str, Any], **_: Any) -> None:
@@ -206,17 +209,38 @@ def _denied(error: Exception) -> bool:
     return code in ("403", "AccessDenied", "AllAccessDisabled", "InvalidAccessKeyId", "SignatureDoesNotMatch")
 
 
-def _out_of_reach(error: Exception) -> bool:
+@contextmanager
+def _reaching(what: str) -> Iterator[None]:
+    """Raise StoreUnreachable for a failure on the way to the bucket while doing `what`: every page and API call
+    then answers 503 in Chinese (the phone keeps what it sent and tries again) instead of a 500."""
+    try:
+        yield
+    except StoreUnreachable:
+        raise
+    except Exception as error:
+        if _out_of_reach(error):
+            raise StoreUnreachable(f"{what} failed: {error}") from error
+        raise
+
+
+def _out_of_reach(error: BaseException | None) -> bool:
     """A failure of the way to the bucket, after the client's retries (no connection, a timeout, a cut, the server
-    busy or failing), as against an answer about the object (missing, refused)."""
+    busy or failing), as against an answer about the object (missing, refused). boto3's transfers wrap the
+    client's error (S3UploadFailedError, RetriesExceededError): the cause is looked for behind them."""
     from botocore.exceptions import ConnectionError as NoConnection
     from botocore.exceptions import HTTPClientError, IncompleteReadError
 
-    if isinstance(error, (NoConnection, HTTPClientError, IncompleteReadError)):
-        return True  # not missing keys or a bad setting (NoCredentialsError, ...): those are the operator's to fix
-    response = getattr(error, "response", None)
-    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) if isinstance(response, dict) else 0
-    return isinstance(status, int) and status >= 500
+    seen = 0
+    while error is not None and seen < 4:
+        if isinstance(error, (NoConnection, HTTPClientError, IncompleteReadError)):
+            return True  # not missing keys or a bad setting (NoCredentialsError, ...): the operator's to fix
+        response = getattr(error, "response", None)
+        status = response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) if isinstance(response, dict) else 0
+        if isinstance(status, int) and status >= 500:
+            return True
+        error = getattr(error, "last_exception", None) or error.__cause__ or error.__context__
+        seen += 1
+    return False
 
 
 def _missing(error: Exception) -> bool:
@@ -240,7 +264,8 @@ class _BodyReader(io.RawIOBase):
         return True
 
     def readinto(self, buffer: Any) -> int:
-        data = self._body.read(len(buffer))
+        with _reaching("reading from the bucket"):
+            data = self._body.read(len(buffer))
         buffer[: len(data)] = data
         return len(data)
 
@@ -465,7 +490,8 @@ class ObjectStore(FileStore):
         temp = Path(temp_name)
         try:
             try:
-                self.bucket.client.download_file(self.bucket.name, name, temp_name, Config=self.bucket.transfer())
+                with _reaching(f"reading {name} from the bucket"):
+                    self.bucket.client.download_file(self.bucket.name, name, temp_name, Config=self.bucket.transfer())
             except Exception as error:
                 if _missing(error):
                     raise MissingFile(key) from None
@@ -508,16 +534,17 @@ class ObjectStore(FileStore):
         # Multipart uploads a killed process never finished or aborted: their parts take space, never a name.
         client, prefix = self.bucket.client, self.bucket.prefix
         # Only the store's own (under files/): the bucket may hold another application's uploads under way.
-        pages = client.get_paginator("list_multipart_uploads").paginate(
-            Bucket=self.bucket.name, Prefix=f"{prefix}files/"
-        )
-        for page in pages:
-            for upload in page.get("Uploads", ()) or ():
-                if upload["Initiated"].timestamp() < older_than:
-                    client.abort_multipart_upload(
-                        Bucket=self.bucket.name, Key=upload["Key"], UploadId=upload["UploadId"]
-                    )
-                    removed.append(upload["Key"])
+        with _reaching("aborting cut multipart uploads in the bucket"):
+            pages = client.get_paginator("list_multipart_uploads").paginate(
+                Bucket=self.bucket.name, Prefix=f"{prefix}files/"
+            )
+            for page in pages:
+                for upload in page.get("Uploads", ()) or ():
+                    if upload["Initiated"].timestamp() < older_than:
+                        client.abort_multipart_upload(
+                            Bucket=self.bucket.name, Key=upload["Key"], UploadId=upload["UploadId"]
+                        )
+                        removed.append(upload["Key"])
         # Copies held by a backup that was killed before it let them go.
         stale = [o["Key"] for o in self.bucket.listing(f"{prefix}held/") if o["LastModified"].timestamp() < older_than]
         self.bucket.delete_all(stale)
@@ -561,7 +588,8 @@ class _ObjectHolding(Holding):
             copy = self.folder + key.rsplit("/", 1)[1]
             source = {"Bucket": bucket.name, "Key": self.store._name(key)}
             try:
-                bucket.client.copy(source, bucket.name, copy, Config=bucket.transfer())
+                with _reaching(f"copying {source['Key']} in the bucket"):
+                    bucket.client.copy(source, bucket.name, copy, Config=bucket.transfer())
             except Exception as error:
                 if _missing(error):
                     missing.append(key)

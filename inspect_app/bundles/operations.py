@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from inspect_app.adapters import pki, scratch, spreadsheet
-from inspect_app.adapters.filestore import FileStore, MissingFile
+from inspect_app.adapters.filestore import FileStore
 from inspect_app.adapters.pdf.seal import seal_png
 from inspect_app.audit import trail as audit
 from inspect_app.bundles import builds as bundle_builds
@@ -37,6 +37,7 @@ from inspect_app.models import Bundle, Campaign, District, Inspection, SigningCe
 from inspect_app.models.types import utcnow
 from inspect_app.shared.access import require
 from inspect_app.shared.errors import Invalid, NotFound
+from inspect_app.shared.failures import build_failure
 from inspect_app.signing import keys
 from inspect_app.signing import signed_archive as signing
 
@@ -297,7 +298,7 @@ def build_preview(
         raise
     except Exception as error:  # the page shows why; the leader can build again
         session.rollback()
-        bundle_builds.release(session, bundle_id, token, status=BundleStatus.FAILED, error=_failure(error))
+        bundle_builds.release(session, bundle_id, token, status=BundleStatus.FAILED, error=build_failure(error))
         raise
     if old_preview and old_preview != preview:
         stored_files.collect(session, store, [old_preview])  # the previous build's preview, unless named elsewhere
@@ -487,18 +488,6 @@ def _photos(store: FileStore, included: list[tuple[Station, Inspection]]) -> lis
             name = f"photos/{station.number}/{photo.slot}-{counts[photo.slot]}.{extension}"
             photos.append((name, store.local_path(photo.original_key)))
     return photos
-
-
-def _failure(error: Exception) -> str:
-    """What the leader reads when a build fails: in Chinese, with what to do; the details go to the server's log."""
-    if isinstance(error, MissingFile):
-        return (
-            f"生成失败：一张照片的文件已丢失（{error.key}）。请联系系统管理员从备份中恢复，"
-            "或请检查员删除并重新上传该照片后再生成"
-        )
-    if isinstance(error, (Invalid, FileNotFoundError)) and any("\u4e00" <= c <= "\u9fff" for c in str(error)):
-        return f"生成失败：{error}"  # our own words already
-    return "生成失败：服务器生成报告时出错，请重新生成；如再次失败，请联系系统管理员查看服务器日志"
 
 
 def _included(session: Session, bundle: Bundle) -> list[tuple[Station, Inspection]]:

@@ -35,6 +35,7 @@ from inspect_app.models import Campaign, CityReport, SigningCertificate, User
 from inspect_app.models.types import utcnow
 from inspect_app.shared.access import require
 from inspect_app.shared.errors import Invalid, NotFound
+from inspect_app.shared.failures import build_failure
 from inspect_app.shared.results import rowcount
 from inspect_app.signing import keys
 from inspect_app.signing import signed_archive as signing
@@ -325,15 +326,9 @@ def build_preview(
     except ClaimLost:
         session.rollback()
         raise Invalid(BUSY.format(version=report.version)) from None
-    except Exception:
+    except Exception as error:
         session.rollback()
-        _release(
-            session,
-            report.id,
-            token,
-            status=CityReportStatus.FAILED,
-            error="生成失败：服务器生成报告时出错，请重新生成；如再次失败，请联系系统管理员查看服务器日志",
-        )
+        _release(session, report.id, token, status=CityReportStatus.FAILED, error=build_failure(error))
         raise
     if old_preview and old_preview != preview:
         stored_files.collect(session, store, [old_preview])

@@ -452,6 +452,7 @@ ERROR_TEXT = {
     409: "冲突",
     413: "内容过大",
     422: "内容不符合规则",
+    503: "文件存储暂时无法访问，请稍后重试",
 }
 PATH_TYPES: dict[str, Any] = {"code": ItemCode, "role": SignatureRole, "sha256": Sha256}
 IDEMPOTENCY = {
@@ -536,7 +537,8 @@ def _operation(operation: Operation, rule: str) -> dict[str, Any]:
     described["responses"] = {
         str(operation.success): success,
         **also,
-        **{str(code): _json(_ref(Error), ERROR_TEXT[code]) for code in sorted({401, *operation.errors})},
+        # Any operation may find the user signed out, or the file store out of reach.
+        **{str(code): _json(_ref(Error), ERROR_TEXT[code]) for code in sorted({401, 503, *operation.errors})},
     }
     return described
 
