@@ -24,7 +24,7 @@ from botocore.exceptions import EndpointConnectionError
 from gunicorn.http.wsgi import FileWrapper as Gunicorn
 from photo_factory import jpeg
 from sqlalchemy import select
-from support import TODAY, cli, is_postgres, make_station, sign_version
+from support import TODAY, cli, flip, is_postgres, make_station, rewrite, sign_version
 from test_backup import (
     _restored_instance_works,
     everything,
@@ -40,7 +40,7 @@ from inspect_app.bundles import operations as bundles
 from inspect_app.city import report as city_report
 from inspect_app.city import submissions
 from inspect_app.housekeeping import sweep as housekeeping
-from inspect_app.models import Bundle, CityReport, Photo, Upload
+from inspect_app.models import Bundle, CityReport, Photo, Submission, Upload
 from inspect_app.models.types import utcnow
 
 
@@ -210,6 +210,38 @@ def test_the_city_verifies_a_bundle_where_it_lies_and_the_audit_reads_only_its_m
     assert 0 < manifest_and_directory < bundle.archive_size / 4, (manifest_and_directory, bundle.archive_size)
 
 
+def test_a_bundle_the_city_uploads_by_hand_goes_to_the_bucket_and_a_tampered_one_leaves_nothing(
+    app, session, city_season, client, auth, tmp_path
+):
+    leader, store = city_season["ds"]["leader"], app.extensions["filestore"]
+    bundle = sign_version(app, session, leader, city_season["campaign"], tmp_path)
+    original = tmp_path / "original.zip"
+    with store.open(bundle.archive_key) as stream, original.open("wb") as out:
+        shutil.copyfileobj(stream, out)
+    store.delete(bundle.archive_key)  # what arrives by hand is what the bucket will hold
+    tampered = rewrite(original, tmp_path / "tampered.zip", lambda n, d: flip(d) if n.endswith(".jpg") else d)
+    before = objects(app)
+    auth.login("city.center")
+
+    def send(path: Path) -> str:
+        answer = client.post(
+            "/city/upload",
+            data={"bundle": (path.open("rb"), "东胜区.zip")},
+            content_type="multipart/form-data",
+            follow_redirects=True,
+        )
+        return answer.get_data(as_text=True)
+
+    assert "证据包验证未通过，未接收" in send(tampered)
+    assert objects(app) == before and session.scalars(select(Submission)).all() == []
+    assert "已收到东胜区第1版证据包，验证通过" in send(original)
+    received = session.scalars(select(Submission)).one()
+    assert received.verified and objects(app) == sorted([*before, f"files/{bundle.archive_key}"])
+    with store.open(bundle.archive_key) as stream:
+        assert hashlib.file_digest(stream, "sha256").hexdigest() == bundle.archive_sha256
+    assert files_on_disk(app) == []
+
+
 def test_a_zip_read_member_by_member_and_a_whole_file_take_few_requests(app, monkeypatch):
     """Stepping over the next member's header goes on in the open request rather than a new small one, and a
     whole file (a photo the worker reads) is one request."""
@@ -372,6 +404,8 @@ def test_the_sweep_clears_abandoned_uploads_orphans_and_cut_writes_from_the_buck
     uploads.append(inspector.id, stray, 0, b"no row names me")  # its row is gone
     orphan = store.put(b"no row names this file", "txt")
     store.bucket.client.create_multipart_upload(Bucket=store.bucket.name, Key=f"files/{key_for('c' * 64, 'zip')}")
+    # A backup killed while copying a bundle of gigabytes into held/ (a multipart copy) leaves one there too.
+    store.bucket.client.create_multipart_upload(Bucket=store.bucket.name, Key="held/1-abc/" + "d" * 64 + ".zip")
     theirs = store.bucket.client.create_multipart_upload(Bucket=store.bucket.name, Key="another-app/video.mp4")
     report = housekeeping.sweep(  # two days on: the cut write is a day older than any write still under way
         session,
@@ -418,6 +452,19 @@ def test_a_whole_season_on_object_storage_comes_back_into_an_empty_bucket(
             assert files_after == files_before  # every object, by key, with the same SHA-256
             _restored_instance_works(target, bundle_key)
             assert files_on_disk(target) == []
+    # The archive does not depend on the backend: a bucket's backup restores onto a disk, and that disk's backup
+    # into an empty bucket again, every row and every file the same.
+    on_disk = other("target-disk")
+    assert cli(on_disk, "backup", "restore", str(archive)).exit_code == 0
+    assert everything(on_disk) == (rows_before, files_before)
+    assert len(files_on_disk(on_disk)) == len(files_before)
+    again = tmp_path / "from-disk.tar"
+    assert cli(on_disk, "backup", "create", str(again)).exit_code == 0
+    back = other("target-bucket-again", **s3_gateway.settings(s3_gateway.new_bucket()))
+    result = cli(back, "backup", "restore", str(again))
+    assert result.exit_code == 0, result.output
+    assert everything(back) == (rows_before, files_before) and files_on_disk(back) == []
+    _restored_instance_works(back, bundle_key)
 
 
 def test_settings_name_the_bucket_or_refuse_clearly(app_config, s3_gateway):

@@ -187,6 +187,44 @@ def test_a_writer_killed_halfway_leaves_nothing_under_the_key_and_its_leftovers_
         assert not [p for p in Path(config["FILE_STORE_PATH"]).rglob("*") if p.is_file()]
 
 
+UPLOADER = """
+import json, sys, threading
+from pathlib import Path
+from inspect_app.adapters.filestore import open_stores
+store = open_stores(json.loads(sys.argv[1]))[0]
+
+def part_sent(**_):
+    print("part", flush=True)
+    threading.Event().wait()  # every part stops once sent: the upload can only be cut, never completed
+
+store.bucket.client.meta.events.register("after-call.s3.UploadPart", part_sent)
+store.put_file(Path(sys.argv[3]), "zip", key=sys.argv[2])
+"""
+
+
+def test_a_writer_killed_during_its_multipart_upload_leaves_nothing_under_the_key(request, tmp_path):
+    config = settings("s3", tmp_path, request)
+    store = open_stores(config)[0]
+    source = tmp_path / "bundle.zip"
+    data = os.urandom(40 << 20)  # three parts of 16 MB
+    source.write_bytes(data)
+    key = key_for(hashlib.sha256(data).hexdigest(), "zip")
+    writer = subprocess.Popen(
+        [sys.executable, "-c", UPLOADER, json.dumps(config), key, str(source)], stdout=subprocess.PIPE
+    )
+    assert writer.stdout.readline() == b"part\n"  # a part is in the bucket
+    writer.kill()
+    writer.wait()
+    bucket = store.bucket
+    cut = bucket.client.list_multipart_uploads(Bucket=bucket.name).get("Uploads") or []
+    assert [u["Key"] for u in cut] == [f"files/{key}"]
+    assert bucket.client.list_parts(Bucket=bucket.name, Key=cut[0]["Key"], UploadId=cut[0]["UploadId"])["Parts"]
+    assert not store.exists(key) and list(store.keys()) == [] and source.read_bytes() == data
+    assert store.remove_leftovers(time.time() + 1) == [f"files/{key}"]
+    assert not bucket.client.list_multipart_uploads(Bucket=bucket.name).get("Uploads")
+    assert not list(bucket.listing(""))
+
+
 def test_concurrent_writes_of_the_same_content_leave_one_whole_file(store, tmp_path):
     data = os.urandom(3 << 20)
     key = key_for(hashlib.sha256(data).hexdigest(), "jpg")

@@ -533,18 +533,20 @@ class ObjectStore(FileStore):
         removed = []
         # Multipart uploads a killed process never finished or aborted: their parts take space, never a name.
         client, prefix = self.bucket.client, self.bucket.prefix
-        # Only the store's own (under files/): the bucket may hold another application's uploads under way.
+        # Only the store's own (its files, and the copies a backup holds: a large one is a multipart copy); the
+        # bucket may hold another application's uploads under way.
         with _reaching("aborting cut multipart uploads in the bucket"):
-            pages = client.get_paginator("list_multipart_uploads").paginate(
-                Bucket=self.bucket.name, Prefix=f"{prefix}files/"
-            )
-            for page in pages:
-                for upload in page.get("Uploads", ()) or ():
-                    if upload["Initiated"].timestamp() < older_than:
-                        client.abort_multipart_upload(
-                            Bucket=self.bucket.name, Key=upload["Key"], UploadId=upload["UploadId"]
-                        )
-                        removed.append(upload["Key"])
+            for folder in ("files/", "held/"):
+                pages = client.get_paginator("list_multipart_uploads").paginate(
+                    Bucket=self.bucket.name, Prefix=f"{prefix}{folder}"
+                )
+                for page in pages:
+                    for upload in page.get("Uploads", ()) or ():
+                        if upload["Initiated"].timestamp() < older_than:
+                            client.abort_multipart_upload(
+                                Bucket=self.bucket.name, Key=upload["Key"], UploadId=upload["UploadId"]
+                            )
+                            removed.append(upload["Key"])
         # Copies held by a backup that was killed before it let them go.
         stale = [o["Key"] for o in self.bucket.listing(f"{prefix}held/") if o["LastModified"].timestamp() < older_than]
         self.bucket.delete_all(stale)
