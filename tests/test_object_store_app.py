@@ -289,6 +289,38 @@ def test_a_bucket_out_of_reach_while_verifying_changes_no_verdict(
     assert download.status_code == 503 and "文件存储暂时无法访问" in download.get_data(as_text=True)
 
 
+def test_a_download_whose_first_read_fails_answers_503_before_any_byte(
+    app, client, login_as, session, campaign, monkeypatch
+):
+    """The HEAD answers, the GET does not: the reader gets the error page, not a 200 cut after its headers."""
+    login_as("inspector", "150602")
+    station = make_station(session, "150602", latitude="39.82", longitude="109.96")
+    opened = client.post("/api/v1/inspections", json={"station_id": station.id}, headers=fresh())
+    data = jpeg(39.82, 109.96, seed=8)
+    sha = send_in_chunks(client, data)
+    body = {"slot": "signboard", "sha256": sha}
+    kept = client.post(f"/api/v1/inspections/{opened.get_json()['id']}/photos", json=body, headers=fresh())
+    assert kept.status_code == 202, kept.get_json()
+    photo = session.scalars(select(Photo)).one()
+    store = app.extensions["filestore"]
+
+    def cut_off(*args, **kwargs):
+        raise EndpointConnectionError(endpoint_url=store.bucket.settings.endpoint)
+
+    monkeypatch.setattr(store.bucket.client, "get_object", cut_off)
+    address = f"/files/photos/{photo.id}/original"
+    for headers in ({}, {"Range": "bytes=100-199"}):
+        answer = client.get(address, headers=headers)
+        assert answer.status_code == 503, (headers, answer.status_code)
+        assert "文件存储暂时无法访问" in answer.get_data(as_text=True)
+    assert client.head(address).status_code == 200  # what needs no byte of the body still answers
+    assert client.get(address, headers={"If-None-Match": f'"{sha}"'}).status_code == 304
+    monkeypatch.undo()
+    whole, part = client.get(address), client.get(address, headers={"Range": "bytes=100-199"})
+    assert whole.status_code == 200 and whole.data == data
+    assert part.status_code == 206 and part.data == data[100:200]
+
+
 def test_a_bucket_out_of_reach_while_a_chunk_is_written_answers_503_and_the_phone_sends_it_again(
     app, session, client, login_as, campaign, monkeypatch
 ):

@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import io
+import itertools
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
 from flask import Response, current_app, request, send_file
-from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.wsgi import ClosingIterator, FileWrapper
 
 from inspect_app.adapters.filestore import BLOCK, digest_of
@@ -47,17 +47,27 @@ def send_stored(
         response.response = FileWrapper(source, BLOCK)
         try:
             response = response.make_conditional(request.environ, accept_ranges=True, complete_length=size)
-        except RequestedRangeNotSatisfiable:
+            start, stop = 0, size
+            if response.status_code == 206 and response.content_range.stop is not None:
+                # Exactly the range asked for (a PDF viewer asks for many small ones): Werkzeug's range wrapper reads
+                # whole blocks and cuts them, which would ask the bucket for a megabyte to send a hundred bytes.
+                start, stop = response.content_range.start, response.content_range.stop
+            if response.status_code in (200, 206) and request.method != "HEAD":
+                # The first block is read before any header leaves: a bucket out of reach answers 503 with its page
+                # instead of a 200 cut after its headers (a failure later on cuts the transfer; Range resumes it).
+                response.response = ClosingIterator(_primed(_span(source, start, stop)), source.close)
+        except BaseException:
             source.close()
             raise
-        if response.status_code == 206 and response.content_range.stop is not None:
-            # Exactly the range asked for (a PDF viewer asks for many small ones): Werkzeug's range wrapper reads
-            # whole blocks and cuts them, which would ask the bucket for a megabyte to send a hundred bytes.
-            span = _span(source, response.content_range.start, response.content_range.stop)
-            response.response = ClosingIterator(span, source.close)  # closed even if never started
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = f"private, max-age={max_age}" if max_age else "private, no-cache"
     return response
+
+
+def _primed(blocks: Iterator[bytes]) -> Iterator[bytes]:
+    """The same blocks, the first of them read now."""
+    first = next(blocks, None)
+    return blocks if first is None else itertools.chain((first,), blocks)
 
 
 def _span(stream: BinaryIO, start: int, stop: int) -> Iterator[bytes]:
